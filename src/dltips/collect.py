@@ -1,0 +1,68 @@
+"""Gather run directories into tidy tables (one row per observation, long format)."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from .io import read_json, write_csv
+
+TIMING_COLUMNS = ["seconds"]  # differ between identical runs; everything else is reproducible
+
+
+def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.DataFrame], list[dict]]:
+    job = read_json(job_dir / "job.json")
+    runs, epochs, layers = [], [], []
+    for run in job["runs"]:
+        run_dir = job_dir / run["run"]
+        run_id = f"{job['job']}/{run['run']}"
+        cfg = read_json(run_dir / "config.json")
+        metrics = read_json(run_dir / "metrics.json")
+        runs.append(
+            {
+                "run_id": run_id,
+                "job": job["job"],
+                "study": job["study"],
+                "dataset": job["dataset"],
+                "activation": job["activation"],
+                "optimizer": job["optimizer"],
+                "regularizer": run["regularizer"],
+                "variant": run["run"].rsplit("-s", 1)[0],
+                "seed": run["seed"],
+                "depth": job["model"]["depth"],
+                "width": job["model"]["width"],
+                "init": job["model"]["init"],
+                "lr": cfg["lr"],
+                "lr_source": cfg["lr_source"],
+                **cfg["regularization"],
+                "epochs": job["training"]["epochs"],
+                **metrics,
+            }
+        )
+        for frame, name in ((epochs, "epochs.csv"), (layers, "layers.csv")):
+            table = pd.read_csv(run_dir / name)
+            table.insert(0, "run_id", run_id)
+            frame.append(table)
+    tuning = [{"job": job["job"], "dataset": job["dataset"], "activation": job["activation"],
+               "optimizer": job["optimizer"], "chosen": row["lr"] == job["lr"], **row} for row in job["tuning"]]
+    return runs, epochs, layers, tuning
+
+
+def collect(job_dirs, out_dir) -> dict[str, pd.DataFrame]:
+    runs, epochs, layers, tuning = [], [], [], []
+    for job_dir in sorted(map(Path, job_dirs)):
+        r, e, l, t = run_rows(job_dir)
+        runs += r
+        epochs += e
+        layers += l
+        tuning += t
+    tables = {
+        "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable"),
+        "epochs": pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable"),
+        "layers": pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable"),
+        "tuning": pd.DataFrame(tuning, columns=["job", "dataset", "activation", "optimizer", "chosen", "lr", "seed",
+                                                "best_val_accuracy", "diverged"]),
+    }
+    out_dir = Path(out_dir)
+    for name, table in tables.items():
+        write_csv(out_dir / f"{name}.csv", table)
+    return tables

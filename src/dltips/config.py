@@ -1,0 +1,142 @@
+"""Validate a config before anything trains: one readable line per problem.
+
+The JSON schema in workflow/schemas/ gives structure, types and ranges; names marked
+`x-registry` (list items) or `x-registry-keys` (mapping keys) are checked against the
+package's registries, so the allowed values always match what is registered.
+"""
+
+import copy
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, validators
+
+from .activations import ACTIVATIONS
+from .data import DATASETS
+from .inits import INITS
+from .optimizers import OPTIMIZERS
+from .regularizers import REGULARIZERS
+
+REGISTRIES = {
+    "activation": ACTIVATIONS,
+    "dataset": DATASETS,
+    "init": INITS,
+    "optimizer": OPTIMIZERS,
+    "regularizer": REGULARIZERS,
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _registry_check(validator, kind, instance, schema):
+    if isinstance(instance, str) and instance not in REGISTRIES[kind]:
+        yield validators.ValidationError(
+            f"{instance!r} is not a known {kind}; allowed values: {', '.join(REGISTRIES[kind].names())}"
+        )
+
+
+def _registry_keys_check(validator, kind, instance, schema):
+    if isinstance(instance, dict):
+        for key in instance:
+            if key not in REGISTRIES[kind]:
+                yield validators.ValidationError(
+                    f"{key!r} is not a known {kind}; allowed keys: {', '.join(REGISTRIES[kind].names())}",
+                    path=[key],
+                )
+
+
+def _fill_defaults(validator, properties, instance, schema):
+    """Fill `default`s of absent properties, then validate as usual (jsonschema FAQ recipe)."""
+    if isinstance(instance, dict):
+        for name, sub in properties.items():
+            if isinstance(sub, dict) and "default" in sub and name not in instance:
+                instance[name] = copy.deepcopy(sub["default"])
+    yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
+
+
+Validator = validators.extend(
+    Draft202012Validator,
+    {"x-registry": _registry_check, "x-registry-keys": _registry_keys_check, "properties": _fill_defaults},
+)
+
+
+def _key(error) -> str:
+    key = ""
+    for part in error.absolute_path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
+def _describe(error) -> str:
+    v, value, s = error.validator, error.instance, error.schema if isinstance(error.schema, dict) else {}
+    where = f"config key '{_key(error)}'"
+    if v in ("x-registry", "x-registry-keys"):
+        return f"{where}: {error.message}"
+    if v == "enum":
+        return f"{where}: {value!r} is not allowed; allowed values: {', '.join(map(str, s['enum']))}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bounds = {
+            "minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<",
+        }
+        allowed = " and ".join(f"{bounds[b]} {s[b]}" for b in bounds if b in s)
+        return f"{where}: {value!r} is out of range; allowed: {allowed}"
+    if v == "minItems":
+        return f"{where}: {value!r} is empty; give at least {s['minItems']} value(s)"
+    if v in ("additionalProperties", "unevaluatedProperties"):
+        known = sorted(s.get("properties", {}))
+        return f"{where}: {error.message}" + (f"; allowed keys: {', '.join(known)}" if known else "")
+    if v == "required":
+        return f"{where}: {error.message}"
+    if v == "type":
+        return f"{where}: {value!r} has the wrong type; allowed: {s['type']}"
+    if v == "oneOf" and "seeds" in _key(error):
+        return f"{where}: {value!r} is not a number of seeds (>= 1) or a non-empty list of distinct seeds >= 0"
+    return f"{where}: {value!r}: {error.message}"
+
+
+def _leaves(errors):
+    for error in errors:
+        if error.context and error.validator in ("allOf", "anyOf"):
+            yield from _leaves(error.context)
+        else:
+            yield error
+
+
+def load_schema(path) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def apply_preset(config: dict) -> dict:
+    name = config.get("preset", "default")
+    presets = config.get("presets") or {}
+    if name == "default":
+        return config
+    if name not in presets:
+        raise ConfigError(
+            f"config key 'preset': {name!r} is not allowed; allowed values: default, {', '.join(presets)}"
+        )
+    return deep_merge(config, presets[name])
+
+
+def validate(config: dict, schema_path) -> dict:
+    """The config with its preset applied and defaults filled; ConfigError lists every problem."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"config: expected a mapping of keys to values, got {type(config).__name__}")
+    config = apply_preset(copy.deepcopy(config))
+    validator = Validator(load_schema(schema_path))
+    problems = sorted({_describe(e) for e in _leaves(validator.iter_errors(config))})
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return config

@@ -1,0 +1,113 @@
+"""From a validated config to the jobs that train it.
+
+A run is one model: (dataset, activation, optimizer, regularizer, seed) plus architecture.
+A job is the stack of runs that can train side by side in one process: same dataset,
+activation, optimizer and architecture; its runs differ in regularizer and seed. A job's
+spec holds only what its runs depend on, so Snakemake retrains a job only when one of its
+own runs changes -- adding an activation or optimizer adds jobs and leaves the others alone.
+"""
+
+import itertools
+from copy import deepcopy
+
+from .config import ConfigError, deep_merge
+
+GRID = "grid"
+
+
+def seed_list(value) -> list[int]:
+    return list(range(value)) if isinstance(value, int) else list(value)
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def regularizer_variants(names, base: dict, override: dict) -> list[tuple[str, str, dict]]:
+    """(tag, regularizer, params) per variant; list-valued params in `override` expand."""
+    out = []
+    for name in names:
+        params = deep_merge(base.get(name, {}), override.get(name, {}))
+        swept = {k: v for k, v in params.items() if isinstance(v, list)}
+        for values in itertools.product(*swept.values()):
+            chosen = {**params, **dict(zip(swept, values))}
+            tag = "-".join([name] + [f"{k}{_fmt(v)}" for k, v in zip(swept, values)])
+            out.append((tag, name, chosen))
+    return out
+
+
+def _job(config, study, dataset, activation, optimizer, model, training, lr_cfg, reg_variants, seeds):
+    arch = "" if study == GRID else f"-d{model['depth']}-w{model['width']}-{model['init']}"
+    name = f"{study}-{dataset}-{activation}-{optimizer}{arch}"
+    lr = {"source": lr_cfg["source"]}
+    if lr_cfg["source"] == "tune":
+        lr.update(grid=lr_cfg["grid"], tune_epochs=lr_cfg["tune_epochs"], tune_seeds=seed_list(lr_cfg["tune_seeds"]))
+    elif lr_cfg["source"] == "fixed":
+        if optimizer not in lr_cfg["fixed"]:
+            raise ConfigError(
+                f"config key '{'sweeps.' + study if study != GRID else ''}learning_rate.fixed': no rate for "
+                f"optimizer {optimizer!r}; give one, or use source: tune"
+            )
+        lr["value"] = lr_cfg["fixed"][optimizer]
+    else:  # reuse what the grid tuned for this (dataset, activation, optimizer)
+        lr["grid_job"] = f"{GRID}-{dataset}-{activation}-{optimizer}"
+    return name, {
+        "job": name,
+        "study": study,
+        "dataset": dataset,
+        "activation": activation,
+        "optimizer": optimizer,
+        "optimizer_params": config["optimizer_params"].get(optimizer, {}),
+        "model": model,
+        "training": training,
+        "learning_rate": lr,
+        "runs": [
+            {"run": f"{tag}-s{seed}", "regularizer": reg, "reg_params": params, "seed": seed}
+            for tag, reg, params in reg_variants
+            for seed in seeds
+        ],
+    }
+
+
+def _study_jobs(config: dict, study: str, axes: dict) -> dict:
+    base_model = config["model"]
+    training = deep_merge(config["training"], axes.get("training", {}))
+    training.pop("device", None)  # where a job runs does not change what it computes
+    lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
+    variants = regularizer_variants(
+        axes["regularizers"], config["regularizer_params"], axes.get("regularizer_params", {})
+    )
+    seeds = seed_list(axes["seeds"])
+    jobs = {}
+    for dataset, activation, optimizer, depth, width, init in itertools.product(
+        axes["datasets"],
+        axes["activations"],
+        axes["optimizers"],
+        axes.get("depths", [base_model["depth"]]),
+        axes.get("widths", [base_model["width"]]),
+        axes.get("inits", [base_model["init"]]),
+    ):
+        model = {**base_model, "depth": depth, "width": width, "init": init}
+        name, job = _job(config, study, dataset, activation, optimizer, model, training, lr_cfg, variants, seeds)
+        jobs[name] = job
+    return jobs
+
+
+def plan(config: dict) -> dict[str, dict]:
+    """job name -> job spec, for the grid and every sweep."""
+    jobs = _study_jobs(config, GRID, config["grid"])
+    for study, sweep in (config.get("sweeps") or {}).items():
+        axes = {**{k: config["grid"][k] for k in ("datasets", "activations", "optimizers", "regularizers", "seeds")}, **sweep}
+        jobs.update(_study_jobs(config, study, axes))
+    for job in jobs.values():
+        source = job["learning_rate"].get("grid_job")
+        if source is not None and source not in jobs:
+            raise ConfigError(
+                f"config key 'sweeps.{job['study']}.learning_rate.source': 'grid' needs the grid to train "
+                f"{job['dataset']}/{job['activation']}/{job['optimizer']}; add them to grid: or use tune/fixed"
+            )
+    return deepcopy(jobs)
+
+
+def datasets_used(jobs: dict) -> list[str]:
+    return sorted({job["dataset"] for job in jobs.values()})

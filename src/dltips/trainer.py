@@ -1,0 +1,276 @@
+"""Train a stack of K models side by side and record everything the claims need.
+
+Protocol (as DeepOBS): evaluate train/val/test loss and accuracy at epoch 0 and after every
+epoch; the train split is evaluated on a fixed subset of the size of the test set. Per-layer
+statistics are taken on a fixed probe batch every `stats_every` epochs. A model whose loss
+turns non-finite is frozen and marked diverged; the others go on. Early stopping freezes a
+model after `patience` epochs without a new best validation loss and restores its best
+weights.
+"""
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from .activations import build as build_activation
+from .data import SPLITS, Dataset
+from .model import StackedMLP
+from .optimizers import PerModelLR
+from .regularizers import Regularization
+
+EVAL_CHUNK = 8192  # samples per evaluation forward: bounds memory on full MNIST
+
+
+@dataclass(frozen=True)
+class Member:
+    """One model of the stack: what may differ between models trained side by side."""
+
+    seed: int
+    lr: float
+    reg: Regularization
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What every model of a stack shares."""
+
+    activation: str
+    optimizer: str
+    model: dict  # depth, width, init, maxout_pieces
+    optimizer_params: dict = field(default_factory=dict)
+    epochs: int = 50
+    batch_size: int = 128
+    probe_size: int = 512
+    stats_every: int = 1
+    train_eval_size: int | None = None  # None: as many as the test split
+    eval_seed: int = 0
+
+
+@dataclass
+class RunResult:
+    epochs: list[dict]  # epoch, split, loss, accuracy
+    layers: list[dict]  # epoch, layer, grad_norm, weight_norm, rel_change, act_mean, saturated
+    summary: dict
+    state: dict  # the reported weights of this model alone
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _per_model_ce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of each model: logits [K, B, C], y [K, B] or [B] -> [K]."""
+    k, b, c = logits.shape
+    y = y.expand(k, b) if y.dim() == 1 else y
+    return F.cross_entropy(logits.reshape(k * b, c), y.reshape(-1), reduction="none").view(k, b).mean(1)
+
+
+class Trainer:
+    def __init__(
+        self,
+        cfg: StackConfig,
+        members: Sequence[Member],
+        data: Dataset,
+        device: str = "cpu",
+        callbacks: Sequence[Callable[["Trainer", int], None]] = (),
+    ):
+        self.cfg, self.members, self.callbacks = cfg, list(members), list(callbacks)
+        self.device = resolve_device(device)
+        k = len(self.members)
+        self.x = {s: torch.from_numpy(data.x[s]).to(self.device) for s in SPLITS}
+        self.y = {s: torch.from_numpy(data.y[s]).to(self.device) for s in SPLITS}
+        n_eval = cfg.train_eval_size or len(self.y["test"])
+        fixed = torch.Generator().manual_seed(cfg.eval_seed)
+        order = torch.randperm(len(self.y["train"]), generator=fixed)
+        self.train_eval_idx = order[: min(n_eval, len(order))].to(self.device)
+        self.probe_idx = order[: min(cfg.probe_size, len(order))].to(self.device)
+
+        self.activation = build_activation(cfg.activation, cfg.model)
+        init_rngs = [torch.Generator().manual_seed(m.seed) for m in self.members]
+        self.model = StackedMLP(
+            k,
+            data.n_features,
+            cfg.model["width"],
+            cfg.model["depth"],
+            data.n_classes,
+            self.activation,
+            cfg.model["init"],
+            init_rngs,
+            dropout_input=[m.reg.dropout_input for m in self.members],
+            dropout_hidden=[m.reg.dropout_hidden for m in self.members],
+        ).to(self.device)
+        # shuffling has its own stream, so adding dropout to a run does not change its batches
+        self.shuffle_rngs = [torch.Generator().manual_seed(10_000 + m.seed) for m in self.members]
+        self.initial = [w.detach().clone() for w in self.model.weights]
+        self.optimizer = PerModelLR(
+            cfg.optimizer, list(self.model.parameters()), [m.lr for m in self.members], cfg.optimizer_params
+        )
+        self.l1 = torch.tensor([m.reg.l1 for m in self.members], device=self.device)
+        self.l2 = torch.tensor([m.reg.l2 for m in self.members], device=self.device)
+        self.active = torch.ones(k, dtype=torch.bool, device=self.device)
+        self.diverged = torch.zeros(k, dtype=torch.bool, device=self.device)
+        self.best_val = torch.full((k,), math.inf, device=self.device)
+        self.best_epoch = [0] * k
+        self.epochs_run = [0] * k
+        self.best_state = [p.detach().clone() for p in self.model.parameters()]
+        self.epoch_rows: list[list[dict]] = [[] for _ in range(k)]
+        self.layer_rows: list[list[dict]] = [[] for _ in range(k)]
+
+    # ---- one epoch of updates -------------------------------------------------------
+    def _penalty(self) -> torch.Tensor:
+        total = torch.zeros(len(self.members), device=self.device)
+        if bool((self.l1 > 0).any()):
+            total = total + self.l1 * sum(w.abs().sum((1, 2)) for w in self.model.weights)
+        if bool((self.l2 > 0).any()):
+            total = total + 0.5 * self.l2 * sum(w.square().sum((1, 2)) for w in self.model.weights)
+        return total
+
+    def train_epoch(self) -> None:
+        self.model.train()
+        n = len(self.y["train"])
+        perms = torch.stack([torch.randperm(n, generator=g) for g in self.shuffle_rngs]).to(self.device)
+        for start in range(0, n, self.cfg.batch_size):
+            idx = perms[:, start : start + self.cfg.batch_size]
+            logits = self.model(self.x["train"][idx])
+            loss = _per_model_ce(logits, self.y["train"][idx]) + self._penalty()
+            self.optimizer.zero_grad()
+            loss.sum().backward()
+            finite = torch.isfinite(loss)
+            self.diverged |= self.active & ~finite
+            self.active &= finite
+            self.optimizer.step(self.active)
+
+    # ---- measurements -------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """split -> (loss [K], accuracy [K]) in eval mode (no dropout)."""
+        self.model.eval()
+        out = {}
+        for split in SPLITS:
+            x, y = self.x[split], self.y[split]
+            if split == "train":
+                x, y = x[self.train_eval_idx], y[self.train_eval_idx]
+            loss_sum = torch.zeros(len(self.members), device=self.device)
+            correct = torch.zeros(len(self.members), device=self.device)
+            for start in range(0, len(y), EVAL_CHUNK):
+                xb, yb = x[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
+                logits = self.model(xb)
+                loss_sum += _per_model_ce(logits, yb) * len(yb)
+                correct += (logits.argmax(-1) == yb).float().sum(1)
+            out[split] = (loss_sum / len(y), correct / len(y))
+        return out
+
+    def layer_statistics(self) -> list[dict[str, torch.Tensor]]:
+        """Per layer (input side first), each a [K] tensor, on the fixed probe batch."""
+        self.model.eval()
+        seen: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+        def observe(layer, pre, post):
+            seen[layer] = (pre.detach(), post.detach())
+
+        x, y = self.x["train"][self.probe_idx], self.y["train"][self.probe_idx]
+        loss = _per_model_ce(self.model(x, observe), y)
+        grads = torch.autograd.grad(loss.sum(), list(self.model.weights))
+        stats = []
+        nan = torch.full((len(self.members),), math.nan, device=self.device)
+        with torch.no_grad():
+            for layer, (w, w0, g) in enumerate(zip(self.model.weights, self.initial, grads)):
+                row = {
+                    "grad_norm": g.flatten(1).norm(dim=1),
+                    "weight_norm": w.flatten(1).norm(dim=1),
+                    "rel_change": (w - w0).flatten(1).norm(dim=1) / w0.flatten(1).norm(dim=1),
+                    "act_mean": nan,
+                    "saturated": nan,
+                }
+                if layer in seen:
+                    pre, post = seen[layer]
+                    row["act_mean"] = post.mean((1, 2))
+                    if self.activation.saturated is not None:
+                        row["saturated"] = self.activation.saturated(pre, post).float().mean((1, 2))
+                stats.append(row)
+        return stats
+
+    # ---- bookkeeping --------------------------------------------------------------
+    def _record(self, epoch: int, metrics, recording: list[int]) -> None:
+        for k in recording:
+            for split, (loss, acc) in metrics.items():
+                self.epoch_rows[k].append(
+                    {"epoch": epoch, "split": split, "loss": float(loss[k]), "accuracy": float(acc[k])}
+                )
+        if epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs:
+            stats = self.layer_statistics()
+            for k in recording:
+                for layer, row in enumerate(stats, start=1):
+                    self.layer_rows[k].append(
+                        {"epoch": epoch, "layer": layer, **{name: float(v[k]) for name, v in row.items()}}
+                    )
+
+    @torch.no_grad()
+    def _track_best(self, epoch: int, val_loss: torch.Tensor) -> None:
+        improved = self.active & (val_loss < self.best_val)
+        self.best_val = torch.where(improved, val_loss, self.best_val)
+        for best, p in zip(self.best_state, self.model.parameters()):
+            best.copy_(torch.where(improved.view((-1,) + (1,) * (p.dim() - 1)), p, best))
+        for k in improved.nonzero().flatten().tolist():
+            self.best_epoch[k] = epoch
+        for k, m in enumerate(self.members):
+            if m.reg.patience is not None and self.active[k] and epoch - self.best_epoch[k] >= m.reg.patience:
+                self.active[k] = False
+
+    def fit(self) -> list[RunResult]:
+        start = time.perf_counter()
+        metrics = self.evaluate()
+        self._record(0, metrics, list(range(len(self.members))))
+        self._track_best(0, metrics["val"][0])
+        for epoch in range(1, self.cfg.epochs + 1):
+            if not bool(self.active.any()):
+                break
+            recording = self.active.nonzero().flatten().tolist()
+            self.train_epoch()
+            metrics = self.evaluate()
+            val_loss = metrics["val"][0]
+            self.diverged |= self.active & ~torch.isfinite(val_loss)
+            self.active &= torch.isfinite(val_loss)
+            for k in recording:
+                self.epochs_run[k] = epoch
+            self._record(epoch, metrics, recording)
+            self._track_best(epoch, val_loss)
+            for callback in self.callbacks:
+                callback(self, epoch)
+        seconds = (time.perf_counter() - start) / len(self.members)
+        return [self._result(k, seconds) for k in range(len(self.members))]
+
+    def _result(self, k: int, seconds: float) -> RunResult:
+        member = self.members[k]
+        restore_best = member.reg.patience is not None and not bool(self.diverged[k])
+        params = self.best_state if restore_best else [p.detach() for p in self.model.parameters()]
+        names = [n for n, _ in self.model.named_parameters()]
+        state = {n: p[k].detach().cpu().clone() for n, p in zip(names, params)}
+        rows = self.epoch_rows[k]
+        by_epoch = {(r["epoch"], r["split"]): r for r in rows}
+        last = self.epochs_run[k]
+        best = self.best_epoch[k]
+        reported = best if restore_best else last
+        summary = {
+            "epochs_run": last,
+            "best_epoch": best,
+            "reported_epoch": reported,
+            "diverged": bool(self.diverged[k]),
+            "seconds": seconds,
+            "stack_size": len(self.members),
+        }
+        for split in SPLITS:
+            for metric in ("loss", "accuracy"):
+                summary[f"final_{split}_{metric}"] = by_epoch[(reported, split)][metric]
+                summary[f"best_{split}_{metric}"] = by_epoch[(best, split)][metric]
+        return RunResult(epochs=rows, layers=self.layer_rows[k], summary=summary, state=state)
+
+
+def train(cfg: StackConfig, members: Sequence[Member], data: Dataset, device: str = "cpu", callbacks=()):
+    return Trainer(cfg, members, data, device, callbacks).fit()

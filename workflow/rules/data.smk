@@ -1,0 +1,14 @@
+rule dataset:
+    output:
+        data=f"{RESULTS}/data/{{dataset}}.npz",
+        checksum=f"{RESULTS}/data/{{dataset}}.json",
+    params:
+        spec=get_dataset_params,
+    log:
+        f"{RESULTS}/logs/dataset/{{dataset}}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/build_dataset.py"

@@ -1,0 +1,17 @@
+rule train:
+    """Train one job's stack of models (its runs differ in regularizer and seed)."""
+    input:
+        unpack(get_train_inputs),
+    output:
+        directory(f"{RESULTS}/runs/{{job}}"),
+    params:
+        job=get_job,
+        device=config["training"]["device"],
+    log:
+        f"{RESULTS}/logs/train/{{job}}.log",
+    threads: config["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    script:
+        "../scripts/train.py"

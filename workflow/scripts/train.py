@@ -1,0 +1,13 @@
+from contextlib import redirect_stderr, redirect_stdout
+
+from dltips.jobs import run_job
+
+with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
+    run_job(
+        snakemake.params.job,
+        snakemake.input.data,
+        snakemake.output[0],
+        device=snakemake.params.device,
+        threads=snakemake.threads,
+        grid_dir=snakemake.input.get("grid"),
+    )
