@@ -26,11 +26,11 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
                 "activation": job["activation"],
                 "optimizer": job["optimizer"],
                 "regularizer": run["regularizer"],
-                "variant": run["run"].rsplit("-s", 1)[0],
+                "variant": run["variant"],
                 "seed": run["seed"],
                 "depth": job["model"]["depth"],
                 "width": job["model"]["width"],
-                "init": job["model"]["init"],
+                "init": run["init"],
                 "lr": cfg["lr"],
                 "lr_source": cfg["lr_source"],
                 **cfg["regularization"],
@@ -59,7 +59,7 @@ def collect(job_dirs, out_dir) -> dict[str, pd.DataFrame]:
         "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable"),
         "epochs": pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable"),
         "layers": pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable"),
-        "tuning": pd.DataFrame(tuning, columns=["job", "dataset", "activation", "optimizer", "chosen", "lr", "seed",
+        "tuning": pd.DataFrame(tuning, columns=["job", "dataset", "activation", "optimizer", "chosen", "lr", "seed", "init",
                                                 "best_val_accuracy", "diverged"]),
     }
     out_dir = Path(out_dir)

@@ -42,15 +42,18 @@ def tune_learning_rate(job: dict, data, device: str) -> tuple[float, list[dict]]
     best validation accuracy (mean over tuning seeds; diverged candidates count as 0)."""
     lr = job["learning_rate"]
     members = [
-        Member(seed=seed, lr=c, reg=build_regularizer("none", {}))
+        Member(seed=seed, lr=c, reg=build_regularizer("none", {}), init=init)
         for c in lr["grid"]
         for seed in lr["tune_seeds"]
+        for init in job["inits"]
     ]
     results = train(stack_config(job, epochs=lr["tune_epochs"]), members, data, device)
     record = []
     for m, r in zip(members, results):
         score = 0.0 if r.summary["diverged"] else r.summary["best_val_accuracy"]
-        record.append({"lr": m.lr, "seed": m.seed, "best_val_accuracy": score, "diverged": r.summary["diverged"]})
+        record.append(
+            {"lr": m.lr, "seed": m.seed, "init": m.init, "best_val_accuracy": score, "diverged": r.summary["diverged"]}
+        )
     scores = pd.DataFrame(record).groupby("lr", sort=True)["best_val_accuracy"].mean()
     best = float(scores.idxmax())  # ties go to the smallest rate: idxmax takes the first
     return best, record
@@ -72,7 +75,7 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
     data = datasets.load(data_path)
     lr, lr_source, tuning = choose_learning_rate(job, data, device, Path(grid_dir) if grid_dir else None)
     members = [
-        Member(seed=r["seed"], lr=lr, reg=build_regularizer(r["regularizer"], r["reg_params"]))
+        Member(seed=r["seed"], lr=lr, reg=build_regularizer(r["regularizer"], r["reg_params"]), init=r["init"])
         for r in job["runs"]
     ]
     results = train(stack_config(job), members, data, device)

@@ -25,14 +25,14 @@ class StackedMLP(nn.Module):
         depth: int,
         n_classes: int,
         activation: Activation,
-        init: str,
+        inits: Sequence[str],
         generators: Sequence[torch.Generator],
         dropout_input: Sequence[float] | None = None,
         dropout_hidden: Sequence[float] | None = None,
     ):
         super().__init__()
-        if len(generators) != n_models:
-            raise ValueError(f"need one generator per model, got {len(generators)} for {n_models}")
+        if not len(generators) == len(inits) == n_models:
+            raise ValueError(f"need one generator and init per model ({n_models}), got {len(generators)}, {len(inits)}")
         self.n_models, self.depth, self.activation = n_models, depth, activation
         self.generators = list(generators)
         dims = [in_features] + [width] * depth + [n_classes]
@@ -47,11 +47,10 @@ class StackedMLP(nn.Module):
             if activation.learns_slope
             else []
         )
-        init_fn = INITS[init]
         with torch.no_grad():
-            for k, rng in enumerate(self.generators):
+            for k, (init, rng) in enumerate(zip(inits, self.generators)):
                 for w, b in zip(self.weights, self.biases):
-                    init_fn(w[k], b[k, 0], rng)
+                    INITS[init](w[k], b[k, 0], rng)
         self.p_input = [float(p) for p in (dropout_input or [0.0] * n_models)]
         self.p_hidden = [float(p) for p in (dropout_hidden or [0.0] * n_models)]
 

@@ -2,7 +2,8 @@
 
 A run is one model: (dataset, activation, optimizer, regularizer, seed) plus architecture.
 A job is the stack of runs that can train side by side in one process: same dataset,
-activation, optimizer and architecture; its runs differ in regularizer and seed. A job's
+activation, optimizer and layer shapes; its runs differ in regularizer, initialisation and
+seed. A job's
 spec holds only what its runs depend on, so Snakemake retrains a job only when one of its
 own runs changes -- adding an activation or optimizer adds jobs and leaves the others alone.
 """
@@ -36,8 +37,8 @@ def regularizer_variants(names, base: dict, override: dict) -> list[tuple[str, s
     return out
 
 
-def _job(config, study, dataset, activation, optimizer, model, training, lr_cfg, reg_variants, seeds):
-    arch = "" if study == GRID else f"-d{model['depth']}-w{model['width']}-{model['init']}"
+def _job(config, study, dataset, activation, optimizer, model, inits, training, lr_cfg, reg_variants, seeds):
+    arch = "" if study == GRID else f"-d{model['depth']}-w{model['width']}"
     name = f"{study}-{dataset}-{activation}-{optimizer}{arch}"
     lr = {"source": lr_cfg["source"]}
     if lr_cfg["source"] == "tune":
@@ -59,18 +60,28 @@ def _job(config, study, dataset, activation, optimizer, model, training, lr_cfg,
         "optimizer": optimizer,
         "optimizer_params": config["optimizer_params"].get(optimizer, {}),
         "model": model,
+        "inits": inits,
         "training": training,
         "learning_rate": lr,
         "runs": [
-            {"run": f"{tag}-s{seed}", "regularizer": reg, "reg_params": params, "seed": seed}
+            {
+                "run": f"{tag}{init_tag}-s{seed}",
+                "variant": tag,
+                "regularizer": reg,
+                "reg_params": params,
+                "init": init,
+                "seed": seed,
+            }
             for tag, reg, params in reg_variants
+            for init, init_tag in ((i, "" if len(inits) == 1 else f"-{i}") for i in inits)
             for seed in seeds
         ],
     }
 
 
 def _study_jobs(config: dict, study: str, axes: dict) -> dict:
-    base_model = config["model"]
+    base_model = {k: v for k, v in config["model"].items() if k != "init"}
+    inits = axes.get("inits", [config["model"]["init"]])
     training = deep_merge(config["training"], axes.get("training", {}))
     training.pop("device", None)  # where a job runs does not change what it computes
     lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
@@ -79,16 +90,17 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     )
     seeds = seed_list(axes["seeds"])
     jobs = {}
-    for dataset, activation, optimizer, depth, width, init in itertools.product(
+    for dataset, activation, optimizer, depth, width in itertools.product(
         axes["datasets"],
         axes["activations"],
         axes["optimizers"],
         axes.get("depths", [base_model["depth"]]),
         axes.get("widths", [base_model["width"]]),
-        axes.get("inits", [base_model["init"]]),
     ):
-        model = {**base_model, "depth": depth, "width": width, "init": init}
-        name, job = _job(config, study, dataset, activation, optimizer, model, training, lr_cfg, variants, seeds)
+        model = {**base_model, "depth": depth, "width": width}
+        name, job = _job(
+            config, study, dataset, activation, optimizer, model, inits, training, lr_cfg, variants, seeds
+        )
         jobs[name] = job
     return jobs
 

@@ -32,6 +32,7 @@ class Member:
     seed: int
     lr: float
     reg: Regularization
+    init: str = "default"
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class StackConfig:
 
     activation: str
     optimizer: str
-    model: dict  # depth, width, init, maxout_pieces
+    model: dict  # depth, width, maxout_pieces
     optimizer_params: dict = field(default_factory=dict)
     epochs: int = 50
     batch_size: int = 128
@@ -100,7 +101,7 @@ class Trainer:
             cfg.model["depth"],
             data.n_classes,
             self.activation,
-            cfg.model["init"],
+            [m.init for m in self.members],
             init_rngs,
             dropout_input=[m.reg.dropout_input for m in self.members],
             dropout_hidden=[m.reg.dropout_hidden for m in self.members],
