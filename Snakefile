@@ -7,10 +7,16 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/collect.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/claims.smk"
+include: "workflow/rules/overview.smk"
 
 
 rule all:

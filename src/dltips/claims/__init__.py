@@ -3,13 +3,14 @@
 A claim turns tables (results/tables/*.csv) -- or, for toy and exact checks, its own small
 computation -- into an evidence table, a verdict (dltips.verdicts) and a figure. Settings
 of its verdict rule (statistic threshold, tolerances) come from `claims.<id>` in config.yaml.
-Adding a claim: a module here with a `CLAIM = register(Claim(...))`, its id in
-CLAIM_MODULES, and its settings in config.yaml.
+Adding a claim: a module here with a `CLAIM = register(Claim(...))`, a line in
+CLAIM_INDEX (its module and the tables it reads), and its settings in config.yaml.
+The index is torch-free so the workflow can plan claim rules without importing them.
 """
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -26,8 +27,7 @@ class Claim:
     verdict: Callable[[pd.DataFrame, dict], Verdict]  # (evidence, settings) -> verdict
     # (tables, evidence, verdict, settings) -> matplotlib Figure
     figure: Callable[[dict[str, pd.DataFrame], pd.DataFrame, Verdict, dict], object]
-    tables: tuple[str, ...] = ()  # names under results/tables/ it reads
-    studies: tuple[str, ...] = field(default=())  # sweeps it needs besides the grid
+    figure_text: str = ""  # what the figure shows, for its report caption
     condition: Callable[[pd.DataFrame], str] | None = None  # findings on when it holds
 
 
@@ -38,11 +38,23 @@ def register(claim: Claim) -> Claim:
     return CLAIMS.register(claim.id, claim)
 
 
-# claim id -> module under dltips.claims (imported on demand: several need torch)
-CLAIM_MODULES = {}
+@dataclass(frozen=True)
+class IndexEntry:
+    module: str  # under dltips.claims
+    tables: tuple[str, ...]  # names under results/tables/ that its evidence reads
+    category: str  # report section
+
+
+TRAINING, TEST = "2. Training-side tips", "3. Test-side tips"
+DIAGNOSIS = "1. Diagnosis"
+
+# claim id -> where it lives and what it reads, in the order of the lecture notes
+CLAIM_INDEX: dict[str, IndexEntry] = {
+    "early-stopping": IndexEntry("early_stopping", ("runs", "epochs"), TEST),
+}
 
 
 def get(claim_id: str) -> Claim:
     if claim_id not in CLAIMS:
-        importlib.import_module(f"{__name__}.{CLAIM_MODULES[claim_id]}")
+        importlib.import_module(f"{__name__}.{CLAIM_INDEX[claim_id].module}")
     return CLAIMS[claim_id]

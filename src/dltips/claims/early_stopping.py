@@ -71,5 +71,4 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    tables=("runs", "epochs"),
 ))

@@ -1,15 +1,40 @@
 """Evaluate one claim: evidence table, verdict and figure, written atomically."""
 
 import math
+import sys
+from pathlib import Path
+from string import Template
 
 import pandas as pd
 
 from ..figures import save
-from ..io import write_csv, write_json
+from ..io import atomic_write, write_csv, write_json
 from . import get
 
 
-def run_claim(claim_id: str, table_paths: dict, settings: dict, out_csv, out_json, out_png, out_svg) -> dict:
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def figure_text(claim) -> str:
+    """What the figure shows: the claim's own words, else its module's docstring body."""
+    if claim.figure_text:
+        return claim.figure_text
+    doc = (sys.modules[claim.figure.__module__].__doc__ or "").strip().split("\n\n")
+    return " ".join(" ".join(doc[1:]).split()) if len(doc) > 1 else ""
+
+
+def write_caption(template_path, record: dict, claim, out_rst) -> None:
+    fields = {k: _fmt(v) for k, v in record.items()}
+    fields["figure_text"] = figure_text(claim)
+    text = Template(Path(template_path).read_text()).safe_substitute(fields)
+    atomic_write(out_rst, lambda tmp: tmp.write_text(text))
+
+
+def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None) -> dict:
+    """`out` has csv, json, png, svg and (with a caption template) rst paths."""
     claim = get(claim_id)
     tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
     evidence = claim.evidence(tables, settings)
@@ -22,7 +47,9 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out_csv, out_jso
         **{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in verdict.as_dict().items()},
         "condition": claim.condition(evidence) if claim.condition else "",
     }
-    write_csv(out_csv, evidence)
-    save(fig, out_png, out_svg)
-    write_json(out_json, record)
+    write_csv(out["csv"], evidence)
+    save(fig, out["png"], out["svg"])
+    if caption_template is not None:
+        write_caption(caption_template, record, claim, out["rst"])
+    write_json(out["json"], record)
     return record

@@ -1,0 +1,68 @@
+"""Overview panels of the grid: what a reader looks at before the claims."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import figures
+
+FACTORS = ("activation", "optimizer", "regularizer")
+
+
+def grid_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs[runs.study == "grid"].copy()
+
+
+def chance_level(runs: pd.DataFrame, margin: float) -> pd.Series:
+    """A run that ends within `margin` of guessing the majority class learned nothing.
+    Chance is 1/n_classes, approximated by 0.1 for the ten-class datasets used here."""
+    return ~runs.diverged.astype(bool) & (runs.final_test_accuracy < 0.1 + margin)
+
+
+def heatmap(runs: pd.DataFrame):
+    grid = grid_runs(runs)
+    regs = list(dict.fromkeys(grid.regularizer))
+    fig, axes = plt.subplots(1, len(regs), figsize=(4.2 * len(regs), 4.2), sharey=True, squeeze=False)
+    for ax, reg in zip(axes[0], regs):
+        cell = grid[grid.regularizer == reg].pivot_table(
+            index="activation", columns="optimizer", values="final_test_accuracy", aggfunc="mean"
+        )
+        sns.heatmap(cell, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis", cbar=False, ax=ax)
+        ax.set_title(f"regularizer: {reg}")
+        ax.set(xlabel="optimizer", ylabel="activation" if ax is axes[0][0] else "")
+    fig.suptitle(f"Mean final test accuracy (fraction) per cell, {figures.n_label(grid, list(FACTORS))} per cell; "
+                 "diverged runs count as missing")
+    return fig
+
+
+def factor_effects(runs: pd.DataFrame):
+    grid = grid_runs(runs)
+    grid = grid[~grid.diverged.astype(bool)]
+    fig, axes = plt.subplots(1, len(FACTORS), figsize=(14, 4.2), sharey=True)
+    for ax, factor in zip(axes, FACTORS):
+        sns.pointplot(data=grid, x=factor, y="final_test_accuracy", errorbar=figures.CI, seed=figures.BOOT_SEED,
+                      ax=ax, linestyle="none", capsize=0.2)
+        ax.set(xlabel=factor, ylabel="final test accuracy (fraction)")
+        ax.tick_params(axis="x", rotation=30)
+        n = grid.groupby(factor).size()
+        ax.set_title(f"by {factor} (n = {n.min()}–{n.max()} runs per level)")
+    fig.suptitle("Factor effects: mean over all other factors and seeds, 95% bootstrap interval")
+    return fig
+
+
+def failure_map(runs: pd.DataFrame, chance_margin: float):
+    grid = grid_runs(runs)
+    grid["outcome"] = np.select(
+        [grid.diverged.astype(bool), chance_level(grid, chance_margin)], ["diverged", "chance level"], "trained"
+    )
+    failed = grid.assign(failed=grid.outcome != "trained")
+    table = failed.pivot_table(index=["activation"], columns=["optimizer", "regularizer"], values="failed", aggfunc="mean")
+    fig, ax = plt.subplots(figsize=(max(8, 0.45 * table.shape[1]), 4.5))
+    sns.heatmap(table, vmin=0, vmax=1, cmap="Reds", cbar_kws={"label": "fraction of seeds failed"}, ax=ax,
+                linewidths=0.5, linecolor="white")
+    counts = grid.outcome.value_counts()
+    ax.set_title("Failure map: diverged (non-finite loss) or chance-level test accuracy "
+                 f"(< {0.1 + chance_margin:.2f}); " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    ax.set(xlabel="optimizer – regularizer", ylabel="activation")
+    return fig

@@ -1,0 +1,67 @@
+"""Tables of trained weights: |w| summaries and histograms per layer, learned PReLU slopes.
+
+Only weight matrices count (biases and slopes are not what L1/L2 act on). Histogram bins
+are log-spaced in |w| because the sparsity claim lives at the small end of the scale; the
+first bin is [0, 1e-6).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .io import read_json, write_csv
+
+BIN_EDGES = np.concatenate([[0.0], np.logspace(-6, 1, 29)])  # quarter-decade bins up to 10
+THRESHOLDS = (1e-2, 1e-3, 1e-4)  # "near zero" at three honest scales
+
+
+def _layer_rows(run_id: str, layer: int, w: np.ndarray):
+    a = np.abs(w.ravel())
+    summary = {
+        "run_id": run_id,
+        "layer": layer,
+        "n": a.size,
+        "abs_max": float(a.max()),
+        "q50": float(np.quantile(a, 0.5)),
+        "q90": float(np.quantile(a, 0.9)),
+        "q99": float(np.quantile(a, 0.99)),
+        **{f"frac_below_{t:.0e}".replace("e-0", "e-"): float((a < t).mean()) for t in THRESHOLDS},
+    }
+    counts, _ = np.histogram(np.clip(a, 0, BIN_EDGES[-1]), bins=BIN_EDGES)
+    hist = [
+        {"run_id": run_id, "layer": layer, "bin_low": lo, "bin_high": hi, "count": int(c)}
+        for lo, hi, c in zip(BIN_EDGES[:-1], BIN_EDGES[1:], counts)
+    ]
+    return summary, hist
+
+
+def weight_tables(job_dirs) -> dict[str, pd.DataFrame]:
+    summaries, hists, slopes = [], [], []
+    for job_dir in sorted(map(Path, job_dirs)):
+        job = read_json(job_dir / "job.json")
+        for run in job["runs"]:
+            run_id = f"{job['job']}/{run['run']}"
+            state = torch.load(job_dir / run["run"] / "weights.pt", weights_only=True)
+            for name, tensor in state.items():
+                kind, index = name.split(".")
+                layer = int(index) + 1
+                if kind == "weights":
+                    summary, hist = _layer_rows(run_id, layer, tensor.numpy())
+                    summaries.append(summary)
+                    hists += hist
+                elif kind == "slopes":
+                    values = tensor.numpy().ravel()
+                    slopes += [{"run_id": run_id, "layer": layer, "unit": u, "slope": float(s)}
+                               for u, s in enumerate(values)]
+    return {
+        "weights": pd.DataFrame(summaries),
+        "weight_hist": pd.DataFrame(hists),
+        "slopes": pd.DataFrame(slopes, columns=["run_id", "layer", "unit", "slope"]),
+    }
+
+
+def write_weight_tables(job_dirs, out_dir) -> None:
+    for name, table in weight_tables(job_dirs).items():
+        write_csv(Path(out_dir) / f"{name}.csv", table)

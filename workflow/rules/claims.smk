@@ -1,0 +1,50 @@
+# One rule per claim (claim_<id>): evidence table, verdict, figure and its report caption.
+# Adding a claim needs no rule edit here: register its module and give its settings in
+# config.yaml under claims.<id>.
+
+for claim_id in CLAIM_IDS:
+
+    rule:
+        name:
+            f"claim_{claim_id.replace('-', '_')}"
+        input:
+            **get_claim_tables(claim_id),
+        output:
+            csv=f"{RESULTS}/claims/{claim_id}.csv",
+            json=f"{RESULTS}/claims/{claim_id}.json",
+            rst=f"{RESULTS}/claims/{claim_id}.rst",
+            png=report(
+                f"{RESULTS}/claims/{claim_id}.png",
+                caption=claim_caption(claim_id),
+                category=claim_category(claim_id),
+                labels={"claim": claim_id, "format": "PNG"},
+            ),
+            svg=f"{RESULTS}/claims/{claim_id}.svg",
+        params:
+            claim=claim_id,
+            settings=config["claims"][claim_id],
+            caption_template=workflow.source_path("../report/claim.rst"),
+        log:
+            f"{RESULTS}/logs/claims/{claim_id}.log",
+        localrule: True
+        script:
+            "../scripts/claim.py"
+
+
+rule claims_table:
+    """One row per claim: verdict, statistic, interval, threshold, n, classic source."""
+    input:
+        json=[f"{RESULTS}/claims/{c}.json" for c in CLAIM_IDS],
+        png=[f"{RESULTS}/claims/{c}.png" for c in CLAIM_IDS],
+    output:
+        report(
+            f"{RESULTS}/claims.csv",
+            caption="../report/claims_table.rst",
+            category="0. Verdicts",
+            labels={"table": "all claims"},
+        ),
+    log:
+        f"{RESULTS}/logs/claims_table.log",
+    localrule: True
+    script:
+        "../scripts/claims_table.py"

@@ -1,0 +1,33 @@
+localrules:
+    overview,
+
+
+rule overview:
+    """Grid overview: accuracy heat map, factor effects, failure map."""
+    input:
+        runs=f"{RESULTS}/tables/runs.csv",
+    output:
+        heatmap=report(
+            f"{RESULTS}/overview/heatmap.png",
+            caption="../report/heatmap.rst",
+            category="1. Grid overview",
+            labels={"panel": "accuracy per cell"},
+        ),
+        factor_effects=report(
+            f"{RESULTS}/overview/factor_effects.png",
+            caption="../report/factor_effects.rst",
+            category="1. Grid overview",
+            labels={"panel": "factor effects"},
+        ),
+        failure_map=report(
+            f"{RESULTS}/overview/failure_map.png",
+            caption="../report/failure_map.rst",
+            category="1. Grid overview",
+            labels={"panel": "failure map"},
+        ),
+    params:
+        chance_margin=config["report"]["chance_margin"],
+    log:
+        f"{RESULTS}/logs/overview.log",
+    script:
+        "../scripts/overview.py"

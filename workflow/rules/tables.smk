@@ -1,0 +1,39 @@
+# Tables computed from trained weights and models (the claims read tables, never run dirs).
+
+
+rule weight_tables:
+    """|w| summaries and histograms per run and layer; learned PReLU slopes."""
+    input:
+        get_job_dirs(),
+    output:
+        weights=f"{RESULTS}/tables/weights.csv",
+        hist=f"{RESULTS}/tables/weight_hist.csv",
+        slopes=f"{RESULTS}/tables/slopes.csv",
+    params:
+        out_dir=f"{RESULTS}/tables",
+    log:
+        f"{RESULTS}/logs/weight_tables.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../scripts/weight_tables.py"
+
+
+rule derived_table:
+    """Evaluations of trained models: dropout at test time, ensembles, Maxout units."""
+    input:
+        unpack(get_derived_inputs),
+    output:
+        f"{RESULTS}/tables/{{derived}}.csv",
+    params:
+        name=lambda wildcards: wildcards.derived,
+    log:
+        f"{RESULTS}/logs/derived/{{derived}}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../scripts/derived_table.py"

@@ -1,0 +1,18 @@
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+
+from dltips import overview
+from dltips.figures import save
+
+with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
+    runs = pd.read_csv(snakemake.input.runs)
+    panels = {
+        "heatmap": overview.heatmap(runs),
+        "factor_effects": overview.factor_effects(runs),
+        "failure_map": overview.failure_map(runs, snakemake.params.chance_margin),
+    }
+    for name, fig in panels.items():
+        png = Path(snakemake.output[name])
+        save(fig, png, png.with_suffix(".svg"))
