@@ -47,7 +47,8 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
     return runs, epochs, layers, tuning
 
 
-def collect(job_dirs, out_dir) -> dict[str, pd.DataFrame]:
+def collect(job_dirs, outputs: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Tables runs, epochs, layers and tuning; written where `outputs` (name -> path) says."""
     runs, epochs, layers, tuning = [], [], [], []
     for job_dir in sorted(map(Path, job_dirs)):
         r, e, l, t = run_rows(job_dir)
@@ -62,7 +63,6 @@ def collect(job_dirs, out_dir) -> dict[str, pd.DataFrame]:
         "tuning": pd.DataFrame(tuning, columns=["job", "dataset", "activation", "optimizer", "chosen", "lr", "seed", "init",
                                                 "best_val_accuracy", "diverged"]),
     }
-    out_dir = Path(out_dir)
-    for name, table in tables.items():
-        write_csv(out_dir / f"{name}.csv", table)
+    for name, path in (outputs or {}).items():
+        write_csv(path, tables[name])
     return tables

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError
 
 from .activations import ACTIVATIONS
 from .data import DATASETS
@@ -32,7 +33,7 @@ class ConfigError(ValueError):
 
 def _registry_check(validator, kind, instance, schema):
     if isinstance(instance, str) and instance not in REGISTRIES[kind]:
-        yield validators.ValidationError(
+        yield ValidationError(
             f"{instance!r} is not a known {kind}; allowed values: {', '.join(REGISTRIES[kind].names())}"
         )
 
@@ -41,7 +42,7 @@ def _registry_keys_check(validator, kind, instance, schema):
     if isinstance(instance, dict):
         for key in instance:
             if key not in REGISTRIES[kind]:
-                yield validators.ValidationError(
+                yield ValidationError(
                     f"{key!r} is not a known {kind}; allowed keys: {', '.join(REGISTRIES[kind].names())}",
                     path=[key],
                 )

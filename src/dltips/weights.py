@@ -62,6 +62,7 @@ def weight_tables(job_dirs) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_weight_tables(job_dirs, out_dir) -> None:
+def write_weight_tables(job_dirs, outputs: dict) -> None:
+    """`outputs`: table name (weights, weight_hist, slopes) -> CSV path."""
     for name, table in weight_tables(job_dirs).items():
-        write_csv(Path(out_dir) / f"{name}.csv", table)
+        write_csv(outputs[name], table)

@@ -23,10 +23,12 @@ for claim_id in CLAIM_IDS:
         params:
             claim=claim_id,
             settings=config["claims"][claim_id],
-            caption_template=workflow.source_path("../report/claim.rst"),
+            caption_template=os.path.join(workflow.basedir, "workflow", "report", "claim.rst"),
         log:
             f"{RESULTS}/logs/claims/{claim_id}.log",
         localrule: True
+        conda:
+            CONDA_ENV
         script:
             "../scripts/claim.py"
 
@@ -46,5 +48,7 @@ rule claims_table:
     log:
         f"{RESULTS}/logs/claims_table.log",
     localrule: True
+    conda:
+        CONDA_ENV
     script:
         "../scripts/claims_table.py"

@@ -7,10 +7,10 @@ rule collect:
     input:
         get_job_dirs(),
     output:
-        get_tables(),
-    params:
-        out_dir=f"{RESULTS}/tables",
+        **get_tables(),
     log:
         f"{RESULTS}/logs/collect.log",
+    conda:
+        CONDA_ENV
     script:
         "../scripts/collect.py"

@@ -10,5 +10,7 @@ rule dataset:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/build_dataset.py"

@@ -29,5 +29,7 @@ rule overview:
         chance_margin=config["report"]["chance_margin"],
     log:
         f"{RESULTS}/logs/overview.log",
+    conda:
+        CONDA_ENV
     script:
         "../scripts/overview.py"

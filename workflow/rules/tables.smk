@@ -7,16 +7,16 @@ rule weight_tables:
         get_job_dirs(),
     output:
         weights=f"{RESULTS}/tables/weights.csv",
-        hist=f"{RESULTS}/tables/weight_hist.csv",
+        weight_hist=f"{RESULTS}/tables/weight_hist.csv",
         slopes=f"{RESULTS}/tables/slopes.csv",
-    params:
-        out_dir=f"{RESULTS}/tables",
     log:
         f"{RESULTS}/logs/weight_tables.log",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/weight_tables.py"
 
@@ -35,5 +35,7 @@ rule derived_table:
     resources:
         mem_mb=2000,
         runtime=20,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/derived_table.py"

@@ -6,4 +6,4 @@ from dltips.weights import write_weight_tables
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
     torch.set_num_threads(snakemake.threads)
-    write_weight_tables(snakemake.input, snakemake.params.out_dir)
+    write_weight_tables(snakemake.input, dict(snakemake.output.items()))

@@ -1,0 +1,37 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+# the suite runs beside other work on two cores: never oversubscribe them
+torch.set_num_threads(1)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture
+def tiny_dataset():
+    """A small separable 4-class problem: trains in a few epochs."""
+    from dltips.data import Dataset
+
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 3, size=(4, 6))
+
+    def split(n):
+        y = rng.integers(0, 4, n)
+        x = centers[y] + rng.normal(0, 1, size=(n, 6))
+        return x.astype(np.float32), y.astype(np.int64)
+
+    parts = {s: split(n) for s, n in (("train", 96), ("val", 32), ("test", 32))}
+    return Dataset(x={s: p[0] for s, p in parts.items()}, y={s: p[1] for s, p in parts.items()})
+
+
+@pytest.fixture(scope="session")
+def default_config():
+    import yaml
+
+    return yaml.safe_load((ROOT / "config.yaml").read_text())

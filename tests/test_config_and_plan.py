@@ -1,0 +1,113 @@
+import copy
+
+import pytest
+
+from dltips.config import ConfigError, validate
+from dltips.plan import plan
+
+from conftest import SCHEMA
+
+
+def valid(config):
+    return validate(config, SCHEMA)
+
+
+def test_default_config_is_valid_and_defaults_are_filled(default_config):
+    cfg = copy.deepcopy(default_config)
+    del cfg["training"]["probe_size"]
+    out = valid(cfg)
+    assert out["training"]["probe_size"] == 512 and out["report"]["chance_margin"] == 0.05
+    assert "probe_size" not in cfg["training"]  # the caller's dict is left alone
+
+
+def test_the_default_grid_is_7_x_5_x_5_x_3(default_config):
+    jobs = plan(valid(default_config))
+    grid = [j for j in jobs.values() if j["study"] == "grid"]
+    assert len(grid) == 35 and sum(len(j["runs"]) for j in grid) == 525
+    cells = {(j["activation"], j["optimizer"], r["regularizer"], r["seed"]) for j in grid for r in j["runs"]}
+    assert len(cells) == 525
+
+
+def test_adding_an_activation_adds_jobs_and_leaves_the_others_unchanged(default_config):
+    before = plan(valid(default_config))
+    bigger = copy.deepcopy(default_config)
+    bigger["grid"]["activations"] = ["tanh", "relu"]
+    bigger["grid"]["optimizers"] = ["sgd", "adam", "rmsprop"]
+    bigger["sweeps"] = {}
+    small = copy.deepcopy(bigger)
+    small["grid"]["activations"] = ["relu"]
+    small["grid"]["optimizers"] = ["sgd", "adam"]
+    a, b = plan(valid(small)), plan(valid(bigger))
+    grid_a = {k: v for k, v in a.items() if v["study"] == "grid"}
+    grid_b = {k: v for k, v in b.items() if v["study"] == "grid"}
+    assert set(grid_a) < set(grid_b) and len(grid_b) == 6
+    for name, job in grid_a.items():
+        assert grid_b[name] == job  # identical spec: Snakemake sees nothing to redo
+    assert before  # the full plan exists too
+
+
+def test_preset_smoke_is_small(default_config):
+    cfg = valid({**default_config, "preset": "smoke"})
+    jobs = plan(cfg)
+    assert sum(len(j["runs"]) for j in jobs.values()) < 80
+    assert cfg["training"]["epochs"] <= 5
+
+
+def test_swept_regularizer_strengths_expand_into_runs(default_config):
+    jobs = plan(valid(default_config))
+    sparsity = [j for j in jobs.values() if j["study"] == "sparsity"]
+    variants = {r["variant"] for j in sparsity for r in j["runs"]}
+    assert variants == {"none", "l1-strength0.0001", "l1-strength0.001", "l2-strength0.001", "l2-strength0.01"}
+
+
+# (description, change to the default config, words the message must contain)
+BAD = [
+    ("unknown activation", lambda c: c["grid"].update(activations=["relu", "rleu"]),
+     ["grid.activations[1]", "'rleu'", "sigmoid", "maxout"]),
+    ("unknown optimizer", lambda c: c["grid"].update(optimizers=["adamw"]), ["grid.optimizers[0]", "'adamw'", "rmsprop"]),
+    ("unknown regularizer", lambda c: c["grid"].update(regularizers=["l3"]), ["grid.regularizers[0]", "'l3'", "dropout"]),
+    ("unknown dataset", lambda c: c["grid"].update(datasets=["cifar"]), ["grid.datasets[0]", "'cifar'", "mnist1d"]),
+    ("unknown init", lambda c: c["model"].update(init="orthogonal"), ["model.init", "'orthogonal'", "xavier"]),
+    ("zero learning rate", lambda c: c["learning_rate"].update(grid=[0.0, 0.1]), ["learning_rate.grid[0]", "0.0", "> 0"]),
+    ("negative fixed rate", lambda c: c["learning_rate"].update(fixed={"adam": -1}), ["learning_rate.fixed.adam", "-1", "> 0"]),
+    ("dropout rate 1", lambda c: c["regularizer_params"]["dropout"].update(hidden=1.0),
+     ["regularizer_params.dropout.hidden", "1.0", "< 1"]),
+    ("negative dropout", lambda c: c["regularizer_params"]["dropout"].update(input=-0.1),
+     ["regularizer_params.dropout.input", "-0.1", ">= 0"]),
+    ("depth 0", lambda c: c["model"].update(depth=0), ["model.depth", "0", ">= 1"]),
+    ("width 0", lambda c: c["model"].update(width=0), ["model.width", "0", ">= 1"]),
+    ("empty activations", lambda c: c["grid"].update(activations=[]), ["grid.activations", "empty"]),
+    ("zero seeds", lambda c: c["grid"].update(seeds=0), ["grid.seeds", "0"]),
+    ("empty seed list", lambda c: c["grid"].update(seeds=[]), ["grid.seeds", "[]"]),
+    ("zero epochs", lambda c: c["training"].update(epochs=0), ["training.epochs", ">= 1"]),
+    ("unknown key", lambda c: c["training"].update(epoch=3), ["training", "'epoch'", "epochs"]),
+    ("unknown device", lambda c: c["training"].update(device="tpu"), ["training.device", "'tpu'", "cuda"]),
+    ("maxout with one piece", lambda c: c["model"].update(maxout_pieces=1), ["model.maxout_pieces", ">= 2"]),
+    ("unknown optimizer params", lambda c: c["optimizer_params"].update(adamw={}), ["optimizer_params", "'adamw'", "adam"]),
+    ("bad lr source", lambda c: c["learning_rate"].update(source="guess"), ["learning_rate.source", "'guess'", "tune"]),
+    ("patience 0", lambda c: c["regularizer_params"]["early_stopping"].update(patience=0),
+     ["regularizer_params.early_stopping.patience", ">= 1"]),
+    ("validation fraction 1", lambda c: c["dataset_params"].update(validation_fraction=1.0),
+     ["dataset_params.validation_fraction", "< 1"]),
+    ("string for a number", lambda c: c["training"].update(batch_size="big"), ["training.batch_size", "'big'", "integer"]),
+    ("unknown preset", lambda c: c.update(preset="tiny"), ["preset", "'tiny'", "smoke"]),
+    ("sweep activation", lambda c: c["sweeps"]["depth"].update(activations=["swish"]),
+     ["sweeps.depth.activations[0]", "'swish'", "relu"]),
+]
+
+
+@pytest.mark.parametrize("name,change,words", BAD, ids=[b[0] for b in BAD])
+def test_bad_values_are_refused_with_key_value_and_allowed(default_config, name, change, words):
+    cfg = copy.deepcopy(default_config)
+    change(cfg)
+    with pytest.raises(ConfigError) as err:
+        plan(valid(cfg))
+    for word in words:
+        assert word in str(err.value), f"{word!r} missing from: {err.value}"
+
+
+def test_fixed_rate_missing_for_an_optimizer(default_config):
+    cfg = copy.deepcopy(default_config)
+    cfg["learning_rate"].update(source="fixed", fixed={"sgd": 0.1})
+    with pytest.raises(ConfigError, match="no rate for optimizer 'momentum'"):
+        plan(valid(cfg))

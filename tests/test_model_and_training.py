@@ -1,0 +1,188 @@
+"""The stacked MLP, optimisers, regularisers and the trainer's records."""
+
+import math
+
+import pytest
+import torch
+
+from dltips.activations import ACTIVATIONS, build as build_activation
+from dltips.model import StackedMLP
+from dltips.optimizers import OPTIMIZERS, PerModelLR
+from dltips.regularizers import Regularization, build as build_reg
+from dltips.trainer import Member, StackConfig, Trainer, train
+
+MODEL = {"depth": 2, "width": 8, "maxout_pieces": 3}
+
+
+def make_model(activation="relu", k=3, inits=None, seed=0, **dropout):
+    act = build_activation(activation, MODEL)
+    gens = [torch.Generator().manual_seed(seed + i) for i in range(k)]
+    return StackedMLP(k, 6, MODEL["width"], MODEL["depth"], 4, act, inits or ["default"] * k, gens, **dropout)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS.names())
+def test_every_activation_gives_logits_of_the_right_shape(name):
+    model = make_model(name)
+    out = model(torch.randn(5, 6))
+    assert out.shape == (3, 5, 4) and torch.isfinite(out).all()
+    if name == "maxout":
+        assert model.weights[0].shape == (3, 6, MODEL["width"] * MODEL["maxout_pieces"])
+
+
+def test_stacked_models_are_independent():
+    model = make_model(k=3)
+    x = torch.randn(5, 6)
+    out = model(x)
+    with torch.no_grad():
+        model.weights[0][1].add_(1.0)  # perturb model 1 only
+    changed = model(x)
+    assert torch.equal(out[0], changed[0]) and torch.equal(out[2], changed[2])
+    assert not torch.equal(out[1], changed[1])
+
+
+def test_init_is_per_model_and_seeded():
+    a, b = make_model(inits=["default", "he", "xavier"]), make_model(inits=["default", "he", "xavier"])
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    assert b.biases[0][1].abs().sum() == 0 and b.biases[0][0].abs().sum() > 0  # he: zero bias; default: uniform
+    he_std = b.weights[0][1].std().item()
+    assert abs(he_std - math.sqrt(2 / 6)) < 0.25  # He: variance 2 / fan_in
+
+
+def test_leaky_and_elu_match_torch():
+    x = torch.linspace(-3, 3, 61).view(1, 1, -1)
+    leaky = build_activation("leaky_relu", MODEL).forward(x, None)
+    assert torch.allclose(leaky, torch.where(x > 0, x, 0.01 * x))
+    elu = build_activation("elu", MODEL).forward(x, None)
+    assert torch.allclose(elu, torch.nn.functional.elu(x))
+
+
+def test_dropout_is_random_in_training_and_off_in_evaluation():
+    model = make_model(k=2, dropout_input=[0.0, 0.5], dropout_hidden=[0.0, 0.5])
+    x = torch.randn(64, 6)
+    model.train()
+    first, second = model(x), model(x)
+    assert torch.equal(first[0], second[0])  # p = 0: no dropout
+    assert not torch.equal(first[1], second[1])  # p = 0.5: fresh masks each call
+    model.eval()
+    assert torch.equal(model(x), model(x))
+
+
+def test_inverted_dropout_keeps_the_expected_activation():
+    model = make_model(k=1, dropout_input=[0.5])
+    h = torch.ones(1, 20000, 6)
+    model.train()
+    dropped = model._dropout(h, model.p_input)
+    kept = dropped != 0
+    assert abs(kept.float().mean().item() - 0.5) < 0.02
+    assert torch.allclose(dropped[kept], torch.tensor(2.0))  # kept units scaled by 1 / (1 - p)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_per_model_learning_rates_equal_separate_torch_optimizers(name):
+    """Stepping a stack at lr=1 and scaling each model's delta equals one optimiser per model."""
+    torch.manual_seed(0)
+    lrs = [0.1, 0.01, 0.001]
+    stacked = torch.nn.Parameter(torch.randn(3, 4, 5))
+    singles = [torch.nn.Parameter(stacked[k].detach().clone()) for k in range(3)]
+    spec = OPTIMIZERS[name]
+    cls = getattr(torch.optim, spec.torch_class)
+    separate = [cls([p], lr=lr, **{k: tuple(v) if isinstance(v, list) else v for k, v in spec.defaults.items()})
+                for p, lr in zip(singles, lrs)]
+    opt = PerModelLR(name, [stacked], lrs)
+    active = torch.ones(3, dtype=torch.bool)
+    for step in range(20):
+        target = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(step))
+        opt.zero_grad()
+        ((stacked - target) ** 2).sum().backward()
+        opt.step(active)
+        for k, (p, o) in enumerate(zip(singles, separate)):
+            o.zero_grad()
+            ((p - target[k]) ** 2).sum().backward()
+            o.step()
+    for k in range(3):
+        torch.testing.assert_close(stacked[k].detach(), singles[k].detach(), rtol=1e-4, atol=1e-6)
+
+
+def test_frozen_models_do_not_move():
+    p = torch.nn.Parameter(torch.ones(2, 3))
+    opt = PerModelLR("sgd", [p], [0.1, 0.1])
+    p.grad = torch.ones(2, 3)
+    opt.optimizer.zero_grad = lambda **_: None
+    opt.step(torch.tensor([True, False]))
+    assert torch.allclose(p[0], torch.full((3,), 0.9)) and torch.equal(p[1].detach(), torch.ones(3))
+
+
+def test_penalties_have_the_textbook_gradients_on_weights_only(tiny_dataset):
+    members = [Member(0, 0.1, Regularization(l1=0.3)), Member(0, 0.1, Regularization(l2=0.5))]
+    cfg = StackConfig(activation="prelu", optimizer="sgd", model=MODEL, epochs=1)
+    trainer = Trainer(cfg, members, tiny_dataset, device="cpu")
+    penalty = trainer._penalty().sum()
+    params = list(trainer.model.parameters())
+    grads = dict(zip([n for n, _ in trainer.model.named_parameters()], torch.autograd.grad(penalty, params, allow_unused=True)))
+    for i, w in enumerate(trainer.model.weights):
+        torch.testing.assert_close(grads[f"weights.{i}"][0], 0.3 * torch.sign(w[0].detach()))
+        torch.testing.assert_close(grads[f"weights.{i}"][1], 0.5 * w[1].detach())
+    for name, g in grads.items():
+        if not name.startswith("weights."):  # biases and PReLU slopes are never penalised
+            assert g is None or torch.count_nonzero(g) == 0, name
+
+
+def test_prelu_slope_is_learned(tiny_dataset):
+    cfg = StackConfig(activation="prelu", optimizer="adam", model=MODEL, epochs=3, batch_size=16)
+    trainer = Trainer(cfg, [Member(0, 0.01, build_reg("none", {}))], tiny_dataset)
+    before = [s.detach().clone() for s in trainer.model.slopes]
+    trainer.fit()
+    assert any(not torch.equal(b, s.detach()) for b, s in zip(before, trainer.model.slopes))
+
+
+def test_a_run_gives_the_same_numbers_alone_or_in_a_stack(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=3, batch_size=16)
+    member = Member(1, 0.01, build_reg("dropout", {"input": 0.1, "hidden": 0.2}))
+    alone = train(cfg, [member], tiny_dataset)[0]
+    others = [Member(5, 0.1, build_reg("l2", {"strength": 0.01})), Member(2, 0.003, build_reg("none", {}))]
+    stacked = train(cfg, [others[0], member, others[1]], tiny_dataset)[1]
+    for a, b in zip(alone.epochs, stacked.epochs):
+        assert a["epoch"] == b["epoch"] and a["split"] == b["split"]
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4, abs=1e-5)
+
+
+def test_records_start_at_epoch_zero_and_cover_every_layer(tiny_dataset):
+    cfg = StackConfig(activation="sigmoid", optimizer="sgd", model=MODEL, epochs=2, stats_every=1)
+    result = train(cfg, [Member(0, 0.1, build_reg("none", {}))], tiny_dataset)[0]
+    assert sorted({(r["epoch"], r["split"]) for r in result.epochs}) == [
+        (e, s) for e in range(3) for s in ("test", "train", "val")
+    ]
+    layers = {(r["epoch"], r["layer"]) for r in result.layers}
+    assert layers == {(e, l) for e in range(3) for l in (1, 2, 3)}
+    first = [r for r in result.layers if r["epoch"] == 0]
+    assert all(r["rel_change"] == 0 for r in first) and all(r["grad_norm"] > 0 for r in first)
+    assert math.isnan(first[-1]["act_mean"])  # the output layer has no activation
+    assert 0 <= first[0]["saturated"] <= 1
+
+
+def test_divergence_is_recorded_and_the_others_go_on(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="sgd", model=MODEL, epochs=4, batch_size=16)
+    members = [Member(0, 1e6, build_reg("none", {})), Member(0, 0.05, build_reg("none", {}))]
+    blown, fine = train(cfg, members, tiny_dataset)
+    assert blown.summary["diverged"] and not fine.summary["diverged"]
+    assert blown.summary["epochs_run"] < 4 and fine.summary["epochs_run"] == 4
+    assert fine.summary["final_train_accuracy"] > 0.5
+
+
+def test_early_stopping_reports_the_best_epochs_weights(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=30, batch_size=16)
+    trainer = Trainer(cfg, [Member(0, 0.05, build_reg("early_stopping", {"patience": 2}))], tiny_dataset)
+    result = trainer.fit()[0]
+    s = result.summary
+    assert s["reported_epoch"] == s["best_epoch"] and s["epochs_run"] >= s["best_epoch"] + 2
+    assert s["epochs_run"] < 30  # it stopped
+    val = {r["epoch"]: r["loss"] for r in result.epochs if r["split"] == "val"}
+    assert val[s["best_epoch"]] == min(val.values())
+    # the reported weights really are that epoch's: evaluating them gives its val loss
+    for name, p in trainer.model.named_parameters():
+        p.data[0] = result.state[name]
+    trainer.model.eval()
+    with torch.no_grad():
+        logits = trainer.model(trainer.x["val"])
+        loss = torch.nn.functional.cross_entropy(logits[0], trainer.y["val"]).item()
+    assert loss == pytest.approx(val[s["best_epoch"]], rel=1e-5)

@@ -1,0 +1,83 @@
+"""The smoke preset end to end through Snakemake, in a temporary working directory."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
+           "--directory", str(workdir), "--cores", "2", "--config", "preset=smoke", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and done.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.mark.workflow
+def test_smoke_study_writes_tidy_tables(smoke):
+    tables = smoke / "results" / "tables"
+    runs = pd.read_csv(tables / "runs.csv")
+    grid = runs[runs.study == "grid"]
+    assert len(grid) == 2 * 2 * 3 * 2  # activations x optimizers x regularizers x seeds
+    assert runs.run_id.is_unique
+    for column in ("dataset", "activation", "optimizer", "regularizer", "seed", "depth", "width", "init", "lr",
+                   "epochs_run", "best_epoch", "diverged", "final_test_accuracy", "best_val_loss", "seconds"):
+        assert column in runs.columns, column
+    trained = runs[~runs.diverged]
+    assert trained.final_train_accuracy.between(0, 1).all() and (trained.lr > 0).all()
+    epochs = pd.read_csv(tables / "epochs.csv")
+    assert set(epochs.split) == {"train", "val", "test"} and epochs.epoch.min() == 0
+    assert set(epochs.run_id) == set(runs.run_id)
+    layers = pd.read_csv(tables / "layers.csv")
+    assert {"grad_norm", "weight_norm", "rel_change", "act_mean", "saturated"} <= set(layers.columns)
+    tuning = pd.read_csv(tables / "tuning.csv")
+    assert tuning.groupby("job").chosen.sum().eq(1).all()  # exactly one rate chosen per tuned job
+
+
+@pytest.mark.workflow
+def test_each_run_directory_records_its_provenance(smoke):
+    import json
+
+    run_dirs = [p.parent for p in (smoke / "results" / "runs").glob("*/*/config.json")]
+    assert run_dirs
+    config = json.loads((run_dirs[0] / "config.json").read_text())
+    assert {"seed", "lr", "lr_source", "activation", "optimizer", "regularization", "versions"} <= set(config)
+    assert config["versions"]["torch"].startswith("2.13.0")
+    for name in ("metrics.json", "epochs.csv", "layers.csv", "weights.pt"):
+        assert (run_dirs[0] / name).exists(), name
+
+
+@pytest.mark.workflow
+def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
+    from dltips.claims import CLAIM_INDEX
+    from dltips.verdicts import VERDICTS
+
+    claims = pd.read_csv(smoke / "results" / "claims.csv")
+    assert list(claims.id) == list(CLAIM_INDEX)
+    assert claims.verdict.isin(VERDICTS).all()
+    for claim_id in CLAIM_INDEX:
+        assert (smoke / "results" / "claims" / f"{claim_id}.png").stat().st_size > 10_000
+    snakemake(smoke, "--report", "results/report.html")
+    html = (smoke / "results" / "report.html").read_text()
+    assert "Verdicts" in html and "early-stopping" in html
+
+
+@pytest.mark.workflow
+def test_finished_study_has_nothing_left_to_do(smoke):
+    done = snakemake(smoke, "-n")
+    assert "Nothing to be done" in done.stdout + done.stderr
