@@ -12,7 +12,7 @@ rule train:
     threads: config["threads"]
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=60,  # minutes; a default-grid job takes about one
     conda:
         CONDA_ENV
     script:

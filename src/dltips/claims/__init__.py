@@ -50,7 +50,12 @@ DIAGNOSIS = "1. Diagnosis"
 
 # claim id -> where it lives and what it reads, in the order of the lecture notes
 CLAIM_INDEX: dict[str, IndexEntry] = {
+    "adaptive-lr": IndexEntry("adaptive_lr", ("runs",), TRAINING),
+    "momentum-escapes": IndexEntry("momentum_escapes", ("runs",), TRAINING),
+    "adam-is-rmsprop-plus-momentum": IndexEntry("adam_rmsprop", ("runs", "tuning"), TRAINING),
     "early-stopping": IndexEntry("early_stopping", ("runs", "epochs"), TEST),
+    "l2-shrinks": IndexEntry("update_rules", (), TEST),
+    "l1-subtracts": IndexEntry("update_rules", (), TEST),
 }
 
 

@@ -1,0 +1,162 @@
+"""adaptive-lr: Adagrad divides the learning rate by the root of the sum of all past squared
+gradients; RMSProp uses an exponentially weighted average, so it adapts when the error
+surface changes steepness.
+
+Evidence, toy part: a 1-D error surface that falls steeply (slope `steep`) down to `switch`
+and gently (slope `flat`) after it. torch.optim.Adagrad and torch.optim.RMSprop start from
+the same points on the steep part; after every step we read the optimiser's own state and
+record its effective step size lr / (sqrt(state) + eps). The claim holds if RMSProp's step
+has grown `late_after` steps past the switch (ratio to its step just before the switch above
+`min_step_growth`, over the start points) while Adagrad's step never grew at any step.
+
+Context, not verdict: the grid's mean final test accuracy for Adagrad and RMSProp, one
+mean per seed over the grid's cells (each optimiser at its own tuned learning rate).
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from .. import figures
+from ..verdicts import all_of, compare, exact
+from . import Claim, register
+from .adam_rmsprop import optimizer_seed_means
+
+ID = "adaptive-lr"
+# optimiser -> (torch.optim class, its accumulator in the optimiser state)
+OPTIMIZERS = {"adagrad": ("Adagrad", "sum"), "rmsprop": ("RMSprop", "square_avg")}
+
+
+def surface(w: torch.Tensor, settings: dict) -> torch.Tensor:
+    """Error surface: a cliff of slope `steep` down to `switch`, then a gentle slope `flat`.
+    Continuous at the switch; the gradient magnitude jumps from steep to flat."""
+    s = settings["surface"]
+    d = s["switch"] - w
+    return torch.where(w < s["switch"], s["steep"] * d, s["flat"] * d)
+
+
+def trajectories(settings: dict, name: str) -> pd.DataFrame:
+    """One row per (start, step): the gradient, whether it was taken on the flat part, and the
+    position and effective step size after the step.
+    All start points are elements of one tensor: both optimisers act elementwise, so every
+    element is an independent run."""
+    cls, key = OPTIMIZERS[name]
+    kwargs = {"alpha": settings["rmsprop_alpha"]} if name == "rmsprop" else {}
+    starts = torch.tensor(settings["starts"], dtype=torch.float64)
+    w = starts.clone().requires_grad_(True)
+    opt = getattr(torch.optim, cls)([w], lr=settings["lr"], **kwargs)
+    group = opt.param_groups[0]
+    cols = {"grad": [], "on_flat": [], "position": [], "effective_step": []}
+    for _ in range(settings["steps"]):
+        opt.zero_grad()
+        surface(w, settings).sum().backward()
+        cols["grad"].append(w.grad.detach().clone())
+        cols["on_flat"].append(w.detach() >= settings["surface"]["switch"])
+        opt.step()
+        # the same expression the optimiser divides by (torch's Adagrad/RMSprop, no decay options)
+        cols["effective_step"].append(group["lr"] / (opt.state[w][key].sqrt() + group["eps"]))
+        cols["position"].append(w.detach().clone())
+    n_steps, n_starts = settings["steps"], len(starts)
+    return pd.DataFrame({"optimizer": name, "start": np.tile(settings["starts"], n_steps),
+                         "step": np.repeat(np.arange(1, n_steps + 1), n_starts),
+                         **{k: torch.cat(v).numpy() for k, v in cols.items()}})
+
+
+def summarise(traj: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """Per (optimizer, start): when it reached the flat part, its step just before, its step
+    `late_after` steps later, and the largest step-to-step growth of its effective step."""
+    out = []
+    for (name, start), run in traj.groupby(["optimizer", "start"], sort=False):
+        run = run.sort_values("step")
+        eff = run.effective_step.to_numpy()
+        on_flat = np.flatnonzero(run.on_flat.to_numpy())
+        switch = int(on_flat[0]) if len(on_flat) else None  # index of the first flat gradient
+        before = eff[switch - 1] if switch else np.nan
+        late_i = switch + settings["late_after"] if switch is not None else None
+        late = eff[late_i] if late_i is not None and late_i < len(eff) else np.nan
+        growth = np.diff(eff) / eff[:-1]
+        out.append({"part": "toy", "optimizer": name, "start": start,
+                    "switch_step": run.step.iloc[switch] if switch is not None else np.nan,
+                    "step_before_switch": before, "step_late": late, "step_growth": late / before,
+                    "max_stepwise_growth": float(np.max(growth, initial=0.0))})
+    return pd.DataFrame(out)
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    toy = pd.concat([summarise(trajectories(settings, name), settings) for name in OPTIMIZERS], ignore_index=True)
+    grid = optimizer_seed_means(tables["runs"], settings["study"], list(OPTIMIZERS)).assign(part="grid")
+    return pd.concat([toy, grid], ignore_index=True)
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    toy = ev[ev.part == "toy"]
+    rms, ada = toy[toy.optimizer == "rmsprop"], toy[toy.optimizer == "adagrad"]
+    adapts = compare(rms.step_growth, settings["min_step_growth"], ">",
+                     f"RMSProp effective step {settings['late_after']} steps after the surface flattens / "
+                     "just before (ratio, over start points)")
+    # Adagrad's accumulator only grows, so its step can never grow: checked, not assumed
+    shrinks_only = exact(ada.max_stepwise_growth.clip(lower=0), settings["growth_tolerance"],
+                         "largest step-to-step relative growth of Adagrad's effective step")
+    return all_of(adapts, shrinks_only)
+
+
+def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    traj = pd.concat([trajectories(settings, name) for name in OPTIMIZERS], ignore_index=True)
+    toy = ev[ev.part == "toy"]
+    s = settings["surface"]
+    kw = dict(hue="optimizer", hue_order=list(OPTIMIZERS), units="start", estimator=None, lw=1.2)
+    sns.lineplot(data=traj, x="step", y="effective_step", ax=axes[0], **kw)
+    axes[0].scatter(toy.switch_step - 1, toy.step_before_switch, color="k", s=18, zorder=3,
+                    label="last step on the steep part")
+    axes[0].scatter(toy.switch_step + settings["late_after"], toy.step_late, facecolor="none", edgecolor="k", s=24,
+                    zorder=3, label=f"{settings['late_after']} steps onto the flat part")
+    axes[0].set_yscale("log")
+    axes[0].legend(title="optimizer", fontsize=8, title_fontsize=9)
+    axes[0].set(xlabel="update step (count)",
+                ylabel="effective step size lr / (√state + ε)\n(Δw per unit gradient)",
+                title=f"Step size: one line per start ({len(settings['starts'])} starts)")
+
+    sns.lineplot(data=traj, x="step", y="position", ax=axes[1], legend=False, **kw)
+    low = min(settings["starts"])
+    axes[1].axhspan(low, s["switch"], color="0.8", zorder=0, label=f"steep part, slope {s['steep']:g}")
+    axes[1].axhspan(s["switch"], traj.position.max(), color="0.93", zorder=0,
+                    label=f"flat part, slope {s['flat']:g}")
+    axes[1].legend(fontsize=8, loc="upper left")
+    axes[1].set(xlabel="update step (count)", ylabel="position w (parameter units)",
+                title=f"Position on the surface (lr {settings['lr']:g}, RMSProp α {settings['rmsprop_alpha']:g})")
+
+    grid = ev[ev.part == "grid"]
+    if len(grid):
+        sns.barplot(data=grid, x="optimizer", y="test_accuracy", order=list(OPTIMIZERS), errorbar=figures.CI,
+                    seed=figures.BOOT_SEED, ax=axes[2])
+        axes[2].set_title(f"grid: mean over cells (95% CI over seeds, {figures.n_label(grid, ['optimizer'])})")
+    else:
+        axes[2].text(0.5, 0.5, "no Adagrad or RMSProp runs\nin the grid table", ha="center", va="center",
+                     transform=axes[2].transAxes)
+        axes[2].set(title="grid", xticks=[], yticks=[])
+    axes[2].set(xlabel="optimizer", ylabel="final test accuracy (fraction)")
+    ada_growth = toy[toy.optimizer == "adagrad"].max_stepwise_growth.max()
+    fig.suptitle(f"Adaptive learning rates — {v.verdict}: RMSProp's step changes ×{v.value:.3g} "
+                 f"[{v.ci_low:.3g}, {v.ci_high:.3g}] once the surface flattens (claim: > ×{v.threshold:g}, "
+                 f"n = {v.n} starts);\nAdagrad's step never grows (claim): its largest step-to-step growth is "
+                 f"{ada_growth:.2g} (tolerance {settings['growth_tolerance']:g})")
+    return fig
+
+
+CLAIM = register(Claim(
+    id=ID,
+    title="Adagrad divides the learning rate by the root of the sum of all past squared gradients; RMSProp "
+          "uses an exponentially weighted average, so it adapts when the error surface changes steepness.",
+    source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
+           "Coursera 'Neural Networks for Machine Learning' (2012), lecture 6e",
+    evidence=evidence,
+    verdict=verdict,
+    figure=figure,
+    figure_text="A 1-D error surface falls steeply, then gently. Left: the effective step size lr/(√state+ε) "
+                "of Adagrad and RMSProp after every step, one line per start point (log scale); dots mark the "
+                "last step on the steep part. Middle: the positions (shaded: steep and flat parts). Right: mean "
+                "final test accuracy of the two optimisers over the grid, 95% intervals over seeds.",
+))

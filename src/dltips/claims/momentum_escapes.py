@@ -1,0 +1,196 @@
+"""momentum-escapes: training can stall at a local minimum; momentum (inertia) can carry the
+parameters through. Deep nets have few bad local minima, so this is rarely the real obstacle.
+
+Evidence, toy part: the tilted double well f(w) = (w^2 - 1)^2 - tilt * w has a shallow local
+minimum on the left and a deeper global one on the right, split by a barrier. From start
+points spread evenly over the local minimum's basin (from `starts.low` up to the barrier),
+torch.optim.SGD without momentum and with momentum `momentum` take `steps` steps at one
+learning rate; a run has escaped if it ends right of the barrier. The statistic is, per start,
+escaped-with-momentum minus escaped-without, averaged over the starts: the fraction that
+momentum rescues. Momentum only helps where the parameters arrive with speed: starts high on
+the basin's outer wall escape, starts near the local minimum do not.
+
+Context, not verdict: the second sentence is about deep nets. If random initialisations
+often ended in bad local minima, seeds of one grid cell would end at very different training
+losses. The evidence lists, per grid cell (activation, optimiser, regulariser), the spread of
+final training loss over seeds beside the spread between cells. It carries no verdict: the
+runs stop after a fixed number of epochs rather than at a minimum, and seeds that share a
+plateau agree as closely as seeds that share a good minimum, so no threshold on that spread
+separates "few bad minima" from "not converged".
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from .. import figures
+from ..verdicts import compare
+from . import Claim, register
+
+ID = "momentum-escapes"
+
+
+def critical_points(settings: dict) -> tuple[float, float, float]:
+    """(local minimum, barrier, global minimum): the roots of f'(w) = 4w^3 - 4w - tilt."""
+    roots = np.roots([4.0, 0.0, -4.0, -settings["tilt"]])
+    real = np.sort(roots[np.abs(roots.imag) < 1e-9].real)
+    if len(real) != 3:
+        raise ValueError(f"claims.{ID}.tilt = {settings['tilt']} leaves no local minimum; use |tilt| < 1.54")
+    return tuple(float(r) for r in real)
+
+
+def surface(w, settings: dict):
+    return (w**2 - 1) ** 2 - settings["tilt"] * w
+
+
+def starts(settings: dict) -> np.ndarray:
+    _, barrier, _ = critical_points(settings)
+    return np.linspace(settings["starts"]["low"], barrier, settings["starts"]["n"] + 1)[:-1]
+
+
+def trajectories(settings: dict, momentum: float) -> pd.DataFrame:
+    """One row per (start, step) with the position after the step. All starts are elements
+    of one tensor: SGD acts elementwise, so each element is an independent run."""
+    w0 = starts(settings)
+    w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=settings["lr"], momentum=momentum)
+    path = [w.detach().clone()]
+    for _ in range(settings["steps"]):
+        opt.zero_grad()
+        surface(w, settings).sum().backward()
+        opt.step()
+        path.append(w.detach().clone())
+    n = len(w0)
+    return pd.DataFrame({"momentum": momentum, "start": np.tile(w0, len(path)),
+                         "step": np.repeat(np.arange(len(path)), n), "position": torch.cat(path).numpy()})
+
+
+def toy_outcomes(settings: dict) -> pd.DataFrame:
+    """Per start: where each method ends and whether it crossed the barrier."""
+    local, barrier, _ = critical_points(settings)
+    ends = {}
+    for name, m in (("plain", 0.0), ("momentum", settings["momentum"])):
+        traj = trajectories(settings, m)
+        ends[name] = traj[traj.step == traj.step.max()].position.to_numpy()
+    w0 = starts(settings)
+    out = pd.DataFrame({"part": "toy", "start": w0, "start_height": surface(w0, settings),
+                        "end_plain": ends["plain"], "end_momentum": ends["momentum"]})
+    out["escaped_plain"] = out.end_plain > barrier
+    out["escaped_momentum"] = out.end_momentum > barrier
+    out["rescued"] = out.escaped_momentum.astype(float) - out.escaped_plain.astype(float)
+    out["local_min_height"] = surface(local, settings)
+    out["barrier_height"] = surface(barrier, settings)
+    return out
+
+
+def seed_spread(runs: pd.DataFrame, study: str) -> pd.DataFrame:
+    """Per grid cell: final training loss over seeds (non-diverged runs)."""
+    runs = runs[(runs.study == study) & ~runs.diverged.astype(bool)]
+    cells = runs.groupby(["activation", "optimizer", "regularizer"], as_index=False).final_train_loss.agg(
+        seeds="size", train_loss_mean="mean", train_loss_sd="std", train_loss_min="min", train_loss_max="max")
+    cells["train_loss_range"] = cells.train_loss_max - cells.train_loss_min
+    # the spread between cells, beside each cell's spread between seeds
+    cells["between_cell_sd"] = cells.train_loss_mean.std()
+    return cells.assign(part="grid")
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    return pd.concat([toy_outcomes(settings), seed_spread(tables["runs"], settings["study"])], ignore_index=True)
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    toy, grid = ev[ev.part == "toy"], ev[ev.part == "grid"]
+    context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
+               f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
+               f"between-cell sd {grid.between_cell_sd.max():.3g} nats" if len(grid) else "no grid runs")
+    return compare(toy.rescued, settings["min_rescued_fraction"], ">",
+                   "fraction of local-basin starts that escape with momentum but not without",
+                   detail=f"plain GD escapes from {int(toy.escaped_plain.sum())} of {len(toy)} starts, momentum "
+                          f"from {int(toy.escaped_momentum.sum())}; {context}")
+
+
+def condition(ev: pd.DataFrame) -> str:
+    """Which starts momentum rescued, by their height above the local minimum."""
+    toy = ev[ev.part == "toy"]
+    if not len(toy):
+        return ""
+    escaped = toy.escaped_momentum.astype(bool)  # object dtype once stacked with the grid rows
+    above = toy.start_height - toy.local_min_height
+    barrier = float((toy.barrier_height - toy.local_min_height).iloc[0])
+
+    def span(mask):
+        return f"{above[mask].min():.2g}–{above[mask].max():.2g}" if mask.any() else "none"
+
+    return (f"with momentum, starts {span(escaped)} above the local minimum escaped and starts "
+            f"{span(~escaped)} above it stayed (the barrier is {barrier:.2g} above it): momentum "
+            "carries the parameters over only when they arrive with speed")
+
+
+def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    local, barrier, best = critical_points(settings)
+    toy = ev[ev.part == "toy"]
+    w = np.linspace(min(settings["starts"]["low"], local) - 0.1, best + 0.6, 400)
+    axes[0].plot(w, surface(w, settings), color="0.3", lw=1.5)
+    outcome = np.where(toy.escaped_momentum, "escapes with momentum", "stays with momentum")
+    sns.scatterplot(x=toy.start, y=toy.start_height, hue=outcome, hue_order=["escapes with momentum",
+                    "stays with momentum"], palette=["C2", "C3"], s=40, zorder=3, ax=axes[0])
+    for x, name in ((local, "local min"), (barrier, "barrier"), (best, "global min")):
+        axes[0].annotate(name, (x, surface(x, settings)), textcoords="offset points", xytext=(0, -14),
+                         ha="center", fontsize=8)
+    axes[0].legend(title=f"start ({int(toy.escaped_plain.sum())} of {len(toy)} escape without momentum)",
+                   fontsize=8, title_fontsize=8)
+    axes[0].set(xlabel="parameter w (parameter units)", ylabel="loss f(w) (arbitrary units)",
+                title=f"Tilted double well, tilt {settings['tilt']:g}: {len(toy)} starts in the local basin")
+
+    traj = pd.concat([trajectories(settings, 0.0), trajectories(settings, settings["momentum"])])
+    traj["method"] = np.where(traj.momentum > 0, f"SGD, momentum {settings['momentum']:g}", "plain SGD")
+    # log steps: the paths part within the first hundred steps, then sit still
+    sns.lineplot(data=traj[traj.step > 0], x="step", y="position", hue="method", units="start", estimator=None,
+                 lw=0.8, alpha=0.7, ax=axes[1])
+    axes[1].set_xscale("log")
+    for y, name in ((local, "local min"), (barrier, "barrier"), (best, "global min")):
+        axes[1].axhline(y, color="k", lw=0.8, ls=":" if name == "barrier" else "--")
+        axes[1].annotate(name, (settings["steps"], y), textcoords="offset points", xytext=(-4, 3), ha="right",
+                         fontsize=8)
+    axes[1].legend(title="method", fontsize=8, title_fontsize=8, loc="lower right")
+    axes[1].set(xlabel="update step (count, log scale)", ylabel="position w (parameter units)",
+                title=f"Paths from every start (lr {settings['lr']:g})")
+
+    runs = tables["runs"]
+    runs = runs[(runs.study == settings["study"]) & (runs.regularizer == "none") & ~runs.diverged.astype(bool)]
+    if len(runs):
+        sns.stripplot(data=runs, x="activation", y="final_train_loss", hue="optimizer", dodge=True, size=4,
+                      jitter=False, ax=axes[2])
+        axes[2].legend(title="optimizer", fontsize=8, title_fontsize=8)
+        n = figures.n_label(runs, ["activation", "optimizer"])
+        axes[2].set_title(f"grid, no regularisation: one dot per seed ({n})")
+    else:
+        axes[2].text(0.5, 0.5, "no grid runs", ha="center", va="center", transform=axes[2].transAxes)
+    axes[2].set(xlabel="activation", ylabel="final training loss (nats)")
+    fig.suptitle(f"Momentum escapes a local minimum — {v.verdict}: {v.value:.2f} [{v.ci_low:.2f}, {v.ci_high:.2f}] "
+                 f"of starts rescued by momentum (claim: > {v.threshold:g}), n = {v.n} starts\n"
+                 "right: do seeds of one cell end at different training losses? (context for 'few bad local "
+                 "minima', no verdict)")
+    return fig
+
+
+CLAIM = register(Claim(
+    id=ID,
+    title="Training can stall at a local minimum, plateau or saddle; momentum can carry the parameters through. "
+          "Deep nets have few bad local minima, so this is rarely the real obstacle.",
+    source="Polyak, 'Some methods of speeding up the convergence of iteration methods' (1964); Sutskever, "
+           "Martens, Dahl & Hinton, 'On the importance of initialization and momentum in deep learning' "
+           "(ICML 2013), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 8.2.2 and 8.3.2",
+    evidence=evidence,
+    verdict=verdict,
+    figure=figure,
+    condition=condition,
+    figure_text="Left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a start "
+                "point in the local basin, coloured by whether SGD with momentum ends past the barrier. Middle: "
+                "the position over the update steps from every start, plain SGD and SGD with momentum. Right: "
+                "final training loss of each seed in the grid's unregularised cells -- context for the claim "
+                "that deep nets have few bad local minima, not part of the verdict.",
+))
