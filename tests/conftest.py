@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,3 +37,26 @@ def default_config():
     import yaml
 
     return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The workflow on the smoke preset, run in `workdir` (results land in workdir/results)."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile",
+           str(ROOT / "config.yaml"), "--directory", str(workdir), "--cores", "2", "--config", "preset=smoke", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and done.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """One end-to-end smoke study for the whole session: its tables feed the figure tests."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def smoke_tables(smoke):
+    return smoke / "results" / "tables"

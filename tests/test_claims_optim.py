@@ -1,8 +1,6 @@
 """Verdict rules of the optimiser and penalty claims: each fed evidence where its claim holds
 and evidence where it does not, and each figure drawn from the sample tables."""
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -13,8 +11,6 @@ from matplotlib.figure import Figure
 from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, update_rules
 from dltips.trainer import Trainer
 from dltips.verdicts import NOT_REPRODUCED, REPRODUCED
-
-TABLES = Path(__file__).resolve().parents[1] / "results" / "tables"
 
 ADAPTIVE = {"study": "grid", "surface": {"switch": 0.0, "steep": 10.0, "flat": 0.1},
             "starts": [-0.5, -1.0, -1.5, -2.0, -2.5], "lr": 0.1, "rmsprop_alpha": 0.9, "steps": 300,
@@ -31,8 +27,8 @@ L1 = {**UPDATE, "strength": 0.01}
 
 
 @pytest.fixture(scope="module")
-def sample_tables():
-    return {name: pd.read_csv(TABLES / f"{name}.csv") for name in ("runs", "tuning")}
+def sample_tables(smoke_tables):
+    return {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in ("runs", "tuning")}
 
 
 def synthetic_runs(accuracy: dict, seeds=(0, 1, 2), diverged=()) -> pd.DataFrame:

@@ -123,12 +123,17 @@ def checksum_path(path) -> Path:
     return Path(path).with_suffix(".json")
 
 
+def _savez(path: Path, arrays: dict) -> None:
+    with open(path, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+        np.savez(f, **arrays)
+
+
 def save(dataset: Dataset, path, provenance: dict) -> None:
     """Write the arrays, then a sidecar with their checksum: the sidecar lands last, so a
     dataset without one (or with a stale one) is never taken for complete."""
     path = Path(path)
     arrays = {f"{k}_{s}": v for k, d in (("x", dataset.x), ("y", dataset.y)) for s, v in d.items()}
-    atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), **arrays))
+    atomic_write(path, lambda tmp: _savez(tmp, arrays))
     shapes = {k: list(v.shape) for k, v in arrays.items()}
     write_json(checksum_path(path), {"sha256": _sha256(path), "shapes": shapes, **provenance})
 

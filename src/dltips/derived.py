@@ -20,15 +20,25 @@ from .registry import Registry
 class Derived:
     selects: Callable[[dict], bool]  # job spec -> does this table read it?
     function: str  # "module:function" taking (job_dir, dataset) -> DataFrame
+    columns: tuple[str, ...]  # what the table holds, also when no job feeds it
 
 
 DERIVED: Registry[Derived] = Registry("derived table")
-DERIVED.register("dropout_eval", Derived(lambda job: job["study"] == "dropout", "dltips.posthoc:dropout_evaluation"))
-DERIVED.register("ensemble", Derived(lambda job: job["study"] == "ensemble", "dltips.posthoc:ensemble_evaluation"))
-DERIVED.register(
-    "maxout_units",
-    Derived(lambda job: job["study"] == "grid" and job["activation"] == "maxout", "dltips.claims.maxout:maxout_table"),
-)
+DERIVED.register("dropout_eval", Derived(
+    lambda job: job["study"] == "dropout",
+    "dltips.posthoc:dropout_evaluation",
+    ("run_id", "regularizer", "dropout_input", "dropout_hidden", "seed", "method", "k", "test_accuracy", "test_loss"),
+))
+DERIVED.register("ensemble", Derived(
+    lambda job: job["study"] == "ensemble",
+    "dltips.posthoc:ensemble_evaluation",
+    ("job", "k", "draw", "members", "test_accuracy", "test_loss"),
+))
+DERIVED.register("maxout_units", Derived(
+    lambda job: job["study"] == "grid" and job["activation"] == "maxout",
+    "dltips.claims.maxout:maxout_table",
+    ("run_id", "layer", "unit", "t", "response"),
+))
 
 
 def jobs_for(name: str, jobs: dict) -> list[str]:
@@ -48,7 +58,12 @@ def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
         dataset = read_json(job_dir / "job.json")["dataset"]
         if dataset not in loaded:
             loaded[dataset] = data.load(dataset_paths[dataset])
-        frames.append(compute(job_dir, loaded[dataset]))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        frame = compute(job_dir, loaded[dataset])
+        missing = set(DERIVED[name].columns) - set(frame.columns)
+        if missing:
+            raise ValueError(f"derived table {name!r}: {DERIVED[name].function} gave no column(s) {sorted(missing)}")
+        frames.append(frame)
+    columns = list(DERIVED[name].columns)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     write_csv(out_path, table)
     return table

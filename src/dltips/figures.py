@@ -24,6 +24,13 @@ def n_label(frame, groups: list[str], by: str = "seed") -> str:
     return f"n = {low} {by}s" if low == high else f"n = {low}–{high} {by}s"
 
 
+def ci_text(v, fmt: str = "+.3f", scale=lambda x: x, prefix: str = "") -> str:
+    """'mean [low, high]' of a verdict, or 'no data' (not 'nan [nan, nan]') where n is 0."""
+    if v.n == 0:
+        return "no data"
+    return f"{prefix}{scale(v.value):{fmt}} [{prefix}{scale(v.ci_low):{fmt}}, {prefix}{scale(v.ci_high):{fmt}}]"
+
+
 def save(fig, png, svg) -> None:
     fig.tight_layout()
     for path, fmt in ((png, "png"), (svg, "svg")):

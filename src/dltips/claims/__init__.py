@@ -56,6 +56,11 @@ CLAIM_INDEX: dict[str, IndexEntry] = {
     "early-stopping": IndexEntry("early_stopping", ("runs", "epochs"), TEST),
     "l2-shrinks": IndexEntry("update_rules", (), TEST),
     "l1-subtracts": IndexEntry("update_rules", (), TEST),
+    "l1-vs-l2-sparsity": IndexEntry("sparsity", ("runs", "weights", "weight_hist"), TEST),
+    "dropout-train-test": IndexEntry("dropout_scaling", ("dropout_eval",), TEST),
+    "dropout-is-ensemble": IndexEntry("dropout_ensemble", ("dropout_eval",), TEST),
+    "dropout-costs-training": IndexEntry("dropout_cost", ("runs",), TEST),
+    "ensemble-reduces-variance": IndexEntry("ensemble", ("ensemble",), TEST),
 }
 
 

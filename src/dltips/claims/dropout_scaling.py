@@ -1,0 +1,221 @@
+"""dropout-train-test: at every update each unit (inputs included) is dropped with
+probability p; at test time nothing is dropped and all weights are multiplied by (1-p).
+
+Two parts.
+Test time (table dropout_eval, sweep `dropout`): each dropout-trained net is evaluated three
+ways on the test set -- with the (1-p) scaling (the standard evaluation: the pipeline
+trains with inverted dropout, see model.py), without it (the classic net's raw weights),
+and with one random mask left on. Statistics, per run: accuracy(weight scaling) minus
+accuracy(no scaling), and minus accuracy(dropout on).
+
+Exact (its own tiny computation): classic dropout -- masks without 1/(1-p) at train time,
+weights times (1-p) at test time -- and the pipeline's inverted dropout are the same
+procedure. With the same masks the two nets compute the same function when
+W_inverted = (1-p) W_classic for every weight matrix that reads a dropout layer (p of the
+units it reads). Then dL/dW_classic = (1-p) dL/dW_inverted, so an SGD step of rate lr on
+the inverted net is an SGD step of rate lr/(1-p)^2 on the classic one (biases read no
+dropped units: same rate), and at test time (1-p) W_classic = W_inverted: the classic
+net's scaled test output IS the inverted net's plain one. The check trains both side by
+side with the same masks and reports the largest difference of weights, train-time
+outputs and test-time outputs (verdicts.exact).
+"""
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+import torch.nn.functional as F
+
+from .. import figures
+from ..activations import build as build_activation
+from ..model import StackedMLP
+from ..verdicts import all_of, compare, exact
+from . import Claim, register
+
+ID = "dropout-train-test"
+METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",
+           "dropout_on": "dropout left on (1 mask)"}
+GAINS = {"no_scaling": "gain_vs_no_scaling", "dropout_on": "gain_vs_dropout_on"}
+TEST_COLUMNS = ["run_id", "seed", "dropout_input", "dropout_hidden", *(f"acc_{m}" for m in METHODS), *GAINS.values()]
+EXACT_COLUMNS = ["step", "quantity", "error"]
+
+
+def dropout_runs(table: pd.DataFrame) -> pd.DataFrame:
+    if table.empty or "method" not in table:
+        return pd.DataFrame(columns=["run_id", "seed", "dropout_input", "dropout_hidden", "method", "test_accuracy"])
+    return table[(table.dropout_hidden > 0) | (table.dropout_input > 0)]
+
+
+def test_time(table: pd.DataFrame) -> pd.DataFrame:
+    rows = dropout_runs(table)
+    wide = rows[rows.method.isin(list(METHODS))].pivot_table(
+        index=["run_id", "seed", "dropout_input", "dropout_hidden"], columns="method", values="test_accuracy")
+    wide = wide.reindex(columns=list(METHODS)).add_prefix("acc_").reset_index()
+    for method, gain in GAINS.items():
+        wide[gain] = wide.acc_weight_scaling - wide[f"acc_{method}"]
+    return wide.reindex(columns=TEST_COLUMNS)
+
+
+# ---- the exact check ----------------------------------------------------------------
+
+def _classic_forward(x, weights, biases, masks, depth):
+    """The notes' dropout: masked units enter unscaled. `masks` None: test time (no drop)."""
+    h = x if masks is None else x * masks[0]
+    for layer in range(depth):
+        h = torch.relu(h @ weights[layer] + biases[layer])
+        if masks is not None:
+            h = h * masks[layer + 1]
+    return h @ weights[depth] + biases[depth]
+
+
+def _draw_masks(rng, batch: int, sizes: list[int], rates: list[float]) -> list[torch.Tensor]:
+    """The masks StackedMLP draws, in its order: input, then each hidden layer."""
+    return [(torch.rand((batch, size), generator=rng) >= p).double() for size, p in zip(sizes, rates)]
+
+
+def classic_lr(lr: float, keep: float) -> float:
+    """The classic net's SGD rate for a weight matrix whose inputs are kept with `keep`
+    (derived in the module docstring; a separate function so a test can break it)."""
+    return lr / keep**2
+
+
+def exact_check(cfg: dict) -> pd.DataFrame:
+    """Train the pipeline's inverted-dropout model and a classic-dropout twin on the same
+    masks; rows (step, quantity, error): the largest absolute difference after each step."""
+    torch.manual_seed(cfg["seed"])  # nothing should depend on it; pinned all the same
+    p_in, p_h, depth, width = cfg["p_input"], cfg["p_hidden"], cfg["depth"], cfg["width"]
+    data_rng = torch.Generator().manual_seed(cfg["seed"])
+    x = torch.randn(cfg["batch"], cfg["inputs"], generator=data_rng, dtype=torch.float64)
+    y = torch.randint(cfg["classes"], (cfg["batch"],), generator=data_rng)
+    model = StackedMLP(1, cfg["inputs"], width, depth, cfg["classes"], build_activation("relu", {}), ["default"],
+                       [torch.Generator().manual_seed(cfg["seed"])], [p_in], [p_h]).double()
+    replay = torch.Generator()
+    replay.set_state(model.generators[0].get_state())  # the classic twin sees the same masks
+    keep = [1 - p_in] + [1 - p_h] * depth  # of the units each weight matrix reads
+    classic_w = [(w[0] / q).detach().clone().requires_grad_() for w, q in zip(model.weights, keep)]
+    classic_b = [b[0, 0].detach().clone().requires_grad_() for b in model.biases]
+    rates, sizes = [p_in] + [p_h] * depth, [cfg["inputs"]] + [width] * depth
+    lr, rows = cfg["lr"], []
+    for step in range(1, cfg["steps"] + 1):
+        model.train()
+        out_inverted = model(x)[0]
+        out_classic = _classic_forward(x, classic_w, classic_b, _draw_masks(replay, len(x), sizes, rates), depth)
+        rows.append({"step": step, "quantity": "train-time output",
+                     "error": float((out_inverted - out_classic).detach().abs().max())})
+        params = list(model.weights) + list(model.biases)
+        grads = torch.autograd.grad(F.cross_entropy(out_inverted, y), params)
+        classic_grads = torch.autograd.grad(F.cross_entropy(out_classic, y), classic_w + classic_b)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= lr * g
+            for w, g, q in zip(classic_w, classic_grads, keep):
+                w -= classic_lr(lr, q) * g
+            for b, g in zip(classic_b, classic_grads[len(classic_w):]):
+                b -= lr * g
+            error = max(max(float((w[0] - q * wc).abs().max()) for w, wc, q in zip(model.weights, classic_w, keep)),
+                        max(float((b[0, 0] - bc).abs().max()) for b, bc in zip(model.biases, classic_b)))
+        rows.append({"step": step, "quantity": "weights after step (W_inv vs (1-p) W_classic)", "error": error})
+    model.eval()
+    with torch.no_grad():
+        scaled = [q * w for w, q in zip(classic_w, keep)]
+        test_error = float((model(x)[0] - _classic_forward(x, scaled, classic_b, None, depth)).abs().max())
+    rows.append({"step": cfg["steps"], "quantity": "test-time output (no masks, classic × (1-p))",
+                 "error": test_error})
+    return pd.DataFrame(rows, columns=EXACT_COLUMNS)
+
+
+# ---- claim --------------------------------------------------------------------------
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    test = test_time(tables["dropout_eval"]).assign(part="test time")
+    check = exact_check(settings["exact_check"]).assign(part="exact")
+    return pd.concat([test, check], ignore_index=True).reindex(columns=["part", *TEST_COLUMNS, *EXACT_COLUMNS])
+
+
+def parts(ev: pd.DataFrame, settings: dict):
+    test, check = ev[ev.part == "test time"], ev[ev.part == "exact"]
+    vs_raw = compare(test.gain_vs_no_scaling, settings["min_gain_vs_no_scaling"], ">",
+                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)")
+    vs_on = compare(test.gain_vs_dropout_on, settings["min_gain_vs_dropout_on"], ">",
+                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)")
+    same = exact(check.error, settings["exact_check"]["tolerance"],
+                 "max |difference|, classic dropout (lr/(1-p)^2, test × (1-p)) vs inverted dropout",
+                 detail=f"{settings['exact_check']['steps']} SGD steps, same masks, float64")
+    return vs_raw, vs_on, same
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return all_of(*parts(ev, settings))
+
+
+def _rate_label(rows: pd.DataFrame) -> str:
+    inputs = sorted(rows[rows.dropout_hidden > 0].dropout_input.unique())
+    where = f"; input rate {', '.join(f'{p:g}' for p in inputs)} where p > 0" if inputs else ""
+    return f"hidden dropout rate p\n(0: trained without dropout{where})"
+
+
+def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    table = tables["dropout_eval"]
+    fig, (acc_ax, loss_ax, exact_ax) = plt.subplots(1, 3, figsize=(18, 5))
+    rows = table[table.method.isin(list(METHODS))] if "method" in table else table.iloc[0:0]
+    if len(rows):
+        rows = rows.assign(how=rows.method.map(METHODS))
+        order = list(METHODS.values())
+        for ax, metric, unit in ((acc_ax, "test_accuracy", "test accuracy (fraction)"),
+                                 (loss_ax, "test_loss", "test cross-entropy (nats, log scale)")):
+            sns.lineplot(data=rows, x="dropout_hidden", y=metric, hue="how", hue_order=order, style="how",
+                         style_order=order, markers=True, dashes=False, errorbar=figures.CI,
+                         seed=figures.BOOT_SEED, ax=ax)
+            ax.set(xlabel=_rate_label(rows), ylabel=unit)
+            ax.set_xticks(sorted(rows.dropout_hidden.unique()))
+            ax.legend(title="test-time procedure")
+        loss_ax.set_yscale("log")
+        n = figures.n_label(rows, ["dropout_hidden"])
+        acc_ax.set_title(f"Test accuracy by test-time procedure ({n}, 95% CI)")
+        loss_ax.set_title(f"Test loss by test-time procedure ({n}, 95% CI)")
+    else:
+        acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
+    _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
+    vs_raw, vs_on, same = parts(ev, settings)
+    fig.suptitle(
+        f"Dropout: train with masks, test with (1-p)-scaled weights — {v.verdict}\n"
+        f"test accuracy gain of scaling: vs no scaling {figures.ci_text(vs_raw)} ({vs_raw.verdict}), "
+        f"vs dropout left on {figures.ci_text(vs_on)} ({vs_on.verdict}), n = {vs_raw.n} runs\n"
+        f"classic = inverted dropout, max error {same.value:.1e} ≤ {same.threshold:g} ({same.verdict})")
+    return fig
+
+
+def _exact_panel(ax, check: pd.DataFrame, cfg: dict) -> None:
+    floor = cfg["tolerance"] * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    shown = check.assign(error=np.maximum(check.error.astype(float), floor))
+    sns.lineplot(data=shown, x="step", y="error", hue="quantity", style="quantity", markers=True, dashes=False, ax=ax)
+    ax.axhline(cfg["tolerance"], color="k", ls="--", lw=1, label=f"tolerance {cfg['tolerance']:g}")
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
+    zeros = f" (an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
+    ax.set(xlabel="SGD step", ylabel=f"max |difference| (log scale){zeros}")
+    ax.set_title(f"Exact: classic (lr/(1-p)², test × (1-p)) = inverted\n"
+                 f"p_in {cfg['p_input']:g}, p_hidden {cfg['p_hidden']:g}, lr {cfg['lr']:g}, float64, same masks",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+CLAIM = register(Claim(
+    id=ID,
+    title="Dropout drops each unit (inputs included) with probability p at every update; at test time nothing "
+          "is dropped and every weight is multiplied by (1-p).",
+    source="Hinton et al., 'Improving neural networks by preventing co-adaptation of feature detectors', "
+           "arXiv:1207.0580 (2012); Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 and 10 "
+           "(inverted dropout: scaling at train time instead)",
+    evidence=evidence,
+    verdict=verdict,
+    figure=figure,
+    figure_text="Left and middle: test accuracy and test loss of the dropout sweep's nets against their hidden "
+                "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
+                "left on; bands are 95% bootstrap intervals over seeds. Right: the exact check -- a classic "
+                "dropout net (learning rate lr/(1-p)², weights × (1-p) at test) and the pipeline's inverted "
+                "dropout net trained on the same masks; the largest difference per SGD step against the "
+                "tolerance.",
+))

@@ -1,0 +1,172 @@
+"""Evaluations of trained models after training: dropout at test time, and ensembles.
+
+Both read a job directory (its reported weights, through stacks.load_stack) and the test
+split of its dataset, and return a tidy table, one row per observation. They are the
+functions behind the derived tables `dropout_eval` and `ensemble` (dltips.derived).
+
+Every random choice (dropout masks, ensemble subsets) comes from `seed` plus the run's own
+seed, so a table is reproducible and a run's rows do not depend on the other runs of its job.
+"""
+
+import copy
+import itertools
+import math
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from . import data as datasets
+from .io import read_json
+from .stacks import load_stack
+from .trainer import EVAL_CHUNK
+
+DROPOUT_COLUMNS = ["run_id", "regularizer", "dropout_input", "dropout_hidden", "seed", "method", "k",
+                   "test_accuracy", "test_loss"]
+ENSEMBLE_COLUMNS = ["job", "k", "draw", "members", "test_accuracy", "test_loss"]
+DETERMINISTIC_K = 0  # `k` of the methods that sample no mask
+
+
+def _dataset(dataset) -> datasets.Dataset:
+    return dataset if isinstance(dataset, datasets.Dataset) else datasets.load(dataset)
+
+
+def _test_split(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    d = _dataset(dataset)
+    return torch.from_numpy(d.x["test"]), torch.from_numpy(d.y["test"])
+
+
+@torch.no_grad()
+def _probabilities(model, x: torch.Tensor) -> torch.Tensor:
+    """Softmax [K, B, C] in float64 (averages of many passes stay accurate), in chunks so a
+    large test set fits in memory; in train mode each chunk draws fresh masks."""
+    return torch.cat([F.softmax(model(x[i:i + EVAL_CHUNK]).double(), -1) for i in range(0, len(x), EVAL_CHUNK)], 1)
+
+
+def _scores(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Per model: accuracy, and the cross-entropy (nats) of the (averaged) probabilities."""
+    accuracy = (probs.argmax(-1) == y).double().mean(1)
+    true = probs.gather(-1, y.expand(probs.shape[0], -1).unsqueeze(-1)).squeeze(-1)
+    # an average of softmaxes can underflow to 0 for a confidently wrong ensemble
+    loss = -true.clamp_min(torch.finfo(torch.float64).tiny).log().mean(1)
+    return accuracy.tolist(), loss.tolist()
+
+
+def _diverged(job_dir: Path, runs: list[dict]) -> list[bool]:
+    return [bool(read_json(job_dir / r["run"] / "metrics.json")["diverged"]) for r in runs]
+
+
+def unscaled(model):
+    """The notes' classic dropout net evaluated WITHOUT its test-time (1-p) factor.
+
+    Classic dropout trains weights W_c on unscaled masked units; inverted dropout trains
+    W_i = (1-p) W_c (the same function of the same masks). So the classic net's "forgot
+    to scale" test output uses W_c = W_i / (1-p): each weight matrix after a dropout layer
+    is divided by (1-p) of the units it reads (inputs for the first layer, hidden units
+    for the others)."""
+    out = copy.deepcopy(model)
+    with torch.no_grad():
+        for k, (p_in, p_hidden) in enumerate(zip(model.p_input, model.p_hidden)):
+            for layer, w in enumerate(out.weights):
+                w[k] /= 1 - (p_in if layer == 0 else p_hidden)
+    return out
+
+
+def mask_seed(seed: int, run_seed: int) -> int:
+    # Runs that share a seed share masks: paired comparisons between rates see the same draws
+    return 1_000_003 * seed + run_seed
+
+
+def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int = 0) -> pd.DataFrame:
+    """Test accuracy and loss of each run of a job under four test-time procedures:
+
+    weight_scaling  the standard evaluation: the notes' (1-p) test-time scaling, since the
+                    models trained with inverted dropout (Srivastava et al. 2014, sec. 4)
+    no_scaling      the classic net without the (1-p) factor (see `unscaled`)
+    dropout_on      one random mask per test input left on (the first Monte-Carlo pass)
+    mc_average      the average softmax of the first k masks, for each k in `ks`
+                    (Monte-Carlo model averaging, Srivastava et al. 2014, sec. 7.5)
+
+    `k` is the number of masks averaged (0 for the deterministic methods). A run without
+    dropout gets the same numbers from every method; a diverged run gets NaN.
+    `dataset`: a data.Dataset or the path of its .npz.
+    """
+    job_dir = Path(job_dir)
+    x, y = _test_split(dataset)
+    model, job, runs = load_stack(job_dir)
+    model.eval()
+    per_method = {"weight_scaling": _scores(_probabilities(model, x), y)}
+    per_method["no_scaling"] = _scores(_probabilities(unscaled(model), x), y)
+
+    for gen, run in zip(model.generators, runs):
+        gen.manual_seed(mask_seed(seed, run["seed"]))
+    model.train()  # dropout on, masks from each run's generator
+    total = None
+    ks = sorted(set(int(k) for k in ks))
+    for k in range(1, max(ks) + 1):
+        probs = _probabilities(model, x)
+        total = probs if total is None else total + probs
+        if k == 1:
+            per_method["dropout_on"] = _scores(probs, y)
+        if k in ks:
+            per_method[("mc_average", k)] = _scores(total / k, y)
+    model.eval()
+
+    diverged = _diverged(job_dir, runs)
+    rows = []
+    for key, (accuracy, loss) in per_method.items():
+        method, k = key if isinstance(key, tuple) else (key, 1 if key == "dropout_on" else DETERMINISTIC_K)
+        for i, run in enumerate(runs):
+            rows.append({
+                "run_id": f"{job['job']}/{run['run']}",
+                "regularizer": run["regularizer"],
+                "dropout_input": model.p_input[i],
+                "dropout_hidden": model.p_hidden[i],
+                "seed": run["seed"],
+                "method": method,
+                "k": k,
+                "test_accuracy": math.nan if diverged[i] else accuracy[i],
+                "test_loss": math.nan if diverged[i] else loss[i],
+            })
+    return pd.DataFrame(rows, columns=DROPOUT_COLUMNS)
+
+
+def subsets(n: int, k: int, draws: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    """`draws` distinct k-subsets of range(n), or all of them where there are no more."""
+    if comb(n, k) <= draws:
+        return list(itertools.combinations(range(n), k))
+    chosen: dict[tuple[int, ...], None] = {}  # insertion-ordered set: same seed, same order
+    while len(chosen) < draws:
+        chosen[tuple(sorted(rng.choice(n, size=k, replace=False).tolist()))] = None
+    return list(chosen)
+
+
+def ensemble_evaluation(job_dir, dataset, ks=None, draws: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Test accuracy of the average softmax of k independently trained nets of a job.
+
+    For each k (default 1 .. number of runs) up to `draws` distinct random subsets of the
+    runs (all subsets where there are fewer; so k=1 lists every single net, and k=all is
+    one row). `members` names the runs averaged, joined by '+'. Diverged runs are left out:
+    one non-finite member makes the whole average meaningless.
+    (Hansen & Salamon 1990; Lakshminarayanan et al. 2017, sec. 2.4.)
+    """
+    job_dir = Path(job_dir)
+    x, y = _test_split(dataset)
+    model, job, runs = load_stack(job_dir)
+    keep = [i for i, d in enumerate(_diverged(job_dir, runs)) if not d]
+    probs = _probabilities(model, x)[keep]
+    names = [runs[i]["run"] for i in keep]
+    n = len(keep)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in sorted(set(ks or range(1, n + 1))):
+        if not 1 <= k <= n:
+            raise ValueError(f"ensemble size {k} outside 1..{n} (the job's non-diverged runs)")
+        for draw, members in enumerate(subsets(n, k, draws, rng)):
+            (accuracy,), (loss,) = _scores(probs[list(members)].mean(0, keepdim=True), y)
+            rows.append({"job": job["job"], "k": k, "draw": draw, "members": "+".join(names[m] for m in members),
+                         "test_accuracy": accuracy, "test_loss": loss})
+    return pd.DataFrame(rows, columns=ENSEMBLE_COLUMNS)

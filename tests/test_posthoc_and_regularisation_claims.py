@@ -1,0 +1,501 @@
+"""Post-hoc evaluations (dltips.posthoc) and the regularisation claims: L1/L2 sparsity,
+dropout's test-time scaling, dropout as an ensemble, dropout's training cost, ensembles.
+
+Every verdict rule is fed evidence where its claim holds and where it does not; exact
+checks are tested as exact; the post-hoc functions run on tiny jobs trained here."""
+
+import copy
+import json
+import shutil
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dltips import data, posthoc
+from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, ensemble, sparsity
+from dltips.jobs import run_job
+from dltips.stacks import load_stack
+from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+torch.set_num_threads(1)
+
+# the settings block proposed for config.yaml `claims:`
+SETTINGS = {
+    "l1-vs-l2-sparsity": {"study": "sparsity", "pairs": [{"l1": 1e-4, "l2": 1e-3}, {"l1": 1e-3, "l2": 1e-2}],
+                          "near_zero": 1e-3, "min_near_zero_gain": 0.05, "large": "q99",
+                          "min_log10_large_ratio": 0.0, "min_train_accuracy": 0.2},
+    "dropout-train-test": {"min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
+                           "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
+                                           "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
+                                           "tolerance": 1e-10}},
+    "dropout-is-ensemble": {"max_abs_gap": 0.02,
+                            "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
+                                            "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
+    "dropout-costs-training": {"studies": ["dropout", "grid"], "sweep": "dropout", "min_train_accuracy": 0.2,
+                               "min_train_drop": 0.0, "min_overfit_gap": 0.05, "min_test_gain": 0.0},
+    "ensemble-reduces-variance": {"min_gain": 0.0},
+}
+
+
+def is_figure(fig) -> bool:
+    ok = isinstance(fig, matplotlib.figure.Figure) and bool(fig._suptitle and fig._suptitle.get_text())
+    matplotlib.pyplot.close(fig)
+    return ok
+
+
+# ---- tiny trained jobs --------------------------------------------------------------
+
+def _run(reg, params, seed, variant):
+    return {"init": "default", "reg_params": params, "regularizer": reg, "run": f"{variant}-s{seed}", "seed": seed,
+            "variant": variant}
+
+
+def _job(name, study, runs):
+    return {"job": name, "study": study, "dataset": "toy", "activation": "relu", "optimizer": "sgd",
+            "optimizer_params": {}, "inits": ["default"], "learning_rate": {"source": "fixed", "value": 0.1},
+            "model": {"depth": 2, "width": 8, "maxout_pieces": 2},
+            "training": {"batch_size": 16, "epochs": 2, "probe_size": 16, "stats_every": 1, "train_eval_size": None},
+            "runs": runs}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("posthoc")
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 2, size=(3, 5))
+
+    def split(n):
+        y = rng.integers(0, 3, n)
+        return (centers[y] + rng.normal(0, 1, (n, 5))).astype(np.float32), y.astype(np.int64)
+
+    parts = {s: split(n) for s, n in (("train", 64), ("val", 16), ("test", 48))}
+    dataset = data.Dataset(x={s: p[0] for s, p in parts.items()}, y={s: p[1] for s, p in parts.items()})
+    data_path = root / "toy.npz"
+    data.save(dataset, data_path, {"name": "toy"})
+    dropped = {"hidden": 0.5, "input": 0.2}
+    dropout_runs = [_run("none", {}, 0, "none")] + [_run("dropout", dropped, s, "dropout-hidden0.5") for s in (0, 1)]
+    jobs = {"dropout": _job("dropout-toy", "dropout", dropout_runs),
+            "ensemble": _job("ensemble-toy", "ensemble", [_run("none", {}, s, "none") for s in range(4)])}
+    for study, job in jobs.items():
+        run_job(job, data_path, root / job["job"])
+    return {"root": root, "data": data_path, "dropout": root / "dropout-toy", "ensemble": root / "ensemble-toy"}
+
+
+def _metric(job_dir, run, key="final_test_accuracy"):
+    return json.loads((job_dir / run / "metrics.json").read_text())[key]
+
+
+# ---- posthoc.dropout_evaluation -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dropout_table(trained):
+    return posthoc.dropout_evaluation(trained["dropout"], trained["data"], ks=(1, 4, 16), seed=0)
+
+
+def test_dropout_evaluation_rows_and_columns(dropout_table):
+    assert list(dropout_table.columns) == posthoc.DROPOUT_COLUMNS
+    assert set(dropout_table.run_id) == {"dropout-toy/none-s0", "dropout-toy/dropout-hidden0.5-s0",
+                                         "dropout-toy/dropout-hidden0.5-s1"}
+    per_run = dropout_table.groupby("run_id").apply(lambda g: sorted(zip(g.method, g.k)), include_groups=False)
+    expected = sorted([("weight_scaling", 0), ("no_scaling", 0), ("dropout_on", 1), ("mc_average", 1),
+                       ("mc_average", 4), ("mc_average", 16)])
+    assert all(rows == expected for rows in per_run)
+    dropped = dropout_table[dropout_table.regularizer == "dropout"]
+    assert set(dropped.dropout_hidden) == {0.5} and set(dropped.dropout_input) == {0.2}
+
+
+def test_weight_scaling_is_the_trainers_evaluation(trained, dropout_table):
+    # inverted dropout: eval mode with the weights as they are IS the (1-p) test-time scaling
+    ws = dropout_table[dropout_table.method == "weight_scaling"].set_index("run_id")
+    for run in ("none-s0", "dropout-hidden0.5-s0", "dropout-hidden0.5-s1"):
+        assert ws.test_accuracy[f"dropout-toy/{run}"] == pytest.approx(_metric(trained["dropout"], run), abs=1e-6)
+        assert ws.test_loss[f"dropout-toy/{run}"] == pytest.approx(
+            _metric(trained["dropout"], run, "final_test_loss"), rel=1e-5)
+
+
+def test_a_net_without_dropout_gets_the_same_numbers_from_every_method(dropout_table):
+    plain = dropout_table[dropout_table.regularizer == "none"]
+    assert plain.test_accuracy.nunique() == 1
+    assert np.allclose(plain.test_loss, plain.test_loss.iloc[0])
+
+
+def test_dropout_on_is_the_first_monte_carlo_pass_and_seeded(trained, dropout_table):
+    dropped = dropout_table[dropout_table.regularizer == "dropout"]
+    on = dropped[dropped.method == "dropout_on"].set_index("run_id").test_loss
+    first = dropped[(dropped.method == "mc_average") & (dropped.k == 1)].set_index("run_id").test_loss
+    pd.testing.assert_series_equal(on, first)
+    again = posthoc.dropout_evaluation(trained["dropout"], data.load(trained["data"]), ks=(1, 4, 16), seed=0)
+    pd.testing.assert_frame_equal(again, dropout_table)
+    other = posthoc.dropout_evaluation(trained["dropout"], trained["data"], ks=(1, 4, 16), seed=1)
+    mc = lambda t: t[(t.method == "mc_average") & (t.regularizer == "dropout")].test_loss.to_numpy()  # noqa: E731
+    assert not np.allclose(mc(other), mc(dropout_table))
+
+
+def test_unscaled_divides_each_matrix_by_the_keep_rate_of_what_it_reads(trained):
+    model, _, runs = load_stack(trained["dropout"])
+    raw = posthoc.unscaled(model)
+    for k, run in enumerate(runs):
+        p_in, p_hidden = (0.2, 0.5) if run["regularizer"] == "dropout" else (0.0, 0.0)
+        for layer, (w, v) in enumerate(zip(model.weights, raw.weights)):
+            keep = 1 - (p_in if layer == 0 else p_hidden)
+            torch.testing.assert_close(v[k], w[k] / keep)
+        for b, c in zip(model.biases, raw.biases):
+            torch.testing.assert_close(b, c)  # biases read no dropped unit
+
+
+def test_diverged_runs_get_nan_in_dropout_eval_and_leave_ensembles(trained, tmp_path):
+    for name in ("dropout", "ensemble"):
+        shutil.copytree(trained[name], tmp_path / trained[name].name)
+    for job, run in (("dropout-toy", "dropout-hidden0.5-s1"), ("ensemble-toy", "none-s3")):
+        path = tmp_path / job / run / "metrics.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "diverged": True}))
+    table = posthoc.dropout_evaluation(tmp_path / "dropout-toy", trained["data"], ks=(2,))
+    bad = table.run_id == "dropout-toy/dropout-hidden0.5-s1"
+    assert table[bad].test_accuracy.isna().all() and table[~bad].test_accuracy.notna().all()
+    ens = posthoc.ensemble_evaluation(tmp_path / "ensemble-toy", trained["data"])
+    assert ens.k.max() == 3 and not ens.members.str.contains("none-s3").any()
+
+
+# ---- posthoc.ensemble_evaluation ----------------------------------------------------
+
+def test_ensemble_evaluation_subsets(trained):
+    table = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"], draws=3, seed=0)
+    assert list(table.columns) == posthoc.ENSEMBLE_COLUMNS
+    assert sorted(table.k.unique()) == [1, 2, 3, 4]
+    counts = table.groupby("k").size().to_dict()
+    assert counts == {1: 3, 2: 3, 3: 3, 4: 1}  # 4 singles but draws=3 caps them; C(4,4) = 1
+    assert table.groupby("k").members.nunique().to_dict() == counts  # distinct subsets
+    assert table[table.k == 4].members.iloc[0] == "none-s0+none-s1+none-s2+none-s3"
+    again = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"], draws=3, seed=0)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_ensemble_singles_match_training_and_the_average_is_of_softmaxes(trained):
+    table = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"], draws=20)
+    singles = table[table.k == 1].set_index("members").test_accuracy
+    assert len(singles) == 4
+    for run, accuracy in singles.items():
+        assert accuracy == pytest.approx(_metric(trained["ensemble"], run), abs=1e-6)
+    model, _, _ = load_stack(trained["ensemble"])
+    d = data.load(trained["data"])
+    with torch.no_grad():
+        probs = torch.softmax(model(torch.from_numpy(d.x["test"])).double(), -1).mean(0)
+    expected = (probs.argmax(-1).numpy() == d.y["test"]).mean()
+    assert table[table.k == 4].test_accuracy.iloc[0] == pytest.approx(expected)
+
+
+def test_subsets_enumerate_when_few_and_sample_distinct_when_many():
+    rng = np.random.default_rng(0)
+    assert posthoc.subsets(4, 2, 10, rng) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    drawn = posthoc.subsets(10, 5, 20, rng)
+    assert len(drawn) == 20 == len(set(drawn)) and all(len(s) == 5 for s in drawn)
+
+
+# ---- l1-vs-l2-sparsity --------------------------------------------------------------
+
+EDGES = np.concatenate([[0.0], np.logspace(-6, 1, 29)])
+
+
+def _weight_rows(run_id, rng, near_zero_share, large_scale):
+    """Synthetic weights.csv / weight_hist.csv rows for 2 layers: a share of |w| near 1e-5,
+    the rest log-normal around `large_scale`."""
+    summaries, hists = [], []
+    for layer in (1, 2):
+        n = 400
+        small = rng.random(n) < near_zero_share
+        a = np.where(small, 10 ** rng.uniform(-6, -4, n), large_scale * np.exp(rng.normal(0, 0.5, n)))
+        summaries.append({"run_id": run_id, "layer": layer, "n": n, "abs_max": a.max(), "q50": np.quantile(a, 0.5),
+                          "q90": np.quantile(a, 0.9), "q99": np.quantile(a, 0.99),
+                          **{f"frac_below_{t}": (a < float(t)).mean() for t in ("1e-2", "1e-3", "1e-4")}})
+        counts, _ = np.histogram(a, bins=EDGES)
+        hists += [{"run_id": run_id, "layer": layer, "bin_low": lo, "bin_high": hi, "count": c}
+                  for lo, hi, c in zip(EDGES[:-1], EDGES[1:], counts)]
+    return summaries, hists
+
+
+def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, l1_train=0.7, seeds=3):
+    rng = np.random.default_rng(0)
+    runs, weights, hists = [], [], []
+    for optimizer, lr in (("sgd", 0.1), ("adam", 0.001)):
+        for seed in range(seeds):
+            arms = (("none", 0, 0, 0.0, 0.1, 0.8), ("l1", 1e-4, 0, l1_near, l1_large, l1_train),
+                    ("l2", 0, 1e-3, l2_near, l2_large, 0.7))
+            for reg, l1, l2, near, large, train in arms:
+                variant = "none" if reg == "none" else f"{reg}-strength{max(l1, l2):g}"
+                run_id = f"sparsity-{optimizer}/{variant}-s{seed}"
+                runs.append({"run_id": run_id, "study": "sparsity", "dataset": "toy", "activation": "relu",
+                             "optimizer": optimizer, "regularizer": reg, "variant": variant, "l1": l1, "l2": l2,
+                             "seed": seed, "depth": 2, "width": 20, "init": "default", "lr": lr,
+                             "final_train_accuracy": train + rng.normal(0, 0.01)})
+                s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
+                weights += s
+                hists += h
+    return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists)}
+
+
+def _sparsity_verdict(tables):
+    settings = SETTINGS[sparsity.ID]
+    return sparsity.verdict(sparsity.evidence(tables, settings), settings)
+
+
+def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
+    v = _sparsity_verdict(sparsity_tables())
+    assert v.verdict == REPRODUCED and v.n == 6
+    assert v.value == pytest.approx(0.55, abs=0.08)
+
+
+def test_sparsity_not_reproduced_when_l2_has_more_near_zeros():
+    assert _sparsity_verdict(sparsity_tables(l1_near=0.05, l2_near=0.6)).verdict == NOT_REPRODUCED
+
+
+def test_sparsity_not_reproduced_when_l1_also_shrinks_the_large_weights():
+    tables = sparsity_tables(l1_large=0.02, l2_large=0.1)
+    settings = SETTINGS[sparsity.ID]
+    near, large = sparsity.parts(sparsity.evidence(tables, settings), settings)
+    assert near.verdict == REPRODUCED and large.verdict == NOT_REPRODUCED
+    assert _sparsity_verdict(tables).verdict == NOT_REPRODUCED
+
+
+def test_sparsity_leaves_out_nets_that_did_not_train():
+    tables = sparsity_tables(l1_train=0.1)
+    ev = sparsity.evidence(tables, SETTINGS[sparsity.ID])
+    assert not ev.trained.any()
+    v = sparsity.verdict(ev, SETTINGS[sparsity.ID])
+    assert v.verdict == INCONCLUSIVE and "6 of 6 pairs left out" in v.detail
+
+
+def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
+    weights = pd.DataFrame({"run_id": ["a", "a"], "n": [100, 300], "frac_below_1e-3": [1.0, 0.0]})
+    assert sparsity.per_run(weights).loc["a", "frac_below_1e-3"] == pytest.approx(0.25)
+    tables = sparsity_tables()
+    with pytest.raises(ValueError, match="1e-05"):
+        sparsity.evidence(tables, {**SETTINGS[sparsity.ID], "near_zero": 1e-5})
+
+
+def test_sparsity_figure_and_empty_tables():
+    tables = sparsity_tables()
+    settings = SETTINGS[sparsity.ID]
+    ev = sparsity.evidence(tables, settings)
+    assert is_figure(sparsity.figure(tables, ev, sparsity.verdict(ev, settings), settings))
+    assert "sgd L1 1e-4 vs L2 1e-3" in sparsity.condition(ev)
+    empty = {name: pd.DataFrame() for name in tables}
+    ev = sparsity.evidence(empty, settings)
+    v = sparsity.verdict(ev, settings)
+    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings))
+
+
+# ---- dropout-train-test -------------------------------------------------------------
+
+def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None):
+    """Synthetic dropout_eval.csv: `accuracy` method -> test accuracy of dropout nets;
+    `mc` the Monte-Carlo accuracy at k=64 (default: the weight-scaled one)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for rate in (0.0, *rates):
+        for seed in range(seeds):
+            run_id = f"dropout-toy/{'none' if rate == 0 else f'dropout-hidden{rate}'}-s{seed}"
+            base = {"run_id": run_id, "regularizer": "none" if rate == 0 else "dropout",
+                    "dropout_input": 0.0 if rate == 0 else 0.1, "dropout_hidden": rate, "seed": seed}
+            noise = rng.normal(0, 0.005)
+            values = {m: (accuracy["weight_scaling"] if rate == 0 else a) + noise for m, a in accuracy.items()}
+            values["mc_64"] = values["weight_scaling"] if mc is None or rate == 0 else mc + noise
+            for method, k, value in (("weight_scaling", 0, values["weight_scaling"]),
+                                     ("no_scaling", 0, values["no_scaling"]),
+                                     ("dropout_on", 1, values["dropout_on"]), ("mc_average", 1, values["dropout_on"]),
+                                     ("mc_average", 8, (values["dropout_on"] + values["mc_64"]) / 2),
+                                     ("mc_average", 64, values["mc_64"])):
+                rows.append({**base, "method": method, "k": k, "test_accuracy": value, "test_loss": 2 - value})
+    return pd.DataFrame(rows, columns=posthoc.DROPOUT_COLUMNS)
+
+
+GOOD = {"weight_scaling": 0.6, "no_scaling": 0.4, "dropout_on": 0.5}
+
+
+def test_exact_check_classic_dropout_equals_inverted_dropout():
+    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    assert len(check) == 2 * 20 + 1
+    assert check.error.max() < 1e-12
+
+
+def test_exact_check_catches_a_wrong_correspondence(monkeypatch):
+    # the same masks, but the classic net stepping at lr instead of lr/(1-p)^2
+    monkeypatch.setattr(dropout_scaling, "classic_lr", lambda lr, keep: lr)
+    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    assert check.error.max() > 1e-4
+
+
+def test_dropout_scaling_reproduced_when_scaling_wins():
+    settings = SETTINGS[dropout_scaling.ID]
+    ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
+    v = dropout_scaling.verdict(ev, settings)
+    assert v.verdict == REPRODUCED and v.n == 6 and v.value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("accuracy", [{"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.4},
+                                      {"weight_scaling": 0.5, "no_scaling": 0.4, "dropout_on": 0.6}])
+def test_dropout_scaling_not_reproduced_when_another_procedure_wins(accuracy):
+    settings = SETTINGS[dropout_scaling.ID]
+    ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(accuracy)}, settings)
+    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+
+
+def test_dropout_scaling_not_reproduced_when_the_exact_part_fails():
+    settings = SETTINGS[dropout_scaling.ID]
+    ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
+    ev.loc[ev.part == "exact", "error"] = 1e-3
+    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+
+
+def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
+    settings = SETTINGS[dropout_scaling.ID]
+    for table in (dropout_table, pd.DataFrame()):
+        tables = {"dropout_eval": table}
+        ev = dropout_scaling.evidence(tables, settings)
+        v = dropout_scaling.verdict(ev, settings)
+        assert is_figure(dropout_scaling.figure(tables, ev, v, settings))
+    assert v.verdict == INCONCLUSIVE  # the empty table
+
+
+# ---- dropout-is-ensemble ------------------------------------------------------------
+
+def test_linear_net_mask_average_equals_weight_scaling_exactly():
+    nets = dropout_ensemble.enumerate_masks(SETTINGS[dropout_ensemble.ID]["exact_check"])
+    linear = nets[nets.net == dropout_ensemble.LINEAR]
+    assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
+    # the enumeration is not trivially exact: through a ReLU it is not
+    assert nets[nets.net == dropout_ensemble.RELU].error.max() > 1e-4
+
+
+def test_dropout_ensemble_reproduced_when_mc_matches_weight_scaling():
+    settings = SETTINGS[dropout_ensemble.ID]
+    ev = dropout_ensemble.evidence({"dropout_eval": dropout_eval_table(GOOD, mc=0.605)}, settings)
+    v = dropout_ensemble.verdict(ev, settings)
+    assert v.verdict == REPRODUCED and v.n == 6 and v.value == pytest.approx(0.005)
+    assert "k = 64" in v.statistic
+
+
+def test_dropout_ensemble_not_reproduced_when_mc_is_far_off():
+    settings = SETTINGS[dropout_ensemble.ID]
+    for mc in (0.5, 0.7):  # far below or far above
+        ev = dropout_ensemble.evidence({"dropout_eval": dropout_eval_table(GOOD, mc=mc)}, settings)
+        assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+
+
+def test_dropout_ensemble_figure(dropout_table):
+    settings = SETTINGS[dropout_ensemble.ID]
+    for table in (dropout_table, dropout_eval_table(GOOD, mc=0.6), pd.DataFrame()):
+        tables = {"dropout_eval": table}
+        ev = dropout_ensemble.evidence(tables, settings)
+        assert is_figure(dropout_ensemble.figure(tables, ev, dropout_ensemble.verdict(ev, settings), settings))
+
+
+# ---- dropout-costs-training ---------------------------------------------------------
+
+def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, seeds=3):
+    """Synthetic runs.csv: one grid cell and a sweep over hidden rates, dropout vs none."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for study, job, rates in (("grid", "grid-toy-relu-adam", (0.3,)), ("dropout", "dropout-toy", (0.1, 0.5))):
+        for seed in range(seeds):
+            for rate in (0.0, *rates):
+                noise = rng.normal(0, 0.005)
+                train = plain_train - (train_drop if rate else 0) + noise
+                test = plain_test + (test_gain if rate else 0) + noise
+                rows.append({"run_id": f"{job}/{rate}-s{seed}", "job": job, "study": study, "dataset": "toy",
+                             "activation": "relu", "optimizer": "adam", "depth": 2 if study == "grid" else 3,
+                             "width": 10, "init": "default", "lr": 0.01, "epochs": 5,
+                             "regularizer": "dropout" if rate else "none", "dropout_input": 0.1 if rate else 0.0,
+                             "dropout_hidden": rate, "seed": seed, "diverged": False,
+                             "final_train_accuracy": train, "final_test_accuracy": test})
+    return pd.DataFrame(rows)
+
+
+def _cost_verdict(runs):
+    settings = SETTINGS[dropout_cost.ID]
+    return dropout_cost.verdict(dropout_cost.evidence({"runs": runs}, settings), settings)
+
+
+def test_dropout_cost_reproduced_when_train_drops_and_test_rises():
+    v = _cost_verdict(cost_runs())
+    assert v.verdict == REPRODUCED and v.n == 9 and v.value == pytest.approx(0.15, abs=0.01)
+
+
+def test_dropout_cost_not_reproduced_when_dropout_hurts_test_or_spares_train():
+    assert _cost_verdict(cost_runs(test_gain=-0.05)).verdict == NOT_REPRODUCED
+    assert _cost_verdict(cost_runs(train_drop=-0.05)).verdict == NOT_REPRODUCED
+
+
+def test_dropout_cost_inconclusive_without_overfitting_or_training():
+    assert _cost_verdict(cost_runs(plain_test=0.88)).verdict == INCONCLUSIVE  # no pair overfits
+    v = _cost_verdict(cost_runs(plain_train=0.1, plain_test=0.1))
+    assert v.verdict == INCONCLUSIVE and "9 pairs left out" in v.detail
+
+
+def test_dropout_cost_counts_a_run_trained_in_two_studies_once():
+    runs = cost_runs()
+    copy_of_grid = runs[runs.study == "grid"].assign(study="dropout", job="dropout-toy-d2",
+                                                     run_id=lambda d: d.run_id + "-again")
+    ev = dropout_cost.evidence({"runs": pd.concat([runs, copy_of_grid])}, SETTINGS[dropout_cost.ID])
+    assert len(ev) == 9 and set(ev[ev.dropout_hidden == 0.3].study) == {"dropout"}
+
+
+def test_dropout_cost_figure():
+    settings = SETTINGS[dropout_cost.ID]
+    for runs in (cost_runs(), pd.DataFrame()):
+        ev = dropout_cost.evidence({"runs": runs}, settings)
+        v = dropout_cost.verdict(ev, settings)
+        assert is_figure(dropout_cost.figure({"runs": runs}, ev, v, settings))
+    assert "relu/adam p=0.3" in dropout_cost.condition(dropout_cost.evidence({"runs": cost_runs()}, settings))
+
+
+# ---- ensemble-reduces-variance ------------------------------------------------------
+
+def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
+    rows = [{"job": "ensemble-toy", "k": 1, "draw": i, "members": f"none-s{i}", "test_accuracy": a, "test_loss": 1.0}
+            for i, a in enumerate(single)]
+    rows += [{"job": "ensemble-toy", "k": 2, "draw": d, "members": m, "test_accuracy": a, "test_loss": 1.0}
+             for d, (m, a) in enumerate((("none-s0+none-s1", 0.53), ("none-s2+none-s3", 0.52)))]
+    rows.append({"job": "ensemble-toy", "k": len(single), "draw": 0, "members": "all",
+                 "test_accuracy": ensemble_accuracy, "test_loss": 0.9})
+    return pd.DataFrame(rows, columns=posthoc.ENSEMBLE_COLUMNS)
+
+
+def test_ensemble_reproduced_when_the_average_beats_single_nets():
+    ev = ensemble.evidence({"ensemble": ensemble_table()}, SETTINGS[ensemble.ID])
+    v = ensemble.verdict(ev, SETTINGS[ensemble.ID])
+    assert v.verdict == REPRODUCED and v.n == 4 and v.value == pytest.approx(0.56 - 0.5025)
+
+
+def test_ensemble_not_reproduced_when_the_average_is_worse():
+    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, SETTINGS[ensemble.ID])
+    assert ensemble.verdict(ev, SETTINGS[ensemble.ID]).verdict == NOT_REPRODUCED
+
+
+def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
+    settings = SETTINGS[ensemble.ID]
+    real = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"])
+    for table in (real, pd.DataFrame()):
+        ev = ensemble.evidence({"ensemble": table}, settings)
+        v = ensemble.verdict(ev, settings)
+        assert is_figure(ensemble.figure({"ensemble": table}, ev, v, settings))
+    assert v.verdict == INCONCLUSIVE
+
+
+def test_no_verdict_word_is_spelled_in_the_claim_modules():
+    import inspect
+
+    for module in (sparsity, dropout_scaling, dropout_ensemble, dropout_cost, ensemble):
+        source = inspect.getsource(module)
+        for word in ('"reproduced"', '"not reproduced"', '"inconclusive"'):
+            assert word not in source, (module.__name__, word)
+
+
+def test_settings_are_read_not_defaulted():
+    # a setting missing from config must fail loudly, not fall back to a hidden default
+    settings = copy.deepcopy(SETTINGS[ensemble.ID])
+    del settings["min_gain"]
+    with pytest.raises(KeyError):
+        ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)

@@ -1,0 +1,75 @@
+"""A study survives kill -9, gives identical tables when rerun, and loses nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dltips.collect import TIMING_COLUMNS
+import sys
+
+from conftest import ROOT, snakemake
+
+# the tables whose every non-timing byte must repeat
+TABLES = ("runs", "epochs", "layers", "tuning")
+
+
+def read_tables(workdir):
+    out = {}
+    for name in TABLES:
+        table = pd.read_csv(workdir / "results" / "tables" / f"{name}.csv")
+        out[name] = table.drop(columns=[c for c in TIMING_COLUMNS if c in table.columns])
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("reference")
+    snakemake(workdir, "collect")
+    return workdir
+
+
+@pytest.mark.workflow
+def test_same_config_and_seeds_give_identical_tables(reference, tmp_path):
+    snakemake(tmp_path, "collect")
+    for name, table in read_tables(reference).items():
+        pd.testing.assert_frame_equal(read_tables(tmp_path)[name], table, check_exact=True, obj=name)
+    # and byte for byte, timing columns aside
+    for name in ("runs", "epochs"):
+        a = (reference / "results" / "tables" / f"{name}.csv").read_text().splitlines()
+        b = (tmp_path / "results" / "tables" / f"{name}.csv").read_text().splitlines()
+        if name == "runs":
+            col = a[0].split(",").index("seconds")
+            a = [",".join(v for i, v in enumerate(line.split(",")) if i != col) for line in a]
+            b = [",".join(v for i, v in enumerate(line.split(",")) if i != col) for line in b]
+        assert a == b, name
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("kill_after", [3.0, 8.0, 14.0])
+def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, tmp_path, kill_after):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
+           "--directory", str(tmp_path), "--cores", "2", "--config", "preset=smoke", "--", "collect"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(kill_after)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    proc.wait()
+    # every file under its final name is complete: writes go to a temporary, then rename
+    for path in (tmp_path / "results").rglob("*"):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".csv":
+            pd.read_csv(path)
+        elif path.suffix == ".npz":
+            np.load(path).close()
+    snakemake(tmp_path, "collect")  # the README's plain command, resumed
+    for name, table in read_tables(reference).items():
+        pd.testing.assert_frame_equal(read_tables(tmp_path)[name], table, check_exact=True, obj=name)
