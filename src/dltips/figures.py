@@ -6,8 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .activations import ACTIVATIONS  # noqa: E402
+from .inits import INITS  # noqa: E402
 from .io import atomic_write  # noqa: E402
 
 CI = ("ci", 95)  # seaborn errorbar: 95% bootstrap interval over seeds
@@ -18,10 +21,37 @@ sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
 
 
 def n_label(frame, groups: list[str], by: str = "seed") -> str:
-    """'n = 3 seeds' per group (a range where groups differ), for titles and captions."""
+    """'n = 3 seeds' per group (a range where groups differ), for titles and captions;
+    'no runs' for a table without rows (a config that trains no such runs)."""
+    if not len(frame):
+        return "no runs"
     counts = frame.groupby(groups)[by].nunique() if groups else frame[[by]].nunique()
     low, high = int(counts.min()), int(counts.max())
     return f"n = {low} {by}s" if low == high else f"n = {low}–{high} {by}s"
+
+
+def legend(ax, **kwargs) -> None:
+    """A legend only where something labelled was drawn: an empty panel gets none."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
+def by_activation(frame: pd.DataFrame) -> dict:
+    """seaborn hue arguments that give each activation the same colour in every figure of
+    these claims (registry order), whichever activations a table holds."""
+    names = ACTIVATIONS.names()
+    colours = dict(zip(names, sns.color_palette(PALETTE, len(names))))
+    present = [a for a in names if a in set(frame.activation)]
+    # an empty table takes no palette: seaborn warns about a palette with nothing to colour
+    return {"hue": "activation", "hue_order": present, "palette": {a: colours[a] for a in present} or None}
+
+
+def by_init(frame: pd.DataFrame) -> dict:
+    """seaborn hue arguments for initialisations: a sequential palette no activation uses."""
+    names = INITS.names()
+    colours = dict(zip(names, sns.color_palette("flare", len(names))))
+    present = [i for i in names if i in set(frame["init"])]
+    return {"hue": "init", "hue_order": present, "palette": {i: colours[i] for i in present} or None}
 
 
 def ci_text(v, fmt: str = "+.3f", scale=lambda x: x, prefix: str = "") -> str:

@@ -50,6 +50,13 @@ DIAGNOSIS = "1. Diagnosis"
 
 # claim id -> where it lives and what it reads, in the order of the lecture notes
 CLAIM_INDEX: dict[str, IndexEntry] = {
+    "train-before-test": IndexEntry("train_before_test", ("runs",), DIAGNOSIS),
+    "vanishing-gradient": IndexEntry("vanishing_gradient", ("runs", "layers"), TRAINING),
+    "early-layers-learn-slowly": IndexEntry("early_layers", ("runs", "layers"), TRAINING),
+    "sigmoid-attenuates": IndexEntry("sigmoid_attenuates", ("runs", "layers"), TRAINING),
+    "relu-fixes-depth": IndexEntry("relu_fixes_depth", ("runs", "layers"), TRAINING),
+    "relu-variants": IndexEntry("relu_variants", ("runs", "slopes"), TRAINING),
+    "maxout-learns-activation": IndexEntry("maxout", ("runs", "maxout_units"), TRAINING),
     "adaptive-lr": IndexEntry("adaptive_lr", ("runs",), TRAINING),
     "momentum-escapes": IndexEntry("momentum_escapes", ("runs",), TRAINING),
     "adam-is-rmsprop-plus-momentum": IndexEntry("adam_rmsprop", ("runs", "tuning"), TRAINING),

@@ -1,0 +1,220 @@
+"""maxout-learns-activation: Maxout outputs the maximum of each group of pre-activations, a
+learnable piecewise-linear convex activation of which ReLU is a special case.
+
+Evidence, three parts (column `part`):
+  construction  for random ReLU nets, a Maxout net (k pieces) with one piece = the ReLU
+                layer's weights and the others = zero weights and biases; max |output
+                difference| over random inputs must be 0 up to the tolerance (float64).
+  units         learned Maxout units of the grid (maxout_units.csv, made by
+                `maxout_table`): each first-hidden-layer unit's response along a line
+                through input space. A max of affine functions of t is convex: the
+                slope between neighbouring t never decreases (up to the tolerance);
+                `n_kinks` counts where it bends.
+  grid          test accuracy of Maxout minus ReLU in the same grid cell -- reported, not
+                part of the verdict: the notes do not claim Maxout is better.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from .. import figures
+from ..activations import build as build_activation
+from ..io import read_json
+from ..model import StackedMLP
+from ..stacks import load_stack
+from ..verdicts import all_of, exact
+from . import Claim, register
+from .relu_fixes_depth import random_net
+from .relu_variants import paired_differences
+from ..figures import legend, n_label
+
+ID = "maxout-learns-activation"
+UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
+# maxout_units.csv: the derived-table hook passes no settings, so its scan is fixed here
+TABLE_DIRECTION_SEED = 0  # the same line through input space for every run: curves compare
+TABLE_UNITS = 8  # units per run: enough to see varied shapes, few enough to plot
+TABLE_TS = np.linspace(-3.0, 3.0, 121)  # +-3 standard deviations of the data along the line
+
+
+# ---- (a) ReLU is a special case --------------------------------------------------------
+def relu_to_maxout(relu: StackedMLP, pieces: int) -> StackedMLP:
+    """A Maxout net computing exactly what `relu` computes: each unit's first piece is the
+    ReLU unit, its other pieces are constant 0, so max(w·h + b, 0, ...) = relu(w·h + b)."""
+    k, n_in, width = relu.weights[0].shape
+    n_classes = relu.weights[-1].shape[2]
+    maxout = StackedMLP(k, n_in, width, relu.depth, n_classes, build_activation("maxout", {"maxout_pieces": pieces}),
+                        ["default"] * k, [torch.Generator().manual_seed(0) for _ in range(k)])  # overwritten below
+    maxout = maxout.to(relu.weights[0].dtype).eval()
+    with torch.no_grad():
+        for layer in range(relu.depth):
+            w, b = maxout.weights[layer], maxout.biases[layer]
+            w.zero_()
+            b.zero_()
+            # Maxout groups consecutive outputs, so unit u's pieces are columns u*pieces ...
+            w[..., ::pieces] = relu.weights[layer]
+            b[..., ::pieces] = relu.biases[layer]
+        maxout.weights[-1].copy_(relu.weights[-1])
+        maxout.biases[-1].copy_(relu.biases[-1])
+    return maxout
+
+
+@torch.no_grad()
+def output_difference(a: StackedMLP, b: StackedMLP, x: torch.Tensor) -> torch.Tensor:
+    """Per model: max |a(x) - b(x)| over inputs and logits."""
+    return (a(x) - b(x)).abs().amax((1, 2))
+
+
+def construction(spec: dict) -> pd.DataFrame:
+    relu = random_net(spec)
+    maxout = relu_to_maxout(relu, spec["pieces"])
+    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(spec["seed"]))
+    with torch.no_grad():
+        scale = relu(x).abs().amax((1, 2))
+    return pd.DataFrame({"part": "construction", "model": range(relu.n_models), "pieces": spec["pieces"],
+                         "max_abs_error": output_difference(relu, maxout, x).numpy(),
+                         "output_scale": scale.numpy(), "tolerance": spec["tolerance"]})
+
+
+# ---- (b) learned units -----------------------------------------------------------------
+@torch.no_grad()
+def maxout_responses(model: StackedMLP, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
+    """First-hidden-layer responses (after the max) of model 0 of a trained Maxout stack along
+    the line x(t) = mean(x_probe) + t·s·d, d a random unit direction drawn from
+    `direction_seed`, s the standard deviation of x_probe projected on d -- so t is in
+    standard deviations of the data along the line. `n_units` units, drawn from the same
+    seed. Returns columns layer (1), unit, t, response; the caller adds run_id."""
+    x_probe = torch.as_tensor(np.asarray(x_probe), dtype=model.weights[0].dtype)
+    rng = torch.Generator().manual_seed(direction_seed)
+    d = torch.randn(x_probe.shape[1], generator=rng, dtype=x_probe.dtype)
+    d /= d.norm()
+    centre = x_probe.mean(0)
+    scale = ((x_probe - centre) @ d).std()
+    ts = torch.as_tensor(np.asarray(ts), dtype=x_probe.dtype)
+    line = centre + (ts * scale)[:, None] * d
+    seen = {}
+    model.eval()
+    model(line, observe=lambda layer, pre, post: seen.setdefault(layer, post))
+    width = seen[0].shape[-1]
+    units = torch.randperm(width, generator=rng)[:n_units].sort().values
+    response = seen[0][0][:, units]  # [t, unit]
+    return pd.DataFrame({"layer": 1, "unit": np.repeat(units.numpy(), len(ts)),
+                         "t": np.tile(ts.numpy(), len(units)), "response": response.T.reshape(-1).numpy()})
+
+
+def maxout_table(job_dir, dataset) -> pd.DataFrame:
+    """maxout_units.csv rows of one Maxout job (the derived-table hook): every run's units,
+    scanned through the mean of the training split."""
+    job_dir = Path(job_dir)
+    job = read_json(job_dir / "job.json")
+    frames = []
+    for run in job["runs"]:
+        model, _, _ = load_stack(job_dir, runs=[run["run"]])
+        table = maxout_responses(model, dataset.x["train"], TABLE_DIRECTION_SEED, TABLE_UNITS, TABLE_TS)
+        table.insert(0, "run_id", f"{job['job']}/{run['run']}")
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=UNIT_COLUMNS)
+
+
+def unit_shapes(units: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Per unit: slopes at both ends of the scan, the largest slope decrease between
+    neighbouring steps (a convex curve has none) and the bends (increases > tolerance)."""
+    rows = []
+    for (run_id, layer, unit), curve in units.reindex(columns=UNIT_COLUMNS).groupby(["run_id", "layer", "unit"]):
+        curve = curve.sort_values("t")
+        slopes = np.diff(curve.response.to_numpy()) / np.diff(curve.t.to_numpy())
+        change = np.diff(slopes)
+        bends = change > tolerance
+        # a bend between two grid points raises two neighbouring slope steps: count runs
+        n_kinks = int(bends[:1].sum() + (bends[1:] & ~bends[:-1]).sum())
+        rows.append({"part": "units", "run_id": run_id, "layer": layer, "unit": unit,
+                     "slope_start": slopes[0], "slope_end": slopes[-1],
+                     "convexity_violation": float(max(-change.min(), 0.0)) if len(change) else np.nan,
+                     "n_kinks": n_kinks})
+    return pd.DataFrame(rows, columns=["part", "run_id", "layer", "unit", "slope_start", "slope_end",
+                                       "convexity_violation", "n_kinks"])
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    grid = paired_differences(tables["runs"], settings["study"], settings["baseline"], ["maxout"], settings["metric"])
+    units = unit_shapes(tables["maxout_units"], settings["convexity_tolerance"])
+    parts = [construction(settings["construction"]), units, grid.assign(part="grid")]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["part"] + [c for c in out.columns if c != "part"]]
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    spec = settings["construction"]
+    same = exact(ev[ev.part == "construction"].max_abs_error, spec["tolerance"],
+                 f"max |ReLU net - its Maxout ({spec['pieces']} pieces) construction| (logits)")
+    convex = exact(ev[ev.part == "units"].convexity_violation, settings["convexity_tolerance"],
+                   "largest slope decrease along learned Maxout units' responses (convexity)")
+    return all_of(same, convex)
+
+
+# ---- figure ----------------------------------------------------------------------
+def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(19, 5.8))
+    spec = settings["construction"]
+    relu = random_net(spec)
+    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(spec["seed"]))
+    with torch.no_grad():
+        a, b = relu(x).numpy().ravel(), relu_to_maxout(relu, spec["pieces"])(x).numpy().ravel()
+    left.scatter(a, b, s=5, alpha=0.5)
+    left.plot([a.min(), a.max()], [a.min(), a.max()], color="k", lw=0.8, label="identity")
+    worst = ev[ev.part == "construction"].max_abs_error.max()
+    legend(left, fontsize="small")
+    left.set(xlabel="ReLU net output (logit)", ylabel=f"Maxout net output, {spec['pieces']} pieces (logit)",
+             title=f"construction: {spec['n_models']} random nets x {spec['n_inputs']} inputs, "
+                   f"max |difference| {worst:.1e} (tolerance {spec['tolerance']:g})")
+    left.title.set_fontsize("small")
+
+    units = tables["maxout_units"].reindex(columns=UNIT_COLUMNS)
+    if len(units):
+        run = sorted(units.run_id.unique())[0]
+        curves = units[units.run_id == run]
+        sns.lineplot(data=curves, x="t", y="response", hue="unit", palette="tab10", legend="full", ax=middle)
+        legend(middle, title="unit", fontsize="x-small", ncol=2)
+        middle.set_title(f"learned first-layer units of {run}", fontsize="small")
+    else:
+        middle.text(0.5, 0.5, "no Maxout runs in maxout_units.csv", ha="center", transform=middle.transAxes)
+    middle.set(xlabel="t along a random line through the data mean (standard deviations of the data)",
+               ylabel="unit output after the max (activation units)")
+    middle.xaxis.label.set_fontsize("small")
+
+    grid = ev[ev.part == "grid"]
+    if len(grid):
+        sns.stripplot(data=grid, x="optimizer", y="difference", hue="regularizer", size=5, alpha=0.8, ax=right)
+        sns.pointplot(data=grid, x="optimizer", y="difference", color="k", linestyle="none", markers="D",
+                      errorbar=figures.CI, seed=figures.BOOT_SEED, ax=right, label="mean, 95% CI")
+        legend(right, fontsize="x-small", title="regulariser", title_fontsize="x-small")
+    else:
+        right.text(0.5, 0.5, "no grid cells with both Maxout and ReLU", ha="center", transform=right.transAxes)
+    right.axhline(0, color="grey", lw=0.8)
+    right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
+                                        "(fraction)",
+              title=f"grid, paired by cell (reported, not judged; {n_label(grid, ['optimizer'])})")
+    fig.suptitle(f"Maxout learns its activation — {v.verdict}\n{v.statistic} = {v.value:.1e} "
+                 f"(tolerance {v.threshold:g}); {v.detail.split('; ')[-1] if v.detail else ''}", fontsize="medium")
+    return fig
+
+
+CLAIM = register(Claim(
+    id=ID,
+    title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "
+          "activation, of which ReLU is a special case.",
+    source="Goodfellow, Warde-Farley, Mirza, Courville & Bengio, 'Maxout Networks', ICML (2013), sec. 3-4",
+    evidence=evidence,
+    verdict=verdict,
+    figure=figure,
+    figure_text="Left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU unit, "
+                "the others zero), on the identity line. Middle: responses of learned first-layer Maxout units "
+                "along a random line through the data mean. Right: test accuracy of Maxout minus ReLU in the same "
+                "grid cell, with the mean and its 95% bootstrap interval (reported only).",
+))

@@ -1,0 +1,212 @@
+"""relu-fixes-depth: deep ReLU nets train where deep sigmoid nets do not; units whose output
+is 0 drop out, so for each input the network is a thinner *linear* network.
+
+Evidence, three parts (column `part`):
+  depth      depth sweep: final train accuracy of the deepest ReLU net minus the deepest
+             sigmoid net, per init and seed. Whether deep ReLU trains depends on the
+             initialisation, so the claim's condition reports every init.
+  linearity  an exact check on random ReLU nets (float64): for every input x the output
+             equals J(x)·x plus the bias path of the active sub-network -- the same net
+             run on x = 0 with x's activation pattern forced. Piecewise linearity says
+             exactly this; a smooth net (ELU, sigmoid) fails it.
+  active     depth sweep, ReLU: fraction of active units per layer (1 - layers.csv
+             `saturated`, which counts inactive units) at epoch 0 and at the end.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+from matplotlib.gridspec import GridSpec
+from matplotlib.ticker import MaxNLocator
+
+from .. import figures
+from ..activations import build as build_activation
+from ..model import StackedMLP
+from ..verdicts import all_of, compare, exact
+from . import Claim, register
+from ..figures import by_activation, by_init, legend, n_label
+from .vanishing_gradient import layers_of
+
+ID = "relu-fixes-depth"
+
+
+# ---- the exact part: per-input linearity --------------------------------------------
+def random_net(spec: dict, activation: str = "relu") -> StackedMLP:
+    """A stack of random nets in float64 (exactness needs more than float32's 7 digits)."""
+    k = spec["n_models"]
+    return StackedMLP(k, spec["in_features"], spec["width"], spec["depth"], spec["n_classes"],
+                      build_activation(activation, {}), [spec["init"]] * k,
+                      [torch.Generator().manual_seed(spec["seed"] + i) for i in range(k)]).double().eval()
+
+
+def bias_path(model: StackedMLP, masks: list[torch.Tensor]) -> torch.Tensor:
+    """Output of the net on x = 0 with each hidden unit on or off as `masks` say: what the
+    biases alone contribute through the active sub-network."""
+    h = torch.zeros(model.n_models, masks[0].shape[1], model.weights[0].shape[1], dtype=model.weights[0].dtype)
+    for layer, mask in enumerate(masks):
+        h = torch.baddbmm(model.biases[layer], h, model.weights[layer]) * mask
+    return torch.baddbmm(model.biases[-1], h, model.weights[-1])
+
+
+def jacobian_times_input(model: StackedMLP, x: torch.Tensor) -> torch.Tensor:
+    """J(x)·x by autograd, one backward pass per output class; it never sees the masks, so
+    it checks the masked bias path independently. [K, B, C]."""
+    xs = x.expand(model.n_models, *x.shape).clone().requires_grad_(True)  # one copy per model
+    out = model(xs)
+    rows = [(torch.autograd.grad(out[..., c].sum(), xs, retain_graph=True)[0] * xs).sum(-1)
+            for c in range(out.shape[-1])]
+    return torch.stack(rows, -1).detach()
+
+
+def decompose(model: StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """f(x), J(x)·x, the bias path of x's active sub-network, and f(0); each [K, B, C]."""
+    pre = {}
+    with torch.no_grad():
+        out = model(x, observe=lambda layer, p, post: pre.__setitem__(layer, p))
+        masks = [(pre[layer] > 0).to(x.dtype) for layer in range(model.depth)]
+        bias, f0 = bias_path(model, masks), model(torch.zeros_like(x))
+    return {"output": out, "jx": jacobian_times_input(model, x), "bias": bias, "f0": f0}
+
+
+def linearity(spec: dict, activation: str = "relu") -> pd.DataFrame:
+    """Per model: max |f(x) - J(x)·x - bias path(x)| over the inputs and classes."""
+    model = random_net(spec, activation)
+    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(spec["seed"]))
+    d = decompose(model, x)
+    error = (d["output"] - d["jx"] - d["bias"]).abs().amax((1, 2))
+    # the scales show what the error is small against: the input path J(x)·x must not vanish
+    return pd.DataFrame({"part": "linearity", "model": range(model.n_models), "activation": activation,
+                         "max_abs_error": error.numpy(), "output_scale": d["output"].abs().amax((1, 2)).numpy(),
+                         "input_path_scale": d["jx"].abs().amax((1, 2)).numpy(),
+                         "n_inputs": spec["n_inputs"], "tolerance": spec["tolerance"]})
+
+
+# ---- evidence from the depth sweep -----------------------------------------------------
+def depth_gap(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """Per init and seed: final train accuracy of the deepest net of `activation` minus the
+    deepest of `baseline`."""
+    runs = runs[runs.study == settings["study"]]
+    deep = runs[runs.depth == runs.groupby(["dataset", "activation", "init"]).depth.transform("max")]
+    a = deep[deep.activation == settings["activation"]].set_index(["dataset", "init", "seed"])
+    b = deep[deep.activation == settings["baseline"]].set_index(["dataset", "init", "seed"])
+    both = a.index.intersection(b.index)
+    out = pd.DataFrame({"part": "depth", "depth": a.depth[both], "train_accuracy": a.final_train_accuracy[both],
+                        "baseline_train_accuracy": b.final_train_accuracy[both]}, index=both).reset_index()
+    out["difference"] = out.train_accuracy - out.baseline_train_accuracy
+    out["threshold"] = settings["min_train_gain"]  # the condition sees only the evidence
+    return out
+
+
+def active_units(tables: dict, settings: dict) -> pd.DataFrame:
+    lay = layers_of(tables, [settings["study"]])
+    lay = lay[lay.hidden & (lay.activation == settings["activation"])]
+    last = lay.groupby("run_id").epoch.transform("max")
+    lay = lay[(lay.epoch == 0) | (lay.epoch == last)]
+    return pd.DataFrame({"part": "active", "run_id": lay.run_id, "init": lay.init, "depth": lay.depth,
+                         "seed": lay.seed, "layer": lay.layer, "epoch": lay.epoch,
+                         "active_fraction": 1 - lay.saturated})
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    parts = [depth_gap(tables["runs"], settings), linearity(settings["linearity"]), active_units(tables, settings)]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["part"] + [c for c in out.columns if c != "part"]]
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    gap = ev[(ev.part == "depth") & (ev.init == settings["init"])]
+    depth = int(gap.depth.max()) if len(gap) else "?"
+    trains = compare(gap.difference, settings["min_train_gain"], ">",
+                     f"final train accuracy, {settings['activation']} minus {settings['baseline']}, depth {depth}, "
+                     f"{settings['init']} init (fraction)")
+    lin = ev[ev.part == "linearity"]
+    linear = exact(lin.max_abs_error, settings["linearity"]["tolerance"],
+                   "max |f(x) - J(x)x - bias path| of random ReLU nets")
+    return all_of(trains, linear)
+
+
+def condition(ev: pd.DataFrame) -> str:
+    gap = ev[ev.part == "depth"]
+    if not len(gap):
+        return "No depth-sweep runs pair a deep ReLU net with a deep sigmoid net."
+    found = []
+    for init, rows in gap.groupby("init"):
+        v = compare(rows.difference, float(rows.threshold.iloc[0]), ">", "gap")
+        found.append(f"{init} init {v.value:+.3f} [{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n}: {v.verdict}")
+    return (f"Deepest ReLU minus deepest sigmoid final train accuracy (depth {int(gap.depth.max())}) by "
+            f"initialisation: " + "; ".join(found) + ".")
+
+
+# ---- figure ----------------------------------------------------------------------
+def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    runs = tables["runs"]
+    runs = runs[runs.study == settings["study"]]
+    inits = sorted(runs.init.unique()) or [settings["init"]]
+    n = len(inits)
+    fig = plt.figure(figsize=(max(6 * n, 13), 10.5))
+    grid = GridSpec(2, 2 * n, figure=fig)
+    tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
+    for ax in tops[1:]:
+        ax.sharey(tops[0])
+    for ax, init in zip(tops, inits):
+        frame = runs[runs.init == init]
+        sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **by_activation(frame), marker="o",
+                     errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
+        ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)",
+               title=f"{init} init ({n_label(frame, ['activation', 'depth'])})")
+        if len(frame):
+            ax.set_xticks(sorted(frame.depth.unique()))
+
+    active = ev[(ev.part == "active")]
+    active = active[active.depth == active.depth.max()].assign(
+        when=lambda f: np.where(f.epoch == 0, "epoch 0", "last epoch"))
+    ax = fig.add_subplot(grid[1, :n])
+    sns.lineplot(data=active, x="layer", y="active_fraction", **by_init(active), style="when", marker="o",
+                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
+    ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units (fraction of unit-samples)",
+           title=f"{settings['activation']}, deepest net: units with output > 0 "
+                 f"({n_label(active, ['init', 'layer'])})", ylim=(0, 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+    ax = fig.add_subplot(grid[1, n:])
+    spec = settings["linearity"]
+    model = random_net(spec)
+    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(spec["seed"]))
+    d = {k: t.numpy().ravel() for k, t in decompose(model, x).items()}
+    floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
+    for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),
+                         ("J(x)·x + f(0): the bias path of another pattern", d["jx"] + d["f0"])):
+        error = np.log10(np.maximum(np.abs(d["output"] - recon), floor))
+        ax.hist(error, bins=np.linspace(np.log10(floor), 1, 85), alpha=0.75, label=label)
+    ax.axvline(np.log10(spec["tolerance"]), color="k", ls="--", lw=1, label=f"tolerance {spec['tolerance']:g}")
+    lin = ev[ev.part == "linearity"]
+    ax.set(xlabel="log10 |f(x) − reconstruction| (logit units; 0 drawn at -20)", ylabel="logits (count)",
+           title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
+                 f"logits, depth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
+    ax.title.set_fontsize("small")
+    legend(ax, fontsize="small")
+    fig.suptitle(f"ReLU fixes depth — {v.verdict}\n{v.statistic} = {v.value:+.3f} "
+                 f"[{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n} seeds (claim: > {v.threshold:g})")
+    return fig
+
+
+CLAIM = register(Claim(
+    id=ID,
+    title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
+          "network is a thinner linear network.",
+    source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
+           "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialisation of deep ReLU nets)",
+    evidence=evidence,
+    verdict=verdict,
+    figure=figure,
+    condition=condition,
+    figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialisation "
+                "(95% bootstrap intervals over seeds). Bottom left: fraction of ReLU units that are active, per "
+                "layer of the deepest net, at the start and the end of training. Bottom right: every logit of "
+                "random ReLU nets against J(x)·x plus the bias path of x's active sub-network (on the identity "
+                "line), and against J(x)·x + f(0) (grey, off it).",
+))
