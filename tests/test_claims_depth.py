@@ -368,10 +368,14 @@ def test_maxout_table_reads_a_job_directory(tmp_path):
         model = maxout_net(seed=s)
         torch.save({n: p[0].detach().clone() for n, p in model.named_parameters()}, run / "weights.pt")
         (run / "config.json").write_text(json.dumps({"regularization": {"dropout_input": 0.0, "dropout_hidden": 0.0}}))
+        (run / "metrics.json").write_text(json.dumps({"diverged": False}))
     dataset = SimpleNamespace(x={"train": np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)})
     table = maxout.maxout_table(tmp_path, dataset)
     assert list(table.columns) == maxout.UNIT_COLUMNS
     assert set(table.run_id) == {"grid-toy-maxout-adam/none-s0", "grid-toy-maxout-adam/none-s1"}
+    # a diverged run learned no activation: it is left out of the table
+    (tmp_path / "none-s1" / "metrics.json").write_text(json.dumps({"diverged": True}))
+    assert set(maxout.maxout_table(tmp_path, dataset).run_id) == {"grid-toy-maxout-adam/none-s0"}
     assert len(table) == 2 * min(maxout.TABLE_UNITS, 5) * len(maxout.TABLE_TS)
     first = table[table.run_id.str.endswith("s0")].drop(columns="run_id").reset_index(drop=True)
     direct = maxout.maxout_responses(maxout_net(seed=0), dataset.x["train"], maxout.TABLE_DIRECTION_SEED,

@@ -68,13 +68,15 @@ def test_dropout_is_random_in_training_and_off_in_evaluation():
 
 
 def test_inverted_dropout_keeps_the_expected_activation():
-    model = make_model(k=1, dropout_input=[0.5])
-    h = torch.ones(1, 20000, 6)
+    model = make_model(k=2, dropout_input=[0.5, 0.0], dropout_hidden=[0.2, 0.0])
     model.train()
-    dropped = model._dropout(h, model.p_input)
-    kept = dropped != 0
-    assert abs(kept.float().mean().item() - 0.5) < 0.02
-    assert torch.allclose(dropped[kept], torch.tensor(2.0))  # kept units scaled by 1 / (1 - p)
+    keep = model._keep_masks(20000, torch.ones(1))
+    inputs, hidden = keep[0][0], keep[1][0]
+    assert abs((inputs != 0).float().mean().item() - 0.5) < 0.02
+    assert abs((hidden != 0).float().mean().item() - 0.8) < 0.02
+    assert torch.allclose(inputs[inputs != 0], torch.tensor(2.0))  # kept units scaled by 1 / (1 - p)
+    assert torch.allclose(hidden[hidden != 0], torch.tensor(1.25))
+    assert torch.equal(keep[0][1], torch.ones_like(keep[0][1]))  # the model without dropout keeps all
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())

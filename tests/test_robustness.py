@@ -54,7 +54,7 @@ def test_same_config_and_seeds_give_identical_tables(reference, tmp_path):
 @pytest.mark.parametrize("kill_after", [3.0, 8.0, 14.0])
 def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, tmp_path, kill_after):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
-           "--directory", str(tmp_path), "--cores", "2", "--config", "preset=smoke", "--", "collect"]
+           "--directory", str(tmp_path), "--cores", "2", "collect", "--config", "preset=smoke"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(kill_after)
     if proc.poll() is None:

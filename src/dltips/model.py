@@ -16,6 +16,14 @@ from .activations import PRELU_INIT, Activation
 from .inits import INITS
 
 
+def keep_factors(rng: torch.Generator, batch: int, unit_rates: torch.Tensor) -> torch.Tensor:
+    """One model's inverted-dropout factors for a step: [batch, units], 0 where a unit is
+    dropped, 1/(1-p) where kept; units in forward order (inputs, then hidden layers)."""
+    rates = unit_rates.to(torch.float32)  # one draw dtype: float64 models see the same masks
+    draw = torch.rand((batch, len(rates)), generator=rng, device=rng.device, dtype=torch.float32)
+    return (draw >= rates) / (1 - rates)
+
+
 class StackedMLP(nn.Module):
     def __init__(
         self,
@@ -53,19 +61,27 @@ class StackedMLP(nn.Module):
                     INITS[init](w[k], b[k, 0], rng)
         self.p_input = [float(p) for p in (dropout_input or [0.0] * n_models)]
         self.p_hidden = [float(p) for p in (dropout_hidden or [0.0] * n_models)]
+        # every droppable unit in forward order (inputs, then each hidden layer) and its rate
+        self.dropout_sizes = [in_features] + [width] * depth
+        self.unit_rates = [
+            torch.cat([torch.full((n,), p) for n, p in zip(self.dropout_sizes, [p_in] + [p_h] * depth)])
+            for p_in, p_h in zip(self.p_input, self.p_hidden)
+        ]
 
-    def _dropout(self, h: torch.Tensor, rates: list[float]) -> torch.Tensor:
-        """Inverted dropout (kept units scaled by 1/(1-p) at train time, so evaluation uses the
-        weights as they are -- equal to the notes' test-time scaling by (1-p)). Masks are drawn
-        per model from its own generator, so a run's numbers do not depend on its stack."""
-        if not self.training or not any(rates):
-            return h
-        keep = torch.ones_like(h)
-        for k, (rng, p) in enumerate(zip(self.generators, rates)):
-            if p > 0:
-                draw = torch.rand(h.shape[1:], generator=rng, device=rng.device)
-                keep[k] = (draw.to(h.device) >= p).to(h.dtype) / (1 - p)
-        return h * keep
+    def _keep_masks(self, batch: int, like: torch.Tensor) -> list[torch.Tensor] | None:
+        """Per layer, [K, batch, units] factors for inverted dropout (0 or 1/(1-p)), or None.
+
+        Inverted dropout scales kept units by 1/(1-p) at train time, so evaluation uses the
+        weights as they are -- equal to the notes' test-time scaling by (1-p). Each model draws
+        all its masks for a step from its own generator in one call, so a run's numbers do not
+        depend on its stack, and the cost is one call per model and step, not per layer."""
+        if not self.training or not any(self.p_input + self.p_hidden):
+            return None
+        keep = torch.ones(self.n_models, batch, sum(self.dropout_sizes), dtype=like.dtype, device=like.device)
+        for k, (rng, rates) in enumerate(zip(self.generators, self.unit_rates)):
+            if bool((rates > 0).any()):
+                keep[k] = keep_factors(rng, batch, rates).to(like)
+        return list(keep.split(self.dropout_sizes, dim=-1))
 
     def forward(self, x: torch.Tensor, observe: Callable | None = None) -> torch.Tensor:
         """x: [K, B, in] (each model its own batch) or [B, in] (shared) -> logits [K, B, C].
@@ -73,12 +89,15 @@ class StackedMLP(nn.Module):
         `observe(layer, pre, post)` sees every hidden layer's activations (layer statistics).
         """
         h = x if x.dim() == 3 else x.expand(self.n_models, *x.shape)
-        h = self._dropout(h, self.p_input)
+        keep = self._keep_masks(h.shape[1], h)
+        if keep is not None:
+            h = h * keep[0]
         for layer in range(self.depth):
             pre = torch.baddbmm(self.biases[layer], h, self.weights[layer])
             slope = self.slopes[layer] if self.slopes else None
             h = self.activation.forward(pre, slope)
             if observe is not None:
                 observe(layer, pre, h)
-            h = self._dropout(h, self.p_hidden)
+            if keep is not None:
+                h = h * keep[layer + 1]
         return torch.baddbmm(self.biases[-1], h, self.weights[-1])

@@ -44,12 +44,25 @@ class PerModelLR:
         self.params = list(params)
         self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs)
         self.lrs = torch.as_tensor(lrs, dtype=torch.float32)
+        # where every model shares one rate (a job's runs do), step at that rate directly
+        # while all models are active: no copy of the parameters, no rescaling
+        values = set(float(lr) for lr in lrs)
+        self.shared_lr = values.pop() if len(values) == 1 else None
 
     def zero_grad(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)
 
+    def _set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
     @torch.no_grad()
     def step(self, active) -> None:
+        if self.shared_lr is not None and bool(active.all()):
+            self._set_lr(self.shared_lr)
+            self.optimizer.step()
+            return
+        self._set_lr(1.0)
         before = [p.detach().clone() for p in self.params]
         self.optimizer.step()
         scale = self.lrs.to(active.device) * active

@@ -91,6 +91,13 @@ class Trainer:
         order = torch.randperm(len(self.y["train"]), generator=fixed)
         self.train_eval_idx = order[: min(n_eval, len(order))].to(self.device)
         self.probe_idx = order[: min(cfg.probe_size, len(order))].to(self.device)
+        # the three evaluation sets in one tensor: one forward pass per chunk, not per split
+        eval_parts = {"train": self.train_eval_idx, "val": None, "test": None}
+        xs = [self.x[s][i] if i is not None else self.x[s] for s, i in eval_parts.items()]
+        ys = [self.y[s][i] if i is not None else self.y[s] for s, i in eval_parts.items()]
+        self.eval_x, self.eval_y = torch.cat(xs), torch.cat(ys)
+        bounds = torch.tensor([0] + [len(y) for y in ys]).cumsum(0).tolist()
+        self.eval_slices = {s: slice(a, b) for s, a, b in zip(eval_parts, bounds[:-1], bounds[1:])}
 
         self.activation = build_activation(cfg.activation, cfg.model)
         init_rngs = [torch.Generator().manual_seed(m.seed) for m in self.members]
@@ -152,20 +159,16 @@ class Trainer:
     def evaluate(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         """split -> (loss [K], accuracy [K]) in eval mode (no dropout)."""
         self.model.eval()
-        out = {}
-        for split in SPLITS:
-            x, y = self.x[split], self.y[split]
-            if split == "train":
-                x, y = x[self.train_eval_idx], y[self.train_eval_idx]
-            loss_sum = torch.zeros(len(self.members), device=self.device)
-            correct = torch.zeros(len(self.members), device=self.device)
-            for start in range(0, len(y), EVAL_CHUNK):
-                xb, yb = x[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
-                logits = self.model(xb)
-                loss_sum += _per_model_ce(logits, yb) * len(yb)
-                correct += (logits.argmax(-1) == yb).float().sum(1)
-            out[split] = (loss_sum / len(y), correct / len(y))
-        return out
+        k = len(self.members)
+        losses = torch.empty(k, len(self.eval_y), device=self.device)
+        hits = torch.empty(k, len(self.eval_y), device=self.device)
+        for start in range(0, len(self.eval_y), EVAL_CHUNK):
+            chunk = slice(start, start + EVAL_CHUNK)
+            logits = self.model(self.eval_x[chunk])
+            y = self.eval_y[chunk].expand(k, -1)
+            losses[:, chunk] = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")
+            hits[:, chunk] = (logits.argmax(-1) == y).float()
+        return {s: (losses[:, sl].mean(1), hits[:, sl].mean(1)) for s, sl in self.eval_slices.items()}
 
     def layer_statistics(self) -> list[dict[str, torch.Tensor]]:
         """Per layer (input side first), each a [K] tensor, on the fixed probe batch."""

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from .. import figures
 from ..activations import build as build_activation
-from ..model import StackedMLP
+from ..model import StackedMLP, keep_factors
 from ..verdicts import all_of, compare, exact
 from . import Claim, register
 
@@ -71,8 +71,10 @@ def _classic_forward(x, weights, biases, masks, depth):
 
 
 def _draw_masks(rng, batch: int, sizes: list[int], rates: list[float]) -> list[torch.Tensor]:
-    """The masks StackedMLP draws, in its order: input, then each hidden layer."""
-    return [(torch.rand((batch, size), generator=rng) >= p).double() for size, p in zip(sizes, rates)]
+    """The masks StackedMLP draws (its own keep_factors), 0/1, split per layer."""
+    unit_rates = torch.cat([torch.full((n,), p, dtype=torch.float64) for n, p in zip(sizes, rates)])
+    kept = keep_factors(rng, batch, unit_rates) > 0
+    return [m.double() for m in kept.split(sizes, dim=-1)]
 
 
 def classic_lr(lr: float, keep: float) -> float:

@@ -108,12 +108,16 @@ def maxout_responses(model: StackedMLP, x_probe, direction_seed: int, n_units: i
 
 
 def maxout_table(job_dir, dataset) -> pd.DataFrame:
-    """maxout_units.csv rows of one Maxout job (the derived-table hook): every run's units,
-    scanned through the mean of the training split."""
+    """maxout_units.csv rows of one Maxout job (the derived-table hook): every trained run's
+    units, scanned through the mean of the training split. A diverged run's last finite
+    weights are astronomically large (its float32 rounding alone breaks convexity checks),
+    and it learned no activation: it is left out, as it is counted in runs.csv."""
     job_dir = Path(job_dir)
     job = read_json(job_dir / "job.json")
     frames = []
     for run in job["runs"]:
+        if read_json(job_dir / run["run"] / "metrics.json")["diverged"]:
+            continue
         model, _, _ = load_stack(job_dir, runs=[run["run"]])
         table = maxout_responses(model, dataset.x["train"], TABLE_DIRECTION_SEED, TABLE_UNITS, TABLE_TS)
         table.insert(0, "run_id", f"{job['job']}/{run['run']}")

@@ -1,0 +1,203 @@
+"""Speed of dltips on this machine, against the naive pipeline and the matmul limit.
+
+    python benchmarks/bench.py                 # the default: one grid job (15 runs), 40 epochs
+    python benchmarks/bench.py --epochs 10 --repeats 1   # quicker
+
+Measures, in one run on one machine, everything with one thread and one process at a time:
+  (a) naive: each run in a fresh process, trained alone (a stack of one) -- what one
+      Snakemake job per run would cost, start-up included;
+  (b) dltips: the same runs as the pipeline trains them, one process per job (stack);
+  (c) the training step against the bare batched matmuls of the same shapes, and the
+      achieved GFLOP/s against this machine's measured single-thread matmul peak.
+Prints medians over repeats and the ratios, and checks that (a) and (b) give the same
+metrics on the same seeds. No numbers are asserted: this is for people, not CI.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+from dltips import data as datasets  # noqa: E402
+from dltips.regularizers import build as build_reg  # noqa: E402
+from dltips.trainer import Member, StackConfig, Trainer  # noqa: E402
+
+REGULARIZERS = {
+    "none": {},
+    "l1": {"strength": 1e-4},
+    "l2": {"strength": 1e-3},
+    "dropout": {"input": 0.1, "hidden": 0.3},
+    "early_stopping": {"patience": 5},
+}
+MODEL = {"depth": 4, "width": 100, "maxout_pieces": 2}
+
+
+def cells(seeds: int) -> list[dict]:
+    return [{"regularizer": r, "seed": s} for r in REGULARIZERS for s in range(seeds)]
+
+
+def stack_config(args) -> StackConfig:
+    return StackConfig(activation=args.activation, optimizer=args.optimizer, model=MODEL, epochs=args.epochs)
+
+
+def members(runs: list[dict], lr: float) -> list[Member]:
+    return [Member(seed=r["seed"], lr=lr, reg=build_reg(r["regularizer"], REGULARIZERS[r["regularizer"]]))
+            for r in runs]
+
+
+def train_runs(args, runs: list[dict]) -> list[dict]:
+    data = datasets.load(args.data)
+    results = Trainer(stack_config(args), members(runs, args.lr), data).fit()
+    return [r.summary for r in results]
+
+
+def naive(args, runs) -> tuple[float, list[dict]]:
+    """One fresh process per run, as one Snakemake job per run would be."""
+    start = time.perf_counter()
+    out = []
+    for run in runs:
+        cmd = [sys.executable, __file__, "--single", json.dumps(run), *sys.argv[1:]]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out.append(json.loads(done.stdout.splitlines()[-1]))
+    return time.perf_counter() - start, out
+
+
+def stacked(args, runs) -> tuple[float, list[dict]]:
+    """dltips' own path: one process trains the job's runs side by side."""
+    start = time.perf_counter()
+    cmd = [sys.executable, __file__, "--stack", json.dumps(runs), *sys.argv[1:]]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, json.loads(done.stdout.splitlines()[-1])
+
+
+def matmul_peak(n: int = 1024, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / min(times) / 1e9
+
+
+def epoch_flops(k: int, n: int, dims: list[int]) -> float:
+    """Multiply-adds of one epoch's forward and backward matmuls (the arithmetic), as FLOPs."""
+    macs = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+    return 2 * 3 * k * n * macs  # forward, grad of input, grad of weight
+
+
+def bare_kernels(k: int, n: int, batch: int, dims: list[int]) -> float:
+    """Seconds for the batched matmuls of one epoch alone: what the arithmetic costs."""
+    shapes = list(zip(dims[:-1], dims[1:]))
+    ws = [torch.randn(k, a, b) for a, b in shapes]
+    bs = [torch.randn(k, 1, b) for _, b in shapes]
+    start = time.perf_counter()
+    for s in range(0, n, batch):
+        m = min(batch, n - s)
+        hs = [torch.randn(k, m, a) for a, _ in shapes]
+        for h, w, b in zip(hs, ws, bs):
+            out = torch.baddbmm(b, h, w)  # forward
+            torch.bmm(out, w.transpose(1, 2))  # gradient of the input
+            torch.bmm(h.transpose(1, 2), out)  # gradient of the weight
+    return time.perf_counter() - start
+
+
+def step_share(args, runs, repeats: int) -> dict:
+    data = datasets.load(args.data)
+    trainer = Trainer(stack_config(args), members(runs, args.lr), data)
+    trainer.train_epoch()  # warm-up: first optimiser step imports torch._dynamo
+    epoch, evaluation, layer_stats = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        trainer.train_epoch()
+        t1 = time.perf_counter()
+        trainer.evaluate()
+        t2 = time.perf_counter()
+        trainer.layer_statistics()
+        t3 = time.perf_counter()
+        epoch.append(t1 - t0)
+        evaluation.append(t2 - t1)
+        layer_stats.append(t3 - t2)
+    n, k = len(data.y["train"]), len(runs)
+    dims = [data.n_features] + [MODEL["width"]] * MODEL["depth"] + [data.n_classes]
+    kernels = statistics.median(bare_kernels(k, n, trainer.cfg.batch_size, dims) for _ in range(repeats))
+    return {
+        "epoch_s": statistics.median(epoch),
+        "eval_s": statistics.median(evaluation),
+        "layer_stats_s": statistics.median(layer_stats),
+        "kernel_s": kernels,
+        "flops": epoch_flops(k, n, dims),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--activation", default="relu")
+    parser.add_argument("--optimizer", default="adam")
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data", default=None, help="a dataset .npz (default: MNIST-1D built once to a temp file)")
+    parser.add_argument("--single", help=argparse.SUPPRESS)
+    parser.add_argument("--stack", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.single:
+        print(json.dumps(train_runs(args, [json.loads(args.single)])[0]))
+        return
+    if args.stack:
+        print(json.dumps(train_runs(args, json.loads(args.stack))))
+        return
+
+    tmp = tempfile.TemporaryDirectory()
+    if args.data is None:
+        args.data = str(Path(tmp.name) / "mnist1d.npz")
+        datasets.save(datasets.build("mnist1d", {}, 0.2, 0), args.data, {"dataset": "mnist1d"})
+        sys.argv += ["--data", args.data]
+    runs = cells(args.seeds)
+    print(f"{len(runs)} runs ({args.activation}, {args.optimizer}, lr {args.lr:g}, 5 regularisers x "
+          f"{args.seeds} seeds), {args.epochs} epochs, 1 thread, torch {torch.__version__}")
+
+    naive_times, stacked_times = [], []
+    for _ in range(args.repeats):
+        t_naive, m_naive = naive(args, runs)
+        t_stacked, m_stacked = stacked(args, runs)
+        naive_times.append(t_naive)
+        stacked_times.append(t_stacked)
+    per_naive = statistics.median(naive_times) / len(runs)
+    per_stacked = statistics.median(stacked_times) / len(runs)
+    print(f"(a) naive, a process per run:   {per_naive:6.2f} s per run   (median of {args.repeats})")
+    print(f"(b) dltips, a process per job:  {per_stacked:6.2f} s per run")
+    print(f"    speed-up naive / dltips:    {per_naive / per_stacked:6.2f} x")
+    worst = max(abs(a[f"final_{s}_{m}"] - b[f"final_{s}_{m}"])
+                for a, b in zip(m_naive, m_stacked) if not (a["diverged"] or b["diverged"])
+                for s in ("train", "val", "test") for m in ("loss", "accuracy"))
+    print(f"    same metrics: largest |naive - dltips| over final losses/accuracies = {worst:.2e}")
+
+    share = step_share(args, runs, args.repeats)
+    peak = matmul_peak()
+    achieved = share["flops"] / share["epoch_s"] / 1e9
+    kernel_rate = share["flops"] / share["kernel_s"] / 1e9
+    print(f"(c) one training epoch of the stack: {share['epoch_s'] * 1000:7.1f} ms; "
+          f"bare batched matmuls of the same shapes: {share['kernel_s'] * 1000:7.1f} ms "
+          f"(kernel share {share['kernel_s'] / share['epoch_s']:.0%})")
+    print(f"    evaluation (3 splits): {share['eval_s'] * 1000:.1f} ms; per-layer statistics: "
+          f"{share['layer_stats_s'] * 1000:.1f} ms per epoch")
+    print(f"    achieved {achieved:.1f} GFLOP/s in training, {kernel_rate:.1f} in the bare kernels; "
+          f"machine peak (1024^2 matmul, 1 thread) {peak:.1f} GFLOP/s -> {achieved / peak:.0%} of peak")
+
+
+if __name__ == "__main__":
+    main()
