@@ -4,13 +4,15 @@ import os
 
 from dltips.claims import CLAIM_INDEX
 from dltips.config import ConfigError, validate
+from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, jobs_for
 from dltips.plan import datasets_used, plan
 
 try:
+    load_extensions(config.get("extensions"))  # before validation: they add allowed names
     config = validate(config, workflow.source_path("../schemas/config.schema.yaml"))
     JOBS = plan(config)
-except ConfigError as error:
+except (ConfigError, FileNotFoundError, ImportError) as error:
     raise WorkflowError(str(error)) from None
 
 RESULTS = config["results"]

@@ -1,10 +1,13 @@
 from contextlib import redirect_stderr, redirect_stdout
 
+from dltips.extensions import load as load_extensions
+
 import torch
 
 from dltips.derived import build
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
+    load_extensions(snakemake.config.get("extensions"))
     torch.set_num_threads(snakemake.threads)
     datasets = {k.removeprefix("data_"): v for k, v in snakemake.input.items() if k.startswith("data_")}
     build(snakemake.params.name, snakemake.input.jobs, datasets, snakemake.output[0])

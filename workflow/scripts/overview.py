@@ -1,4 +1,6 @@
 from contextlib import redirect_stderr, redirect_stdout
+
+from dltips.extensions import load as load_extensions
 from pathlib import Path
 
 import pandas as pd
@@ -7,6 +9,7 @@ from dltips import overview
 from dltips.figures import save
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
+    load_extensions(snakemake.config.get("extensions"))
     runs = pd.read_csv(snakemake.input.runs)
     panels = {
         "heatmap": overview.heatmap(runs),

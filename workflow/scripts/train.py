@@ -1,8 +1,10 @@
 from contextlib import redirect_stderr, redirect_stdout
 
+from dltips.extensions import load as load_extensions
 from dltips.jobs import run_job
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
+    load_extensions(snakemake.config.get("extensions"))
     run_job(
         snakemake.params.job,
         snakemake.input.data,

@@ -1,0 +1,56 @@
+"""Nothing from a config or a weights file is ever run as code or injected into HTML."""
+
+import ast
+import torch
+from docutils.core import publish_parts
+
+from dltips.claims.run import write_caption
+
+from conftest import ROOT
+
+
+class _Claim:
+    figure_text = "shows <b>things</b>"
+
+
+def test_names_reach_the_report_escaped(tmp_path):
+    record = {"id": "x", "claim": "a claim", "statistic": "s", "value": 1.0, "ci_low": 0.5, "ci_high": 1.5,
+              "direction": ">", "threshold": 0.0, "n": 3, "verdict": "v",
+              "detail": "cell <script>alert(1)</script>", "condition": "", "source": "s"}
+    out = tmp_path / "caption.rst"
+    write_caption(ROOT / "workflow" / "report" / "claim.rst", record, _Claim(), out)
+    html = publish_parts(out.read_text(), writer_name="html")["body"]  # what Snakemake's report does
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>" not in html
+
+
+def test_weights_load_without_running_code(tmp_path):
+    class Payload:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    path = tmp_path / "weights.pt"
+    torch.save({"weights.0": torch.zeros(2, 2), "evil": Payload()}, path)
+    from dltips import jobs
+
+    try:
+        jobs.load_weights(tmp_path)
+    except Exception as error:  # weights_only refuses the pickled callable
+        assert "weights_only" in str(error) or "Unsupported" in str(error)
+    else:
+        raise AssertionError("a weights file with a code payload was loaded")
+
+
+def test_no_code_path_evaluates_strings_or_unpickles_code():
+    loads = 0
+    for path in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ast.unparse(node.func)
+            assert name not in ("eval", "exec", "yaml.load", "pickle.load", "pickle.loads"), f"{path}:{node.lineno}"
+            if name == "torch.load":
+                loads += 1
+                keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+                assert keywords.get("weights_only") == "True", f"{path}:{node.lineno}"
+    assert loads >= 2  # the check saw the loaders it guards
