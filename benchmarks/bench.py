@@ -4,8 +4,12 @@
     python benchmarks/bench.py --epochs 10 --repeats 1   # quicker
 
 Measures, in one run on one machine, everything with one thread and one process at a time:
-  (a) naive: each run in a fresh process, trained alone (a stack of one) -- what one
-      Snakemake job per run would cost, start-up included;
+  (a) naive: each run in a fresh process with a textbook PyTorch loop (nn.Sequential,
+      DataLoader, nn.Dropout, torch.optim, evaluation and per-layer statistics each epoch)
+      -- the naive pipeline, one Snakemake job per run, start-up included;
+  (a') unbatched dltips: each run in a fresh process, trained alone (a stack of one) --
+      separates what batching buys from what the rest of the implementation buys, and
+      checks the metrics: a run's numbers must be the same alone or in a stack;
   (b) dltips: the same runs as the pipeline trains them, one process per job (stack);
   (c) the training step against the bare batched matmuls of the same shapes, and the
       achieved GFLOP/s against this machine's measured single-thread matmul peak.
@@ -62,12 +66,70 @@ def train_runs(args, runs: list[dict]) -> list[dict]:
     return [r.summary for r in results]
 
 
-def naive(args, runs) -> tuple[float, list[dict]]:
+ACTIVATION_MODULES = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh,
+                      "elu": torch.nn.ELU, "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
+
+
+def textbook_run(args, run: dict) -> dict:
+    """The naive pipeline's training of one run: the loop a tutorial would write."""
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(run["seed"])
+    data = datasets.load(args.data)
+    x = {s: torch.from_numpy(v) for s, v in data.x.items()}
+    y = {s: torch.from_numpy(v) for s, v in data.y.items()}
+    reg = build_reg(run["regularizer"], REGULARIZERS[run["regularizer"]])
+    dims = [data.n_features] + [MODEL["width"]] * MODEL["depth"] + [data.n_classes]
+    layers = [nn.Dropout(reg.dropout_input)]
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < MODEL["depth"]:
+            layers += [ACTIVATION_MODULES[args.activation](), nn.Dropout(reg.dropout_hidden)]
+    model = nn.Sequential(*layers)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    initial = [m.weight.detach().clone() for m in linears]
+    optimizer = getattr(torch.optim, {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop",
+                                      "adagrad": "Adagrad"}[args.optimizer])(model.parameters(), lr=args.lr)
+    loader = DataLoader(TensorDataset(x["train"], y["train"]), batch_size=128, shuffle=True)
+    best, since_best, history = float("inf"), 0, []
+    for epoch in range(args.epochs + 1):
+        if epoch > 0:
+            model.train()
+            for xb, yb in loader:
+                loss = F.cross_entropy(model(xb), yb)
+                loss = loss + sum(reg.l1 * m.weight.abs().sum() + 0.5 * reg.l2 * m.weight.pow(2).sum() for m in linears)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        model.eval()
+        metrics = {}
+        with torch.no_grad():
+            for split in ("train", "val", "test"):
+                xs, ys = (x[split][:1000], y[split][:1000]) if split == "train" else (x[split], y[split])
+                logits = model(xs)
+                metrics[split] = (F.cross_entropy(logits, ys).item(), (logits.argmax(1) == ys).float().mean().item())
+        probe = F.cross_entropy(model(x["train"][:512]), y["train"][:512])
+        grads = torch.autograd.grad(probe, [m.weight for m in linears])
+        history.append({"grad_norms": [g.norm().item() for g in grads],
+                        "rel_change": [((m.weight - w0).norm() / w0.norm()).item() for m, w0 in zip(linears, initial)],
+                        **{f"{s}_{k}": v for s, (l, a) in metrics.items() for k, v in (("loss", l), ("accuracy", a))}})
+        if metrics["val"][0] < best:
+            best, since_best = metrics["val"][0], 0
+        else:
+            since_best += 1
+            if reg.patience is not None and since_best >= reg.patience:
+                break
+    return history[-1]
+
+
+def in_processes(args, runs, mode: str) -> tuple[float, list[dict]]:
     """One fresh process per run, as one Snakemake job per run would be."""
     start = time.perf_counter()
     out = []
     for run in runs:
-        cmd = [sys.executable, __file__, "--single", json.dumps(run), *sys.argv[1:]]
+        cmd = [sys.executable, __file__, mode, json.dumps(run), *sys.argv[1:]]
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         out.append(json.loads(done.stdout.splitlines()[-1]))
     return time.perf_counter() - start, out
@@ -152,8 +214,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", default=None, help="a dataset .npz (default: MNIST-1D built once to a temp file)")
     parser.add_argument("--single", help=argparse.SUPPRESS)
+    parser.add_argument("--textbook", help=argparse.SUPPRESS)
     parser.add_argument("--stack", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.textbook:
+        print(json.dumps(textbook_run(args, json.loads(args.textbook))))
+        return
     if args.single:
         print(json.dumps(train_runs(args, [json.loads(args.single)])[0]))
         return
@@ -170,21 +236,30 @@ def main() -> None:
     print(f"{len(runs)} runs ({args.activation}, {args.optimizer}, lr {args.lr:g}, 5 regularisers x "
           f"{args.seeds} seeds), {args.epochs} epochs, 1 thread, torch {torch.__version__}")
 
-    naive_times, stacked_times = [], []
+    times = {"textbook": [], "single": [], "stack": []}
     for _ in range(args.repeats):
-        t_naive, m_naive = naive(args, runs)
-        t_stacked, m_stacked = stacked(args, runs)
-        naive_times.append(t_naive)
-        stacked_times.append(t_stacked)
-    per_naive = statistics.median(naive_times) / len(runs)
-    per_stacked = statistics.median(stacked_times) / len(runs)
-    print(f"(a) naive, a process per run:   {per_naive:6.2f} s per run   (median of {args.repeats})")
-    print(f"(b) dltips, a process per job:  {per_stacked:6.2f} s per run")
-    print(f"    speed-up naive / dltips:    {per_naive / per_stacked:6.2f} x")
+        t, m_textbook = in_processes(args, runs, "--textbook")
+        times["textbook"].append(t)
+        t, m_single = in_processes(args, runs, "--single")
+        times["single"].append(t)
+        t, m_stacked = stacked(args, runs)
+        times["stack"].append(t)
+    per = {k: statistics.median(v) / len(runs) for k, v in times.items()}
+    print(f"(a)  naive pipeline, textbook loop, a process per run: {per['textbook']:6.2f} s per run "
+          f"(median of {args.repeats})")
+    print(f"(a') dltips unbatched, a process per run:             {per['single']:6.2f} s per run")
+    print(f"(b)  dltips, a process per job (stack of {len(runs)}):          {per['stack']:6.2f} s per run")
+    print(f"     speed-up naive / dltips: {per['textbook'] / per['stack']:.2f} x; "
+          f"unbatched / dltips: {per['single'] / per['stack']:.2f} x")
     worst = max(abs(a[f"final_{s}_{m}"] - b[f"final_{s}_{m}"])
-                for a, b in zip(m_naive, m_stacked) if not (a["diverged"] or b["diverged"])
+                for a, b in zip(m_single, m_stacked) if not (a["diverged"] or b["diverged"])
                 for s in ("train", "val", "test") for m in ("loss", "accuracy"))
-    print(f"    same metrics: largest |naive - dltips| over final losses/accuracies = {worst:.2e}")
+    print(f"     same metrics: largest |unbatched - stacked| over final losses/accuracies = {worst:.2e}")
+    pairs = [(t, s) for t, s in zip(m_textbook, m_stacked) if not s["diverged"]]
+    mean_t = statistics.mean(t["test_accuracy"] for t, _ in pairs)
+    mean_s = statistics.mean(s["final_test_accuracy"] for _, s in pairs)
+    print(f"     textbook loop (its own random streams): mean final test accuracy {mean_t:.3f} "
+          f"against dltips {mean_s:.3f}")
 
     share = step_share(args, runs, args.repeats)
     peak = matmul_peak()

@@ -44,8 +44,8 @@ class PerModelLR:
         self.params = list(params)
         self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs)
         self.lrs = torch.as_tensor(lrs, dtype=torch.float32)
-        # where every model shares one rate (a job's runs do), step at that rate directly
-        # while all models are active: no copy of the parameters, no rescaling
+        # where every model shares one rate (a job's runs do), step at that rate directly:
+        # no rescaling, and each model's update is bit for bit the one it takes alone
         values = set(float(lr) for lr in lrs)
         self.shared_lr = values.pop() if len(values) == 1 else None
 
@@ -58,9 +58,16 @@ class PerModelLR:
 
     @torch.no_grad()
     def step(self, active) -> None:
-        if self.shared_lr is not None and bool(active.all()):
+        everyone = bool(active.all())
+        if self.shared_lr is not None:
+            # one rate for the stack: every active model takes exactly the step it would take
+            # alone; frozen ones are put back (copied only while some model is frozen)
             self._set_lr(self.shared_lr)
+            before = None if everyone else [p.detach().clone() for p in self.params]
             self.optimizer.step()
+            if before is not None:
+                for p, old in zip(self.params, before):
+                    p.copy_(torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old))
             return
         self._set_lr(1.0)
         before = [p.detach().clone() for p in self.params]
