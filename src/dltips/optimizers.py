@@ -56,24 +56,24 @@ class PerModelLR:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    @torch.no_grad()
     def step(self, active) -> None:
-        everyone = bool(active.all())
-        if self.shared_lr is not None:
-            # one rate for the stack: every active model takes exactly the step it would take
-            # alone; frozen ones are put back (copied only while some model is frozen)
-            self._set_lr(self.shared_lr)
-            before = None if everyone else [p.detach().clone() for p in self.params]
+        with torch.no_grad():  # a context, not a decorator: the class must not import torch
+            everyone = bool(active.all())
+            if self.shared_lr is not None:
+                # one rate for the stack: every active model takes exactly the step it would take
+                # alone; frozen ones are put back (copied only while some model is frozen)
+                self._set_lr(self.shared_lr)
+                before = None if everyone else [p.detach().clone() for p in self.params]
+                self.optimizer.step()
+                if before is not None:
+                    for p, old in zip(self.params, before):
+                        p.copy_(torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old))
+                return
+            self._set_lr(1.0)
+            before = [p.detach().clone() for p in self.params]
             self.optimizer.step()
-            if before is not None:
-                for p, old in zip(self.params, before):
-                    p.copy_(torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old))
-            return
-        self._set_lr(1.0)
-        before = [p.detach().clone() for p in self.params]
-        self.optimizer.step()
-        scale = self.lrs.to(active.device) * active
-        for p, old in zip(self.params, before):
-            shape = (-1,) + (1,) * (p.dim() - 1)
-            stepped = old + (p - old) * scale.view(shape)
-            p.copy_(torch.where(active.view(shape), stepped, old))
+            scale = self.lrs.to(active.device) * active
+            for p, old in zip(self.params, before):
+                shape = (-1,) + (1,) * (p.dim() - 1)
+                stepped = old + (p - old) * scale.view(shape)
+                p.copy_(torch.where(active.view(shape), stepped, old))

@@ -8,14 +8,19 @@ CLAIM_INDEX (its module and the tables it reads), and its settings in config.yam
 The index is torch-free so the workflow can plan claim rules without importing them.
 """
 
+from __future__ import annotations
+
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..registry import Registry
-from ..verdicts import Verdict
+
+if TYPE_CHECKING:  # the workflow reads CLAIM_INDEX at parse time: keep it free of scipy/torch
+    import pandas as pd
+
+    from ..verdicts import Verdict
 
 
 @dataclass(frozen=True)
