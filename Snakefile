@@ -1,7 +1,11 @@
 # dltips: the "Tips for Deep Learning" ablation study. See README.md.
 from snakemake.utils import min_version
 
+from dltips.config import check_yaml
+
 min_version("9.0")
+
+check_yaml("config.yaml")  # a malformed file is named with its line and column
 
 
 configfile: "config.yaml"

@@ -59,3 +59,32 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
 def test_finished_study_has_nothing_left_to_do(smoke):
     done = snakemake(smoke, "-n")
     assert "Nothing to be done" in done.stdout + done.stderr
+
+
+@pytest.mark.workflow
+def test_bad_config_is_refused_before_anything_runs(tmp_path):
+    import yaml
+
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["grid"]["activations"] = ["relu", "rleu"]
+    config["regularizer_params"]["dropout"]["hidden"] = 1.5
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    done = snakemake(tmp_path, check=False, configfiles=(bad,), preset="default")
+    assert done.returncode != 0
+    message = done.stdout + done.stderr
+    assert "config key 'grid.activations[1]': 'rleu' is not a known activation; allowed values:" in message
+    assert "config key 'regularizer_params.dropout.hidden': 1.5 is out of range; allowed: >= 0 and < 1" in message
+    assert not (tmp_path / "results").exists()  # nothing built, nothing trained
+
+
+@pytest.mark.workflow
+def test_malformed_yaml_is_refused_with_its_position(tmp_path):
+    (tmp_path / "config.yaml").write_text("grid:\n  activations: [relu, sigmoid\n  seeds: 3\n")
+    done = snakemake(tmp_path, check=False, configfiles=None)  # the default: ./config.yaml
+    message = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "config.yaml: not valid YAML at line 3, column 8: expected ',' or ']'" in message, message[-2000:]
+    assert not (tmp_path / "results").exists()

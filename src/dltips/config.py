@@ -105,6 +105,21 @@ def _leaves(errors):
             yield error
 
 
+def check_yaml(path) -> None:
+    """Raise ConfigError naming the line and column where a config file stops being YAML
+    (Snakemake's own message says only that the file is invalid)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
 def load_schema(path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
