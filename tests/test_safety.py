@@ -54,3 +54,14 @@ def test_no_code_path_evaluates_strings_or_unpickles_code():
                 keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
                 assert keywords.get("weights_only") == "True", f"{path}:{node.lineno}"
     assert loads >= 2  # the check saw the loaders it guards
+
+
+def test_claims_page_escapes_what_it_shows():
+    import pandas as pd
+
+    from dltips.claims.table import COLUMNS, claims_html
+
+    row = {c: "x" for c in COLUMNS} | {"id": "<img src=x onerror=alert(1)>", "value": 0.5, "ci_low": 0.1,
+                                       "ci_high": 0.9, "threshold": 0.0, "n": 3, "condition": None}
+    page = claims_html(pd.DataFrame([row]))
+    assert "<img" not in page and "&lt;img" in page

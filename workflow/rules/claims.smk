@@ -39,8 +39,9 @@ rule claims_table:
         json=[f"{RESULTS}/claims/{c}.json" for c in CLAIM_IDS],
         png=[f"{RESULTS}/claims/{c}.png" for c in CLAIM_IDS],
     output:
-        report(
-            f"{RESULTS}/claims.csv",
+        csv=f"{RESULTS}/claims.csv",
+        html=report(
+            f"{RESULTS}/claims.html",
             caption="../report/claims_table.rst",
             category="0. Verdicts",
             labels={"table": "all claims"},

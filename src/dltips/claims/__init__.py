@@ -50,8 +50,8 @@ class IndexEntry:
     category: str  # report section
 
 
-TRAINING, TEST = "2. Training-side tips", "3. Test-side tips"
-DIAGNOSIS = "1. Diagnosis"
+TRAINING, TEST = "3. Training-side tips", "4. Test-side tips"
+DIAGNOSIS = "2. Diagnosis"
 
 # claim id -> where it lives and what it reads, in the order of the lecture notes
 CLAIM_INDEX: dict[str, IndexEntry] = {
