@@ -16,6 +16,12 @@ from .activations import PRELU_INIT, Activation
 from .inits import INITS
 
 
+def _affine(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """h @ W + b per model. bmm then an in-place broadcast add: baddbmm would first copy the
+    bias out to the full [K, batch, out] shape (measured 30% slower on 2,800-row evaluations)."""
+    return torch.bmm(h, weight).add_(bias)
+
+
 def keep_factors(rng: torch.Generator, batch: int, unit_rates: torch.Tensor) -> torch.Tensor:
     """One model's inverted-dropout factors for a step: [batch, units], 0 where a unit is
     dropped, 1/(1-p) where kept; units in forward order (inputs, then hidden layers)."""
@@ -93,11 +99,11 @@ class StackedMLP(nn.Module):
         if keep is not None:
             h = h * keep[0]
         for layer in range(self.depth):
-            pre = torch.baddbmm(self.biases[layer], h, self.weights[layer])
+            pre = _affine(h, self.weights[layer], self.biases[layer])
             slope = self.slopes[layer] if self.slopes else None
             h = self.activation.forward(pre, slope)
             if observe is not None:
                 observe(layer, pre, h)
             if keep is not None:
                 h = h * keep[layer + 1]
-        return torch.baddbmm(self.biases[-1], h, self.weights[-1])
+        return _affine(h, self.weights[-1], self.biases[-1])
