@@ -63,6 +63,6 @@ def failure_map(runs: pd.DataFrame, chance_margin: float):
                 linewidths=0.5, linecolor="white")
     counts = grid.outcome.value_counts()
     ax.set_title("Failure map: diverged (non-finite loss) or chance-level test accuracy "
-                 f"(< {0.1 + chance_margin:.2f}); " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+                 f"(< {0.1 + chance_margin:.2f})\nruns: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     ax.set(xlabel="optimizer – regularizer", ylabel="activation")
     return fig
