@@ -61,6 +61,12 @@ def ci_text(v, fmt: str = "+.3f", scale=lambda x: x, prefix: str = "") -> str:
     return f"{prefix}{scale(v.value):{fmt}} [{prefix}{scale(v.ci_low):{fmt}}, {prefix}{scale(v.ci_high):{fmt}}]"
 
 
+def verdict_title(name: str, v, fmt: str = "+.3f", unit: str = "seeds") -> str:
+    """The suptitle line every claim figure opens with: claim, verdict, statistic, interval, n, rule."""
+    return (f"{name} — {v.verdict}\n{v.statistic} = {ci_text(v, fmt)}, n = {v.n} {unit} "
+            f"(claim: {v.direction} {v.threshold:g})")
+
+
 def save(fig, png, svg) -> None:
     fig.tight_layout()
     for path, fmt in ((png, "png"), (svg, "svg")):

@@ -81,8 +81,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                       f"({n_label(ev, ['activation', 'init', 'depth'])})")
     if len(ev):
         summary.set_xticks(sorted(ev.depth.unique()))
-    fig.suptitle(f"Early layers learn slowly — {v.verdict}\n{v.statistic} = {v.value:+.2f} "
-                 f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}], n = {v.n} seeds (claim: < {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("Early layers learn slowly", v, "+.2f"))
     return fig
 
 

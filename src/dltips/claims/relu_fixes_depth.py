@@ -189,8 +189,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                  f"logits, depth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
     ax.title.set_fontsize("small")
     legend(ax, fontsize="small")
-    fig.suptitle(f"ReLU fixes depth — {v.verdict}\n{v.statistic} = {v.value:+.3f} "
-                 f"[{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n} seeds (claim: > {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("ReLU fixes depth", v))
     return fig
 
 

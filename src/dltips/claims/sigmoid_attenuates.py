@@ -140,8 +140,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     for bars in right.containers:  # a fraction near 0 is a finding; print it
         right.bar_label(bars, fmt="%.2f", fontsize="x-small", padding=2)
     right.tick_params(axis="x", rotation=30)
-    fig.suptitle(f"Sigmoid attenuates — {v.verdict}\n{v.statistic} = {v.value:+.2f} "
-                 f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}], n = {v.n} runs (claim: < {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", unit="runs"))
     return fig
 
 

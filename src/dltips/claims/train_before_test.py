@@ -71,8 +71,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
         axes[0, -1].legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
-    fig.suptitle(f"Train before test — {v.verdict}\n{v.statistic}: drop {v.value:+.3f} "
-                 f"[{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n} seeds (claim: > {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("Train before test", v))
     return fig
 
 
