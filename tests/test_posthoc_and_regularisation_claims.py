@@ -79,7 +79,7 @@ def trained(tmp_path_factory):
     dropout_runs = [_run("none", {}, 0, "none")] + [_run("dropout", dropped, s, "dropout-hidden0.5") for s in (0, 1)]
     jobs = {"dropout": _job("dropout-toy", "dropout", dropout_runs),
             "ensemble": _job("ensemble-toy", "ensemble", [_run("none", {}, s, "none") for s in range(4)])}
-    for study, job in jobs.items():
+    for job in jobs.values():
         run_job(job, data_path, root / job["job"])
     return {"root": root, "data": data_path, "dropout": root / "dropout-toy", "ensemble": root / "ensemble-toy"}
 

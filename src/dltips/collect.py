@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from .io import read_json, write_csv
+from .plan import run_id
 
 TIMING_COLUMNS = ["seconds"]  # differ between identical runs; everything else is reproducible
 
@@ -14,12 +15,12 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
     runs, epochs, layers = [], [], []
     for run in job["runs"]:
         run_dir = job_dir / run["run"]
-        run_id = f"{job['job']}/{run['run']}"
+        key = run_id(job, run)
         cfg = read_json(run_dir / "config.json")
         metrics = read_json(run_dir / "metrics.json")
         runs.append(
             {
-                "run_id": run_id,
+                "run_id": key,
                 "job": job["job"],
                 "study": job["study"],
                 "dataset": job["dataset"],
@@ -40,7 +41,7 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
         )
         for frame, name in ((epochs, "epochs.csv"), (layers, "layers.csv")):
             table = pd.read_csv(run_dir / name)
-            table.insert(0, "run_id", run_id)
+            table.insert(0, "run_id", key)
             frame.append(table)
     tuning = [{"job": job["job"], "dataset": job["dataset"], "activation": job["activation"],
                "optimizer": job["optimizer"], "chosen": row["lr"] == job["lr"], **row} for row in job["tuning"]]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import write_csv
+from . import data
+from .io import read_json, write_csv
 from .registry import Registry
 
 
@@ -47,9 +48,6 @@ def jobs_for(name: str, jobs: dict) -> list[str]:
 
 def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
     """`dataset_paths`: dataset name -> .npz path for the datasets those jobs trained on."""
-    from . import data
-    from .io import read_json
-
     module, function = DERIVED[name].function.split(":")
     compute = getattr(importlib.import_module(module), function)
     loaded = {}

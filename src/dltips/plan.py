@@ -121,5 +121,10 @@ def plan(config: dict) -> dict[str, dict]:
     return deepcopy(jobs)
 
 
+def run_id(job: dict, run: dict) -> str:
+    """The key that joins every table: `<job>/<run>`, as the run's directory."""
+    return f"{job['job']}/{run['run']}"
+
+
 def datasets_used(jobs: dict) -> list[str]:
     return sorted({job["dataset"] for job in jobs.values()})

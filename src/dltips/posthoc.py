@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from . import data as datasets
 from .io import read_json
+from .plan import run_id
 from .stacks import load_stack
 from .trainer import EVAL_CHUNK
 
@@ -121,7 +122,7 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
         method, k = key if isinstance(key, tuple) else (key, 1 if key == "dropout_on" else DETERMINISTIC_K)
         for i, run in enumerate(runs):
             rows.append({
-                "run_id": f"{job['job']}/{run['run']}",
+                "run_id": run_id(job, run),
                 "regularizer": run["regularizer"],
                 "dropout_input": model.p_input[i],
                 "dropout_hidden": model.p_hidden[i],

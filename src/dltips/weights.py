@@ -12,15 +12,16 @@ import pandas as pd
 import torch
 
 from .io import read_json, write_csv
+from .plan import run_id
 
 BIN_EDGES = np.concatenate([[0.0], np.logspace(-6, 1, 29)])  # quarter-decade bins up to 10
 THRESHOLDS = (1e-2, 1e-3, 1e-4)  # "near zero" at three honest scales
 
 
-def _layer_rows(run_id: str, layer: int, w: np.ndarray):
+def _layer_rows(key: str, layer: int, w: np.ndarray):
     a = np.abs(w.ravel())
     summary = {
-        "run_id": run_id,
+        "run_id": key,
         "layer": layer,
         "n": a.size,
         "abs_max": float(a.max()),
@@ -31,7 +32,7 @@ def _layer_rows(run_id: str, layer: int, w: np.ndarray):
     }
     counts, _ = np.histogram(np.clip(a, 0, BIN_EDGES[-1]), bins=BIN_EDGES)
     hist = [
-        {"run_id": run_id, "layer": layer, "bin_low": lo, "bin_high": hi, "count": int(c)}
+        {"run_id": key, "layer": layer, "bin_low": lo, "bin_high": hi, "count": int(c)}
         for lo, hi, c in zip(BIN_EDGES[:-1], BIN_EDGES[1:], counts)
     ]
     return summary, hist
@@ -42,18 +43,18 @@ def weight_tables(job_dirs) -> dict[str, pd.DataFrame]:
     for job_dir in sorted(map(Path, job_dirs)):
         job = read_json(job_dir / "job.json")
         for run in job["runs"]:
-            run_id = f"{job['job']}/{run['run']}"
+            key = run_id(job, run)
             state = torch.load(job_dir / run["run"] / "weights.pt", weights_only=True)
             for name, tensor in state.items():
                 kind, index = name.split(".")
                 layer = int(index) + 1
                 if kind == "weights":
-                    summary, hist = _layer_rows(run_id, layer, tensor.numpy())
+                    summary, hist = _layer_rows(key, layer, tensor.numpy())
                     summaries.append(summary)
                     hists += hist
                 elif kind == "slopes":
                     values = tensor.numpy().ravel()
-                    slopes += [{"run_id": run_id, "layer": layer, "unit": u, "slope": float(s)}
+                    slopes += [{"run_id": key, "layer": layer, "unit": u, "slope": float(s)}
                                for u, s in enumerate(values)]
     return {
         "weights": pd.DataFrame(summaries),

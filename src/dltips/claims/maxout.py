@@ -24,14 +24,15 @@ import torch
 
 from .. import figures
 from ..activations import build as build_activation
+from ..figures import legend, n_label
 from ..io import read_json
 from ..model import StackedMLP
+from ..plan import run_id
 from ..stacks import load_stack
 from ..verdicts import all_of, exact
 from . import Claim, register
 from .relu_fixes_depth import random_net
 from .relu_variants import paired_differences
-from ..figures import legend, n_label
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
@@ -120,7 +121,7 @@ def maxout_table(job_dir, dataset) -> pd.DataFrame:
             continue
         model, _, _ = load_stack(job_dir, runs=[run["run"]])
         table = maxout_responses(model, dataset.x["train"], TABLE_DIRECTION_SEED, TABLE_UNITS, TABLE_TS)
-        table.insert(0, "run_id", f"{job['job']}/{run['run']}")
+        table.insert(0, "run_id", run_id(job, run))
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=UNIT_COLUMNS)
 
@@ -129,14 +130,14 @@ def unit_shapes(units: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Per unit: slopes at both ends of the scan, the largest slope decrease between
     neighbouring steps (a convex curve has none) and the bends (increases > tolerance)."""
     rows = []
-    for (run_id, layer, unit), curve in units.reindex(columns=UNIT_COLUMNS).groupby(["run_id", "layer", "unit"]):
+    for (run, layer, unit), curve in units.reindex(columns=UNIT_COLUMNS).groupby(["run_id", "layer", "unit"]):
         curve = curve.sort_values("t")
         slopes = np.diff(curve.response.to_numpy()) / np.diff(curve.t.to_numpy())
         change = np.diff(slopes)
         bends = change > tolerance
         # a bend between two grid points raises two neighbouring slope steps: count runs
         n_kinks = int(bends[:1].sum() + (bends[1:] & ~bends[:-1]).sum())
-        rows.append({"part": "units", "run_id": run_id, "layer": layer, "unit": unit,
+        rows.append({"part": "units", "run_id": run, "layer": layer, "unit": unit,
                      "slope_start": slopes[0], "slope_end": slopes[-1],
                      "convexity_violation": float(max(-change.min(), 0.0)) if len(change) else np.nan,
                      "n_kinks": n_kinks})

@@ -18,7 +18,7 @@ import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from .. import figures
-from ..figures import by_activation, by_init, legend, n_label
+from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
 from . import Claim, register
 
