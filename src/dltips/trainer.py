@@ -22,7 +22,10 @@ from .model import StackedMLP
 from .optimizers import PerModelLR
 from .regularizers import Regularization
 
-EVAL_CHUNK = 8192  # samples per evaluation forward: bounds memory on full MNIST
+# Samples per evaluation forward. Small enough that a stack's activations stay in the CPU's
+# cache and their buffers are reused: one 2,800-sample forward of a 15-model stack allocated
+# 17 MB per layer and ran 2.5x slower (measured; results are identical either way).
+EVAL_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,8 @@ class Trainer:
         self.optimizer = PerModelLR(
             cfg.optimizer, list(self.model.parameters()), [m.lr for m in self.members], cfg.optimizer_params
         )
-        self.l1 = torch.tensor([m.reg.l1 for m in self.members], device=self.device)
-        self.l2 = torch.tensor([m.reg.l2 for m in self.members], device=self.device)
+        self.l1_models = self._penalised(torch.tensor([m.reg.l1 for m in self.members], device=self.device))
+        self.l2_models = self._penalised(torch.tensor([m.reg.l2 for m in self.members], device=self.device))
         self.active = torch.ones(k, dtype=torch.bool, device=self.device)
         self.diverged = torch.zeros(k, dtype=torch.bool, device=self.device)
         self.best_val = torch.full((k,), math.inf, device=self.device)
@@ -131,13 +134,26 @@ class Trainer:
         self.layer_rows: list[list[dict]] = [[] for _ in range(k)]
 
     # ---- one epoch of updates -------------------------------------------------------
-    def _penalty(self) -> torch.Tensor:
-        total = torch.zeros(len(self.members), device=self.device)
-        if bool((self.l1 > 0).any()):
-            total = total + self.l1 * sum(w.abs().sum((1, 2)) for w in self.model.weights)
-        if bool((self.l2 > 0).any()):
-            total = total + 0.5 * self.l2 * sum(w.square().sum((1, 2)) for w in self.model.weights)
-        return total
+    def _penalised(self, strengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(model indices, their strengths [n, 1, 1]) of the models with a non-zero penalty."""
+        which = strengths.nonzero().flatten()
+        return (which, strengths[which].view(-1, 1, 1)) if len(which) else None
+
+    def _add_penalty_gradients(self) -> None:
+        """Add the L1/L2 penalties' gradients to the weight matrices' gradients.
+
+        d/dw of l1 * sum|w| is l1 * sgn(w); of l2/2 * sum w^2 it is l2 * w. Added straight to
+        the gradients of the models that have a penalty, not built into the loss: autograd over
+        penalty terms of every model in the stack cost a tenth of a grid job's training
+        (profiled), most of it on models whose strength is 0."""
+        with torch.no_grad():
+            for w in self.model.weights:
+                if self.l1_models is not None:
+                    which, strength = self.l1_models
+                    w.grad.index_add_(0, which, w.index_select(0, which).sign_().mul_(strength))
+                if self.l2_models is not None:
+                    which, strength = self.l2_models
+                    w.grad.index_add_(0, which, w.index_select(0, which).mul_(strength))
 
     def train_epoch(self) -> None:
         self.model.train()
@@ -146,9 +162,10 @@ class Trainer:
         for start in range(0, n, self.cfg.batch_size):
             idx = perms[:, start : start + self.cfg.batch_size]
             logits = self.model(self.x["train"][idx])
-            loss = _per_model_ce(logits, self.y["train"][idx]) + self._penalty()
+            loss = _per_model_ce(logits, self.y["train"][idx])
             self.optimizer.zero_grad()
             loss.sum().backward()
+            self._add_penalty_gradients()
             finite = torch.isfinite(loss)
             self.diverged |= self.active & ~finite
             self.active &= finite

@@ -1,8 +1,8 @@
 """l2-shrinks and l1-subtracts: the SGD update rules of the two weight penalties, checked on
 the pipeline's own training code.
 
-With the pipeline's penalties (dltips.trainer.Trainer._penalty: l1 * sum|w| and
-0.5 * l2 * sum w^2, on weight matrices only) one SGD step with learning rate lr should be
+With the pipeline's penalties (l1 * sum|w| and 0.5 * l2 * sum w^2 on weight matrices only,
+their gradients added by dltips.trainer.Trainer._add_penalty_gradients) one SGD step with learning rate lr should be
     L2:  w <- (1 - lr * l2) * w - lr * dL/dw      (every weight shrunk by the same factor)
     L1:  w <- w - lr * l1 * sgn(w) - lr * dL/dw   (a fixed amount subtracted towards 0)
 where L is the data loss alone. The check builds the pipeline's Trainer with optimiser "sgd"
