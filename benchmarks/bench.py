@@ -31,11 +31,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 
-torch.set_num_threads(1)
-
 from dltips import data as datasets  # noqa: E402
+from dltips.process import configure_torch, end_process  # noqa: E402
 from dltips.regularizers import build as build_reg  # noqa: E402
 from dltips.trainer import Member, StackConfig, Trainer  # noqa: E402
+
+configure_torch(threads=1)  # as every dltips job: one thread, subnormals flushed
 
 REGULARIZERS = {
     "none": {},
@@ -155,24 +156,27 @@ def matmul_peak(n: int = 1024, repeats: int = 5) -> float:
 
 
 def epoch_flops(k: int, n: int, dims: list[int]) -> float:
-    """Multiply-adds of one epoch's forward and backward matmuls (the arithmetic), as FLOPs."""
-    macs = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
-    return 2 * 3 * k * n * macs  # forward, grad of input, grad of weight
+    """FLOPs of one epoch's matmuls (the arithmetic): per layer the forward and the weight
+    gradient, and the input gradient for every layer but the first (the data needs none)."""
+    macs = [a * b for a, b in zip(dims[:-1], dims[1:])]
+    return 2 * k * n * (3 * sum(macs) - macs[0])
 
 
 def bare_kernels(k: int, n: int, batch: int, dims: list[int]) -> float:
-    """Seconds for the batched matmuls of one epoch alone: what the arithmetic costs."""
+    """Seconds for the batched matmuls of one epoch alone, on inputs made beforehand: what
+    the arithmetic costs. Same kernels as torch's autograd runs for dltips' affine layers."""
     shapes = list(zip(dims[:-1], dims[1:]))
     ws = [torch.randn(k, a, b) for a, b in shapes]
-    bs = [torch.randn(k, 1, b) for _, b in shapes]
+    steps = [min(batch, n - s) for s in range(0, n, batch)]
+    inputs = {m: [torch.randn(k, m, a) for a, _ in shapes] for m in set(steps)}
+    grads = {m: [torch.randn(k, m, b) for _, b in shapes] for m in set(steps)}
     start = time.perf_counter()
-    for s in range(0, n, batch):
-        m = min(batch, n - s)
-        hs = [torch.randn(k, m, a) for a, _ in shapes]
-        for h, w, b in zip(hs, ws, bs):
-            out = torch.baddbmm(b, h, w)  # forward
-            torch.bmm(out, w.transpose(1, 2))  # gradient of the input
-            torch.bmm(h.transpose(1, 2), out)  # gradient of the weight
+    for m in steps:
+        for layer, (h, w, g) in enumerate(zip(inputs[m], ws, grads[m])):
+            torch.bmm(h, w)  # forward
+            torch.bmm(h.transpose(1, 2), g)  # gradient of the weight
+            if layer > 0:
+                torch.bmm(g, w.transpose(1, 2))  # gradient of the input
     return time.perf_counter() - start
 
 
@@ -222,10 +226,10 @@ def main() -> None:
         return
     if args.single:
         print(json.dumps(train_runs(args, [json.loads(args.single)])[0]))
-        return
+        end_process()  # as a dltips training job ends
     if args.stack:
         print(json.dumps(train_runs(args, json.loads(args.stack))))
-        return
+        end_process()
 
     tmp = tempfile.TemporaryDirectory()
     if args.data is None:

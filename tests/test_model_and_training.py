@@ -1,6 +1,8 @@
 """The stacked MLP, optimisers, regularisers and the trainer's records."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -214,3 +216,18 @@ def test_early_stopping_reports_the_best_epochs_weights(tiny_dataset):
         logits = trainer.model(trainer.x["val"])
         loss = torch.nn.functional.cross_entropy(logits[0], trainer.y["val"]).item()
     assert loss == pytest.approx(val[s["best_epoch"]], rel=1e-5)
+
+
+def test_training_processes_flush_subnormals_and_use_the_threads_asked_for():
+    code = ("import torch; from dltips.process import configure_torch; configure_torch(1); "
+            "tiny = torch.tensor([1e-39]); print(torch.get_num_threads(), float(tiny * 1.0))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "0.0"]  # 1e-39 is subnormal in float32: flushed to zero
+
+
+def test_end_process_exits_cleanly_with_everything_written(tmp_path):
+    out = tmp_path / "written.txt"
+    code = (f"from dltips.process import end_process; open({str(out)!r}, 'w').write('kept'); "
+            "print('printed', end=''); end_process(); print('never reached')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "printed" and out.read_text() == "kept"

@@ -19,6 +19,7 @@ from . import data as datasets
 from .io import atomic_write, read_json, write_csv, write_json
 from .provenance import versions
 from .regularizers import build as build_regularizer
+from .process import configure_torch
 from .trainer import Member, StackConfig, train
 
 
@@ -70,7 +71,7 @@ def choose_learning_rate(job: dict, data, device: str, grid_dir: Path | None) ->
 
 
 def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> None:
-    torch.set_num_threads(threads)
+    configure_torch(threads)
     out_dir = Path(out_dir)
     data = datasets.load(data_path)
     lr, lr_source, tuning = choose_learning_rate(job, data, device, Path(grid_dir) if grid_dir else None)

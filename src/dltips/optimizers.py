@@ -16,6 +16,12 @@ torch = lazy_import("torch")
 class OptimizerSpec:
     torch_class: str  # name in torch.optim
     defaults: dict = field(default_factory=dict)
+    # how torch.optim computes the update (never what it computes): the fastest on stacked CPU
+    # tensors that keeps a model's update bit for bit the same alone or in a stack. Measured
+    # per step on a 15-model grid stack: Adam's multi-tensor path 1.2 ms against 1.5 ms for
+    # the default per-tensor loop (slower for the others); the fused kernels are faster still
+    # but round a tensor's last elements differently, so they are not used.
+    implementation: dict = field(default_factory=dict)
 
 
 OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer")
@@ -24,7 +30,7 @@ OPTIMIZERS.register("sgd", OptimizerSpec("SGD"))
 OPTIMIZERS.register("momentum", OptimizerSpec("SGD", {"momentum": 0.9}))
 OPTIMIZERS.register("adagrad", OptimizerSpec("Adagrad"))
 OPTIMIZERS.register("rmsprop", OptimizerSpec("RMSprop", {"alpha": 0.99}))
-OPTIMIZERS.register("adam", OptimizerSpec("Adam", {"betas": (0.9, 0.999)}))
+OPTIMIZERS.register("adam", OptimizerSpec("Adam", {"betas": (0.9, 0.999)}, implementation={"foreach": True}))
 
 
 class PerModelLR:
@@ -42,7 +48,7 @@ class PerModelLR:
         if "betas" in kwargs:
             kwargs["betas"] = tuple(kwargs["betas"])
         self.params = list(params)
-        self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs)
+        self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs, **spec.implementation)
         self.lrs = torch.as_tensor(lrs, dtype=torch.float32)
         # where every model shares one rate (a job's runs do), step at that rate directly:
         # no rescaling, and each model's update is bit for bit the one it takes alone
@@ -58,16 +64,15 @@ class PerModelLR:
 
     def step(self, active) -> None:
         with torch.no_grad():  # a context, not a decorator: the class must not import torch
-            everyone = bool(active.all())
             if self.shared_lr is not None:
                 # one rate for the stack: every active model takes exactly the step it would take
-                # alone; frozen ones are put back (copied only while some model is frozen)
+                # alone; frozen ones are put back (only their slices are copied)
                 self._set_lr(self.shared_lr)
-                before = None if everyone else [p.detach().clone() for p in self.params]
+                frozen = (~active).nonzero().flatten()
+                before = [p.index_select(0, frozen) for p in self.params] if len(frozen) else []
                 self.optimizer.step()
-                if before is not None:
-                    for p, old in zip(self.params, before):
-                        p.copy_(torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old))
+                for p, old in zip(self.params, before):
+                    p.index_copy_(0, frozen, old)
                 return
             self._set_lr(1.0)
             before = [p.detach().clone() for p in self.params]

@@ -2,6 +2,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 from dltips.extensions import load as load_extensions
 from dltips.jobs import run_job
+from dltips.process import end_process
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
     load_extensions(snakemake.config.get("extensions"))
@@ -13,3 +14,4 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         threads=snakemake.threads,
         grid_dir=snakemake.input.get("grid"),
     )
+end_process()  # every output is written and closed: skip the interpreter's slow teardown
