@@ -9,6 +9,8 @@ for claim_id in CLAIM_IDS:
             f"claim_{claim_id.replace('-', '_')}"
         input:
             **get_claim_tables(claim_id),
+            # an input, not a parameter: editing the template re-renders every caption
+            caption_template=workflow.source_path("../report/claim.rst"),
         output:
             csv=f"{RESULTS}/claims/{claim_id}.csv",
             json=f"{RESULTS}/claims/{claim_id}.json",
@@ -23,7 +25,6 @@ for claim_id in CLAIM_IDS:
         params:
             claim=claim_id,
             settings=config["claims"][claim_id],
-            caption_template=os.path.join(workflow.basedir, "workflow", "report", "claim.rst"),
         log:
             f"{RESULTS}/logs/claims/{claim_id}.log",
         localrule: True

@@ -7,8 +7,8 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
     load_extensions(snakemake.config.get("extensions"))
     run_claim(
         snakemake.params.claim,
-        dict(snakemake.input.items()),
+        {name: path for name, path in snakemake.input.items() if name != "caption_template"},
         snakemake.params.settings,
         snakemake.output,
-        caption_template=snakemake.params.caption_template,
+        caption_template=snakemake.input.caption_template,
     )
