@@ -4,6 +4,7 @@ import math
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import torch
 
@@ -125,6 +126,25 @@ def test_per_model_learning_rates_equal_separate_torch_optimizers(name):
         torch.testing.assert_close(stacked[k].detach(), singles[k].detach(), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+@pytest.mark.parametrize("lrs", [[0.1, 0.1, 0.1], [0.1, 0.01, 0.001]])
+def test_an_optimiser_cut_to_some_models_steps_them_as_the_full_one_would(name, lrs):
+    torch.manual_seed(0)
+    full = torch.nn.Parameter(torch.randn(3, 4, 5))
+    opt = PerModelLR(name, [full], lrs)
+    grads = torch.randn(6, 3, 4, 5)
+    for g in grads[:3]:
+        full.grad = g.clone()
+        opt.step(torch.ones(3, dtype=torch.bool))
+    part = torch.nn.Parameter(full.detach()[[0, 2]].clone())
+    cut = opt.select([0, 2], [part])
+    for g in grads[3:]:
+        full.grad, part.grad = g.clone(), g[[0, 2]].clone()
+        opt.step(torch.ones(3, dtype=torch.bool))
+        cut.step(torch.ones(2, dtype=torch.bool))
+    assert torch.equal(part.detach(), full.detach()[[0, 2]])
+
+
 def test_frozen_models_do_not_move():
     p = torch.nn.Parameter(torch.ones(2, 3))
     opt = PerModelLR("sgd", [p], [0.1, 0.1])
@@ -174,6 +194,21 @@ def test_a_run_gives_the_same_numbers_alone_or_in_a_stack(tiny_dataset):
     for a, b in zip(alone.epochs, mixed.epochs):
         assert (a["epoch"], a["split"]) == (b["epoch"], b["split"])
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-3, abs=1e-4)
+
+
+def test_stopped_models_leave_the_stack_and_the_others_carry_on_unchanged(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16)
+    members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})),
+               Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}))]
+    trainer = Trainer(cfg, members, tiny_dataset)
+    stopped, running = trainer.fit()
+    assert stopped.summary["epochs_run"] < 12 and running.summary["epochs_run"] == 12
+    assert trainer.model.n_models == 1 and trainer.members_at == [1]  # the stopped model costs nothing more
+    assert stopped.summary["reported_epoch"] == stopped.summary["best_epoch"]  # its best weights were kept
+    alone = train(cfg, [members[1]], tiny_dataset)[0]
+    assert running.epochs == alone.epochs
+    assert pd.DataFrame(running.layers).equals(pd.DataFrame(alone.layers))  # NaN where no activation
+    assert all(torch.equal(running.state[n], alone.state[n]) for n in alone.state)
 
 
 def test_records_start_at_epoch_zero_and_cover_every_layer(tiny_dataset):

@@ -48,6 +48,7 @@ class StackedMLP(nn.Module):
         if not len(generators) == len(inits) == n_models:
             raise ValueError(f"need one generator and init per model ({n_models}), got {len(generators)}, {len(inits)}")
         self.n_models, self.depth, self.activation = n_models, depth, activation
+        self.shape = (in_features, width, depth, n_classes)
         self.generators = list(generators)
         dims = [in_features] + [width] * depth + [n_classes]
         self.weights = nn.ParameterList()
@@ -77,6 +78,22 @@ class StackedMLP(nn.Module):
         # a layer's mask is skipped where no model drops its units (e.g. no input dropout)
         self.masked = [any(self.p_input)] + [any(self.p_hidden)] * depth
         self._masks: tuple[tuple, list[torch.Tensor]] | None = None
+
+    def select(self, models: Sequence[int]) -> "StackedMLP":
+        """A stack of the given models only, each with its parameters, generator and dropout
+        rates as they are now: a model that stopped training leaves the stack and costs
+        nothing more, and the others compute exactly what they computed before."""
+        placeholder_rngs = [torch.Generator() for _ in models]  # init draws must not use the real ones
+        picked = StackedMLP(len(models), *self.shape, self.activation, ["default"] * len(models), placeholder_rngs,
+                            [self.p_input[k] for k in models], [self.p_hidden[k] for k in models])
+        first = next(self.parameters())
+        picked = picked.to(device=first.device, dtype=first.dtype).train(self.training)
+        index = torch.tensor(list(models), device=first.device)
+        with torch.no_grad():
+            for mine, theirs in zip(picked.parameters(), self.parameters()):
+                mine.copy_(theirs.index_select(0, index))
+        picked.generators = [self.generators[k] for k in models]
+        return picked
 
     def _keep_masks(self, batch: int, like: torch.Tensor) -> list[torch.Tensor | None] | None:
         """Per layer, [K, batch, units] factors for inverted dropout (0 or 1/(1-p)), or None.

@@ -43,17 +43,35 @@ class PerModelLR:
     """
 
     def __init__(self, name: str, params: list, lrs, settings: dict | None = None):
+        self.name, self.settings = name, settings
         spec = OPTIMIZERS[name]
         kwargs = {**spec.defaults, **(settings or {})}
         if "betas" in kwargs:
             kwargs["betas"] = tuple(kwargs["betas"])
         self.params = list(params)
         self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs, **spec.implementation)
-        self.lrs = torch.as_tensor(lrs, dtype=torch.float32)
+        self.lr_values = [float(lr) for lr in lrs]
+        self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32)
         # where every model shares one rate (a job's runs do), step at that rate directly:
         # no rescaling, and each model's update is bit for bit the one it takes alone
         values = set(float(lr) for lr in lrs)
         self.shared_lr = values.pop() if len(values) == 1 else None
+
+    def select(self, models, params: list) -> "PerModelLR":
+        """This optimiser for the given models only, over `params` (their stacked parameters,
+        in the order of self.params): every state tensor shaped like its parameter is cut to
+        those models, the rest (step counts) copied, so each model's next update is the one
+        it would have taken in the full stack."""
+        picked = PerModelLR(self.name, params, [self.lr_values[k] for k in models], self.settings)
+        picked.shared_lr = self.shared_lr  # a mixed-rate stack keeps its update rule
+        index = torch.tensor(list(models), device=params[0].device)
+        for old, new in zip(self.params, params):
+            picked.optimizer.state[new] = {
+                key: (value.index_select(0, index) if value.shape == old.shape else value.clone())
+                if torch.is_tensor(value) else value
+                for key, value in self.optimizer.state.get(old, {}).items()
+            }
+        return picked
 
     def zero_grad(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)

@@ -5,7 +5,7 @@ epoch; the train split is evaluated on a fixed subset of the size of the test se
 statistics are taken on a fixed probe batch every `stats_every` epochs. A model whose loss
 turns non-finite is frozen and marked diverged; the others go on. Early stopping freezes a
 model after `patience` epochs without a new best validation loss and restores its best
-weights.
+weights. A frozen model leaves the stack at the end of its epoch, so it costs nothing more.
 """
 
 import math
@@ -122,8 +122,12 @@ class Trainer:
         self.optimizer = PerModelLR(
             cfg.optimizer, list(self.model.parameters()), [m.lr for m in self.members], cfg.optimizer_params
         )
-        self.l1_models = self._penalised(torch.tensor([m.reg.l1 for m in self.members], device=self.device))
-        self.l2_models = self._penalised(torch.tensor([m.reg.l2 for m in self.members], device=self.device))
+        # Position in the stack -> index into self.members. Models that stop (early stopping,
+        # divergence) leave the stack at the end of their epoch (see _drop_stopped), so the
+        # positions are renumbered while per-member records keep the member's index.
+        self.members_at = list(range(k))
+        self.stopped: dict[int, dict] = {}  # member -> its final and best parameters on leaving
+        self._set_penalties()
         self.active = torch.ones(k, dtype=torch.bool, device=self.device)
         self.diverged = torch.zeros(k, dtype=torch.bool, device=self.device)
         self.best_val = torch.full((k,), math.inf, device=self.device)
@@ -134,10 +138,16 @@ class Trainer:
         self.layer_rows: list[list[dict]] = [[] for _ in range(k)]
 
     # ---- one epoch of updates -------------------------------------------------------
-    def _penalised(self, strengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """(model indices, their strengths [n, 1, 1]) of the models with a non-zero penalty."""
-        which = strengths.nonzero().flatten()
-        return (which, strengths[which].view(-1, 1, 1)) if len(which) else None
+    def _set_penalties(self) -> None:
+        """(stack positions, strengths [n, 1, 1]) of the models with a non-zero L1 / L2 penalty."""
+
+        def penalised(strengths: list[float]):
+            strengths = torch.tensor(strengths, device=self.device)
+            which = strengths.nonzero().flatten()
+            return (which, strengths[which].view(-1, 1, 1)) if len(which) else None
+
+        self.l1_models = penalised([self.members[k].reg.l1 for k in self.members_at])
+        self.l2_models = penalised([self.members[k].reg.l2 for k in self.members_at])
 
     def _add_penalty_gradients(self) -> None:
         """Add the L1/L2 penalties' gradients to the weight matrices' gradients.
@@ -176,7 +186,7 @@ class Trainer:
     def evaluate(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         """split -> (loss [K], accuracy [K]) in eval mode (no dropout)."""
         self.model.eval()
-        k = len(self.members)
+        k = self.model.n_models
         losses = torch.empty(k, len(self.eval_y), device=self.device)
         hits = torch.empty(k, len(self.eval_y), device=self.device)
         for start in range(0, len(self.eval_y), EVAL_CHUNK):
@@ -199,7 +209,7 @@ class Trainer:
         loss = _per_model_ce(self.model(x, observe), y)
         grads = torch.autograd.grad(loss.sum(), list(self.model.weights))
         stats = []
-        nan = torch.full((len(self.members),), math.nan, device=self.device)
+        nan = torch.full((self.model.n_models,), math.nan, device=self.device)
         with torch.no_grad():
             for layer, (w, w0, g) in enumerate(zip(self.model.weights, self.initial, grads)):
                 row = {
@@ -218,18 +228,18 @@ class Trainer:
         return stats
 
     # ---- bookkeeping --------------------------------------------------------------
-    def _record(self, epoch: int, metrics, recording: list[int]) -> None:
-        for k in recording:
+    def _record(self, epoch: int, metrics, positions: list[int]) -> None:
+        for pos in positions:
             for split, (loss, acc) in metrics.items():
-                self.epoch_rows[k].append(
-                    {"epoch": epoch, "split": split, "loss": float(loss[k]), "accuracy": float(acc[k])}
+                self.epoch_rows[self.members_at[pos]].append(
+                    {"epoch": epoch, "split": split, "loss": float(loss[pos]), "accuracy": float(acc[pos])}
                 )
         if epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs:
             stats = self.layer_statistics()
-            for k in recording:
+            for pos in positions:
                 for layer, row in enumerate(stats, start=1):
-                    self.layer_rows[k].append(
-                        {"epoch": epoch, "layer": layer, **{name: float(v[k]) for name, v in row.items()}}
+                    self.layer_rows[self.members_at[pos]].append(
+                        {"epoch": epoch, "layer": layer, **{name: float(v[pos]) for name, v in row.items()}}
                     )
 
     @torch.no_grad()
@@ -238,41 +248,79 @@ class Trainer:
         self.best_val = torch.where(improved, val_loss, self.best_val)
         for best, p in zip(self.best_state, self.model.parameters()):
             best.copy_(torch.where(improved.view((-1,) + (1,) * (p.dim() - 1)), p, best))
-        for k in improved.nonzero().flatten().tolist():
-            self.best_epoch[k] = epoch
-        for k, m in enumerate(self.members):
-            if m.reg.patience is not None and self.active[k] and epoch - self.best_epoch[k] >= m.reg.patience:
-                self.active[k] = False
+        for pos in improved.nonzero().flatten().tolist():
+            self.best_epoch[self.members_at[pos]] = epoch
+        for pos, k in enumerate(self.members_at):
+            patience = self.members[k].reg.patience
+            if patience is not None and self.active[pos] and epoch - self.best_epoch[k] >= patience:
+                self.active[pos] = False
+
+    @torch.no_grad()
+    def _drop_stopped(self) -> None:
+        """Take the models that stopped this epoch out of the stack (keeping their final and
+        best parameters for the results), so the rest train without paying for them: in a
+        grid job the early-stopping runs stop at epochs 11-22 of 40. Every other model's
+        parameters, optimiser state and random streams carry over unchanged."""
+        keep = self.active.nonzero().flatten().tolist()
+        if len(keep) == self.model.n_models or not keep:
+            return
+        params = list(self.model.parameters())
+        for pos in set(range(self.model.n_models)) - set(keep):
+            self.stopped[self.members_at[pos]] = {
+                "final": [p[pos].detach().clone() for p in params],
+                "best": [b[pos].clone() for b in self.best_state],
+                "diverged": bool(self.diverged[pos]),
+            }
+        index = torch.tensor(keep, device=self.device)
+        self.model = self.model.select(keep)
+        self.optimizer = self.optimizer.select(keep, list(self.model.parameters()))
+        self.shuffle_rngs = [self.shuffle_rngs[pos] for pos in keep]
+        self.initial = [w.index_select(0, index) for w in self.initial]
+        self.best_state = [b.index_select(0, index) for b in self.best_state]
+        self.best_val, self.active, self.diverged = (t[index] for t in (self.best_val, self.active, self.diverged))
+        self.members_at = [self.members_at[pos] for pos in keep]
+        self._set_penalties()
 
     def fit(self) -> list[RunResult]:
         start = time.perf_counter()
         metrics = self.evaluate()
-        self._record(0, metrics, list(range(len(self.members))))
+        self._record(0, metrics, list(range(self.model.n_models)))
         self._track_best(0, metrics["val"][0])
+        self._drop_stopped()
         for epoch in range(1, self.cfg.epochs + 1):
             if not bool(self.active.any()):
                 break
-            recording = self.active.nonzero().flatten().tolist()
             self.train_epoch()
             metrics = self.evaluate()
             val_loss = metrics["val"][0]
             self.diverged |= self.active & ~torch.isfinite(val_loss)
             self.active &= torch.isfinite(val_loss)
-            for k in recording:
-                self.epochs_run[k] = epoch
-            self._record(epoch, metrics, recording)
+            positions = list(range(self.model.n_models))  # all trained this epoch, if some stopped in it
+            for pos in positions:
+                self.epochs_run[self.members_at[pos]] = epoch
+            self._record(epoch, metrics, positions)
             self._track_best(epoch, val_loss)
             for callback in self.callbacks:
                 callback(self, epoch)
+            self._drop_stopped()
         seconds = (time.perf_counter() - start) / len(self.members)
         return [self._result(k, seconds) for k in range(len(self.members))]
 
+    def _parameters_of(self, k: int) -> tuple[list[torch.Tensor], list[torch.Tensor], bool]:
+        """Member k's (final, best) parameters and whether it diverged, in or out of the stack."""
+        if k in self.stopped:
+            left = self.stopped[k]
+            return left["final"], left["best"], left["diverged"]
+        pos = self.members_at.index(k)
+        final = [p[pos].detach() for p in self.model.parameters()]
+        return final, [b[pos] for b in self.best_state], bool(self.diverged[pos])
+
     def _result(self, k: int, seconds: float) -> RunResult:
         member = self.members[k]
-        restore_best = member.reg.patience is not None and not bool(self.diverged[k])
-        params = self.best_state if restore_best else [p.detach() for p in self.model.parameters()]
+        final, best_params, diverged = self._parameters_of(k)
+        restore_best = member.reg.patience is not None and not diverged
         names = [n for n, _ in self.model.named_parameters()]
-        state = {n: p[k].detach().cpu().clone() for n, p in zip(names, params)}
+        state = {n: p.cpu().clone() for n, p in zip(names, best_params if restore_best else final)}
         rows = self.epoch_rows[k]
         by_epoch = {(r["epoch"], r["split"]): r for r in rows}
         last = self.epochs_run[k]
@@ -282,7 +330,7 @@ class Trainer:
             "epochs_run": last,
             "best_epoch": best,
             "reported_epoch": reported,
-            "diverged": bool(self.diverged[k]),
+            "diverged": diverged,
             "seconds": seconds,
             "stack_size": len(self.members),
         }
