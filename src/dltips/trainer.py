@@ -76,6 +76,10 @@ def _per_model_ce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 class Trainer:
+    """Trains `members` side by side. `callbacks` run after every epoch's records as
+    callback(trainer, epoch); the stack holds the models still training, and
+    trainer.members_at[position] is the member index of each."""
+
     def __init__(
         self,
         cfg: StackConfig,
