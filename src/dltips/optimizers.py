@@ -54,7 +54,7 @@ class PerModelLR:
         self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32)
         # where every model shares one rate (a job's runs do), step at that rate directly:
         # no rescaling, and each model's update is bit for bit the one it takes alone
-        values = set(float(lr) for lr in lrs)
+        values = set(self.lr_values)
         self.shared_lr = values.pop() if len(values) == 1 else None
 
     def select(self, models, params: list) -> "PerModelLR":

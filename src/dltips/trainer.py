@@ -299,7 +299,7 @@ class Trainer:
             val_loss = metrics["val"][0]
             self.diverged |= self.active & ~torch.isfinite(val_loss)
             self.active &= torch.isfinite(val_loss)
-            positions = list(range(self.model.n_models))  # all trained this epoch, if some stopped in it
+            positions = list(range(self.model.n_models))  # all trained this epoch; who stopped leaves after it
             for pos in positions:
                 self.epochs_run[self.members_at[pos]] = epoch
             self._record(epoch, metrics, positions)
