@@ -17,9 +17,9 @@ import torch
 
 from . import data as datasets
 from .io import atomic_write, read_json, write_csv, write_json
+from .process import configure_torch
 from .provenance import versions
 from .regularizers import build as build_regularizer
-from .process import configure_torch
 from .trainer import Member, StackConfig, train
 
 

@@ -262,8 +262,8 @@ class Trainer:
     @torch.no_grad()
     def _drop_stopped(self) -> None:
         """Take the models that stopped this epoch out of the stack (keeping their final and
-        best parameters for the results), so the rest train without paying for them: in a
-        grid job the early-stopping runs stop at epochs 11-22 of 40. Every other model's
+        best parameters for the results), so the rest train without paying for them (in the
+        relu/adam grid job the early-stopping runs stop at epochs 11-22 of 40). Every other model's
         parameters, optimiser state and random streams carry over unchanged."""
         keep = self.active.nonzero().flatten().tolist()
         if len(keep) == self.model.n_models or not keep:
