@@ -54,17 +54,30 @@ def by_init(frame: pd.DataFrame) -> dict:
     return {"hue": "init", "hue_order": present, "palette": {i: colours[i] for i in present} or None}
 
 
-def ci_text(v, fmt: str = "+.3f", scale=lambda x: x, prefix: str = "") -> str:
+def ci_text(v, fmt: str = "+.3f") -> str:
     """'mean [low, high]' of a verdict, or 'no data' (not 'nan [nan, nan]') where n is 0."""
     if v.n == 0:
         return "no data"
-    return f"{prefix}{scale(v.value):{fmt}} [{prefix}{scale(v.ci_low):{fmt}}, {prefix}{scale(v.ci_high):{fmt}}]"
+    return f"{v.value:{fmt}} [{v.ci_low:{fmt}}, {v.ci_high:{fmt}}]"
 
 
-def verdict_title(name: str, v, fmt: str = "+.3f", unit: str = "seeds") -> str:
-    """The suptitle line every claim figure opens with: claim, verdict, statistic, interval, n, rule."""
-    return (f"{name} — {v.verdict}\n{v.statistic} = {ci_text(v, fmt)}, n = {v.n} {unit} "
-            f"(claim: {v.direction} {v.threshold:g})")
+def rule_text(v, fmt: str | None = None, unit: str = "seeds") -> str:
+    """A rule's numbers in one line: the statistic, its mean with 95% interval, n and the
+    claimed side of the threshold; for an exact check (verdicts.exact) the largest error and
+    the tolerance. `fmt` formats the numbers (default: +.3f, and .2g for an exact check)."""
+    if v.direction == "<=":
+        return f"{v.statistic} = {v.value:{fmt or '.2g'}}, n = {v.n} {unit} (tolerance {v.threshold:g})"
+    return f"{v.statistic} = {ci_text(v, fmt or '+.3f')}, n = {v.n} {unit} (claim: {v.direction} {v.threshold:g})"
+
+
+def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", parts=(), note: str = "") -> str:
+    """The suptitle every claim figure opens with: the claim and its verdict, then the rule's
+    numbers (rule_text). A rule of several parts (verdicts.all_of) passes them as `parts`,
+    each (verdict, fmt, unit): a line per part with its own verdict, so the title shows which
+    part decided. `note`: a last line of context that is reported, not judged."""
+    lines = [f"{name} — {v.verdict}"]
+    lines += [f"{rule_text(p, f, u)}: {p.verdict}" for p, f, u in parts] if parts else [rule_text(v, fmt, unit)]
+    return "\n".join(lines + ([note] if note else []))
 
 
 def save(fig, png, svg) -> None:

@@ -184,8 +184,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         right.text(0.5, 0.5, "no grid runs in runs.csv", ha="center", va="center", transform=right.transAxes)
     right.set(xlabel="optimizer (rank; tuned lr, * = at the edge of the tuning grid)",
               ylabel="final test accuracy (fraction)")
-    fig.suptitle(f"Adam = RMSProp + momentum + bias correction — {v.verdict}: max difference {v.value:.2g} "
-                 f"(tolerance {v.threshold:g}) over {v.n} steps")
+    fig.suptitle(figures.verdict_title("Adam = RMSProp + momentum + bias correction", v, unit="steps"))
     return fig
 
 

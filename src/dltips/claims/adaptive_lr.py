@@ -90,7 +90,7 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return pd.concat([toy, grid], ignore_index=True)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def parts(ev: pd.DataFrame, settings: dict):
     toy = ev[ev.part == "toy"]
     rms, ada = toy[toy.optimizer == "rmsprop"], toy[toy.optimizer == "adagrad"]
     adapts = compare(rms.step_growth, settings["min_step_growth"], ">",
@@ -99,7 +99,11 @@ def verdict(ev: pd.DataFrame, settings: dict):
     # Adagrad's accumulator only grows, so its step can never grow: checked, not assumed
     shrinks_only = exact(ada.max_stepwise_growth.clip(lower=0), settings["growth_tolerance"],
                          "largest step-to-step relative growth of Adagrad's effective step")
-    return all_of(adapts, shrinks_only)
+    return adapts, shrinks_only
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return all_of(*parts(ev, settings))
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
@@ -138,11 +142,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                      transform=axes[2].transAxes)
         axes[2].set(title="grid", xticks=[], yticks=[])
     axes[2].set(xlabel="optimizer", ylabel="final test accuracy (fraction)")
-    ada_growth = toy[toy.optimizer == "adagrad"].max_stepwise_growth.max()
-    fig.suptitle(f"Adaptive learning rates — {v.verdict}: RMSProp's step changes ×{v.value:.3g} "
-                 f"[{v.ci_low:.3g}, {v.ci_high:.3g}] once the surface flattens (claim: > ×{v.threshold:g}, "
-                 f"n = {v.n} starts);\nAdagrad's step never grows (claim): its largest step-to-step growth is "
-                 f"{ada_growth:.2g} (tolerance {settings['growth_tolerance']:g})")
+    adapts, shrinks_only = parts(ev, settings)
+    fig.suptitle(figures.verdict_title("Adaptive learning rates", v,
+                                       parts=[(adapts, ".3g", "starts"), (shrinks_only, ".2g", "starts")]))
     return fig
 
 

@@ -130,9 +130,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     gap_ax.set_title("does dropout help where the plain net overfits?\n"
                      "(right of the dashed line: counted as overfitting)")
     drop, gain = parts(ev, settings)
-    fig.suptitle(f"Dropout costs training accuracy, pays on test when overfitting — {v.verdict}\n"
-                 f"train accuracy drop {figures.ci_text(drop)} (n = {drop.n} pairs, {drop.verdict}); "
-                 f"test gain where overfitting {figures.ci_text(gain)} (n = {gain.n} pairs, {gain.verdict})")
+    fig.suptitle(figures.verdict_title("Dropout costs training accuracy, pays on test when overfitting", v,
+                                       parts=[(drop, "+.3f", "pairs"), (gain, "+.3f", "pairs")]))
     return fig
 
 

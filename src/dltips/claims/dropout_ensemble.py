@@ -125,10 +125,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     curve_ax.set(xlabel="k, masks averaged (softmax average; log scale)", ylabel="test accuracy (fraction)")
     _enumeration_panel(exact_ax, ev[ev.part == "enumeration"], settings["exact_check"])
     approx, same = parts(ev, settings)
-    fig.suptitle(f"Dropout as an ensemble of weight-sharing sub-networks — {v.verdict}\n"
-                 f"|MC average − weight scaling| = {figures.ci_text(approx, '.3f')} "
-                 f"(claim: < {approx.threshold:g}; {approx.verdict}), n = {approx.n} runs; "
-                 f"linear net exact: max error {same.value:.1e} ({same.verdict})")
+    fig.suptitle(figures.verdict_title("Dropout as an ensemble of weight-sharing sub-networks", v,
+                                       parts=[(approx, ".3f", "runs"), (same, ".1e", "outputs")]))
     return fig
 
 

@@ -181,11 +181,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
     _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
     vs_raw, vs_on, same = parts(ev, settings)
-    fig.suptitle(
-        f"Dropout: train with masks, test with (1-p)-scaled weights — {v.verdict}\n"
-        f"test accuracy gain of scaling: vs no scaling {figures.ci_text(vs_raw)} ({vs_raw.verdict}), "
-        f"vs dropout left on {figures.ci_text(vs_on)} ({vs_on.verdict}), n = {vs_raw.n} runs\n"
-        f"classic = inverted dropout, max error {same.value:.1e} ≤ {same.threshold:g} ({same.verdict})")
+    fig.suptitle(figures.verdict_title("Dropout: train with masks, test with (1-p)-scaled weights", v,
+                                       parts=[(vs_raw, "+.3f", "runs"), (vs_on, "+.3f", "runs"),
+                                              (same, ".1e", "checks")]))
     return fig
 
 

@@ -31,12 +31,16 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return out
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def parts(ev: pd.DataFrame, settings: dict):
     gain = compare(ev.test_gain, settings["min_test_gain"], ">",
                    "test accuracy gain of stopping at the validation minimum (fraction)")
     shape = compare(ev.val_turned_up.astype(float), settings["min_fraction_turned_up"], ">",
                     "fraction of runs whose validation loss rose after its minimum")
-    return all_of(gain, shape)
+    return gain, shape
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return all_of(*parts(ev, settings))
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
@@ -59,7 +63,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                 seed=figures.BOOT_SEED, ax=right)
     right.set(ylabel="test accuracy (fraction)", xlabel="optimizer")
     right.set_title(f"grid, no regularisation, mean over activations ({figures.n_label(ev, ['activation', 'optimizer'])})")
-    fig.suptitle(f"Early stopping — {v.verdict}: gain {v.value:+.3f} [{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n} runs")
+    gain, shape = parts(ev, settings)
+    fig.suptitle(figures.verdict_title("Early stopping", v, parts=[(gain, "+.3f", "runs"), (shape, ".2f", "runs")]))
     return fig
 
 

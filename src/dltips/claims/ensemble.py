@@ -82,9 +82,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         acc_ax.text(0.5, 0.5, "no ensemble rows", ha="center", transform=acc_ax.transAxes)
     acc_ax.set(xlabel="k, nets averaged", ylabel="test accuracy (fraction)")
     spread_ax.set(xlabel="k, nets averaged", ylabel="std of test accuracy across subsets (fraction)")
-    fig.suptitle(f"Ensembles of independently trained nets — {v.verdict}: ensemble of all minus a single net "
-                 f"{figures.ci_text(v)}, n = {v.n} single nets "
-                 f"(claim: > {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("Ensembles of independently trained nets", v, unit="single nets"))
     return fig
 
 

@@ -153,13 +153,17 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return out[["part"] + [c for c in out.columns if c != "part"]]
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def parts(ev: pd.DataFrame, settings: dict):
     spec = settings["construction"]
     same = exact(ev[ev.part == "construction"].max_abs_error, spec["tolerance"],
                  f"max |ReLU net - its Maxout ({spec['pieces']} pieces) construction| (logits)")
     convex = exact(ev[ev.part == "units"].convexity_violation, settings["convexity_tolerance"],
                    "largest slope decrease along learned Maxout units' responses (convexity)")
-    return all_of(same, convex)
+    return same, convex
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return all_of(*parts(ev, settings))
 
 
 # ---- figure ----------------------------------------------------------------------
@@ -205,8 +209,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
                                         "(fraction)",
               title=f"grid, paired by cell (reported, not judged; {n_label(grid, ['optimizer'])})")
-    fig.suptitle(f"Maxout learns its activation — {v.verdict}\n{v.statistic} = {v.value:.1e} "
-                 f"(tolerance {v.threshold:g}); {v.detail.split('; ')[-1] if v.detail else ''}", fontsize="medium")
+    same, convex = parts(ev, settings)
+    fig.suptitle(figures.verdict_title("Maxout learns its activation", v,
+                                       parts=[(same, ".1e", "nets"), (convex, ".1e", "units")]), fontsize="medium")
     return fig
 
 

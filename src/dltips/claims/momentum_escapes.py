@@ -170,10 +170,10 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     else:
         axes[2].text(0.5, 0.5, "no grid runs", ha="center", va="center", transform=axes[2].transAxes)
     axes[2].set(xlabel="activation", ylabel="final training loss (nats)")
-    fig.suptitle(f"Momentum escapes a local minimum — {v.verdict}: {v.value:.2f} [{v.ci_low:.2f}, {v.ci_high:.2f}] "
-                 f"of starts rescued by momentum (claim: > {v.threshold:g}), n = {v.n} starts\n"
-                 "right: do seeds of one cell end at different training losses? (context for 'few bad local "
-                 "minima', no verdict)")
+    fig.suptitle(figures.verdict_title(
+        "Momentum escapes a local minimum", v, ".2f", unit="starts",
+        note="right: do seeds of one cell end at different training losses? (context for 'few bad local minima', "
+             "no verdict)"))
     return fig
 
 

@@ -52,14 +52,17 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return out[["part"] + [c for c in out.columns if c != "part"]]
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def parts(ev: pd.DataFrame, settings: dict) -> list:
+    """One rule per variant, the weakest first (a variant with no data is the weakest of all)."""
     diffs = ev[ev.part == "difference"]
-    parts = [compare(diffs[diffs.activation == act].difference, settings["min_gain"], ">",
+    per_variant = [compare(diffs[diffs.activation == act].difference, settings["min_gain"], ">",
                      f"{settings['metric']}, {act} minus {settings['baseline']}, same grid cell (fraction)")
              for act in settings["variants"]]
-    # the weakest variant first: a variant with no data is the weakest of all
-    parts.sort(key=lambda p: -math.inf if math.isnan(p.value) else p.value)
-    return all_of(*parts)
+    return sorted(per_variant, key=lambda p: -math.inf if math.isnan(p.value) else p.value)
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return all_of(*parts(ev, settings))
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
@@ -92,8 +95,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     right.set(xlabel="hidden layer (1 = nearest the input)", ylabel="learned PReLU slope a for x < 0 (dimensionless)",
               title=f"learned slopes per layer ({slopes.run_id.nunique()} runs, "
                     f"{slopes.groupby('run_id').size().max() if len(slopes) else 0} units each)")
-    fig.suptitle(f"ReLU variants — {v.verdict}\nweakest: {v.statistic} = {v.value:+.3f} "
-                 f"[{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n} cells (claim: > {v.threshold:g})")
+    fig.suptitle(figures.verdict_title("ReLU variants", v, parts=[(p, "+.3f", "cells") for p in parts(ev, settings)]))
     return fig
 
 

@@ -173,7 +173,10 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     runs = runs[runs.run_id.isin(weights.run_id)] if len(runs) and len(weights) else runs.iloc[0:0]
     optimizers = sorted(runs.optimizer.unique()) if len(runs) else []
     fig, axes = plt.subplots(max(1, len(optimizers)), 3, figsize=(19, 4.8 * max(1, len(optimizers))), squeeze=False)
-    suptitle = f"L1 vs L2 sparsity — {v.verdict}: near-zero fraction L1 − L2 = {figures.ci_text(v)}, n = {v.n} seed pairs"
+    near, kept = parts(ev, settings)
+    suptitle = figures.verdict_title("L1 vs L2 sparsity", v, parts=[(near, "+.3f", "seed pairs"),
+                                                                  (kept, "+.2f", "seed pairs")],
+                                     note=v.detail.split("; ")[-1])
     if not optimizers:
         axes[0, 0].text(0.5, 0.5, f"no runs of study '{settings['study']}'", ha="center",
                         transform=axes[0, 0].transAxes)
@@ -218,10 +221,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                 ax.get_legend().remove()
     handles, texts = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, texts, title="penalty (strength λ)", loc="center left", bbox_to_anchor=(1.0, 0.5))
-    _, kept = parts(ev, settings)
-    ratio = figures.ci_text(kept, ".2f", scale=lambda x: 10**x, prefix="×")
-    fig.suptitle(f"{suptitle}\nlargest weights ({large}), L1 over L2: {ratio} ({kept.verdict}); "
-                 f"{v.detail.split('; ')[-1]}", fontsize=12)
+    fig.suptitle(suptitle, fontsize=12)
     return fig
 
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib.ticker import MaxNLocator
 
-from .. import figures  # noqa: F401  (the shared figure style and headless backend)
+from .. import figures
 from ..data import SPLITS, Dataset
 from ..regularizers import Regularization
 from ..trainer import Member, StackConfig, Trainer
@@ -124,8 +124,7 @@ def _figure(ev: pd.DataFrame, v, settings: dict, penalty: str):
     right.legend(fontsize=8, title=f"exact 0 drawn at {floor:g}" if zeros else None, title_fontsize=8)
     right.set(xlabel="SGD step of the pipeline's Trainer (count)", ylabel="max over weights (parameter units)",
               title="Error of the formula against the size of the effect")
-    fig.suptitle(f"{info['name']} update rule {info['rule']} — {v.verdict}: max error {v.value:.2g} "
-                 f"(tolerance {v.threshold:g}), {v.n} weight updates")
+    fig.suptitle(figures.verdict_title(f"{info['name']} update rule {info['rule']}", v, unit="weight updates"))
     return fig
 
 

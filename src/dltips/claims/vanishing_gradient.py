@@ -151,9 +151,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖) (decades)",
            title=f"the statistic, {when(settings['epoch'])} ({n_label(summary, ['activation', 'init', 'depth'])})")
     ax.set_xticks(sorted(summary.depth.unique()))
-    fig.suptitle(f"Vanishing gradient — {v.verdict}\n{v.statistic} = {v.value:+.2f} "
-                 f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}], n = {v.n} seeds (claim: < {v.threshold:g})",
-                 fontsize="large")
+    fig.suptitle(figures.verdict_title("Vanishing gradient", v, "+.2f"), fontsize="large")
     return fig
 
 
