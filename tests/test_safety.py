@@ -1,6 +1,7 @@
 """Nothing from a config or a weights file is ever run as code or injected into HTML."""
 
 import ast
+import io
 import torch
 from docutils.core import publish_parts
 
@@ -13,15 +14,39 @@ class _Claim:
     figure_text = "shows <b>things</b>"
 
 
-def test_names_reach_the_report_escaped(tmp_path):
+def _caption_html(tmp_path, **fields) -> str:
     record = {"id": "x", "claim": "a claim", "statistic": "s", "value": 1.0, "ci_low": 0.5, "ci_high": 1.5,
-              "direction": ">", "threshold": 0.0, "n": 3, "verdict": "v",
-              "detail": "cell <script>alert(1)</script>", "condition": "", "source": "s"}
+              "direction": ">", "threshold": 0.0, "n": 3, "verdict": "v", "detail": "", "condition": "",
+              "source": "s", **fields}
     out = tmp_path / "caption.rst"
     write_caption(ROOT / "workflow" / "report" / "claim.rst", record, _Claim(), out)
-    html = publish_parts(out.read_text(), writer_name="html")["body"]  # what Snakemake's report does
+    # what Snakemake's report does with a caption (its warnings kept out of the test output)
+    return publish_parts(out.read_text(), writer="html", settings_overrides={"warning_stream": io.StringIO()})["body"]
+
+
+def test_names_reach_the_report_escaped(tmp_path):
+    html = _caption_html(tmp_path, detail="cell <script>alert(1)</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<b>" not in html
+
+
+def test_a_config_string_cannot_open_a_directive_in_a_caption(tmp_path):
+    html = _caption_html(tmp_path, detail="cell\n\n.. raw:: html\n\n   <script>alert(1)</script>")
+    assert "<script>" not in html and ".. raw:: html" in html
+
+
+def test_statistics_with_rest_markup_characters_read_as_written(tmp_path):
+    html = _caption_html(tmp_path, statistic="max |w − formula|, a*b, x_ `y`")
+    assert "problematic" not in html and "system-message" not in html
+    assert "max |w − formula|, a*b, x_ `y`" in html
+
+
+def test_a_caption_states_the_rule_its_verdict_used(tmp_path):
+    interval = _caption_html(tmp_path)
+    assert "whole 95% interval" in interval and "95% interval 0.5 to 1.5, n = 3" in interval
+    exact = _caption_html(tmp_path, direction="<=", threshold=1e-6, value=2e-9, ci_low=2e-9, ci_high=2e-9)
+    assert "largest error is within the tolerance (1e-06)" in exact and "95% interval" not in exact
+    assert "largest of n = 3 values" in exact
 
 
 def test_weights_load_without_running_code(tmp_path):

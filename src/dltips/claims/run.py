@@ -1,6 +1,7 @@
 """Evaluate one claim: evidence table, verdict and figure, written atomically."""
 
 import math
+import re
 import sys
 from pathlib import Path
 from string import Template
@@ -18,6 +19,28 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def rst_text(value) -> str:
+    """A value as plain reST text that reads as written: on one line (a line break could open
+    a directive, e.g. raw HTML) and with reST's markup characters escaped (a statistic such
+    as `max |w − formula|` would otherwise be a substitution reference)."""
+    return re.sub(r"([\\`*_|])", r"\\\1", " ".join(_fmt(value).split()))
+
+
+def rule_fields(record: dict) -> dict:
+    """How the verdict follows from the numbers, in words: an interval against a threshold,
+    or, for an exact check (verdicts.exact), the largest error against a tolerance."""
+    threshold = rst_text(record["threshold"])
+    if record["direction"] == "<=":
+        return {"rule": f"The claim counts as reproduced when the largest error is within the tolerance "
+                        f"({threshold}), and as not reproduced otherwise.",
+                "spread": f"largest of n = {rst_text(record['n'])} values"}
+    return {"rule": f"The claim counts as reproduced when the whole 95% interval of the statistic lies on the "
+                    f"claimed side of the threshold ({rst_text(record['direction'])} {threshold}), as not "
+                    f"reproduced when it lies wholly on the other side, and as inconclusive otherwise.",
+            "spread": f"95% interval {rst_text(record['ci_low'])} to {rst_text(record['ci_high'])}, "
+                      f"n = {rst_text(record['n'])}"}
+
+
 def figure_text(claim) -> str:
     """What the figure shows: the claim's own words, else its module's docstring body."""
     if claim.figure_text:
@@ -27,8 +50,9 @@ def figure_text(claim) -> str:
 
 
 def write_caption(template_path, record: dict, claim, out_rst) -> None:
-    fields = {k: _fmt(v) for k, v in record.items()}
-    fields["figure_text"] = figure_text(claim)
+    fields = {k: rst_text(v) for k, v in record.items()}
+    fields["figure_text"] = rst_text(figure_text(claim))
+    fields.update(rule_fields(record))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
