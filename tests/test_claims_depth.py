@@ -399,7 +399,7 @@ def test_figure_draws_from_the_sample_tables(sample, module, overrides):
     fig = module.figure(sample, ev, v, settings)
     try:
         assert isinstance(fig, Figure)
-        assert v.verdict in fig.get_suptitle()
+        assert fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")  # the headline names the verdict
         assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     finally:
         plt.close(fig)

@@ -250,5 +250,5 @@ def test_figures_draw_from_the_sample_tables(sample_tables, adaptive_evidence, m
         ev = claim.evidence(sample_tables, settings) if ev is None else ev
         v = claim.verdict(ev, settings)
         fig = claim.figure(sample_tables, ev, v, settings)
-        assert isinstance(fig, Figure) and fig._suptitle is not None and v.verdict in fig._suptitle.get_text()
+        assert isinstance(fig, Figure) and fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")
         plt.close(fig)

@@ -1,5 +1,6 @@
 """Post-hoc evaluations (dltips.posthoc) and the regularisation claims: L1/L2 sparsity,
-dropout's test-time scaling, dropout as an ensemble, dropout's training cost, ensembles.
+dropout's test-time scaling, dropout as an ensemble, dropout's training cost, early stopping,
+ensembles.
 
 Every verdict rule is fed evidence where its claim holds and where it does not; exact
 checks are tested as exact; the post-hoc functions run on tiny jobs trained here."""
@@ -15,12 +16,13 @@ import pytest
 import torch
 
 from dltips import data, posthoc
-from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, ensemble, sparsity
+from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
 from dltips.jobs import run_job
 from dltips.stacks import load_stack
-from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 
 torch.set_num_threads(1)
+VERDICT_ENDINGS = tuple(f"— {word}" for word in VERDICTS)
 
 # the settings block proposed for config.yaml `claims:`
 SETTINGS = {
@@ -37,11 +39,14 @@ SETTINGS = {
     "dropout-costs-training": {"studies": ["dropout", "grid"], "sweep": "dropout", "min_train_accuracy": 0.2,
                                "min_train_drop": 0.0, "min_overfit_gap": 0.05, "min_test_gain": 0.0},
     "ensemble-reduces-variance": {"min_gain": 0.0},
+    "early-stopping": {"study": "grid", "min_test_gain": 0.0, "min_fraction_turned_up": 0.5,
+                       "example": {"activation": "relu", "optimizer": "adam"}},
 }
 
 
 def is_figure(fig) -> bool:
-    ok = isinstance(fig, matplotlib.figure.Figure) and bool(fig._suptitle and fig._suptitle.get_text())
+    """A figure whose title opens with the claim and its verdict (figures.verdict_title)."""
+    ok = isinstance(fig, matplotlib.figure.Figure) and fig.get_suptitle().split("\n")[0].endswith(VERDICT_ENDINGS)
     matplotlib.pyplot.close(fig)
     return ok
 
@@ -451,6 +456,58 @@ def test_dropout_cost_figure():
     assert "relu/adam p=0.3" in dropout_cost.condition(dropout_cost.evidence({"runs": cost_runs()}, settings))
 
 
+# ---- early-stopping -----------------------------------------------------------------
+
+def stopping_runs(gain: float, turned_up: bool = True) -> pd.DataFrame:
+    """Unregularised grid runs whose test accuracy at the val-loss minimum is `gain` above the
+    last epoch's (seeds differ by a little), plus a regularised and a diverged run the claim
+    must leave out."""
+    rows = []
+    for i, (act, opt, seed) in enumerate((a, o, s) for a in ("relu", "tanh") for o in ("sgd", "adam") for s in range(3)):
+        rows.append({"run_id": f"grid-{act}-{opt}/none-s{seed}", "study": "grid", "regularizer": "none",
+                     "diverged": False, "activation": act, "optimizer": opt, "seed": seed,
+                     "best_epoch": 12 if turned_up else 40, "epochs_run": 40,
+                     "best_test_accuracy": 0.6 + gain + 0.002 * (i % 3 - 1), "final_test_accuracy": 0.6,
+                     "best_val_loss": 1.0, "final_val_loss": 1.4 if turned_up else 1.0, "final_train_loss": 0.2})
+    odd = dict(rows[0], best_test_accuracy=0.0)
+    rows += [dict(odd, run_id="grid-relu-sgd/l2-s0", regularizer="l2"), dict(odd, run_id="x", diverged=True)]
+    return pd.DataFrame(rows)
+
+
+def stopping_verdict(runs):
+    settings = SETTINGS[early_stopping.ID]
+    ev = early_stopping.evidence({"runs": runs}, settings)
+    return ev, early_stopping.verdict(ev, settings)
+
+
+def test_early_stopping_reproduced_when_stopping_at_the_val_minimum_gains_on_test():
+    ev, v = stopping_verdict(stopping_runs(gain=0.03))
+    assert len(ev) == 12  # the regularised and the diverged run are left out
+    assert v.verdict == REPRODUCED and v.value == pytest.approx(0.03)
+
+
+def test_early_stopping_not_reproduced_when_the_end_is_better_on_test():
+    _, v = stopping_verdict(stopping_runs(gain=-0.03))
+    assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.03)
+
+
+def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
+    # stopping would gain, but the curves lack the shape the notes describe
+    ev, v = stopping_verdict(stopping_runs(gain=0.03, turned_up=False))
+    assert not ev.val_turned_up.any() and v.verdict == NOT_REPRODUCED
+
+
+def test_early_stopping_figure():
+    settings = SETTINGS[early_stopping.ID]
+    runs = stopping_runs(gain=0.03)
+    epochs = pd.DataFrame([{"run_id": "grid-relu-adam/none-s0", "epoch": e, "split": split, "loss": 1.0 + 0.01 * e}
+                           for e in range(41) for split in ("train", "val", "test")])
+    for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
+        ev = early_stopping.evidence(tables, settings)
+        v = early_stopping.verdict(ev, settings)
+        assert is_figure(early_stopping.figure(tables, ev, v, settings))
+
+
 # ---- ensemble-reduces-variance ------------------------------------------------------
 
 def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
@@ -487,7 +544,7 @@ def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
 def test_no_verdict_word_is_spelled_in_the_claim_modules():
     import inspect
 
-    for module in (sparsity, dropout_scaling, dropout_ensemble, dropout_cost, ensemble):
+    for module in (sparsity, dropout_scaling, dropout_ensemble, dropout_cost, early_stopping, ensemble):
         source = inspect.getsource(module)
         for word in ('"reproduced"', '"not reproduced"', '"inconclusive"'):
             assert word not in source, (module.__name__, word)
