@@ -176,7 +176,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         palette = {o: ("C3" if o == "adam" else "C7") for o in order}
         sns.barplot(data=seeds, x="optimizer", y="test_accuracy", order=order, hue="optimizer", palette=palette,
                     errorbar=figures.CI, seed=figures.BOOT_SEED, legend=False, ax=right)
-        right.set_xticks(range(len(order)), [f"{r.optimizer}\n#{int(r.rank)}, {_rate_label(r)}"
+        right.set_xticks(range(len(order)), [f"{r.optimizer}\n#{int(r.rank)}\n{_rate_label(r)}"
                                              for r in ranking.itertuples()])
         right.set_title(f"grid: mean over cells, bars ranked "
                         f"(95% CI over seeds, {figures.n_label(seeds, ['optimizer'])})")

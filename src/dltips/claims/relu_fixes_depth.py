@@ -205,7 +205,9 @@ CLAIM = register(Claim(
     condition=condition,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialisation "
                 "(95% bootstrap intervals over seeds). Bottom left: fraction of ReLU units that are active, per "
-                "layer of the deepest net, at the start and the end of training. Bottom right: every logit of "
-                "random ReLU nets against J(x)·x plus the bias path of x's active sub-network (on the identity "
-                "line), and against J(x)·x + f(0) (grey, off it).",
+                "layer of the deepest net, at the start and the end of training. Bottom right: for every logit of "
+                "random ReLU nets, histograms of log10 |f(x) − reconstruction| when f(x) is rebuilt as the "
+                "linear network of x's active units (J(x)·x plus that sub-network's bias path: at rounding "
+                "error, left of the dashed tolerance) and, as a control, with the bias path of another activity "
+                "pattern (f(0): far off).",
 ))
