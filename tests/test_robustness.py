@@ -50,16 +50,27 @@ def test_same_config_and_seeds_give_identical_tables(reference, tmp_path):
         assert a == b, name
 
 
+def jobs_done(workdir) -> int:
+    return len(list((workdir / "results" / "runs").glob("*/job.json")))  # a job writes job.json last
+
+
 @pytest.mark.workflow
-@pytest.mark.parametrize("kill_after", [3.0, 8.0, 14.0])
-def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, tmp_path, kill_after):
+@pytest.mark.parametrize("jobs_before_kill", [0, 1, 6])  # of the smoke study's 11 training jobs
+def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, tmp_path, jobs_before_kill):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
            "--directory", str(tmp_path), "--cores", "2", "collect", "--config", "preset=smoke"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(kill_after)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    # kill at a point of progress, not of time: the dataset written, then after some jobs
+    dataset = tmp_path / "results" / "data" / "mnist1d.npz"
+    deadline = time.monotonic() + 600
+    while not (dataset.exists() and jobs_done(tmp_path) >= jobs_before_kill):
+        assert proc.poll() is None, "the study ended before the kill point"
+        assert time.monotonic() < deadline, "the kill point was never reached"
+        time.sleep(0.05)
+    assert proc.poll() is None, "the study ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
     proc.wait()
+    assert jobs_done(tmp_path) < 11  # it was killed with work left to do
     # every file under its final name is complete: writes go to a temporary, then rename
     for path in (tmp_path / "results").rglob("*"):
         if path.name.startswith(".") or not path.is_file():
