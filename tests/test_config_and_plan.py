@@ -93,6 +93,31 @@ BAD = [
     ("unknown preset", lambda c: c.update(preset="tiny"), ["preset", "'tiny'", "smoke"]),
     ("sweep activation", lambda c: c["sweeps"]["depth"].update(activations=["swish"]),
      ["sweeps.depth.activations[0]", "'swish'", "relu"]),
+    # keys the plan and the jobs read: missing ones are named before anything runs
+    ("no tuning grid", lambda c: c["learning_rate"].pop("grid"), ["learning_rate", "'grid'", "source 'tune'"]),
+    ("no model init", lambda c: c["model"].pop("init"), ["model", "'init' is a required property"]),
+    ("no l1 strength", lambda c: c["regularizer_params"]["l1"].pop("strength"),
+     ["regularizer_params.l1", "'strength' is a required property"]),
+    ("no l1 settings", lambda c: c["regularizer_params"].pop("l1"), ["regularizer_params.l1", "'strength'"]),
+    ("no split seed", lambda c: c["dataset_params"].pop("split_seed"),
+     ["dataset_params", "'split_seed' is a required property"]),
+    ("idx mnist without a path", lambda c: c["dataset_params"]["mnist"].update(source="idx", path=None),
+     ["dataset_params.mnist.path", "None", "string"]),
+    ("misspelt dataset params", lambda c: c["dataset_params"].update(digts={}),
+     ["dataset_params", "'digts'", "digits", "validation_fraction"]),
+    # sweeps' regularizer settings: a value or a list of values, each checked
+    ("swept dropout rate 1.5", lambda c: c["sweeps"]["dropout"]["regularizer_params"]["dropout"].update(hidden=[0.1, 1.5]),
+     ["sweeps.dropout.regularizer_params.dropout.hidden[1]", "1.5", "< 1"]),
+    ("swept negative strength", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength=-1e-3),
+     ["sweeps.sparsity.regularizer_params.l1.strength", "-0.001", "> 0"]),
+    ("swept strength a word", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength="big"),
+     ["sweeps.sparsity.regularizer_params.l1.strength", "'big'", "number or array"]),
+    ("swept unknown regularizer", lambda c: c["sweeps"]["sparsity"]["regularizer_params"].update(l3={"strength": 1}),
+     ["sweeps.sparsity.regularizer_params", "'l3'", "l1, l2"]),
+    ("sweep tuning without a grid", lambda c: (c["learning_rate"].update(source="fixed", fixed={o: 0.1 for o in
+                                               c["grid"]["optimizers"]}), c["learning_rate"].pop("grid"),
+                                               c["sweeps"]["depth"].update(learning_rate={"source": "tune"})),
+     ["sweeps.depth.learning_rate", "'grid'"]),
 ]
 
 
@@ -111,3 +136,24 @@ def test_fixed_rate_missing_for_an_optimizer(default_config):
     cfg["learning_rate"].update(source="fixed", fixed={"sgd": 0.1})
     with pytest.raises(ConfigError, match="no rate for optimizer 'momentum'"):
         plan(valid(cfg))
+
+
+def test_a_registered_dataset_and_regularizer_take_settings_under_their_names(default_config):
+    from dltips.data import DATASETS
+    from dltips.regularizers import REGULARIZERS, Regularization
+
+    DATASETS.register("toy_extension", lambda p: {})
+    REGULARIZERS.register("elastic", lambda p: Regularization(l1=p["l1"], l2=p["l2"]))
+    try:
+        cfg = copy.deepcopy(default_config)
+        cfg["grid"]["regularizers"] = ["none", "elastic"]
+        cfg["dataset_params"]["toy_extension"] = {"size": 10}
+        cfg["regularizer_params"]["elastic"] = {"l1": 1e-4, "l2": 1e-3}
+        runs = [r for job in plan(valid(cfg)).values() for r in job["runs"] if r["regularizer"] == "elastic"]
+        assert runs and all(r["reg_params"] == {"l1": 1e-4, "l2": 1e-3} for r in runs)
+        del cfg["regularizer_params"]["elastic"]["l2"]  # a setting it reads: missing, stops the plan
+        with pytest.raises(ConfigError, match="regularizer_params.elastic': regularizer 'elastic' needs 'l2'"):
+            plan(valid(cfg))
+    finally:
+        DATASETS.unregister("toy_extension")
+        REGULARIZERS.unregister("elastic")

@@ -39,13 +39,13 @@ def _registry_check(validator, kind, instance, schema):
 
 
 def _registry_keys_check(validator, kind, instance, schema):
+    """Every key of the mapping is a registered name, or one the schema declares itself."""
+    declared = list(schema.get("properties", {}))
     if isinstance(instance, dict):
         for key in instance:
-            if key not in REGISTRIES[kind]:
-                yield ValidationError(
-                    f"{key!r} is not a known {kind}; allowed keys: {', '.join(REGISTRIES[kind].names())}",
-                    path=[key],
-                )
+            if key not in declared and key not in REGISTRIES[kind]:
+                allowed = list(dict.fromkeys(declared + REGISTRIES[kind].names()))
+                yield ValidationError(f"{key!r} is not a known {kind}; allowed keys: {', '.join(allowed)}", path=[key])
 
 
 def _fill_defaults(validator, properties, instance, schema):
@@ -92,6 +92,9 @@ def _describe(error) -> str:
         return f"{where}: {error.message}"
     if v == "type":
         return f"{where}: {value!r} has the wrong type; allowed: {s['type']}"
+    if v == "anyOf":
+        kinds = [e.schema.get("type") for e in error.context if isinstance(e.schema, dict)]
+        return f"{where}: {value!r} has the wrong type; allowed: {' or '.join(map(str, kinds))}"
     if v == "oneOf" and "seeds" in _key(error):
         return f"{where}: {value!r} is not a number of seeds (>= 1) or a non-empty list of distinct seeds >= 0"
     return f"{where}: {value!r}: {error.message}"
@@ -99,8 +102,16 @@ def _describe(error) -> str:
 
 def _leaves(errors):
     for error in errors:
-        if error.context and error.validator in ("allOf", "anyOf"):
+        if error.context and error.validator == "allOf":
             yield from _leaves(error.context)
+        elif error.context and error.validator == "anyOf":
+            # a value or a list of values: the alternative whose type the value has is the one
+            # meant, so its errors are the ones to report
+            meant = [e for e in error.context if e.validator != "type"]
+            if meant:
+                yield from _leaves(meant)
+            else:
+                yield error  # of no alternative's type: described as such
         else:
             yield error
 

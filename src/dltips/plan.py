@@ -12,6 +12,7 @@ import itertools
 from copy import deepcopy
 
 from .config import ConfigError, deep_merge
+from .regularizers import REGULARIZERS
 
 GRID = "grid"
 
@@ -24,14 +25,21 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def regularizer_variants(names, base: dict, override: dict) -> list[tuple[str, str, dict]]:
-    """(tag, regularizer, params) per variant; list-valued params in `override` expand."""
+def regularizer_variants(names, base: dict, override: dict, where: str = "") -> list[tuple[str, str, dict]]:
+    """(tag, regularizer, params) per variant; list-valued params in `override` expand.
+    Each variant is built once here, so a setting its regularizer needs and does not get
+    stops the plan (`where`: the config key the override sits under), not a training job."""
     out = []
     for name in names:
         params = deep_merge(base.get(name, {}), override.get(name, {}))
         swept = {k: v for k, v in params.items() if isinstance(v, list)}
         for values in itertools.product(*swept.values()):
             chosen = {**params, **dict(zip(swept, values))}
+            try:
+                REGULARIZERS[name](chosen)
+            except KeyError as missing:
+                raise ConfigError(f"config key '{where}regularizer_params.{name}': regularizer {name!r} needs "
+                                  f"{missing.args[0]!r}; given: {sorted(chosen) or 'nothing'}") from None
             tag = "-".join([name] + [f"{k}{_fmt(v)}" for k, v in zip(swept, values)])
             out.append((tag, name, chosen))
     return out
@@ -46,7 +54,7 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(
-                f"config key '{'sweeps.' + study if study != GRID else ''}learning_rate.fixed': no rate for "
+                f"config key '{'sweeps.' + study + '.' if study != GRID else ''}learning_rate.fixed': no rate for "
                 f"optimizer {optimizer!r}; give one, or use source: tune"
             )
         lr["value"] = lr_cfg["fixed"][optimizer]
@@ -85,8 +93,14 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     training = deep_merge(config["training"], axes.get("training", {}))
     training.pop("device", None)  # where a job runs does not change what it computes
     lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
+    where = "" if study == GRID else f"sweeps.{study}."
+    if lr_cfg["source"] == "tune":
+        for key in ("grid", "tune_epochs"):
+            if key not in lr_cfg:
+                raise ConfigError(f"config key '{where}learning_rate': source 'tune' needs {key!r}; give it, "
+                                  "or use source: fixed")
     variants = regularizer_variants(
-        axes["regularizers"], config["regularizer_params"], axes.get("regularizer_params", {})
+        axes["regularizers"], config["regularizer_params"], axes.get("regularizer_params", {}), where
     )
     seeds = seed_list(axes["seeds"])
     jobs = {}
