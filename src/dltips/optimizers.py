@@ -1,7 +1,8 @@
 """Optimisers, one registry entry each: a torch.optim class and its fixed settings.
 
-Each (activation, optimiser) gets its own learning rate (tuned or fixed, see tuning.py);
-the hyper-parameters below come from `optimizer_params` in config.yaml.
+Each (activation, optimiser) gets its own learning rate (tuned or fixed, see
+jobs.choose_learning_rate); the hyper-parameters below come from `optimizer_params` in
+config.yaml.
 """
 
 from dataclasses import dataclass, field

@@ -1,7 +1,7 @@
 """dropout-costs-training: dropout makes training performance worse while it improves test
 performance when the net overfits.
 
-Evidence (runs table, the studies in the settings: the `dropout` sweep and the grid): every
+Evidence (runs table, the studies in the settings: by default the `dropout` sweep): every
 dropout-trained run paired with the run of its job without dropout and the same seed (same
 data order, same initialisation). Accuracies are the reported ones, measured without
 dropout, so "training performance" is the net's fit of its training data, not the noise
