@@ -25,6 +25,11 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _key_prefix(study: str) -> str:
+    """Where a study's settings sit in the config, for error messages."""
+    return "" if study == GRID else f"sweeps.{study}."
+
+
 def regularizer_variants(names, base: dict, override: dict, where: str = "") -> list[tuple[str, str, dict]]:
     """(tag, regularizer, params) per variant; list-valued params in `override` expand.
     Each variant is built once here, so a setting its regularizer needs and does not get
@@ -54,7 +59,7 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(
-                f"config key '{'sweeps.' + study + '.' if study != GRID else ''}learning_rate.fixed': no rate for "
+                f"config key '{_key_prefix(study)}learning_rate.fixed': no rate for "
                 f"optimizer {optimizer!r}; give one, or use source: tune"
             )
         lr["value"] = lr_cfg["fixed"][optimizer]
@@ -93,7 +98,7 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     training = deep_merge(config["training"], axes.get("training", {}))
     training.pop("device", None)  # where a job runs does not change what it computes
     lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
-    where = "" if study == GRID else f"sweeps.{study}."
+    where = _key_prefix(study)
     if lr_cfg["source"] == "tune":
         for key in ("grid", "tune_epochs"):
             if key not in lr_cfg:
@@ -129,7 +134,7 @@ def plan(config: dict) -> dict[str, dict]:
         source = job["learning_rate"].get("grid_job")
         if source is not None and source not in jobs:
             raise ConfigError(
-                f"config key 'sweeps.{job['study']}.learning_rate.source': 'grid' needs the grid to train "
+                f"config key '{_key_prefix(job['study'])}learning_rate.source': 'grid' needs the grid to train "
                 f"{job['dataset']}/{job['activation']}/{job['optimizer']}; add them to grid: or use tune/fixed"
             )
     return deepcopy(jobs)
