@@ -118,6 +118,41 @@ BAD = [
                                                c["grid"]["optimizers"]}), c["learning_rate"].pop("grid"),
                                                c["sweeps"]["depth"].update(learning_rate={"source": "tune"})),
      ["sweeps.depth.learning_rate", "'grid'"]),
+    # claims' verdict settings: refused before anything trains, not as a KeyError in the claim job
+    ("misspelt claim metric", lambda c: c["claims"]["relu-variants"].update(metric="test_acc"),
+     ["claims.relu-variants.metric", "'test_acc'", "final_test_accuracy", "best_val_accuracy"]),
+    ("no claim threshold", lambda c: c["claims"]["relu-variants"].pop("min_gain"),
+     ["claims.relu-variants", "'min_gain' is a required property"]),
+    ("negative claim epoch", lambda c: c["claims"]["vanishing-gradient"].update(epoch=-1),
+     ["claims.vanishing-gradient.epoch", "-1", ">= 0"]),
+    ("claim ratio not below 0", lambda c: c["claims"]["early-layers-learn-slowly"].update(max_log10_ratio=0.5),
+     ["claims.early-layers-learn-slowly.max_log10_ratio", "0.5", "< 0"]),
+    ("unknown claim activation", lambda c: c["claims"]["relu-variants"].update(variants=["leaky_relu", "selu"]),
+     ["claims.relu-variants.variants[1]", "'selu'", "leaky_relu", "prelu"]),
+    ("unknown claim baseline", lambda c: c["claims"]["sigmoid-attenuates"].update(contrast="rleu"),
+     ["claims.sigmoid-attenuates.contrast", "'rleu'", "relu"]),
+    ("unknown claim key", lambda c: c["claims"]["early-stopping"].update(min_test_gian=0.0),
+     ["claims.early-stopping", "'min_test_gian'", "min_test_gain", "example"]),
+    ("maxout construction with one piece", lambda c: c["claims"]["maxout-learns-activation"]["construction"].update(pieces=1),
+     ["claims.maxout-learns-activation.construction.pieces", "1", ">= 2"]),
+    ("zero claim tolerance", lambda c: c["claims"]["dropout-train-test"]["exact_check"].update(tolerance=0),
+     ["claims.dropout-train-test.exact_check.tolerance", "0", "> 0"]),
+    ("no linearity seed", lambda c: c["claims"]["relu-fixes-depth"]["linearity"].pop("seed"),
+     ["claims.relu-fixes-depth.linearity", "'seed' is a required property"]),
+    ("unknown sparsity statistic", lambda c: c["claims"]["l1-vs-l2-sparsity"].update(large="q95"),
+     ["claims.l1-vs-l2-sparsity.large", "'q95'", "q90, q99, abs_max"]),
+    ("near-zero threshold not in weights.csv", lambda c: c["claims"]["l1-vs-l2-sparsity"].update(near_zero=0.05),
+     ["claims.l1-vs-l2-sparsity.near_zero", "0.05", "0.01, 0.001, 0.0001"]),
+    ("sparsity pair without l2", lambda c: c["claims"]["l1-vs-l2-sparsity"]["pairs"][0].pop("l2"),
+     ["claims.l1-vs-l2-sparsity.pairs[0]", "'l2' is a required property"]),
+    ("dropout probability 1 in a check", lambda c: c["claims"]["dropout-is-ensemble"]["exact_check"].update(p_hidden=1.0),
+     ["claims.dropout-is-ensemble.exact_check.p_hidden", "1.0", "> 0 and < 1"]),
+    ("unknown example optimizer", lambda c: c["claims"]["early-stopping"]["example"].update(optimizer="adamw"),
+     ["claims.early-stopping.example.optimizer", "'adamw'", "rmsprop"]),
+    ("penalty check lrs empty", lambda c: c["claims"]["l2-shrinks"].update(lrs=[]),
+     ["claims.l2-shrinks.lrs", "empty"]),
+    ("claim settings not a mapping", lambda c: c["claims"].update({"my-claim": 3}),
+     ["claims.my-claim", "3", "object"]),
 ]
 
 
@@ -135,6 +170,10 @@ def test_fixed_rate_missing_for_an_optimizer(default_config):
     cfg = copy.deepcopy(default_config)
     cfg["learning_rate"].update(source="fixed", fixed={"sgd": 0.1})
     with pytest.raises(ConfigError, match="no rate for optimizer 'momentum'"):
+        plan(valid(cfg))
+    cfg = copy.deepcopy(default_config)
+    cfg["sweeps"]["depth"]["learning_rate"] = {"source": "fixed", "fixed": {"adam": 0.1}}
+    with pytest.raises(ConfigError, match=r"config key 'sweeps\.depth\.learning_rate\.fixed': no rate for optimizer 'sgd'"):
         plan(valid(cfg))
 
 
