@@ -8,6 +8,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from dltips.activations import ACTIVATIONS
 from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, update_rules
 from dltips.trainer import Trainer
 from dltips.verdicts import NOT_REPRODUCED, REPRODUCED
@@ -207,6 +208,13 @@ def test_the_pipelines_sgd_step_follows_the_penalty_update_rule(claim, settings)
     assert v.verdict == REPRODUCED and v.value <= settings["tolerance"]
     # the effect is far above the tolerance, so the check can see a wrong factor
     assert ev.penalty_part.abs().max() > 1000 * settings["tolerance"]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS.names())
+def test_the_penalty_checks_run_on_every_registered_activation(activation):
+    settings = {**L2, "steps": 1, "problem": {**L2["problem"], "activation": activation}}
+    v = update_rules.L2.verdict(update_rules.L2.evidence({}, settings), settings)
+    assert v.verdict == REPRODUCED
 
 
 def test_l2_factor_is_exactly_one_minus_lr_times_strength():

@@ -50,8 +50,10 @@ def build_trainer(settings: dict, penalty: str) -> Trainer:
     data = _dataset(p)
     reg = Regularization(**{penalty: settings["strength"]})
     # the whole training split is one batch: one train_epoch is exactly one update
-    cfg = StackConfig(activation=p["activation"], optimizer="sgd", model={"depth": p["depth"], "width": p["width"]},
-                      epochs=settings["steps"], batch_size=p["samples"])
+    # the rule checked does not depend on the activation; a Maxout problem gets the smallest Maxout
+    model = {"depth": p["depth"], "width": p["width"], "maxout_pieces": 2}
+    cfg = StackConfig(activation=p["activation"], optimizer="sgd", model=model, epochs=settings["steps"],
+                      batch_size=p["samples"])
     return Trainer(cfg, [Member(seed=p["seed"], lr=lr, reg=reg) for lr in settings["lrs"]], data)
 
 
