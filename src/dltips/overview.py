@@ -20,19 +20,37 @@ def chance_level(runs: pd.DataFrame, margin: float) -> pd.Series:
     return ~runs.diverged.astype(bool) & (runs.final_test_accuracy < 0.1 + margin)
 
 
-def heatmap(runs: pd.DataFrame):
+def cell_means(runs: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """(dataset, regularizer) -> activation x optimizer table of mean final test accuracy over
+    seeds. Diverged runs are left out (their accuracy is a frozen model's, not a trained one's),
+    so a cell where every seed diverged is empty; every table has every activation and optimizer
+    of the grid, in grid order, so panels side by side line up."""
     grid = grid_runs(runs)
-    regs = list(dict.fromkeys(grid.regularizer))
-    fig, axes = plt.subplots(1, len(regs), figsize=(4.2 * len(regs), 4.2), sharey=True, squeeze=False)
-    for ax, reg in zip(axes[0], regs):
-        cell = grid[grid.regularizer == reg].pivot_table(
-            index="activation", columns="optimizer", values="final_test_accuracy", aggfunc="mean"
-        )
+    trained = grid[~grid.diverged.astype(bool)]
+    rows, cols = list(dict.fromkeys(grid.activation)), list(dict.fromkeys(grid.optimizer))
+    out = {}
+    for dataset in dict.fromkeys(grid.dataset):
+        for reg in dict.fromkeys(grid.regularizer):
+            here = trained[(trained.dataset == dataset) & (trained.regularizer == reg)]
+            means = here.groupby(["activation", "optimizer"]).final_test_accuracy.mean().unstack()
+            out[dataset, reg] = means.reindex(index=rows, columns=cols)
+    return out
+
+
+def heatmap(runs: pd.DataFrame):
+    tables = cell_means(runs)
+    datasets, regs = list(dict.fromkeys(d for d, _ in tables)), list(dict.fromkeys(r for _, r in tables))
+    fig, axes = plt.subplots(len(datasets), len(regs), figsize=(4.2 * len(regs), 4.2 * len(datasets)),
+                             sharey=True, squeeze=False)
+    for (dataset, reg), cell in tables.items():
+        ax = axes[datasets.index(dataset)][regs.index(reg)]
         sns.heatmap(cell, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis", cbar=False, ax=ax)
-        ax.set_title(f"regularizer: {reg}")
-        ax.set(xlabel="optimizer", ylabel="activation" if ax is axes[0][0] else "")
-    fig.suptitle(f"Mean final test accuracy (fraction) per cell, {figures.n_label(grid, list(FACTORS))} per cell; "
-                 "diverged runs count as missing")
+        ax.grid(False)  # a blank cell stays blank
+        ax.set_title(f"{dataset}, regularizer: {reg}" if len(datasets) > 1 else f"regularizer: {reg}")
+        ax.set(xlabel="optimizer", ylabel="activation" if reg == regs[0] else "")
+    grid = grid_runs(runs)
+    fig.suptitle(f"Mean final test accuracy (fraction) per cell, {figures.n_label(grid, ['dataset', *FACTORS])} "
+                 "per cell; diverged runs are left out (a blank cell: every seed diverged)")
     return fig
 
 
