@@ -40,11 +40,12 @@ def default_config():
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True, preset: str = "smoke",
-              configfiles=(ROOT / "config.yaml",)) -> subprocess.CompletedProcess:
-    """The workflow on a preset (smoke), run in `workdir` (results land in workdir/results)."""
+              configfiles=(ROOT / "config.yaml",), config=()) -> subprocess.CompletedProcess:
+    """The workflow on a preset (smoke), run in `workdir` (results land in workdir/results);
+    `config`: more key=value overrides for --config."""
     files = ["--configfile", *map(str, configfiles)] if configfiles else []  # none: workdir/config.yaml
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *files,
-           "--directory", str(workdir), "--cores", "2", *args, "--config", f"preset={preset}"]
+           "--directory", str(workdir), "--cores", "2", *args, "--config", f"preset={preset}", *config]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if check and done.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")

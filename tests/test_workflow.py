@@ -59,6 +59,9 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
 def test_finished_study_has_nothing_left_to_do(smoke):
     done = snakemake(smoke, "-n")
     assert "Nothing to be done" in done.stdout + done.stderr
+    # where jobs run does not change what they compute: moving them to another device reruns nothing
+    done = snakemake(smoke, "-n", config=['training={"device": "cpu"}'])
+    assert "Nothing to be done" in done.stdout + done.stderr
 
 
 @pytest.mark.workflow

@@ -10,7 +10,10 @@ from dltips.plan import datasets_used, plan
 
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
-    config = validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    validated = validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    # in place, so scripts (snakemake.config) see the preset applied and the defaults filled too
+    config.clear()
+    config.update(validated)
     JOBS = plan(config)
 except (ConfigError, FileNotFoundError, ImportError) as error:
     raise WorkflowError(str(error)) from None

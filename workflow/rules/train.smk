@@ -5,8 +5,9 @@ rule train:
     output:
         directory(f"{RESULTS}/runs/{{job}}"),
     params:
+        # the job spec only: where it runs (training.device) does not change what it computes, so
+        # it is read from the config by the script and never triggers a rerun
         job=get_job,
-        device=config["training"]["device"],
     log:
         f"{RESULTS}/logs/train/{{job}}.log",
     threads: config["threads"]

@@ -10,7 +10,7 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         snakemake.params.job,
         snakemake.input.data,
         snakemake.output[0],
-        device=snakemake.params.device,
+        device=snakemake.config["training"]["device"],
         threads=snakemake.threads,
         grid_dir=snakemake.input.get("grid"),
     )
