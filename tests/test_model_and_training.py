@@ -64,6 +64,10 @@ def test_stacked_models_are_independent():
 def test_init_is_per_model_and_seeded():
     a, b = make_model(inits=["default", "he", "xavier"]), make_model(inits=["default", "he", "xavier"])
     assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    # each model draws from its own generator: model k is the model its seed gives alone
+    for k, init in enumerate(["default", "he", "xavier"]):
+        alone = make_model(k=1, inits=[init], seed=k)
+        assert all(torch.equal(mine[k], its[0]) for mine, its in zip(a.parameters(), alone.parameters()))
     assert b.biases[0][1].abs().sum() == 0 and b.biases[0][0].abs().sum() > 0  # he: zero bias; default: uniform
     he_std = b.weights[0][1].std().item()
     assert abs(he_std - math.sqrt(2 / 6)) < 0.25  # He: variance 2 / fan_in
@@ -74,7 +78,7 @@ def test_leaky_and_elu_match_torch():
     leaky = build_activation("leaky_relu", MODEL).forward(x, None)
     assert torch.allclose(leaky, torch.where(x > 0, x, 0.01 * x))
     elu = build_activation("elu", MODEL).forward(x, None)
-    assert torch.allclose(elu, torch.nn.functional.elu(x))
+    assert torch.allclose(elu, torch.where(x > 0, x, torch.expm1(x)))  # ELU with alpha 1
 
 
 def test_dropout_is_random_in_training_and_off_in_evaluation():
@@ -182,15 +186,17 @@ def test_prelu_slope_is_learned(tiny_dataset):
 
 def test_a_run_gives_the_same_numbers_alone_or_in_a_stack(tiny_dataset):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=6, batch_size=16)
-    member = Member(1, 0.01, build_reg("dropout", {"input": 0.1, "hidden": 0.2}))
+    member = Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}))
     alone = train(cfg, [member], tiny_dataset)[0]
     # a job's stack: one rate, other regularisers and seeds, one of them stopping early
-    others = [Member(5, 0.01, build_reg("l2", {"strength": 0.01})), Member(2, 0.01, build_reg("early_stopping", {"patience": 1}))]
-    stacked = train(cfg, [others[0], member, others[1]], tiny_dataset)[1]
+    others = [Member(5, 0.05, build_reg("l2", {"strength": 0.01})), Member(0, 0.05, build_reg("early_stopping", {"patience": 1}))]
+    l2, stacked, stopper = train(cfg, [others[0], member, others[1]], tiny_dataset)
+    assert stopper.summary["epochs_run"] < cfg.epochs  # it left the stack while the others trained on
     assert stacked.epochs == alone.epochs  # bit for bit
+    assert pd.DataFrame(stacked.layers).equals(pd.DataFrame(alone.layers))  # NaN where no activation
     assert all(torch.equal(stacked.state[n], alone.state[n]) for n in alone.state)
     # a tuning stack (one rate per model) rescales each model's step: equal to rounding
-    mixed = train(cfg, [Member(5, 0.1, build_reg("none", {})), member], tiny_dataset)[1]
+    mixed = train(cfg, [Member(5, 0.5, build_reg("none", {})), member], tiny_dataset)[1]
     for a, b in zip(alone.epochs, mixed.epochs):
         assert (a["epoch"], a["split"]) == (b["epoch"], b["split"])
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-3, abs=1e-4)
@@ -209,6 +215,16 @@ def test_stopped_models_leave_the_stack_and_the_others_carry_on_unchanged(tiny_d
     assert running.epochs == alone.epochs
     assert pd.DataFrame(running.layers).equals(pd.DataFrame(alone.layers))  # NaN where no activation
     assert all(torch.equal(running.state[n], alone.state[n]) for n in alone.state)
+
+
+def test_a_model_that_stops_gets_statistics_at_its_last_epoch(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16, stats_every=4)
+    members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})), Member(1, 0.05, build_reg("none", {}))]
+    stopper, runner = train(cfg, members, tiny_dataset)
+    last = stopper.summary["epochs_run"]
+    assert last < 12 and last % 4 != 0  # it stopped between two scheduled statistics
+    assert sorted({r["epoch"] for r in stopper.layers}) == [e for e in (0, 4, 8) if e < last] + [last]
+    assert sorted({r["epoch"] for r in runner.layers}) == [0, 4, 8, 12]  # the others keep their schedule
 
 
 def test_records_start_at_epoch_zero_and_cover_every_layer(tiny_dataset):

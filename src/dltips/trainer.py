@@ -233,14 +233,18 @@ class Trainer:
 
     # ---- bookkeeping --------------------------------------------------------------
     def _record(self, epoch: int, metrics, positions: list[int]) -> None:
+        """Evaluation rows for every model at `positions`; layer statistics every `stats_every`
+        epochs and at the last, which is a model's own last epoch when it stops early or diverges."""
         for pos in positions:
             for split, (loss, acc) in metrics.items():
                 self.epoch_rows[self.members_at[pos]].append(
                     {"epoch": epoch, "split": split, "loss": float(loss[pos]), "accuracy": float(acc[pos])}
                 )
-        if epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs:
+        due = epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs
+        with_stats = positions if due else [pos for pos in positions if not self.active[pos]]
+        if with_stats:
             stats = self.layer_statistics()
-            for pos in positions:
+            for pos in with_stats:
                 for layer, row in enumerate(stats, start=1):
                     self.layer_rows[self.members_at[pos]].append(
                         {"epoch": epoch, "layer": layer, **{name: float(v[pos]) for name, v in row.items()}}
@@ -288,8 +292,8 @@ class Trainer:
     def fit(self) -> list[RunResult]:
         start = time.perf_counter()
         metrics = self.evaluate()
-        self._record(0, metrics, list(range(self.model.n_models)))
         self._track_best(0, metrics["val"][0])
+        self._record(0, metrics, list(range(self.model.n_models)))
         self._drop_stopped()
         for epoch in range(1, self.cfg.epochs + 1):
             if not bool(self.active.any()):
@@ -302,8 +306,8 @@ class Trainer:
             positions = list(range(self.model.n_models))  # all trained this epoch; who stopped leaves after it
             for pos in positions:
                 self.epochs_run[self.members_at[pos]] = epoch
+            self._track_best(epoch, val_loss)  # first: who stops now gets this epoch's statistics
             self._record(epoch, metrics, positions)
-            self._track_best(epoch, val_loss)
             for callback in self.callbacks:
                 callback(self, epoch)
             self._drop_stopped()
