@@ -20,7 +20,7 @@ from .io import atomic_write, read_json, write_csv, write_json
 from .process import configure_torch
 from .provenance import versions
 from .regularizers import build as build_regularizer
-from .trainer import Member, StackConfig, train
+from .trainer import Member, StackConfig, resolve_device, train
 
 
 def stack_config(job: dict, epochs: int | None = None) -> StackConfig:
@@ -89,7 +89,7 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
             "regularization": member.reg.as_dict(),
             "lr": lr,
             "lr_source": lr_source,
-            "device": str(device),
+            "device": str(resolve_device(device)),  # what ran it: auto resolves to cuda or cpu
             "versions": env,
         }
         write_json(run_dir / "config.json", resolved)

@@ -14,8 +14,8 @@ from .registry import Registry
 
 @dataclass(frozen=True)
 class Regularization:
-    l1: float = 0.0  # adds l1 * sum|w|: each step subtracts lr*l1*sgn(w)
-    l2: float = 0.0  # adds l2/2 * sum w^2: each step multiplies w by (1 - lr*l2)
+    l1: float = 0.0  # adds l1 * sum|w|: a plain SGD step subtracts lr*l1*sgn(w)
+    l2: float = 0.0  # adds l2/2 * sum w^2: a plain SGD step multiplies w by (1 - lr*l2)
     dropout_input: float = 0.0  # drop probability of each input feature
     dropout_hidden: float = 0.0  # drop probability of each hidden unit
     patience: int | None = None  # early stopping: epochs without a new best val loss
