@@ -110,6 +110,10 @@ BAD = [
      ["sweeps.dropout.regularizer_params.dropout.hidden[1]", "1.5", "< 1"]),
     ("swept negative strength", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength=-1e-3),
      ["sweeps.sparsity.regularizer_params.l1.strength", "-0.001", "> 0"]),
+    ("swept value twice", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength=[1e-3, 1e-3]),
+     ["sweeps.sparsity.regularizer_params.l1.strength", "[0.001, 0.001]", "non-unique"]),
+    ("swept values that print alike", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(
+        strength=[1e-4, 1.0000001e-4]), ["sweeps.sparsity.regularizer_params.l1", "'l1-strength0.0001'", "distinct"]),
     ("swept strength a word", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength="big"),
      ["sweeps.sparsity.regularizer_params.l1.strength", "'big'", "number or array"]),
     ("swept unknown regularizer", lambda c: c["sweeps"]["sparsity"]["regularizer_params"].update(l3={"strength": 1}),

@@ -46,6 +46,9 @@ def regularizer_variants(names, base: dict, override: dict, where: str = "") -> 
                 raise ConfigError(f"config key '{where}regularizer_params.{name}': regularizer {name!r} needs "
                                   f"{missing.args[0]!r}; given: {sorted(chosen) or 'nothing'}") from None
             tag = "-".join([name] + [f"{k}{_fmt(v)}" for k, v in zip(swept, values)])
+            if any(tag == seen for seen, _, _ in out):  # two values that print alike would share a run name
+                raise ConfigError(f"config key '{where}regularizer_params.{name}': two variants are both {tag!r}; "
+                                  "give distinct values")
             out.append((tag, name, chosen))
     return out
 
