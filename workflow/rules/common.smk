@@ -4,6 +4,7 @@ import os
 
 from dltips.claims import CLAIM_INDEX
 from dltips.config import ConfigError, validate
+from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, jobs_for
 from dltips.plan import datasets_used, plan
@@ -21,6 +22,10 @@ except (ConfigError, FileNotFoundError, ImportError) as error:
 RESULTS = config["results"]
 CONDA_ENV = "../../envs/dltips.yaml"  # relative to workflow/rules/
 DATASETS = datasets_used(JOBS)
+
+
+def get_dataset_files(wildcards):
+    return source_files(wildcards.dataset, config["dataset_params"].get(wildcards.dataset, {}))
 
 
 def get_dataset_params(wildcards):

@@ -1,4 +1,6 @@
 rule dataset:
+    input:
+        get_dataset_files,
     output:
         data=f"{RESULTS}/data/{{dataset}}.npz",
         checksum=f"{RESULTS}/data/{{dataset}}.json",
