@@ -4,8 +4,9 @@ Both read a job directory (its reported weights, through stacks.load_stack) and 
 split of its dataset, and return a tidy table, one row per observation. They are the
 functions behind the derived tables `dropout_eval` and `ensemble` (dltips.derived).
 
-Every random choice (dropout masks, ensemble subsets) comes from `seed` plus the run's own
-seed, so a table is reproducible and a run's rows do not depend on the other runs of its job.
+Every random choice comes from `seed`, so a table is reproducible. Dropout masks also take
+the run's own seed, so a run's dropout rows do not depend on the other runs of its job;
+ensemble subsets are drawn over the job's runs that did not diverge, so they do.
 """
 
 import copy

@@ -30,6 +30,7 @@ def _layer_rows(key: str, layer: int, w: np.ndarray):
         "q99": float(np.quantile(a, 0.99)),
         **{f"frac_below_{t:.0e}".replace("e-0", "e-"): float((a < t).mean()) for t in THRESHOLDS},
     }
+    # |w| above 10 lands in the last bin; NaN (a diverged run's) in none
     counts, _ = np.histogram(np.clip(a, 0, BIN_EDGES[-1]), bins=BIN_EDGES)
     hist = [
         {"run_id": key, "layer": layer, "bin_low": lo, "bin_high": hi, "count": int(c)}
