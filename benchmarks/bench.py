@@ -13,8 +13,11 @@ Measures, in one run on one machine, everything with one thread and one process 
   (b) dltips: the same runs as the pipeline trains them, one process per job (stack);
   (c) the training step against the bare batched matmuls of the same shapes, and the
       achieved GFLOP/s against this machine's measured single-thread matmul peak.
-Prints medians over repeats and the ratios, and checks that (a) and (b) give the same
-metrics on the same seeds. No numbers are asserted: this is for people, not CI.
+The textbook loop does the work dltips does and no more: the penalty a run has (none
+otherwise), per epoch the three evaluations and the same per-layer statistics, and a copy of
+the best weights for early stopping. Prints medians over repeats and the ratios, and checks
+that (a') and (b) give the same metrics on the same seeds ((a) draws its own random streams,
+so only its mean accuracy is compared). No numbers are asserted: this is for people, not CI.
 Every process flushes subnormal floats as dltips' jobs do, so the naive loop is not slowed
 by them; dltips' processes end as its jobs do, without the interpreter's teardown.
 """
@@ -71,13 +74,21 @@ def train_runs(args, runs: list[dict]) -> list[dict]:
 
 ACTIVATION_MODULES = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh,
                       "elu": torch.nn.ELU, "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
+OPTIMIZER_CLASSES = {"adam": ("Adam", {}), "sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}),
+                     "rmsprop": ("RMSprop", {"alpha": 0.99}), "adagrad": ("Adagrad", {})}
 
 
 def textbook_run(args, run: dict) -> dict:
-    """The naive pipeline's training of one run: the loop a tutorial would write."""
+    """The naive pipeline's training of one run: the loop a tutorial would write, doing the
+    work dltips does per run (its penalty, three evaluations and the per-layer statistics each
+    epoch, best weights kept for early stopping)."""
+    import copy
+
     import torch.nn.functional as F
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
+
+    from dltips.activations import ACTIVATIONS
 
     torch.manual_seed(run["seed"])
     data = datasets.load(args.data)
@@ -85,24 +96,29 @@ def textbook_run(args, run: dict) -> dict:
     y = {s: torch.from_numpy(v) for s, v in data.y.items()}
     reg = build_reg(run["regularizer"], REGULARIZERS[run["regularizer"]])
     dims = [data.n_features] + [MODEL["width"]] * MODEL["depth"] + [data.n_classes]
-    layers = [nn.Dropout(reg.dropout_input)]
+    layers, activations = [nn.Dropout(reg.dropout_input)], []
     for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
         layers.append(nn.Linear(a, b))
         if i < MODEL["depth"]:
-            layers += [ACTIVATION_MODULES[args.activation](), nn.Dropout(reg.dropout_hidden)]
+            activations.append(ACTIVATION_MODULES[args.activation]())
+            layers += [activations[-1], nn.Dropout(reg.dropout_hidden)]
     model = nn.Sequential(*layers)
     linears = [m for m in model if isinstance(m, nn.Linear)]
+    saturated = ACTIVATIONS[args.activation]({}).saturated
     initial = [m.weight.detach().clone() for m in linears]
-    optimizer = getattr(torch.optim, {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop",
-                                      "adagrad": "Adagrad"}[args.optimizer])(model.parameters(), lr=args.lr)
+    name, settings = OPTIMIZER_CLASSES[args.optimizer]
+    optimizer = getattr(torch.optim, name)(model.parameters(), lr=args.lr, **settings)
     loader = DataLoader(TensorDataset(x["train"], y["train"]), batch_size=128, shuffle=True)
-    best, since_best, history = float("inf"), 0, []
+    best, best_epoch, best_state, since_best, history = float("inf"), 0, None, 0, []
     for epoch in range(args.epochs + 1):
         if epoch > 0:
             model.train()
             for xb, yb in loader:
                 loss = F.cross_entropy(model(xb), yb)
-                loss = loss + sum(reg.l1 * m.weight.abs().sum() + 0.5 * reg.l2 * m.weight.pow(2).sum() for m in linears)
+                if reg.l1:
+                    loss = loss + reg.l1 * sum(m.weight.abs().sum() for m in linears)
+                if reg.l2:
+                    loss = loss + 0.5 * reg.l2 * sum(m.weight.pow(2).sum() for m in linears)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -113,17 +129,30 @@ def textbook_run(args, run: dict) -> dict:
                 xs, ys = (x[split][:1000], y[split][:1000]) if split == "train" else (x[split], y[split])
                 logits = model(xs)
                 metrics[split] = (F.cross_entropy(logits, ys).item(), (logits.argmax(1) == ys).float().mean().item())
+        seen = []  # each activation's (input, output) on the probe batch, caught by forward hooks
+        hooks = [act.register_forward_hook(lambda m, inp, out: seen.append((inp[0].detach(), out.detach())))
+                 for act in activations]
         probe = F.cross_entropy(model(x["train"][:512]), y["train"][:512])
+        for hook in hooks:
+            hook.remove()
         grads = torch.autograd.grad(probe, [m.weight for m in linears])
-        history.append({"grad_norms": [g.norm().item() for g in grads],
-                        "rel_change": [((m.weight - w0).norm() / w0.norm()).item() for m, w0 in zip(linears, initial)],
-                        **{f"{s}_{k}": v for s, (l, a) in metrics.items() for k, v in (("loss", l), ("accuracy", a))}})
+        history.append({
+            "grad_norms": [g.norm().item() for g in grads],
+            "weight_norms": [m.weight.norm().item() for m in linears],
+            "rel_change": [((m.weight - w0).norm() / w0.norm()).item() for m, w0 in zip(linears, initial)],
+            "act_mean": [post.mean().item() for _, post in seen],
+            "saturated": [saturated(pre, post).float().mean().item() for pre, post in seen],
+            **{f"{s}_{k}": v for s, (l, a) in metrics.items() for k, v in (("loss", l), ("accuracy", a))},
+        })
         if metrics["val"][0] < best:
-            best, since_best = metrics["val"][0], 0
+            best, best_epoch, best_state, since_best = metrics["val"][0], epoch, copy.deepcopy(model.state_dict()), 0
         else:
             since_best += 1
             if reg.patience is not None and since_best >= reg.patience:
                 break
+    if reg.patience is not None:  # early stopping reports the best epoch's weights, as dltips does
+        model.load_state_dict(best_state)
+        return history[best_epoch]
     return history[-1]
 
 
@@ -212,8 +241,9 @@ def step_share(args, runs, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--activation", default="relu")
-    parser.add_argument("--optimizer", default="adam")
+    # what the textbook loop can build (PReLU and Maxout have no torch.nn module of this shape)
+    parser.add_argument("--activation", default="relu", choices=sorted(ACTIVATION_MODULES))
+    parser.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZER_CLASSES))
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=3)
