@@ -93,7 +93,8 @@ def grid_runs(delta: dict, noise=None) -> pd.DataFrame:
             extra = 0.0 if act == "relu" else delta[act] + (noise[i] if noise else 0.004 * (-1) ** i)
             rows.append({"run_id": f"grid-{act}-{opt}/{reg}-s{seed}", "study": "grid", "dataset": "mnist1d",
                          "activation": act, "optimizer": opt, "regularizer": reg, "variant": reg, "seed": seed,
-                         "depth": 4, "init": "default", "diverged": False, "final_test_accuracy": base + extra})
+                         "depth": 4, "width": 100, "init": "default", "diverged": False,
+                         "final_test_accuracy": base + extra})
     return pd.DataFrame(rows)
 
 
@@ -273,6 +274,16 @@ def test_relu_variants_both_ways(delta, noise, expected, weakest):
     assert f"{weakest} minus relu" in v.statistic and v.n == 12
     diffs = ev[ev.part == "difference"]
     assert diffs.groupby("activation").difference.mean().to_dict() == pytest.approx(delta, abs=1e-9)
+
+
+def test_variants_pair_only_with_relu_of_the_same_architecture_and_init():
+    runs = grid_runs({"elu": 0.02})
+    deeper = runs.assign(depth=7, final_test_accuracy=runs.final_test_accuracy - 0.3)
+    he = runs.assign(init="he", final_test_accuracy=runs.final_test_accuracy + 0.2)
+    diffs = relu_variants.paired_differences(pd.concat([runs, deeper, he]), "grid", "relu", ["elu"],
+                                             "final_test_accuracy")
+    assert len(diffs) == 3 * 12  # each elu run paired once, never across depths or inits
+    assert diffs.difference.mean() == pytest.approx(0.02, abs=1e-9)
 
 
 def test_relu_variants_without_variant_runs_is_inconclusive():

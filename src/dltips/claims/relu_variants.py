@@ -2,8 +2,9 @@
 are improvements on ReLU.
 
 Evidence (grid): for each variant, its test accuracy minus ReLU's in the same cell
-(dataset, optimizer, regulariser, seed) -- a paired difference, so only the activation
-differs. Rule: every variant's mean difference has its 95% interval above the threshold
+(dataset, optimizer, regulariser, architecture, initialisation, seed) -- a paired difference,
+so only the activation differs. A run that diverged counts with the accuracy it ended at:
+diverging is that cell's failure, not missing data. Rule: every variant's mean difference has its 95% interval above the threshold
 -> reproduced; any variant's interval entirely below -> not reproduced; otherwise
 inconclusive. The verdict reports the weakest variant. Beside it (part `slopes`), the
 distribution of the learned PReLU slopes per layer (slopes.csv).
@@ -22,7 +23,7 @@ from . import Claim, register
 from ..figures import legend, n_label
 
 ID = "relu-variants"
-CELL = ["dataset", "optimizer", "regularizer", "variant", "seed"]  # everything but the activation
+CELL = ["dataset", "optimizer", "regularizer", "variant", "depth", "width", "init", "seed"]  # all but the activation
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 
 
