@@ -7,7 +7,7 @@ from conftest import ROOT
 
 CHECK = """
 import sys
-import dltips.claims, dltips.config, dltips.derived, dltips.extensions, dltips.plan
+import dltips.claims, dltips.config, dltips.data, dltips.derived, dltips.extensions, dltips.plan
 print("loaded" if "torch._C" in sys.modules else "lazy")  # torch._C comes with a real import
 """
 
@@ -20,4 +20,4 @@ def test_workflow_helpers_do_not_load_torch():
 def test_common_smk_imports_only_those_helpers():
     text = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     imported = {line.split()[1] for line in text.splitlines() if line.startswith(("from dltips", "import dltips"))}
-    assert imported <= {"dltips.claims", "dltips.config", "dltips.derived", "dltips.extensions", "dltips.plan"}
+    assert imported <= {"dltips.claims", "dltips.config", "dltips.data", "dltips.derived", "dltips.extensions", "dltips.plan"}
