@@ -26,19 +26,18 @@ def rst_text(value) -> str:
     return re.sub(r"([\\`*_|])", r"\\\1", " ".join(_fmt(value).split()))
 
 
-def rule_fields(record: dict) -> dict:
-    """How the verdict follows from the numbers, in words: an interval against a threshold,
-    or, for an exact check (verdicts.exact), the largest error against a tolerance."""
-    threshold = rst_text(record["threshold"])
-    if record["direction"] == "<=":
+def rule_fields(fields: dict) -> dict:
+    """How the verdict follows from the numbers, in words (from the caption's escaped fields):
+    an interval against a threshold, or, for an exact check (verdicts.exact), the largest
+    error against a tolerance."""
+    if fields["direction"] == "<=":
         return {"rule": f"The claim counts as reproduced when the largest error is within the tolerance "
-                        f"({threshold}), and as not reproduced otherwise.",
-                "spread": f"largest of n = {rst_text(record['n'])} values"}
+                        f"({fields['threshold']}), and as not reproduced otherwise.",
+                "spread": f"largest of n = {fields['n']} values"}
     return {"rule": f"The claim counts as reproduced when the whole 95% interval of the statistic lies on the "
-                    f"claimed side of the threshold ({rst_text(record['direction'])} {threshold}), as not "
+                    f"claimed side of the threshold ({fields['direction']} {fields['threshold']}), as not "
                     f"reproduced when it lies wholly on the other side, and as inconclusive otherwise.",
-            "spread": f"95% interval {rst_text(record['ci_low'])} to {rst_text(record['ci_high'])}, "
-                      f"n = {rst_text(record['n'])}"}
+            "spread": f"95% interval {fields['ci_low']} to {fields['ci_high']}, n = {fields['n']}"}
 
 
 def figure_text(claim) -> str:
@@ -52,7 +51,7 @@ def figure_text(claim) -> str:
 def write_caption(template_path, record: dict, claim, out_rst) -> None:
     fields = {k: rst_text(v) for k, v in record.items()}
     fields["figure_text"] = rst_text(figure_text(claim))
-    fields.update(rule_fields(record))
+    fields.update(rule_fields(fields))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
