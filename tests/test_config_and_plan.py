@@ -20,12 +20,12 @@ def test_default_config_is_valid_and_defaults_are_filled(default_config):
     assert "probe_size" not in cfg["training"]  # the caller's dict is left alone
 
 
-def test_the_default_grid_is_7_x_5_x_5_x_3(default_config):
+def test_the_default_grid_is_7_x_5_x_5_x_5_seeds(default_config):
     jobs = plan(valid(default_config))
     grid = [j for j in jobs.values() if j["study"] == "grid"]
-    assert len(grid) == 35 and sum(len(j["runs"]) for j in grid) == 525
+    assert len(grid) == 35 and sum(len(j["runs"]) for j in grid) == 875
     cells = {(j["activation"], j["optimizer"], r["regularizer"], r["seed"]) for j in grid for r in j["runs"]}
-    assert len(cells) == 525
+    assert len(cells) == 875
 
 
 def test_adding_an_activation_adds_jobs_and_leaves_the_others_unchanged(default_config):

@@ -7,7 +7,10 @@ import pandas as pd
 from .io import read_json, write_csv
 from .plan import run_id
 
-TIMING_COLUMNS = ["seconds"]  # differ between identical runs; everything else is reproducible
+TIMING_COLUMNS = ["seconds"]
+# every candidate of every rate search and its fate (dltips.tuning)
+TUNING_COLUMNS = ["job", "study", "dataset", "activation", "optimizer", "depth", "width", "condition", "round", "lr",
+                  "seed", "best_val_accuracy", "diverged", "epochs_trained", "fate", "chosen", "status"]  # differ between identical runs; everything else is reproducible
 
 
 def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.DataFrame], list[dict]]:
@@ -34,6 +37,8 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
                 "init": run["init"],
                 "lr": cfg["lr"],
                 "lr_source": cfg["lr_source"],
+                "lr_status": cfg["lr_status"],
+                "lr_at_edge": cfg["lr_at_edge"],
                 **cfg["regularization"],
                 "epochs": job["training"]["epochs"],
                 **metrics,
@@ -43,8 +48,9 @@ def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.Dat
             table = pd.read_csv(run_dir / name)
             table.insert(0, "run_id", key)
             frame.append(table)
-    tuning = [{"job": job["job"], "dataset": job["dataset"], "activation": job["activation"],
-               "optimizer": job["optimizer"], "chosen": row["lr"] == job["lr"], **row} for row in job["tuning"]]
+    tuning = [{"job": job["job"], "study": job["study"], "dataset": job["dataset"], "activation": job["activation"],
+               "optimizer": job["optimizer"], "depth": job["model"]["depth"], "width": job["model"]["width"],
+               "status": job["lrs"][row["condition"]]["status"], **row} for row in job["tuning"]]
     return runs, epochs, layers, tuning
 
 
@@ -61,8 +67,7 @@ def collect(job_dirs, outputs: dict | None = None) -> dict[str, pd.DataFrame]:
         "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable"),
         "epochs": pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable"),
         "layers": pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable"),
-        "tuning": pd.DataFrame(tuning, columns=["job", "dataset", "activation", "optimizer", "chosen", "lr", "seed", "init",
-                                                "best_val_accuracy", "diverged"]),
+        "tuning": pd.DataFrame(tuning, columns=TUNING_COLUMNS),
     }
     for name, path in (outputs or {}).items():
         write_csv(path, tables[name])

@@ -1,7 +1,7 @@
 """Run one job: choose its learning rate, train its stack, write one directory per run.
 
 Layout of a job directory (the Snakemake output):
-    job.json                 written last: the job's spec, chosen lr, tuning record
+    job.json                 written last: the job's spec, each condition's rate, tuning record
     <run>/config.json        resolved run config, seed, library versions
     <run>/metrics.json       summary (final/best metrics, diverged, epochs run)
     <run>/epochs.csv         per epoch and split: loss, accuracy
@@ -16,14 +16,17 @@ import pandas as pd
 import torch
 
 from . import data as datasets
+from .data import SPLITS
 from .io import atomic_write, read_json, write_csv, write_json
 from .process import configure_torch
 from .provenance import versions
 from .regularizers import build as build_regularizer
 from .trainer import Member, StackConfig, resolve_device, train
+from .tuning import EDGE, condition_of, conditions_of, tune
 
 
-def stack_config(job: dict, epochs: int | None = None) -> StackConfig:
+def stack_config(job: dict, epochs: int | None = None, tuning: bool = False) -> StackConfig:
+    """The job's stack settings; `tuning`: record only what the rate search reads (validation)."""
     t = job["training"]
     return StackConfig(
         activation=job["activation"],
@@ -35,60 +38,59 @@ def stack_config(job: dict, epochs: int | None = None) -> StackConfig:
         probe_size=t["probe_size"],
         stats_every=t["stats_every"],
         train_eval_size=t["train_eval_size"],
+        splits=("val",) if tuning else SPLITS,
+        layer_stats=not tuning,
+        plateau_patience=None if tuning else t.get("plateau_patience"),
     )
 
 
-def tune_learning_rate(job: dict, data, device: str) -> tuple[float, list[dict]]:
-    """DeepOBS protocol: train each candidate without regularisation and keep the one with the
-    best validation accuracy (mean over tuning seeds; diverged candidates count as 0)."""
+def choose_learning_rates(job: dict, data, device: str, grid_dir: Path | None) -> tuple[dict, str, list]:
+    """(condition key -> {lr, status, score}, source, tuning record) for the job's conditions
+    (dltips.tuning): tuned here, fixed by the config, or taken from the grid job's choice for
+    the same condition."""
     lr = job["learning_rate"]
-    members = [
-        Member(seed=seed, lr=c, reg=build_regularizer("none", {}), init=init)
-        for c in lr["grid"]
-        for seed in lr["tune_seeds"]
-        for init in job["inits"]
-    ]
-    results = train(stack_config(job, epochs=lr["tune_epochs"]), members, data, device)
-    record = []
-    for m, r in zip(members, results):
-        score = 0.0 if r.summary["diverged"] else r.summary["best_val_accuracy"]
-        record.append(
-            {"lr": m.lr, "seed": m.seed, "init": m.init, "best_val_accuracy": score, "diverged": r.summary["diverged"]}
-        )
-    scores = pd.DataFrame(record).groupby("lr", sort=True)["best_val_accuracy"].mean()
-    best = float(scores.idxmax())  # ties go to the smallest rate: idxmax takes the first
-    return best, record
-
-
-def choose_learning_rate(job: dict, data, device: str, grid_dir: Path | None) -> tuple[float, str, list]:
-    lr = job["learning_rate"]
+    keys = conditions_of(job)
     if lr["source"] == "fixed":
-        return float(lr["value"]), "fixed", []
+        return {k: {"lr": float(lr["value"]), "status": "fixed", "score": None} for k in keys}, "fixed", []
     if lr["source"] == "grid":
-        return float(read_json(grid_dir / "job.json")["lr"]), f"grid:{lr['grid_job']}", []
-    value, record = tune_learning_rate(job, data, device)
-    return value, "tuned", record
+        grid_job = read_json(grid_dir / "job.json")
+        missing = [k for k in keys if k not in grid_job["lrs"]]
+        if missing:
+            raise ValueError(f"job {job['job']}: learning_rate source 'grid' needs a rate for condition(s) "
+                             f"{missing}, but {lr['grid_job']} tuned only {sorted(grid_job['lrs'])}")
+        return {k: grid_job["lrs"][k] for k in keys}, f"grid:{lr['grid_job']}", []
+    chosen, record = tune(job, data, device, stack_config(job, epochs=lr["tune_epochs"], tuning=True), train)
+    return chosen, "tuned", record
 
 
 def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> None:
     configure_torch(threads)
     out_dir = Path(out_dir)
     data = datasets.load(data_path)
-    lr, lr_source, tuning = choose_learning_rate(job, data, device, Path(grid_dir) if grid_dir else None)
+    lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
+    chosen = [lrs[condition_of(r).key] for r in job["runs"]]
     members = [
-        Member(seed=r["seed"], lr=lr, reg=build_regularizer(r["regularizer"], r["reg_params"]), init=r["init"])
-        for r in job["runs"]
+        Member(seed=r["seed"], lr=c["lr"], reg=build_regularizer(r["regularizer"], r["reg_params"]), init=r["init"])
+        for r, c in zip(job["runs"], chosen)
     ]
-    results = train(stack_config(job), members, data, device)
+    # one stack per rate: a model trained in a stack sharing its rate takes bit for bit the
+    # steps it takes alone (optimizers.PerModelLR)
+    results: list = [None] * len(members)
+    for rate in sorted({m.lr for m in members}):
+        which = [i for i, m in enumerate(members) if m.lr == rate]
+        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device)):
+            results[i] = result
     env = versions()
-    for run, member, result in zip(job["runs"], members, results):
+    for run, member, result, lr in zip(job["runs"], members, results, chosen):
         run_dir = out_dir / run["run"]
         resolved = {
             **{k: job[k] for k in ("job", "study", "dataset", "activation", "optimizer", "optimizer_params", "model", "training")},
             **run,
             "regularization": member.reg.as_dict(),
-            "lr": lr,
+            "lr": member.lr,
             "lr_source": lr_source,
+            "lr_status": lr["status"],
+            "lr_at_edge": lr["status"] == EDGE,
             "device": str(resolve_device(device)),  # what ran it: auto resolves to cuda or cpu
             "versions": env,
         }
@@ -97,7 +99,7 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
         write_csv(run_dir / "epochs.csv", pd.DataFrame(result.epochs))
         write_csv(run_dir / "layers.csv", pd.DataFrame(result.layers))
         atomic_write(run_dir / "weights.pt", lambda tmp, s=result.state: torch.save(s, tmp))
-    write_json(out_dir / "job.json", {**job, "lr": lr, "lr_source": lr_source, "tuning": tuning})
+    write_json(out_dir / "job.json", {**job, "lrs": lrs, "lr_source": lr_source, "tuning": tuning})
 
 
 def _finite_or_none(summary: dict) -> dict:

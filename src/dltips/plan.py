@@ -53,12 +53,31 @@ def regularizer_variants(names, base: dict, override: dict, where: str = "") -> 
     return out
 
 
+def _check_tuning(lr_cfg: dict, seeds: list[int], where: str) -> None:
+    """A rate is never picked on the seeds it is judged on, and the grid lies within its bounds."""
+    shared = sorted(set(seed_list(lr_cfg["tune_seeds"])) & set(seeds))
+    if shared:
+        raise ConfigError(f"config key '{where}learning_rate.tune_seeds': seed(s) {shared} are also reported seeds; "
+                          "tuning seeds must be disjoint from the study's seeds (e.g. [1000])")
+    low, high = lr_cfg["bounds"]
+    outside = [x for x in lr_cfg["grid"] if not low <= x <= high]
+    if low >= high or outside:
+        raise ConfigError(f"config key '{where}learning_rate.bounds': {[low, high]} must be increasing and hold "
+                          f"every grid value; outside: {outside}")
+    halving = lr_cfg.get("halving")
+    late = [e for e in (halving or {}).get("at", []) if e >= lr_cfg["tune_epochs"]]
+    if late:
+        raise ConfigError(f"config key '{where}learning_rate.halving.at': epoch(s) {late} are not before "
+                          f"tune_epochs ({lr_cfg['tune_epochs']})")
+
+
 def _job(config, study, dataset, activation, optimizer, model, inits, training, lr_cfg, reg_variants, seeds):
     arch = "" if study == GRID else f"-d{model['depth']}-w{model['width']}"
     name = f"{study}-{dataset}-{activation}-{optimizer}{arch}"
     lr = {"source": lr_cfg["source"]}
     if lr_cfg["source"] == "tune":
-        lr.update(grid=lr_cfg["grid"], tune_epochs=lr_cfg["tune_epochs"], tune_seeds=seed_list(lr_cfg["tune_seeds"]))
+        lr.update({k: lr_cfg[k] for k in ("grid", "bounds", "tune_epochs", "halving", "min_gain_over_chance")},
+                  tune_seeds=seed_list(lr_cfg["tune_seeds"]))
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(
@@ -107,6 +126,7 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
             if key not in lr_cfg:
                 raise ConfigError(f"config key '{where}learning_rate': source 'tune' needs {key!r}; give it, "
                                   "or use source: fixed")
+        _check_tuning(lr_cfg, seed_list(axes["seeds"]), where)
     variants = regularizer_variants(
         axes["regularizers"], config["regularizer_params"], axes.get("regularizer_params", {}), where
     )

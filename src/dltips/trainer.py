@@ -52,6 +52,14 @@ class StackConfig:
     stats_every: int = 1
     train_eval_size: int | None = None  # None: as many as the test split
     eval_seed: int = 0
+    # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
+    # the validation split alone and takes no layer statistics: it pays for nothing it throws away.
+    splits: tuple[str, ...] = SPLITS
+    layer_stats: bool = True
+    # Stop a model once its validation loss has not improved for this many epochs, reporting its
+    # final weights: "trained until the validation loss has plateaued", a stopping rule that,
+    # unlike the early_stopping regularizer, does not restore the best epoch's weights.
+    plateau_patience: int | None = None
 
 
 @dataclass
@@ -98,8 +106,11 @@ class Trainer:
         order = torch.randperm(len(self.y["train"]), generator=fixed)
         self.train_eval_idx = order[: min(n_eval, len(order))].to(self.device)
         self.probe_idx = order[: min(cfg.probe_size, len(order))].to(self.device)
-        # the three evaluation sets in one tensor: one forward pass per chunk, not per split
-        eval_parts = {"train": self.train_eval_idx, "val": None, "test": None}
+        if "val" not in cfg.splits:
+            raise ValueError(f"StackConfig.splits must include 'val' (stopping reads it), got {cfg.splits}")
+        # the evaluated sets in one tensor: one forward pass per chunk, not per split
+        eval_parts = {s: i for s, i in (("train", self.train_eval_idx), ("val", None), ("test", None))
+                      if s in cfg.splits}
         xs = [self.x[s][i] if i is not None else self.x[s] for s, i in eval_parts.items()]
         ys = [self.y[s][i] if i is not None else self.y[s] for s, i in eval_parts.items()]
         self.eval_x, self.eval_y = torch.cat(xs), torch.cat(ys)
@@ -137,7 +148,11 @@ class Trainer:
         self.best_val = torch.full((k,), math.inf, device=self.device)
         self.best_epoch = [0] * k
         self.epochs_run = [0] * k
-        self.best_state = [p.detach().clone() for p in self.model.parameters()]
+        self.stopped_on_plateau = [False] * k
+        # the best epoch's weights are kept only where early stopping will restore them
+        self.restores = [m.reg.patience is not None for m in self.members]
+        self.keep_best = any(self.restores)
+        self.best_state = [p.detach().clone() for p in self.model.parameters()] if self.keep_best else []
         self.epoch_rows: list[list[dict]] = [[] for _ in range(k)]
         self.layer_rows: list[list[dict]] = [[] for _ in range(k)]
 
@@ -242,6 +257,8 @@ class Trainer:
                 )
         due = epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs
         with_stats = positions if due else [pos for pos in positions if not self.active[pos]]
+        if not self.cfg.layer_stats:
+            return
         if with_stats:
             stats = self.layer_statistics()
             for pos in with_stats:
@@ -259,9 +276,14 @@ class Trainer:
         for pos in improved.nonzero().flatten().tolist():
             self.best_epoch[self.members_at[pos]] = epoch
         for pos, k in enumerate(self.members_at):
+            if not self.active[pos]:
+                continue
             patience = self.members[k].reg.patience
-            if patience is not None and self.active[pos] and epoch - self.best_epoch[k] >= patience:
+            if patience is not None and epoch - self.best_epoch[k] >= patience:
                 self.active[pos] = False
+            elif self.cfg.plateau_patience is not None and epoch - self.best_epoch[k] >= self.cfg.plateau_patience:
+                self.active[pos] = False
+                self.stopped_on_plateau[k] = True
 
     @torch.no_grad()
     def _drop_stopped(self) -> None:
@@ -276,7 +298,7 @@ class Trainer:
         for pos in set(range(self.model.n_models)) - set(keep):
             self.stopped[self.members_at[pos]] = {
                 "final": [p[pos].detach().clone() for p in params],
-                "best": [b[pos].clone() for b in self.best_state],
+                "best": [b[pos].clone() for b in self.best_state] if self.keep_best else None,
                 "diverged": bool(self.diverged[pos]),
             }
         index = torch.tensor(keep, device=self.device)
@@ -284,7 +306,7 @@ class Trainer:
         self.optimizer = self.optimizer.select(keep, list(self.model.parameters()))
         self.shuffle_rngs = [self.shuffle_rngs[pos] for pos in keep]
         self.initial = [w.index_select(0, index) for w in self.initial]
-        self.best_state = [b.index_select(0, index) for b in self.best_state]
+        self.best_state = [b.index_select(0, index) for b in self.best_state]  # empty: nothing restores
         self.best_val, self.active, self.diverged = (t[index] for t in (self.best_val, self.active, self.diverged))
         self.members_at = [self.members_at[pos] for pos in keep]
         self._set_penalties()
@@ -321,12 +343,13 @@ class Trainer:
             return left["final"], left["best"], left["diverged"]
         pos = self.members_at.index(k)
         final = [p[pos].detach() for p in self.model.parameters()]
-        return final, [b[pos] for b in self.best_state], bool(self.diverged[pos])
+        best = [b[pos] for b in self.best_state] if self.keep_best else None
+        return final, best, bool(self.diverged[pos])
 
     def _result(self, k: int, seconds: float) -> RunResult:
         member = self.members[k]
         final, best_params, diverged = self._parameters_of(k)
-        restore_best = member.reg.patience is not None and not diverged
+        restore_best = self.restores[k] and not diverged
         names = [n for n, _ in self.model.named_parameters()]
         state = {n: p.cpu().clone() for n, p in zip(names, best_params if restore_best else final)}
         rows = self.epoch_rows[k]
@@ -339,10 +362,11 @@ class Trainer:
             "best_epoch": best,
             "reported_epoch": reported,
             "diverged": diverged,
+            "stopped_on_plateau": self.stopped_on_plateau[k],
             "seconds": seconds,
             "stack_size": len(self.members),
         }
-        for split in SPLITS:
+        for split in self.cfg.splits:
             for metric in ("loss", "accuracy"):
                 summary[f"final_{split}_{metric}"] = by_epoch[(reported, split)][metric]
                 summary[f"best_{split}_{metric}"] = by_epoch[(best, split)][metric]

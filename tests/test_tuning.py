@@ -1,0 +1,167 @@
+"""Learning rates per condition: conditions, successive halving, edge extension, 'does not train'."""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from dltips.config import ConfigError
+from dltips.jobs import run_job, stack_config
+from dltips.plan import plan
+from dltips.trainer import train
+from dltips.tuning import EDGE, INTERIOR, UNTRAINABLE, beyond, conditions_of, grid_step, tune
+
+MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
+
+
+def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4):
+    return {
+        "job": "j", "study": "grid", "dataset": "tiny", "activation": "relu", "optimizer": "sgd",
+        "optimizer_params": {}, "model": MODEL, "inits": sorted({r["init"] for r in runs}),
+        "training": {"epochs": epochs, "batch_size": 16, "probe_size": 16, "stats_every": 1,
+                     "train_eval_size": None},
+        "learning_rate": {"source": "tune", "grid": list(grid), "bounds": list(bounds), "tune_epochs": tune_epochs,
+                          "tune_seeds": [1000], "halving": halving, "min_gain_over_chance": 0.05},
+        "runs": runs,
+    }
+
+
+def run(variant, regularizer, params, init="default", seed=0):
+    return {"run": f"{variant}-{init}-s{seed}", "variant": variant, "regularizer": regularizer,
+            "reg_params": params, "init": init, "seed": seed}
+
+
+RUNS = [
+    run("none", "none", {}),
+    run("early_stopping", "early_stopping", {"patience": 2}),
+    run("dropout-hidden0.1", "dropout", {"input": 0.0, "hidden": 0.1}),
+    run("dropout-hidden0.5", "dropout", {"input": 0.0, "hidden": 0.5}),
+    run("none", "none", {}, init="he"),
+]
+
+
+def test_each_init_and_loss_surface_is_a_condition_and_early_stopping_shares_the_unregularised_one():
+    assert list(conditions_of(make_job(RUNS))) == [
+        "none/default", "dropout-hidden0.1/default", "dropout-hidden0.5/default", "none/he"]
+
+
+def test_an_edge_pick_extends_the_grid_by_its_own_step():
+    assert grid_step([0.0001, 0.0003, 0.001, 0.003]) == pytest.approx(10 ** 0.5, rel=0.05)
+    assert [beyond(3.0, 10 ** 0.5, up=True), beyond(9.0, 10 ** 0.5, up=True)] == [9.0, 30.0]
+    assert beyond(1e-4, 10 ** 0.5, up=False) == 3e-5
+
+
+@dataclass
+class Fake:
+    """A stand-in for training: each candidate's best validation accuracy is score(lr)."""
+
+    score: object
+    calls: list
+
+    def __call__(self, cfg, members, data, device, callbacks=()):
+        self.calls.append(sorted({m.lr for m in members}))
+        return [SimpleNamespace(summary={"diverged": False, "best_val_accuracy": self.score(m.lr), "epochs_run": 4})
+                for m in members]
+
+
+DATA = SimpleNamespace(n_classes=10)
+
+
+def test_a_pick_on_the_top_edge_extends_until_the_optimum_is_interior():
+    fake = Fake(lambda lr: 0.9 - abs(torch.log10(torch.tensor(lr)).item() - 0.5) * 0.1, [])  # best near 3
+    chosen, records = tune(make_job(RUNS[:1], bounds=(1e-4, 100.0)), DATA, "cpu", None, fake)
+    assert chosen["none/default"]["lr"] == 1.0  # 10 scores the same: ties go to the smaller rate
+    assert chosen["none/default"]["status"] == INTERIOR
+    assert fake.calls[1:] == [[1.0], [10.0]]  # one step past 0.1, then one past 1, where it turned
+    assert {r["round"] for r in records} == {0, 1, 2} and sum(r["chosen"] for r in records) == 1
+
+
+def test_a_pick_that_reaches_the_bound_is_recorded_at_the_edge():
+    fake = Fake(lambda lr: 0.2 + lr / 10, [])  # ever better: the bound stops the search
+    chosen, _ = tune(make_job(RUNS[:1], bounds=(1e-4, 1.0)), DATA, "cpu", None, fake)
+    assert chosen["none/default"] == {"lr": 1.0, "status": EDGE, "score": pytest.approx(0.3)}
+
+
+def test_a_net_no_rate_trains_is_untrainable_and_the_grid_is_not_extended():
+    fake = Fake(lambda lr: 0.1 + (0.01 if lr == 0.001 else 0.0), [])  # chance everywhere
+    chosen, _ = tune(make_job(RUNS[:1]), DATA, "cpu", None, fake)
+    assert chosen["none/default"]["status"] == UNTRAINABLE and len(fake.calls) == 1
+
+
+def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_validation(tiny_dataset):
+    job = make_job([RUNS[0], RUNS[4]], grid=(1e-4, 1e-3, 0.01, 0.1, 0.5), bounds=(1e-5, 1.0),
+                   halving={"at": [2], "keep": 0.5}, tune_epochs=4)
+    seen = []
+
+    def spy(cfg, members, data, device, callbacks=()):
+        results = train(cfg, members, data, device, callbacks)
+        seen.append((cfg, results))
+        return results
+
+    chosen, records = tune(job, tiny_dataset, "cpu", stack_config(job, epochs=4, tuning=True), spy)
+    first = [r for r in records if r["round"] == 0]
+    for condition in ("none/default", "none/he"):
+        own = [r for r in first if r["condition"] == condition]
+        halved = [r for r in own if r["fate"] == "halved at epoch 2"]
+        assert len(own) == 5 and len(halved) == 2  # ceil(0.5 * 5) = 3 kept
+        assert all(r["epochs_trained"] == 2 for r in halved)
+        assert max(r["best_val_accuracy"] for r in halved) <= min(
+            r["best_val_accuracy"] for r in own if r["fate"] == "kept")
+        assert not any(r["lr"] == chosen[condition]["lr"] for r in halved)
+    cfg, results = seen[0]
+    assert cfg.splits == ("val",) and not cfg.layer_stats
+    assert all(r.layers == [] and {row["split"] for row in r.epochs} == {"val"} for r in results)
+
+
+def test_every_run_trains_at_its_conditions_rate_exactly_as_it_would_alone(tiny_dataset, tmp_path):
+    from dltips.data import save
+
+    save(tiny_dataset, tmp_path / "tiny.npz", {})
+    job = make_job(RUNS, grid=(0.01, 0.1, 0.5), bounds=(0.01, 0.5), tune_epochs=2)
+    run_job(job, tmp_path / "tiny.npz", tmp_path / "out")
+    import json
+
+    cfgs = {r["run"]: json.loads((tmp_path / "out" / r["run"] / "config.json").read_text()) for r in RUNS}
+    chosen = json.loads((tmp_path / "out" / "job.json").read_text())["lrs"]
+    for r in RUNS:
+        key = "none/" + r["init"] if r["regularizer"] in ("none", "early_stopping") else f"{r['variant']}/{r['init']}"
+        assert cfgs[r["run"]]["lr"] == chosen[key]["lr"]
+        assert cfgs[r["run"]]["lr_status"] == chosen[key]["status"]
+    # a run alone, at its rate, gives the same metrics as in the job's stack
+    alone = {**job, "learning_rate": {"source": "fixed", "value": cfgs["dropout-hidden0.5-default-s0"]["lr"]},
+             "runs": [RUNS[3]]}
+    run_job(alone, tmp_path / "tiny.npz", tmp_path / "alone")
+    a = json.loads((tmp_path / "alone" / RUNS[3]["run"] / "metrics.json").read_text())
+    b = json.loads((tmp_path / "out" / RUNS[3]["run"] / "metrics.json").read_text())
+    assert {k: v for k, v in a.items() if k not in ("seconds", "stack_size")} == \
+        {k: v for k, v in b.items() if k not in ("seconds", "stack_size")}
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda c: c["learning_rate"].update(tune_seeds=[0, 1000]), ["tune_seeds", "[0]", "disjoint"]),
+    (lambda c: c["learning_rate"].update(bounds=[0.01, 1.0]), ["learning_rate.bounds", "0.0001"]),
+    (lambda c: c["learning_rate"].update(halving={"at": [15], "keep": 0.5}), ["halving.at", "15"]),
+])
+def test_a_tuning_protocol_that_would_judge_on_its_own_seeds_or_cut_itself_short_is_refused(
+        default_config, change, words):
+    from dltips.config import validate
+    from conftest import SCHEMA
+
+    config = validate(default_config, SCHEMA)
+    change(config)
+    with pytest.raises(ConfigError) as error:
+        plan(config)
+    assert all(w in str(error.value) for w in words)
+
+
+def test_plateau_stop_keeps_the_final_weights_and_says_so(tiny_dataset):
+    from dltips.regularizers import Regularization
+    from dltips.trainer import Member, StackConfig
+
+    cfg = StackConfig(activation="relu", optimizer="sgd", model=MODEL, epochs=40, batch_size=16, plateau_patience=2)
+    # a rate so high the validation loss stops improving early
+    [result] = train(cfg, [Member(seed=0, lr=0.9, reg=Regularization())], tiny_dataset)
+    s = result.summary
+    assert s["stopped_on_plateau"] and s["epochs_run"] == s["best_epoch"] + 2 < 40
+    assert s["reported_epoch"] == s["epochs_run"]  # not the best epoch's weights
