@@ -57,11 +57,12 @@ def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
         if dataset not in loaded:
             loaded[dataset] = data.load(dataset_paths[dataset])
         frame = compute(job_dir, loaded[dataset])
+        frame.insert(0, "dataset", dataset)  # claims are judged per dataset (claims.conditions)
         missing = set(DERIVED[name].columns) - set(frame.columns)
         if missing:
             raise ValueError(f"derived table {name!r}: {DERIVED[name].function} gave no column(s) {sorted(missing)}")
         frames.append(frame)
-    columns = list(DERIVED[name].columns)
+    columns = ["dataset", *DERIVED[name].columns]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     write_csv(out_path, table)
     return table

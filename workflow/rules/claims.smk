@@ -22,8 +22,10 @@ for claim_id in CLAIM_IDS:
                 labels={"claim": claim_id, "format": "PNG"},
             ),
             svg=f"{RESULTS}/claims/{claim_id}.svg",
+            conditions=f"{RESULTS}/claims/{claim_id}.conditions.csv",
         params:
             claim=claim_id,
+            headline_dataset=config["grid"]["datasets"][0],
             settings=config["claims"][claim_id],
         log:
             f"{RESULTS}/logs/claims/{claim_id}.log",
@@ -54,3 +56,24 @@ rule claims_table:
         CONDA_ENV
     script:
         "../scripts/claims_table.py"
+
+
+rule conditions_table:
+    """Where each claim holds: every claim's verdict per dataset and condition."""
+    input:
+        [f"{RESULTS}/claims/{c}.conditions.csv" for c in CLAIM_IDS],
+    output:
+        csv=f"{RESULTS}/conditions.csv",
+        html=report(
+            f"{RESULTS}/conditions.html",
+            caption="../report/conditions.rst",
+            category="0. Verdicts",
+            labels={"table": "where each claim holds"},
+        ),
+    log:
+        f"{RESULTS}/logs/conditions_table.log",
+    localrule: True
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/conditions_table.py"

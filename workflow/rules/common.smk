@@ -62,7 +62,7 @@ def get_tables():
 
 
 def get_final_outputs():
-    return list(get_tables().values()) + [f"{RESULTS}/claims.csv"] + get_overview_figures()
+    return list(get_tables().values()) + [f"{RESULTS}/claims.csv", f"{RESULTS}/conditions.csv"] + get_overview_figures()
 
 
 # ---- tables, claims and report -------------------------------------------------------

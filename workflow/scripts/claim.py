@@ -11,4 +11,5 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         snakemake.params.settings,
         snakemake.output,
         caption_template=snakemake.input.caption_template,
+        headline_dataset=snakemake.params.headline_dataset,
     )

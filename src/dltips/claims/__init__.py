@@ -34,6 +34,8 @@ class Claim:
     figure: Callable[[dict[str, pd.DataFrame], pd.DataFrame, Verdict, dict], object]
     figure_text: str = ""  # what the figure shows, for its report caption
     condition: Callable[[pd.DataFrame], str] | None = None  # findings on when it holds
+    # (tables, settings) -> [(condition's axes, its Verdict)]: the claim's own rule per condition
+    conditions: Callable | None = None
 
 
 CLAIMS: Registry[Claim] = Registry("claim")

@@ -11,6 +11,7 @@ import pandas as pd
 from ..figures import save
 from ..io import atomic_write, write_csv, write_json
 from . import get
+from .conditions import condition_rows, headline_tables, write_conditions
 
 
 def _fmt(value) -> str:
@@ -56,10 +57,13 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
 
-def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None) -> dict:
-    """`out` has csv, json, png, svg and (with a caption template) rst paths."""
+def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
+              headline_dataset: str | None = None) -> dict:
+    """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
+    conditions (the verdict per dataset and condition) paths."""
     claim = get(claim_id)
-    tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
+    all_tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
+    tables = headline_tables(all_tables, headline_dataset)
     evidence = claim.evidence(tables, settings)
     verdict = claim.verdict(evidence, settings)
     fig = claim.figure(tables, evidence, verdict, settings)
@@ -74,5 +78,7 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     save(fig, out["png"], out["svg"])
     if caption_template is not None:
         write_caption(caption_template, record, claim, out["rst"])
+    if "conditions" in out.keys():
+        write_conditions(condition_rows(claim, all_tables, settings, headline_dataset, verdict), out["conditions"])
     write_json(out["json"], record)
     return record

@@ -1,0 +1,64 @@
+"""Where each claim holds: tables cut per dataset, a verdict per dataset and condition."""
+
+import pandas as pd
+import pytest
+
+from dltips.claims import Claim
+from dltips.claims.conditions import condition_rows, conditions_html, datasets_of, headline_tables, restrict
+from dltips.verdicts import compare
+
+RUNS = pd.DataFrame({
+    "run_id": ["a/1", "a/2", "a/3", "a/4", "b/1", "b/2", "b/3", "b/4"],
+    "job": ["a"] * 4 + ["b"] * 4,
+    "dataset": ["mnist1d"] * 4 + ["digits"] * 4,
+    "init": ["he", "he", "default", "default"] * 2,
+    "gain": [0.2, 0.21, 0.3, 0.31, -0.2, -0.21, -0.3, -0.31],
+    "seed": [0, 1, 0, 1] * 2,
+})
+EPOCHS = pd.DataFrame({"run_id": ["a/1", "b/1", "b/2"], "loss": [1.0, 2.0, 3.0]})
+BY_JOB = pd.DataFrame({"job": ["a", "b"], "k": [1, 2]})
+TOY = pd.DataFrame({"x": [1, 2]})
+TABLES = {"runs": RUNS, "epochs": EPOCHS, "ensemble": BY_JOB, "toy": TOY}
+
+
+def test_tables_are_cut_to_one_dataset_by_column_run_or_job_and_toy_tables_stay_whole():
+    assert datasets_of(TABLES) == ["digits", "mnist1d"]
+    cut = restrict(TABLES, "digits")
+    assert list(cut["runs"].run_id) == ["b/1", "b/2", "b/3", "b/4"]
+    assert list(cut["epochs"].loss) == [2.0, 3.0]
+    assert list(cut["ensemble"].k) == [2]
+    assert cut["toy"].equals(TOY)
+    assert list(headline_tables(TABLES, "mnist1d")["runs"].run_id) == ["a/1", "a/2", "a/3", "a/4"]
+    assert headline_tables({"toy": TOY}, "mnist1d")["toy"].equals(TOY)
+
+
+def evidence(tables, settings):
+    return tables["runs"]
+
+
+def verdict(ev, settings):
+    return compare(ev["gain"], 0.0, ">", "gain")
+
+
+def test_a_claim_without_conditions_gets_its_verdict_per_dataset_and_never_a_pooled_one():
+    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None)
+    headline = verdict(evidence(headline_tables(TABLES, "mnist1d"), {}), {})
+    rows = condition_rows(claim, TABLES, {}, "mnist1d", headline)
+    got = {r["dataset"]: (r["verdict"], r["headline"]) for r in rows}
+    # mnist1d's gains are all positive, digits' all negative: pooled they would straddle 0
+    assert got == {"mnist1d": ("reproduced", True), "digits": ("not reproduced", False)}
+    assert [r["value"] for r in rows if r["dataset"] == "digits"] == [pytest.approx(-0.255)]
+
+
+def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_headline_is_marked():
+    def per_init(tables, settings):
+        runs = tables["runs"]
+        return [({"init": i}, compare(g["gain"], 0.0, ">", "gain")) for i, g in runs.groupby("init")]
+
+    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
+    rows = condition_rows(claim, TABLES, {"headline": {"init": "he"}}, "mnist1d", None)
+    assert [(r["dataset"], r["condition"], r["headline"]) for r in rows] == [
+        ("digits", "init=default", False), ("digits", "init=he", False),
+        ("mnist1d", "init=default", False), ("mnist1d", "init=he", True)]
+    page = conditions_html(pd.DataFrame(rows))
+    assert page.count('class="box"') == 4 + 3 and "(headline)" in page and "init=he" in page
