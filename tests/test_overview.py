@@ -48,3 +48,21 @@ def test_heatmap_draws_a_panel_per_dataset_and_regularizer():
                                                        for r in ("none", "l2")}
     finally:
         plt.close(fig)
+
+
+def test_the_learning_rate_panel_shows_each_conditions_rate_and_marks_edge_and_untrainable_picks():
+    from dltips.overview import chosen_rates, learning_rates
+
+    base = {"dataset": "mnist1d", "optimizer": "sgd", "width": 100, "init": "default"}
+    runs = pd.DataFrame([
+        {**base, "study": "grid", "activation": "relu", "depth": 4, "regularizer": r, "variant": r, "seed": s,
+         "lr": 0.1, "lr_status": "interior"} for r in ("none", "early_stopping") for s in (0, 1)
+    ] + [
+        {**base, "study": "depth", "activation": "sigmoid", "depth": d, "regularizer": "none", "variant": "none",
+         "seed": 0, "lr": lr, "lr_status": st} for d, lr, st in ((2, 3.0, "edge"), (10, 0.01, "untrainable"))
+    ])
+    rates = chosen_rates(runs)
+    assert len(rates) == 3 and "early_stopping" not in set(rates.variant)  # it trains at none's rate
+    fig = learning_rates(runs)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"1e-1", "3e0*", "1e-2×"} <= texts

@@ -84,3 +84,53 @@ def failure_map(runs: pd.DataFrame, chance_margin: float):
                  f"(< {0.1 + chance_margin:.2f})\nruns: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     ax.set(xlabel="optimizer – regularizer", ylabel="activation")
     return fig
+
+
+STATUS_MARK = {"interior": "", "edge": "*", "untrainable": "×", "fixed": ""}
+RATE_AXES = ("dataset", "activation", "init", "optimizer", "depth", "width", "variant")
+
+
+def chosen_rates(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per study and condition: the rate its runs trained at and how it was chosen.
+    Early stopping trains at the unregularised rate, so its rows would only repeat those."""
+    keep = runs[runs.regularizer != "early_stopping"]
+    return (keep.groupby(["study", *RATE_AXES], sort=False)
+            .agg(lr=("lr", "first"), status=("lr_status", "first")).reset_index())
+
+
+def _rate_panel(ax, rows: pd.DataFrame, study: str) -> None:
+    varying = [a for a in RATE_AXES if rows[a].nunique() > 1]
+    down = [a for a in ("activation", "init") if a in varying] or ["activation"]
+    across = [a for a in varying if a not in down] or ["optimizer"]
+    label = lambda frame, axes: frame[axes].astype(str).agg(", ".join, axis=1)  # noqa: E731
+    cells = rows.assign(row=label(rows, down), col=label(rows, across), log_lr=np.log10(rows.lr),
+                        text=[f"{lr:.0e}{STATUS_MARK.get(s, '?')}".replace("e-0", "e-").replace("e+0", "e")
+                              for lr, s in zip(rows.lr, rows.status)])
+    order_r, order_c = list(dict.fromkeys(cells.row)), list(dict.fromkeys(cells.col))
+    values = cells.pivot(index="row", columns="col", values="log_lr").reindex(index=order_r, columns=order_c)
+    text = cells.pivot(index="row", columns="col", values="text").reindex(index=order_r, columns=order_c)
+    sns.heatmap(values, annot=text, fmt="", cmap="viridis", vmin=-5, vmax=1.5, cbar=False, ax=ax,
+                annot_kws={"fontsize": 9}, linewidths=0.5, linecolor="white")
+    ax.set_title(f"study: {study}", fontsize=11)
+    ax.set(xlabel=" × ".join(across), ylabel=" × ".join(down))
+    ax.tick_params(axis="x", rotation=30, labelsize=9)
+    ax.tick_params(axis="y", rotation=0, labelsize=9)
+
+
+def learning_rates(runs: pd.DataFrame):
+    """The rate every condition trained at, per study: * = still on the edge of its grid after
+    extending to the bounds, × = no rate trained the net (best validation accuracy at chance)."""
+    rates = chosen_rates(runs)
+    studies = list(dict.fromkeys(rates.study))
+    # a panel's height follows its rows, plus room for its rotated column labels
+    heights = [rates[rates.study == s].groupby(["activation", "init"]).ngroups + 3 for s in studies]
+    fig, axes = plt.subplots(len(studies), 1, figsize=(12, 0.4 * sum(heights) + 1.5), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, study in zip(axes[:, 0], studies):
+        _rate_panel(ax, rates[rates.study == study], study)
+    counts = rates.status.value_counts()
+    fig.suptitle("Learning rate chosen per condition (validation split, tuning seeds apart from the reported ones)\n"
+                 "* = pick on the edge of the extended grid, × = no rate trains the net; conditions: "
+                 + ", ".join(f"{k} {v}" for k, v in counts.items()), fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -98,4 +98,4 @@ def get_derived_inputs(wildcards):
 
 
 def get_overview_figures():
-    return [f"{RESULTS}/overview/{name}.png" for name in ("heatmap", "factor_effects", "failure_map")]
+    return [f"{RESULTS}/overview/{name}.png" for name in ("heatmap", "factor_effects", "failure_map", "learning_rates")]

@@ -3,7 +3,7 @@ localrules:
 
 
 rule overview:
-    """Grid overview: accuracy heat map, factor effects, failure map."""
+    """Grid overview: accuracy heat map, factor effects, failure map; the learning rates of every study."""
     input:
         runs=f"{RESULTS}/tables/runs.csv",
     output:
@@ -24,6 +24,12 @@ rule overview:
             caption="../report/failure_map.rst",
             category="1. Grid overview",
             labels={"panel": "failure map"},
+        ),
+        learning_rates=report(
+            f"{RESULTS}/overview/learning_rates.png",
+            caption="../report/learning_rates.rst",
+            category="1. Grid overview",
+            labels={"panel": "learning rates"},
         ),
     params:
         chance_margin=config["report"]["chance_margin"],

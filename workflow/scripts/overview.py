@@ -15,6 +15,7 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         "heatmap": overview.heatmap(runs),
         "factor_effects": overview.factor_effects(runs),
         "failure_map": overview.failure_map(runs, snakemake.params.chance_margin),
+        "learning_rates": overview.learning_rates(runs),
     }
     for name, fig in panels.items():
         png = Path(snakemake.output[name])
