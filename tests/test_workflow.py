@@ -24,7 +24,10 @@ def test_smoke_study_writes_tidy_tables(smoke):
     layers = pd.read_csv(tables / "layers.csv")
     assert {"grad_norm", "weight_norm", "rel_change", "act_mean", "saturated"} <= set(layers.columns)
     tuning = pd.read_csv(tables / "tuning.csv")
-    assert tuning.groupby("job").chosen.sum().eq(1).all()  # exactly one rate chosen per tuned job
+    # exactly one rate chosen per condition of a tuned job (and tuning seed)
+    assert tuning.groupby(["job", "condition", "seed"]).chosen.sum().eq(1).all()
+    assert not set(tuning.seed) & set(runs.seed)  # a rate is never picked on a reported seed
+    assert runs.lr_status.isin(["interior", "edge", "untrainable"]).all()
 
 
 @pytest.mark.workflow
@@ -53,6 +56,22 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
     snakemake(smoke, "--report", "results/report.html")
     html = (smoke / "results" / "report.html").read_text()
     assert "Verdicts" in html and "early-stopping" in html
+
+
+@pytest.mark.workflow
+def test_smoke_study_says_where_each_claim_holds(smoke):
+    from dltips.claims import CLAIM_INDEX
+
+    conditions = pd.read_csv(smoke / "results" / "conditions.csv")
+    assert set(conditions.claim) == set(CLAIM_INDEX)
+    # each claim has exactly one headline row: its headline dataset and condition
+    claims = pd.read_csv(smoke / "results" / "claims.csv").set_index("id")
+    headline = conditions[conditions.headline.astype(bool)].set_index("claim")
+    assert headline.index.is_unique and set(headline.index) == set(CLAIM_INDEX)
+    trained_here = headline.dataset.fillna("").isin(["mnist1d", ""])
+    assert trained_here.all()
+    html = (smoke / "results" / "conditions.html").read_text()
+    assert "Where each claim holds" in html and all(c in html for c in CLAIM_INDEX)
 
 
 @pytest.mark.workflow
