@@ -141,7 +141,7 @@ def test_every_run_trains_at_its_conditions_rate_exactly_as_it_would_alone(tiny_
 @pytest.mark.parametrize("change, words", [
     (lambda c: c["learning_rate"].update(tune_seeds=[0, 1000]), ["tune_seeds", "[0]", "disjoint"]),
     (lambda c: c["learning_rate"].update(bounds=[0.01, 1.0]), ["learning_rate.bounds", "0.0001"]),
-    (lambda c: c["learning_rate"].update(halving={"at": [15], "keep": 0.5}), ["halving.at", "15"]),
+    (lambda c: c["learning_rate"].update(halving={"at": [40], "keep": 0.5}), ["halving.at", "40", "training.epochs"]),
 ])
 def test_a_tuning_protocol_that_would_judge_on_its_own_seeds_or_cut_itself_short_is_refused(
         default_config, change, words):

@@ -40,7 +40,7 @@ def stack_config(job: dict, epochs: int | None = None, tuning: bool = False) -> 
         train_eval_size=t["train_eval_size"],
         splits=("val",) if tuning else SPLITS,
         layer_stats=not tuning,
-        plateau_patience=None if tuning else t.get("plateau_patience"),
+        plateau_patience=t.get("plateau_patience"),  # a candidate trains as its runs will
     )
 
 
