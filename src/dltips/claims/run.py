@@ -10,6 +10,8 @@ import pandas as pd
 
 from ..figures import save
 from ..io import atomic_write, write_csv, write_json
+from ..robustness import second_look
+from ..verdicts import measured
 from . import get
 
 
@@ -23,21 +25,30 @@ def rst_text(value) -> str:
     """A value as plain reST text that reads as written: on one line (a line break could open
     a directive, e.g. raw HTML) and with reST's markup characters escaped (a statistic such
     as `max |w − formula|` would otherwise be a substitution reference)."""
-    return re.sub(r"([\\`*_|])", r"\\\1", " ".join(_fmt(value).split()))
+    # " -- " is how docstrings write a dash; reST would show it as typed
+    text = re.sub(r"(?<= )--(?= )", "\u2014", " ".join(_fmt(value).split()))
+    return re.sub(r"([\\`*_|])", r"\\\1", text)
 
 
 def rule_fields(fields: dict) -> dict:
-    """How the verdict follows from the numbers, in words (from the caption's escaped fields):
-    an interval against a threshold, or, for an exact check (verdicts.exact), the largest
-    error against a tolerance."""
+    """How the verdict follows from the numbers, in words: an interval against a threshold,
+    or, for an exact check (verdicts.exact), the largest error against a tolerance; then the
+    second look (dltips.robustness) it must survive."""
+    second = ("It stands only if it survives a second look: every threshold moved 50% stricter and looser, "
+              "and each half of the seeds; otherwise it is inconclusive.")
     if fields["direction"] == "<=":
-        return {"rule": f"The claim counts as reproduced when the largest error is within the tolerance "
-                        f"({fields['threshold']}), and as not reproduced otherwise.",
-                "spread": f"largest of n = {fields['n']} values"}
-    return {"rule": f"The claim counts as reproduced when the whole 95% interval of the statistic lies on the "
-                    f"claimed side of the threshold ({fields['direction']} {fields['threshold']}), as not "
-                    f"reproduced when it lies wholly on the other side, and as inconclusive otherwise.",
-            "spread": f"95% interval {fields['ci_low']} to {fields['ci_high']}, n = {fields['n']}"}
+        return {"rule": "The claim counts as reproduced when the largest error is within the tolerance, "
+                        "and as not reproduced otherwise."}
+    return {"rule": "The claim counts as reproduced when the whole 95% interval of the statistic (Student-t "
+                    "over seeds) lies on the side of the threshold the claim needs, as not reproduced when it "
+                    "lies wholly on the other side, and as inconclusive otherwise. " + second}
+
+
+def headline(record: dict) -> str:
+    """The verdict in one line: the deciding statistic once, its numbers, and why where it
+    is not reproduced."""
+    line = f"{record['statistic']}: {record['measured']}."
+    return f"{line} Why: {record['why']}." if record["why"] else line
 
 
 def figure_text(claim) -> str:
@@ -49,11 +60,26 @@ def figure_text(claim) -> str:
 
 
 def write_caption(template_path, record: dict, claim, out_rst) -> None:
-    fields = {k: rst_text(v) for k, v in record.items()}
+    fields = {k: rst_text(v) for k, v in record.items() if k != "parts"}
+    fields["headline"] = rst_text(headline(record))
     fields["figure_text"] = rst_text(figure_text(claim))
+    fields["detail_block"] = f"**Parts and context.** {fields['detail']}" if fields.get("detail") else ""
     fields.update(rule_fields(fields))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
+
+
+def record_of(claim, look, evidence) -> dict:
+    """A row of claims.csv: the final verdict with the numbers of the part that decided it,
+    the first look, and both second looks (dltips.robustness)."""
+    final = look.final
+    flat = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in final.as_dict().items() if k != "parts"}
+    record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
+              "measured": measured(final), **look.columns(), "second_look": look.text(),
+              "condition": claim.condition(evidence) if claim.condition else ""}
+    record["parts"] = [{**p.as_dict(), "measured": measured(p)} for p in final.parts]
+    return record
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None) -> dict:
@@ -61,15 +87,9 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     claim = get(claim_id)
     tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
     evidence = claim.evidence(tables, settings)
-    verdict = claim.verdict(evidence, settings)
-    fig = claim.figure(tables, evidence, verdict, settings)
-    record = {
-        "id": claim.id,
-        "claim": claim.title,
-        "source": claim.source,
-        **{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in verdict.as_dict().items()},
-        "condition": claim.condition(evidence) if claim.condition else "",
-    }
+    look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
+    fig = claim.figure(tables, evidence, look.final, settings)
+    record = record_of(claim, look, evidence)
     write_csv(out["csv"], evidence)
     save(fig, out["png"], out["svg"])
     if caption_template is not None:
