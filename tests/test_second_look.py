@@ -152,6 +152,16 @@ def test_no_seeds_too_few_seeds_or_an_exact_check_is_not_split():
     assert "Seed halves: n/a" in result.text()
 
 
+def test_a_rule_that_reads_no_seeded_row_is_not_split():
+    """A toy rule (no seed) beside seeded context rows: the halves would repeat it, not test it."""
+    ev = pd.concat([pd.DataFrame({"seed": [math.nan] * 3, "start": [0, 1, 2], "gain": [1.0, 1.1, 0.9]}),
+                    pd.DataFrame({"seed": range(6), "start": math.nan, "gain": 0.0})])
+    claim = gain_claim(evidence=ev)
+    claim = Claim(**{**claim.__dict__, "verdict": lambda e, s: compare(e[e.seed.isna()].gain, 0.0, ">", "toy")})
+    result = rb.second_look(claim, ev, {}, claim.verdict(ev, {}))
+    assert result.first.verdict == REPRODUCED and result.seeds == rb.NOT_APPLICABLE
+
+
 # ---- claims.csv, caption, verdicts page, summary figure ---------------------------------
 def run(tmp_path, claim, settings) -> dict:
     register(claim)

@@ -87,7 +87,8 @@ def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", par
 
 
 def save(fig, png, svg) -> None:
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # a figure that set its own layout keeps it
+        fig.tight_layout()
     for path, fmt in ((png, "png"), (svg, "svg")):
         atomic_write(Path(path), lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
     plt.close(fig)

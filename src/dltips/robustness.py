@@ -101,6 +101,10 @@ def stability(first: Verdict, halves: tuple[Verdict, Verdict]) -> str:
     return FRAGILE
 
 
+def _numbers(v: Verdict) -> list[tuple]:
+    return [(p.statistic, p.value, p.ci_low, p.ci_high, p.n) for p in (v.parts or (v,))]
+
+
 # ---- both looks together -----------------------------------------------------------------
 @dataclass(frozen=True)
 class SecondLook:
@@ -127,8 +131,8 @@ class SecondLook:
             moved = (f"Thresholds 50% stricter: {self.stricter}; 50% looser: {self.looser} "
                      f"({self.thresholds}).")
         if self.seeds == NOT_APPLICABLE:
-            halves = (f"Seed halves: n/a (an exact check, or evidence without at least "
-                      f"{2 * MIN_SEEDS_PER_HALF} seeds).")
+            halves = (f"Seed halves: n/a (an exact check, a rule that does not read seeded runs, or evidence "
+                      f"without at least {2 * MIN_SEEDS_PER_HALF} seeds).")
         else:
             halves = f"Each half of the seeds: {self.half_a} and {self.half_b} ({self.seeds})."
         return f"{moved} {halves}"
@@ -157,6 +161,8 @@ def second_look(claim, evidence: pd.DataFrame, settings: dict, first: Verdict) -
     else:
         halves = tuple(claim.verdict(half, settings) for half in split)
         seeds, words = stability(first, halves), tuple(h.verdict for h in halves)
+        if all(_numbers(h) == _numbers(first) for h in halves):  # the rule reads no seeded row (a toy)
+            seeds, halves, words = NOT_APPLICABLE, None, (NOT_APPLICABLE, NOT_APPLICABLE)
     why = _failed(first, thresholds, stricter, looser, seeds, halves)
     final = replace(first, verdict=INCONCLUSIVE, why=why) if why else first
     return SecondLook(first, final, thresholds, stricter, looser, seeds, *words)

@@ -35,7 +35,7 @@ def _draw_exact(ax, row, colour) -> None:
     value, tolerance = max(float(row.value), 1e-300), float(row.threshold)
     ax.set_xscale("log")
     ax.plot([value], [0], "o", color=colour, ms=7)
-    ax.axvline(tolerance, color="k", ls="--", lw=1)
+    ax.axvline(tolerance, color="k", ls="--", lw=1.6)
     low, high = min(value, tolerance), max(value, tolerance)
     ax.set_xlim(low / 30, high * 30)
 
@@ -43,7 +43,7 @@ def _draw_exact(ax, row, colour) -> None:
 def _draw_interval(ax, row, colour) -> None:
     ax.errorbar([row.value], [0], xerr=[[row.value - row.ci_low], [row.ci_high - row.value]], fmt="o",
                 color=colour, ms=7, capsize=4, lw=2)
-    ax.axvline(row.threshold, color="k", ls="--", lw=1)
+    ax.axvline(row.threshold, color="k", ls="--", lw=1.6)
     ax.set_xlim(*_limits(row))
 
 
@@ -58,6 +58,7 @@ def _row(ax, row) -> None:
     ax.set_yticks([])
     ax.set_ylim(-1, 1)
     ax.tick_params(axis="x", labelsize=7, pad=1)
+    ax.grid(axis="x", color="white", lw=0.8)
     ax.set_ylabel(row.id, rotation=0, ha="right", va="center", fontsize=9)
     second = "" if row.verdict == row.first_look else f" (first look {row.first_look})"
     ax.text(1.02, 0, f"{row.verdict}{second}", transform=ax.get_yaxis_transform(), va="center", fontsize=9,
@@ -68,7 +69,7 @@ def _row(ax, row) -> None:
 def summary_figure(table: pd.DataFrame):
     """The summary of claims.csv (claims/table.py COLUMNS), one row per claim in its order."""
     fig, axes = plt.subplots(len(table), 1, figsize=(11, 1.2 + ROW_HEIGHT * len(table)), squeeze=False,
-                             gridspec_kw={"hspace": 1.1})
+                             layout="constrained")
     for ax, row in zip(axes[:, 0], table.itertuples()):
         _row(ax, row)
     counts = table.verdict.value_counts()
@@ -76,5 +77,4 @@ def summary_figure(table: pd.DataFrame):
                  "the threshold it needs (dashed); exact checks: largest error vs tolerance (log axis)\n"
                  + ", ".join(f"{counts.get(w, 0)} {w}" for w in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)),
                  fontsize=10)
-    fig.subplots_adjust(left=0.25, right=0.78, top=1 - 0.75 / fig.get_figheight(), bottom=0.3 / fig.get_figheight())
     return fig
