@@ -207,3 +207,21 @@ def test_the_summary_figure_has_a_row_per_claim_coloured_by_verdict():
     labels = [[t for t in ax.texts if t.get_text().startswith(r["verdict"])][0] for ax, r in zip(axes, rows)]
     assert [lab.get_color() for lab in labels] == [INK[r["verdict"]] for r in rows]
     assert "1 reproduced, 1 not reproduced, 2 inconclusive" in fig._suptitle.get_text()
+
+
+def test_the_rule_sentence_names_the_kinds_of_part_the_claim_has():
+    from dltips.claims.run import rule_fields
+
+    interval = rule_fields({">"})["rule"]
+    assert "whole 95% interval" in interval and "second look" in interval and "every part" not in interval
+    only_exact = rule_fields({"<="})["rule"]
+    assert "largest error is within the tolerance" in only_exact and "interval" not in only_exact
+    mixed = rule_fields({">", "<="}, 2)["rule"]
+    assert "whole 95% interval" in mixed and "tolerance" in mixed and "every part is" in mixed
+
+
+def test_settings_show_in_the_report_as_one_readable_line():
+    from dltips.claims import settings_text
+
+    assert settings_text({"min_gain": 0.02, "exact_check": {"tolerance": 1e-6, "steps": 3}, "study": "grid"}) == \
+        "min_gain = 0.02, exact_check.tolerance = 1e-06, exact_check.steps = 3, study = grid"

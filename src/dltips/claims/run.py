@@ -30,18 +30,24 @@ def rst_text(value) -> str:
     return re.sub(r"([\\`*_|])", r"\\\1", text)
 
 
-def rule_fields(fields: dict) -> dict:
-    """How the verdict follows from the numbers, in words: an interval against a threshold,
-    or, for an exact check (verdicts.exact), the largest error against a tolerance; then the
-    second look (dltips.robustness) it must survive."""
-    second = ("It stands only if it survives a second look: every threshold moved 50% stricter and looser, "
-              "and each half of the seeds; otherwise it is inconclusive.")
-    if fields["direction"] == "<=":
-        return {"rule": "The claim counts as reproduced when the largest error is within the tolerance, "
-                        "and as not reproduced otherwise."}
-    return {"rule": "The claim counts as reproduced when the whole 95% interval of the statistic (Student-t "
-                    "over seeds) lies on the side of the threshold the claim needs, as not reproduced when it "
-                    "lies wholly on the other side, and as inconclusive otherwise. " + second}
+def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
+    """How the verdict follows from the numbers, in words, for the kinds of part the rule has
+    (`directions` of its parts): an interval against a threshold, an exact check's largest
+    error against a tolerance (verdicts.exact); then the second look (dltips.robustness)."""
+    sentences = []
+    if directions - {"<="}:
+        sentences.append("A part counts as reproduced when the whole 95% interval of its statistic (Student-t "
+                         "over seeds) lies on the side of the threshold the claim needs, as not reproduced when "
+                         "it lies wholly on the other side, and as inconclusive otherwise.")
+    if "<=" in directions:
+        sentences.append("An exact check counts as reproduced when the largest error is within the tolerance, "
+                         "and as not reproduced otherwise.")
+    if n_parts > 1:
+        sentences.append("The claim is reproduced when every part is, not reproduced when any part is not.")
+    if directions - {"<="}:
+        sentences.append("It stands only if it survives a second look: every threshold moved 50% stricter and "
+                         "looser, and each half of the seeds; otherwise it is inconclusive.")
+    return {"rule": " ".join(sentences)}
 
 
 def headline(record: dict) -> str:
@@ -64,21 +70,26 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     fields["headline"] = rst_text(headline(record))
     fields["figure_text"] = rst_text(figure_text(claim))
     fields["detail_block"] = f"**Parts and context.** {fields['detail']}" if fields.get("detail") else ""
-    fields.update(rule_fields(fields))
+    parts = record.get("parts") or [record]
+    fields.update(rule_fields({p["direction"] for p in parts}, len(parts)))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
+
+
+def _finite_or_none(row: dict) -> dict:
+    """JSON has no NaN: a missing number (no data) is null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
 def record_of(claim, look, evidence) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
     the first look, and both second looks (dltips.robustness)."""
     final = look.final
-    flat = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in final.as_dict().items() if k != "parts"}
+    flat = _finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
               "measured": measured(final), **look.columns(), "second_look": look.text(),
               "condition": claim.condition(evidence) if claim.condition else ""}
-    record["parts"] = [{**p.as_dict(), "measured": measured(p)} for p in final.parts]
+    record["parts"] = [_finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
     return record
 
 
