@@ -225,3 +225,26 @@ def test_settings_show_in_the_report_as_one_readable_line():
 
     assert settings_text({"min_gain": 0.02, "exact_check": {"tolerance": 1e-6, "steps": 3}, "study": "grid"}) == \
         "min_gain = 0.02, exact_check.tolerance = 1e-06, exact_check.steps = 3, study = grid"
+
+
+def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
+    """The smoke study has too few seeds to split; its evidence, each seed copied under two
+    new seeds, has enough: every claim's own rule must run on half of it."""
+    import yaml
+
+    from dltips.claims import CLAIM_INDEX, get
+    from dltips.config import apply_preset
+
+    settings = apply_preset({**yaml.safe_load((ROOT / "config.yaml").read_text()), "preset": "smoke"})["claims"]
+    split = 0
+    for claim_id in CLAIM_INDEX:
+        claim = get(claim_id)
+        evidence = pd.read_csv(smoke / "results" / "claims" / f"{claim_id}.csv")
+        if "seed" in evidence.columns:
+            seeded = evidence.dropna(subset=["seed"])
+            evidence = pd.concat([evidence, seeded.assign(seed=seeded.seed + 1000),
+                                  seeded.assign(seed=seeded.seed + 2000)], ignore_index=True)
+        result = rb.second_look(claim, evidence, settings[claim_id], claim.verdict(evidence, settings[claim_id]))
+        assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE, rb.FRAGILE, rb.NOT_APPLICABLE), claim_id
+        split += result.seeds != rb.NOT_APPLICABLE
+    assert split >= 5  # the halves were taken, not skipped
