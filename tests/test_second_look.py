@@ -61,6 +61,8 @@ def test_exact_checks_floors_and_too_little_data_are_not_moved():
     assert rb.threshold_look(exact([1e-9], 1e-6, "e")) == (rb.NOT_APPLICABLE, REPRODUCED, REPRODUCED)
     at_floor = floor(compare([0.0, 0.0, 0.0], 0.05, ">", "gap"))
     assert rb.threshold_look(at_floor) == (rb.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
+    straddling = floor(compare([0.10, 0.11, 0.12], 0.1, ">", "gap"))  # alone: reproduced at 0.05
+    assert rb.threshold_look(straddling) == (rb.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
     assert rb.threshold_look(floor(all_of(compare([0.5, 0.6, 0.7], 0.0, ">", "a"), exact([0], 1, "b"))))[1:] == \
         (INCONCLUSIVE, INCONCLUSIVE)
     assert rb.threshold_look(compare([0.3], 0.2, ">", "x"))[1:] == (INCONCLUSIVE, INCONCLUSIVE)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .verdicts import INCONCLUSIVE, Verdict, combine, decide, seed_sd
+from .verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
 
 ROBUST, NOT_ROBUST = "robust", "not robust"
 STABLE, DIRECTION_STABLE, FRAGILE = "stable", "direction-stable", "fragile"
@@ -41,14 +41,16 @@ def moved_threshold(v: Verdict, way: int) -> float:
 def _decided_by_interval(v: Verdict) -> bool:
     """Whether `v`'s word is what its interval says: not one set by too little data, a
     floor or a claim's own override, which a moved threshold does not change."""
-    return v.direction != "<=" and v.n >= 2 and decide(v.ci_low, v.ci_high, v.threshold, v.direction) == v.verdict
+    if v.direction == "<=" or v.n < 2 or v.why.startswith(FLOOR):
+        return False
+    return decide(v.ci_low, v.ci_high, v.threshold, v.direction) == v.verdict
 
 
 def redecide(v: Verdict, way: int) -> str:
     """`v`'s verdict with every threshold moved `way`; exact checks and words not set by an
     interval stay as they are."""
     if v.parts:
-        if combine([p.verdict for p in v.parts]) != v.verdict:  # overridden as a whole (a floor)
+        if combine([p.verdict for p in v.parts]) != v.verdict or v.why.startswith(FLOOR):  # set as a whole
             return v.verdict
         return combine([redecide(p, way) for p in v.parts])
     if not _decided_by_interval(v):
