@@ -64,3 +64,10 @@ def test_seed_interval_is_the_verdicts_student_t_interval_and_seaborn_draws_it()
     ax = sns.pointplot(data=pd.DataFrame({"x": ["a"] * 5, "y": values}), x="x", y="y", errorbar=seed_interval)
     drawn = np.concatenate([line.get_ydata() for line in ax.lines])
     assert np.isclose(drawn.min(), low) and np.isclose(drawn.max(), high)
+
+
+def test_a_long_title_line_wraps_between_words_never_inside_an_interval_or_n():
+    v = compare([0.10, 0.12, 0.14], 0.0, ">", "a statistic with a long name " * 4)
+    title = verdict_title("A claim", v, width=60)
+    assert all(len(line) <= 75 for line in title.split("\n"))
+    assert "[0.070, 0.170]" in title and "(n = 3 seeds)" in title

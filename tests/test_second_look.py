@@ -225,8 +225,8 @@ def test_the_rule_sentence_names_the_kinds_of_part_the_claim_has():
 def test_settings_show_in_the_report_as_one_readable_line():
     from dltips.claims import settings_text
 
-    assert settings_text({"min_gain": 0.02, "exact_check": {"tolerance": 1e-6, "steps": 3}, "study": "grid"}) == \
-        "min_gain = 0.02, exact_check.tolerance = 1e-06, exact_check.steps = 3, study = grid"
+    text = settings_text({"min_gain": 0.02, "exact_check": {"tolerance": 1e-6, "steps": 3}, "variants": ["elu", "prelu"]})
+    assert text == "min_gain: 0.02; exact_check.tolerance: 1e-06; exact_check.steps: 3; variants: elu, prelu"
 
 
 def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):

@@ -27,6 +27,7 @@ def test_a_reproduced_verdict_needs_no_why_and_every_other_verdict_has_one():
     assert compare(HOLDS, 0.0, "<", "g").why.startswith("the whole interval lies above 0")
     assert "straddles 0: too few seeds or too small an effect" in compare(UNCLEAR, 0.0, ">", "g").why
     assert compare([0.5], 0.0, ">", "g").why == "too little data: only 1 finite value(s), need 2"
+    assert compare([], 0.0, ">", "g").why == "no data"
     assert exact([1e-3], 1e-6, "e").why == "the largest error exceeds the tolerance"
     assert exact([], 1e-6, "e").why == "no data" and exact([1e-9], 1e-6, "e").why == ""
 

@@ -1,5 +1,6 @@
 """Shared figure style: readable defaults, seeded intervals, PNG + SVG output."""
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -83,7 +84,13 @@ def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", par
     lines += [f"{p.verdict} — {rule_text(p, f, u)}" for p, f, u in parts] if parts else [rule_text(v, fmt, unit)]
     if v.verdict != REPRODUCED and getattr(v, "why", ""):
         lines.append(f"why: {v.why}")
-    return "\n".join(textwrap.fill(line, width) for line in lines + ([note] if note else []))
+    return "\n".join(_wrap(line, width) for line in lines + ([note] if note else []))
+
+
+def _wrap(line: str, width: int) -> str:
+    """A title line wrapped at `width`, never inside an interval '[a, b]' or '(n = 5 seeds)'."""
+    glued = re.sub(r"\[[^\]]*\]|\(n = [^)]*\)", lambda m: m.group().replace(" ", "\u00a0"), line)
+    return textwrap.fill(glued, width).replace("\u00a0", " ")
 
 
 def save(fig, png, svg) -> None:

@@ -123,10 +123,10 @@ def _why(v: Verdict, shortfall: str = "") -> str:
     shown beside it (measured), so the sentence repeats neither."""
     if v.verdict == REPRODUCED:
         return ""
-    if shortfall:
-        return f"too little data: {shortfall}"
     if v.n == 0:
         return "no data"
+    if shortfall:
+        return f"too little data: {shortfall}"
     if v.direction == "<=":
         return "the largest error exceeds the tolerance"
     if v.verdict == NOT_REPRODUCED:

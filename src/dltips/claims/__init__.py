@@ -83,13 +83,15 @@ def get(claim_id: str) -> Claim:
 
 
 def settings_text(settings: dict, prefix: str = "") -> str:
-    """A claim's settings on one readable line ('min_gain = 0.02, exact_check.tolerance = 1e-06'):
-    what the report shows under the job's parameters, and, being a parameter, what reruns the
-    claim when a setting changes."""
+    """A claim's settings on one readable line ('min_gain: 0.02; variants: elu, prelu;
+    exact_check.tolerance: 1e-06'): what the report shows under the job's parameters, and,
+    being a parameter, what reruns the claim when a setting changes."""
     items = []
     for key, value in settings.items():
         if isinstance(value, dict):
             items.append(settings_text(value, f"{prefix}{key}."))
+        elif isinstance(value, (list, tuple)):
+            items.append(f"{prefix}{key}: {', '.join(map(str, value))}")
         else:
-            items.append(f"{prefix}{key} = {value}")
-    return ", ".join(items)
+            items.append(f"{prefix}{key}: {value}")
+    return "; ".join(items)

@@ -51,6 +51,7 @@ def _row(ax, row) -> None:
     colour = INK.get(row.verdict, "0.4")
     if not _finite(row.value, row.threshold):
         ax.text(0.5, 0, "no data", ha="center", va="center", transform=ax.get_yaxis_transform(), color="0.4")
+        ax.set_xticks([])
     elif row.direction == "<=":
         _draw_exact(ax, row, colour)
     else:
