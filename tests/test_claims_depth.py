@@ -304,7 +304,10 @@ def test_slope_summary_per_layer():
 def test_maxout_construction_equals_relu_net_exactly(pieces):
     spec = {**SETTINGS["maxout-learns-activation"]["construction"], "pieces": pieces}
     errors = maxout.construction(spec)
-    assert (errors.max_abs_error == 0).all() and (errors.output_scale > 1e-3).all()
+    # the same sums, but a wider matrix product may be blocked differently (it depends on the CPU's
+    # kernels: 5.6e-17 here with 3 pieces): equal up to float64 rounding of `depth` layers of sums
+    rounding = spec["depth"] * max(spec["width"], spec["in_features"]) * np.finfo(np.float64).eps
+    assert (errors.max_abs_error <= rounding * errors.output_scale).all() and (errors.output_scale > 1e-3).all()
 
 
 def test_a_wrong_maxout_construction_is_caught():
