@@ -250,3 +250,10 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
         assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE, rb.FRAGILE, rb.NOT_APPLICABLE), claim_id
         split += result.seeds != rb.NOT_APPLICABLE
     assert split >= 5  # the halves were taken, not skipped
+
+
+def test_a_rule_with_no_data_is_not_split_either():
+    ev = pd.DataFrame({"seed": range(6), "gain": math.nan})
+    claim = gain_claim(evidence=ev)
+    result = rb.second_look(claim, ev, {"min": 0.0}, claim.verdict(ev, {"min": 0.0}))
+    assert result.first.n == 0 and result.seeds == rb.NOT_APPLICABLE

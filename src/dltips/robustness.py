@@ -104,7 +104,9 @@ def stability(first: Verdict, halves: tuple[Verdict, Verdict]) -> str:
 
 
 def _numbers(v: Verdict) -> list[tuple]:
-    return [(p.statistic, p.value, p.ci_low, p.ci_high, p.n) for p in (v.parts or (v,))]
+    """Each part's numbers, a missing one (NaN, no data) as None so that it equals itself."""
+    return [(p.statistic, p.n, *(None if math.isnan(x) else x for x in (p.value, p.ci_low, p.ci_high)))
+            for p in (v.parts or (v,))]
 
 
 # ---- both looks together -----------------------------------------------------------------
