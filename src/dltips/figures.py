@@ -73,7 +73,7 @@ def rule_text(v, fmt: str | None = None, unit: str = "seeds") -> str:
 
 
 def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", parts=(), note: str = "",
-                  width: int = 110) -> str:
+                  width: int = 125) -> str:
     """The suptitle every claim figure opens with: the claim and its verdict, then a line per
     part of the rule (its own verdict first, then its numbers, rule_text), the part that
     decided first; then why, where it is not reproduced. `parts`: (verdict, fmt, unit) per
