@@ -6,6 +6,9 @@ import torch
 from docutils.core import publish_parts
 
 from dltips.claims.run import write_caption
+from dltips.verdicts import Verdict, measured
+
+VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "threshold", "direction", "n")
 
 from conftest import ROOT
 
@@ -17,7 +20,8 @@ class _Claim:
 def _caption_html(tmp_path, **fields) -> str:
     record = {"id": "x", "claim": "a claim", "statistic": "s", "value": 1.0, "ci_low": 0.5, "ci_high": 1.5,
               "direction": ">", "threshold": 0.0, "n": 3, "verdict": "v", "detail": "", "condition": "",
-              "source": "s", **fields}
+              "source": "s", "why": "", "first_look": "v", "second_look": "looked twice", **fields}
+    record.setdefault("measured", measured(Verdict(**{k: record[k] for k in VERDICT_FIELDS})))
     out = tmp_path / "caption.rst"
     write_caption(ROOT / "workflow" / "report" / "claim.rst", record, _Claim(), out)
     # what Snakemake's report does with a caption (its warnings kept out of the test output)
@@ -43,10 +47,30 @@ def test_statistics_with_rest_markup_characters_read_as_written(tmp_path):
 
 def test_a_caption_states_the_rule_its_verdict_used(tmp_path):
     interval = _caption_html(tmp_path)
-    assert "whole 95% interval" in interval and "95% interval 0.5 to 1.5, n = 3" in interval
+    assert "whole 95% interval" in interval and "s: measured 1.0 [0.5, 1.5] (n = 3); the claim needs &gt; 0" in interval
+    assert "second look" in interval and "looked twice" in interval
     exact = _caption_html(tmp_path, direction="<=", threshold=1e-6, value=2e-9, ci_low=2e-9, ci_high=2e-9)
-    assert "largest error is within the tolerance (1e-06)" in exact and "95% interval" not in exact
-    assert "largest of n = 3 values" in exact
+    assert "largest error is within the tolerance" in exact and "95% interval" not in exact
+    assert "largest error 2e\u221209 (n = 3); the claim needs \u2264 1e\u221206" in exact
+
+
+def test_a_caption_says_why_once_and_states_the_statistic_once(tmp_path):
+    html = _caption_html(tmp_path, verdict="not reproduced", value=-1.0, ci_low=-1.5, ci_high=-0.5,
+                         statistic="gain of x", why="the whole interval lies below 0")
+    assert "Verdict: not reproduced.</strong> gain of x: measured \u22121.0 [\u22121.5, \u22120.5]" in html
+    assert "Why: the whole interval lies below 0." in html and html.count("gain of x") == 1
+
+
+def test_a_docstring_dash_reads_as_a_dash_in_a_caption(tmp_path):
+    class Dashed:
+        figure_text = "left panel -- the exact check -- right panel"
+
+    record = {"id": "x", "claim": "c", "statistic": "s", "value": 1.0, "ci_low": 0.5, "ci_high": 1.5,
+              "direction": ">", "threshold": 0.0, "n": 3, "verdict": "v", "detail": "", "condition": "",
+              "source": "s", "why": "", "first_look": "v", "second_look": "", "measured": "m"}
+    write_caption(ROOT / "workflow" / "report" / "claim.rst", record, Dashed(), tmp_path / "c.rst")
+    text = (tmp_path / "c.rst").read_text()
+    assert "left panel \u2014 the exact check \u2014 right panel" in text and " -- " not in text
 
 
 def test_weights_load_without_running_code(tmp_path):

@@ -56,6 +56,9 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
     snakemake(smoke, "--report", "results/report.html")
     html = (smoke / "results" / "report.html").read_text()
     assert "Verdicts" in html and "early-stopping" in html
+    verdict = claims.set_index("id").verdict["early-stopping"]
+    assert f'"labels": {{"claim": "early-stopping", "verdict": "{verdict}"}}' in html  # lists show the verdict
+    assert (smoke / "results" / "claims.png").stat().st_size > 10_000  # the summary that leads the report
 
 
 @pytest.mark.workflow

@@ -1,5 +1,7 @@
 """Shared figure style: readable defaults, seeded intervals, PNG + SVG output."""
 
+import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -12,8 +14,10 @@ import seaborn as sns  # noqa: E402
 from .activations import ACTIVATIONS  # noqa: E402
 from .inits import INITS  # noqa: E402
 from .io import atomic_write  # noqa: E402
+from .verdicts import REPRODUCED, measured  # noqa: E402
+from .verdicts import t_interval  # noqa: E402
 
-CI = ("ci", 95)  # seaborn errorbar: 95% bootstrap interval over seeds
+CI = ("ci", 95)  # seaborn errorbar: 95% bootstrap interval (context panels; verdicts use seed_interval)
 BOOT_SEED = 0  # fixed bootstrap seed: the same tables give the same figure
 PALETTE = "colorblind"
 
@@ -62,26 +66,42 @@ def ci_text(v, fmt: str = "+.3f") -> str:
 
 
 def rule_text(v, fmt: str | None = None, unit: str = "seeds") -> str:
-    """A rule's numbers in one line: the statistic, its mean with 95% interval, n and the
-    claimed side of the threshold; for an exact check (verdicts.exact) the largest error and
-    the tolerance. `fmt` formats the numbers (default: +.3f, and .2g for an exact check)."""
-    if v.direction == "<=":
-        return f"{v.statistic} = {v.value:{fmt or '.2g'}}, n = {v.n} {unit} (tolerance {v.threshold:g})"
-    return f"{v.statistic} = {ci_text(v, fmt or '+.3f')}, n = {v.n} {unit} (claim: {v.direction} {v.threshold:g})"
+    """A rule's numbers in one line, in the verdicts' notation (verdicts.measured):
+    'gain: measured +0.12 [0.09, 0.15] (n = 3 seeds); the claim needs > 0'. `fmt` is kept for
+    callers that passed one; the notation picks the decimals from the interval's width."""
+    return f"{v.statistic}: {measured(v, unit)}"
 
 
-def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", parts=(), note: str = "") -> str:
-    """The suptitle every claim figure opens with: the claim and its verdict, then the rule's
-    numbers (rule_text). A rule of several parts (verdicts.all_of) passes them as `parts`,
-    each (verdict, fmt, unit): a line per part with its own verdict, so the title shows which
-    part decided. `note`: a last line of context that is reported, not judged."""
+def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", parts=(), note: str = "",
+                  width: int = 125) -> str:
+    """The suptitle every claim figure opens with: the claim and its verdict, then a line per
+    part of the rule (its own verdict first, then its numbers, rule_text), the part that
+    decided first; then why, where it is not reproduced. `parts`: (verdict, fmt, unit) per
+    part where units differ; by default the verdict's own parts (verdicts.all_of) in `unit`.
+    `note`: a last line of context that is reported, not judged."""
+    parts = parts or [(p, fmt, unit) for p in getattr(v, "parts", ())]
     lines = [f"{name} — {v.verdict}"]
-    lines += [f"{rule_text(p, f, u)}: {p.verdict}" for p, f, u in parts] if parts else [rule_text(v, fmt, unit)]
-    return "\n".join(lines + ([note] if note else []))
+    lines += [f"{p.verdict} — {rule_text(p, f, u)}" for p, f, u in parts] if parts else [rule_text(v, fmt, unit)]
+    if v.verdict != REPRODUCED and getattr(v, "why", ""):
+        lines.append(f"why: {v.why}")
+    return "\n".join(_wrap(line, width) for line in lines + ([note] if note else []))
+
+
+def _wrap(line: str, width: int) -> str:
+    """A title line wrapped at `width`, never inside an interval '[a, b]' or '(n = 5 seeds)'."""
+    glued = re.sub(r"\[[^\]]*\]|\(n = [^)]*\)", lambda m: m.group().replace(" ", "\u00a0"), line)
+    return textwrap.fill(glued, width).replace("\u00a0", " ")
 
 
 def save(fig, png, svg) -> None:
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # a figure that set its own layout keeps it
+        fig.tight_layout()
     for path, fmt in ((png, "png"), (svg, "svg")):
         atomic_write(Path(path), lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
     plt.close(fig)
+
+
+def seed_interval(values):
+    """Student-t 95% interval over seeds, as seaborn's `errorbar` callable: the verdicts' own interval."""
+    _, low, high, _ = t_interval(values)
+    return low, high

@@ -7,11 +7,14 @@ too narrow to be honest):
   not reproduced  the whole interval lies on the other side
   inconclusive    the interval straddles the threshold, or there is too little data
 Exact checks (update rules, constructions) compare a maximum error with a tolerance.
+
+A claim of several parts (all_of) reports the numbers of the part that decided it, and
+every verdict that is not "reproduced" carries `why`: one plain sentence a reader can act on.
 """
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy import stats
@@ -30,12 +33,19 @@ class Verdict:
     ci_low: float
     ci_high: float
     threshold: float
-    direction: str  # ">" the claim says value > threshold; "<" value < threshold
+    direction: str  # ">" the claim says value > threshold; "<" value < threshold; "<=" an exact check
     n: int
     detail: str = ""
+    parts: tuple["Verdict", ...] = ()  # of a claim with several parts: every part, the deciding one first
+    why: str = ""  # one plain sentence, for every verdict that is not "reproduced"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The flat fields (a row of claims.csv); the parts, each flat, under "parts"."""
+        flat = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "parts"}
+        return flat | {"parts": [p.as_dict() for p in self.parts]}
+
+    def measured(self, unit: str = "") -> str:
+        return measured(self, unit)
 
 
 def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -52,20 +62,98 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float
     return mean, mean - half, mean + half, n
 
 
+def seed_sd(v: Verdict, confidence: float = 0.95) -> float:
+    """The seed-to-seed standard deviation behind a compare() interval (0 where n < 2)."""
+    if v.n < 2 or not math.isfinite(v.ci_high - v.ci_low):
+        return 0.0
+    return (v.ci_high - v.ci_low) / 2 * math.sqrt(v.n) / float(stats.t.ppf(0.5 + confidence / 2, v.n - 1))
+
+
+# ---- notation: "measured −0.039 [−0.047, −0.032] (n = 5); the claim needs > 0" ----------
+def number(x: float, decimals: int | None = None) -> str:
+    """A number as a reader writes it: a true minus sign, no '-0.000'; `decimals` fixed, else 3
+    significant digits."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.3g}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "\u2212")
+
+
+def _decimals(v: Verdict) -> int | None:
+    """Enough decimals that the interval's width shows two significant digits; None (3
+    significant digits) where that would take more than 4 or the interval is a point."""
+    width = v.ci_high - v.ci_low
+    if not math.isfinite(width) or width <= 0:
+        return None
+    decimals = max(0, 1 - math.floor(math.log10(width)))
+    return decimals if decimals <= 4 else None
+
+
+def interval_text(v: Verdict) -> str:
+    """'−0.039 [−0.047, −0.032]', or the value alone where the interval is a point."""
+    d = _decimals(v)
+    if d is None:
+        return number(v.value)
+    return f"{number(v.value, d)} [{number(v.ci_low, d)}, {number(v.ci_high, d)}]"
+
+
+def needs(v: Verdict) -> str:
+    """What the claim needs of the statistic: '> 0', '< −0.3', '≤ 1e−06'."""
+    sign = {"<=": "\u2264"}.get(v.direction, v.direction)
+    return f"{sign} {number(v.threshold)}"
+
+
+def measured(v: Verdict, unit: str = "") -> str:
+    """The verdict's numbers in one phrase, never as an inequality that could read false:
+    'measured −0.039 [−0.047, −0.032] (n = 5 seeds); the claim needs > 0'."""
+    if v.n == 0:
+        return f"no data; the claim needs {needs(v)}"
+    what = "largest error" if v.direction == "<=" else "measured"
+    return f"{what} {interval_text(v)} (n = {v.n}{' ' + unit if unit else ''}); the claim needs {needs(v)}"
+
+
+# ---- why: one plain sentence for a verdict that is not "reproduced" -------------------
+FLOOR = "floor:"  # a `why` that starts so: the comparison sits on its noise floor
+
+
+def _why(v: Verdict, shortfall: str = "") -> str:
+    """Why `v` is not reproduced, in words a reader can act on; its numbers and statistic are
+    shown beside it (measured), so the sentence repeats neither."""
+    if v.verdict == REPRODUCED:
+        return ""
+    if v.n == 0:
+        return "no data"
+    if shortfall:
+        return f"too little data: {shortfall}"
+    if v.direction == "<=":
+        return "the largest error exceeds the tolerance"
+    if v.verdict == NOT_REPRODUCED:
+        side = "below" if v.direction == ">" else "above"
+        return f"the whole interval lies {side} {number(v.threshold)}, the opposite of what the claim says"
+    return f"the interval straddles {number(v.threshold)}: too few seeds or too small an effect to tell"
+
+
+def decide(low: float, high: float, threshold: float, direction: str) -> str:
+    """The verdict word of an interval against a threshold (module docstring)."""
+    if direction == ">":
+        return REPRODUCED if low > threshold else NOT_REPRODUCED if high < threshold else INCONCLUSIVE
+    return REPRODUCED if high < threshold else NOT_REPRODUCED if low > threshold else INCONCLUSIVE
+
+
 def compare(values: Sequence[float], threshold: float, direction: str, statistic: str, min_n: int = 2,
             detail: str = "") -> Verdict:
     """Verdict for a claim that says mean(values) `direction` threshold."""
     if direction not in (">", "<"):
         raise ValueError(f"direction must be '>' or '<', got {direction!r}")
     mean, low, high, n = t_interval(values)
-    if n < min_n:
-        verdict = INCONCLUSIVE
-        detail = (detail + "; " if detail else "") + f"only {n} finite value(s), need {min_n}"
-    elif direction == ">":
-        verdict = REPRODUCED if low > threshold else NOT_REPRODUCED if high < threshold else INCONCLUSIVE
-    else:
-        verdict = REPRODUCED if high < threshold else NOT_REPRODUCED if low > threshold else INCONCLUSIVE
-    return Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail)
+    shortfall = f"only {n} finite value(s), need {min_n}" if n < min_n else ""
+    verdict = INCONCLUSIVE if shortfall else decide(low, high, threshold, direction)
+    if shortfall:
+        detail = (detail + "; " if detail else "") + shortfall
+    v = Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail)
+    return replace(v, why=_why(v, shortfall))
 
 
 def exact(errors: Sequence[float], tolerance: float, statistic: str, detail: str = "") -> Verdict:
@@ -76,20 +164,45 @@ def exact(errors: Sequence[float], tolerance: float, statistic: str, detail: str
         verdict = INCONCLUSIVE
     else:
         verdict = REPRODUCED if worst <= tolerance else NOT_REPRODUCED
-    return Verdict(verdict, statistic, worst, worst, worst, tolerance, "<=", len(e), detail)
+    v = Verdict(verdict, statistic, worst, worst, worst, tolerance, "<=", len(e), detail)
+    return replace(v, why=_why(v))
+
+
+def combine(words: Sequence[str]) -> str:
+    """The verdict of a claim of several parts: reproduced only if every part is; not
+    reproduced if any part is not; otherwise inconclusive."""
+    if all(w == REPRODUCED for w in words):
+        return REPRODUCED
+    return NOT_REPRODUCED if NOT_REPRODUCED in words else INCONCLUSIVE
 
 
 def all_of(primary: Verdict, *others: Verdict) -> Verdict:
-    """A claim with several parts: reproduced only if every part is; not reproduced if any
-    part is not; otherwise inconclusive. Reports the primary part's numbers."""
-    parts = (primary, *others)
-    words = [p.verdict for p in parts]
-    if all(w == REPRODUCED for w in words):
-        verdict = REPRODUCED
-    elif NOT_REPRODUCED in words:
-        verdict = NOT_REPRODUCED
-    else:
-        verdict = INCONCLUSIVE
-    detail = "; ".join(f"{p.statistic}: {p.verdict} ({p.value:.3g} {p.direction} {p.threshold:g})" for p in parts)
-    return Verdict(verdict, primary.statistic, primary.value, primary.ci_low, primary.ci_high,
-                   primary.threshold, primary.direction, primary.n, detail)
+    """A claim with several parts (verdicts.combine). Reports the numbers of the part that
+    decided: the first part whose verdict is the claim's (the primary when reproduced), so the
+    value shown is never one that passed while another part failed. Every part is kept in
+    `parts`, the deciding one first; `detail` lists each part's verdict and numbers."""
+    given = (primary, *others)
+    verdict = combine([p.verdict for p in given])
+    deciding = next(p for p in given if p.verdict == verdict)
+    parts = (deciding, *(p for p in given if p is not deciding))
+    detail = "; ".join(f"{p.statistic}: {p.verdict} ({measured(p)})" for p in given)
+    why = ""
+    if verdict != REPRODUCED:
+        also = sum(p.verdict == verdict for p in given) - 1
+        why = deciding.why + (f" (so are {also} other part{'s' if also > 1 else ''})" if also else "")
+    return Verdict(verdict, deciding.statistic, deciding.value, deciding.ci_low, deciding.ci_high,
+                   deciding.threshold, deciding.direction, deciding.n, detail, parts, why)
+
+
+# ---- the noise floor ---------------------------------------------------------------------
+def at_chance(accuracies: Sequence[float], chance: float, margin: float) -> bool:
+    """True where the mean accuracy over seeds is within `margin` of chance level: a net
+    that learned nothing, whose differences to another such net are noise."""
+    mean, _, _, n = t_interval(accuracies)
+    return n > 0 and mean <= chance + margin
+
+
+def floor(v: Verdict, reason: str = "both at chance") -> Verdict:
+    """A comparison on its noise floor (e.g. both nets at chance) says nothing about the
+    claim: inconclusive, and says so in words; the numbers are kept for the reader."""
+    return replace(v, verdict=INCONCLUSIVE, why=f"{FLOOR} {reason}, so the difference cannot tell")

@@ -19,14 +19,15 @@ for claim_id in CLAIM_IDS:
                 f"{RESULTS}/claims/{claim_id}.png",
                 caption=claim_caption(claim_id),
                 category=claim_category(claim_id),
-                labels={"claim": claim_id, "format": "PNG"},
+                labels=claim_labels(claim_id),
             ),
             svg=f"{RESULTS}/claims/{claim_id}.svg",
             conditions=f"{RESULTS}/claims/{claim_id}.conditions.csv",
         params:
             claim=claim_id,
             headline_dataset=config["grid"]["datasets"][0],
-            settings=config["claims"][claim_id],
+            # readable in the report; the script reads the settings themselves from the config
+            settings=settings_text(config["claims"][claim_id]),
         log:
             f"{RESULTS}/logs/claims/{claim_id}.log",
         localrule: True
@@ -43,11 +44,19 @@ rule claims_table:
         png=[f"{RESULTS}/claims/{c}.png" for c in CLAIM_IDS],
     output:
         csv=f"{RESULTS}/claims.csv",
+        # leads the report: one row per claim, the deciding number against its threshold
+        png=report(
+            f"{RESULTS}/claims.png",
+            caption="../report/claims_summary.rst",
+            category="0. Verdicts",
+            labels={"view": "summary figure (start here)"},
+        ),
+        svg=f"{RESULTS}/claims.svg",
         html=report(
             f"{RESULTS}/claims.html",
             caption="../report/claims_table.rst",
             category="0. Verdicts",
-            labels={"table": "all claims"},
+            labels={"view": "table of all claims"},
         ),
     log:
         f"{RESULTS}/logs/claims_table.log",

@@ -1,8 +1,9 @@
 # Helpers shared by every step of the workflow (config validation, the job plan). Torch-free, so
 # parsing the workflow stays cheap (it happens once per job on a cluster).
+import json
 import os
 
-from dltips.claims import CLAIM_INDEX
+from dltips.claims import CLAIM_INDEX, settings_text
 from dltips.config import ConfigError, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
@@ -87,6 +88,17 @@ def claim_caption(claim_id):
 
 def claim_category(claim_id):
     return CLAIM_INDEX[claim_id].category
+
+
+def claim_labels(claim_id):
+    """The report's labels of a claim's figure: its verdict, read when the report is built
+    (Snakemake evaluates a labels function then, with the job's output)."""
+
+    def labels(wildcards, output):
+        with open(output.json) as f:
+            return {"claim": claim_id, "verdict": json.load(f)["verdict"]}
+
+    return labels
 
 
 def get_derived_inputs(wildcards):

@@ -8,7 +8,7 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
     run_claim(
         snakemake.params.claim,
         {name: path for name, path in snakemake.input.items() if name != "caption_template"},
-        snakemake.params.settings,
+        snakemake.config["claims"][snakemake.params.claim],
         snakemake.output,
         caption_template=snakemake.input.caption_template,
         headline_dataset=snakemake.params.headline_dataset,

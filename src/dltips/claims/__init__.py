@@ -82,3 +82,18 @@ def get(claim_id: str) -> Claim:
     if claim_id not in CLAIMS:
         importlib.import_module(f"{__name__}.{CLAIM_INDEX[claim_id].module}")
     return CLAIMS[claim_id]
+
+
+def settings_text(settings: dict, prefix: str = "") -> str:
+    """A claim's settings on one readable line ('min_gain: 0.02; variants: elu, prelu;
+    exact_check.tolerance: 1e-06'): what the report shows under the job's parameters, and,
+    being a parameter, what reruns the claim when a setting changes."""
+    items = []
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            items.append(settings_text(value, f"{prefix}{key}."))
+        elif isinstance(value, (list, tuple)):
+            items.append(f"{prefix}{key}: {', '.join(map(str, value))}")
+        else:
+            items.append(f"{prefix}{key}: {value}")
+    return "; ".join(items)

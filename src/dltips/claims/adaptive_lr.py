@@ -134,9 +134,10 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
 
     grid = ev[ev.part == "grid"]
     if len(grid):
-        sns.barplot(data=grid, x="optimizer", y="test_accuracy", order=list(OPTIMIZERS), errorbar=figures.CI,
-                    seed=figures.BOOT_SEED, ax=axes[2])
-        axes[2].set_title(f"grid: mean over cells (95% CI over seeds, {figures.n_label(grid, ['optimizer'])})")
+        sns.barplot(data=grid, x="optimizer", y="test_accuracy", order=list(OPTIMIZERS),
+                    errorbar=figures.seed_interval, ax=axes[2])
+        axes[2].set_title(f"grid: mean over cells\n(bars: 95% t-interval over seeds, "
+                          f"{figures.n_label(grid, ['optimizer'])})")
     else:
         axes[2].text(0.5, 0.5, "no Adagrad or RMSProp runs\nin the grid table", ha="center", va="center",
                      transform=axes[2].transAxes)

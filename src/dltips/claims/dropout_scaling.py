@@ -165,18 +165,17 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     if len(rows):
         rows = rows.assign(how=rows.method.map(METHODS))
         order = list(METHODS.values())
+        n = figures.n_label(rows, ["dropout_hidden"])
         for ax, metric, unit in ((acc_ax, "test_accuracy", "test accuracy (fraction)"),
                                  (loss_ax, "test_loss", "test cross-entropy (nats, log scale)")):
             sns.lineplot(data=rows, x="dropout_hidden", y=metric, hue="how", hue_order=order, style="how",
-                         style_order=order, markers=True, dashes=False, errorbar=figures.CI,
-                         seed=figures.BOOT_SEED, ax=ax)
+                         style_order=order, markers=True, dashes=False, errorbar=figures.seed_interval, ax=ax)
             ax.set(xlabel=_rate_label(rows), ylabel=unit)
             ax.set_xticks(sorted(rows.dropout_hidden.unique()))
-            ax.legend(title="test-time procedure")
+            ax.legend(title=f"test-time procedure\n(bands: 95% t-interval over seeds, {n})")
         loss_ax.set_yscale("log")
-        n = figures.n_label(rows, ["dropout_hidden"])
-        acc_ax.set_title(f"Test accuracy by test-time procedure ({n}, 95% CI)")
-        loss_ax.set_title(f"Test loss by test-time procedure ({n}, 95% CI)")
+        acc_ax.set_title("Test accuracy by test-time procedure")
+        loss_ax.set_title("Test loss by test-time procedure")
     else:
         acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
     _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
@@ -214,7 +213,7 @@ CLAIM = register(Claim(
     figure=figure,
     figure_text="Left and middle: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
-                "left on; bands are 95% bootstrap intervals over seeds. Right: the exact check -- a classic "
+                "left on; bands are 95% Student-t intervals over seeds. Right: the exact check -- a classic "
                 "dropout net (learning rate lr/(1-p)², weights × (1-p) at test) and the pipeline's inverted "
                 "dropout net trained on the same masks; the largest difference per SGD step against the "
                 "tolerance.",

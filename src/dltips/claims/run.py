@@ -10,6 +10,8 @@ import pandas as pd
 
 from ..figures import save
 from ..io import atomic_write, write_csv, write_json
+from ..robustness import second_look
+from ..verdicts import measured
 from . import get
 from .conditions import condition_rows, headline_tables, write_conditions
 
@@ -24,21 +26,36 @@ def rst_text(value) -> str:
     """A value as plain reST text that reads as written: on one line (a line break could open
     a directive, e.g. raw HTML) and with reST's markup characters escaped (a statistic such
     as `max |w − formula|` would otherwise be a substitution reference)."""
-    return re.sub(r"([\\`*_|])", r"\\\1", " ".join(_fmt(value).split()))
+    # " -- " is how docstrings write a dash; reST would show it as typed
+    text = re.sub(r"(?<= )--(?= )", "\u2014", " ".join(_fmt(value).split()))
+    return re.sub(r"([\\`*_|])", r"\\\1", text)
 
 
-def rule_fields(fields: dict) -> dict:
-    """How the verdict follows from the numbers, in words (from the caption's escaped fields):
-    an interval against a threshold, or, for an exact check (verdicts.exact), the largest
-    error against a tolerance."""
-    if fields["direction"] == "<=":
-        return {"rule": f"The claim counts as reproduced when the largest error is within the tolerance "
-                        f"({fields['threshold']}), and as not reproduced otherwise.",
-                "spread": f"largest of n = {fields['n']} values"}
-    return {"rule": f"The claim counts as reproduced when the whole 95% interval of the statistic lies on the "
-                    f"claimed side of the threshold ({fields['direction']} {fields['threshold']}), as not "
-                    f"reproduced when it lies wholly on the other side, and as inconclusive otherwise.",
-            "spread": f"95% interval {fields['ci_low']} to {fields['ci_high']}, n = {fields['n']}"}
+def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
+    """How the verdict follows from the numbers, in words, for the kinds of part the rule has
+    (`directions` of its parts): an interval against a threshold, an exact check's largest
+    error against a tolerance (verdicts.exact); then the second look (dltips.robustness)."""
+    sentences = []
+    if directions - {"<="}:
+        sentences.append("A part counts as reproduced when the whole 95% interval of its statistic (Student-t "
+                         "over seeds) lies on the side of the threshold the claim needs, as not reproduced when "
+                         "it lies wholly on the other side, and as inconclusive otherwise.")
+    if "<=" in directions:
+        sentences.append("An exact check counts as reproduced when the largest error is within the tolerance, "
+                         "and as not reproduced otherwise.")
+    if n_parts > 1:
+        sentences.append("The claim is reproduced when every part is, not reproduced when any part is not.")
+    if directions - {"<="}:
+        sentences.append("It stands only if it survives a second look: every threshold moved 50% stricter and "
+                         "looser, and each half of the seeds; otherwise it is inconclusive.")
+    return {"rule": " ".join(sentences)}
+
+
+def headline(record: dict) -> str:
+    """The verdict in one line: the deciding statistic once, its numbers, and why where it
+    is not reproduced."""
+    line = f"{record['statistic']}: {record['measured']}."
+    return f"{line} Why: {record['why']}." if record["why"] else line
 
 
 def figure_text(claim) -> str:
@@ -50,11 +67,31 @@ def figure_text(claim) -> str:
 
 
 def write_caption(template_path, record: dict, claim, out_rst) -> None:
-    fields = {k: rst_text(v) for k, v in record.items()}
+    fields = {k: rst_text(v) for k, v in record.items() if k != "parts"}
+    fields["headline"] = rst_text(headline(record))
     fields["figure_text"] = rst_text(figure_text(claim))
-    fields.update(rule_fields(fields))
+    fields["detail_block"] = f"**Parts and context.** {fields['detail']}" if fields.get("detail") else ""
+    parts = record.get("parts") or [record]
+    fields.update(rule_fields({p["direction"] for p in parts}, len(parts)))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
+
+
+def _finite_or_none(row: dict) -> dict:
+    """JSON has no NaN: a missing number (no data) is null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+
+
+def record_of(claim, look, evidence) -> dict:
+    """A row of claims.csv: the final verdict with the numbers of the part that decided it,
+    the first look, and both second looks (dltips.robustness)."""
+    final = look.final
+    flat = _finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
+    record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
+              "measured": measured(final), **look.columns(), "second_look": look.text(),
+              "condition": claim.condition(evidence) if claim.condition else ""}
+    record["parts"] = [_finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
+    return record
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
@@ -65,20 +102,14 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     all_tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
     tables = headline_tables(all_tables, headline_dataset)
     evidence = claim.evidence(tables, settings)
-    verdict = claim.verdict(evidence, settings)
-    fig = claim.figure(tables, evidence, verdict, settings)
-    record = {
-        "id": claim.id,
-        "claim": claim.title,
-        "source": claim.source,
-        **{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in verdict.as_dict().items()},
-        "condition": claim.condition(evidence) if claim.condition else "",
-    }
+    look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
+    fig = claim.figure(tables, evidence, look.final, settings)
+    record = record_of(claim, look, evidence)
     write_csv(out["csv"], evidence)
     save(fig, out["png"], out["svg"])
     if caption_template is not None:
         write_caption(caption_template, record, claim, out["rst"])
     if "conditions" in out.keys():
-        write_conditions(condition_rows(claim, all_tables, settings, headline_dataset, verdict), out["conditions"])
+        write_conditions(condition_rows(claim, all_tables, settings, headline_dataset, look.final), out["conditions"])
     write_json(out["json"], record)
     return record
