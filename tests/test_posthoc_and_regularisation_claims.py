@@ -423,7 +423,7 @@ def _ensemble_verdict(table, **overrides):
 def test_dropout_ensemble_reproduced_when_the_signed_gaps_are_within_a_standard_error():
     ev, v = _ensemble_verdict(mc_table())
     assert v.verdict == REPRODUCED and v.n == 5
-    assert "test loss" in v.statistic and "k = 64" in v.statistic
+    assert "test loss" in v.statistic and "64-mask" in v.statistic
     # the gap at k = 64 is the converged gap plus the last 0.3/64 nats of the one-mask penalty
     assert v.value == pytest.approx(0.3 / 64, abs=1e-9)
     assert "from k = 16 to 64" in v.detail  # the mask average's convergence, reported

@@ -176,7 +176,7 @@ def _rate_label(row) -> str:
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (left, right) = plt.subplots(2, 1, figsize=(11, 10), gridspec_kw={"height_ratios": [1.2, 1]})
+    fig, (left, right) = plt.subplots(2, 1, figsize=(11, 11), gridspec_kw={"height_ratios": [1.3, 1]})
     steps = ev[ev.part == "exact"].copy()
     # a log axis cannot show an exact 0: draw it just below the smallest non-zero difference
     positive = steps.max_abs_diff[steps.max_abs_diff > 0]
@@ -187,7 +187,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     left.set_yscale("log")
     zeros = f" (exact 0 drawn at {floor:.0e})" if (steps.max_abs_diff == 0).any() else ""
     left.legend(title="update compared with torch.optim.Adam" + zeros, fontsize=9, title_fontsize=9,
-                loc="upper left", bbox_to_anchor=(1.01, 1))
+                loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     left.set(xlabel="update step (count)", ylabel="max |θ_hand − θ_Adam| (parameter units)",
              title=f"Same MLP, same data, torch.optim.Adam vs each update (float64, lr {settings['lr']:g})")
 
@@ -207,7 +207,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         right.text(0.5, 0.5, "no grid runs in runs.csv", ha="center", va="center", transform=right.transAxes)
     right.set(xlabel="optimizer (rank; tuned lr, * = at the edge of the tuning grid)",
               ylabel="final test accuracy (fraction)")
-    fig.suptitle(figures.verdict_title("Adam = RMSProp + momentum + bias correction", v, unit="steps"))
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
+    fig.suptitle(figures.verdict_title("Adam = RMSProp + momentum + bias correction", v, unit="steps"), fontsize=11)
     return fig
 
 

@@ -179,8 +179,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     _changes(changes_ax, ev, settings)
     drop, gain = parts(select(ev, settings["headline"]), settings)
     where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items())
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Dropout costs training accuracy, pays on test when overfitting ({where})",
-                                       v, parts=[(drop, "+.3f", "seeds"), (gain, "+.3f", "seeds")]))
+                                       v, parts=[(drop, "+.3f", "seeds"), (gain, "+.3f", "seeds")]), fontsize=11)
     return fig
 
 

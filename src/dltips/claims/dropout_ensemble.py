@@ -111,8 +111,8 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
 def equivalent(values, margin: float, statistic: str):
     """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
     one side -> not reproduced. The side the mean leans to is reported first."""
-    upper = compare(values, margin, "<", f"{statistic}, upper margin")
-    lower = compare(values, -margin, ">", f"{statistic}, lower margin")
+    upper = compare(values, margin, "<", statistic)
+    lower = compare(values, -margin, ">", statistic)
     first, second = (lower, upper) if upper.value < 0 else (upper, lower)
     return all_of(first, second)
 
@@ -130,13 +130,13 @@ def margins(mc: pd.DataFrame, settings: dict) -> dict:
 def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
     """Per metric: the signed gap at the largest k, one value per seed, against its margin."""
     last = _largest_k(mc)
-    k = f"k = {int(last.k.max())} masks" if len(last) else "no runs"
+    k = f"{int(last.k.max())}-mask" if len(last) else "no runs:"
     out = []
     for metric, margin in margins(last, settings).items():
         words, unit = METRICS[metric]
         per_seed = last.groupby("seed")[f"gap_{metric}"].mean().astype(float)
-        out.append(equivalent(per_seed, margin, f"{words}, average of {k} minus weight-scaled net ({unit}), "
-                                                f"margin {settings['margin_standard_errors']:g} test-set SE"))
+        out.append(equivalent(per_seed, margin, f"{words}, {k} average − weight scaling ({unit}), "
+                                                f"±{settings['margin_standard_errors']:g} test SE"))
     return out
 
 
@@ -224,12 +224,12 @@ def _curve_panels(axes, mc: pd.DataFrame, settings: dict, margin: dict) -> None:
     level.set(ylabel="test accuracy (fraction)", title="k-mask average (line) and weight-scaled net (dashed)")
     handles = [plt.Line2D([], [], color=colors[c], marker="o", label=c) for c in order]
     handles.append(plt.Line2D([], [], color="0.3", ls="--", label="weight-scaled net (mean over seeds)"))
-    gap_acc.legend(handles=handles, title=f"hidden dropout ({n}; bands: 95% t-interval)", fontsize=9,
-                   title_fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1))
+    level.figure.legend(handles=handles, title=f"hidden dropout ({n}; bands: 95% t-interval over seeds)", fontsize=9,
+                        title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9.5))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 11))
     mc = ev[ev.part == "monte carlo"]
     head = _condition(mc, settings["headline"])
     if len(mc):
@@ -241,10 +241,11 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     _enumeration_panel(axes[1, 1], ev[ev.part == "enumeration"], settings["exact_check"])
     loss, accuracy = gap_parts(head, settings)
     where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
                                        parts=[(loss, "+.4f", "seeds"), (accuracy, "+.4f", "seeds"),
                                               (exact_part(ev, settings), ".1e", "outputs")],
-                                       note=f"{ev.attrs.get('diverged', 0)} diverged run(s) left out"))
+                                       note=f"{ev.attrs.get('diverged', 0)} diverged run(s) left out"), fontsize=11)
     return fig
 
 

@@ -127,7 +127,7 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, settings: dict) -> 
         ax.axvline(row.best_epoch, color="k", ls="--", lw=1, label=f"val-loss minimum ({int(row.best_epoch)})")
         if ax is ax_acc and pd.notna(row.acc_epoch):
             ax.axvline(row.acc_epoch, color="k", ls=":", lw=1, label=f"val-accuracy maximum ({int(row.acc_epoch)})")
-        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
         ax.set_title(f"{name}: {value}", fontsize=10)
 
 
@@ -157,15 +157,16 @@ def _gains(ax_loss, ax_acc, ev: pd.DataFrame) -> None:
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 10))
     _curves(axes[0, 0], axes[0, 1], tables, ev, settings)
     _gains(axes[1, 0], axes[1, 1], ev)
     head = select(ev, settings["headline"])
     gain, shape, _ = parts(head, settings)
     where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items()) or "every grid cell"
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(gain, "+.3f", "seeds"), (shape, ".2f", "seeds")],
-                                       note=f"{int(ev.diverged.astype(bool).sum())} diverged run(s) left out of every panel"))
+                                       note=f"{int(ev.diverged.astype(bool).sum())} diverged run(s) left out of every panel"), fontsize=11)
     return fig
 
 

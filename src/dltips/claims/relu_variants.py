@@ -159,7 +159,7 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: dict) -> N
 def _slope_panel(ax, tables: dict) -> None:
     slopes, left_out = trained_slopes(tables["slopes"], tables["runs"])
     if len(slopes):
-        slopes = slopes.assign(depth=slopes.depth.map(lambda d: "?" if pd.isna(d) else f"depth {int(d)}"))
+        slopes = slopes.assign(depth=slopes.depth.map(lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
         sns.boxplot(data=slopes, x="layer", y="slope", hue="depth", showfliers=False, ax=ax)
     else:
         ax.text(0.5, 0.5, "no learned PReLU slopes", ha="center", transform=ax.transAxes)
@@ -184,8 +184,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
     where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items())
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"ReLU variants ({where})", v,
-                                       parts=[(p, "+.3f", "seeds") for p in parts(ev, settings)]))
+                                       parts=[(p, "+.3f", "seeds") for p in parts(ev, settings)]), fontsize=11)
     return fig
 
 
