@@ -89,11 +89,11 @@ def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
 def parts(ev: pd.DataFrame, settings: dict):
     trained = ev[ev.trained.astype(bool)]
     drop = compare(trained.groupby("seed").train_drop.mean(), settings["min_train_drop"], ">",
-                   "train accuracy, no dropout minus dropout, paired by seed (fraction)")
+                   "train accuracy, none − dropout, paired by seed (fraction)")
     overfit = ev[ev.overfits.astype(bool)]
     gain = compare(overfit.groupby("seed").test_gain.mean(), settings["min_test_gain"], ">",
-                   f"test accuracy, dropout minus no dropout, where the plain net overfits "
-                   f"(train − test > {settings['min_overfit_gap']:g}) (fraction)")
+                   f"test accuracy, dropout − none, plain net overfitting (train − test > "
+                   f"{settings['min_overfit_gap']:g}) (fraction)")
     return drop, gain
 
 

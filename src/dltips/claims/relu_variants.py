@@ -38,13 +38,17 @@ TRAIN = "final_train_loss"
 
 def paired_differences(runs: pd.DataFrame, study: str, baseline: str, others, metric: str) -> pd.DataFrame:
     """One row per (activation in `others`, cell): metric minus the baseline's in that cell,
-    and whether either run diverged."""
-    runs = runs[runs.study == study].assign(diverged=lambda d: d.diverged.astype(bool))
-    base = runs[runs.activation == baseline].set_index(CELL)[[metric, "diverged"]].rename(
-        columns={metric: "baseline_value", "diverged": "baseline_diverged"})
+    whether either run diverged, and whether either tuned rate sat at the edge of its grid
+    (runs.csv `lr_at_edge`; False where the table has no such column)."""
+    runs = runs[runs.study == study].assign(diverged=lambda d: d.diverged.astype(bool),
+                                            lr_at_edge=lambda d: d.get("lr_at_edge", False))
+    flags = ["diverged", "lr_at_edge"]
+    base = runs[runs.activation == baseline].set_index(CELL)[[metric, *flags]].rename(
+        columns={metric: "baseline_value", **{f: f"baseline_{f}" for f in flags}})
     rows = runs[runs.activation.isin(list(others))].join(base, on=CELL, how="inner")
-    out = rows[["activation"] + CELL].assign(value=rows[metric], baseline_value=rows.baseline_value,
-                                             diverged=rows.diverged | rows.baseline_diverged.astype(bool))
+    out = rows[["activation"] + CELL].assign(
+        value=rows[metric], baseline_value=rows.baseline_value,
+        **{f: rows[f].fillna(False).astype(bool) | rows[f"baseline_{f}"].fillna(False).astype(bool) for f in flags})
     out["difference"] = out.value - out.baseline_value
     return out.reset_index(drop=True)
 
@@ -102,7 +106,8 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: dict):
     ok = mine[~mine.diverged.astype(bool)]
     train = compare(ok.groupby("seed").train_gain.mean(), settings["min_gain"], ">",
                     f"training loss, {settings['baseline']} minus {activation}, same cell (nats)",
-                    detail=f"{activation}: {int(mine.diverged.astype(bool).sum())} pair(s) left out (a run diverged)")
+                    detail=f"{activation}: {int(mine.diverged.astype(bool).sum())} pair(s) left out (a run diverged), "
+                           f"{int(ok.lr_at_edge.astype(bool).sum())} kept with a tuned rate at its grid's edge")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings["metric"])
     beside = f"{settings['metric']}, {activation} minus {settings['baseline']}: {figures.ci_text(test)} (not judged)"
     return replace(train, detail=f"{train.detail}; {beside}")
