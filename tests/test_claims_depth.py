@@ -319,7 +319,8 @@ def test_relu_variants_per_variant_and_depth_with_the_headline_as_verdict():
     deep_only = {act: (lambda depth, g=g: g if depth == 10 else -g) for act, g in GAINS.items()}
     runs = variant_runs(deep_only)
     s = SETTINGS["relu-variants"]
-    found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions({"runs": runs, "slopes": pd.DataFrame()}, s)}
+    tables = {"runs": runs, "slopes": pd.DataFrame()}
+    found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions(tables, s)}
     assert found == {**{(act, 4, init): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
                      **{(act, 10, "he"): REPRODUCED for act in GAINS}}
     assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, s)[1].verdict == REPRODUCED

@@ -466,7 +466,10 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     table.loc[bad, ["test_accuracy", "test_loss"]] = np.nan
     ev, v = _ensemble_verdict(table)
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
-    assert not ev.run_id.eq("dropout-w400/dropout-hidden0.5-s4").any()
+    assert ev[ev.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
+    other = dropout_ensemble.verdict(ev, {**SETTINGS[dropout_ensemble.ID], "headline": {"width": 100,
+                                                                                          "dropout_hidden": 0.5}})
+    assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
 
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():

@@ -38,7 +38,7 @@ from . import Claim, register
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
 MC_COLUMNS = [*KEYS, "k", "acc_mc_average", "acc_weight_scaling", "loss_mc_average", "loss_weight_scaling",
-              "gap_accuracy", "gap_loss", "se_accuracy", "se_loss"]
+              "gap_accuracy", "gap_loss", "se_accuracy", "se_loss", "diverged"]
 NET_COLUMNS = ["net", "point", "output", "mask_average", "weight_scaled", "error"]
 LINEAR, RELU = "linear", "ReLU (contrast, not in the verdict)"
 METRICS = {"loss": ("test loss", "nats"), "accuracy": ("test accuracy", "fraction")}
@@ -47,12 +47,12 @@ SE_COLUMNS = {"test_accuracy_se": "se_accuracy", "test_loss_se": "se_loss"}  # t
 
 def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (dropout-trained run, k): the k-mask average beside the weight-scaled net.
-    Diverged runs (NaN in dropout_eval) are left out."""
+    A diverged run (NaN in dropout_eval) is flagged, to be left out and counted."""
     if table.empty or "method" not in table:
         return pd.DataFrame(columns=MC_COLUMNS)
     rows = table.reindex(columns=[*table.columns.drop(["width", *SE_COLUMNS], errors="ignore"), "width",
                                   *SE_COLUMNS])
-    rows = rows[((rows.dropout_hidden > 0) | (rows.dropout_input > 0)) & rows.test_loss.notna()]
+    rows = rows[(rows.dropout_hidden > 0) | (rows.dropout_input > 0)]
     rows = rows.assign(width=rows.width.fillna(-1))  # a table without widths: one width, drawn as -1
     ws = rows[rows.method == "weight_scaling"][KEYS + ["test_accuracy", "test_loss", *SE_COLUMNS]]
     mc = rows[rows.method == "mc_average"][KEYS + ["k", "test_accuracy", "test_loss"]]
@@ -62,14 +62,16 @@ def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
                               **SE_COLUMNS})
     out["gap_accuracy"] = out.acc_mc_average - out.acc_weight_scaling
     out["gap_loss"] = out.loss_mc_average - out.loss_weight_scaling
+    out["diverged"] = out.loss_weight_scaling.isna()
     return out.reindex(columns=MC_COLUMNS)
 
 
-def diverged_runs(table: pd.DataFrame) -> int:
-    if table.empty or "method" not in table:
-        return 0
-    dropped = table[(table.dropout_hidden > 0) | (table.dropout_input > 0)]
-    return int(dropped[dropped.test_loss.isna()].run_id.nunique())
+def trained(mc: pd.DataFrame) -> pd.DataFrame:
+    return mc[~mc.diverged.astype(bool)]
+
+
+def diverged_runs(mc: pd.DataFrame) -> int:
+    return int(mc[mc.diverged.astype(bool)].run_id.nunique())
 
 
 def enumerate_masks(cfg: dict) -> pd.DataFrame:
@@ -103,9 +105,7 @@ def enumerate_masks(cfg: dict) -> pd.DataFrame:
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     mc = monte_carlo(tables["dropout_eval"]).assign(part="monte carlo")
     nets = enumerate_masks(settings["exact_check"]).assign(part="enumeration")
-    out = pd.concat([mc, nets], ignore_index=True).reindex(columns=["part", *MC_COLUMNS, *NET_COLUMNS])
-    out.attrs["diverged"] = diverged_runs(tables["dropout_eval"])
-    return out
+    return pd.concat([mc, nets], ignore_index=True).reindex(columns=["part", *MC_COLUMNS, *NET_COLUMNS])
 
 
 def equivalent(values, margin: float, statistic: str):
@@ -129,7 +129,7 @@ def margins(mc: pd.DataFrame, settings: dict) -> dict:
 
 def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
     """Per metric: the signed gap at the largest k, one value per seed, against its margin."""
-    last = _largest_k(mc)
+    last = _largest_k(trained(mc))
     k = f"{int(last.k.max())}-mask" if len(last) else "no runs:"
     out = []
     for metric, margin in margins(last, settings).items():
@@ -142,6 +142,7 @@ def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
 
 def convergence(mc: pd.DataFrame) -> str:
     """How much the mask average still moves between the two largest k (not judged)."""
+    mc = trained(mc)
     ks = sorted(mc.k.unique())
     if len(ks) < 2:
         return "one k only: convergence not shown"
@@ -162,7 +163,7 @@ def judge(mc: pd.DataFrame, ev: pd.DataFrame, settings: dict):
     loss, accuracy = gap_parts(mc, settings)
     combined = all_of(loss, accuracy, exact_part(ev, settings))
     return replace(combined, detail=f"{combined.detail}; {convergence(mc)}; "
-                                    f"{ev.attrs.get('diverged', 0)} diverged run(s) left out")
+                                    f"{diverged_runs(mc)} diverged run(s) left out")
 
 
 def _condition(mc: pd.DataFrame, axes: dict) -> pd.DataFrame:
@@ -196,6 +197,7 @@ def _curve_panels(axes, mc: pd.DataFrame, settings: dict, margin: dict) -> None:
     """Signed gaps against k (loss, accuracy), and the test accuracy itself beside the
     weight-scaled net; one colour per (width, rate), bands = the verdict's t-interval."""
     gap_loss, gap_acc, level = axes
+    mc = trained(mc)
     shown = mc.assign(condition=[_label(w, p) for w, p in zip(mc.width, mc.dropout_hidden)])
     order = [_label(w, p) for w, p in shown[["width", "dropout_hidden"]].drop_duplicates()
              .sort_values(["width", "dropout_hidden"]).itertuples(index=False)]
@@ -233,7 +235,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     mc = ev[ev.part == "monte carlo"]
     head = _condition(mc, settings["headline"])
     if len(mc):
-        _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, settings, margins(_largest_k(head), settings))
+        _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, settings, margins(_largest_k(trained(head)), settings))
     else:
         for ax in (axes[0, 0], axes[0, 1], axes[1, 0]):
             ax.text(0.5, 0.5, "no dropout-trained runs in dropout_eval", ha="center", transform=ax.transAxes)
@@ -245,7 +247,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
                                        parts=[(loss, "+.4f", "seeds"), (accuracy, "+.4f", "seeds"),
                                               (exact_part(ev, settings), ".1e", "outputs")],
-                                       note=f"{ev.attrs.get('diverged', 0)} diverged run(s) left out"), fontsize=11)
+                                       note=f"{diverged_runs(mc)} diverged run(s) left out of every panel"),
+                 fontsize=11)
     return fig
 
 

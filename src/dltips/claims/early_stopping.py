@@ -139,7 +139,8 @@ def _gains(ax_loss, ax_acc, ev: pd.DataFrame) -> None:
     if len(seeds):
         sns.barplot(data=seeds, x="optimizer", y="test_loss_gain", order=order, errorbar=figures.seed_interval,
                     color=sns.color_palette(figures.PALETTE)[0], ax=ax_loss, label=f"mean, 95% t-interval ({n})")
-        long = seeds.melt(id_vars=["optimizer", "seed"], value_vars=["loss_stop_accuracy_gain", "acc_stop_accuracy_gain"],
+        long = seeds.melt(id_vars=["optimizer", "seed"],
+                          value_vars=["loss_stop_accuracy_gain", "acc_stop_accuracy_gain"],
                           var_name="rule", value_name="gain")
         long["rule"] = long.rule.map({"loss_stop_accuracy_gain": RULES["val_loss"],
                                       "acc_stop_accuracy_gain": RULES["val_accuracy"]})
@@ -166,7 +167,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(gain, "+.3f", "seeds"), (shape, ".2f", "seeds")],
-                                       note=f"{int(ev.diverged.astype(bool).sum())} diverged run(s) left out of every panel"), fontsize=11)
+                                       note=f"{int(ev.diverged.astype(bool).sum())} diverged run(s) left out of "
+                                            f"every panel"), fontsize=11)
     return fig
 
 

@@ -164,7 +164,8 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: dict) -> N
 def _slope_panel(ax, tables: dict) -> None:
     slopes, left_out = trained_slopes(tables["slopes"], tables["runs"])
     if len(slopes):
-        slopes = slopes.assign(depth=slopes.depth.map(lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
+        slopes = slopes.assign(depth=slopes.depth.map(
+            lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
         sns.boxplot(data=slopes, x="layer", y="slope", hue="depth", showfliers=False, ax=ax)
     else:
         ax.text(0.5, 0.5, "no learned PReLU slopes", ha="center", transform=ax.transAxes)
