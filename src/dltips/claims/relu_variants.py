@@ -110,6 +110,8 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: dict):
                            f"{int(ok.lr_at_edge.astype(bool).sum())} kept with a tuned rate at its grid's edge")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings["metric"])
     beside = f"{settings['metric']}, {activation} minus {settings['baseline']}: {figures.ci_text(test)} (not judged)"
+    # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
+    beside += f"; {settings['baseline']}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
     return replace(train, detail=f"{train.detail}; {beside}")
 
 
