@@ -8,6 +8,7 @@ checks are tested as exact; the post-hoc functions run on tiny jobs trained here
 import copy
 import json
 import shutil
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -700,3 +701,19 @@ def test_settings_are_read_not_defaulted():
     del settings["min_gain"]
     with pytest.raises(KeyError):
         ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)
+
+
+@pytest.mark.parametrize("claim, headline, words", [
+    ("dropout-costs-training", {"width": 400, "dropout_hidden": "val"}, ["dropout_hidden", "'val'", "'validation'"]),
+    ("dropout-is-ensemble", {"width": 400, "dropout_hidden": 1.5}, ["dropout_hidden", "1.5", "< 1"]),
+    ("early-stopping", {"optimizer": "adamw"}, ["headline.optimizer", "'adamw'", "rmsprop"]),
+    ("relu-variants", {"depth": 10, "init": "hee"}, ["headline.init", "'hee'", "xavier"]),
+])
+def test_a_bad_headline_is_refused_naming_key_value_and_allowed(default_config, claim, headline, words):
+    from dltips.config import validate
+
+    bad = copy.deepcopy(default_config)
+    bad["claims"][claim]["headline"] = headline
+    with pytest.raises(Exception) as error:
+        validate(bad, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
+    assert all(w in str(error.value) for w in [f"claims.{claim}", *words]), str(error.value)
