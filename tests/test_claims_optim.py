@@ -163,10 +163,48 @@ def test_hand_written_rmsprop_momentum_bias_correction_equals_torch_adam(adam_ev
     assert v.verdict == REPRODUCED and v.value <= ADAM["tolerance"]
 
 
-@pytest.mark.parametrize("variant", [v for v in adam_rmsprop.VARIANTS if v != adam_rmsprop.MAIN])
+@pytest.mark.parametrize("variant", [*(v for v in adam_rmsprop.VARIANTS if v != adam_rmsprop.MAIN),
+                                     adam_rmsprop.TORCH_RMSPROP])
 def test_a_wrong_adam_is_not_reproduced(adam_evidence, variant):
     wrong = adam_evidence[adam_evidence.variant == variant].assign(variant=adam_rmsprop.MAIN)
     assert adam_rmsprop.verdict(wrong, ADAM).verdict == NOT_REPRODUCED
+
+
+def _run_pair(make_a, make_b, steps=100):
+    """Max |parameter difference| of two optimizers stepping copies of one tanh MLP on the same batch."""
+    model, x, y = adam_rmsprop._problem(ADAM)
+    nets = (model(), model())
+    opts = (make_a(nets[0].parameters()), make_b(nets[1].parameters()))
+    for _ in range(steps):
+        for net, opt in zip(nets, opts):
+            net.zero_grad()
+            torch.nn.functional.cross_entropy(net(x), y).backward()
+            opt.step()
+    return max(float((a - b).detach().abs().max()) for a, b in zip(nets[0].parameters(), nets[1].parameters()))
+
+
+def test_torch_rmsprop_with_momentum_is_momentum_after_scaling_without_bias_correction():
+    """What `torch.optim.RMSprop(momentum=b1)` changes against Adam: the momentum averages
+    already-scaled gradients (each with its own v), and nothing is bias-corrected. The hand
+    update with exactly those two changes IS torch's RMSprop (float64, 100 steps: rounding of
+    ~1e-16 relative on parameters of size ~1, well inside 1e-12); each change alone moves the
+    parameters far from Adam's."""
+    lr, (b1, b2), eps = ADAM["lr"], ADAM["betas"], 1e-8
+    torch_rms = lambda p: torch.optim.RMSprop(p, lr=lr * (1 - b1), alpha=b2, eps=eps, momentum=b1)  # noqa: E731
+    hand = lambda **flags: (lambda p: adam_rmsprop.HandAdam(p, lr, (b1, b2), eps, **flags))  # noqa: E731
+    assert _run_pair(torch_rms, hand(bias_correction=False, after_scaling=True)) < 1e-12
+    assert _run_pair(torch_rms, hand(bias_correction=True, after_scaling=True)) > 1e-3  # bias correction matters
+    assert _run_pair(torch_rms, hand(bias_correction=False, after_scaling=False)) > 1e-3  # and so does the order
+    adam = lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps)  # noqa: E731
+    assert _run_pair(adam, hand(after_scaling=True)) > 1e-3
+    assert _run_pair(adam, hand()) < 1e-12
+
+
+def test_the_evidence_holds_every_contrast_with_the_torch_rmsprop_line():
+    diffs = {name: adam_rmsprop.step_differences(ADAM, *flags) for name, flags in adam_rmsprop.VARIANTS.items()}
+    diffs["torch"] = adam_rmsprop.step_differences(ADAM, True, False, other=adam_rmsprop.torch_rmsprop)
+    assert diffs[adam_rmsprop.MAIN].max() <= ADAM["tolerance"]
+    assert all(d.max() > 1e-3 for name, d in diffs.items() if name != adam_rmsprop.MAIN)
 
 
 def test_hand_adam_with_everything_off_is_plain_rmsprop():

@@ -8,6 +8,7 @@ checks are tested as exact; the post-hoc functions run on tiny jobs trained here
 import copy
 import json
 import shutil
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -33,13 +34,15 @@ SETTINGS = {
                            "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
                                            "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
                                            "tolerance": 1e-10}},
-    "dropout-is-ensemble": {"max_abs_gap": 0.02,
+    "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
                             "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
                                             "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
-    "dropout-costs-training": {"studies": ["dropout", "grid"], "sweep": "dropout", "min_train_accuracy": 0.2,
-                               "min_train_drop": 0.0, "min_overfit_gap": 0.05, "min_test_gain": 0.0},
+    "dropout-costs-training": {"study": "dropout", "headline": {"width": 400, "dropout_hidden": "validation"},
+                               "min_train_accuracy": 0.2, "min_train_drop": 0.0, "min_overfit_gap": 0.05,
+                               "min_test_gain": 0.0},
     "ensemble-reduces-variance": {"min_gain": 0.0},
-    "early-stopping": {"study": "grid", "min_test_gain": 0.0, "min_fraction_turned_up": 0.5,
+    "early-stopping": {"study": "grid", "headline": {"optimizer": "adam"}, "min_test_gain": 0.0,
+                       "min_fraction_turned_up": 0.5, "min_accuracy_gain": 0.0,
                        "example": {"activation": "relu", "optimizer": "adam"}},
 }
 
@@ -137,6 +140,22 @@ def test_dropout_on_is_the_first_monte_carlo_pass_and_seeded(trained, dropout_ta
     other = posthoc.dropout_evaluation(trained["dropout"], trained["data"], ks=(1, 4, 16), seed=1)
     mc = lambda t: t[(t.method == "mc_average") & (t.regularizer == "dropout")].test_loss.to_numpy()  # noqa: E731
     assert not np.allclose(mc(other), mc(dropout_table))
+
+
+def test_dropout_evaluation_gives_width_and_the_test_sets_standard_errors(trained, dropout_table):
+    assert set(dropout_table.width) == {8}
+    n = len(data.load(trained["data"]).y["test"])
+    acc = dropout_table.test_accuracy
+    # accuracy is a mean of 0/1 outcomes: its SE is the binomial one
+    np.testing.assert_allclose(dropout_table.test_accuracy_se, np.sqrt(acc * (1 - acc) / n), rtol=1e-9)
+    # a cross-entropy's SE is the SD of the per-example losses over sqrt(n): positive, and small against the mean
+    assert (dropout_table.test_loss_se > 0).all() and (dropout_table.test_loss_se < dropout_table.test_loss).all()
+    model, _, _ = load_stack(trained["dropout"])
+    x, y = (torch.from_numpy(a) for a in (data.load(trained["data"]).x["test"], data.load(trained["data"]).y["test"]))
+    with torch.no_grad():
+        losses = torch.nn.functional.cross_entropy(model(x).double()[0], y, reduction="none")
+    ws = dropout_table[(dropout_table.method == "weight_scaling") & (dropout_table.run_id == "dropout-toy/none-s0")]
+    assert ws.test_loss_se.iloc[0] == pytest.approx(float(losses.std() / np.sqrt(n)), rel=1e-5)
 
 
 def test_unscaled_divides_each_matrix_by_the_keep_rate_of_what_it_reads(trained):
@@ -370,28 +389,100 @@ def test_linear_net_mask_average_equals_weight_scaling_exactly():
     nets = dropout_ensemble.enumerate_masks(SETTINGS[dropout_ensemble.ID]["exact_check"])
     linear = nets[nets.net == dropout_ensemble.LINEAR]
     assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
-    # the enumeration is not trivially exact: through a ReLU it is not
+    # through a ReLU the average of the masks is NOT the weight-scaled net: the check can tell
     assert nets[nets.net == dropout_ensemble.RELU].error.max() > 1e-4
 
 
-def test_dropout_ensemble_reproduced_when_mc_matches_weight_scaling():
-    settings = SETTINGS[dropout_ensemble.ID]
-    ev = dropout_ensemble.evidence({"dropout_eval": dropout_eval_table(GOOD, mc=0.605)}, settings)
-    v = dropout_ensemble.verdict(ev, settings)
-    assert v.verdict == REPRODUCED and v.n == 6 and v.value == pytest.approx(0.005)
-    assert "k = 64" in v.statistic
+def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.5), seeds=5, se=(0.0155, 0.05)):
+    """Synthetic dropout_eval.csv of a width x rate sweep. The k-mask average converges to the
+    weight-scaled net plus `gap_*` (a number, or a function (width, rate) -> number): one
+    mask is worse by 0.3 nats / 0.05 accuracy, k masks by that over k. Seeds add +-0.002."""
+    rows = []
+    for width, rate, seed in ((w, r, s) for w in widths for r in (0.0, *rates) for s in range(seeds)):
+        noise = 0.002 * (seed - (seeds - 1) / 2)
+        ws_acc, ws_loss = 0.6 + noise, 1.2 - noise
+        gap_l, gap_a = (g(width, rate) if callable(g) else g for g in (gap_loss, gap_accuracy))
+        base = {"run_id": f"dropout-w{width}/{'none' if rate == 0 else f'dropout-hidden{rate}'}-s{seed}",
+                "regularizer": "none" if rate == 0 else "dropout", "width": width,
+                "dropout_input": 0.0 if rate == 0 else 0.1, "dropout_hidden": rate, "seed": seed,
+                "test_accuracy_se": se[0], "test_loss_se": se[1]}
+        rows.append({**base, "method": "weight_scaling", "k": 0, "test_accuracy": ws_acc, "test_loss": ws_loss})
+        for k in (1, 4, 16, 64):
+            on = rate > 0
+            rows.append({**base, "method": "mc_average", "k": k,
+                         "test_accuracy": ws_acc + on * (gap_a + noise - 0.05 / k),
+                         "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k)})
+    return pd.DataFrame(rows, columns=posthoc.DROPOUT_COLUMNS)
 
 
-def test_dropout_ensemble_not_reproduced_when_mc_is_far_off():
+def _ensemble_verdict(table, **overrides):
+    settings = {**SETTINGS[dropout_ensemble.ID], **overrides}
+    ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
+    return ev, dropout_ensemble.verdict(ev, settings)
+
+
+def test_dropout_ensemble_reproduced_when_the_signed_gaps_are_within_a_standard_error():
+    ev, v = _ensemble_verdict(mc_table())
+    assert v.verdict == REPRODUCED and v.n == 5
+    assert "test loss" in v.statistic and "64-mask" in v.statistic
+    # the gap at k = 64 is the converged gap plus the last 0.3/64 nats of the one-mask penalty
+    assert v.value == pytest.approx(0.3 / 64, abs=1e-9)
+    assert "from k = 16 to 64" in v.detail  # the mask average's convergence, reported
+
+
+@pytest.mark.parametrize("gaps", [{"gap_accuracy": 0.04}, {"gap_accuracy": -0.04}, {"gap_loss": 0.2},
+                                  {"gap_loss": -0.2}])
+def test_dropout_ensemble_not_reproduced_when_a_signed_gap_is_beyond_the_margin(gaps):
+    # either sign: a mask average much better (or worse) than weight scaling is not approximated by it
+    ev, v = _ensemble_verdict(mc_table(**gaps))
+    assert v.verdict == NOT_REPRODUCED
+
+
+def test_dropout_ensemble_margin_is_the_measured_standard_error():
+    table = mc_table(gap_accuracy=0.025)  # beyond one SE (0.0155), within two
+    assert _ensemble_verdict(table)[1].verdict == NOT_REPRODUCED
+    assert _ensemble_verdict(table, margin_standard_errors=2.0)[1].verdict == REPRODUCED
+    # the same gap is within the SE of this test set, and beyond that of a ten times larger one
+    assert _ensemble_verdict(mc_table(gap_accuracy=0.011))[1].verdict == REPRODUCED
+    assert _ensemble_verdict(mc_table(gap_accuracy=0.011, se=(0.005, 0.016)))[1].verdict == NOT_REPRODUCED
+
+
+def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
+    table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
     settings = SETTINGS[dropout_ensemble.ID]
-    for mc in (0.5, 0.7):  # far below or far above
-        ev = dropout_ensemble.evidence({"dropout_eval": dropout_eval_table(GOOD, mc=mc)}, settings)
-        assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+    conditions = dict((tuple(a.items()), v.verdict) for a, v in dropout_ensemble.conditions(
+        {"dropout_eval": table}, settings))
+    assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
+                          (("width", 100), ("dropout_hidden", 0.5)): NOT_REPRODUCED,
+                          (("width", 400), ("dropout_hidden", 0.1)): REPRODUCED,
+                          (("width", 400), ("dropout_hidden", 0.5)): REPRODUCED}
+    assert _ensemble_verdict(table)[1].verdict == REPRODUCED  # headline: width 400, p 0.5
+    assert _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})[1].verdict == NOT_REPRODUCED
+    assert _ensemble_verdict(table, headline={"width": 800, "dropout_hidden": 0.5})[1].verdict == INCONCLUSIVE
+
+
+def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
+    table = mc_table()
+    bad = table.run_id == "dropout-w400/dropout-hidden0.5-s4"
+    table.loc[bad, ["test_accuracy", "test_loss"]] = np.nan
+    ev, v = _ensemble_verdict(table)
+    assert v.n == 4 and "1 diverged run(s) left out" in v.detail
+    assert ev[ev.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
+    other = dropout_ensemble.verdict(ev, {**SETTINGS[dropout_ensemble.ID], "headline": {"width": 100,
+                                                                                          "dropout_hidden": 0.5}})
+    assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
+
+
+def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
+    settings = SETTINGS[dropout_ensemble.ID]
+    ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
+    ev.loc[(ev.part == "enumeration") & (ev.net == dropout_ensemble.LINEAR), "error"] = 1e-3
+    assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_ensemble_figure(dropout_table):
     settings = SETTINGS[dropout_ensemble.ID]
-    for table in (dropout_table, dropout_eval_table(GOOD, mc=0.6), pd.DataFrame()):
+    for table in (dropout_table, mc_table(), pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_ensemble.evidence(tables, settings)
         assert is_figure(dropout_ensemble.figure(tables, ev, dropout_ensemble.verdict(ev, settings), settings))
@@ -399,33 +490,35 @@ def test_dropout_ensemble_figure(dropout_table):
 
 # ---- dropout-costs-training ---------------------------------------------------------
 
-def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, seeds=3):
-    """Synthetic runs.csv: one grid cell and a sweep over hidden rates, dropout vs none."""
-    rng = np.random.default_rng(2)
+def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, seeds=3, widths=(100, 400),
+              rates=(0.1, 0.3, 0.5), best_val_rate=0.3):
+    """Synthetic runs.csv of the dropout sweep: per width, no dropout and each hidden rate.
+    `test_gain` may be a function (width, rate) -> gain; the validation accuracy peaks at
+    `best_val_rate`. Seeds add a small fixed pattern."""
     rows = []
-    for study, job, rates in (("grid", "grid-toy-relu-adam", (0.3,)), ("dropout", "dropout-toy", (0.1, 0.5))):
-        for seed in range(seeds):
-            for rate in (0.0, *rates):
-                noise = rng.normal(0, 0.005)
-                train = plain_train - (train_drop if rate else 0) + noise
-                test = plain_test + (test_gain if rate else 0) + noise
-                rows.append({"run_id": f"{job}/{rate}-s{seed}", "job": job, "study": study, "dataset": "toy",
-                             "activation": "relu", "optimizer": "adam", "depth": 2 if study == "grid" else 3,
-                             "width": 10, "init": "default", "lr": 0.01, "epochs": 5,
-                             "regularizer": "dropout" if rate else "none", "dropout_input": 0.1 if rate else 0.0,
-                             "dropout_hidden": rate, "seed": seed, "diverged": False,
-                             "final_train_accuracy": train, "final_test_accuracy": test})
+    for width, seed, rate in ((w, s, r) for w in widths for s in range(seeds) for r in (0.0, *rates)):
+        noise = 0.004 * (seed - (seeds - 1) / 2)
+        gain = test_gain(width, rate) if callable(test_gain) else test_gain
+        rows.append({"run_id": f"dropout-w{width}/{rate}-s{seed}", "study": "dropout", "dataset": "toy",
+                     "activation": "relu", "optimizer": "adam", "depth": 4, "width": width, "init": "default",
+                     "lr": 0.01 * (1 + rate), "regularizer": "dropout" if rate else "none",
+                     "dropout_input": 0.1 if rate else 0.0, "dropout_hidden": rate, "seed": seed, "diverged": False,
+                     "stopped_on_plateau": True,
+                     "final_train_accuracy": plain_train - (train_drop if rate else 0) + noise,
+                     "final_val_accuracy": plain_test + (0.02 if rate == best_val_rate else 0) + noise,
+                     "final_test_accuracy": plain_test + (gain if rate else 0) + noise})
     return pd.DataFrame(rows)
 
 
-def _cost_verdict(runs):
-    settings = SETTINGS[dropout_cost.ID]
+def _cost_verdict(runs, **overrides):
+    settings = {**SETTINGS[dropout_cost.ID], **overrides}
     return dropout_cost.verdict(dropout_cost.evidence({"runs": runs}, settings), settings)
 
 
 def test_dropout_cost_reproduced_when_train_drops_and_test_rises():
     v = _cost_verdict(cost_runs())
-    assert v.verdict == REPRODUCED and v.n == 9 and v.value == pytest.approx(0.15, abs=0.01)
+    assert v.verdict == REPRODUCED and v.n == 3 and v.value == pytest.approx(0.15, abs=1e-9)
+    assert "rate(s) 0.3" in v.detail  # the headline's rate was chosen on validation accuracy
 
 
 def test_dropout_cost_not_reproduced_when_dropout_hurts_test_or_spares_train():
@@ -436,15 +529,35 @@ def test_dropout_cost_not_reproduced_when_dropout_hurts_test_or_spares_train():
 def test_dropout_cost_inconclusive_without_overfitting_or_training():
     assert _cost_verdict(cost_runs(plain_test=0.88)).verdict == INCONCLUSIVE  # no pair overfits
     v = _cost_verdict(cost_runs(plain_train=0.1, plain_test=0.1))
-    assert v.verdict == INCONCLUSIVE and "9 pairs left out" in v.detail
+    assert v.verdict == INCONCLUSIVE and "3 left out: plain net below 0.2" in v.detail
 
 
-def test_dropout_cost_counts_a_run_trained_in_two_studies_once():
+def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
+    # dropout pays only in the wide net at rates up to 0.3: each condition says so on its own
+    runs = cost_runs(test_gain=lambda width, rate: 0.03 if width == 400 and rate <= 0.3 else -0.03)
+    found = {(a["width"], a["dropout_hidden"]): v.verdict
+             for a, v in dropout_cost.conditions({"runs": runs}, SETTINGS[dropout_cost.ID])}
+    assert found == {(100, 0.1): NOT_REPRODUCED, (100, 0.3): NOT_REPRODUCED, (100, 0.5): NOT_REPRODUCED,
+                     (400, 0.1): REPRODUCED, (400, 0.3): REPRODUCED, (400, 0.5): NOT_REPRODUCED,
+                     (100, "validation"): NOT_REPRODUCED, (400, "validation"): REPRODUCED}
+    assert _cost_verdict(runs).verdict == REPRODUCED
+    assert _cost_verdict(runs, headline={"width": 400, "dropout_hidden": 0.5}).verdict == NOT_REPRODUCED
+
+
+def test_dropout_cost_chooses_the_rate_on_validation_accuracy_per_width():
+    runs = pd.concat([cost_runs(widths=(100,), best_val_rate=0.5), cost_runs(widths=(400,), best_val_rate=0.1)])
+    ev = dropout_cost.evidence({"runs": runs}, SETTINGS[dropout_cost.ID])
+    chosen = ev[ev.chosen_on_validation].groupby("width").dropout_hidden.unique()
+    assert chosen[100].tolist() == [0.5] and chosen[400].tolist() == [0.1]
+
+
+def test_dropout_cost_leaves_diverged_pairs_out_and_counts_them():
     runs = cost_runs()
-    copy_of_grid = runs[runs.study == "grid"].assign(study="dropout", job="dropout-toy-d2",
-                                                     run_id=lambda d: d.run_id + "-again")
-    ev = dropout_cost.evidence({"runs": pd.concat([runs, copy_of_grid])}, SETTINGS[dropout_cost.ID])
-    assert len(ev) == 9 and set(ev[ev.dropout_hidden == 0.3].study) == {"dropout"}
+    runs.loc[runs.run_id == "dropout-w400/0.3-s2", ["diverged", "final_train_accuracy"]] = [True, np.nan]
+    runs.loc[runs.run_id == "dropout-w400/0.0-s0", "stopped_on_plateau"] = False
+    v = _cost_verdict(runs)
+    assert v.n == 2 and "1 pair(s) left out: a run diverged" in v.detail
+    assert "1 pair(s) stopped before validation loss plateaued" in v.detail
 
 
 def test_dropout_cost_figure():
@@ -453,55 +566,87 @@ def test_dropout_cost_figure():
         ev = dropout_cost.evidence({"runs": runs}, settings)
         v = dropout_cost.verdict(ev, settings)
         assert is_figure(dropout_cost.figure({"runs": runs}, ev, v, settings))
-    assert "relu/adam p=0.3" in dropout_cost.condition(dropout_cost.evidence({"runs": cost_runs()}, settings))
+    assert "w400 p0.3" in dropout_cost.condition(dropout_cost.evidence({"runs": cost_runs()}, settings))
 
 
 # ---- early-stopping -----------------------------------------------------------------
 
-def stopping_runs(gain: float, turned_up: bool = True) -> pd.DataFrame:
-    """Unregularised grid runs whose test accuracy at the val-loss minimum is `gain` above the
-    last epoch's (seeds differ by a little), plus a regularised and a diverged run the claim
-    must leave out."""
+def stopping_runs(loss_gain, turned_up: bool = True, accuracy_gain: float = 0.01) -> pd.DataFrame:
+    """Unregularised grid runs whose test loss at the val-loss minimum is `loss_gain` below the
+    last epoch's (a number, or a function optimizer -> number; seeds differ by a little),
+    plus a regularised and a diverged run the claim must leave out."""
     rows = []
-    for i, (act, opt, seed) in enumerate((a, o, s) for a in ("relu", "tanh") for o in ("sgd", "adam") for s in range(3)):
+    cells = [(a, o, s) for a in ("relu", "tanh") for o in ("sgd", "adam") for s in range(3)]
+    for act, opt, seed in cells:
+        gain = loss_gain(opt) if callable(loss_gain) else loss_gain
         rows.append({"run_id": f"grid-{act}-{opt}/none-s{seed}", "study": "grid", "regularizer": "none",
                      "diverged": False, "activation": act, "optimizer": opt, "seed": seed,
                      "best_epoch": 12 if turned_up else 40, "epochs_run": 40,
-                     "best_test_accuracy": 0.6 + gain + 0.002 * (i % 3 - 1), "final_test_accuracy": 0.6,
-                     "best_val_loss": 1.0, "final_val_loss": 1.4 if turned_up else 1.0, "final_train_loss": 0.2})
-    odd = dict(rows[0], best_test_accuracy=0.0)
+                     "best_train_loss": 0.8, "final_train_loss": 0.2,
+                     "best_val_loss": 1.0, "final_val_loss": 1.4 if turned_up else 1.0,
+                     "best_test_loss": 1.2, "final_test_loss": 1.2 + gain + 0.002 * (seed - 1),
+                     "best_test_accuracy": 0.6 + accuracy_gain, "final_test_accuracy": 0.6})
+    odd = dict(rows[3], best_test_loss=9.0)  # relu + adam, seed 0: in the headline condition
     rows += [dict(odd, run_id="grid-relu-sgd/l2-s0", regularizer="l2"), dict(odd, run_id="x", diverged=True)]
     return pd.DataFrame(rows)
 
 
-def stopping_verdict(runs):
-    settings = SETTINGS[early_stopping.ID]
-    ev = early_stopping.evidence({"runs": runs}, settings)
+def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
+    """epochs.csv: validation accuracy peaks at `peak`, where test accuracy is 0.65 (0.6 elsewhere)."""
+    return pd.DataFrame([{"run_id": r, "epoch": e, "split": split, "loss": 1.0,
+                          "accuracy": 0.5 + 0.1 * (e == peak) if split == "val" else 0.6 + 0.05 * (e == peak)}
+                         for r in runs.run_id for e in range(41) for split in ("train", "val", "test")])
+
+
+def stopping_verdict(runs, **overrides):
+    settings = {**SETTINGS[early_stopping.ID], **overrides}
+    ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
     return ev, early_stopping.verdict(ev, settings)
 
 
-def test_early_stopping_reproduced_when_stopping_at_the_val_minimum_gains_on_test():
-    ev, v = stopping_verdict(stopping_runs(gain=0.03))
-    assert len(ev) == 12  # the regularised and the diverged run are left out
-    assert v.verdict == REPRODUCED and v.value == pytest.approx(0.03)
+def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
+    assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularised run is not evidence; the diverged one counted
+    assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
+    assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
 
 
-def test_early_stopping_not_reproduced_when_the_end_is_better_on_test():
-    _, v = stopping_verdict(stopping_runs(gain=-0.03))
-    assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.03)
+def test_early_stopping_is_judged_in_loss_not_accuracy():
+    # stopping lowers test accuracy but also test loss: the monitored metric decides
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1, accuracy_gain=-0.02))
+    assert v.verdict == REPRODUCED
+    ev, v = stopping_verdict(stopping_runs(loss_gain=-0.1, accuracy_gain=0.02))
+    assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.1)
+
+
+def test_early_stopping_reports_the_accuracy_monitored_rule_beside_it():
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
+    ok = ev[~ev.diverged]
+    assert (ok.acc_epoch == 30).all() and ok.acc_stop_accuracy_gain.to_numpy() == pytest.approx(0.05)
+    assert "stop at the highest validation accuracy (fraction): +0.050" in v.detail
 
 
 def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
     # stopping would gain, but the curves lack the shape the notes describe
-    ev, v = stopping_verdict(stopping_runs(gain=0.03, turned_up=False))
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1, turned_up=False))
     assert not ev.val_turned_up.any() and v.verdict == NOT_REPRODUCED
+
+
+def test_early_stopping_is_judged_per_optimizer_and_activation():
+    runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
+    found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
+        {"runs": runs, "epochs": stopping_epochs(runs)}, SETTINGS[early_stopping.ID])}
+    assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
+    # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
+    assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
+    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: adam
+    assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
 
 
 def test_early_stopping_figure():
     settings = SETTINGS[early_stopping.ID]
-    runs = stopping_runs(gain=0.03)
-    epochs = pd.DataFrame([{"run_id": "grid-relu-adam/none-s0", "epoch": e, "split": split, "loss": 1.0 + 0.01 * e}
-                           for e in range(41) for split in ("train", "val", "test")])
+    runs = stopping_runs(loss_gain=0.1)
+    epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
         ev = early_stopping.evidence(tables, settings)
         v = early_stopping.verdict(ev, settings)
@@ -556,3 +701,19 @@ def test_settings_are_read_not_defaulted():
     del settings["min_gain"]
     with pytest.raises(KeyError):
         ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)
+
+
+@pytest.mark.parametrize("claim, headline, words", [
+    ("dropout-costs-training", {"width": 400, "dropout_hidden": "val"}, ["dropout_hidden", "'val'", "'validation'"]),
+    ("dropout-is-ensemble", {"width": 400, "dropout_hidden": 1.5}, ["dropout_hidden", "1.5", "< 1"]),
+    ("early-stopping", {"optimizer": "adamw"}, ["headline.optimizer", "'adamw'", "rmsprop"]),
+    ("relu-variants", {"depth": 10, "init": "hee"}, ["headline.init", "'hee'", "xavier"]),
+])
+def test_a_bad_headline_is_refused_naming_key_value_and_allowed(default_config, claim, headline, words):
+    from dltips.config import validate
+
+    bad = copy.deepcopy(default_config)
+    bad["claims"][claim]["headline"] = headline
+    with pytest.raises(Exception) as error:
+        validate(bad, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
+    assert all(w in str(error.value) for w in [f"claims.{claim}", *words]), str(error.value)

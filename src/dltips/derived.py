@@ -28,7 +28,8 @@ DERIVED: Registry[Derived] = Registry("derived table")
 DERIVED.register("dropout_eval", Derived(
     lambda job: job["study"] == "dropout",
     "dltips.posthoc:dropout_evaluation",
-    ("run_id", "regularizer", "dropout_input", "dropout_hidden", "seed", "method", "k", "test_accuracy", "test_loss"),
+    ("run_id", "regularizer", "width", "dropout_input", "dropout_hidden", "seed", "method", "k", "test_accuracy",
+     "test_loss", "test_accuracy_se", "test_loss_se"),
 ))
 DERIVED.register("ensemble", Derived(
     lambda job: job["study"] == "ensemble",

@@ -26,8 +26,8 @@ from .plan import run_id
 from .stacks import load_stack
 from .trainer import EVAL_CHUNK
 
-DROPOUT_COLUMNS = ["run_id", "regularizer", "dropout_input", "dropout_hidden", "seed", "method", "k",
-                   "test_accuracy", "test_loss"]
+DROPOUT_COLUMNS = ["run_id", "regularizer", "width", "dropout_input", "dropout_hidden", "seed", "method", "k",
+                   "test_accuracy", "test_loss", "test_accuracy_se", "test_loss_se"]
 ENSEMBLE_COLUMNS = ["job", "k", "draw", "members", "test_accuracy", "test_loss"]
 DETERMINISTIC_K = 0  # `k` of the methods that sample no mask
 
@@ -48,13 +48,28 @@ def _probabilities(model, x: torch.Tensor) -> torch.Tensor:
     return torch.cat([F.softmax(model(x[i:i + EVAL_CHUNK]).double(), -1) for i in range(0, len(x), EVAL_CHUNK)], 1)
 
 
-def _scores(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
-    """Per model: accuracy, and the cross-entropy (nats) of the (averaged) probabilities."""
-    accuracy = (probs.argmax(-1) == y).double().mean(1)
+def _per_example(probs: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per model and test example: correct (0/1), and the cross-entropy (nats) of the
+    (averaged) probabilities."""
+    correct = (probs.argmax(-1) == y).double()
     true = probs.gather(-1, y.expand(probs.shape[0], -1).unsqueeze(-1)).squeeze(-1)
     # an average of softmaxes can underflow to 0 for a confidently wrong ensemble
-    loss = -true.clamp_min(torch.finfo(torch.float64).tiny).log().mean(1)
-    return accuracy.tolist(), loss.tolist()
+    return correct, -true.clamp_min(torch.finfo(torch.float64).tiny).log()
+
+
+def _scores(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Per model: accuracy, and the cross-entropy (nats) of the (averaged) probabilities."""
+    correct, loss = _per_example(probs, y)
+    return correct.mean(1).tolist(), loss.mean(1).tolist()
+
+
+def _scores_with_errors(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], ...]:
+    """_scores and their standard errors over the test set (SD of the per-example values /
+    sqrt(N); for accuracy the binomial SE): the resolution a test set this size has."""
+    correct, loss = _per_example(probs, y)
+    root_n = math.sqrt(correct.shape[1])
+    return (correct.mean(1).tolist(), loss.mean(1).tolist(), (correct.std(1, correction=0) / root_n).tolist(),
+            (loss.std(1) / root_n).tolist())
 
 
 def _diverged(job_dir: Path, runs: list[dict]) -> list[bool]:
@@ -83,7 +98,8 @@ def mask_seed(seed: int, run_seed: int) -> int:
 
 
 def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int = 0) -> pd.DataFrame:
-    """Test accuracy and loss of each run of a job under four test-time procedures:
+    """Test accuracy and loss (cross-entropy of the averaged softmax, nats) of each run of a
+    job, with its width, under four test-time procedures:
 
     weight_scaling  the standard evaluation: the notes' (1-p) test-time scaling, since the
                     models trained with inverted dropout (Srivastava et al. 2014, sec. 4)
@@ -92,7 +108,8 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
     mc_average      the average softmax of the first k masks, for each k in `ks`
                     (Monte-Carlo model averaging, Srivastava et al. 2014, sec. 7.5)
 
-    `k` is the number of masks averaged (0 for the deterministic methods). A run without
+    `k` is the number of masks averaged (0 for the deterministic methods); `*_se` are the
+    test set's standard errors of each number (binomial for accuracy). A run without
     dropout gets the same numbers from every method; a diverged run gets NaN.
     `dataset`: a data.Dataset or the path of its .npz.
     """
@@ -100,8 +117,8 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
     x, y = _test_split(dataset)
     model, job, runs = load_stack(job_dir)
     model.eval()
-    per_method = {"weight_scaling": _scores(_probabilities(model, x), y)}
-    per_method["no_scaling"] = _scores(_probabilities(unscaled(model), x), y)
+    per_method = {"weight_scaling": _scores_with_errors(_probabilities(model, x), y)}
+    per_method["no_scaling"] = _scores_with_errors(_probabilities(unscaled(model), x), y)
 
     for gen, run in zip(model.generators, runs):
         gen.manual_seed(mask_seed(seed, run["seed"]))
@@ -112,19 +129,20 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
         probs = _probabilities(model, x)
         total = probs if total is None else total + probs
         if k == 1:
-            per_method["dropout_on"] = _scores(probs, y)
+            per_method["dropout_on"] = _scores_with_errors(probs, y)
         if k in ks:
-            per_method[("mc_average", k)] = _scores(total / k, y)
+            per_method[("mc_average", k)] = _scores_with_errors(total / k, y)
     model.eval()
 
     diverged = _diverged(job_dir, runs)
     rows = []
-    for key, (accuracy, loss) in per_method.items():
+    for key, (accuracy, loss, accuracy_se, loss_se) in per_method.items():
         method, k = key if isinstance(key, tuple) else (key, 1 if key == "dropout_on" else DETERMINISTIC_K)
         for i, run in enumerate(runs):
             rows.append({
                 "run_id": run_id(job, run),
                 "regularizer": run["regularizer"],
+                "width": job["model"]["width"],
                 "dropout_input": model.p_input[i],
                 "dropout_hidden": model.p_hidden[i],
                 "seed": run["seed"],
@@ -132,6 +150,8 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
                 "k": k,
                 "test_accuracy": math.nan if diverged[i] else accuracy[i],
                 "test_loss": math.nan if diverged[i] else loss[i],
+                "test_accuracy_se": math.nan if diverged[i] else accuracy_se[i],
+                "test_loss_se": math.nan if diverged[i] else loss_se[i],
             })
     return pd.DataFrame(rows, columns=DROPOUT_COLUMNS)
 

@@ -1,23 +1,31 @@
 """dropout-costs-training: dropout makes training performance worse while it improves test
 performance when the net overfits.
 
-Evidence (runs table, the studies in the settings: by default the `dropout` sweep): every
-dropout-trained run paired with the run of its job without dropout and the same seed (same
-data order, same initialisation). Accuracies are the reported ones, measured without
-dropout, so "training performance" is the net's fit of its training data, not the noise
-of its masks. A run trained identically in two studies counts once.
+Evidence (runs table, the study in the settings: by default the `dropout` sweep, widths x
+hidden dropout rates, each rate with its own tuned learning rate, trained until validation
+loss plateaus): every dropout-trained run paired with the run of the same architecture
+without dropout and the same seed (same data order, same initialisation). Accuracies are the
+reported ones, measured without dropout, so "training performance" is the net's fit of its
+training data, not the noise of its masks. A pair where either run diverged is left out and
+counted.
 
-Two parts (verdicts.all_of):
-  train drop   train accuracy without dropout minus with it, every pair whose plain net
-               trained (train accuracy at least `min_train_accuracy`: a net at chance has
-               no training performance to lose)
-  test gain    test accuracy with dropout minus without, only pairs whose plain net
-               overfits: its train minus test accuracy is above `min_overfit_gap`
+Per condition (width, hidden dropout rate), two parts (verdicts.all_of), each the mean of
+the condition's pairs within a seed, then a Student-t interval over seeds:
+  train drop   train accuracy without dropout minus with it, pairs whose plain net trained
+               (train accuracy at least `min_train_accuracy`: a net at chance has no
+               training performance to lose)
+  test gain    test accuracy with dropout minus without, pairs whose plain net overfits
+               (its train minus test accuracy above `min_overfit_gap`)
+Dropout thins a layer (n units with keep probability q act like ~q*n), so the claim is read
+per width, never pooled across widths or rates. Per width, the rate with the best mean
+validation accuracy ("chosen on validation", as a practitioner picks it) is a condition of
+its own, `dropout_hidden: validation`.
 """
 
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -26,139 +34,182 @@ from ..verdicts import all_of, compare
 from . import Claim, register
 
 ID = "dropout-costs-training"
-CONFIG = ["dataset", "activation", "optimizer", "depth", "width", "init", "lr", "epochs", "regularizer",
-          "dropout_input", "dropout_hidden", "seed"]
-COLUMNS = ["study", "job", "activation", "optimizer", "dropout_input", "dropout_hidden", "seed", "cell",
-           "train_none", "train_dropout", "test_none", "test_dropout", "train_drop", "test_gain", "overfit_gap",
-           "trained", "overfits"]
-SPLITS = {"final_train_accuracy": "train", "final_test_accuracy": "test"}
-
-
-def _runs(tables: dict, settings: dict) -> pd.DataFrame:
-    runs = tables["runs"]
-    if runs.empty or "study" not in runs:
-        return runs
-    runs = runs[runs.study.isin(settings["studies"]) & ~runs.diverged.astype(bool)]
-    # studies listed first win: the same training run in the sweep and the grid is one observation
-    rank = runs.study.map({s: i for i, s in enumerate(settings["studies"])})
-    return runs.assign(_rank=rank).sort_values("_rank", kind="stable").drop_duplicates(
-        [c for c in CONFIG if c in runs]).drop(columns="_rank")
+VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy
+ARCHITECTURE = ["study", "dataset", "activation", "optimizer", "depth", "width", "init", "seed"]
+COLUMNS = ["width", "dropout_hidden", "seed", "train_none", "train_dropout", "test_none", "test_dropout",
+           "val_dropout", "train_drop", "test_gain", "overfit_gap", "trained", "overfits", "diverged",
+           "plateau", "chosen_on_validation"]
+ARMS = {"none": "_none", "dropout": "_dropout"}
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    runs = _runs(tables, settings)
-    if runs.empty:
+    runs = tables["runs"]
+    if runs.empty or "study" not in runs:
         return pd.DataFrame(columns=COLUMNS)
-    keep = ["job", "seed", "final_train_accuracy", "final_test_accuracy"]
+    runs = runs[runs.study == settings["study"]]
+    if "stopped_on_plateau" not in runs:  # a table from before the plateau criterion: unknown, not false
+        runs = runs.assign(stopped_on_plateau=np.nan)
+    keep = [*ARCHITECTURE, "diverged", "stopped_on_plateau", "final_train_accuracy", "final_val_accuracy",
+            "final_test_accuracy"]
     plain = runs[runs.regularizer == "none"][keep]
-    dropped = runs[runs.regularizer == "dropout"]
-    out = dropped.merge(plain, on=["job", "seed"], suffixes=("_dropout", "_none"))
-    out = out.rename(columns={f"final_{split}_accuracy_{arm}": f"{split}_{arm}"
-                              for split in ("train", "test") for arm in ("none", "dropout")})
-    out["cell"] = out.activation + "/" + out.optimizer + " p=" + out.dropout_hidden.map("{:g}".format)
+    dropped = runs[runs.regularizer == "dropout"][[*keep, "dropout_hidden"]]
+    out = dropped.merge(plain, on=ARCHITECTURE, suffixes=(ARMS["dropout"], ARMS["none"]))
+    out = out.rename(columns={f"final_{split}_accuracy{suffix}": f"{split}{suffix}"
+                              for split in ("train", "val", "test") for suffix in ARMS.values()})
     out["train_drop"] = out.train_none - out.train_dropout
     out["test_gain"] = out.test_dropout - out.test_none
     out["overfit_gap"] = out.train_none - out.test_none
-    out["trained"] = out.train_none >= settings["min_train_accuracy"]
+    out["diverged"] = out.diverged_none.astype(bool) | out.diverged_dropout.astype(bool)
+    out["trained"] = ~out.diverged & (out.train_none >= settings["min_train_accuracy"])
     out["overfits"] = out.trained & (out.overfit_gap > settings["min_overfit_gap"])
+    out["plateau"] = out.stopped_on_plateau_none.astype(float) * out.stopped_on_plateau_dropout.astype(float)
+    out["chosen_on_validation"] = out.dropout_hidden == out.width.map(chosen_rates(out))
     return out.reindex(columns=COLUMNS)
+
+
+def chosen_rates(pairs: pd.DataFrame) -> pd.Series:
+    """Per width: the hidden dropout rate with the best mean validation accuracy over seeds."""
+    ok = pairs[~pairs.diverged.astype(bool)]
+    if ok.empty:
+        return pd.Series(dtype=float)
+    means = ok.groupby(["width", "dropout_hidden"]).val_dropout.mean().reset_index()
+    return means.loc[means.groupby("width").val_dropout.idxmax()].set_index("width").dropout_hidden
+
+
+def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
+    keep = np.ones(len(ev), dtype=bool)
+    for axis, value in axes.items():
+        if axis == "dropout_hidden" and value == VALIDATION:
+            keep &= ev.chosen_on_validation.astype(bool).to_numpy()
+        else:
+            keep &= np.isclose(ev[axis].astype(float), float(value))
+    return ev[keep]
 
 
 def parts(ev: pd.DataFrame, settings: dict):
     trained = ev[ev.trained.astype(bool)]
-    drop = compare(trained.train_drop, settings["min_train_drop"], ">",
-                   "train accuracy, no dropout minus dropout, paired by seed (fraction)",
-                   detail=f"{len(ev) - len(trained)} pairs left out: plain net below "
-                          f"{settings['min_train_accuracy']:g} train accuracy")
+    drop = compare(trained.groupby("seed").train_drop.mean(), settings["min_train_drop"], ">",
+                   "train accuracy, none − dropout, paired by seed (fraction)")
     overfit = ev[ev.overfits.astype(bool)]
-    gain = compare(overfit.test_gain, settings["min_test_gain"], ">",
-                   f"test accuracy, dropout minus no dropout, where the plain net overfits "
-                   f"(train − test > {settings['min_overfit_gap']:g}) (fraction)")
+    gain = compare(overfit.groupby("seed").test_gain.mean(), settings["min_test_gain"], ">",
+                   f"test accuracy, dropout − none, plain net overfitting (train − test > "
+                   f"{settings['min_overfit_gap']:g}) (fraction)")
     return drop, gain
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def judge(ev: pd.DataFrame, settings: dict):
     drop, gain = parts(ev, settings)
     combined = all_of(drop, gain)
-    return replace(combined, detail=f"{combined.detail}; {drop.detail}")
+    diverged = int(ev.diverged.astype(bool).sum())
+    untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())
+    no_plateau = int((ev.plateau == 0).sum())
+    rates = ", ".join(f"{r:g}" for r in sorted(ev.dropout_hidden.unique()))
+    return replace(combined, detail=f"{combined.detail}; rate(s) {rates or 'none'}; {diverged} pair(s) left out: a "
+                                    f"run diverged; {untrained} left out: plain net below "
+                                    f"{settings['min_train_accuracy']:g} train accuracy; {no_plateau} pair(s) "
+                                    f"stopped before validation loss plateaued")
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    return judge(select(ev, settings["headline"]), settings)
+
+
+def conditions(tables: dict, settings: dict) -> list:
+    ev = evidence(tables, settings)
+    cells = ev[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
+    axes = [{"width": int(w), "dropout_hidden": float(p)} for w, p in cells.itertuples(index=False)]
+    axes += [{"width": int(w), "dropout_hidden": VALIDATION} for w in sorted(ev.width.unique())]
+    return [(a, judge(select(ev, a), settings)) for a in axes]
+
+
+def _label(width, rate) -> str:
+    return f"w{int(width)} p{rate:g}"
+
+
+def _levels(ax, runs: pd.DataFrame, settings: dict) -> None:
+    """Train and test accuracy against the hidden rate (0 = no dropout), one line per width."""
+    ok = runs[(runs.study == settings["study"]) & ~runs.diverged.astype(bool)] if len(runs) else runs
+    if not len(ok):
+        ax.text(0.5, 0.5, f"no runs of study '{settings['study']}'", ha="center", transform=ax.transAxes)
+    else:
+        ok = ok.assign(dropout_hidden=ok.dropout_hidden.fillna(0.0))
+        long = ok.melt(id_vars=["width", "dropout_hidden", "seed"], value_vars=["final_train_accuracy",
+                       "final_test_accuracy"], var_name="split", value_name="accuracy")
+        long["split"] = long.split.str.split("_").str[1]
+        long["width"] = long.width.map(lambda w: f"width {w}")
+        sns.lineplot(data=long, x="dropout_hidden", y="accuracy", hue="width", style="split", markers=True,
+                     errorbar=figures.seed_interval, ax=ax)
+        ax.set_xticks(sorted(long.dropout_hidden.unique()))
+        ax.legend(title=f"95% t-interval, {figures.n_label(ok, ['width', 'dropout_hidden'])}", fontsize=9,
+                  title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+        left_out = int(runs[runs.study == settings["study"]].diverged.astype(bool).sum())
+        ax.set_title(f"accuracy measured without dropout ({left_out} diverged run(s) left out)", fontsize=10)
+    ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
+
+
+def _changes(ax, ev: pd.DataFrame, settings: dict) -> None:
+    """Per (width, rate): the change dropout makes in train and test accuracy, paired by seed."""
+    shown = ev[ev.trained.astype(bool)]
+    if not len(shown):
+        ax.text(0.5, 0.5, "no trained pairs", ha="center", transform=ax.transAxes)
+    else:
+        shown = shown.assign(cell=[_label(w, p) for w, p in zip(shown.width, shown.dropout_hidden)])
+        cells = shown.sort_values(["width", "dropout_hidden"]).drop_duplicates("cell")
+        marks = {c.cell: ("*" if c.chosen_on_validation else "") for c in cells.itertuples()}
+        overfits = shown.groupby("cell").overfits.mean() > 0.5
+        seeds = shown.groupby(["cell", "seed"], as_index=False)[["train_drop", "test_gain"]].mean()
+        long = seeds.melt(id_vars=["cell", "seed"], var_name="change", value_name="delta")
+        long["delta"] = long.delta.where(long.change == "test_gain", -long.delta)  # both as dropout − none
+        long["change"] = long.change.map({"train_drop": "train", "test_gain": "test"})
+        order = list(cells.cell)
+        sns.barplot(data=long, x="cell", y="delta", hue="change", order=order, errorbar=figures.seed_interval, ax=ax)
+        ax.set_xticks(range(len(order)), [f"{c}{marks[c]}{'' if overfits[c] else ' (no overfit)'}" for c in order],
+                      rotation=30, ha="right")
+        ax.legend(title=f"accuracy change on (95% t-interval, {figures.n_label(seeds, ['cell'])})", fontsize=9,
+                  title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set(xlabel="width w, hidden dropout rate p (* chosen on validation)",
+           ylabel="accuracy with dropout − without (fraction)")
+    ax.set_title("dropout − no dropout, paired by seed", fontsize=10)
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (sweep_ax, cells_ax, gap_ax) = plt.subplots(1, 3, figsize=(20, 5.5), gridspec_kw={"width_ratios": [1, 1.4, 1]})
-    runs = _runs(tables, settings)
-    sweep = runs[runs.study == settings["sweep"]] if len(runs) else runs
-    if len(sweep):
-        long = sweep.melt(id_vars=["dropout_hidden", "seed"], value_vars=list(SPLITS), var_name="split",
-                          value_name="accuracy").assign(split=lambda d: d.split.map(SPLITS))
-        sns.lineplot(data=long, x="dropout_hidden", y="accuracy", hue="split", style="split", markers=True,
-                     dashes=False, errorbar=figures.CI, seed=figures.BOOT_SEED, ax=sweep_ax)
-        sweep_ax.set_xticks(sorted(long.dropout_hidden.unique()))
-        sweep_ax.legend(title="split (no dropout at evaluation)")
-        sweep_ax.set_title(f"sweep '{settings['sweep']}': {', '.join(sorted(sweep.activation.unique()))} + "
-                           f"{', '.join(sorted(sweep.optimizer.unique()))} "
-                           f"({figures.n_label(sweep, ['dropout_hidden'])}, 95% CI)")
-    else:
-        sweep_ax.text(0.5, 0.5, f"no runs of study '{settings['sweep']}'", ha="center", transform=sweep_ax.transAxes)
-    sweep_ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
-
-    shown = ev[ev.trained.astype(bool)]
-    if len(shown):
-        order = sorted(shown.cell.unique())
-        overfits = shown.groupby("cell").overfits.mean() > 0.5
-        long = shown.melt(id_vars=["cell", "seed"], value_vars=["train_drop", "test_gain"], var_name="change",
-                          value_name="delta")
-        long["delta"] = long.delta.where(long.change == "test_gain", -long.delta)  # both as dropout − none
-        long["change"] = long.change.map({"train_drop": "train", "test_gain": "test"})
-        sns.barplot(data=long, x="cell", y="delta", hue="change", order=order, errorbar=figures.CI,
-                    seed=figures.BOOT_SEED, ax=cells_ax)
-        cells_ax.set_xticks(range(len(order)), [f"{c}{' *' if overfits[c] else ''}" for c in order],
-                            rotation=35, ha="right")
-        cells_ax.axhline(0, color="k", lw=0.8)
-        low, high = cells_ax.get_ylim()
-        cells_ax.set_ylim(low, high + 0.3 * (high - low))  # headroom: the legend sits above the bars
-        cells_ax.legend(title="accuracy change on", loc="upper right", ncol=2)
-        cells_ax.set_title(f"dropout − no dropout, paired by seed ({figures.n_label(shown, ['cell'])}, 95% CI)\n"
-                           f"* the plain net overfits (train − test > {settings['min_overfit_gap']:g})")
-        sns.scatterplot(data=shown, x="overfit_gap", y="test_gain", hue="cell", hue_order=order, s=50, ax=gap_ax)
-        gap_ax.legend(fontsize=8, title="cell", loc="upper left", bbox_to_anchor=(1.01, 1))
-    cells_ax.set(xlabel="activation / optimizer, hidden dropout rate (grid and sweep cells)",
-                 ylabel="accuracy with dropout − without (fraction)")
-    gap_ax.axvline(settings["min_overfit_gap"], color="k", ls="--", lw=1)
-    gap_ax.axhline(0, color="k", lw=0.8)
-    gap_ax.set(xlabel="plain net's train − test accuracy (overfitting, fraction)",
-               ylabel="test accuracy gain from dropout (fraction)")
-    gap_ax.set_title("does dropout help where the plain net overfits?\n"
-                     "(right of the dashed line: counted as overfitting)")
-    drop, gain = parts(ev, settings)
-    fig.suptitle(figures.verdict_title("Dropout costs training accuracy, pays on test when overfitting", v,
-                                       parts=[(drop, "+.3f", "pairs"), (gain, "+.3f", "pairs")]))
+    fig, (levels_ax, changes_ax) = plt.subplots(1, 2, figsize=(12, 6))
+    _levels(levels_ax, tables["runs"], settings)
+    _changes(changes_ax, ev, settings)
+    drop, gain = parts(select(ev, settings["headline"]), settings)
+    where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items())
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
+    fig.suptitle(figures.verdict_title(f"Dropout costs training accuracy, pays on test when overfitting ({where})",
+                                       v, parts=[(drop, "+.3f", "seeds"), (gain, "+.3f", "seeds")]), fontsize=11)
     return fig
 
 
 def condition(ev: pd.DataFrame) -> str:
-    """Which cells gain on test: dropout's benefit depends on rate and on how much the net overfits."""
+    """Which (width, rate) gain on test: dropout's benefit depends on both and on overfitting."""
     shown = ev[ev.trained.astype(bool)]
     if shown.empty:
         return ""
-    means = shown.groupby("cell")[["overfit_gap", "train_drop", "test_gain"]].mean()
-    helped = [c for c, r in means.iterrows() if r.test_gain > 0]
-    return (f"test gain > 0 in {len(helped)} of {len(means)} cells ({', '.join(helped) or 'none'}); "
-            + "; ".join(f"{c}: overfit gap {r.overfit_gap:.2f}, train −{r.train_drop:.3f}, test {r.test_gain:+.3f}"
-                        for c, r in means.iterrows()))
+    means = shown.groupby(["width", "dropout_hidden"])[["overfit_gap", "train_drop", "test_gain"]].mean()
+    helped = [_label(*c) for c, r in means.iterrows() if r.test_gain > 0]
+    return (f"test gain > 0 in {len(helped)} of {len(means)} (width, rate) ({', '.join(helped) or 'none'}); "
+            + "; ".join(f"{_label(*c)}: overfit gap {r.overfit_gap:.2f}, train −{r.train_drop:.3f}, "
+                        f"test {r.test_gain:+.3f}" for c, r in means.iterrows()))
 
 
 CLAIM = register(Claim(
     id=ID,
     title="Dropout makes training performance worse while it improves test performance when the net overfits.",
-    source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1 and 7.3 (fig. 9: train and test error with "
-           "and without dropout); Hinton et al., arXiv:1207.0580 (2012)",
+    source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1, 7.3 (fig. 9: train and test error with "
+           "and without dropout) and appendix A.1 (widen a layer to n/q units); Hinton et al., arXiv:1207.0580 (2012)",
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: final train and test accuracy (measured without dropout) against the hidden dropout rate "
-                "in the dropout sweep. Middle: per grid and sweep cell, the change in train and test accuracy "
-                "that dropout causes, paired by seed; a star marks cells whose plain net overfits. Right: the "
-                "test gain of each pair against how much its plain net overfits. Error bars and bands are 95% "
-                "bootstrap intervals over seeds.",
+    figure_text="Left: final train and test accuracy (measured without dropout) against the hidden dropout rate, "
+                "one line per width. Right: per width and rate, the change in train and test accuracy that dropout "
+                "causes, paired by seed; a star marks the rate chosen on validation accuracy, '(no overfit)' a "
+                "width whose plain net does not overfit. Error bars and bands are 95% Student-t intervals over "
+                "seeds; diverged runs are left out.",
     condition=condition,
+    conditions=conditions,
 ))

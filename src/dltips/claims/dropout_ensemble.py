@@ -1,21 +1,30 @@
 """dropout-is-ensemble: dropout trains an ensemble of sub-networks that share weights; the
 (1-p) weight scaling approximates averaging them, exactly for a linear network.
 
-Two parts.
-Monte-Carlo (table dropout_eval, sweep `dropout`): per dropout-trained run, the test
-accuracy of the average softmax over the most masks evaluated (the largest k in the
-table) beside the weight-scaled net. Statistic: |accuracy(MC average) - accuracy(weight
-scaling)|, which the claim says is small (below `max_abs_gap`).
+Monte-Carlo part (table dropout_eval, sweep `dropout`): per dropout-trained run, the average
+softmax over k sampled masks against the weight-scaled net, as a SIGNED gap (mask average
+minus weight scaling) in test loss and in test accuracy, for every k evaluated: the curve
+shows the mask average converging with k (Srivastava et al. 2014, sec. 7.5: k ~ 50). The
+claim "weight scaling approximates the average" is an equivalence claim, judged at the
+largest k by two one-sided tests against a margin from measured noise: `margin_standard_errors`
+times the test set's standard error of the weight-scaled net's metric (dropout_eval's
+`*_se`: the binomial SE for accuracy, SD/sqrt(N) of the per-example cross-entropy for loss;
+mean over the condition's seeds) -- a difference the test set cannot resolve. Reproduced
+when the gap's 95% interval over seeds lies inside (-margin, +margin), not reproduced when
+it lies wholly beyond one side.
 
-Exact (its own tiny computation): a linear net with dropout on its inputs and its hidden
+Exact part (its own tiny computation): a linear net with dropout on its inputs and its hidden
 units. Its output is linear in each mask separately and the masks are independent, so the
 probability-weighted average of the outputs of all 2^(inputs + hidden) sub-networks equals
 the output of the net whose weights are scaled by the keep probabilities (Baldi & Sadowski
 2013, sec. 3). The check enumerates every mask. The same enumeration through a ReLU layer
 is shown beside it (not part of the verdict): there the equality is only approximate.
+
+Conditions: every (width, hidden dropout rate) of the sweep; the headline is named in config.
 """
 
 import itertools
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,25 +36,42 @@ from ..verdicts import all_of, compare, exact
 from . import Claim, register
 
 ID = "dropout-is-ensemble"
-MC_COLUMNS = ["run_id", "seed", "dropout_input", "dropout_hidden", "k", "acc_mc_average", "acc_weight_scaling",
-              "gap", "abs_gap"]
+KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
+MC_COLUMNS = [*KEYS, "k", "acc_mc_average", "acc_weight_scaling", "loss_mc_average", "loss_weight_scaling",
+              "gap_accuracy", "gap_loss", "se_accuracy", "se_loss", "diverged"]
 NET_COLUMNS = ["net", "point", "output", "mask_average", "weight_scaled", "error"]
 LINEAR, RELU = "linear", "ReLU (contrast, not in the verdict)"
+METRICS = {"loss": ("test loss", "nats"), "accuracy": ("test accuracy", "fraction")}
+SE_COLUMNS = {"test_accuracy_se": "se_accuracy", "test_loss_se": "se_loss"}  # the weight-scaled net's
 
 
 def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dropout-trained run, k): the k-mask average beside the weight-scaled net.
+    A diverged run (NaN in dropout_eval) is flagged, to be left out and counted."""
     if table.empty or "method" not in table:
         return pd.DataFrame(columns=MC_COLUMNS)
-    rows = table[(table.dropout_hidden > 0) | (table.dropout_input > 0)]
-    keys = ["run_id", "seed", "dropout_input", "dropout_hidden"]
-    mc = rows[rows.method == "mc_average"]
-    mc = mc[mc.k == mc.groupby("run_id").k.transform("max")]
-    ws = rows[rows.method == "weight_scaling"][keys + ["test_accuracy"]]
-    out = mc[keys + ["k", "test_accuracy"]].merge(ws, on=keys, suffixes=("_mc", "_ws"))
-    out = out.rename(columns={"test_accuracy_mc": "acc_mc_average", "test_accuracy_ws": "acc_weight_scaling"})
-    out["gap"] = out.acc_mc_average - out.acc_weight_scaling
-    out["abs_gap"] = out.gap.abs()
+    rows = table.reindex(columns=[*table.columns.drop(["width", *SE_COLUMNS], errors="ignore"), "width",
+                                  *SE_COLUMNS])
+    rows = rows[(rows.dropout_hidden > 0) | (rows.dropout_input > 0)]
+    rows = rows.assign(width=rows.width.fillna(-1))  # a table without widths: one width, drawn as -1
+    ws = rows[rows.method == "weight_scaling"][KEYS + ["test_accuracy", "test_loss", *SE_COLUMNS]]
+    mc = rows[rows.method == "mc_average"][KEYS + ["k", "test_accuracy", "test_loss"]]
+    out = mc.merge(ws, on=KEYS, suffixes=("_mc", "_ws"))
+    out = out.rename(columns={"test_accuracy_mc": "acc_mc_average", "test_accuracy_ws": "acc_weight_scaling",
+                              "test_loss_mc": "loss_mc_average", "test_loss_ws": "loss_weight_scaling",
+                              **SE_COLUMNS})
+    out["gap_accuracy"] = out.acc_mc_average - out.acc_weight_scaling
+    out["gap_loss"] = out.loss_mc_average - out.loss_weight_scaling
+    out["diverged"] = out.loss_weight_scaling.isna()
     return out.reindex(columns=MC_COLUMNS)
+
+
+def trained(mc: pd.DataFrame) -> pd.DataFrame:
+    return mc[~mc.diverged.astype(bool)]
+
+
+def diverged_runs(mc: pd.DataFrame) -> int:
+    return int(mc[mc.diverged.astype(bool)].run_id.nunique())
 
 
 def enumerate_masks(cfg: dict) -> pd.DataFrame:
@@ -82,51 +108,147 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return pd.concat([mc, nets], ignore_index=True).reindex(columns=["part", *MC_COLUMNS, *NET_COLUMNS])
 
 
-def parts(ev: pd.DataFrame, settings: dict):
-    mc = ev[ev.part == "monte carlo"]
-    k = f"k = {int(mc.k.max())} masks" if len(mc) else "no runs"
-    approx = compare(mc.abs_gap, settings["max_abs_gap"], "<",
-                     f"|test accuracy, Monte-Carlo average ({k}) minus weight scaling| (fraction)")
+def equivalent(values, margin: float, statistic: str):
+    """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
+    one side -> not reproduced. The side the mean leans to is reported first."""
+    upper = compare(values, margin, "<", statistic)
+    lower = compare(values, -margin, ">", statistic)
+    first, second = (lower, upper) if upper.value < 0 else (upper, lower)
+    return all_of(first, second)
+
+
+def _largest_k(mc: pd.DataFrame) -> pd.DataFrame:
+    return mc[mc.k == mc.k.max()] if len(mc) else mc
+
+
+def margins(mc: pd.DataFrame, settings: dict) -> dict:
+    """Per metric: the equivalence margin, in the metric's units."""
+    return {metric: settings["margin_standard_errors"] * float(mc[f"se_{metric}"].astype(float).mean())
+            for metric in METRICS}
+
+
+def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
+    """Per metric: the signed gap at the largest k, one value per seed, against its margin."""
+    last = _largest_k(trained(mc))
+    k = f"{int(last.k.max())}-mask" if len(last) else "no runs:"
+    out = []
+    for metric, margin in margins(last, settings).items():
+        words, unit = METRICS[metric]
+        per_seed = last.groupby("seed")[f"gap_{metric}"].mean().astype(float)
+        out.append(equivalent(per_seed, margin, f"{words}, {k} average − weight scaling ({unit}), "
+                                                f"±{settings['margin_standard_errors']:g} test SE"))
+    return out
+
+
+def convergence(mc: pd.DataFrame) -> str:
+    """How much the mask average still moves between the two largest k (not judged)."""
+    mc = trained(mc)
+    ks = sorted(mc.k.unique())
+    if len(ks) < 2:
+        return "one k only: convergence not shown"
+    curve = mc.groupby("k")[["loss_mc_average", "acc_mc_average"]].mean()
+    step = curve.loc[ks[-1]] - curve.loc[ks[-2]]
+    return (f"mask average from k = {int(ks[-2])} to {int(ks[-1])}: test loss {step.loss_mc_average:+.4f} nats, "
+            f"accuracy {step.acc_mc_average:+.4f}")
+
+
+def exact_part(ev: pd.DataFrame, settings: dict):
     linear = ev[(ev.part == "enumeration") & (ev.net == LINEAR)]
     cfg = settings["exact_check"]
-    same = exact(linear.error, cfg["tolerance"], "max |mask average - weight-scaled output|, linear net",
+    return exact(linear.error, cfg["tolerance"], "max |mask average - weight-scaled output|, linear net",
                  detail=f"all 2^{cfg['inputs'] + cfg['hidden']} masks, {cfg['points']} inputs")
-    return approx, same
+
+
+def judge(mc: pd.DataFrame, ev: pd.DataFrame, settings: dict):
+    loss, accuracy = gap_parts(mc, settings)
+    combined = all_of(loss, accuracy, exact_part(ev, settings))
+    return replace(combined, detail=f"{combined.detail}; {convergence(mc)}; "
+                                    f"{diverged_runs(mc)} diverged run(s) left out")
+
+
+def _condition(mc: pd.DataFrame, axes: dict) -> pd.DataFrame:
+    keep = np.ones(len(mc), dtype=bool)
+    for axis, value in axes.items():
+        keep &= np.isclose(mc[axis].astype(float), float(value))
+    return mc[keep]
 
 
 def verdict(ev: pd.DataFrame, settings: dict):
-    return all_of(*parts(ev, settings))
+    mc = ev[ev.part == "monte carlo"]
+    return judge(_condition(mc, settings["headline"]), ev, settings)
+
+
+def conditions(tables: dict, settings: dict) -> list:
+    ev = evidence(tables, settings)
+    mc = ev[ev.part == "monte carlo"]
+    cells = mc[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
+    out = []
+    for width, rate in cells.itertuples(index=False):
+        axes = {"width": int(width), "dropout_hidden": float(rate)}
+        out.append((axes, judge(_condition(mc, axes), ev, settings)))
+    return out
+
+
+def _label(width, rate) -> str:
+    return f"p = {rate:g}" if width < 0 else f"width {int(width)}, p = {rate:g}"
+
+
+def _curve_panels(axes, mc: pd.DataFrame, settings: dict, margin: dict) -> None:
+    """Signed gaps against k (loss, accuracy), and the test accuracy itself beside the
+    weight-scaled net; one colour per (width, rate), bands = the verdict's t-interval."""
+    gap_loss, gap_acc, level = axes
+    mc = trained(mc)
+    shown = mc.assign(condition=[_label(w, p) for w, p in zip(mc.width, mc.dropout_hidden)])
+    order = [_label(w, p) for w, p in shown[["width", "dropout_hidden"]].drop_duplicates()
+             .sort_values(["width", "dropout_hidden"]).itertuples(index=False)]
+    colors = dict(zip(order, sns.color_palette(figures.PALETTE, len(order))))
+    for ax, y, half in ((gap_loss, "gap_loss", margin["loss"]), (gap_acc, "gap_accuracy", margin["accuracy"])):
+        if np.isfinite(half):
+            ax.axhspan(-half, half, color="0.85", zorder=0)
+        ax.axhline(0, color="k", lw=0.8)
+        sns.lineplot(data=shown, x="k", y=y, hue="condition", hue_order=order, palette=colors, marker="o",
+                     errorbar=figures.seed_interval, ax=ax, legend=False)
+    sns.lineplot(data=shown, x="k", y="acc_mc_average", hue="condition", hue_order=order, palette=colors,
+                 marker="o", errorbar=figures.seed_interval, ax=level, legend=False)
+    ws = shown.groupby("condition").acc_weight_scaling.mean()
+    for name in order:
+        level.axhline(ws[name], color=colors[name], ls="--", lw=1.2)
+    ks = sorted(shown.k.unique())
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ks, [str(int(k)) for k in ks])
+        ax.set_xlabel("k, masks averaged (log scale)")
+    n = figures.n_label(shown, ["condition"])
+    gap_loss.set(ylabel="test loss: k-mask average − weight-scaled (nats)",
+                 title=f"signed gap in test loss\n(grey: headline's margin ±{margin['loss']:.3g})")
+    gap_acc.set(ylabel="test accuracy: k-mask average − weight-scaled",
+                title=f"signed gap in test accuracy\n(grey: headline's margin ±{margin['accuracy']:.3g})")
+    level.set(ylabel="test accuracy (fraction)", title="k-mask average (line) and weight-scaled net (dashed)")
+    handles = [plt.Line2D([], [], color=colors[c], marker="o", label=c) for c in order]
+    handles.append(plt.Line2D([], [], color="0.3", ls="--", label="weight-scaled net (mean over seeds)"))
+    level.figure.legend(handles=handles, title=f"hidden dropout ({n}; bands: 95% t-interval over seeds)", fontsize=9,
+                        title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (curve_ax, exact_ax) = plt.subplots(1, 2, figsize=(17, 5.2), gridspec_kw={"width_ratios": [1.5, 1]})
-    table = tables["dropout_eval"]
-    rows = table[table.dropout_hidden > 0] if "method" in table else table.iloc[0:0]
-    if len(rows):
-        rates = sorted(rows.dropout_hidden.unique())
-        colors = dict(zip(rates, sns.color_palette(figures.PALETTE, len(rates))))
-        mc = rows[rows.method == "mc_average"]
-        sns.lineplot(data=mc, x="k", y="test_accuracy", hue="dropout_hidden", palette=colors, marker="o",
-                     errorbar=figures.CI, seed=figures.BOOT_SEED, ax=curve_ax, legend=False)
-        ws = rows[rows.method == "weight_scaling"].groupby("dropout_hidden").test_accuracy.mean()
-        for rate in rates:
-            curve_ax.axhline(ws[rate], color=colors[rate], ls="--", lw=1.2)
-        curve_ax.set_xscale("log", base=2)
-        curve_ax.set_xticks(sorted(mc.k.unique()), [str(k) for k in sorted(mc.k.unique())])
-        handles = [plt.Line2D([], [], color=colors[r], marker="o", label=f"p = {r:g}") for r in rates]
-        handles += [plt.Line2D([], [], color="0.3", marker="o", label="average of k masks"),
-                    plt.Line2D([], [], color="0.3", ls="--", label="weight-scaled net (mean over seeds)")]
-        curve_ax.legend(handles=handles, title="hidden dropout rate", fontsize=9, loc="upper left",
-                        bbox_to_anchor=(1.01, 1))
-        curve_ax.set_title(f"Monte-Carlo averaging over k masks vs weight scaling "
-                           f"({figures.n_label(mc, ['dropout_hidden'])}, 95% CI)")
+    fig, axes = plt.subplots(2, 2, figsize=(12, 11))
+    mc = ev[ev.part == "monte carlo"]
+    head = _condition(mc, settings["headline"])
+    if len(mc):
+        _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, settings, margins(_largest_k(trained(head)), settings))
     else:
-        curve_ax.text(0.5, 0.5, "no dropout-trained runs in dropout_eval", ha="center", transform=curve_ax.transAxes)
-    curve_ax.set(xlabel="k, masks averaged (softmax average; log scale)", ylabel="test accuracy (fraction)")
-    _enumeration_panel(exact_ax, ev[ev.part == "enumeration"], settings["exact_check"])
-    approx, same = parts(ev, settings)
-    fig.suptitle(figures.verdict_title("Dropout as an ensemble of weight-sharing sub-networks", v,
-                                       parts=[(approx, ".3f", "runs"), (same, ".1e", "outputs")]))
+        for ax in (axes[0, 0], axes[0, 1], axes[1, 0]):
+            ax.text(0.5, 0.5, "no dropout-trained runs in dropout_eval", ha="center", transform=ax.transAxes)
+            ax.set(xlabel="k, masks averaged", ylabel="test metric")
+    _enumeration_panel(axes[1, 1], ev[ev.part == "enumeration"], settings["exact_check"])
+    loss, accuracy = gap_parts(head, settings)
+    where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
+    # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
+    fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
+                                       parts=[(loss, "+.4f", "seeds"), (accuracy, "+.4f", "seeds"),
+                                              (exact_part(ev, settings), ".1e", "outputs")],
+                                       note=f"{diverged_runs(mc)} diverged run(s) left out of every panel"),
+                 fontsize=11)
     return fig
 
 
@@ -160,9 +282,12 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: test accuracy of the average softmax over k random dropout masks against k (log scale), "
-                "one colour per hidden dropout rate, beside the weight-scaled net of the same rate (dashed); "
-                "bands are 95% bootstrap intervals over seeds. Right: every mask of a tiny net enumerated; "
+    conditions=conditions,
+    figure_text="Top: the signed gap between the average softmax of k random dropout masks and the weight-scaled "
+                "net, in test loss and in test accuracy, against k (log scale), one colour per width and hidden "
+                "dropout rate; the grey band is the equivalence margin. Bottom left: the k-mask average's test "
+                "accuracy beside the weight-scaled net (dashed). Bands are 95% Student-t intervals over seeds; "
+                "diverged runs are left out. Bottom right: every mask of a tiny net enumerated; "
                 "the difference between the probability-weighted average output and the weight-scaled output, "
                 "log scale -- at rounding level for the linear net (the exact part of the claim), not through "
                 "a ReLU.",
