@@ -556,3 +556,59 @@ def test_settings_are_read_not_defaulted():
     del settings["min_gain"]
     with pytest.raises(KeyError):
         ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)
+
+
+# ---- the proximal L1 step ------------------------------------------------------------
+
+def _one_batch_trainer(members):
+    """A Trainer on random data whose whole training split is one batch: train_epoch is one update."""
+    from dltips.claims.update_rules import _dataset
+    from dltips.trainer import StackConfig, Trainer
+    problem = {"seed": 0, "samples": 32, "features": 6, "classes": 3}
+    cfg = StackConfig(activation="relu", optimizer="sgd", model={"depth": 2, "width": 8, "maxout_pieces": 2},
+                      epochs=1, batch_size=problem["samples"])
+    return Trainer(cfg, members, _dataset(problem))
+
+
+def test_proximal_l1_step_is_a_soft_threshold_with_exact_zeros():
+    """SGD step, then w <- sgn(w) max(|w| - lr*l1, 0), weight by weight; the subgradient L1
+    and the unpenalised model of the same stack keep their own rules and make no zeros."""
+    from dltips.regularizers import build
+    from dltips.trainer import Member
+    lr, strength = 0.5, 0.1  # threshold 0.05: a share of |w| ~ U(0, 1/sqrt(fan_in)) lands on 0
+    trainer = _one_batch_trainer([Member(0, lr, build("l1_prox", {"strength": strength})),
+                                  Member(0, lr, build("l1", {"strength": strength})),
+                                  Member(0, lr, build("none", {}))])
+    x, y = trainer.x["train"], trainer.y["train"]
+    logits = trainer.model(x)
+    loss = sum(torch.nn.functional.cross_entropy(logits[k], y) for k in range(3))
+    grads = torch.autograd.grad(loss, list(trainer.model.weights))
+    before = [w.detach().clone().double() for w in trainer.model.weights]
+    trainer.train_epoch()
+    zeros = 0
+    for w0, w1, g in zip(before, trainer.model.weights, grads):
+        w1, g = w1.detach().double(), g.double()
+        stepped = w0 - lr * g
+        prox = stepped.sign() * (stepped.abs() - lr * strength).clamp(min=0)
+        # float32: 2^-24 relative rounding per operation, three per weight of |w| < 1: below 2e-7
+        assert (w1[0] - prox[0]).abs().max() <= 1e-6
+        assert (w1[1] - (stepped[1] - lr * strength * w0[1].sign())).abs().max() <= 1e-6
+        assert (w1[2] - stepped[2]).abs().max() <= 1e-6
+        zeros += int((w1[0] == 0).sum())
+        assert not (w1[1] == 0).any() and not (w1[2] == 0).any()
+        # exact zeros exactly where the formula thresholds, save at rounding distance from the threshold
+        margin = (stepped[0].abs() - lr * strength).abs() > 1e-6
+        assert torch.equal((w1[0] == 0)[margin], (prox[0] == 0)[margin])
+    assert zeros >= 10  # 18 of 136 weights with this seed
+
+
+def test_proximal_l1_leaves_frozen_models_alone():
+    from dltips.regularizers import build
+    from dltips.trainer import Member
+    trainer = _one_batch_trainer([Member(0, 0.5, build("l1_prox", {"strength": 0.1})),
+                                  Member(1, 0.5, build("l1_prox", {"strength": 0.1}))])
+    before = [w.detach().clone() for w in trainer.model.weights]
+    trainer.active[0] = False  # as a diverged or early-stopped model is
+    trainer.train_epoch()
+    assert all(torch.equal(w[0], b[0]) for w, b in zip(trainer.model.weights, before))
+    assert any((w[1] == 0).any() for w in trainer.model.weights)
