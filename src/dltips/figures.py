@@ -12,6 +12,7 @@ import seaborn as sns  # noqa: E402
 from .activations import ACTIVATIONS  # noqa: E402
 from .inits import INITS  # noqa: E402
 from .io import atomic_write  # noqa: E402
+from .verdicts import t_interval  # noqa: E402
 
 CI = ("ci", 95)  # seaborn errorbar: 95% bootstrap interval over seeds
 BOOT_SEED = 0  # fixed bootstrap seed: the same tables give the same figure
@@ -85,3 +86,9 @@ def save(fig, png, svg) -> None:
     for path, fmt in ((png, "png"), (svg, "svg")):
         atomic_write(Path(path), lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
     plt.close(fig)
+
+
+def seed_interval(values):
+    """Student-t 95% interval over seeds, as seaborn's `errorbar` callable: the verdicts' own interval."""
+    _, low, high, _ = t_interval(values)
+    return low, high

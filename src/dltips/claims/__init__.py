@@ -34,6 +34,7 @@ class Claim:
     figure: Callable[[dict[str, pd.DataFrame], pd.DataFrame, Verdict, dict], object]
     figure_text: str = ""  # what the figure shows, for its report caption
     condition: Callable[[pd.DataFrame], str] | None = None  # findings on when it holds
+    conditions: Callable | None = None
 
 
 CLAIMS: Registry[Claim] = Registry("claim")
