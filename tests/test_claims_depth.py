@@ -225,7 +225,8 @@ def test_vanishing_gradient_both_ways_and_per_condition():
     assert v.value == pytest.approx(-0.8 * 4, abs=0.02) and v.n == 3  # depth 5: four steps
     assert "depth 5" in v.statistic
     found = vanishing_gradient.CLAIM.conditions(tables(-0.8), s)
-    assert [c for c, _ in found] == [{"init": i, "depth": d} for i in ("default", "he") for d in (3, 5)]  # depth 1: no ratio
+    # depth 1 has no ratio: layer 1 is the last hidden layer
+    assert [c for c, _ in found] == [{"init": i, "depth": d} for i in ("default", "he") for d in (3, 5)]
     assert all(w.verdict == REPRODUCED for _, w in found)
     assert judge(vanishing_gradient, tables(0.1), s)[1].verdict == NOT_REPRODUCED
 

@@ -22,7 +22,7 @@ from ..verdicts import compare
 from . import Claim, register
 from ..figures import by_activation, by_init, legend, n_label
 from .floor import (at_chance, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
-                    legend_with_n, no_condition, per_seed, resolve_depth)
+                    legend_with_n, no_condition, per_seed, resolve_depth, wrapped)
 from .vanishing_gradient import REL_LABEL, RUN_KEYS, deepest, layers_of, plot_rel_change
 
 ID = "early-layers-learn-slowly"
@@ -57,7 +57,7 @@ def claimed(ev: pd.DataFrame, settings: dict) -> pd.DataFrame:
 def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
     rows = claimed(ev, settings)
     rows = rows[(rows.init == init) & (rows.depth == depth)]
-    epochs = ", ".join(map(str, sorted(rows.epoch_used.unique()))) or str(settings["epoch"])
+    epochs = ", ".join(str(int(e)) for e in sorted(rows.epoch_used.unique())) or str(settings["epoch"])
     v = compare(per_seed(rows, "log10_ratio"), settings["max_log10_ratio"], "<",
                 f"log10(weight change of layer 1 / output layer), {settings['activation']}, depth {depth}, "
                 f"{init} init, epoch {epochs} (decades)")
@@ -67,7 +67,8 @@ def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
 def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
     rows = claimed(ev, settings)
     cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth))) for init, depth in cells]
+    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
+            for init, depth in cells]
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
@@ -146,7 +147,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     legend_with_n(trained, mine, "init", fontsize="small")
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
                 title=f"{settings['activation']}: where the net trains")
-    fig.suptitle(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings)))
+    fig.suptitle(wrapped(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings))))
     return fig
 
 

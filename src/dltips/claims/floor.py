@@ -8,6 +8,7 @@ Below that, the accuracy cannot be told from a net that learned nothing, on thos
 """
 
 import math
+import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -112,7 +113,7 @@ def condition_rows(found: list[tuple[dict, Verdict]]) -> pd.DataFrame:
     """Per-condition verdicts as evidence rows (part `condition`), so the evidence table and the
     claim's condition sentence carry them."""
     return pd.DataFrame([{"part": "condition", **axes, "verdict": v.verdict, "value": v.value, "ci_low": v.ci_low,
-                          "ci_high": v.ci_high, "n": v.n, "floor": FLOOR_WORDS in v.detail or "floor: the net" in v.detail,
+                          "ci_high": v.ci_high, "n": v.n, "floor": "(floor: " in v.detail,
                           "detail": v.detail} for axes, v in found])
 
 
@@ -142,4 +143,9 @@ def legend_with_n(ax, frame: pd.DataFrame, hue: str, **kwargs) -> None:
 
 def headline_note(settings: dict) -> str:
     where = ", ".join(f"{k} {v}" for k, v in settings["headline"].items())
-    return f"verdict: the headline condition ({where}); every condition in the claim's condition table"
+    return f"verdict of the headline condition ({where}); the others: the claim's condition table"
+
+
+def wrapped(title: str, width: int = 100) -> str:
+    """A suptitle whose every line fits a 12-inch figure at its font size: long rule lines wrap."""
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))

@@ -30,8 +30,8 @@ from ..activations import build as build_activation
 from ..model import StackedMLP
 from ..verdicts import compare, exact
 from . import Claim, register
-from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, no_condition,
-                    headline_note, legend_with_n, per_seed, resolve_depth, with_note)
+from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, headline_note,
+                    legend_with_n, no_condition, per_seed, resolve_depth, with_note, wrapped)
 from ..figures import by_activation, by_init, legend, n_label
 from .vanishing_gradient import layers_of
 
@@ -223,7 +223,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
            title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
                  f"logits, depth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
     legend(ax, fontsize="small")
-    fig.suptitle(figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings)))
+    fig.suptitle(wrapped(figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))))
     return fig
 
 
@@ -240,7 +240,8 @@ CLAIM = register(Claim(
     conditions=conditions,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialisation "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
-                "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of ReLU units that are active, per "
+                "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
+                "ReLU units that are active, per "
                 "layer of the deepest net, at the start and the end of training. Bottom right: for every logit of "
                 "random ReLU nets, histograms of log10 |f(x) − reconstruction| when f(x) is rebuilt as the "
                 "linear network of x's active units (J(x)·x plus that sub-network's bias path: at rounding "

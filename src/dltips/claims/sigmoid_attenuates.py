@@ -42,7 +42,7 @@ from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compar
 from . import Claim, register
 from ..figures import by_activation, legend, n_label
 from .floor import (condition_rows, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
-                    per_seed, resolve_depth)
+                    per_seed, resolve_depth, wrapped)
 from .vanishing_gradient import GRAD_LABEL, LAYER_LABEL, RUN_KEYS, grid_cell, layers_of
 
 ID = "sigmoid-attenuates"
@@ -229,12 +229,18 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
     if not len(runs):
         ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
     else:
-        sns.pointplot(data=runs, x="init", y="slope", **by_activation(runs), errorbar=figures.seed_interval,
-                      dodge=0.3, linestyle="none", ax=ax)
+        hue = by_activation(runs)
+        dodge = 0.3
+        sns.pointplot(data=runs, x="init", y="slope", **hue, errorbar=figures.seed_interval, dodge=dodge,
+                      linestyle="none", ax=ax)
         predicted = runs.groupby(["init", "activation"], sort=False).predicted_slope.first().reset_index()
         order = [t.get_text() for t in ax.get_xticklabels()]
-        ax.scatter([order.index(i) for i in predicted.init], predicted.predicted_slope, marker="x", s=80,
-                   color="k", zorder=5, label="mean-field prediction")
+        levels = hue["hue_order"]
+        # beside each measured point: seaborn dodges the hue levels evenly over `dodge`
+        offset = {a: (-dodge / 2 + i * dodge / (len(levels) - 1)) if len(levels) > 1 else 0.0
+                  for i, a in enumerate(levels)}
+        ax.scatter([order.index(i) + offset[a] for i, a in zip(predicted.init, predicted.activation)],
+                   predicted.predicted_slope, marker="x", s=80, color="k", zorder=5, label="mean-field prediction")
         headline = runs[(runs.init == settings["headline"]["init"]) & (runs.activation == settings["contrast"])]
         margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
         if math.isfinite(margin):
@@ -280,9 +286,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     for bars in right.containers:  # a fraction near 0 is a finding; print it
         right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2)
     right.tick_params(axis="x", rotation=30)
-    fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", parts=[(p, "+.3f", "seeds") for p in
-                                                                               _parts(v)],
-                                       note=headline_note(settings)))
+    fig.suptitle(wrapped(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
+                                               parts=[(p, "+.3f", "seeds") for p in _parts(v)])))
     return fig
 
 

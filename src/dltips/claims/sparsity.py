@@ -35,7 +35,7 @@ from ..figures import legend
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
-                    per_seed, with_note)
+                    per_seed, with_note, wrapped)
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -301,7 +301,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     table = _runs_part(ev)
     found = rules(table)
     fig, axes = plt.subplots(max(1, len(found)), 3, figsize=(12, 3.9 * max(1, len(found))), squeeze=False)
-    suptitle = figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings))
+    suptitle = wrapped(figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings)))
     if not found:
         axes[0, 0].text(0.5, 0.5, f"no L1 and L2 runs in {settings['studies']}", ha="center",
                         transform=axes[0, 0].transAxes)

@@ -32,7 +32,7 @@ from .. import figures
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (condition_rows, condition_sentence, deciding_first, floor_checked, headline_note, legend_with_n,
-                    no_condition, per_seed, with_note)
+                    no_condition, with_note, wrapped)
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -169,8 +169,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                           value_name="accuracy") if len(frame) else pd.DataFrame(columns=["cell", "accuracy", "split"])
         long["split"] = long.split.map(SPLITS)
         if len(long):
-            sns.pointplot(data=long, x="cell", y="accuracy", hue="split", order=list(CELLS), hue_order=["train", "test"],
-                          errorbar=figures.seed_interval, dodge=0.25, ax=ax)
+            sns.pointplot(data=long, x="cell", y="accuracy", hue="split", order=list(CELLS),
+                          hue_order=["train", "test"], errorbar=figures.seed_interval, dodge=0.25, ax=ax)
             legend_with_n(ax, long, "split", fontsize="small", loc="lower right")
         depth = f"depth {int(frame.depth.iloc[0])}" if len(frame) else "no runs"
         ax.set(xlabel="cell of the factorial", ylabel="final accuracy (fraction)",
@@ -178,7 +178,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         ax.tick_params(axis="x", rotation=15)
     fixes = (f"training fix: {', '.join(f'{k} {x}' for k, x in settings['train_fix'].items())}; "
              f"test fix: {', '.join(f'{k} {x}' for k, x in settings['test_fix'].items())}")
-    fig.suptitle(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}"))
+    fig.suptitle(wrapped(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}")))
     return fig
 
 

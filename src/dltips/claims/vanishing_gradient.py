@@ -23,7 +23,7 @@ from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (condition_rows, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
-                    resolve_depth)
+                    resolve_depth, wrapped)
 
 ID = "vanishing-gradient"
 RUN_KEYS = ["run_id", "study", "activation", "optimizer", "regularizer", "init", "depth", "seed"]
@@ -85,7 +85,8 @@ def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, objec
     """Per init and depth (from 2: at depth 1 layer 1 is the last hidden layer)."""
     rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.depth >= 2)]
     cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth))) for init, depth in cells]
+    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
+            for init, depth in cells]
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
@@ -179,7 +180,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
            title=f"the statistic, {when(settings['epoch'])} ({n_label(summary, ['activation', 'init', 'depth'])})")
     if len(summary):
         ax.set_xticks(sorted(summary.depth.unique()))
-    fig.suptitle(figures.verdict_title("Vanishing gradient", v, "+.2f", note=headline_note(settings)), fontsize="large")
+    title = figures.verdict_title("Vanishing gradient", v, "+.2f", note=headline_note(settings))
+    fig.suptitle(wrapped(title), fontsize="large")
     return fig
 
 
