@@ -230,17 +230,19 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
         ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
     else:
         hue = by_activation(runs)
-        dodge = 0.3
-        sns.pointplot(data=runs, x="init", y="slope", **hue, errorbar=figures.seed_interval, dodge=dodge,
-                      linestyle="none", ax=ax)
-        predicted = runs.groupby(["init", "activation"], sort=False).predicted_slope.first().reset_index()
-        order = [t.get_text() for t in ax.get_xticklabels()]
+        inits = sorted(runs.init.unique())
         levels = hue["hue_order"]
-        # beside each measured point: seaborn dodges the hue levels evenly over `dodge`
-        offset = {a: (-dodge / 2 + i * dodge / (len(levels) - 1)) if len(levels) > 1 else 0.0
-                  for i, a in enumerate(levels)}
-        ax.scatter([order.index(i) + offset[a] for i, a in zip(predicted.init, predicted.activation)],
-                   predicted.predicted_slope, marker="x", s=80, color="k", zorder=5, label="mean-field prediction")
+        offset = {a: 0.3 * (i - (len(levels) - 1) / 2) for i, a in enumerate(levels)}
+        for act in levels:  # measured: mean and 95% Student-t interval over seeds; x: mean-field prediction
+            cells = runs[runs.activation == act].groupby("init")
+            xs = [inits.index(i) + offset[act] for i, _ in cells]
+            means = [per_seed(g, "slope").mean() for _, g in cells]
+            spans = np.array([figures.seed_interval(per_seed(g, "slope")) for _, g in cells]).T
+            ax.errorbar(xs, means, yerr=np.abs(spans - np.array(means)), fmt="o", capsize=4, ms=8,
+                        color=hue["palette"][act], label=act)
+            ax.scatter(xs, [g.predicted_slope.mean() for _, g in cells], marker="x", s=90, color="k", zorder=5,
+                       label="mean-field prediction" if act == levels[0] else None)
+        ax.set_xticks(range(len(inits)), inits)
         headline = runs[(runs.init == settings["headline"]["init"]) & (runs.activation == settings["contrast"])]
         margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
         if math.isfinite(margin):
