@@ -76,6 +76,8 @@ def cells(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
 def effects(table: pd.DataFrame) -> pd.DataFrame:
     """Per regime and seed: the cells' accuracies and each fix's main effect (diverged runs out)."""
     used = table[~table.diverged]
+    if not len(used):
+        return pd.DataFrame(columns=["regime", "seed"])
     wide = used.pivot_table(index=["regime", "seed"], columns="cell",
                             values=["final_train_accuracy", "final_test_accuracy"])
     rows = []
