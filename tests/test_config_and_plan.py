@@ -57,7 +57,8 @@ def test_swept_regularizer_strengths_expand_into_runs(default_config):
     jobs = plan(valid(default_config))
     sparsity = [j for j in jobs.values() if j["study"] == "sparsity"]
     variants = {r["variant"] for j in sparsity for r in j["runs"]}
-    assert variants == {"none", "l1-strength0.0001", "l1-strength0.001", "l2-strength0.001", "l2-strength0.01"}
+    assert variants == {"none", *(f"{reg}-strength{x:g}" for reg in ("l1", "l1_prox") for x in (1e-4, 3e-4, 1e-3)),
+                        *(f"l2-strength{x:g}" for x in (1e-3, 3e-3, 1e-2))}
 
 
 # (description, change to the default config, words the message must contain)
@@ -117,7 +118,7 @@ BAD = [
     ("swept strength a word", lambda c: c["sweeps"]["sparsity"]["regularizer_params"]["l1"].update(strength="big"),
      ["sweeps.sparsity.regularizer_params.l1.strength", "'big'", "number or array"]),
     ("swept unknown regularizer", lambda c: c["sweeps"]["sparsity"]["regularizer_params"].update(l3={"strength": 1}),
-     ["sweeps.sparsity.regularizer_params", "'l3'", "l1, l2"]),
+     ["sweeps.sparsity.regularizer_params", "'l3'", "l1, l1_prox, l2"]),
     ("sweep tuning without a grid", lambda c: (c["learning_rate"].update(source="fixed", fixed={o: 0.1 for o in
                                                c["grid"]["optimizers"]}), c["learning_rate"].pop("grid"),
                                                c["sweeps"]["depth"].update(learning_rate={"source": "tune"})),
@@ -130,7 +131,7 @@ BAD = [
     ("negative claim epoch", lambda c: c["claims"]["vanishing-gradient"].update(epoch=-1),
      ["claims.vanishing-gradient.epoch", "-1", ">= 0"]),
     ("claim ratio not below 0", lambda c: c["claims"]["early-layers-learn-slowly"].update(max_log10_ratio=0.5),
-     ["claims.early-layers-learn-slowly.max_log10_ratio", "0.5", "< 0"]),
+     ["claims.early-layers-learn-slowly.max_log10_ratio", "0.5", "<= 0"]),
     ("unknown claim activation", lambda c: c["claims"]["relu-variants"].update(variants=["leaky_relu", "selu"]),
      ["claims.relu-variants.variants[1]", "'selu'", "leaky_relu", "prelu"]),
     ("unknown claim baseline", lambda c: c["claims"]["sigmoid-attenuates"].update(contrast="rleu"),
@@ -147,8 +148,12 @@ BAD = [
      ["claims.l1-vs-l2-sparsity.large", "'q95'", "q90, q99, abs_max"]),
     ("near-zero threshold not in weights.csv", lambda c: c["claims"]["l1-vs-l2-sparsity"].update(near_zero=0.05),
      ["claims.l1-vs-l2-sparsity.near_zero", "0.05", "0.01, 0.001, 0.0001"]),
-    ("sparsity pair without l2", lambda c: c["claims"]["l1-vs-l2-sparsity"]["pairs"][0].pop("l2"),
-     ["claims.l1-vs-l2-sparsity.pairs[0]", "'l2' is a required property"]),
+    ("unknown sparsity update rule", lambda c: c["claims"]["l1-vs-l2-sparsity"]["headline"].update(update="exact"),
+     ["claims.l1-vs-l2-sparsity.headline.update", "'exact'", "subgradient, prox"]),
+    ("unknown headline depth", lambda c: c["claims"]["relu-fixes-depth"]["headline"].update(depth="deep"),
+     ["claims.relu-fixes-depth.headline.depth", "'deep'"]),
+    ("floor without samples", lambda c: c["claims"]["early-layers-learn-slowly"]["floor"].pop("samples"),
+     ["claims.early-layers-learn-slowly.floor", "'samples' is a required property"]),
     ("dropout probability 1 in a check", lambda c: c["claims"]["dropout-is-ensemble"]["exact_check"].update(p_hidden=1.0),
      ["claims.dropout-is-ensemble.exact_check.p_hidden", "1.0", "> 0 and < 1"]),
     ("unknown example optimizer", lambda c: c["claims"]["early-stopping"]["example"].update(optimizer="adamw"),

@@ -6,6 +6,7 @@ Every verdict rule is fed evidence where its claim holds and where it does not; 
 checks are tested as exact; the post-hoc functions run on tiny jobs trained here."""
 
 import copy
+import math
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy import stats
 
 from dltips import data, posthoc
 from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
@@ -27,9 +29,10 @@ VERDICT_ENDINGS = tuple(f"— {word}" for word in VERDICTS)
 
 # the settings block proposed for config.yaml `claims:`
 SETTINGS = {
-    "l1-vs-l2-sparsity": {"study": "sparsity", "pairs": [{"l1": 1e-4, "l2": 1e-3}, {"l1": 1e-3, "l2": 1e-2}],
-                          "near_zero": 1e-3, "min_near_zero_gain": 0.05, "large": "q99",
-                          "min_log10_large_ratio": 0.0, "min_train_accuracy": 0.2},
+    "l1-vs-l2-sparsity": {"studies": ["sparsity", "sparsity_adam"], "near_zero": 1e-3, "min_near_zero_gain": 0.0,
+                          "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
+                          "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
+                          "headline": {"optimizer": "sgd", "update": "subgradient"}},
     "dropout-train-test": {"min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
                            "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
                                            "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
@@ -240,75 +243,126 @@ def _weight_rows(run_id, rng, near_zero_share, large_scale):
     return summaries, hists
 
 
-def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, l1_train=0.7, seeds=3):
+# train accuracy along the paths: L1 1e-4 ~ L2 1e-3 and L1 1e-3 ~ L2 1e-2 train alike
+TRAIN = {("none", 0.0): 0.95, ("l1", 1e-4): 0.9, ("l1", 1e-3): 0.7, ("l2", 1e-3): 0.9, ("l2", 1e-2): 0.7}
+
+
+def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train=None, seeds=3, adam=None):
+    """Sweeps `sparsity` (SGD: none, l1, l1_prox, l2) and `sparsity_adam` (l1, l2), two strengths per
+    penalty; `adam` overrides keyword values for the Adam runs (e.g. {"l1_near": 0.05})."""
     rng = np.random.default_rng(0)
     runs, weights, hists = [], [], []
-    for optimizer, lr in (("sgd", 0.1), ("adam", 0.001)):
+    train = {**TRAIN, **(train or {})}
+    for optimizer, lr, study in (("sgd", 0.1, "sparsity"), ("adam", 0.001, "sparsity_adam")):
+        values = {"l1_near": l1_near, "l2_near": l2_near, "l1_large": l1_large, "l2_large": l2_large,
+                  **((adam or {}) if optimizer == "adam" else {})}
+        arms = [("none", 0.0, 0.0, 0.1)] if optimizer == "sgd" else []
+        for strength in (1e-4, 1e-3):
+            regs = ("l1", "l1_prox") if optimizer == "sgd" else ("l1",)
+            arms += [(reg, strength, values["l1_near"], values["l1_large"]) for reg in regs]
+            arms.append(("l2", strength * 10, values["l2_near"], values["l2_large"]))
         for seed in range(seeds):
-            arms = (("none", 0, 0, 0.0, 0.1, 0.8), ("l1", 1e-4, 0, l1_near, l1_large, l1_train),
-                    ("l2", 0, 1e-3, l2_near, l2_large, 0.7))
-            for reg, l1, l2, near, large, train in arms:
-                variant = "none" if reg == "none" else f"{reg}-strength{max(l1, l2):g}"
-                run_id = f"sparsity-{optimizer}/{variant}-s{seed}"
-                runs.append({"run_id": run_id, "study": "sparsity", "dataset": "toy", "activation": "relu",
-                             "optimizer": optimizer, "regularizer": reg, "variant": variant, "l1": l1, "l2": l2,
-                             "seed": seed, "depth": 2, "width": 20, "init": "default", "lr": lr,
-                             "final_train_accuracy": train + rng.normal(0, 0.01)})
+            for reg, strength, near, large in arms:
+                variant = "none" if reg == "none" else f"{reg}-strength{strength:g}"
+                run_id = f"{study}-{optimizer}/{variant}-s{seed}"
+                acc = train[("l1" if reg == "l1_prox" else reg, strength)] + 0.01 * (seed - 1)
+                runs.append({"run_id": run_id, "study": study, "dataset": "toy", "activation": "relu",
+                             "optimizer": optimizer, "regularizer": reg, "variant": variant,
+                             "l1": strength if reg.startswith("l1") else 0.0, "l2": strength if reg == "l2" else 0.0,
+                             "seed": seed, "depth": 2, "width": 20, "init": "default", "lr": lr, "diverged": False,
+                             "final_train_accuracy": acc})
                 s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
                 weights += s
                 hists += h
     return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists)}
 
 
-def _sparsity_verdict(tables):
-    settings = SETTINGS[sparsity.ID]
-    return sparsity.verdict(sparsity.evidence(tables, settings), settings)
+def _sparsity(tables, **overrides):
+    settings = {**SETTINGS[sparsity.ID], **overrides}
+    ev = sparsity.evidence(tables, settings)
+    return ev, sparsity.verdict(ev, settings)
+
+
+def _rule_verdicts(tables):
+    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, SETTINGS[sparsity.ID])}
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
-    v = _sparsity_verdict(sparsity_tables())
-    assert v.verdict == REPRODUCED and v.n == 6
-    assert v.value == pytest.approx(0.55, abs=0.08)
+    ev, v = _sparsity(sparsity_tables())
+    assert v.verdict == REPRODUCED and v.n == 3  # seeds, the pairs averaged within each
+    assert v.value == pytest.approx(0.55, abs=0.05)
+    assert "matched pairs L1 1e-4 ~ L2 1e-3, L1 1e-3 ~ L2 1e-2" in v.detail
+    found = _rule_verdicts(sparsity_tables())
+    assert set(found) == {("sgd", "subgradient"), ("sgd", "prox"), ("adam", "subgradient")}
+    assert all(w.verdict == REPRODUCED for w in found.values())
 
 
 def test_sparsity_not_reproduced_when_l2_has_more_near_zeros():
-    assert _sparsity_verdict(sparsity_tables(l1_near=0.05, l2_near=0.6)).verdict == NOT_REPRODUCED
+    assert _sparsity(sparsity_tables(l1_near=0.05, l2_near=0.6))[1].verdict == NOT_REPRODUCED
 
 
 def test_sparsity_not_reproduced_when_l1_also_shrinks_the_large_weights():
-    tables = sparsity_tables(l1_large=0.02, l2_large=0.1)
-    settings = SETTINGS[sparsity.ID]
-    near, large = sparsity.parts(sparsity.evidence(tables, settings), settings)
-    assert near.verdict == REPRODUCED and large.verdict == NOT_REPRODUCED
-    assert _sparsity_verdict(tables).verdict == NOT_REPRODUCED
+    v = _sparsity(sparsity_tables(l1_large=0.02, l2_large=0.1))[1]
+    assert v.verdict == NOT_REPRODUCED and v.statistic.startswith("log10 of q99")  # the deciding part first
 
 
-def test_sparsity_leaves_out_nets_that_did_not_train():
-    tables = sparsity_tables(l1_train=0.1)
-    ev = sparsity.evidence(tables, SETTINGS[sparsity.ID])
-    assert not ev.trained.any()
-    v = sparsity.verdict(ev, SETTINGS[sparsity.ID])
-    assert v.verdict == INCONCLUSIVE and "6 of 6 pairs left out" in v.detail
+def test_sparsity_judges_each_update_rule_alone():
+    """Adam's L1 making no near-zeros does not move SGD's verdict, and SGD's does not rescue Adam's."""
+    found = _rule_verdicts(sparsity_tables(adam={"l1_near": 0.02, "l2_near": 0.05}))
+    assert found[("sgd", "subgradient")].verdict == REPRODUCED
+    assert found[("adam", "subgradient")].verdict == NOT_REPRODUCED
+
+
+def test_sparsity_compares_only_at_matched_train_accuracy():
+    # L1 costs far more training accuracy than any L2 strength of the path: nothing to compare
+    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}))
+    assert v.verdict == INCONCLUSIVE and "no L1 strength is matched in train accuracy" in v.detail
+    pairs = ev[(ev.part == "pairs") & (ev.optimizer == "sgd") & (ev["update"] == "subgradient")]
+    assert not pairs.matched.astype(bool).any()
+    # one strength off by 0.03 (seed SD 0.01, 3 + 3 seeds: half-width 2.78*0.01*0.82 = 0.023) drops out alone
+    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-3): 0.73}))
+    assert v.verdict == REPRODUCED and "matched pairs L1 1e-4 ~ L2 1e-3" in v.detail and "L1 1e-3 ~" not in v.detail
+
+
+def test_sparsity_match_half_width_is_the_t_interval_of_the_difference():
+    a = pd.Series({"mean": 0.9, "std": 0.01, "count": 5})
+    b = pd.Series({"mean": 0.9, "std": 0.02, "count": 5})
+    pooled = math.sqrt((0.01 ** 2 + 0.02 ** 2) / 2)
+    expected = stats.t.ppf(0.975, 8) * pooled * math.sqrt(2 / 5)
+    assert sparsity.match_half_width(a, b, 0.95) == pytest.approx(expected)
+
+
+def test_sparsity_leaves_nets_at_chance_out():
+    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.1, ("l1", 1e-3): 0.1, ("l2", 1e-3): 0.1,
+                                             ("l2", 1e-2): 0.1}))
+    assert v.verdict == INCONCLUSIVE
+    assert ev[(ev.part == "pairs")].at_chance.astype(bool).all()
+
+
+def test_sparsity_leaves_diverged_runs_out_and_counts_them():
+    tables = sparsity_tables()
+    runs = tables["runs"]
+    runs.loc[(runs.optimizer == "sgd") & (runs.regularizer == "l2") & (runs.seed == 0), "diverged"] = True
+    v = _sparsity(tables)[1]
+    assert v.verdict == REPRODUCED and v.n == 2 and "2 diverged run(s) left out" in v.detail
 
 
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
     weights = pd.DataFrame({"run_id": ["a", "a"], "n": [100, 300], "frac_below_1e-3": [1.0, 0.0]})
     assert sparsity.per_run(weights).loc["a", "frac_below_1e-3"] == pytest.approx(0.25)
-    tables = sparsity_tables()
     with pytest.raises(ValueError, match="1e-05"):
-        sparsity.evidence(tables, {**SETTINGS[sparsity.ID], "near_zero": 1e-5})
+        _sparsity(sparsity_tables(), near_zero=1e-5)
 
 
 def test_sparsity_figure_and_empty_tables():
     tables = sparsity_tables()
-    settings = SETTINGS[sparsity.ID]
-    ev = sparsity.evidence(tables, settings)
-    assert is_figure(sparsity.figure(tables, ev, sparsity.verdict(ev, settings), settings))
-    assert "sgd L1 1e-4 vs L2 1e-3" in sparsity.condition(ev)
+    ev, v = _sparsity(tables)
+    fig = sparsity.figure(tables, ev, v, SETTINGS[sparsity.ID])
+    assert is_figure(fig) and fig.get_size_inches()[0] <= 12
+    assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
-    ev = sparsity.evidence(empty, settings)
-    v = sparsity.verdict(ev, settings)
-    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings))
+    ev, v = _sparsity(empty)
+    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, SETTINGS[sparsity.ID]))
 
 
 # ---- dropout-train-test -------------------------------------------------------------
@@ -717,3 +771,59 @@ def test_a_bad_headline_is_refused_naming_key_value_and_allowed(default_config, 
     with pytest.raises(Exception) as error:
         validate(bad, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
     assert all(w in str(error.value) for w in [f"claims.{claim}", *words]), str(error.value)
+
+
+# ---- the proximal L1 step ------------------------------------------------------------
+
+def _one_batch_trainer(members):
+    """A Trainer on random data whose whole training split is one batch: train_epoch is one update."""
+    from dltips.claims.update_rules import _dataset
+    from dltips.trainer import StackConfig, Trainer
+    problem = {"seed": 0, "samples": 32, "features": 6, "classes": 3}
+    cfg = StackConfig(activation="relu", optimizer="sgd", model={"depth": 2, "width": 8, "maxout_pieces": 2},
+                      epochs=1, batch_size=problem["samples"])
+    return Trainer(cfg, members, _dataset(problem))
+
+
+def test_proximal_l1_step_is_a_soft_threshold_with_exact_zeros():
+    """SGD step, then w <- sgn(w) max(|w| - lr*l1, 0), weight by weight; the subgradient L1
+    and the unpenalised model of the same stack keep their own rules and make no zeros."""
+    from dltips.regularizers import build
+    from dltips.trainer import Member
+    lr, strength = 0.5, 0.1  # threshold 0.05: a share of |w| ~ U(0, 1/sqrt(fan_in)) lands on 0
+    trainer = _one_batch_trainer([Member(0, lr, build("l1_prox", {"strength": strength})),
+                                  Member(0, lr, build("l1", {"strength": strength})),
+                                  Member(0, lr, build("none", {}))])
+    x, y = trainer.x["train"], trainer.y["train"]
+    logits = trainer.model(x)
+    loss = sum(torch.nn.functional.cross_entropy(logits[k], y) for k in range(3))
+    grads = torch.autograd.grad(loss, list(trainer.model.weights))
+    before = [w.detach().clone().double() for w in trainer.model.weights]
+    trainer.train_epoch()
+    zeros = 0
+    for w0, w1, g in zip(before, trainer.model.weights, grads):
+        w1, g = w1.detach().double(), g.double()
+        stepped = w0 - lr * g
+        prox = stepped.sign() * (stepped.abs() - lr * strength).clamp(min=0)
+        # float32: 2^-24 relative rounding per operation, three per weight of |w| < 1: below 2e-7
+        assert (w1[0] - prox[0]).abs().max() <= 1e-6
+        assert (w1[1] - (stepped[1] - lr * strength * w0[1].sign())).abs().max() <= 1e-6
+        assert (w1[2] - stepped[2]).abs().max() <= 1e-6
+        zeros += int((w1[0] == 0).sum())
+        assert not (w1[1] == 0).any() and not (w1[2] == 0).any()
+        # exact zeros exactly where the formula thresholds, save at rounding distance from the threshold
+        margin = (stepped[0].abs() - lr * strength).abs() > 1e-6
+        assert torch.equal((w1[0] == 0)[margin], (prox[0] == 0)[margin])
+    assert zeros >= 10  # 18 of 136 weights with this seed
+
+
+def test_proximal_l1_leaves_frozen_models_alone():
+    from dltips.regularizers import build
+    from dltips.trainer import Member
+    trainer = _one_batch_trainer([Member(0, 0.5, build("l1_prox", {"strength": 0.1})),
+                                  Member(1, 0.5, build("l1_prox", {"strength": 0.1}))])
+    before = [w.detach().clone() for w in trainer.model.weights]
+    trainer.active[0] = False  # as a diverged or early-stopped model is
+    trainer.train_epoch()
+    assert all(torch.equal(w[0], b[0]) for w, b in zip(trainer.model.weights, before))
+    assert any((w[1] == 0).any() for w in trainer.model.weights)

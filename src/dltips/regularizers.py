@@ -15,6 +15,10 @@ from .registry import Registry
 @dataclass(frozen=True)
 class Regularization:
     l1: float = 0.0  # adds l1 * sum|w|: a plain SGD step subtracts lr*l1*sgn(w)
+    # L1 applied by its proximal step after the optimizer's update instead of by its subgradient:
+    # w <- sgn(w) * max(|w| - lr*l1, 0), which lands weights on exact zeros (the subgradient
+    # step overshoots zero and leaves them hovering within ~lr*l1 of it)
+    l1_prox: bool = False
     l2: float = 0.0  # adds l2/2 * sum w^2: a plain SGD step multiplies w by (1 - lr*l2)
     dropout_input: float = 0.0  # drop probability of each input feature
     dropout_hidden: float = 0.0  # drop probability of each hidden unit
@@ -28,6 +32,7 @@ REGULARIZERS: Registry[Callable[[dict], Regularization]] = Registry("regularizer
 
 REGULARIZERS.register("none", lambda p: Regularization())
 REGULARIZERS.register("l1", lambda p: Regularization(l1=float(p["strength"])))
+REGULARIZERS.register("l1_prox", lambda p: Regularization(l1=float(p["strength"]), l1_prox=True))
 REGULARIZERS.register("l2", lambda p: Regularization(l2=float(p["strength"])))
 REGULARIZERS.register(
     "dropout",

@@ -165,8 +165,12 @@ class Trainer:
             which = strengths.nonzero().flatten()
             return (which, strengths[which].view(-1, 1, 1)) if len(which) else None
 
-        self.l1_models = penalised([self.members[k].reg.l1 for k in self.members_at])
-        self.l2_models = penalised([self.members[k].reg.l2 for k in self.members_at])
+        regs = [self.members[k].reg for k in self.members_at]
+        self.l1_models = penalised([0.0 if r.l1_prox else r.l1 for r in regs])
+        self.l2_models = penalised([r.l2 for r in regs])
+        # proximal L1: the soft threshold lr * l1 of each model that takes its L1 by that step
+        self.l1_prox_models = penalised([self.members[k].lr * r.l1 if r.l1_prox else 0.0
+                                         for k, r in zip(self.members_at, regs)])
 
     def _add_penalty_gradients(self) -> None:
         """Add the L1/L2 penalties' gradients to the weight matrices' gradients.
@@ -184,6 +188,20 @@ class Trainer:
                     which, strength = self.l2_models
                     w.grad.index_add_(0, which, w.index_select(0, which).mul_(strength))
 
+    @torch.no_grad()
+    def _soft_threshold(self) -> None:
+        """The proximal step of the L1 penalty, after the optimizer's data step:
+        w <- sgn(w) * max(|w| - lr*l1, 0) on the weight matrices of the models that take L1
+        this way (frozen models keep their weights: their threshold is 0)."""
+        if self.l1_prox_models is None:
+            return
+        which, threshold = self.l1_prox_models
+        threshold = threshold * self.active.index_select(0, which).view(-1, 1, 1)
+        for w in self.model.weights:
+            picked = w.index_select(0, which)
+            shrunk = picked.abs().sub_(threshold).clamp_(min=0).mul_(picked.sign())
+            w.index_copy_(0, which, shrunk)
+
     def train_epoch(self) -> None:
         self.model.train()
         n = len(self.y["train"])
@@ -199,6 +217,7 @@ class Trainer:
             self.diverged |= self.active & ~finite
             self.active &= finite
             self.optimizer.step(self.active)
+            self._soft_threshold()
 
     # ---- measurements -------------------------------------------------------------
     @torch.no_grad()

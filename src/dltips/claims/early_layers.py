@@ -4,8 +4,12 @@ layers near the input are still close to their random start.
 Evidence (depth sweep): each layer's relative weight change from initialisation,
 ||W - W0|| / ||W0|| (layers.csv rel_change; scale-free, so layers of different shapes
 compare), at a chosen epoch. Statistic, per seed: log10(rel_change of layer 1 / rel_change
-of the output layer) of the deepest net of the chosen activation and init; -1 means the
-first layer has moved a tenth as far as the output layer.
+of the output layer) of the claim's activation; -1 means the first layer has moved a tenth
+as far as the output layer. Judged per init and depth (conditions) where the net trains:
+a net at chance (floor.py) moved its weights without learning, so its condition is
+inconclusive, said in words. The claim's verdict is the headline condition's; its depth may
+be `deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs
+are left out.
 """
 
 import matplotlib.pyplot as plt
@@ -16,7 +20,9 @@ import seaborn as sns
 from .. import figures
 from ..verdicts import compare
 from . import Claim, register
-from ..figures import by_activation, legend, n_label
+from ..figures import by_activation, by_init, legend, n_label
+from .floor import (at_chance, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
+                    legend_with_n, no_condition, per_seed, resolve_depth, wrapped)
 from .vanishing_gradient import REL_LABEL, RUN_KEYS, deepest, layers_of, plot_rel_change
 
 ID = "early-layers-learn-slowly"
@@ -24,13 +30,13 @@ ID = "early-layers-learn-slowly"
 
 def at_epoch(lay: pd.DataFrame, epoch: int) -> pd.DataFrame:
     """Each run's rows at the last recorded epoch <= `epoch`: a run that ended sooner (a
-    shorter preset, a diverged run) is read at its end, and says so in `epoch_used`."""
+    shorter preset) is read at its end, and says so in `epoch_used`."""
     lay = lay[lay.epoch <= epoch]
     used = lay.groupby("run_id").epoch.transform("max")
     return lay[lay.epoch == used].rename(columns={"epoch": "epoch_used"})
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def changes(tables: dict, settings: dict) -> pd.DataFrame:
     lay = at_epoch(layers_of(tables, [settings["study"]]), settings["epoch"])
     first = lay[lay.layer == 1].set_index("run_id").rel_change
     output = lay[lay.layer == lay.depth + 1].set_index("run_id").rel_change
@@ -39,49 +45,109 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     out["rel_output"] = output
     with np.errstate(divide="ignore", invalid="ignore"):  # epoch 0: nothing moved yet, 0/0
         out["log10_ratio"] = np.log10(out.rel_first / out.rel_output)
+    accuracy = tables["runs"].set_index("run_id").final_train_accuracy
+    out["final_train_accuracy"] = accuracy.reindex(out.index)
     return out.reset_index().sort_values(["activation", "init", "depth", "seed"], kind="stable")
 
 
+def claimed(ev: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    return ev[(ev.activation == settings["activation"]) & ev.run_id.notna()] if len(ev) else ev
+
+
+def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
+    rows = claimed(ev, settings)
+    rows = rows[(rows.init == init) & (rows.depth == depth)]
+    epochs = ", ".join(str(int(e)) for e in sorted(rows.epoch_used.unique())) or str(settings["epoch"])
+    v = compare(per_seed(rows, "log10_ratio"), settings["max_log10_ratio"], "<",
+                f"log10(weight change of layer 1 / output layer), {settings['activation']}, depth {depth}, "
+                f"{init} init, epoch {epochs} (decades)")
+    return floor_checked(v, {settings["activation"]: rows.final_train_accuracy}, settings["floor"])
+
+
+def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+    rows = claimed(ev, settings)
+    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
+    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
+            for init, depth in cells]
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    ev = changes(tables, settings)
+    return pd.concat([ev, condition_rows(ratio_conditions(ev, settings))], ignore_index=True)
+
+
+def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+    return ratio_conditions(changes(tables, settings), settings)
+
+
+def trained_depths(ev: pd.DataFrame, settings: dict, init: str) -> list[int]:
+    rows = claimed(ev, settings)
+    rows = rows[rows.init == init]
+    return [int(d) for d, g in rows.groupby("depth") if not at_chance(per_seed(g, "final_train_accuracy"),
+                                                                      settings["floor"])]
+
+
 def verdict(ev: pd.DataFrame, settings: dict):
-    rows = deepest(ev, settings)
-    depth = int(rows.depth.max()) if len(rows) else "?"
-    epochs = sorted(rows.epoch_used.unique())
-    return compare(rows.log10_ratio, settings["max_log10_ratio"], "<",
-                   f"log10(weight change of layer 1 / output layer), {settings['activation']}, depth {depth}, "
-                   f"{settings['init']} init, epoch {', '.join(map(str, epochs)) or settings['epoch']}")
+    headline = settings["headline"]
+    rows = claimed(ev, settings)
+    depth = resolve_depth(headline["depth"], rows[rows.init == headline["init"]].depth,
+                          trained_depths(ev, settings, headline["init"]))
+    if depth is None:
+        return no_condition(f"log10(weight change of layer 1 / output layer), {settings['activation']}", headline)
+    return ratio_verdict(ev, settings, headline["init"], depth)
+
+
+def condition(ev: pd.DataFrame) -> str:
+    return condition_sentence(ev, ["init", "depth"], "log10(weight change of layer 1 / output layer) per init and "
+                              "depth (decades)", "+.2f")
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     lay = layers_of(tables, [settings["study"]])
-    fig, (profile, curves, summary) = plt.subplots(1, 3, figsize=(18, 5.8))
+    fig, ((profile, curves), (summary, trained)) = plt.subplots(2, 2, figsize=(12, 10))
+    init = settings["headline"]["init"]
 
     # every init at each activation's deepest depth, so a reader sees the init's part too
     deep = at_epoch(lay[lay.depth == lay.groupby("activation").depth.transform("max")], settings["epoch"])
     sns.lineplot(data=deep, x="layer", y="rel_change", **by_activation(deep), style="init", marker="o",
-                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=profile)
+                 errorbar=figures.seed_interval, ax=profile)
     profile.set_yscale("log")
     used = ", ".join(map(str, sorted(deep.epoch_used.unique())))
     profile.set(xlabel="layer (1 = nearest the input; the last is the output layer)", ylabel=REL_LABEL,
                 title=f"deepest nets, epoch {used} ({n_label(deep, ['activation', 'init'])})")
+    legend(profile, fontsize="small", ncol=2)
     if len(deep):
         profile.set_xticks(range(1, int(deep.layer.max()) + 1))
 
-    plot_rel_change(curves, deepest(lay, settings), f"{settings['activation']}, {settings['init']} init")
+    plot_rel_change(curves, deepest(lay, settings), f"{settings['activation']}, {init} init")
     for epoch in deep.epoch_used.unique():
         curves.axvline(epoch, color="k", ls=":", lw=1)
 
-    sns.lineplot(data=ev, x="depth", y="log10_ratio", **by_activation(ev), style="init", marker="o",
-                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=summary)
+    runs = ev[ev.run_id.notna()] if len(ev) else ev
+    found = ev[ev.part == "condition"] if "part" in ev else ev.iloc[0:0]
+    floor_cells = found[found.floor.astype(bool)][["init", "depth"]] if len(found) else found
+    keep = ~runs.set_index(["init", "depth"]).index.isin(list(map(tuple, floor_cells.to_numpy())))
+    shown = runs[keep | (runs.activation != settings["activation"])] if len(runs) else runs
+    sns.lineplot(data=shown, x="depth", y="log10_ratio", **by_activation(shown), style="init", marker="o",
+                 errorbar=figures.seed_interval, ax=summary)
     summary.axhline(settings["max_log10_ratio"], color="k", ls="--", lw=1,
                     label=f"threshold {settings['max_log10_ratio']:g}")
-    summary.axhline(0, color="grey", lw=0.8)
-    legend(summary, fontsize="small")
+    legend(summary, fontsize="small", ncol=2)
     summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer) (decades)",
-                title=f"the statistic, epoch {', '.join(map(str, sorted(ev.epoch_used.unique())))} "
-                      f"({n_label(ev, ['activation', 'init', 'depth'])})")
-    if len(ev):
-        summary.set_xticks(sorted(ev.depth.unique()))
-    fig.suptitle(figures.verdict_title("Early layers learn slowly", v, "+.2f"))
+                title=f"the statistic ({n_label(shown, ['activation', 'init', 'depth'])}); "
+                      f"{len(floor_cells)} condition(s) at chance left out")
+    if len(runs):
+        summary.set_xticks(sorted(runs.depth.unique()))
+
+    mine = claimed(ev, settings)
+    sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **by_init(mine), marker="o",
+                 errorbar=figures.seed_interval, ax=trained)
+    ceiling = chance_ceiling(settings["floor"])
+    trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+    legend_with_n(trained, mine, "init", fontsize="small")
+    trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
+                title=f"{settings['activation']}: where the net trains")
+    fig.suptitle(wrapped(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings))))
     return fig
 
 
@@ -94,8 +160,12 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: each layer's relative weight change from initialisation at the chosen epoch for the deepest "
-                "net of each activation and init (log scale). Middle: the same for every layer of the claim's "
-                "deepest net over training (dotted line: the chosen epoch). Right: the statistic against depth. "
-                "Bands: 95% bootstrap intervals over seeds.",
+    condition=condition,
+    conditions=conditions,
+    figure_text="Top left: each layer's relative weight change from initialisation at the chosen epoch for the "
+                "deepest net of each activation and init (log scale). Top right: the same for every layer of the "
+                "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
+                "left: the statistic against depth, conditions where the net is at chance left out. Bottom right: "
+                "final train accuracy of the claim's activation against depth (grey: within the binomial noise of "
+                "chance). Bands: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
 ))

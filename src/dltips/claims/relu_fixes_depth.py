@@ -1,10 +1,14 @@
 """relu-fixes-depth: deep ReLU nets train where deep sigmoid nets do not; units whose output
 is 0 drop out, so for each input the network is a thinner *linear* network.
 
-Evidence, three parts (column `part`):
-  depth      depth sweep: final train accuracy of the deepest ReLU net minus the deepest
-             sigmoid net, per init and seed. Whether deep ReLU trains depends on the
-             initialisation, so the claim's condition reports every init.
+Evidence, four parts (column `part`):
+  depth      depth sweep: final train accuracy of ReLU minus sigmoid at the same init,
+             depth and seed, every rate tuned for its own condition. Diverged pairs are
+             left out and counted.
+  condition  the rule per init and depth: the paired difference > min_train_gain over
+             seeds. Where both nets sit at chance (floor.py) the comparison says nothing:
+             inconclusive, "floor: both at chance", in words. The claim's verdict is the
+             headline condition's (config `headline`), with the exact part below.
   linearity  an exact check on random ReLU nets (float64): for every input x the output
              equals J(x)·x plus the bias path of the active sub-network -- the same net
              run on x = 0 with x's activation pattern forced. Piecewise linearity says
@@ -24,8 +28,10 @@ from matplotlib.ticker import MaxNLocator
 from .. import figures
 from ..activations import build as build_activation
 from ..model import StackedMLP
-from ..verdicts import all_of, compare, exact
+from ..verdicts import compare, exact
 from . import Claim, register
+from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, headline_note,
+                    legend_with_n, no_condition, per_seed, resolve_depth, with_note, wrapped)
 from ..figures import by_activation, by_init, legend, n_label
 from .vanishing_gradient import layers_of
 
@@ -86,18 +92,20 @@ def linearity(spec: dict, activation: str = "relu") -> pd.DataFrame:
 
 # ---- evidence from the depth sweep -----------------------------------------------------
 def depth_gap(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    """Per init and seed: final train accuracy of the deepest net of `activation` minus the
-    deepest of `baseline`."""
+    """Per init, depth and seed: final train accuracy of `activation` minus `baseline`. A pair
+    with a diverged side keeps its row (`diverged`, difference NaN): it is left out and counted."""
     runs = runs[runs.study == settings["study"]]
-    deep = runs[runs.depth == runs.groupby(["dataset", "activation", "init"]).depth.transform("max")]
-    a = deep[deep.activation == settings["activation"]].set_index(["dataset", "init", "seed"])
-    b = deep[deep.activation == settings["baseline"]].set_index(["dataset", "init", "seed"])
+    keys = ["dataset", "init", "depth", "seed"]
+    a = runs[runs.activation == settings["activation"]].set_index(keys)
+    b = runs[runs.activation == settings["baseline"]].set_index(keys)
     both = a.index.intersection(b.index)
-    out = pd.DataFrame({"part": "depth", "depth": a.depth[both], "train_accuracy": a.final_train_accuracy[both],
-                        "baseline_train_accuracy": b.final_train_accuracy[both]}, index=both).reset_index()
+    diverged = (a.diverged[both].astype(bool) | b.diverged[both].astype(bool)) if "diverged" in runs else False
+    out = pd.DataFrame({"part": "depth", "train_accuracy": a.final_train_accuracy[both],
+                        "baseline_train_accuracy": b.final_train_accuracy[both], "diverged": diverged},
+                       index=both).reset_index()
+    out.loc[out.diverged, ["train_accuracy", "baseline_train_accuracy"]] = np.nan
     out["difference"] = out.train_accuracy - out.baseline_train_accuracy
-    out["threshold"] = settings["min_train_gain"]  # the condition sees only the evidence
-    return out
+    return out.sort_values(keys, kind="stable")
 
 
 def active_units(tables: dict, settings: dict) -> pd.DataFrame:
@@ -111,61 +119,88 @@ def active_units(tables: dict, settings: dict) -> pd.DataFrame:
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    parts = [depth_gap(tables["runs"], settings), linearity(settings["linearity"]), active_units(tables, settings)]
+    gap = depth_gap(tables["runs"], settings)
+    parts = [gap, condition_rows(gap_conditions(gap, settings)), linearity(settings["linearity"]),
+             active_units(tables, settings)]
     out = pd.concat(parts, ignore_index=True)
     return out[["part"] + [c for c in out.columns if c != "part"]]
 
 
+def trains_verdict(gap: pd.DataFrame, settings: dict, init: str, depth: int):
+    """The rule in one condition: the paired difference per seed, > min_train_gain; both nets
+    at chance is the floor (inconclusive, said); diverged pairs left out and counted."""
+    rows = gap[(gap.init == init) & (gap.depth == depth)]
+    used = rows[~rows.diverged.astype(bool)]
+    v = compare(per_seed(used, "difference"), settings["min_train_gain"], ">",
+                f"final train accuracy, {settings['activation']} minus {settings['baseline']}, depth {depth}, "
+                f"{init} init (fraction)")
+    v = floor_checked(v, {settings["activation"]: used.train_accuracy,
+                          settings["baseline"]: used.baseline_train_accuracy}, settings["floor"])
+    left_out = int(rows.diverged.astype(bool).sum())
+    return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
+
+
+def gap_conditions(gap: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+    """Per init and depth of the sweep, the rule's verdict in that condition."""
+    cells = gap[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
+    return [({"init": init, "depth": int(depth)}, trains_verdict(gap, settings, init, int(depth)))
+            for init, depth in cells]
+
+
+def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+    return gap_conditions(depth_gap(tables["runs"], settings), settings)
+
+
 def verdict(ev: pd.DataFrame, settings: dict):
-    gap = ev[(ev.part == "depth") & (ev.init == settings["init"])]
-    depth = int(gap.depth.max()) if len(gap) else "?"
-    trains = compare(gap.difference, settings["min_train_gain"], ">",
-                     f"final train accuracy, {settings['activation']} minus {settings['baseline']}, depth {depth}, "
-                     f"{settings['init']} init (fraction)")
+    gap = ev[ev.part == "depth"]
+    headline = settings["headline"]
+    depth = resolve_depth(headline["depth"], gap[gap.init == headline["init"]].depth)
     lin = ev[ev.part == "linearity"]
     linear = exact(lin.max_abs_error, settings["linearity"]["tolerance"],
                    "max |f(x) - J(x)x - bias path| of random ReLU nets")
-    return all_of(trains, linear)
+    if depth is None:
+        return deciding_first(no_condition(f"final train accuracy, {settings['activation']} minus "
+                                           f"{settings['baseline']}", headline), linear)
+    return deciding_first(trains_verdict(gap, settings, headline["init"], depth), linear)
 
 
 def condition(ev: pd.DataFrame) -> str:
-    gap = ev[ev.part == "depth"]
-    if not len(gap):
-        return "No depth-sweep runs pair a deep ReLU net with a deep sigmoid net."
-    found = []
-    for init, rows in gap.groupby("init"):
-        v = compare(rows.difference, float(rows.threshold.iloc[0]), ">", "gap")
-        found.append(f"{init} init {v.value:+.3f} [{v.ci_low:+.3f}, {v.ci_high:+.3f}], n = {v.n}: {v.verdict}")
-    return (f"Deepest ReLU minus deepest sigmoid final train accuracy (depth {int(gap.depth.max())}) by "
-            f"initialisation: " + "; ".join(found) + ".")
+    return condition_sentence(ev, ["init", "depth"], "Final train accuracy, ReLU minus sigmoid, per init and depth")
 
 
 # ---- figure ----------------------------------------------------------------------
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     runs = tables["runs"]
     runs = runs[runs.study == settings["study"]]
-    inits = sorted(runs.init.unique()) or [settings["init"]]
+    diverged = runs.diverged.astype(bool) if "diverged" in runs else pd.Series(False, index=runs.index)
+    runs, left_out = runs[~diverged], int(diverged.sum())
+    inits = sorted(runs.init.unique()) or [settings["headline"]["init"]]
     n = len(inits)
-    fig = plt.figure(figsize=(max(6 * n, 13), 10.5))
+    fig = plt.figure(figsize=(12, 9.5))
     grid = GridSpec(2, 2 * n, figure=fig)
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
+    ceiling = chance_ceiling(settings["floor"])
     for ax, init in zip(tops, inits):
         frame = runs[runs.init == init]
         sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **by_activation(frame), marker="o",
-                     errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
-        ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)",
-               title=f"{init} init ({n_label(frame, ['activation', 'depth'])})")
+                     errorbar=figures.seed_interval, ax=ax)
+        ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+        ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
+        legend_with_n(ax, frame, "activation", fontsize="small")
         if len(frame):
             ax.set_xticks(sorted(frame.depth.unique()))
+    tops[0].set_ylim(0, 1.02)
+    if left_out:
+        tops[0].annotate(f"{left_out} diverged run(s) left out", (0.02, 0.02), xycoords="figure fraction")
 
     active = ev[(ev.part == "active")]
     active = active[active.depth == active.depth.max()].assign(
         when=lambda f: np.where(f.epoch == 0, "epoch 0", "last epoch"))
     ax = fig.add_subplot(grid[1, :n])
     sns.lineplot(data=active, x="layer", y="active_fraction", **by_init(active), style="when", marker="o",
-                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
+                 errorbar=figures.seed_interval, ax=ax)
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units (fraction of unit-samples)",
            title=f"{settings['activation']}, deepest net: units with output > 0 "
                  f"({n_label(active, ['init', 'layer'])})", ylim=(0, 1))
@@ -187,9 +222,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     ax.set(xlabel="log10 |f(x) − reconstruction| (logit units; 0 drawn at -20)", ylabel="logits (count)",
            title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
                  f"logits, depth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
-    ax.title.set_fontsize("small")
     legend(ax, fontsize="small")
-    fig.suptitle(figures.verdict_title("ReLU fixes depth", v))
+    fig.suptitle(wrapped(figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))))
     return fig
 
 
@@ -203,8 +237,11 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     condition=condition,
+    conditions=conditions,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialisation "
-                "(95% bootstrap intervals over seeds). Bottom left: fraction of ReLU units that are active, per "
+                "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
+                "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
+                "ReLU units that are active, per "
                 "layer of the deepest net, at the start and the end of training. Bottom right: for every logit of "
                 "random ReLU nets, histograms of log10 |f(x) − reconstruction| when f(x) is rebuilt as the "
                 "linear network of x's active units (J(x)·x plus that sub-network's bias path: at rounding "

@@ -4,12 +4,29 @@ gradient norm per layer is roughly geometric for sigmoid and not for ReLU.
 
 Evidence: per run, a straight-line fit of log10(gradient norm) of the hidden layers against
 the number of layers stepped back from the last hidden layer, at a chosen epoch (0: the
-architecture alone). Its slope is the decay per layer in decades (-0.6 = each layer closer
-to the input gets a quarter of the gradient, sigmoid's 1/4 bound at unit weight gain) and
-its R^2 says how geometric the decay is. The fit starts at a chosen layer: layer 1's
-gradient, x^T delta, also scales with the raw input, which the other layers do not see.
-Beside it, saturation statistics per activation (layers.csv `saturated`: sigmoid/tanh
-units near their bounds, or ReLU-family units inactive) at the start and the end.
+architecture alone). Its slope is the decay per layer in decades and its R^2 says how
+geometric the decay is. The fit starts at a chosen layer: layer 1's gradient, x^T delta,
+also scales with the raw input, which the other layers do not see.
+
+Beside each measured slope, the mean-field prediction (Glorot & Bengio 2010; Schoenholz et
+al. 2017): a backward pass through a hidden layer of width n multiplies the gradient's
+variance by n·Var(W)·E[f'(z)^2], so log10 of the weight-gradient norm changes by
+1/2·log10(n·Var(W)·E[f'^2]) per layer while the forward activations stay O(1), as a
+sigmoid's do. Var(W) (and Var(b)) come from each init's formula (INIT_VARIANCE, as
+dltips.inits draws them); E[f'^2] is computed by Gauss-Hermite quadrature at the fixed
+point q = n·Var(W)·E[f(z)^2] + Var(b) of the forward pre-activation variance. ReLU is
+positively homogeneous: the forward signal shrinks by the factor the backward one does, so
+the predicted slope is 0 at any init scale, up to bias and finite-width effects.
+
+Verdict per init and depth (conditions), two parts, the deciding one shown first:
+  sigmoid   per-seed slope < max_slope (0: the literal "shrinks"; its size is read against
+            the prediction, reported with it)
+  relu      equivalence (TOST-style): the 95% interval of ReLU's per-seed slope inside
+            ±margin, margin = contrast_margin_sds seed-to-seed SDs of log10 grad norm at
+            the last hidden layer spread over the fitted layers: a decay whose total over
+            the net is inside one layer's seed noise is no decay.
+The claim's verdict is the headline condition's (signal-preserving He init for ReLU).
+Saturation statistics per activation (layers.csv `saturated`) are drawn beside it.
 """
 
 import math
@@ -21,13 +38,49 @@ import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from .. import figures
-from ..verdicts import all_of, compare
+from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import Claim, register
 from ..figures import by_activation, legend, n_label
+from .floor import (condition_rows, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
+                    per_seed, resolve_depth, wrapped)
 from .vanishing_gradient import GRAD_LABEL, LAYER_LABEL, RUN_KEYS, grid_cell, layers_of
 
 ID = "sigmoid-attenuates"
 SIGMOID_MAX_SLOPE = math.log10(0.25)  # the derivative bound itself, drawn for reference
+
+# (fan_in, fan_out) -> (Var(W), Var(b)) of dltips.inits: torch.nn.Linear's U(±1/sqrt(fan_in)) for
+# both, Xavier uniform 2/(fan_in + fan_out) with zero bias, He normal 2/fan_in with zero bias
+INIT_VARIANCE = {
+    "default": lambda fan_in, fan_out: (1 / (3 * fan_in), 1 / (3 * fan_in)),
+    "xavier": lambda fan_in, fan_out: (2 / (fan_in + fan_out), 0.0),
+    "he": lambda fan_in, fan_out: (2 / fan_in, 0.0),
+}
+HOMOGENEOUS = ("relu",)  # f(a·z) = a·f(z) for a > 0: no predicted decay
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1) = sum(w·g(x)) / sqrt(2π)
+
+
+def _gauss(g, q: float) -> float:
+    return float((_WEIGHTS * g(math.sqrt(q) * _NODES)).sum() / math.sqrt(2 * math.pi))
+
+
+def sigmoid_moments(q: float) -> tuple[float, float]:
+    """(E[f(z)^2], E[f'(z)^2]) of the sigmoid for z ~ N(0, q)."""
+    def f(z):
+        return 1 / (1 + np.exp(-z))
+    return _gauss(lambda z: f(z) ** 2, q), _gauss(lambda z: (f(z) * (1 - f(z))) ** 2, q)
+
+
+def mean_field_slope(activation: str, init: str, width: int, layers: int = 100) -> float:
+    """Predicted decay per layer of log10 ||dL/dW|| (decades); NaN where no formula is known."""
+    if activation in HOMOGENEOUS:
+        return 0.0
+    if activation != "sigmoid" or init not in INIT_VARIANCE:
+        return math.nan
+    var_w, var_b = INIT_VARIANCE[init](width, width)
+    q = 1.0
+    for _ in range(layers):  # the forward variance map contracts: its fixed point within a few layers
+        q = width * var_w * sigmoid_moments(q)[0] + var_b
+    return 0.5 * math.log10(width * var_w * sigmoid_moments(q)[1])
 
 
 def fit(depth: int, layers: np.ndarray, grads: np.ndarray) -> tuple[float, float, float]:
@@ -42,46 +95,112 @@ def fit(depth: int, layers: np.ndarray, grads: np.ndarray) -> tuple[float, float
     return float(slope), float(intercept), (1 - residual / total) if total > 0 else math.nan
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def fits(tables: dict, settings: dict) -> pd.DataFrame:
     lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
     lay = lay[lay.hidden]
     end = lay[lay.epoch == lay.groupby("run_id").epoch.transform("max")]
     saturated_end = end.groupby("run_id").saturated.mean()
+    widths = tables["runs"].set_index("run_id").width if "width" in tables["runs"] else pd.Series(dtype=float)
     rows = []
     for run_id, run in lay[lay.epoch == settings["epoch"]].groupby("run_id"):
         depth = int(run.depth.iloc[0])
         part = run[run.layer >= settings["fit_from_layer"]]
         slope, intercept, r2 = fit(depth, part.layer.to_numpy(), part.grad_norm.to_numpy())
-        rows.append({**run.iloc[0][RUN_KEYS].to_dict(), "epoch": settings["epoch"], "n_points": len(part),
+        first = run.iloc[0]
+        width = int(widths.get(run_id, 0)) or None
+        rows.append({**first[RUN_KEYS].to_dict(), "width": width, "epoch": settings["epoch"], "n_points": len(part),
                      "slope": slope, "intercept": intercept, "r2": r2,
+                     "predicted_slope": mean_field_slope(first.activation, first.init, width) if width else math.nan,
+                     "log10_grad_last": float(np.log10(run[run.layer == depth].grad_norm).mean()),
                      "saturated_start": run.saturated.mean(), "saturated_end": saturated_end.get(run_id, math.nan)})
-    columns = RUN_KEYS + ["epoch", "n_points", "slope", "intercept", "r2", "saturated_start", "saturated_end"]
+    columns = RUN_KEYS + ["width", "epoch", "n_points", "slope", "intercept", "r2", "predicted_slope",
+                          "log10_grad_last", "saturated_start", "saturated_end"]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def fitted(ev: pd.DataFrame, settings: dict, activation: str) -> pd.DataFrame:
-    """The verdict's runs: depth sweep, the chosen init, enough layers for a line to mean something."""
-    return ev[(ev.study == settings["study"]) & (ev.activation == activation) & (ev.init == settings["init"])
-              & (ev.n_points >= settings["min_points"])]
+def fitted(ev: pd.DataFrame, settings: dict, activation: str, init: str | None = None,
+           depth: int | None = None) -> pd.DataFrame:
+    """The rule's runs: depth sweep, enough layers for a line to mean something."""
+    rows = ev[(ev.study == settings["study"]) & (ev.activation == activation) & (ev.n_points >= settings["min_points"])]
+    if init is not None:
+        rows = rows[rows.init == init]
+    return rows if depth is None else rows[rows.depth == depth]
+
+
+def equivalence(values, margin: float, statistic: str, detail: str = "") -> Verdict:
+    """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
+    reproduced when it lies wholly outside, inconclusive otherwise."""
+    mean, low, high, n = t_interval(values)
+    if n < 2 or not math.isfinite(margin):
+        verdict = INCONCLUSIVE
+    elif -margin < low and high < margin:
+        verdict = REPRODUCED
+    elif low > margin or high < -margin:
+        verdict = NOT_REPRODUCED
+    else:
+        verdict = INCONCLUSIVE
+    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail)
+
+
+def contrast_margin(rows: pd.DataFrame, settings: dict, depth: int) -> float:
+    """Seed-to-seed SD of log10 grad norm at the last hidden layer, times contrast_margin_sds,
+    spread over the fitted steps."""
+    steps = depth - settings["fit_from_layer"]
+    sd = float(np.std(per_seed(rows, "log10_grad_last"), ddof=1)) if rows.seed.nunique() > 1 else math.nan
+    return settings["contrast_margin_sds"] * sd / steps if steps > 0 else math.nan
+
+
+def condition_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int) -> Verdict:
+    sig = fitted(ev, settings, settings["activation"], init, depth)
+    base = fitted(ev, settings, settings["contrast"], init, depth)
+    where = f"{init} init, depth {depth}, epoch {settings['epoch']}"
+    predicted = sig.predicted_slope.mean() if len(sig) else math.nan
+    decay = compare(per_seed(sig, "slope"), settings["max_slope"], "<",
+                    f"decay of log10 grad norm per layer towards the input, {settings['activation']}, {where} "
+                    f"(decades, mean-field prediction {predicted:+.2f})",
+                    detail=f"R² of the geometric fit {sig.r2.mean():.3f}" if len(sig) else "")
+    margin = contrast_margin(base, settings, depth) if len(base) else math.nan
+    flat = equivalence(per_seed(base, "slope"), margin,
+                       f"decay per layer, {settings['contrast']}, {where}, within ±{margin:.3g} "
+                       f"(decades, noise margin)")
+    return deciding_first(decay, flat)
+
+
+def slope_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, Verdict]]:
+    rows = fitted(ev, settings, settings["activation"])
+    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
+    return [({"init": init, "depth": int(depth)}, condition_verdict(ev, settings, init, int(depth)))
+            for init, depth in cells]
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    ev = fits(tables, settings)
+    return pd.concat([ev, condition_rows(slope_conditions(ev, settings))], ignore_index=True)
+
+
+def conditions(tables: dict, settings: dict) -> list[tuple[dict, Verdict]]:
+    return slope_conditions(fits(tables, settings), settings)
 
 
 def verdict(ev: pd.DataFrame, settings: dict):
-    sig, base = fitted(ev, settings, settings["activation"]), fitted(ev, settings, settings["contrast"])
-    where = f"{settings['init']} init, epoch {settings['epoch']}"
-    decay = compare(sig.slope, settings["max_slope"], "<", f"decay of log10 grad norm per layer towards the "
-                    f"input, {settings['activation']}, {where} (decades)")
-    geometric = compare(sig.r2, settings["min_r2"], ">", f"R² of the geometric fit, {settings['activation']}")
-    flat = compare(base.slope.abs(), settings["contrast_max_abs_slope"], "<",
-                   f"|decay per layer|, {settings['contrast']}, {where} (decades)")
-    return all_of(decay, geometric, flat)
+    headline = settings["headline"]
+    depth = resolve_depth(headline["depth"], fitted(ev, settings, settings["activation"], headline["init"]).depth)
+    if depth is None:
+        return no_condition(f"decay of log10 grad norm per layer, {settings['activation']}", headline)
+    return condition_verdict(ev, settings, headline["init"], depth)
 
 
-def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict) -> None:
+def condition(ev: pd.DataFrame) -> str:
+    return condition_sentence(ev, ["init", "depth"], "Sigmoid's decay per layer (decades; the deciding part's "
+                              "numbers where ReLU's contrast decides), per init and depth", "+.2f")
+
+
+def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str) -> None:
     """The deepest net of each activation: measured norms (points, one per seed and layer)
     and the mean fitted line over the layers the fit used."""
     for act, colour in (by_activation(lay)["palette"] or {}).items():
-        runs = fitted(ev, settings, act)
+        runs = fitted(ev, settings, act, init)
         runs = runs[runs.depth == runs.depth.max()]
         if not len(runs):
             continue
@@ -98,32 +217,63 @@ def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict) -> None:
                           f"{settings['fit_from_layer']}", ha="center", transform=ax.transAxes)
     else:
         ax.set_yscale("log")
-    ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL,
-           title=f"deepest nets, {settings['init']} init, epoch {settings['epoch']}: data and geometric fit")
+    ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=f"deepest nets, {init} init, epoch {settings['epoch']}")
     legend(ax, fontsize="small")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | None) -> None:
+    """The deciding comparison: measured slope per init (95% Student-t interval over seeds)
+    beside the mean-field prediction, at the headline depth; ReLU's equivalence margin as a band."""
+    runs = ev[(ev.study == settings["study"]) & (ev.depth == depth) & (ev.n_points >= settings["min_points"])]
+    if not len(runs):
+        ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
+    else:
+        hue = by_activation(runs)
+        inits = sorted(runs.init.unique())
+        levels = hue["hue_order"]
+        offset = {a: 0.3 * (i - (len(levels) - 1) / 2) for i, a in enumerate(levels)}
+        for act in levels:  # measured: mean and 95% Student-t interval over seeds; x: mean-field prediction
+            cells = runs[runs.activation == act].groupby("init")
+            xs = [inits.index(i) + offset[act] for i, _ in cells]
+            means = [per_seed(g, "slope").mean() for _, g in cells]
+            spans = np.array([figures.seed_interval(per_seed(g, "slope")) for _, g in cells]).T
+            ax.errorbar(xs, means, yerr=np.abs(spans - np.array(means)), fmt="o", capsize=4, ms=8,
+                        color=hue["palette"][act], label=act)
+            ax.scatter(xs, [g.predicted_slope.mean() for _, g in cells], marker="x", s=90, color="k", zorder=5,
+                       label="mean-field prediction" if act == levels[0] else None)
+        ax.set_xticks(range(len(inits)), inits)
+        headline = runs[(runs.init == settings["headline"]["init"]) & (runs.activation == settings["contrast"])]
+        margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
+        if math.isfinite(margin):
+            ax.axhspan(-margin, margin, color="grey", alpha=0.25,
+                       label=f"±{margin:.3f}: {settings['contrast']}'s noise margin")
+        legend_with_n(ax, runs, "activation", fontsize="small")
+    ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)
+    ax.set(xlabel="initialisation", ylabel="decay per layer towards the input (decades)",
+           title=f"measured vs predicted, depth {depth}, epoch {settings['epoch']}")
+
+
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+    init = settings["headline"]["init"]
     lay = layers_of(tables, [settings["study"]])
-    lay = lay[lay.hidden & (lay.epoch == settings["epoch"]) & (lay.init == settings["init"])]
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(19, 6.8))
-    plot_fits(left, lay, ev, settings)
+    lay = lay[lay.hidden & (lay.epoch == settings["epoch"]) & (lay.init == init)]
+    fig, ((decide, fits_ax), (sweep_ax, right)) = plt.subplots(2, 2, figsize=(12, 10.5))
+    depth = resolve_depth(settings["headline"]["depth"], fitted(ev, settings, settings["activation"], init).depth)
+    plot_against_prediction(decide, ev, settings, depth)
+    plot_fits(fits_ax, lay, ev, settings, init)
 
     sweep = ev[(ev.study == settings["study"]) & (ev.n_points >= settings["min_points"])]
     sns.lineplot(data=sweep, x="depth", y="slope", **by_activation(sweep), style="init", marker="o",
-                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=middle)
-    limit = settings["contrast_max_abs_slope"]
-    middle.axhspan(-limit, limit, color="grey", alpha=0.15, label=f"|slope| < {limit:g} ({settings['contrast']} claim)")
-    middle.axhline(settings["max_slope"], color="k", ls="--", lw=1,
-                   label=f"{settings['max_slope']:g} ({settings['activation']} claim)")
-    middle.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1, label="log10(1/4): sigmoid's steepest slope")
-    legend(middle, fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-    middle.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input (decades)",
-               title=f"fitted slope from layer {settings['fit_from_layer']} "
-                     f"({n_label(sweep, ['activation', 'init', 'depth'])})")
+                 errorbar=figures.seed_interval, ax=sweep_ax)
+    sweep_ax.axhline(settings["max_slope"], color="k", ls="--", lw=1,
+                     label=f"{settings['max_slope']:g} ({settings['activation']} claim)")
+    legend(sweep_ax, fontsize="small", ncol=2)
+    sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input (decades)",
+                 title=f"fitted slope from layer {settings['fit_from_layer']} "
+                       f"({n_label(sweep, ['activation', 'init', 'depth'])})")
     if len(sweep):
-        middle.set_xticks(sorted(sweep.depth.unique()))
+        sweep_ax.set_xticks(sorted(sweep.depth.unique()))
 
     sat = ev[ev.study == settings["grid_study"]]
     if not len(sat):  # no grid in the tables: the sweep still has its activations
@@ -132,16 +282,20 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                    var_name="when", value_name="fraction")
     sat["when"] = sat.when.map({"saturated_start": f"epoch {settings['epoch']}", "saturated_end": "last epoch"})
     sns.barplot(data=sat, x="activation", y="fraction", hue="when", order=by_activation(sat)["hue_order"],
-                errorbar=figures.CI, seed=figures.BOOT_SEED, ax=right)
-    right.set(xlabel="activation", ylabel="saturated / inactive units (fraction of unit-samples)",
-              title=f"sigmoid, tanh: saturated; ReLU family: inactive; maxout: none "
-                    f"({n_label(sat, ['activation'])})")
-    right.title.set_fontsize("small")
+                errorbar=figures.seed_interval, ax=right)
+    right.set(xlabel="activation", ylabel="saturated / inactive units (fraction)",
+              title=f"saturated (sigmoid, tanh) or inactive (ReLU family) ({n_label(sat, ['activation'])})")
     for bars in right.containers:  # a fraction near 0 is a finding; print it
-        right.bar_label(bars, fmt="%.2f", fontsize="x-small", padding=2)
+        right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2)
     right.tick_params(axis="x", rotation=30)
-    fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", unit="runs"))
+    fig.suptitle(wrapped(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
+                                               parts=[(p, "+.3f", "seeds") for p in _parts(v)])))
     return fig
+
+
+def _parts(v: Verdict) -> list[Verdict]:
+    """The verdict's parts where it carries them (verdicts.Verdict.parts), else none."""
+    return list(getattr(v, "parts", ()) or ())
 
 
 CLAIM = register(Claim(
@@ -153,9 +307,14 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: gradient norm of every hidden layer at the chosen epoch for the deepest net of each "
-                "activation (points: seeds) with the mean straight-line fit on the log scale. Middle: the fitted "
-                "decay per layer against depth (dashed: the sigmoid threshold; band: the ReLU threshold; dotted: "
-                "log10 of sigmoid's steepest slope 1/4). Right: fraction of saturated (sigmoid, tanh) or inactive "
-                "(ReLU family) units at the start and the end of training. Intervals: 95% bootstrap over seeds.",
+    condition=condition,
+    conditions=conditions,
+    figure_text="Top left (the decision): the measured decay per layer of log10 gradient norm at the headline depth, "
+                "per init, for sigmoid and ReLU, beside the mean-field prediction 1/2·log10(n·Var(W)·E[f'²]) (x); "
+                "grey band: ReLU's equivalence margin from seed noise; dotted: 1/2·log10(1/16), sigmoid's bound at "
+                "unit weight gain. Top right: gradient norm of every hidden layer of the deepest nets at the "
+                "headline init (points: seeds) with the mean straight-line fit. Bottom left: the fitted decay "
+                "against depth per activation and init. Bottom right: fraction of saturated (sigmoid, tanh) or "
+                "inactive (ReLU family) units at the start and the end of training. Intervals: 95% Student-t over "
+                "seeds (n in the legends); diverged runs left out.",
 ))

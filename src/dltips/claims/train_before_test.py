@@ -1,91 +1,204 @@
-"""train-before-test: a deeper network that is worse on the *training* set is not
-overfitting; it is an optimisation problem.
+"""train-before-test: look at training performance first. A deeper network that is worse on
+the *training* set is not overfitting but a training problem, fixed with training-side tools;
+only "good on train, bad on test" is overfitting, fixed with test-side tools.
 
-Evidence (depth sweep, SGD, no regularisation): final train and test accuracy of the
-shallowest and the deepest net of each activation and init, paired by seed. Statistic, per
-seed: final train accuracy of the shallowest minus the deepest net of the plain network
-(sigmoid, default init). Positive means the deep net fits its own training data worse --
-the failure the notes call a training problem; the figure shows test accuracy beside it,
-so a reader sees the deep net is not "good on train, bad on test".
+Evidence (sweep `diagnosis`): a factorial of a training-side fix (e.g. Adam for SGD) × a
+test-side fix (e.g. dropout) on the notes' plain net, in two regimes: the sweep's deepest
+depth (the notes' underfitting case) and its shallowest (the overfitting case). Every cell
+is tuned for its own rate; diverged runs are left out and counted. Per regime and seed, each
+fix's main effect is the mean over the other fix's two levels of (with − without): the
+factorial's estimate, cells averaged within the seed.
+
+The rule per regime (conditions), parts paired by seed, the deciding part first:
+  underfitting  the deep plain net trains worse than the shallow one (train accuracy,
+                shallow − deep > 0: the notes' evidence); the training-side fix raises train
+                accuracy (> 0; where every net of both cells is at chance, the floor,
+                inconclusive and said); the test-side fix does not raise test accuracy
+                (upper end of its interval < a margin of `margin_test_se` binomial standard
+                errors of the plain net's test accuracy on the test set).
+  overfitting   the plain net is better on train than on test (train − test > 0), and the
+                test-side fix raises test accuracy (> 0).
+The claim's verdict is the headline regime's (config `headline`).
 """
 
+import math
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from .. import figures
 from ..verdicts import compare
 from . import Claim, register
-from ..figures import by_init, n_label
+from .floor import (condition_rows, condition_sentence, deciding_first, floor_checked, headline_note, legend_with_n,
+                    no_condition, with_note, wrapped)
 
 ID = "train-before-test"
+CELLS = ("plain", "training fix", "test fix", "both fixes")
+REGIMES = ("underfitting", "overfitting")
 SPLITS = {"final_train_accuracy": "train", "final_test_accuracy": "test"}
-GROUP = ["dataset", "activation", "init"]  # a shallow and a deep net are paired within these, by seed
+
+
+def _cell_filters(settings: dict) -> dict[str, dict]:
+    base, train_fix, test_fix = settings["base"], settings["train_fix"], settings["test_fix"]
+    return {"plain": base, "training fix": {**base, **train_fix}, "test fix": {**base, **test_fix},
+            "both fixes": {**base, **train_fix, **test_fix}}
+
+
+def regime_depths(runs: pd.DataFrame, settings: dict) -> dict[str, int]:
+    """regime -> depth: `deepest` / `shallowest` of the sweep, or a number."""
+    depths = sorted(runs.depth.unique())
+    if not depths:
+        return {}
+    pick = {"deepest": depths[-1], "shallowest": depths[0]}
+    return {regime: int(pick.get(spec, spec)) for regime, spec in settings["regimes"].items()}
+
+
+def cells(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """One row per run of the factorial: regime, cell, seed, train and test accuracy."""
+    runs = runs[runs.study == settings["study"]] if "study" in runs else runs.iloc[0:0]
+    frames = []
+    for regime, depth in regime_depths(runs, settings).items():
+        here = runs[runs.depth == depth]
+        for cell, where in _cell_filters(settings).items():
+            mask = np.logical_and.reduce([here[k] == v for k, v in where.items()]) if len(here) else []
+            picked = here[mask] if len(here) else here
+            frames.append(picked.assign(regime=regime, cell=cell))
+    columns = ["regime", "cell", "depth", "seed", "run_id", "diverged", "final_train_accuracy", "final_test_accuracy"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["diverged"] = out.diverged.astype(bool) if "diverged" in out else False
+    return out[columns]
+
+
+def effects(table: pd.DataFrame) -> pd.DataFrame:
+    """Per regime and seed: the cells' accuracies and each fix's main effect (diverged runs out)."""
+    used = table[~table.diverged]
+    if not len(used):
+        return pd.DataFrame(columns=["regime", "seed"])
+    wide = used.pivot_table(index=["regime", "seed"], columns="cell",
+                            values=["final_train_accuracy", "final_test_accuracy"])
+    rows = []
+    for (regime, seed), r in wide.iterrows():
+        def acc(split, cell):
+            key = (f"final_{split}_accuracy", cell)
+            return float(r[key]) if key in r.index else math.nan
+        row = {"regime": regime, "seed": seed}
+        for split in ("train", "test"):
+            plain, train_fix, test_fix, both = (acc(split, c) for c in CELLS)
+            row[f"plain_{split}"], row[f"train_fix_{split}"] = plain, train_fix
+            row[f"test_fix_{split}"], row[f"both_{split}"] = test_fix, both
+            row[f"train_fix_effect_{split}"] = np.nanmean([train_fix - plain, both - test_fix])
+            row[f"test_fix_effect_{split}"] = np.nanmean([test_fix - plain, both - train_fix])
+        row["plain_overfit_gap"] = row["plain_train"] - row["plain_test"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _binomial_margin(accuracy: pd.Series, settings: dict) -> float:
+    p = float(np.nanmean(accuracy)) if len(accuracy) else math.nan
+    return settings["margin_test_se"] * math.sqrt(p * (1 - p) / settings["floor"]["samples"])
+
+
+def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: dict, regime: str):
+    here = fx[fx.regime == regime]
+    used = table[(table.regime == regime) & ~table.diverged]
+    if not len(here):
+        return no_condition("the factorial's effects", {"regime": regime})
+    left_out = int(table[table.regime == regime].diverged.sum())
+    gain = settings["min_gain"]
+    if regime == "underfitting":
+        other = fx[fx.regime == "overfitting"].set_index("seed").plain_train
+        drop = (other - here.set_index("seed").plain_train).dropna()
+        deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)")
+        train_fix = compare(here.train_fix_effect_train, gain, ">",
+                            "training-side fix's effect on train accuracy, deep net (fraction)")
+        train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
+                                  settings["floor"])
+        margin = _binomial_margin(here.plain_test, settings)
+        test_fix = compare(here.test_fix_effect_test, margin, "<",
+                           f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
+                           f"{settings['margin_test_se']:g} binomial SE)")
+        v = deciding_first(train_fix, deeper_worse, test_fix)
+    else:
+        overfits = compare(here.plain_overfit_gap, gain, ">", "plain net's train minus test accuracy, shallow net")
+        test_fix = compare(here.test_fix_effect_test, gain, ">",
+                           "test-side fix's effect on test accuracy, shallow net (fraction)")
+        v = deciding_first(test_fix, overfits)
+    return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
+
+
+def found_conditions(table: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+    fx = effects(table)
+    return [({"regime": regime}, regime_verdict(table, fx, settings, regime))
+            for regime in settings["regimes"] if regime in set(table.regime)]
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    runs = tables["runs"]
-    runs = runs[runs.study == settings["study"]]
-    depth = runs.groupby(GROUP).depth
-    columns = GROUP + ["seed", "depth", "final_train_accuracy", "final_test_accuracy"]
-    shallow = runs[runs.depth == depth.transform("min")][columns]
-    deep = runs[runs.depth == depth.transform("max")][columns]
-    out = shallow.merge(deep, on=GROUP + ["seed"], suffixes=("_shallow", "_deep"))
-    out = out.rename(columns={f"{long}_{end}": f"{end}_{short}" for end in ("shallow", "deep")
-                              for long, short in (("depth", "depth"), ("final_train_accuracy", "train"),
-                                                  ("final_test_accuracy", "test"))})
-    out["train_drop"] = out.shallow_train - out.deep_train
-    out["test_drop"] = out.shallow_test - out.deep_test
-    # overfitting would show as a deep net far better on train than on test
-    out["deep_train_minus_test"] = out.deep_train - out.deep_test
-    return out.sort_values(GROUP + ["seed"], kind="stable").reset_index(drop=True)
+    table = cells(tables["runs"], settings)
+    fx = effects(table).assign(part="effects")
+    found = condition_rows(found_conditions(table, settings))
+    return pd.concat([table.assign(part="runs"), fx, found], ignore_index=True)
+
+
+def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+    return found_conditions(cells(tables["runs"], settings), settings)
 
 
 def verdict(ev: pd.DataFrame, settings: dict):
-    rows = ev[(ev.activation == settings["activation"]) & (ev.init == settings["init"])]
-    depths = f"depth {rows.shallow_depth.min()} minus depth {rows.deep_depth.max()}" if len(rows) else "no runs"
-    return compare(rows.train_drop, settings["min_train_drop"], ">",
-                   f"final train accuracy, {depths}, {settings['activation']} {settings['init']} init (fraction)")
+    regime = settings["headline"]["regime"]
+    table = ev[ev.part == "runs"] if len(ev) else ev
+    if not len(table) or regime not in set(table.regime):
+        return no_condition("the factorial's effects", settings["headline"])
+    table = table.assign(diverged=table.diverged.astype(bool), seed=table.seed.astype(int))
+    return regime_verdict(table, effects(table), settings, regime)
+
+
+def condition(ev: pd.DataFrame) -> str:
+    return condition_sentence(ev, ["regime"], "Per regime, the deciding part's statistic (fraction)")
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    runs = tables["runs"]
-    runs = runs[runs.study == settings["study"]]
-    long = runs.melt(id_vars=["activation", "init", "depth", "seed"], value_vars=list(SPLITS),
-                     var_name="split", value_name="accuracy")
-    long["split"] = long.split.map(SPLITS)
-    # the claim's activation first: the panel a reader should look at
-    claimed = settings["activation"]
-    activations = sorted(set(long.activation) | {claimed}, key=lambda a: (a != claimed, a))
-    fig, axes = plt.subplots(1, len(activations), figsize=(6.2 * len(activations), 4.8), sharey=True, squeeze=False)
-    for ax, act in zip(axes[0], activations):
-        frame = long[long.activation == act]
-        sns.lineplot(data=frame, x="depth", y="accuracy", **by_init(long), style="split", style_order=["train", "test"],
-                     marker="o", errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
-        ax.set(xlabel="hidden layers (depth)", ylabel="final accuracy (fraction)",
-               title=f"{act}, {settings['study']} sweep ({n_label(frame, ['init', 'depth'])})")
-        if len(frame):
-            ax.set_xticks(sorted(frame.depth.unique()))
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    if handles:
-        axes[0, -1].legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
-    fig.suptitle(figures.verdict_title("Train before test", v))
+    runs = ev[(ev.part == "runs")] if len(ev) else ev
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), sharey=True)
+    for ax, regime in zip(axes, REGIMES):
+        frame = runs[(runs.regime == regime)] if len(runs) else runs
+        left_out = int(frame.diverged.astype(bool).sum()) if len(frame) else 0
+        frame = frame[~frame.diverged.astype(bool)] if len(frame) else frame
+        long = frame.melt(id_vars=["cell", "seed", "depth"], value_vars=list(SPLITS), var_name="split",
+                          value_name="accuracy") if len(frame) else pd.DataFrame(columns=["cell", "accuracy", "split"])
+        long["split"] = long.split.map(SPLITS)
+        if len(long):
+            sns.pointplot(data=long, x="cell", y="accuracy", hue="split", order=list(CELLS),
+                          hue_order=["train", "test"], errorbar=figures.seed_interval, dodge=0.25, ax=ax)
+            legend_with_n(ax, long, "split", fontsize="small", loc="lower right")
+        depth = f"depth {int(frame.depth.iloc[0])}" if len(frame) else "no runs"
+        ax.set(xlabel="cell of the factorial", ylabel="final accuracy (fraction)",
+               title=f"{regime} regime ({depth})" + (f"; {left_out} diverged left out" if left_out else ""))
+        ax.tick_params(axis="x", rotation=15)
+    fixes = (f"training fix: {', '.join(f'{k} {x}' for k, x in settings['train_fix'].items())}; "
+             f"test fix: {', '.join(f'{k} {x}' for k, x in settings['test_fix'].items())}")
+    fig.suptitle(wrapped(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}")))
     return fig
 
 
 CLAIM = register(Claim(
     id=ID,
     title="A deeper network that is worse on the training set is not overfitting but a training (optimisation) "
-          "problem: the deep plain sigmoid net has lower training accuracy than the shallow one.",
+          "problem, fixed with training-side tools; only good-on-train, bad-on-test is overfitting, fixed with "
+          "test-side tools.",
     source="He, Zhang, Ren & Sun, 'Deep Residual Learning' CVPR (2016), sec. 1 and 4.1 (the degradation problem); "
            "Glorot & Bengio, AISTATS (2010), sec. 1 and 6",
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Final train (solid) and test (dashed) accuracy against the number of hidden layers, one panel "
-                "per activation, one colour per initialisation; bands are 95% bootstrap intervals over seeds. "
-                "A deep net whose train accuracy falls with its test accuracy has a training problem, not "
-                "overfitting.",
+    condition=condition,
+    conditions=conditions,
+    figure_text="Final train and test accuracy of the four cells of the factorial (plain net, training-side fix, "
+                "test-side fix, both), in the underfitting regime (deep plain net) and the overfitting regime "
+                "(shallow plain net). A training problem shows as low train accuracy that the training-side fix "
+                "lifts; overfitting as train far above test, a gap the test-side fix narrows on the test side. "
+                "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out and counted.",
 ))

@@ -5,10 +5,11 @@ Evidence: the gradient norm of every layer's weights on the fixed probe batch (l
 at a chosen epoch -- epoch 0, where nothing but the architecture and the initialisation
 shapes it -- for the depth sweep (sigmoid and ReLU, several depths and inits) and, for
 breadth, the grid's activations at its fixed depth. Statistic, per seed:
-log10(grad norm of layer 1 / grad norm of the last hidden layer) of the deepest net of the
-chosen activation and init; -1 means the layer nearest the input gets a tenth of the
-gradient of the last hidden layer. The figure adds how far each layer's weights moved from
-their initialisation over training (layers near the output move first).
+log10(grad norm of layer 1 / grad norm of the last hidden layer) of the claim's activation;
+-1 means the layer nearest the input gets a tenth of the gradient of the last hidden layer.
+It is judged per init and depth (conditions); the claim's verdict is the headline
+condition's. How far is the value itself, in decades (sigmoid-attenuates sets it against
+the mean-field prediction per layer). Diverged runs are left out.
 """
 
 import matplotlib.pyplot as plt
@@ -21,6 +22,8 @@ from .. import figures
 from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
 from . import Claim, register
+from .floor import (condition_rows, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
+                    resolve_depth, wrapped)
 
 ID = "vanishing-gradient"
 RUN_KEYS = ["run_id", "study", "activation", "optimizer", "regularizer", "init", "depth", "seed"]
@@ -34,6 +37,8 @@ def layers_of(tables: dict, studies) -> pd.DataFrame:
     layer, depth + 1, has a different shape, so its norm is not comparable)."""
     runs = tables["runs"]
     runs = runs[runs.study.isin(list(studies))]
+    if "diverged" in runs:  # a diverged net's statistics are about its failure, not about depth
+        runs = runs[~runs.diverged.astype(bool)]
     out = tables["layers"].merge(runs[RUN_KEYS], on="run_id")
     out["hidden"] = out.layer <= out.depth
     return out
@@ -48,13 +53,14 @@ def grid_cell(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
 
 
 def deepest(frame: pd.DataFrame, settings: dict, activation: str | None = None) -> pd.DataFrame:
-    """Rows of the depth sweep's deepest net for one activation (default: the claim's) and init."""
+    """Rows of the depth sweep's deepest net for one activation (default: the claim's) at the
+    headline init."""
     rows = frame[(frame.study == settings["study"]) & (frame.activation == (activation or settings["activation"]))
-                 & (frame.init == settings["init"])]
+                 & (frame.init == settings["headline"]["init"])]
     return rows[rows.depth == rows.depth.max()]
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def ratios(tables: dict, settings: dict) -> pd.DataFrame:
     lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
     lay = lay[(lay.epoch == settings["epoch"]) & lay.hidden]
     first = lay[lay.layer == 1].set_index("run_id").grad_norm
@@ -67,19 +73,50 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return out.reset_index().sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    rows = deepest(ev, settings)
-    depth = int(rows.depth.max()) if len(rows) else "?"
-    return compare(rows.log10_ratio, settings["max_log10_ratio"], "<",
+def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
+    rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.init == init)
+              & (ev.depth == depth)]
+    return compare(per_seed(rows, "log10_ratio"), settings["max_log10_ratio"], "<",
                    f"log10(grad norm layer 1 / last hidden layer), {settings['activation']}, depth {depth}, "
-                   f"{settings['init']} init, epoch {settings['epoch']}")
+                   f"{init} init, epoch {settings['epoch']} (decades)")
+
+
+def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+    """Per init and depth (from 2: at depth 1 layer 1 is the last hidden layer)."""
+    rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.depth >= 2)]
+    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
+    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
+            for init, depth in cells]
+
+
+def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+    ev = ratios(tables, settings)
+    return pd.concat([ev, condition_rows(ratio_conditions(ev, settings))], ignore_index=True)
+
+
+def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+    return ratio_conditions(ratios(tables, settings), settings)
+
+
+def verdict(ev: pd.DataFrame, settings: dict):
+    headline = settings["headline"]
+    sweep = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"])
+               & (ev.init == headline["init"])]
+    depth = resolve_depth(headline["depth"], sweep.depth)
+    if depth is None:
+        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings['activation']}", headline)
+    return ratio_verdict(ev, settings, headline["init"], depth)
+
+
+def condition(ev: pd.DataFrame) -> str:
+    return condition_sentence(ev, ["init", "depth"], "log10(grad norm layer 1 / last hidden layer) of the claim's "
+                              "activation, per init and depth (decades)", "+.2f")
 
 
 # ---- drawing, shared with the other depth and activation claims -------------------------
 def plot_profile(ax, frame: pd.DataFrame, title: str, **hue) -> None:
-    """Gradient norm against layer index, one line per hue level, 95% CI over seeds."""
-    sns.lineplot(data=frame, x="layer", y="grad_norm", **hue, marker="o", errorbar=figures.CI,
-                 seed=figures.BOOT_SEED, ax=ax)
+    """Gradient norm against layer index, one line per hue level, 95% Student-t interval over seeds."""
+    sns.lineplot(data=frame, x="layer", y="grad_norm", **hue, marker="o", errorbar=figures.seed_interval, ax=ax)
     ax.set_yscale("log")
     ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=title)
     if len(frame):
@@ -93,11 +130,11 @@ def plot_rel_change(ax, layers: pd.DataFrame, title: str) -> None:
     if len(frame):
         depth = int(frame.depth.iloc[0])
         sns.lineplot(data=frame, x="epoch", y="rel_change", hue="layer", palette="viridis", legend="full",
-                     errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
+                     errorbar=figures.seed_interval, ax=ax)
         ax.set_yscale("log")
         handles, labels = ax.get_legend_handles_labels()
         labels = [f"{lab} (output)" if lab == str(depth + 1) else lab for lab in labels]
-        ax.legend(handles, labels, title="layer (1 = input side)", fontsize="x-small", title_fontsize="small",
+        ax.legend(handles, labels, title="layer (1 = input side)", fontsize="small", title_fontsize="small",
                   ncol=2 if depth > 5 else 1)
         title += f", depth {depth} ({n_label(frame, [])})"
     ax.set(xlabel="epoch", ylabel=REL_LABEL, title=title)
@@ -110,57 +147,50 @@ def when(epoch: int) -> str:
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
-    sweep = lay[(lay.study == settings["study"]) & (lay.init == settings["init"])]
-    activations = by_activation(sweep)["hue_order"]  # registry order: sigmoid first
+    init = settings["headline"]["init"]
+    sweep = lay[(lay.study == settings["study"]) & (lay.init == init)]
+    activations = by_activation(sweep)["hue_order"][:2] or [settings["activation"]]  # registry order: sigmoid first
     now = sweep[(sweep.epoch == settings["epoch"]) & sweep.hidden]
     grid = lay[(lay.study == settings["grid_study"]) & (lay.epoch == settings["epoch"]) & lay.hidden]
 
-    ncols = max(len(activations), 1) + 1
-    fig, (upper, lower) = plt.subplots(2, ncols, figsize=(5.6 * ncols, 11), squeeze=False)
-    for ax in upper[1:]:
-        ax.sharey(upper[0])  # one gradient scale across activations, so their levels compare
+    fig, axes = plt.subplots(2, 2, figsize=(12, 10))
+    upper, lower = axes
+    upper[1].sharey(upper[0])  # one gradient scale across activations, so their levels compare
     depths = sorted(now.depth.unique())
     depth_palette = dict(zip(depths, sns.color_palette("viridis_r", len(depths))))
-    if not activations:
-        for ax, label in ((upper[0], GRAD_LABEL), (lower[0], REL_LABEL)):
-            ax.text(0.5, 0.5, f"no {settings['study']} sweep in the tables", ha="center", transform=ax.transAxes)
-            ax.set(xlabel=LAYER_LABEL, ylabel=label)
-    for ax, act in zip(upper, activations):
+    for ax, act in zip(upper, activations + activations[:1] * (2 - len(activations))):
         frame = now[now.activation == act]
-        plot_profile(ax, frame, f"{act}, {settings['init']} init, {when(settings['epoch'])} "
-                                f"({n_label(frame, ['depth'])})",
-                     hue="depth", hue_order=depths, palette=depth_palette)
-        legend(ax, title="hidden layers (depth)", fontsize="small")
+        plot_profile(ax, frame, f"{act}, {init} init, {when(settings['epoch'])}", hue="depth", hue_order=depths,
+                     palette=depth_palette)
+        legend_with_n(ax, frame.astype({"depth": str}), "depth", title="hidden layers (depth)", fontsize="small",
+                      ncol=2)
     grid_depths = ", ".join(map(str, sorted(grid.depth.unique())))
-    plot_profile(upper[-1], grid, f"grid (depth {grid_depths}), {settings['grid_optimizer']}, "
-                 f"{when(settings['epoch'])} ({n_label(grid, ['activation'])})", **by_activation(grid))
-    legend(upper[-1], title="activation", fontsize="small", ncol=2)
+    plot_profile(lower[0], grid, f"grid (depth {grid_depths}), {settings['grid_optimizer']}, "
+                 f"{when(settings['epoch'])}", **by_activation(grid))
+    legend_with_n(lower[0], grid, "activation", title="activation", fontsize="small", ncol=2)
 
-    for ax, act in zip(lower, activations):
-        if ax is not lower[0]:
-            ax.sharey(lower[0])
-        plot_rel_change(ax, deepest(lay, settings, act), f"{act}, {settings['init']} init")
     summary = ev[ev.study == settings["study"]]
-    ax = lower[-1]
+    ax = lower[1]
     sns.lineplot(data=summary, x="depth", y="log10_ratio", **by_activation(summary), style="init", marker="o",
-                 errorbar=figures.CI, seed=figures.BOOT_SEED, ax=ax)
+                 errorbar=figures.seed_interval, ax=ax)
     threshold = settings["max_log10_ratio"]
     ax.axhline(threshold, color="k", ls="--", lw=1, label=f"threshold {threshold:g}")
-    ax.axhline(0, color="grey", lw=0.8)
-    legend(ax, fontsize="small")
+    legend(ax, fontsize="small", ncol=2)
     ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖) (decades)",
            title=f"the statistic, {when(settings['epoch'])} ({n_label(summary, ['activation', 'init', 'depth'])})")
-    ax.set_xticks(sorted(summary.depth.unique()))
-    fig.suptitle(figures.verdict_title("Vanishing gradient", v, "+.2f"), fontsize="large")
+    if len(summary):
+        ax.set_xticks(sorted(summary.depth.unique()))
+    title = figures.verdict_title("Vanishing gradient", v, "+.2f", note=headline_note(settings))
+    fig.suptitle(wrapped(title), fontsize="large")
     return fig
 
 
 FIGURE_TEXT = (
     "Top: gradient norm of each hidden layer's weights on the probe batch at the chosen epoch, log scale, "
-    "for each depth of the depth sweep (one panel per activation) and for every activation of the grid; "
-    "a line rising from layer 1 to the last hidden layer means gradients vanish towards the input. "
-    "Bottom: relative change of each layer's weights from their initialisation over training for the "
-    "deepest net, and the statistic against depth. Bands: 95% bootstrap intervals over seeds."
+    "for each depth of the depth sweep at the headline init (one panel per activation); a line rising from "
+    "layer 1 to the last hidden layer means gradients vanish towards the input. Bottom left: the same for every "
+    "activation of the grid. Bottom right: the statistic against depth, per activation and init. Bands: 95% "
+    "Student-t intervals over seeds (n in the legends); diverged runs are left out."
 )
 
 CLAIM = register(Claim(
@@ -173,4 +203,6 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     figure_text=FIGURE_TEXT,
+    condition=condition,
+    conditions=conditions,
 ))
