@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .. import verdicts
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of
 
 FLOOR_WORDS = "floor: both at chance"
@@ -31,9 +32,7 @@ def chance_ceiling(floor: dict) -> float:
 
 def at_chance(accuracies, floor: dict) -> bool:
     """The seeds' mean accuracy cannot be told from guessing (False where there is no value)."""
-    x = np.asarray(accuracies, dtype=float)
-    x = x[np.isfinite(x)]
-    return bool(len(x)) and float(x.mean()) <= chance_ceiling(floor)
+    return verdicts.at_chance(accuracies, floor["chance"], chance_margin(floor))
 
 
 def with_note(v: Verdict, note: str, first: bool = False) -> Verdict:
@@ -54,7 +53,9 @@ def floor_note(means: dict[str, float], floor: dict, what: str = "final train ac
 
 def at_floor(v: Verdict, means: dict[str, float], floor: dict, what: str = "final train accuracy") -> Verdict:
     """The verdict of a comparison whose every side is at chance: inconclusive, said in words."""
-    return replace(with_note(v, floor_note(means, floor, what), first=True), verdict=INCONCLUSIVE)
+    numbers = ", ".join(f"{name} {value:.3f}" for name, value in means.items())
+    reason = f"{'both' if len(means) > 1 else 'the net'} at chance ({numbers} {what})"
+    return verdicts.floor(with_note(v, floor_note(means, floor, what), first=True), reason)
 
 
 def floor_checked(v: Verdict, sides: dict[str, pd.Series], floor: dict, what: str = "final train accuracy") -> Verdict:
