@@ -18,6 +18,7 @@ import torch
 from . import data as datasets
 from .io import atomic_write, read_json, write_csv, write_json
 from .process import configure_torch
+from .progress import EpochLog
 from .provenance import versions
 from .regularizers import build as build_regularizer
 from .trainer import Member, StackConfig, resolve_device, train
@@ -48,7 +49,7 @@ def tune_learning_rate(job: dict, data, device: str) -> tuple[float, list[dict]]
         for seed in lr["tune_seeds"]
         for init in job["inits"]
     ]
-    results = train(stack_config(job, epochs=lr["tune_epochs"]), members, data, device)
+    results = train(stack_config(job, epochs=lr["tune_epochs"]), members, data, device, callbacks=[EpochLog("tuning")])
     record = []
     for m, r in zip(members, results):
         score = 0.0 if r.summary["diverged"] else r.summary["best_val_accuracy"]
@@ -70,7 +71,8 @@ def choose_learning_rate(job: dict, data, device: str, grid_dir: Path | None) ->
     return value, "tuned", record
 
 
-def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> None:
+def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
+    """Returns one summary line for the console (the epochs go to stdout, the job's log)."""
     configure_torch(threads)
     out_dir = Path(out_dir)
     data = datasets.load(data_path)
@@ -79,7 +81,8 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
         Member(seed=r["seed"], lr=lr, reg=build_regularizer(r["regularizer"], r["reg_params"]), init=r["init"])
         for r in job["runs"]
     ]
-    results = train(stack_config(job), members, data, device)
+    progress = EpochLog("training")
+    results = train(stack_config(job), members, data, device, callbacks=[progress])
     env = versions()
     for run, member, result in zip(job["runs"], members, results):
         run_dir = out_dir / run["run"]
@@ -98,6 +101,7 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
         write_csv(run_dir / "layers.csv", pd.DataFrame(result.layers))
         atomic_write(run_dir / "weights.pt", lambda tmp, s=result.state: torch.save(s, tmp))
     write_json(out_dir / "job.json", {**job, "lr": lr, "lr_source": lr_source, "tuning": tuning})
+    return progress.summary(job["job"], lr, lr_source, results)
 
 
 def _finite_or_none(summary: dict) -> dict:
