@@ -15,6 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
+def results_dir(preset: str) -> str:
+    """The folder a preset writes to, relative to the working directory (its `results:`
+    setting, else the file's): each preset has its own, so a smoke study never mixes with a full one."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    return config["presets"].get(preset, {}).get("results", config["results"])
+
+
+SMOKE_RESULTS = results_dir("smoke")
+
+
 @pytest.fixture
 def tiny_dataset():
     """A small separable 4-class problem: trains in a few epochs."""
@@ -41,7 +53,7 @@ def default_config():
 
 def snakemake(workdir: Path, *args: str, check: bool = True, preset: str = "smoke",
               configfiles=(ROOT / "config.yaml",), config=()) -> subprocess.CompletedProcess:
-    """The workflow on a preset (smoke), run in `workdir` (results land in workdir/results);
+    """The workflow on a preset (smoke), run in `workdir` (results land in workdir/results_dir(preset));
     `config`: more key=value overrides for --config."""
     files = ["--configfile", *map(str, configfiles)] if configfiles else []  # none: workdir/config.yaml
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *files,
@@ -62,4 +74,4 @@ def smoke(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def smoke_tables(smoke):
-    return smoke / "results" / "tables"
+    return smoke / SMOKE_RESULTS / "tables"

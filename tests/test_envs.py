@@ -28,3 +28,24 @@ def test_every_rule_runs_in_the_conda_env():
         text = rule_file.read_text()
         rules = len(re.findall(r"^\s*rule\b", text, flags=re.M))
         assert text.count('conda:') >= rules - text.count("rule all"), rule_file.name
+
+
+def test_the_readme_smoke_command_is_its_study_command_on_the_smoke_preset():
+    """CI runs the README's smoke line (.ci/run takes it from the README); it proves the study
+    line's install only while the two differ in nothing but the preset."""
+    import re
+
+    from conftest import SMOKE_RESULTS
+
+    commands = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()
+                if line.startswith("    python3 -m venv")]
+    study, smoke = commands[0], [c for c in commands if re.search(r"preset=smoke.*--report", c)]
+    assert "pip install -e . &&" in study  # no test extras: what a reader of the study runs
+    assert smoke == [study.replace(".venv/bin/snakemake && ", ".venv/bin/snakemake --config preset=smoke && ").replace(
+        "--report results/report.html", f"--config preset=smoke --report {SMOKE_RESULTS}/report.html")]
+    # and CI's own way of finding it finds exactly that line
+    import subprocess
+
+    finder = next(line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("readme_smoke="))
+    found = subprocess.run(["bash", "-c", f"{finder}; echo \"$readme_smoke\""], cwd=ROOT, capture_output=True, text=True)
+    assert found.stdout.strip() == smoke[0]

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import yaml
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, SMOKE_RESULTS, snakemake
 
 EXTENSION = '''
 import torch
@@ -40,5 +40,6 @@ def test_a_registered_activation_and_optimizer_add_only_their_jobs(smoke):
         "grid-mnist1d-sigmoid-nadam", "grid-mnist1d-relu-nadam",
     }
     # the new pieces really train: one new job, for real
-    snakemake(smoke, "results/runs/grid-mnist1d-swish-nadam", preset="extended", configfiles=configs)
-    assert (smoke / "results" / "runs" / "grid-mnist1d-swish-nadam" / "job.json").exists()
+    # the extended preset is the smoke preset's copy, so it writes where the smoke study did
+    snakemake(smoke, f"{SMOKE_RESULTS}/runs/grid-mnist1d-swish-nadam", preset="extended", configfiles=configs)
+    assert (smoke / SMOKE_RESULTS / "runs" / "grid-mnist1d-swish-nadam" / "job.json").exists()

@@ -13,7 +13,7 @@ import pytest
 from dltips.collect import TIMING_COLUMNS
 import sys
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, SMOKE_RESULTS, snakemake
 
 # the tables whose every non-timing byte must repeat
 TABLES = ("runs", "epochs", "layers", "tuning")
@@ -22,7 +22,7 @@ TABLES = ("runs", "epochs", "layers", "tuning")
 def read_tables(workdir):
     out = {}
     for name in TABLES:
-        table = pd.read_csv(workdir / "results" / "tables" / f"{name}.csv")
+        table = pd.read_csv(workdir / SMOKE_RESULTS / "tables" / f"{name}.csv")
         out[name] = table.drop(columns=[c for c in TIMING_COLUMNS if c in table.columns])
     return out
 
@@ -41,8 +41,8 @@ def test_same_config_and_seeds_give_identical_tables(reference, tmp_path):
         pd.testing.assert_frame_equal(read_tables(tmp_path)[name], table, check_exact=True, obj=name)
     # and byte for byte, timing columns aside
     for name in ("runs", "epochs"):
-        a = (reference / "results" / "tables" / f"{name}.csv").read_text().splitlines()
-        b = (tmp_path / "results" / "tables" / f"{name}.csv").read_text().splitlines()
+        a = (reference / SMOKE_RESULTS / "tables" / f"{name}.csv").read_text().splitlines()
+        b = (tmp_path / SMOKE_RESULTS / "tables" / f"{name}.csv").read_text().splitlines()
         if name == "runs":
             col = a[0].split(",").index("seconds")
             a = [",".join(v for i, v in enumerate(line.split(",")) if i != col) for line in a]
@@ -51,7 +51,7 @@ def test_same_config_and_seeds_give_identical_tables(reference, tmp_path):
 
 
 def jobs_done(workdir) -> int:
-    return len(list((workdir / "results" / "runs").glob("*/job.json")))  # a job writes job.json last
+    return len(list((workdir / SMOKE_RESULTS / "runs").glob("*/job.json")))  # a job writes job.json last
 
 
 @pytest.mark.workflow
@@ -61,7 +61,7 @@ def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, 
            "--directory", str(tmp_path), "--cores", "2", "collect", "--config", "preset=smoke"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # kill at a point of progress, not of time: the dataset written, then after some jobs
-    dataset = tmp_path / "results" / "data" / "mnist1d.npz"
+    dataset = tmp_path / SMOKE_RESULTS / "data" / "mnist1d.npz"
     deadline = time.monotonic() + 600
     while not (dataset.exists() and jobs_done(tmp_path) >= jobs_before_kill):
         assert proc.poll() is None, "the study ended before the kill point"
@@ -72,7 +72,7 @@ def test_kill_9_then_the_same_command_finishes_with_identical_tables(reference, 
     proc.wait()
     assert jobs_done(tmp_path) < 11  # it was killed with work left to do
     # every file under its final name is complete: writes go to a temporary, then rename
-    for path in (tmp_path / "results").rglob("*"):
+    for path in (tmp_path / SMOKE_RESULTS).rglob("*"):
         if path.name.startswith(".") or not path.is_file():
             continue
         if path.suffix == ".json":

@@ -8,6 +8,8 @@ import uuid
 import pandas as pd
 import pytest
 
+from conftest import SMOKE_RESULTS
+
 from dltips import robustness as rb
 from dltips.claims import Claim, register
 from dltips.claims.run import run_claim
@@ -241,7 +243,7 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
     split = 0
     for claim_id in CLAIM_INDEX:
         claim = get(claim_id)
-        evidence = pd.read_csv(smoke / "results" / "claims" / f"{claim_id}.csv")
+        evidence = pd.read_csv(smoke / SMOKE_RESULTS / "claims" / f"{claim_id}.csv")
         if "seed" in evidence.columns:
             seeded = evidence.dropna(subset=["seed"])
             evidence = pd.concat([evidence, seeded.assign(seed=seeded.seed + 1000),

@@ -3,12 +3,12 @@
 import pandas as pd
 import pytest
 
-from conftest import snakemake
+from conftest import SMOKE_RESULTS, snakemake
 
 
 @pytest.mark.workflow
 def test_smoke_study_writes_tidy_tables(smoke):
-    tables = smoke / "results" / "tables"
+    tables = smoke / SMOKE_RESULTS / "tables"
     runs = pd.read_csv(tables / "runs.csv")
     grid = runs[runs.study == "grid"]
     assert len(grid) == 2 * 2 * 3 * 2  # activations x optimizers x regularizers x seeds
@@ -34,7 +34,7 @@ def test_smoke_study_writes_tidy_tables(smoke):
 def test_each_run_directory_records_its_provenance(smoke):
     import json
 
-    run_dirs = [p.parent for p in (smoke / "results" / "runs").glob("*/*/config.json")]
+    run_dirs = [p.parent for p in (smoke / SMOKE_RESULTS / "runs").glob("*/*/config.json")]
     assert run_dirs
     config = json.loads((run_dirs[0] / "config.json").read_text())
     assert {"seed", "lr", "lr_source", "activation", "optimizer", "regularization", "versions"} <= set(config)
@@ -48,33 +48,33 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
     from dltips.claims import CLAIM_INDEX
     from dltips.verdicts import VERDICTS
 
-    claims = pd.read_csv(smoke / "results" / "claims.csv")
+    claims = pd.read_csv(smoke / SMOKE_RESULTS / "claims.csv")
     assert list(claims.id) == list(CLAIM_INDEX)
     assert claims.verdict.isin(VERDICTS).all()
     for claim_id in CLAIM_INDEX:
-        assert (smoke / "results" / "claims" / f"{claim_id}.png").stat().st_size > 10_000
-    snakemake(smoke, "--report", "results/report.html")
-    html = (smoke / "results" / "report.html").read_text()
+        assert (smoke / SMOKE_RESULTS / "claims" / f"{claim_id}.png").stat().st_size > 10_000
+    snakemake(smoke, "--report", f"{SMOKE_RESULTS}/report.html")
+    html = (smoke / SMOKE_RESULTS / "report.html").read_text()
     assert "Verdicts" in html and "early-stopping" in html
     verdict = claims.set_index("id").verdict["early-stopping"]
     assert f'"labels": {{"claim": "early-stopping", "verdict": "{verdict}"}}' in html  # lists show the verdict
-    assert (smoke / "results" / "claims.png").stat().st_size > 10_000  # the summary that leads the report
+    assert (smoke / SMOKE_RESULTS / "claims.png").stat().st_size > 10_000  # the summary that leads the report
 
 
 @pytest.mark.workflow
 def test_smoke_study_says_where_each_claim_holds(smoke):
     from dltips.claims import CLAIM_INDEX
 
-    conditions = pd.read_csv(smoke / "results" / "conditions.csv")
+    conditions = pd.read_csv(smoke / SMOKE_RESULTS / "conditions.csv")
     assert set(conditions.claim) == set(CLAIM_INDEX)
     # each claim has exactly one headline row: its headline dataset and condition
-    claims = pd.read_csv(smoke / "results" / "claims.csv").set_index("id")
+    claims = pd.read_csv(smoke / SMOKE_RESULTS / "claims.csv").set_index("id")
     headline = conditions[conditions.headline.astype(bool)].set_index("claim")
     assert headline.index.is_unique and set(headline.index) == set(CLAIM_INDEX)
     assert headline.dataset.fillna("").isin(["mnist1d", ""]).all()
     # the headline condition's verdict is the claim's own
     pd.testing.assert_series_equal(headline.value.reindex(claims.index), claims.value, check_names=False)
-    html = (smoke / "results" / "conditions.html").read_text()
+    html = (smoke / SMOKE_RESULTS / "conditions.html").read_text()
     assert "Where each claim holds" in html and all(c in html for c in CLAIM_INDEX)
 
 
@@ -85,6 +85,23 @@ def test_finished_study_has_nothing_left_to_do(smoke):
     # where jobs run does not change what they compute: moving them to another device reruns nothing
     done = snakemake(smoke, "-n", config=['training={"device": "cpu"}'])
     assert "Nothing to be done" in done.stdout + done.stderr
+
+
+@pytest.mark.workflow
+def test_the_full_study_reuses_nothing_of_a_smoke_study_in_the_same_folder(smoke, default_config):
+    import re
+
+    from conftest import SCHEMA
+    from dltips.config import validate
+    from dltips.plan import plan
+
+    done = snakemake(smoke, "-n", preset="default")
+    planned = set(re.findall(r"wildcards: job=(\S+)", done.stdout))
+    assert planned == set(plan(validate(default_config, SCHEMA)))  # every training job anew
+    outputs = re.findall(r"^\s*output: (.+)$", done.stdout, flags=re.M)
+    paths = [path for line in outputs for path in line.split(", ")]
+    assert paths and all(path.startswith("results/") for path in paths)
+    assert not [path for path in paths if path.startswith(f"{SMOKE_RESULTS}/")]  # nor touches the smoke study's
 
 
 @pytest.mark.workflow

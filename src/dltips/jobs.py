@@ -19,6 +19,7 @@ from . import data as datasets
 from .data import SPLITS
 from .io import atomic_write, read_json, write_csv, write_json
 from .process import configure_torch
+from .progress import EpochLog
 from .provenance import versions
 from .regularizers import build as build_regularizer
 from .trainer import Member, StackConfig, resolve_device, train
@@ -59,11 +60,17 @@ def choose_learning_rates(job: dict, data, device: str, grid_dir: Path | None) -
             raise ValueError(f"job {job['job']}: learning_rate source 'grid' needs a rate for condition(s) "
                              f"{missing}, but {lr['grid_job']} tuned only {sorted(grid_job['lrs'])}")
         return {k: grid_job["lrs"][k] for k in keys}, f"grid:{lr['grid_job']}", []
-    chosen, record = tune(job, data, device, stack_config(job, epochs=lr["tune_epochs"], tuning=True), train)
+    log = EpochLog("tuning")
+
+    def logged_train(cfg, members, data, device, callbacks=()):
+        return train(cfg, members, data, device, callbacks=[*callbacks, log])
+
+    chosen, record = tune(job, data, device, stack_config(job, epochs=lr["tune_epochs"], tuning=True), logged_train)
     return chosen, "tuned", record
 
 
-def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> None:
+def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
+    """Returns one summary line for the console (the epochs go to stdout, the job's log)."""
     configure_torch(threads)
     out_dir = Path(out_dir)
     data = datasets.load(data_path)
@@ -75,10 +82,12 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
     ]
     # one stack per rate: a model trained in a stack sharing its rate takes bit for bit the
     # steps it takes alone (optimizers.PerModelLR)
+    progress = EpochLog("training")
     results: list = [None] * len(members)
     for rate in sorted({m.lr for m in members}):
         which = [i for i, m in enumerate(members) if m.lr == rate]
-        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device)):
+        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device,
+                                          callbacks=[progress])):
             results[i] = result
     env = versions()
     for run, member, result, lr in zip(job["runs"], members, results, chosen):
@@ -100,6 +109,8 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
         write_csv(run_dir / "layers.csv", pd.DataFrame(result.layers))
         atomic_write(run_dir / "weights.pt", lambda tmp, s=result.state: torch.save(s, tmp))
     write_json(out_dir / "job.json", {**job, "lrs": lrs, "lr_source": lr_source, "tuning": tuning})
+    rates = ", ".join(f"{key} {c['lr']:g}" for key, c in sorted(lrs.items()))
+    return progress.summary(job["job"], rates, lr_source, results)
 
 
 def _finite_or_none(summary: dict) -> dict:

@@ -9,6 +9,7 @@ from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, jobs_for
 from dltips.plan import datasets_used, plan
+from dltips.provenance import landing_facts, study_facts
 
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
@@ -63,7 +64,14 @@ def get_tables():
 
 
 def get_final_outputs():
-    return list(get_tables().values()) + [f"{RESULTS}/claims.csv", f"{RESULTS}/conditions.csv"] + get_overview_figures()
+    return (list(get_tables().values()) + [f"{RESULTS}/claims.csv", f"{RESULTS}/conditions.csv"] + get_overview_figures()
+            + [f"{RESULTS}/provenance.json"])
+
+
+# The report's landing page (workflow/report/workflow.rst) states these; Snakemake renders it
+# with nothing but the config, so they travel there. Read when the report is built, after the
+# study wrote them.
+config["report_landing"] = landing_facts(f"{RESULTS}/provenance.json")
 
 
 # ---- tables, claims and report -------------------------------------------------------

@@ -1,3 +1,4 @@
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 from dltips.extensions import load as load_extensions
@@ -6,7 +7,7 @@ from dltips.process import end_process
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
     load_extensions(snakemake.config.get("extensions"))
-    run_job(
+    summary = run_job(
         snakemake.params.job,
         snakemake.input.data,
         snakemake.output[0],
@@ -14,4 +15,6 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         threads=snakemake.threads,
         grid_dir=snakemake.input.get("grid"),
     )
+    print(summary)
+print(summary, file=sys.stderr)  # the console: Snakemake shows a job's stderr as it runs
 end_process()  # every output is written and closed: skip the interpreter's slow teardown

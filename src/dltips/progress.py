@@ -1,0 +1,37 @@
+"""A training job's movement: one line per epoch for its log, one summary line for the console.
+
+`EpochLog` is a Trainer callback (callback(trainer, epoch)): a job passes one to `train`, so a
+long job shows it is moving (`tail -f results/logs/train/<job>.log`) without the Trainer
+knowing about logs.
+"""
+
+import math
+import time
+
+
+class EpochLog:
+    def __init__(self, stage: str, write=None, clock=time.perf_counter):
+        # flushed line by line, so `tail -f` on the log shows each epoch as it ends
+        write = write or (lambda line: print(line, flush=True))
+        self.stage, self.write, self.clock = stage, write, clock
+        self.start = self.last = clock()  # the first line's seconds include building the stack
+
+    def __call__(self, trainer, epoch: int) -> None:
+        now = self.clock()
+        # the stack's models at this epoch, before those that stopped in it leave (their last line)
+        losses = [row["loss"] for k in trainer.members_at for row in trainer.epoch_rows[k][-3:]
+                  if row["epoch"] == epoch and row["split"] == "train"]
+        finite = [v for v in losses if math.isfinite(v)]
+        # a tuning stack records validation only: no train loss to show
+        mean = f"{sum(finite) / len(finite):.4f}" if finite else "n/a"
+        left = int(trainer.active.sum())
+        self.write(f"{self.stage} epoch {epoch}/{trainer.cfg.epochs}: {left} of {len(trainer.members)} runs "
+                   f"still training, mean train loss {mean} (nats, over {len(finite)} runs), {now - self.last:.2f} s")
+        self.last = now
+
+    def summary(self, job: str, rates: str, lr_source: str, results) -> str:
+        """One line: what the job trained, at which rate, how many diverged, how long it took."""
+        diverged = sum(bool(r.summary["diverged"]) for r in results)
+        epochs = max((r.summary["epochs_run"] for r in results), default=0)
+        return (f"{job}: {len(results)} runs, lr {rates} ({lr_source}), {epochs} epochs, "
+                f"{diverged} diverged, {self.clock() - self.start:.1f} s training")

@@ -1,0 +1,36 @@
+"""A training job shows its movement: one log line per epoch, one summary line."""
+
+import re
+
+import pytest
+
+from dltips.progress import EpochLog
+from dltips.regularizers import build as build_reg
+from dltips.trainer import Member, StackConfig, train
+
+MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
+LINE = re.compile(r"training epoch (\d+)/12: (\d+) of 2 runs still training, mean train loss (\S+) "
+                  r"\(nats, over (\d+) runs\), (\d+\.\d\d) s")
+
+
+def test_one_line_per_epoch_with_the_runs_left_and_their_mean_train_loss(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16)
+    members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})), Member(1, 0.05, build_reg("none", {}))]
+    lines = []
+    log = EpochLog("training", write=lines.append)
+    stopper, runner = train(cfg, members, tiny_dataset, callbacks=[log])
+    assert len(lines) == 12 and all(LINE.fullmatch(line) for line in lines), lines[:2]
+    parsed = [LINE.fullmatch(line).groups() for line in lines]
+    stopped_at = stopper.summary["epochs_run"]
+    assert stopped_at < 12
+    for epoch, left, mean, counted, _ in parsed:
+        epoch = int(epoch)
+        # the stopper's last epoch still counts it in the mean; from then on one run is left
+        assert int(left) == (2 if epoch < stopped_at else 1)
+        assert int(counted) == (2 if epoch <= stopped_at else 1)
+        train_losses = [r["loss"] for result in (stopper, runner) for r in result.epochs
+                        if r["epoch"] == epoch and r["split"] == "train"]
+        assert float(mean) == pytest.approx(sum(train_losses) / len(train_losses), abs=5e-5)
+    summary = log.summary("grid-x-relu-adam", 0.05, "tuned", [stopper, runner])
+    assert re.fullmatch(r"grid-x-relu-adam: 2 runs, lr 0\.05 \(tuned\), 12 epochs, 0 diverged, \d+\.\d s training",
+                        summary)
