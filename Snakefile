@@ -29,6 +29,7 @@ include: "workflow/rules/collect.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/overview.smk"
+include: "workflow/rules/slurm.smk"
 
 
 rule all:
