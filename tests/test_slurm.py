@@ -82,7 +82,7 @@ def queued(workdir: Path, rule: str = "") -> list[str]:
     """Ids of the SLURM jobs from `workdir` that are queued or running (of `rule`, if given)."""
     lines = _out("squeue", "--noheader", "--format=%i|%Z|%k").stdout.splitlines()
     return [i for i, wd, comment in (line.split("|", 2) for line in lines)
-            if wd == str(workdir) and comment.startswith(f"rule_{rule}")]
+            if os.path.realpath(wd) == os.path.realpath(workdir) and comment.startswith(f"rule_{rule}")]
 
 
 def submissions(workdir: Path, rule: str) -> dict[str, list[str]]:

@@ -288,10 +288,11 @@ def resume(folder: Path, outputs, dryrun: bool, log=print) -> None:
     alive = is_alive(record)
     if alive:
         if dryrun:
-            return log(f"note: this study is being run on SLURM by {who}")
+            log(f"note: this study is being run on SLURM by {who}")
+            return
         raise SlurmError(f"this study is being run on SLURM by {who}; a second run would submit the same "
-                         f"jobs again. Wait for it, or stop it (kill {record.get('pid')}: Snakemake then "
-                         "cancels its SLURM jobs) and start again.")
+                         f"jobs again. Wait for it, or stop it (Ctrl-C, or kill -INT {record.get('pid')}: "
+                         "Snakemake then cancels its SLURM jobs) and start again.")
     if shutil.which("squeue") is None:
         ids = []
         log(f"warning: the last SLURM run of this study ({who}) was killed, and squeue is not here to "
@@ -304,8 +305,9 @@ def resume(folder: Path, outputs, dryrun: bool, log=print) -> None:
                          f"them (scancel {' '.join(ids)}) and start again.")
     if dryrun:
         found = outputs(record["time"])
-        return log(f"note: the last SLURM run of this study ({who}) was killed; a real run first cancels its "
-                   f"{len(ids)} queued or running job(s) and rebuilds {len(found.rebuild)} output(s) it left")
+        log(f"note: the last SLURM run of this study ({who}) was killed; a real run first cancels its "
+            f"{len(ids)} queued or running job(s) and rebuilds {len(found.rebuild)} output(s) it left")
+        return
     if ids:
         log(f"the last SLURM run of this study ({who}) was killed: cancelling its jobs {', '.join(ids)}")
         cancel(ids, folder)
