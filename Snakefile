@@ -30,6 +30,7 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/overview.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/slurm.smk"
 
 
 rule all:

@@ -7,7 +7,7 @@ from conftest import ROOT
 
 CHECK = """
 import sys
-import dltips.claims, dltips.config, dltips.data, dltips.derived, dltips.extensions, dltips.plan, dltips.provenance
+import dltips.claims, dltips.config, dltips.data, dltips.derived, dltips.extensions, dltips.plan, dltips.provenance, dltips.slurm
 print("loaded" if "torch._C" in sys.modules else "lazy")  # torch._C comes with a real import
 """
 

@@ -1,0 +1,46 @@
+# SLURM: resuming after a killed run (here, before the job graph is built) and the checks before
+# the first job is submitted (onstart). The logic lives in dltips.slurm.
+from pathlib import Path
+from types import SimpleNamespace
+
+from dltips import slurm
+
+
+def get_orphan_outputs(since):
+    """Outputs of the rules SLURM runs, with what each must match (see dltips.slurm.resume)."""
+    datasets = {
+        Path(f"{RESULTS}/data/{d}.npz"): {"dataset": d, **get_dataset_params(SimpleNamespace(dataset=d))}
+        for d in DATASETS
+    }
+    tables = list(rules.weight_tables.output) + expand(rules.derived_table.output[0], derived=DERIVED.names())
+    return slurm.check_outputs(
+        job_dirs={Path(f"{RESULTS}/runs/{name}"): job for name, job in JOBS.items()},
+        datasets=datasets,
+        rebuild_if_newer=tables,
+        since=since,
+    )
+
+
+if not (workflow.remote_exec or workflow.subprocess_exec):  # the main Snakemake, not a job
+    try:
+        slurm.resume(Path.cwd(), get_orphan_outputs, dryrun=workflow.output_settings.dryrun, log=logger.warning)
+    except slurm.SlurmError as error:
+        raise WorkflowError(str(error)) from None
+
+
+onstart:
+    if workflow.executor_plugin is not None and workflow.executor_plugin.name == "slurm":
+        resources = workflow.resource_settings.default_resources or {}
+        raw = {name: getattr(value, "raw", value) for name, value in resources.items()}  # as written
+        try:
+            slurm.preflight(raw, workflow.executor_settings, Path.cwd(), log=logger.warning)
+        except slurm.SlurmError as error:
+            raise WorkflowError(str(error)) from None
+
+
+onsuccess:
+    slurm.clear_record(Path.cwd())
+
+
+onerror:
+    slurm.clear_record(Path.cwd())
