@@ -5,7 +5,9 @@ import pytest
 
 from dltips.claims import Claim
 from dltips.claims.conditions import condition_rows, conditions_html, datasets_of, headline_tables, restrict
-from dltips.verdicts import compare
+from dataclasses import replace
+
+from dltips.verdicts import INCONCLUSIVE, compare
 
 RUNS = pd.DataFrame({
     "run_id": ["a/1", "a/2", "a/3", "a/4", "b/1", "b/2", "b/3", "b/4"],
@@ -56,9 +58,31 @@ def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_head
         return [({"init": i}, compare(g["gain"], 0.0, ">", "gain")) for i, g in runs.groupby("init")]
 
     claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
-    rows = condition_rows(claim, TABLES, {"headline": {"init": "he"}}, "mnist1d", None)
+    he = RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]
+    final = replace(compare(he["gain"], 0.0, ">", "gain"), verdict=INCONCLUSIVE, why="fragile on half the seeds")
+    rows = condition_rows(claim, TABLES, {"headline": {"init": "he"}}, "mnist1d", final)
     assert [(r["dataset"], r["condition"], r["headline"]) for r in rows] == [
         ("digits", "init=default", False), ("digits", "init=he", False),
         ("mnist1d", "init=default", False), ("mnist1d", "init=he", True)]
+    # the headline row carries the claim's final verdict (its second look), never a contradiction
+    assert [r["verdict"] for r in rows if r["headline"]] == [INCONCLUSIVE]
+    assert [r["verdict"] for r in rows if r["condition"] == "init=default"] == ["not reproduced", "reproduced"]
     page = conditions_html(pd.DataFrame(rows))
     assert page.count('class="box"') == 4 + 3 and "(headline)" in page and "init=he" in page
+
+
+def test_a_headline_the_claim_resolved_itself_or_the_study_did_not_train_still_gets_one_row():
+    def per_init(tables, settings):
+        runs = tables["runs"]
+        return [({"init": i}, compare(g["gain"], 0.0, ">", "gain")) for i, g in runs.groupby("init")]
+
+    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
+    # "deepest" names no row: the row whose numbers the headline verdict reports is the headline
+    he = compare(RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]["gain"], 0.0, ">", "gain")
+    rows = condition_rows(claim, TABLES, {"headline": {"init": "deepest"}}, "mnist1d", he)
+    assert [(r["dataset"], r["condition"]) for r in rows if r["headline"]] == [("mnist1d", "init=he")]
+    # a headline condition this study never trained: a row of its own, first, with the final verdict
+    absent = compare([], 0.0, ">", "gain")
+    rows = condition_rows(claim, TABLES, {"headline": {"init": "xavier"}}, "mnist1d", absent)
+    assert [(r["dataset"], r["condition"], r["headline"]) for r in rows][0] == ("mnist1d", "init=xavier", True)
+    assert sum(r["headline"] for r in rows) == 1 and len(rows) == 5

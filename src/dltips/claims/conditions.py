@@ -62,8 +62,25 @@ def _is_headline(condition: dict, settings: dict) -> bool:
     return all(str(condition.get(k)) == str(v) for k, v in wanted.items())
 
 
+VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
+
+
+def _row(claim_id: str, dataset, condition: dict, verdict, headline: bool) -> dict:
+    return {"claim": claim_id, "dataset": dataset or "", "condition": label(condition), "headline": headline,
+            **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "why": getattr(verdict, "why", "") or verdict.detail}
+
+
+def _same_number(a, b) -> bool:
+    nan = lambda x: x is None or (isinstance(x, float) and math.isnan(x))  # noqa: E731
+    return (nan(a) and nan(b)) or (not nan(a) and not nan(b) and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15))
+
+
 def condition_rows(claim, tables, settings: dict, headline_dataset: str | None, headline_verdict) -> list[dict]:
-    """One row per (dataset, condition) with the verdict of the claim's own rule there."""
+    """One row per (dataset, condition) with the verdict of the claim's own rule there, and one
+    headline row that carries the claim's final verdict (after its second look), so this table
+    never contradicts claims.csv. The headline row is the condition the config names; where the
+    claim resolved it itself (e.g. the deepest trained depth), the condition whose numbers the
+    headline verdict reports; where the study did not train it at all, a row of its own."""
     datasets = datasets_of(tables) or [None]
     rows = []
     for dataset in datasets:
@@ -77,17 +94,19 @@ def condition_rows(claim, tables, settings: dict, headline_dataset: str | None, 
             pairs = [({}, headline_verdict)]
         else:
             pairs = [({}, claim.verdict(claim.evidence(cut, settings), settings))]
-        for condition, verdict in pairs:
-            rows.append({
-                "claim": claim.id,
-                "dataset": dataset or "",
-                "condition": label(condition),
-                "headline": (dataset in (None, headline_dataset)) and _is_headline(condition, settings),
-                **{k: getattr(verdict, k) for k in ("verdict", "statistic", "value", "ci_low", "ci_high", "direction",
-                                                    "threshold", "n")},
-                "why": getattr(verdict, "why", "") or verdict.detail,
-            })
-    return rows
+        rows += [(dataset, condition, verdict) for condition, verdict in pairs]
+
+    home = [i for i, (dataset, _, _) in enumerate(rows) if dataset in (None, headline_dataset)]
+    named = [i for i in home if _is_headline(rows[i][1], settings)]
+    same = [i for i in home if rows[i][2].statistic == headline_verdict.statistic
+            and _same_number(rows[i][2].value, headline_verdict.value)]
+    pick = (named or same or [None])[0]
+    out = [_row(claim.id, dataset, condition, headline_verdict if i == pick else verdict, i == pick)
+           for i, (dataset, condition, verdict) in enumerate(rows)]
+    if pick is None:
+        wanted = dict(settings.get("headline") or {})
+        out.insert(0, _row(claim.id, headline_dataset if datasets != [None] else None, wanted, headline_verdict, True))
+    return out
 
 
 def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
