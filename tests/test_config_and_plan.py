@@ -20,17 +20,19 @@ def test_default_config_is_valid_and_defaults_are_filled(default_config):
     assert "probe_size" not in cfg["training"]  # the caller's dict is left alone
 
 
-def test_the_default_grid_is_7_x_5_x_5_x_5_seeds(default_config):
+def test_the_default_grid_is_2_datasets_x_7_x_5_x_5_x_5_seeds(default_config):
     jobs = plan(valid(default_config))
     grid = [j for j in jobs.values() if j["study"] == "grid"]
-    assert len(grid) == 35 and sum(len(j["runs"]) for j in grid) == 875
-    cells = {(j["activation"], j["optimizer"], r["regularizer"], r["seed"]) for j in grid for r in j["runs"]}
-    assert len(cells) == 875
+    assert len(grid) == 70 and sum(len(j["runs"]) for j in grid) == 1750
+    cells = {(j["dataset"], j["activation"], j["optimizer"], r["regularizer"], r["seed"]) for j in grid
+             for r in j["runs"]}
+    assert len(cells) == 1750 and {c[0] for c in cells} == {"mnist1d", "digits"}
 
 
 def test_adding_an_activation_adds_jobs_and_leaves_the_others_unchanged(default_config):
     before = plan(valid(default_config))
     bigger = copy.deepcopy(default_config)
+    bigger["grid"]["datasets"] = ["mnist1d"]
     bigger["grid"]["activations"] = ["tanh", "relu"]
     bigger["grid"]["optimizers"] = ["sgd", "adam", "rmsprop"]
     bigger["sweeps"] = {}

@@ -33,7 +33,7 @@ SETTINGS = {
                           "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
                           "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
                           "headline": {"optimizer": "sgd", "update": "subgradient"}},
-    "dropout-train-test": {"min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
+    "dropout-train-test": {"headline": {"width": 400, "dropout_hidden": 0.5}, "min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
                            "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
                                            "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
                                            "tolerance": 1e-10}},
@@ -367,7 +367,7 @@ def test_sparsity_figure_and_empty_tables():
 
 # ---- dropout-train-test -------------------------------------------------------------
 
-def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None):
+def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width=None):
     """Synthetic dropout_eval.csv: `accuracy` method -> test accuracy of dropout nets;
     `mc` the Monte-Carlo accuracy at k=64 (default: the weight-scaled one)."""
     rng = np.random.default_rng(1)
@@ -375,7 +375,7 @@ def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None):
     for rate in (0.0, *rates):
         for seed in range(seeds):
             run_id = f"dropout-toy/{'none' if rate == 0 else f'dropout-hidden{rate}'}-s{seed}"
-            base = {"run_id": run_id, "regularizer": "none" if rate == 0 else "dropout",
+            base = {"run_id": run_id, "regularizer": "none" if rate == 0 else "dropout", "width": width,
                     "dropout_input": 0.0 if rate == 0 else 0.1, "dropout_hidden": rate, "seed": seed}
             noise = rng.normal(0, 0.005)
             values = {m: (accuracy["weight_scaling"] if rate == 0 else a) + noise for m, a in accuracy.items()}
@@ -409,7 +409,25 @@ def test_dropout_scaling_reproduced_when_scaling_wins():
     settings = SETTINGS[dropout_scaling.ID]
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
     v = dropout_scaling.verdict(ev, settings)
-    assert v.verdict == REPRODUCED and v.n == 6 and v.value == pytest.approx(0.2)
+    # the headline rate's 3 seeds, not both rates' 6 runs pooled
+    assert v.verdict == REPRODUCED and v.n == 3 and v.value == pytest.approx(0.2, abs=0.01)
+
+
+def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
+    """Scaling wins in the wide net and loses in the narrow one: the headline (width 400) is
+    reproduced, width 100 is not, and each condition reads its own 3 seeds."""
+    settings = SETTINGS[dropout_scaling.ID]
+    wide = dropout_eval_table(GOOD, width=400)
+    narrow = dropout_eval_table({"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.55}, width=100)
+    narrow["run_id"] = narrow.run_id.str.replace("dropout-toy", "dropout-narrow")
+    tables = {"dropout_eval": pd.concat([wide, narrow], ignore_index=True)}
+    ev = dropout_scaling.evidence(tables, settings)
+    assert dropout_scaling.verdict(ev, settings).verdict == REPRODUCED
+    found = {(a["width"], a["dropout_hidden"]): v for a, v in dropout_scaling.conditions(tables, settings)}
+    assert set(found) == {(400, 0.1), (400, 0.5), (100, 0.1), (100, 0.5)}
+    assert {k: v.verdict for k, v in found.items() if k[0] == 100} == {(100, 0.1): NOT_REPRODUCED,
+                                                                      (100, 0.5): NOT_REPRODUCED}
+    assert all(v.n == 3 for k, v in found.items())
 
 
 @pytest.mark.parametrize("accuracy", [{"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.4},

@@ -5,8 +5,11 @@ Two parts.
 Test time (table dropout_eval, sweep `dropout`): each dropout-trained net is evaluated three
 ways on the test set -- with the (1-p) scaling (the standard evaluation: the pipeline
 trains with inverted dropout, see model.py), without it (the classic net's raw weights),
-and with one random mask left on. Statistics, per run: accuracy(weight scaling) minus
-accuracy(no scaling), and minus accuracy(dropout on).
+and with one random mask left on. Statistics, per seed (one run per seed and condition):
+accuracy(weight scaling) minus accuracy(no scaling), and minus accuracy(dropout on).
+Judged per condition, every (width, hidden rate) of the sweep, never pooled across them: a
+rate that thins a narrow net is another experiment than one that thins a wide net. The
+headline condition is named in config.
 
 Exact (its own tiny computation): classic dropout -- masks without 1/(1-p) at train time,
 weights times (1-p) at test time -- and the pipeline's inverted dropout are the same
@@ -38,20 +41,23 @@ ID = "dropout-train-test"
 METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",
            "dropout_on": "dropout left on (1 mask)"}
 GAINS = {"no_scaling": "gain_vs_no_scaling", "dropout_on": "gain_vs_dropout_on"}
-TEST_COLUMNS = ["run_id", "seed", "dropout_input", "dropout_hidden", *(f"acc_{m}" for m in METHODS), *GAINS.values()]
+TEST_COLUMNS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden", *(f"acc_{m}" for m in METHODS), *GAINS.values()]
 EXACT_COLUMNS = ["step", "quantity", "error"]
 
 
 def dropout_runs(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty or "method" not in table:
-        return pd.DataFrame(columns=["run_id", "seed", "dropout_input", "dropout_hidden", "method", "test_accuracy"])
-    return table[(table.dropout_hidden > 0) | (table.dropout_input > 0)]
+        return pd.DataFrame(columns=["run_id", "seed", "width", "dropout_input", "dropout_hidden", "method",
+                                     "test_accuracy"])
+    rows = table[(table.dropout_hidden > 0) | (table.dropout_input > 0)]
+    # a table without widths has one width, kept as -1 (pivot_table drops NaN keys)
+    return rows.assign(width=rows["width"].fillna(-1) if "width" in rows else -1)
 
 
 def test_time(table: pd.DataFrame) -> pd.DataFrame:
     rows = dropout_runs(table)
     wide = rows[rows.method.isin(list(METHODS))].pivot_table(
-        index=["run_id", "seed", "dropout_input", "dropout_hidden"], columns="method", values="test_accuracy")
+        index=["run_id", "seed", "width", "dropout_input", "dropout_hidden"], columns="method", values="test_accuracy")
     wide = wide.reindex(columns=list(METHODS)).add_prefix("acc_").reset_index()
     for method, gain in GAINS.items():
         wide[gain] = wide.acc_weight_scaling - wide[f"acc_{method}"]
@@ -136,8 +142,17 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return pd.concat([test, check], ignore_index=True).reindex(columns=["part", *TEST_COLUMNS, *EXACT_COLUMNS])
 
 
-def parts(ev: pd.DataFrame, settings: dict):
-    test, check = ev[ev.part == "test time"], ev[ev.part == "exact"]
+def in_condition(test: pd.DataFrame, axes: dict) -> pd.DataFrame:
+    """The runs of one (width, hidden rate); a table without widths matches any width."""
+    keep = np.isclose(test.dropout_hidden.astype(float), float(axes["dropout_hidden"]))
+    if (test.width >= 0).any():
+        keep &= np.isclose(test.width.astype(float), float(axes["width"]))
+    return test[keep]
+
+
+def parts(ev: pd.DataFrame, settings: dict, axes: dict | None = None):
+    test = in_condition(ev[ev.part == "test time"], axes or settings["headline"])
+    check = ev[ev.part == "exact"]
     vs_raw = compare(test.gain_vs_no_scaling, settings["min_gain_vs_no_scaling"], ">",
                      "test accuracy, (1-p) weight scaling minus no scaling (fraction)")
     vs_on = compare(test.gain_vs_dropout_on, settings["min_gain_vs_dropout_on"], ">",
@@ -152,6 +167,17 @@ def verdict(ev: pd.DataFrame, settings: dict):
     return all_of(*parts(ev, settings))
 
 
+def conditions(tables: dict, settings: dict) -> list:
+    ev = evidence(tables, settings)
+    test = ev[ev.part == "test time"]
+    cells = test[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
+    out = []
+    for width, rate in cells.itertuples(index=False):
+        axes = {"width": int(width), "dropout_hidden": float(rate)}
+        out.append((axes, all_of(*parts(ev, settings, axes))))
+    return out
+
+
 def _rate_label(rows: pd.DataFrame) -> str:
     inputs = sorted(rows[rows.dropout_hidden > 0].dropout_input.unique())
     where = f"; input rate {', '.join(f'{p:g}' for p in inputs)} where p > 0" if inputs else ""
@@ -163,13 +189,16 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     fig, (acc_ax, loss_ax, exact_ax) = plt.subplots(1, 3, figsize=(18, 5))
     rows = table[table.method.isin(list(METHODS))] if "method" in table else table.iloc[0:0]
     if len(rows):
-        rows = rows.assign(how=rows.method.map(METHODS))
+        widths = rows["width"].fillna(-1) if "width" in rows else pd.Series(-1, index=rows.index)
+        # one line per (procedure, width): nets of different widths are never averaged into one band
+        rows = rows.assign(how=rows.method.map(METHODS),
+                           net=["one width" if w < 0 else f"width {int(w)}" for w in widths])
         order = list(METHODS.values())
-        n = figures.n_label(rows, ["dropout_hidden"])
+        n = figures.n_label(rows, ["dropout_hidden", "net"])
         for ax, metric, unit in ((acc_ax, "test_accuracy", "test accuracy (fraction)"),
                                  (loss_ax, "test_loss", "test cross-entropy (nats, log scale)")):
-            sns.lineplot(data=rows, x="dropout_hidden", y=metric, hue="how", hue_order=order, style="how",
-                         style_order=order, markers=True, dashes=False, errorbar=figures.seed_interval, ax=ax)
+            sns.lineplot(data=rows, x="dropout_hidden", y=metric, hue="how", hue_order=order, style="net",
+                         markers=True, dashes=True, errorbar=figures.seed_interval, ax=ax)
             ax.set(xlabel=_rate_label(rows), ylabel=unit)
             ax.set_xticks(sorted(rows.dropout_hidden.unique()))
             ax.legend(title=f"test-time procedure\n(bands: 95% t-interval over seeds, {n})")
@@ -180,7 +209,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
     _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
     vs_raw, vs_on, same = parts(ev, settings)
-    fig.suptitle(figures.verdict_title("Dropout: train with masks, test with (1-p)-scaled weights", v,
+    where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
+    fig.suptitle(figures.verdict_title(f"Dropout: train with masks, test with (1-p)-scaled weights (verdict: {where})", v,
                                        parts=[(vs_raw, "+.3f", "runs"), (vs_on, "+.3f", "runs"),
                                               (same, ".1e", "checks")]))
     return fig
@@ -211,9 +241,11 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
+    conditions=conditions,
     figure_text="Left and middle: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
-                "left on; bands are 95% Student-t intervals over seeds. Right: the exact check -- a classic "
+                "left on, one line style per width; bands are 95% Student-t intervals over seeds. The verdict "
+                "reads the headline (width, rate); every other one is judged on its own. Right: the exact check -- a classic "
                 "dropout net (learning rate lr/(1-p)², weights × (1-p) at test) and the pipeline's inverted "
                 "dropout net trained on the same masks; the largest difference per SGD step against the "
                 "tolerance.",

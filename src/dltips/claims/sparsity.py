@@ -72,21 +72,6 @@ def _column(weights: pd.DataFrame, threshold: float) -> str:
     return match[0]
 
 
-def per_run(weights: pd.DataFrame) -> pd.DataFrame:
-    """Fractions below each threshold pooled over a run's layers (weighted by layer size)."""
-    cols = list(thresholds(weights).values())
-    pooled = weights[cols].mul(weights.n, axis=0).groupby(weights.run_id).sum()
-    return pooled.div(weights.groupby("run_id").n.sum(), axis=0)
-
-
-def _column(weights: pd.DataFrame, threshold: float) -> str:
-    found = thresholds(weights)
-    match = [c for t, c in found.items() if math.isclose(t, threshold, rel_tol=1e-9)]
-    if not match:
-        raise ValueError(f"claims.{ID}.near_zero = {threshold}: the weights table has thresholds {list(found)}")
-    return match[0]
-
-
 def study_runs(tables: dict, settings: dict) -> pd.DataFrame:
     runs = tables["runs"]
     return runs[runs.study.isin(settings["studies"])] if "study" in runs else runs.iloc[0:0]
