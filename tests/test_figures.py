@@ -1,11 +1,20 @@
 """The figure titles every claim opens with: what they say is the rule's numbers, in the
-verdicts' notation, each part with its own verdict, and why where it is not reproduced."""
+verdicts' notation, each part with its own verdict, and why where it is not reproduced.
+And every claim figure reads at the report viewer's width: at most 12 in, no text under 9 pt."""
 
+import copy
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 import seaborn as sns
+from matplotlib.text import Text
 
-from dltips.figures import rule_text, seed_interval, verdict_title
+from dltips.claims import CLAIM_INDEX, get
+from dltips.claims.conditions import headline_tables
+from dltips.config import apply_preset
+from dltips.figures import MIN_FONT, rule_text, save, seed_interval, verdict_title
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, compare, exact, t_interval
 
 
@@ -71,3 +80,43 @@ def test_a_long_title_line_wraps_between_words_never_inside_an_interval_or_n():
     title = verdict_title("A claim", v, width=60)
     assert all(len(line) <= 75 for line in title.split("\n"))
     assert "[0.070, 0.170]" in title and "(n = 3 seeds)" in title
+
+
+# ---- every claim figure reads at the report viewer's width -----------------------------
+# The report's viewer shows a figure about 900 px wide at a 1366 x 900 window: a PNG of at most
+# 12 in (1440 px at 120 dpi) is shown at 0.62x or more, where 9 pt text is still 9 px.
+MAX_INCHES, MAX_PX = 12, 1440
+
+
+@pytest.fixture(scope="module")
+def smoke_config(default_config):
+    return apply_preset({**copy.deepcopy(default_config), "preset": "smoke"})
+
+
+@pytest.mark.parametrize("claim_id", list(CLAIM_INDEX))
+def test_every_claim_figure_is_at_most_12_inches_wide_with_no_text_under_9_points(claim_id, smoke_tables,
+                                                                                  smoke_config, tmp_path):
+    """Each registered claim's figure from the smoke study's tables, as the workflow draws it
+    (smoke settings, headline dataset), plus the synthetic PReLU slopes and Maxout units the
+    depth claims' figure tests add (the smoke preset trains neither)."""
+    from test_claims_depth import convex, synthetic_slopes, synthetic_units
+
+    entry = CLAIM_INDEX[claim_id]
+    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in entry.tables}
+    tables = headline_tables(tables, smoke_config["grid"]["datasets"][0])
+    synthetic = {"slopes": synthetic_slopes, "maxout_units": lambda: synthetic_units(convex)}
+    tables.update({name: make() for name, make in synthetic.items() if name in tables and not len(tables[name])})
+    claim, settings = get(claim_id), smoke_config["claims"][claim_id]
+    evidence = claim.evidence(tables, settings)
+    fig = claim.figure(tables, evidence, claim.verdict(evidence, settings), settings)
+    try:
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        small = sorted({(round(t.get_fontsize(), 1), t.get_text()) for t in texts if t.get_fontsize() < MIN_FONT})
+        assert MIN_FONT >= 9 and texts
+        assert not small, f"{claim_id}: text under {MIN_FONT} pt: {small[:5]}"
+        assert fig.get_size_inches()[0] <= MAX_INCHES
+        save(fig, tmp_path / "figure.png", tmp_path / "figure.svg")  # as the workflow writes it (tight bbox)
+        width_px = plt.imread(tmp_path / "figure.png").shape[1]
+        assert width_px <= MAX_PX, f"{claim_id}: the PNG is {width_px} px wide"
+    finally:
+        plt.close(fig)

@@ -10,6 +10,8 @@ matplotlib.use("Agg")  # headless: figures are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from .activations import ACTIVATIONS  # noqa: E402
 from .inits import INITS  # noqa: E402
@@ -22,6 +24,13 @@ BOOT_SEED = 0  # fixed bootstrap seed: the same tables give the same figure
 PALETTE = "colorblind"
 
 sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+
+# The report's viewer shows a figure about 900 px wide at a 1366 x 900 window: a PNG of at most
+# 12 in (1440 px at 120 dpi) at 0.62x or more, where MIN_FONT points are still 9 px on screen.
+# Wider figures become two rows of panels, not smaller text.
+WIDTH = 11.8  # inches: 12 in less the margin savefig's tight bounding box adds around a full figure
+MIN_FONT = 9  # points: the smallest text of any figure (annotations, legends, ticks)
+TITLE_FONT = 11  # points: the suptitle, whose lines verdict_title wraps at 125 characters
 
 
 def n_label(frame, groups: list[str], by: str = "seed") -> str:
@@ -38,6 +47,43 @@ def legend(ax, **kwargs) -> None:
     """A legend only where something labelled was drawn: an empty panel gets none."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(**kwargs)
+
+
+def below(ax, gap: float = 4.0, **kwargs) -> dict:
+    """Legend arguments that put it under the axes' tick labels and x label, off the data,
+    centred; call after the ticks and labels are set. The drop is measured in points, so it
+    holds whatever size the layout later gives the axes. `kwargs` override (ncol, title)."""
+    renderer = ax.figure.canvas.get_renderer()
+    under = ax.xaxis.get_tightbbox(renderer)
+    drop = 0.0 if under is None else max(0.0, ax.get_window_extent(renderer).y0 - under.y0) * 72 / ax.figure.dpi
+    shift = ScaledTranslation(0, -(drop + gap) / 72, ax.figure.dpi_scale_trans)
+    return {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "bbox_transform": ax.transAxes + shift,
+            "borderaxespad": 0.0, "fontsize": MIN_FONT + 1, "title_fontsize": MIN_FONT + 1, **kwargs}
+
+
+def right_of(ax, **kwargs) -> dict:
+    """Legend arguments that put it outside the axes, right of the data, top-aligned."""
+    return {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0, "fontsize": MIN_FONT + 1,
+            "title_fontsize": MIN_FONT + 1, **kwargs}
+
+
+def key_panel(ax, sections, **kwargs) -> None:
+    """A grid cell of its own for the legends of the other panels, so none covers data: one
+    block per panel, headed (in bold) by where that panel is and what its key means.
+    `sections`: (heading, handles, labels) each; a section with no handles is left out."""
+    ax.axis("off")
+    handles, labels, headings = [], [], []
+    for heading, hs, ls in sections:
+        if len(hs):
+            handles += [Line2D([], [], linestyle="none"), *hs]
+            labels += [heading, *ls]
+            headings.append(heading)
+    if not handles:
+        return
+    key = ax.legend(handles, labels, **{"loc": "center", "fontsize": MIN_FONT + 1, "frameon": False, **kwargs})
+    for text in key.get_texts():
+        if text.get_text() in headings:
+            text.set_fontweight("bold")
 
 
 def by_activation(frame: pd.DataFrame) -> dict:

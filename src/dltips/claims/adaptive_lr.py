@@ -107,45 +107,59 @@ def verdict(ev: pd.DataFrame, settings: dict):
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    # two rows of two: the grid's bars bottom left, the top panels' key bottom right (off the data)
+    fig, axes = plt.subplot_mosaic([["step", "position"], ["grid", "key"]], figsize=(figures.WIDTH, 9.5),
+                                   layout="constrained")
     traj = pd.concat([trajectories(settings, name) for name in OPTIMIZERS], ignore_index=True)
     toy = ev[ev.part == "toy"]
     s = settings["surface"]
     kw = dict(hue="optimizer", hue_order=list(OPTIMIZERS), units="start", estimator=None, lw=1.2)
-    sns.lineplot(data=traj, x="step", y="effective_step", ax=axes[0], **kw)
-    axes[0].scatter(toy.switch_step - 1, toy.step_before_switch, color="k", s=18, zorder=3,
-                    label="last step on the steep part")
-    axes[0].scatter(toy.switch_step + settings["late_after"], toy.step_late, facecolor="none", edgecolor="k", s=24,
-                    zorder=3, label=f"{settings['late_after']} steps onto the flat part")
-    axes[0].set_yscale("log")
-    axes[0].legend(title="optimizer", fontsize=8, title_fontsize=9)
-    axes[0].set(xlabel="update step (count)",
-                ylabel="effective step size lr / (√state + ε)\n(Δw per unit gradient)",
-                title=f"Step size: one line per start ({len(settings['starts'])} starts)")
+    step = axes["step"]
+    sns.lineplot(data=traj, x="step", y="effective_step", ax=step, **kw)
+    step.scatter(toy.switch_step - 1, toy.step_before_switch, color="k", s=18, zorder=3,
+                 label="last step on the steep part")
+    step.scatter(toy.switch_step + settings["late_after"], toy.step_late, facecolor="none", edgecolor="k", s=24,
+                 zorder=3, label=f"{settings['late_after']} steps onto the flat part")
+    step.set_yscale("log")
+    step.set(xlabel="update step (count)",
+             ylabel="effective step size lr / (√state + ε)\n(Δw per unit gradient)",
+             title=f"Step size: one line per start ({len(settings['starts'])} starts)")
 
-    sns.lineplot(data=traj, x="step", y="position", ax=axes[1], legend=False, **kw)
+    position = axes["position"]
+    sns.lineplot(data=traj, x="step", y="position", ax=position, legend=False, **kw)
     low = min(settings["starts"])
-    axes[1].axhspan(low, s["switch"], color="0.8", zorder=0, label=f"steep part, slope {s['steep']:g}")
-    axes[1].axhspan(s["switch"], traj.position.max(), color="0.93", zorder=0,
-                    label=f"flat part, slope {s['flat']:g}")
-    axes[1].legend(fontsize=8, loc="upper left")
-    axes[1].set(xlabel="update step (count)", ylabel="position w (parameter units)",
-                title=f"Position on the surface (lr {settings['lr']:g}, RMSProp α {settings['rmsprop_alpha']:g})")
+    position.axhspan(low, s["switch"], color="0.8", zorder=0, label=f"steep part, slope {s['steep']:g}")
+    position.axhspan(s["switch"], traj.position.max(), color="0.93", zorder=0,
+                     label=f"flat part, slope {s['flat']:g}")
+    position.set(xlabel="update step (count)", ylabel="position w (parameter units)",
+                 title=f"Position on the surface\n(lr {settings['lr']:g}, RMSProp α {settings['rmsprop_alpha']:g})")
 
+    grid_ax = axes["grid"]
     grid = ev[ev.part == "grid"]
     if len(grid):
         sns.barplot(data=grid, x="optimizer", y="test_accuracy", order=list(OPTIMIZERS),
-                    errorbar=figures.seed_interval, ax=axes[2])
-        axes[2].set_title(f"grid: mean over cells\n(bars: 95% t-interval over seeds, "
+                    errorbar=figures.seed_interval, ax=grid_ax)
+        grid_ax.set_title(f"grid: mean over cells\n(bars: 95% t-interval over seeds, "
                           f"{figures.n_label(grid, ['optimizer'])})")
     else:
-        axes[2].text(0.5, 0.5, "no Adagrad or RMSProp runs\nin the grid table", ha="center", va="center",
-                     transform=axes[2].transAxes)
-        axes[2].set(title="grid", xticks=[], yticks=[])
-    axes[2].set(xlabel="optimizer", ylabel="final test accuracy (fraction)")
+        grid_ax.text(0.5, 0.5, "no Adagrad or RMSProp runs\nin the grid table", ha="center", va="center",
+                     transform=grid_ax.transAxes)
+        grid_ax.set(title="grid", xticks=[], yticks=[])
+    grid_ax.set(xlabel="optimizer", ylabel="final test accuracy (fraction)")
+
+    handles, labels = step.get_legend_handles_labels()
+    lines = [i for i, label in enumerate(labels) if label in OPTIMIZERS]
+    marks = [i for i in range(len(labels)) if i not in lines]
+    step.get_legend().remove()  # seaborn's own, over the lines: the key panel has it
+    figures.key_panel(axes["key"], [
+        ("optimizer (both top panels)", [handles[i] for i in lines], [labels[i] for i in lines]),
+        ("markers (top left)", [handles[i] for i in marks], [labels[i] for i in marks]),
+        ("shading (top right)", *position.get_legend_handles_labels()),
+    ])
     adapts, shrinks_only = parts(ev, settings)
     fig.suptitle(figures.verdict_title("Adaptive learning rates", v,
-                                       parts=[(adapts, ".3g", "starts"), (shrinks_only, ".2g", "starts")]))
+                                       parts=[(adapts, ".3g", "starts"), (shrinks_only, ".2g", "starts")]),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -158,8 +172,9 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="A 1-D error surface falls steeply, then gently. Left: the effective step size lr/(√state+ε) "
-                "of Adagrad and RMSProp after every step, one line per start point (log scale); dots mark the "
-                "last step on the steep part. Middle: the positions (shaded: steep and flat parts). Right: mean "
-                "final test accuracy of the two optimisers over the grid, 95% intervals over seeds.",
+    figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "
+                "lr/(√state+ε) of Adagrad and RMSProp after every step, one line per start point (log scale); dots "
+                "mark the last step on the steep part. Top right: the positions (shaded: steep and flat parts). "
+                "Bottom left: mean final test accuracy of the two optimisers over the grid, 95% intervals over "
+                "seeds. Bottom right: the key to the top panels.",
 ))

@@ -140,11 +140,12 @@ def _levels(ax, runs: pd.DataFrame, settings: dict) -> None:
         sns.lineplot(data=long, x="dropout_hidden", y="accuracy", hue="width", style="split", markers=True,
                      errorbar=figures.seed_interval, ax=ax)
         ax.set_xticks(sorted(long.dropout_hidden.unique()))
-        ax.legend(title=f"95% t-interval, {figures.n_label(ok, ['width', 'dropout_hidden'])}", fontsize=9,
-                  title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
         left_out = int(runs[runs.study == settings["study"]].diverged.astype(bool).sum())
-        ax.set_title(f"accuracy measured without dropout ({left_out} diverged run(s) left out)", fontsize=10)
+        ax.set_title(f"accuracy measured without dropout\n({left_out} diverged run(s) left out)", fontsize=10)
     ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
+    if len(ok):  # under the x label, off the bands
+        ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(ok, ['width', 'dropout_hidden'])}",
+                                  ncol=2))
 
 
 def _changes(ax, ev: pd.DataFrame, settings: dict) -> None:
@@ -165,16 +166,17 @@ def _changes(ax, ev: pd.DataFrame, settings: dict) -> None:
         sns.barplot(data=long, x="cell", y="delta", hue="change", order=order, errorbar=figures.seed_interval, ax=ax)
         ax.set_xticks(range(len(order)), [f"{c}{marks[c]}{'' if overfits[c] else ' (no overfit)'}" for c in order],
                       rotation=30, ha="right")
-        ax.legend(title=f"accuracy change on (95% t-interval, {figures.n_label(seeds, ['cell'])})", fontsize=9,
-                  title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(xlabel="width w, hidden dropout rate p (* chosen on validation)",
-           ylabel="accuracy with dropout − without (fraction)")
+    ax.set(xlabel="width w, hidden dropout rate p\n(* chosen on validation)",
+           ylabel="accuracy with dropout − without\n(fraction)")
     ax.set_title("dropout − no dropout, paired by seed", fontsize=10)
+    if len(shown):  # under the rotated tick labels and the x label, off the bars
+        ax.legend(**figures.below(ax, title=f"accuracy change on\n(95% t-interval, "
+                                            f"{figures.n_label(seeds, ['cell'])})", ncol=2))
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (levels_ax, changes_ax) = plt.subplots(1, 2, figsize=(12, 6))
+    fig, (levels_ax, changes_ax) = plt.subplots(1, 2, figsize=(figures.WIDTH, 6.5), layout="constrained")
     _levels(levels_ax, tables["runs"], settings)
     _changes(changes_ax, ev, settings)
     drop, gain = parts(select(ev, settings["headline"]), settings)

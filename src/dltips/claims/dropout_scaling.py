@@ -186,8 +186,12 @@ def _rate_label(rows: pd.DataFrame) -> str:
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     table = tables["dropout_eval"]
-    fig, (acc_ax, loss_ax, exact_ax) = plt.subplots(1, 3, figsize=(18, 5))
+    # two rows of two: the exact check bottom left, the top panels' key bottom right (off the data)
+    fig, axes = plt.subplot_mosaic([["acc", "loss"], ["exact", "key"]], figsize=(figures.WIDTH, 10),
+                                   layout="constrained")
+    acc_ax, loss_ax, exact_ax = axes["acc"], axes["loss"], axes["exact"]
     rows = table[table.method.isin(list(METHODS))] if "method" in table else table.iloc[0:0]
+    sections = []
     if len(rows):
         widths = rows["width"].fillna(-1) if "width" in rows else pd.Series(-1, index=rows.index)
         # one line per (procedure, width): nets of different widths are never averaged into one band
@@ -201,18 +205,23 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                          markers=True, dashes=True, errorbar=figures.seed_interval, ax=ax)
             ax.set(xlabel=_rate_label(rows), ylabel=unit)
             ax.set_xticks(sorted(rows.dropout_hidden.unique()))
-            ax.legend(title=f"test-time procedure\n(bands: 95% t-interval over seeds, {n})")
+        sections.append((f"top panels: test-time procedure\n(bands: 95% t-interval over seeds, {n})",
+                         *acc_ax.get_legend_handles_labels()))
+        for ax in (acc_ax, loss_ax):  # seaborn's own legends, over the bands: the key panel has them
+            ax.get_legend().remove()
         loss_ax.set_yscale("log")
         acc_ax.set_title("Test accuracy by test-time procedure")
         loss_ax.set_title("Test loss by test-time procedure")
     else:
         acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
     _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
+    sections.append(("bottom left: exact check", *exact_ax.get_legend_handles_labels()))
+    figures.key_panel(axes["key"], sections)
     vs_raw, vs_on, same = parts(ev, settings)
     where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
     fig.suptitle(figures.verdict_title(f"Dropout: train with masks, test with (1-p)-scaled weights (verdict: {where})", v,
                                        parts=[(vs_raw, "+.3f", "runs"), (vs_on, "+.3f", "runs"),
-                                              (same, ".1e", "checks")]))
+                                              (same, ".1e", "checks")]), fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -223,12 +232,13 @@ def _exact_panel(ax, check: pd.DataFrame, cfg: dict) -> None:
     ax.axhline(cfg["tolerance"], color="k", ls="--", lw=1, label=f"tolerance {cfg['tolerance']:g}")
     ax.set_yscale("log")
     ax.set_ylim(floor / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
-    zeros = f" (an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
-    ax.set(xlabel="SGD step", ylabel=f"max |difference| (log scale){zeros}")
+    zeros = f"\n(an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
+    ax.set(xlabel="SGD step (count)", ylabel=f"max |difference| (output or weight units,\nlog scale){zeros}")
     ax.set_title(f"Exact: classic (lr/(1-p)², test × (1-p)) = inverted\n"
                  f"p_in {cfg['p_input']:g}, p_hidden {cfg['p_hidden']:g}, lr {cfg['lr']:g}, float64, same masks",
-                 fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+                 fontsize=figures.MIN_FONT + 2)
+    if ax.get_legend():  # seaborn's own, over the lines: the figure's key panel has it
+        ax.get_legend().remove()
 
 
 CLAIM = register(Claim(
@@ -242,11 +252,11 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     conditions=conditions,
-    figure_text="Left and middle: test accuracy and test loss of the dropout sweep's nets against their hidden "
+    figure_text="Top: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
                 "left on, one line style per width; bands are 95% Student-t intervals over seeds. The verdict "
-                "reads the headline (width, rate); every other one is judged on its own. Right: the exact check -- a classic "
-                "dropout net (learning rate lr/(1-p)², weights × (1-p) at test) and the pipeline's inverted "
-                "dropout net trained on the same masks; the largest difference per SGD step against the "
-                "tolerance.",
+                "reads the headline (width, rate); every other one is judged on its own. Bottom left: "
+                "the exact check -- a classic dropout net (learning rate lr/(1-p)², weights × (1-p) at "
+                "test) and the pipeline's inverted dropout net trained on the same masks; the largest "
+                "difference per SGD step against the tolerance.",
 ))

@@ -22,7 +22,7 @@ from ..verdicts import compare
 from . import Claim, register
 from ..figures import by_activation, by_init, legend, n_label
 from .floor import (at_chance, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
-                    legend_with_n, no_condition, per_seed, resolve_depth, wrapped)
+                    legend_with_n, no_condition, per_seed, resolve_depth)
 from .vanishing_gradient import REL_LABEL, RUN_KEYS, deepest, layers_of, plot_rel_change
 
 ID = "early-layers-learn-slowly"
@@ -104,7 +104,9 @@ def condition(ev: pd.DataFrame) -> str:
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     lay = layers_of(tables, [settings["study"]])
-    fig, ((profile, curves), (summary, trained)) = plt.subplots(2, 2, figsize=(12, 10))
+    # legends under their panels, off the data
+    fig, ((profile, curves), (summary, trained)) = plt.subplots(2, 2, figsize=(figures.WIDTH, 12),
+                                                                layout="constrained")
     init = settings["headline"]["init"]
 
     # every init at each activation's deepest depth, so a reader sees the init's part too
@@ -113,11 +115,11 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                  errorbar=figures.seed_interval, ax=profile)
     profile.set_yscale("log")
     used = ", ".join(map(str, sorted(deep.epoch_used.unique())))
-    profile.set(xlabel="layer (1 = nearest the input; the last is the output layer)", ylabel=REL_LABEL,
+    profile.set(xlabel="layer (1 = nearest the input;\nthe last is the output layer)", ylabel=REL_LABEL,
                 title=f"deepest nets, epoch {used} ({n_label(deep, ['activation', 'init'])})")
-    legend(profile, fontsize="small", ncol=2)
     if len(deep):
         profile.set_xticks(range(1, int(deep.layer.max()) + 1))
+    legend(profile, **figures.below(profile, ncol=2))
 
     plot_rel_change(curves, deepest(lay, settings), f"{settings['activation']}, {init} init")
     for epoch in deep.epoch_used.unique():
@@ -132,22 +134,23 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                  errorbar=figures.seed_interval, ax=summary)
     summary.axhline(settings["max_log10_ratio"], color="k", ls="--", lw=1,
                     label=f"threshold {settings['max_log10_ratio']:g}")
-    legend(summary, fontsize="small", ncol=2)
-    summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer) (decades)",
-                title=f"the statistic ({n_label(shown, ['activation', 'init', 'depth'])}); "
+    summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer)\n(decades)",
+                title=f"the statistic ({n_label(shown, ['activation', 'init', 'depth'])});\n"
                       f"{len(floor_cells)} condition(s) at chance left out")
     if len(runs):
         summary.set_xticks(sorted(runs.depth.unique()))
+    legend(summary, **figures.below(summary, ncol=3))
 
     mine = claimed(ev, settings)
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
     ceiling = chance_ceiling(settings["floor"])
     trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
-    legend_with_n(trained, mine, "init", fontsize="small")
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
                 title=f"{settings['activation']}: where the net trains")
-    fig.suptitle(wrapped(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings))))
+    legend_with_n(trained, mine, "init", **figures.below(trained, ncol=2))
+    fig.suptitle(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings)),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 

@@ -47,7 +47,8 @@ def verdict(ev: pd.DataFrame, settings: dict):
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (acc_ax, spread_ax) = plt.subplots(1, 2, figsize=(15, 5.2), gridspec_kw={"width_ratios": [1.4, 1]})
+    # two rows, each panel the full width with its legend under it (off the data)
+    fig, (acc_ax, spread_ax) = plt.subplots(2, 1, figsize=(figures.WIDTH, 10), layout="constrained")
     table = tables["ensemble"]
     if len(ev):
         table = table[table.job.isin(ev.job)]
@@ -64,9 +65,6 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         acc_ax.axhline(single, color="k", ls="--", lw=1, label=f"mean single net ({single:.3f})")
         acc_ax.axhspan(ev.single_accuracy.min(), ev.single_accuracy.max(), color="0.85", zorder=0,
                        label="range of single nets")
-        handles, labels = acc_ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))  # stripplot labels every point collection alike
-        acc_ax.legend(unique.values(), unique.keys(), loc="lower right")
         acc_ax.set_xticks(sorted(table.k.unique()))
         acc_ax.set_title(f"average softmax of k of {k_all} independently trained nets "
                          f"(up to {table.groupby('k').draw.nunique().max()} random subsets per k)")
@@ -77,16 +75,21 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         first = spread[spread.k == 1].spread.mean()
         # a yardstick, not part of the claim: how the spread of a mean of k independent draws shrinks
         spread_ax.plot(spread.k, first / spread.k ** 0.5, color="k", ls=":", label="std(k=1) / √k (yardstick)")
-        spread_ax.legend()
         spread_ax.set_xticks(sorted(spread.k.unique()))
         spread_ax.set_ylim(bottom=0)
         spread_ax.set_title(f"spread between subsets of the same size, k ≤ {max(1, k_all // 2)}\n"
                             f"(larger subsets of one pool of {k_all} share most members)")
     else:
         acc_ax.text(0.5, 0.5, "no ensemble rows", ha="center", transform=acc_ax.transAxes)
-    acc_ax.set(xlabel="k, nets averaged", ylabel="test accuracy (fraction)")
-    spread_ax.set(xlabel="k, nets averaged", ylabel="std of test accuracy across subsets (fraction)")
-    fig.suptitle(figures.verdict_title("Ensembles of independently trained nets", v, unit="single nets"))
+    acc_ax.set(xlabel="k, nets averaged (count)", ylabel="test accuracy (fraction)")
+    spread_ax.set(xlabel="k, nets averaged (count)", ylabel="std of test accuracy\nacross subsets (fraction)")
+    if len(ev):
+        handles, labels = acc_ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))  # stripplot labels every point collection alike
+        acc_ax.legend(unique.values(), unique.keys(), **figures.below(acc_ax, ncol=2))
+        spread_ax.legend(**figures.below(spread_ax, ncol=2))
+    fig.suptitle(figures.verdict_title("Ensembles of independently trained nets", v, unit="single nets"),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -99,9 +102,9 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: test accuracy of the average softmax of k nets that differ only in their seed, one grey "
+    figure_text="Top: test accuracy of the average softmax of k nets that differ only in their seed, one grey "
                 "dot per random subset, and the mean over subsets; the dashed line and grey band are the mean "
                 "and range of the single nets, the black bar at k = 1 their 95% Student-t interval over seeds "
-                "(the verdict's interval, shifted by the ensemble's accuracy). Right: the standard deviation of "
+                "(the verdict's interval, shifted by the ensemble's accuracy). Bottom: the standard deviation of "
                 "test accuracy between subsets of the same size.",
 ))

@@ -168,7 +168,10 @@ def verdict(ev: pd.DataFrame, settings: dict):
 
 # ---- figure ----------------------------------------------------------------------
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(19, 5.8))
+    # two rows: the construction and the learned units on top, the grid across the bottom
+    fig, axes = plt.subplot_mosaic([["left", "middle"], ["right", "right"]], figsize=(figures.WIDTH, 10),
+                                   layout="constrained")
+    left, middle, right = axes["left"], axes["middle"], axes["right"]
     spec = settings["construction"]
     relu = random_net(spec)
     x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
@@ -178,24 +181,23 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     left.scatter(a, b, s=5, alpha=0.5)
     left.plot([a.min(), a.max()], [a.min(), a.max()], color="k", lw=0.8, label="identity")
     worst = ev[ev.part == "construction"].max_abs_error.max()
-    legend(left, fontsize="small")
+    # the points lie on the identity line: its upper-left corner is empty
+    legend(left, loc="upper left", fontsize=figures.MIN_FONT + 1)
     left.set(xlabel="ReLU net output (logit)", ylabel=f"Maxout net output, {spec['pieces']} pieces (logit)",
-             title=f"construction: {spec['n_models']} random nets x {spec['n_inputs']} inputs, "
+             title=f"construction: {spec['n_models']} random nets x {spec['n_inputs']} inputs,\n"
                    f"max |difference| {worst:.1e} (tolerance {spec['tolerance']:g})")
-    left.title.set_fontsize("small")
 
     units = tables["maxout_units"].reindex(columns=UNIT_COLUMNS)
     if len(units):
         run = sorted(units.run_id.unique())[0]
         curves = units[units.run_id == run]
         sns.lineplot(data=curves, x="t", y="response", hue="unit", palette="tab10", legend="full", ax=middle)
-        legend(middle, title="unit", fontsize="x-small", ncol=2)
-        middle.set_title(f"learned first-layer units of {run}", fontsize="small")
+        middle.set_title(f"learned first-layer units of\n{run}")
     else:
-        middle.text(0.5, 0.5, "no Maxout runs in maxout_units.csv", ha="center", transform=middle.transAxes)
-    middle.set(xlabel="t along a random line through the data mean (standard deviations of the data)",
+        middle.text(0.5, 0.5, "no Maxout runs in\nmaxout_units.csv", ha="center", transform=middle.transAxes)
+    middle.set(xlabel="t along a random line through the data mean\n(standard deviations of the data)",
                ylabel="unit output after the max (activation units)")
-    middle.xaxis.label.set_fontsize("small")
+    legend(middle, **figures.below(middle, title="unit", ncol=5))
 
     grid = ev[ev.part == "grid"]
     if len(grid):
@@ -205,17 +207,17 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         sns.pointplot(data=per_seed, x="optimizer", y="difference", color="k", linestyle="none", markers="D",
                       errorbar=figures.seed_interval, ax=right,
                       label=f"mean, 95% t-interval over seeds ({n_label(per_seed, ['optimizer'])})")
-        legend(right, fontsize="x-small", title="regulariser", title_fontsize="x-small")
     else:
         right.text(0.5, 0.5, "no grid cells with both Maxout and ReLU", ha="center", transform=right.transAxes)
     right.axhline(0, color="grey", lw=0.8)
     right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
                                         "(fraction)",
               title=f"grid, paired by cell (reported, not judged; {n_label(grid, ['optimizer'])})")
+    legend(right, **figures.below(right, title="regulariser", ncol=3))
     same, convex = parts(ev, settings)
     fig.suptitle(figures.verdict_title("Maxout learns its activation", v, parts=[(same, None, "nets"),
                                                                                  (convex, None, "units")]),
-                 fontsize="medium")
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -227,9 +229,9 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU unit, "
-                "the others zero), on the identity line. Middle: responses of learned first-layer Maxout units "
-                "along a random line through the data mean. Right: test accuracy of Maxout minus ReLU in the same "
-                "grid cell, with the mean over seeds (cells averaged within a seed) and its 95% Student-t "
-                "interval over seeds (reported only).",
+    figure_text="Top left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU "
+                "unit, the others zero), on the identity line. Top right: responses of learned first-layer Maxout "
+                "units along a random line through the data mean. Bottom: test accuracy of Maxout minus ReLU in "
+                "the same grid cell, with the mean over seeds (cells averaged within a seed) and its 95% "
+                "Student-t interval over seeds (reported only).",
 ))

@@ -129,51 +129,59 @@ def condition(ev: pd.DataFrame) -> str:
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    # two rows of two: the grid's seeds bottom left, the key of every panel bottom right (off the data)
+    fig, axes = plt.subplot_mosaic([["well", "paths"], ["grid", "key"]], figsize=(figures.WIDTH, 9.5),
+                                   layout="constrained")
+    well, paths, grid_ax = axes["well"], axes["paths"], axes["grid"]
     local, barrier, best = critical_points(settings)
     toy = ev[ev.part == "toy"]
     w = np.linspace(min(settings["starts"]["low"], local) - 0.1, best + 0.6, 400)
-    axes[0].plot(w, surface(w, settings), color="0.3", lw=1.5)
+    well.plot(w, surface(w, settings), color="0.3", lw=1.5)
     outcome = np.where(toy.escaped_momentum, "escapes with momentum", "stays with momentum")
     sns.scatterplot(x=toy.start, y=toy.start_height, hue=outcome, hue_order=["escapes with momentum",
-                    "stays with momentum"], palette=["C2", "C3"], s=40, zorder=3, ax=axes[0])
+                    "stays with momentum"], palette=["C2", "C3"], s=40, zorder=3, legend=True, ax=well)
     for x, name in ((local, "local min"), (barrier, "barrier"), (best, "global min")):
-        axes[0].annotate(name, (x, surface(x, settings)), textcoords="offset points", xytext=(0, -14),
-                         ha="center", fontsize=8)
-    axes[0].legend(title=f"start ({int(toy.escaped_plain.sum())} of {len(toy)} escape without momentum)",
-                   fontsize=8, title_fontsize=8)
-    axes[0].set(xlabel="parameter w (parameter units)", ylabel="loss f(w) (arbitrary units)",
-                title=f"Tilted double well, tilt {settings['tilt']:g}: {len(toy)} starts in the local basin")
+        well.annotate(name, (x, surface(x, settings)), textcoords="offset points", xytext=(0, -16),
+                      ha="center", fontsize=figures.MIN_FONT)
+    well.set(xlabel="parameter w (parameter units)", ylabel="loss f(w) (arbitrary units)",
+             title=f"Tilted double well, tilt {settings['tilt']:g}:\n{len(toy)} starts in the local basin")
 
     traj = pd.concat([trajectories(settings, 0.0), trajectories(settings, settings["momentum"])])
     traj["method"] = np.where(traj.momentum > 0, f"SGD, momentum {settings['momentum']:g}", "plain SGD")
     # log steps: the paths part within the first hundred steps, then sit still
     sns.lineplot(data=traj[traj.step > 0], x="step", y="position", hue="method", units="start", estimator=None,
-                 lw=0.8, alpha=0.7, ax=axes[1])
-    axes[1].set_xscale("log")
+                 lw=0.8, alpha=0.7, ax=paths)
+    paths.set_xscale("log")
     for y, name in ((local, "local min"), (barrier, "barrier"), (best, "global min")):
-        axes[1].axhline(y, color="k", lw=0.8, ls=":" if name == "barrier" else "--")
-        axes[1].annotate(name, (settings["steps"], y), textcoords="offset points", xytext=(-4, 3), ha="right",
-                         fontsize=8)
-    axes[1].legend(title="method", fontsize=8, title_fontsize=8, loc="lower right")
-    axes[1].set(xlabel="update step (count, log scale)", ylabel="position w (parameter units)",
-                title=f"Paths from every start (lr {settings['lr']:g})")
+        paths.axhline(y, color="k", lw=0.8, ls=":" if name == "barrier" else "--")
+        paths.annotate(name, (settings["steps"], y), textcoords="offset points", xytext=(-4, 3), ha="right",
+                       fontsize=figures.MIN_FONT)
+    paths.set(xlabel="update step (count, log scale)", ylabel="position w (parameter units)",
+              title=f"Paths from every start (lr {settings['lr']:g})")
 
     runs = tables["runs"]
     runs = runs[(runs.study == settings["study"]) & (runs.regularizer == "none") & ~runs.diverged.astype(bool)]
     if len(runs):
         sns.stripplot(data=runs, x="activation", y="final_train_loss", hue="optimizer", dodge=True, size=4,
-                      jitter=False, ax=axes[2])
-        axes[2].legend(title="optimizer", fontsize=8, title_fontsize=8)
+                      jitter=False, ax=grid_ax)
         n = figures.n_label(runs, ["activation", "optimizer"])
-        axes[2].set_title(f"grid, no regularisation: one dot per seed ({n})")
+        grid_ax.set_title(f"grid, no regularisation:\none dot per seed ({n})")
     else:
-        axes[2].text(0.5, 0.5, "no grid runs", ha="center", va="center", transform=axes[2].transAxes)
-    axes[2].set(xlabel="activation", ylabel="final training loss (nats)")
+        grid_ax.text(0.5, 0.5, "no grid runs", ha="center", va="center", transform=grid_ax.transAxes)
+    grid_ax.set(xlabel="activation", ylabel="final training loss (nats)")
+
+    sections = [(f"top left: start point\n({int(toy.escaped_plain.sum())} of {len(toy)} escape without momentum)",
+                 *well.get_legend_handles_labels()),
+                ("top right: method", *paths.get_legend_handles_labels()),
+                ("bottom left: optimizer", *grid_ax.get_legend_handles_labels())]
+    for ax in (well, paths, grid_ax):  # seaborn's own legends, over the data: the key panel has them
+        if ax.get_legend():
+            ax.get_legend().remove()
+    figures.key_panel(axes["key"], sections)
     fig.suptitle(figures.verdict_title(
         "Momentum escapes a local minimum", v, ".2f", unit="starts",
-        note="right: do seeds of one cell end at different training losses? (context for 'few bad local minima', "
-             "no verdict)"))
+        note="bottom left: do seeds of one cell end at different training losses? (context for 'few bad local "
+             "minima', no verdict)"), fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -188,9 +196,10 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     condition=condition,
-    figure_text="Left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a start "
-                "point in the local basin, coloured by whether SGD with momentum ends past the barrier. Middle: "
-                "the position over the update steps from every start, plain SGD and SGD with momentum. Right: "
-                "final training loss of each seed in the grid's unregularised cells -- context for the claim "
-                "that deep nets have few bad local minima, not part of the verdict.",
+    figure_text="Top left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a "
+                "start point in the local basin, coloured by whether SGD with momentum ends past the barrier. Top "
+                "right: the position over the update steps from every start, plain SGD and SGD with momentum. "
+                "Bottom left: final training loss of each seed in the grid's unregularised cells -- context for "
+                "the claim that deep nets have few bad local minima, not part of the verdict. Bottom right: the "
+                "key to every panel.",
 ))

@@ -31,7 +31,7 @@ from ..model import StackedMLP
 from ..verdicts import compare, exact
 from . import Claim, register
 from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, headline_note,
-                    legend_with_n, no_condition, per_seed, resolve_depth, with_note, wrapped)
+                    legend_with_n, no_condition, per_seed, resolve_depth, with_note)
 from ..figures import by_activation, by_init, legend, n_label
 from .vanishing_gradient import layers_of
 
@@ -176,7 +176,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     runs, left_out = runs[~diverged], int(diverged.sum())
     inits = sorted(runs.init.unique()) or [settings["headline"]["init"]]
     n = len(inits)
-    fig = plt.figure(figsize=(12, 9.5))
+    fig = plt.figure(figsize=(figures.WIDTH, 11), layout="constrained")  # legends under their panels
     grid = GridSpec(2, 2 * n, figure=fig)
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
@@ -188,12 +188,10 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                      errorbar=figures.seed_interval, ax=ax)
         ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
         ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
-        legend_with_n(ax, frame, "activation", fontsize="small")
         if len(frame):
             ax.set_xticks(sorted(frame.depth.unique()))
+        legend_with_n(ax, frame, "activation", **figures.below(ax, ncol=2))
     tops[0].set_ylim(0, 1.02)
-    if left_out:
-        tops[0].annotate(f"{left_out} diverged run(s) left out", (0.02, 0.02), xycoords="figure fraction")
 
     active = ev[(ev.part == "active")]
     active = active[active.depth == active.depth.max()].assign(
@@ -205,6 +203,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
            title=f"{settings['activation']}, deepest net: units with output > 0 "
                  f"({n_label(active, ['init', 'layer'])})", ylim=(0, 1))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    legend(ax, **figures.below(ax, ncol=2))
 
     ax = fig.add_subplot(grid[1, n:])
     spec = settings["linearity"]
@@ -219,11 +218,12 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         ax.hist(error, bins=np.linspace(np.log10(floor), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec["tolerance"]), color="k", ls="--", lw=1, label=f"tolerance {spec['tolerance']:g}")
     lin = ev[ev.part == "linearity"]
-    ax.set(xlabel="log10 |f(x) − reconstruction| (logit units; 0 drawn at -20)", ylabel="logits (count)",
+    ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
            title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
-                 f"logits, depth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
-    legend(ax, fontsize="small")
-    fig.suptitle(wrapped(figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))))
+                 f"logits,\ndepth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
+    legend(ax, **figures.below(ax))
+    title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
+    fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
     return fig
 
 

@@ -42,7 +42,7 @@ from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compar
 from . import Claim, register
 from ..figures import by_activation, legend, n_label
 from .floor import (condition_rows, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
-                    per_seed, resolve_depth, wrapped)
+                    per_seed, resolve_depth)
 from .vanishing_gradient import GRAD_LABEL, LAYER_LABEL, RUN_KEYS, grid_cell, layers_of
 
 ID = "sigmoid-attenuates"
@@ -218,8 +218,8 @@ def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str
     else:
         ax.set_yscale("log")
     ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=f"deepest nets, {init} init, epoch {settings['epoch']}")
-    legend(ax, fontsize="small")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    legend(ax, **figures.below(ax))
 
 
 def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | None) -> None:
@@ -248,17 +248,20 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
         if math.isfinite(margin):
             ax.axhspan(-margin, margin, color="grey", alpha=0.25,
                        label=f"±{margin:.3f}: {settings['contrast']}'s noise margin")
-        legend_with_n(ax, runs, "activation", fontsize="small")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)
-    ax.set(xlabel="initialisation", ylabel="decay per layer towards the input (decades)",
+    ax.set(xlabel="initialisation", ylabel="decay per layer towards the input\n(decades)",
            title=f"measured vs predicted, depth {depth}, epoch {settings['epoch']}")
+    if len(runs):  # under the x label, off the data
+        legend_with_n(ax, runs, "activation", **figures.below(ax, ncol=2))
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     init = settings["headline"]["init"]
     lay = layers_of(tables, [settings["study"]])
     lay = lay[lay.hidden & (lay.epoch == settings["epoch"]) & (lay.init == init)]
-    fig, ((decide, fits_ax), (sweep_ax, right)) = plt.subplots(2, 2, figsize=(12, 10.5))
+    # legends under their panels, off the data
+    fig, ((decide, fits_ax), (sweep_ax, right)) = plt.subplots(2, 2, figsize=(figures.WIDTH, 12),
+                                                               layout="constrained")
     depth = resolve_depth(settings["headline"]["depth"], fitted(ev, settings, settings["activation"], init).depth)
     plot_against_prediction(decide, ev, settings, depth)
     plot_fits(fits_ax, lay, ev, settings, init)
@@ -268,12 +271,12 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                  errorbar=figures.seed_interval, ax=sweep_ax)
     sweep_ax.axhline(settings["max_slope"], color="k", ls="--", lw=1,
                      label=f"{settings['max_slope']:g} ({settings['activation']} claim)")
-    legend(sweep_ax, fontsize="small", ncol=2)
-    sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input (decades)",
+    sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input\n(decades)",
                  title=f"fitted slope from layer {settings['fit_from_layer']} "
                        f"({n_label(sweep, ['activation', 'init', 'depth'])})")
     if len(sweep):
         sweep_ax.set_xticks(sorted(sweep.depth.unique()))
+    legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
 
     sat = ev[ev.study == settings["grid_study"]]
     if not len(sat):  # no grid in the tables: the sweep still has its activations
@@ -284,12 +287,13 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     sns.barplot(data=sat, x="activation", y="fraction", hue="when", order=by_activation(sat)["hue_order"],
                 errorbar=figures.seed_interval, ax=right)
     right.set(xlabel="activation", ylabel="saturated / inactive units (fraction)",
-              title=f"saturated (sigmoid, tanh) or inactive (ReLU family) ({n_label(sat, ['activation'])})")
+              title=f"saturated (sigmoid, tanh) or inactive (ReLU family)\n({n_label(sat, ['activation'])})")
     for bars in right.containers:  # a fraction near 0 is a finding; print it
         right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2)
     right.tick_params(axis="x", rotation=30)
-    fig.suptitle(wrapped(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
-                                               parts=[(p, "+.3f", "seeds") for p in _parts(v)])))
+    legend(right, **figures.below(right, title="when", ncol=2))
+    fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
+                                       parts=[(p, "+.3f", "seeds") for p in _parts(v)]), fontsize=figures.TITLE_FONT)
     return fig
 
 

@@ -35,7 +35,7 @@ from ..figures import legend
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
-                    per_seed, with_note, wrapped)
+                    per_seed, with_note)
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -243,19 +243,21 @@ def _histogram_panel(ax, hist: pd.DataFrame, colors: dict, names: list[str], nea
     width = float(np.median(np.log10(log_bins.bin_high / log_bins.bin_low))) if len(log_bins) else 0.25
     zero_low = first_high / 10 ** width
     ax.axvspan(zero_low, first_high, color="0.92", zorder=0)
-    ax.text(math.sqrt(zero_low * first_high), 0.99, f"[0, {sci(first_high)})\nexact 0\nlands here", fontsize=8,
-            ha="center", va="top", transform=ax.get_xaxis_transform())
+    ax.text(zero_low, 0.99, f" [0, {sci(first_high)})\n exact 0\n lands here", fontsize=figures.MIN_FONT,
+            ha="left", va="top", transform=ax.get_xaxis_transform())
     for name in names:
         rows = pooled[pooled.label == name].sort_values("bin_low")
         lows = np.where(rows.bin_low > 0, rows.bin_low, zero_low)
         edges = np.append(lows, rows.bin_high.iloc[-1])
         ax.stairs(rows.fraction.to_numpy(), edges, color=colors[name], lw=1.8, label=name)
     ax.axvline(near_zero, color="k", ls="--", lw=1)
-    ax.text(near_zero, 0.98, f" near zero\n |w| < {sci(near_zero)}", fontsize=8, va="top",
+    ax.text(near_zero, 0.98, f" near zero\n |w| < {sci(near_zero)}", fontsize=figures.MIN_FONT, va="top",
             transform=ax.get_xaxis_transform())
     ax.set_xscale("log")
+    # headroom over the bars: the two labels above sit on the axes' top third, not on the data
+    ax.set_ylim(0, max(float(pooled.fraction.max()), 1e-9) * 1.5)
     ax.set(xlabel="|w| (weight magnitude, log scale)",
-           ylabel=f"fraction of weights per {width:g}-decade bin")
+           ylabel=f"fraction of weights\nper {width:g}-decade bin")
 
 
 PENALTY_COLOURS = {"l1": "tab:blue", "l1_prox": "tab:green", "l2": "tab:orange", "none": "0.35"}
@@ -285,14 +287,17 @@ def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFram
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     table = _runs_part(ev)
     found = rules(table)
-    fig, axes = plt.subplots(max(1, len(found)), 3, figsize=(12, 3.9 * max(1, len(found))), squeeze=False)
-    suptitle = wrapped(figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings)))
+    rows = max(1, len(found))
+    # one row per update rule, each legend under its panel (off the data)
+    fig, axes = plt.subplots(rows, 3, figsize=(figures.WIDTH, 1.3 + 4.1 * rows), squeeze=False,
+                             layout="constrained")
+    suptitle = figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings))
     if not found:
         axes[0, 0].text(0.5, 0.5, f"no L1 and L2 runs in {settings['studies']}", ha="center",
                         transform=axes[0, 0].transAxes)
         for ax in axes[0]:
             ax.set(xlabel="final train accuracy (fraction)", ylabel="fraction of weights")
-        fig.suptitle(suptitle)
+        fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
         return fig
     pairs = ev[ev.part == "pairs"] if "part" in ev else pd.DataFrame()
     pairs = pairs.assign(matched=pairs.matched.astype(bool)) if len(pairs) else pairs
@@ -305,9 +310,9 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                       & ~table.diverged]
         mine = pairs[(pairs.optimizer == optimizer) & (pairs["update"] == update)] if len(pairs) else pairs
         _path_panel(near_ax, shown, "near_zero", f"fraction of |w| < {sci(settings['near_zero'])}", mine)
-        _path_panel(large_ax, shown, "log10_large", f"log10 {settings['large']} of |w| (mean over layers)", mine)
-        near_ax.set_title(f"{optimizer}, L1 by {update}: near-zero weights")
-        large_ax.set_title(f"{optimizer}, L1 by {update}: largest weights")
+        _path_panel(large_ax, shown, "log10_large", f"log10 {settings['large']} of |w|\n(mean over layers)", mine)
+        near_ax.set_title(f"{optimizer}, L1 by {update}:\nnear-zero weights")
+        large_ax.set_title(f"{optimizer}, L1 by {update}:\nlargest weights")
         legend_source = near_ax
         matched = mine[mine.matched] if len(mine) else mine
         if len(matched):  # the histogram of the matched pair with the most L1 weight: the clearest picture
@@ -318,15 +323,15 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
             names = list(dict.fromkeys(chosen.sort_values("regularizer").label))
             colors = {n: PENALTY_COLOURS["l2" if n.startswith("L2") else regularizer] for n in names}
             _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings["near_zero"])
-            hist_ax.set_title("matched pair: |w| over layers and seeds")
-            legend(hist_ax, fontsize="small", loc="upper right")
+            hist_ax.set_title("matched pair:\n|w| over layers and seeds")
+            legend(hist_ax, **figures.below(hist_ax))
         else:
             hist_ax.text(0.5, 0.5, "no strengths matched\nin train accuracy", ha="center", transform=hist_ax.transAxes)
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
-        legend(legend_source, fontsize="small")
+        legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
-        fig.text(0.01, 0.005, f"{left_out} diverged run(s) left out", fontsize=10)
-    fig.suptitle(suptitle, fontsize=12)
+        suptitle += f"\n{left_out} diverged run(s) left out"
+    fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
     return fig
 
 

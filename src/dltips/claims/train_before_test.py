@@ -32,7 +32,7 @@ from .. import figures
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (condition_rows, condition_sentence, deciding_first, floor_checked, headline_note, legend_with_n,
-                    no_condition, with_note, wrapped)
+                    no_condition, with_note)
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -162,7 +162,7 @@ def condition(ev: pd.DataFrame) -> str:
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     runs = ev[(ev.part == "runs")] if len(ev) else ev
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(figures.WIDTH, 7), sharey=True, layout="constrained")
     for ax, regime in zip(axes, REGIMES):
         frame = runs[(runs.regime == regime)] if len(runs) else runs
         left_out = int(frame.diverged.astype(bool).sum()) if len(frame) else 0
@@ -173,14 +173,16 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         if len(long):
             sns.pointplot(data=long, x="cell", y="accuracy", hue="split", order=list(CELLS),
                           hue_order=["train", "test"], errorbar=figures.seed_interval, dodge=0.25, ax=ax)
-            legend_with_n(ax, long, "split", fontsize="small", loc="lower right")
         depth = f"depth {int(frame.depth.iloc[0])}" if len(frame) else "no runs"
         ax.set(xlabel="cell of the factorial", ylabel="final accuracy (fraction)",
                title=f"{regime} regime ({depth})" + (f"; {left_out} diverged left out" if left_out else ""))
         ax.tick_params(axis="x", rotation=15)
+        if len(long):  # under the x label, off the points
+            legend_with_n(ax, long, "split", **figures.below(ax, ncol=2))
     fixes = (f"training fix: {', '.join(f'{k} {x}' for k, x in settings['train_fix'].items())}; "
              f"test fix: {', '.join(f'{k} {x}' for k, x in settings['test_fix'].items())}")
-    fig.suptitle(wrapped(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}")))
+    fig.suptitle(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}"),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 

@@ -95,14 +95,15 @@ def _verdict(ev: pd.DataFrame, settings: dict, penalty: str):
 
 def _figure(ev: pd.DataFrame, v, settings: dict, penalty: str):
     info = PENALTIES[penalty]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    # two rows, each panel the full width with its legend right of the data
+    fig, (left, right) = plt.subplots(2, 1, figsize=(figures.WIDTH, 9.5), layout="constrained")
     ev = ev.assign(**{"learning rate": ev.lr.map(lambda lr: f"η = {lr:g}")})
     sns.scatterplot(data=ev, x="w_before", y="penalty_part", hue="learning rate", s=14, alpha=0.6, ax=left)
     w = np.linspace(ev.w_before.min(), ev.w_before.max(), 401)
     for i, lr in enumerate(settings["lrs"]):
         line = predicted_penalty_step(torch.from_numpy(w), lr, settings["strength"], penalty).numpy()
         left.plot(w, line, color="k", lw=1, ls="--", label="formula" if i == 0 else None)
-    left.legend(title="learning rate", fontsize=8, title_fontsize=8)
+    left.legend(**figures.right_of(left, title="learning rate"))
     what = ("−η·λ·w, so w is multiplied by 1 − η·λ" if penalty == "l2"
             else "−η·λ·sgn(w), the same size for every w")
     left.set(xlabel="weight before the step (parameter units)",
@@ -123,10 +124,11 @@ def _figure(ev: pd.DataFrame, v, settings: dict, penalty: str):
     right.axhline(settings["tolerance"], color="k", lw=1, ls=":", label=f"tolerance {settings['tolerance']:g}")
     right.set_yscale("log")
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
-    right.legend(fontsize=8, title=f"exact 0 drawn at {floor:g}" if zeros else None, title_fontsize=8)
+    right.legend(**figures.right_of(right, title=f"exact 0 drawn at {floor:g}" if zeros else None))
     right.set(xlabel="SGD step of the pipeline's Trainer (count)", ylabel="max over weights (parameter units)",
               title="Error of the formula against the size of the effect")
-    fig.suptitle(figures.verdict_title(f"{info['name']} update rule {info['rule']}", v, unit="weight updates"))
+    fig.suptitle(figures.verdict_title(f"{info['name']} update rule {info['rule']}", v, unit="weight updates"),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -147,9 +149,9 @@ L2 = _claim(
     "L2 regularisation multiplies each weight by a factor slightly below 1 at every update (weight decay).",
     "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 7.1.1 (eq. 7.5); Krogh & Hertz, 'A Simple "
     "Weight Decay Can Improve Generalization' (NIPS 1991)",
-    "Left: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L2 penalty, "
+    "Top: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L2 penalty, "
     "the part of its update that is not the data gradient, against the weight before the step; the dashed "
-    "lines are -lr*lambda*w, i.e. multiplication by (1 - lr*lambda). Right: per step, the largest error of that "
+    "lines are -lr*lambda*w, i.e. multiplication by (1 - lr*lambda). Bottom: per step, the largest error of that "
     "formula beside the largest penalty part, with the tolerance.",
 )
 L1 = _claim(
@@ -157,8 +159,8 @@ L1 = _claim(
     "L1 regularisation subtracts a fixed amount η·λ·sgn(w) at every update.",
     "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 7.1.2 (eq. 7.20); Tibshirani, 'Regression "
     "Shrinkage and Selection via the Lasso' (1996)",
-    "Left: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L1 penalty, "
+    "Top: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L1 penalty, "
     "the part of its update that is not the data gradient, against the weight before the step; the dashed "
-    "steps are -lr*lambda*sgn(w), the same size for every weight. Right: per step, the largest error of that "
+    "steps are -lr*lambda*sgn(w), the same size for every weight. Bottom: per step, the largest error of that "
     "formula beside the largest penalty part, with the tolerance.",
 )

@@ -23,13 +23,13 @@ from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
 from . import Claim, register
 from .floor import (condition_rows, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
-                    resolve_depth, wrapped)
+                    resolve_depth)
 
 ID = "vanishing-gradient"
 RUN_KEYS = ["run_id", "study", "activation", "optimizer", "regularizer", "init", "depth", "seed"]
-GRAD_LABEL = "gradient norm ‖∂L/∂W‖ (nats per unit weight, log scale)"
+GRAD_LABEL = "gradient norm ‖∂L/∂W‖\n(nats per unit weight, log scale)"
 LAYER_LABEL = "hidden layer (1 = nearest the input)"
-REL_LABEL = "‖W − W₀‖ / ‖W₀‖ (fraction of the initial norm, log scale)"
+REL_LABEL = "‖W − W₀‖ / ‖W₀‖\n(fraction of the initial norm, log scale)"
 
 
 def layers_of(tables: dict, studies) -> pd.DataFrame:
@@ -134,11 +134,11 @@ def plot_rel_change(ax, layers: pd.DataFrame, title: str) -> None:
         ax.set_yscale("log")
         handles, labels = ax.get_legend_handles_labels()
         labels = [f"{lab} (output)" if lab == str(depth + 1) else lab for lab in labels]
-        ax.legend(handles, labels, title="layer (1 = input side)", fontsize="small", title_fontsize="small",
-                  ncol=2 if depth > 5 else 1)
-        title += f", depth {depth} ({n_label(frame, [])})"
+        title += f",\ndepth {depth} ({n_label(frame, [])})"
     ax.set(xlabel="epoch", ylabel=REL_LABEL, title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(frame):  # under the x label, off the bands
+        ax.legend(handles, labels, **figures.below(ax, title="layer (1 = input side)", ncol=min(len(labels), 6)))
 
 
 def when(epoch: int) -> str:
@@ -153,7 +153,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     now = sweep[(sweep.epoch == settings["epoch"]) & sweep.hidden]
     grid = lay[(lay.study == settings["grid_study"]) & (lay.epoch == settings["epoch"]) & lay.hidden]
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 10))
+    fig, axes = plt.subplots(2, 2, figsize=(figures.WIDTH, 11.5), layout="constrained")  # legends under panels
     upper, lower = axes
     upper[1].sharey(upper[0])  # one gradient scale across activations, so their levels compare
     depths = sorted(now.depth.unique())
@@ -162,12 +162,12 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         frame = now[now.activation == act]
         plot_profile(ax, frame, f"{act}, {init} init, {when(settings['epoch'])}", hue="depth", hue_order=depths,
                      palette=depth_palette)
-        legend_with_n(ax, frame.astype({"depth": str}), "depth", title="hidden layers (depth)", fontsize="small",
-                      ncol=2)
+        legend_with_n(ax, frame.astype({"depth": str}), "depth",
+                      **figures.below(ax, title="hidden layers (depth)", ncol=2))
     grid_depths = ", ".join(map(str, sorted(grid.depth.unique())))
     plot_profile(lower[0], grid, f"grid (depth {grid_depths}), {settings['grid_optimizer']}, "
                  f"{when(settings['epoch'])}", **by_activation(grid))
-    legend_with_n(lower[0], grid, "activation", title="activation", fontsize="small", ncol=2)
+    legend_with_n(lower[0], grid, "activation", **figures.below(lower[0], title="activation", ncol=2))
 
     summary = ev[ev.study == settings["study"]]
     ax = lower[1]
@@ -175,13 +175,13 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                  errorbar=figures.seed_interval, ax=ax)
     threshold = settings["max_log10_ratio"]
     ax.axhline(threshold, color="k", ls="--", lw=1, label=f"threshold {threshold:g}")
-    legend(ax, fontsize="small", ncol=2)
-    ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖) (decades)",
-           title=f"the statistic, {when(settings['epoch'])} ({n_label(summary, ['activation', 'init', 'depth'])})")
+    ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖)\n(decades)",
+           title=f"the statistic, {when(settings['epoch'])}\n({n_label(summary, ['activation', 'init', 'depth'])})")
     if len(summary):
         ax.set_xticks(sorted(summary.depth.unique()))
+    legend(ax, **figures.below(ax, ncol=3))
     title = figures.verdict_title("Vanishing gradient", v, "+.2f", note=headline_note(settings))
-    fig.suptitle(wrapped(title), fontsize="large")
+    fig.suptitle(title, fontsize=figures.TITLE_FONT)
     return fig
 
 
