@@ -54,8 +54,8 @@ def test_study_facts_follow_the_preset(default_config):
     grid = facts["studies"]["grid"]
     assert grid == {"jobs": 4, "runs": 2 * 2 * 3 * 2, "seeds": "2 (0, 1)", "epochs": [3]}
     full = study_facts(validate(default_config, SCHEMA), plan(validate(default_config, SCHEMA)))
-    assert full["preset"] == "default" and full["studies"]["grid"]["runs"] == 7 * 5 * 5 * 3
-    assert full["studies"]["grid"]["seeds"] == "3 (0–2)"
+    assert full["preset"] == "default" and sorted(full["datasets"]) == ["digits", "mnist1d"]
+    assert full["studies"]["grid"]["runs"] == 2 * 7 * 5 * 5 * 5 and full["studies"]["grid"]["seeds"] == "5 (0–4)"
 
 
 def write_job(root, name, env):
