@@ -34,6 +34,7 @@ import seaborn as sns
 from .. import figures
 from ..verdicts import all_of, compare, exact
 from . import Claim, register
+from .floor import judge_each
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
@@ -181,12 +182,7 @@ def verdict(ev: pd.DataFrame, settings: dict):
 def conditions(tables: dict, settings: dict) -> list:
     ev = evidence(tables, settings)
     mc = ev[ev.part == "monte carlo"]
-    cells = mc[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
-    out = []
-    for width, rate in cells.itertuples(index=False):
-        axes = {"width": int(width), "dropout_hidden": float(rate)}
-        out.append((axes, judge(_condition(mc, axes), ev, settings)))
-    return out
+    return judge_each(mc, {"width": int, "dropout_hidden": float}, lambda c: judge(_condition(mc, c), ev, settings))
 
 
 def _label(width, rate) -> str:

@@ -36,6 +36,7 @@ from ..activations import build as build_activation
 from ..model import StackedMLP, keep_factors
 from ..verdicts import all_of, compare, exact
 from . import Claim, register
+from .floor import judge_each
 
 ID = "dropout-train-test"
 METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",
@@ -169,13 +170,8 @@ def verdict(ev: pd.DataFrame, settings: dict):
 
 def conditions(tables: dict, settings: dict) -> list:
     ev = evidence(tables, settings)
-    test = ev[ev.part == "test time"]
-    cells = test[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
-    out = []
-    for width, rate in cells.itertuples(index=False):
-        axes = {"width": int(width), "dropout_hidden": float(rate)}
-        out.append((axes, all_of(*parts(ev, settings, axes))))
-    return out
+    return judge_each(ev[ev.part == "test time"], {"width": int, "dropout_hidden": float},
+                      lambda c: all_of(*parts(ev, settings, c)))
 
 
 def _rate_label(rows: pd.DataFrame) -> str:

@@ -21,7 +21,7 @@ from .. import figures
 from ..verdicts import compare
 from . import Claim, register
 from ..figures import by_activation, by_init, legend, n_label
-from .floor import (at_chance, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
+from .floor import (at_chance, judge_each, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
                     legend_with_n, no_condition, per_seed, resolve_depth)
 from .vanishing_gradient import REL_LABEL, RUN_KEYS, deepest, layers_of, plot_rel_change
 
@@ -65,10 +65,8 @@ def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
 
 
 def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
-    rows = claimed(ev, settings)
-    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
-            for init, depth in cells]
+    return judge_each(claimed(ev, settings), {"init": str, "depth": int},
+                      lambda c: ratio_verdict(ev, settings, c["init"], c["depth"]))
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:

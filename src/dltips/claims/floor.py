@@ -65,6 +65,18 @@ def floor_checked(v: Verdict, sides: dict[str, pd.Series], floor: dict, what: st
     return v
 
 
+def judge_each(rows: pd.DataFrame, axes: dict, judge) -> list[tuple[dict, Verdict]]:
+    """(condition, verdict) for every distinct combination of the `axes` columns in `rows`,
+    sorted; `axes` maps each column to the type its values are given as (e.g. {"init": str,
+    "depth": int}), and `judge(condition)` is the claim's own rule in that condition."""
+    names = list(axes)
+    out = []
+    for values in rows[names].drop_duplicates().sort_values(names).itertuples(index=False):
+        condition = {name: cast(value) for (name, cast), value in zip(axes.items(), values)}
+        out.append((condition, judge(condition)))
+    return out
+
+
 def deciding_first(*parts: Verdict) -> Verdict:
     """all_of with the part that decides the verdict first (the first part not reproduced, else
     the first inconclusive one), so the reported numbers are the deciding part's."""

@@ -41,7 +41,7 @@ from .. import figures
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import Claim, register
 from ..figures import by_activation, legend, n_label
-from .floor import (condition_rows, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
+from .floor import (condition_rows, judge_each, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
                     per_seed, resolve_depth)
 from .vanishing_gradient import GRAD_LABEL, LAYER_LABEL, RUN_KEYS, grid_cell, layers_of
 
@@ -168,10 +168,8 @@ def condition_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int) -
 
 
 def slope_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, Verdict]]:
-    rows = fitted(ev, settings, settings["activation"])
-    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, condition_verdict(ev, settings, init, int(depth)))
-            for init, depth in cells]
+    return judge_each(fitted(ev, settings, settings["activation"]), {"init": str, "depth": int},
+                      lambda c: condition_verdict(ev, settings, c["init"], c["depth"]))
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:

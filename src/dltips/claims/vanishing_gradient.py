@@ -22,7 +22,7 @@ from .. import figures
 from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
 from . import Claim, register
-from .floor import (condition_rows, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
+from .floor import (condition_rows, judge_each, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
                     resolve_depth)
 
 ID = "vanishing-gradient"
@@ -84,9 +84,7 @@ def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
 def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
     """Per init and depth (from 2: at depth 1 layer 1 is the last hidden layer)."""
     rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.depth >= 2)]
-    cells = rows[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, ratio_verdict(ev, settings, init, int(depth)))
-            for init, depth in cells]
+    return judge_each(rows, {"init": str, "depth": int}, lambda c: ratio_verdict(ev, settings, c["init"], c["depth"]))
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
