@@ -12,7 +12,8 @@ from conftest import SMOKE_RESULTS
 
 from dltips import robustness as rb
 from dltips.claims import Claim, register
-from dltips.claims.run import run_claim
+from dltips.claims import CLAIM_OUTPUTS
+from dltips.claims.run import ClaimFailed, judge_all, run_claim
 from dltips.claims.table import COLUMNS, claims_table
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, compare, exact, floor
 
@@ -83,8 +84,10 @@ def gain_claim(**kwargs) -> Claim:
         ax.set_title(v.verdict)
         return fig
 
+    given = kwargs["evidence"]  # a table, or a function of (tables, settings)
+    evidence = given if callable(given) else lambda tables, settings: given
     return Claim(id=f"test-{uuid.uuid4().hex[:8]}", title="a gain", source="a paper", figure_text="gains -- per seed",
-                 evidence=lambda tables, settings: kwargs["evidence"], verdict=verdict, figure=figure)
+                 evidence=evidence, verdict=verdict, figure=figure)
 
 
 def by_seed(half_a, half_b) -> pd.DataFrame:
@@ -194,6 +197,54 @@ def test_claims_csv_keeps_the_first_look_and_both_second_looks(tmp_path):
     page = (tmp_path / "claims.html").read_text()
     assert "fragile: one half of the seeds" in page and "seed halves: fragile" in page
     assert (tmp_path / "claims.png").stat().st_size > 10_000
+
+
+def judge_job(tmp_path, claim, tables, settings) -> dict:
+    register(claim)
+    return {"tables": tables, "settings": settings,
+            "out": {kind: tmp_path / f"{claim.id}.{suffix}" for kind, suffix in CLAIM_OUTPUTS.items()}}
+
+
+def summary_paths(tmp_path) -> dict:
+    return {"claims_csv": tmp_path / "claims.csv", "claims_html": tmp_path / "claims.html",
+            "claims_png": tmp_path / "claims.png", "claims_svg": tmp_path / "claims.svg",
+            "conditions_csv": tmp_path / "conditions.csv", "conditions_html": tmp_path / "conditions.html"}
+
+
+def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp_path):
+    runs = tmp_path / "runs.csv"
+    by_seed(STEADY, STEADY).to_csv(runs, index=False)
+
+    def vandal(tables, settings):  # edits its table in place: the next claim must not see it
+        tables["runs"]["gain"] = -1.0
+        return tables["runs"]
+
+    first = gain_claim(evidence=vandal)
+    second = gain_claim(evidence=lambda tables, settings: tables["runs"])
+    jobs = {c.id: judge_job(tmp_path, c, {"runs": runs}, {"min": 0.0}) for c in (first, second)}
+    judge_all(jobs, {c: tmp_path / f"{c}.log" for c in jobs}, summary_paths(tmp_path),
+              caption_template=ROOT / "workflow" / "report" / "claim.rst")
+    table = pd.read_csv(tmp_path / "claims.csv")
+    assert list(table.id) == [first.id, second.id]
+    assert list(table.verdict) == [NOT_REPRODUCED, REPRODUCED]  # the second claim read the file, not the edit
+    conditions = pd.read_csv(tmp_path / "conditions.csv")
+    assert set(conditions.claim) == {first.id, second.id}
+    for job in jobs.values():
+        assert all(path.exists() for path in job["out"].values())
+
+
+def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judged(tmp_path):
+    def broken(tables, settings):
+        raise KeyError("no column 'gain_v2'")
+
+    bad, good = gain_claim(evidence=broken), gain_claim(evidence=by_seed(STEADY, STEADY))
+    jobs = {c.id: judge_job(tmp_path, c, {}, {"min": 0.0}) for c in (bad, good)}
+    logs = {c: tmp_path / f"{c}.log" for c in jobs}
+    with pytest.raises(ClaimFailed, match=rf"1 claim\(s\) failed: {bad.id} \(traceback in .*{bad.id}.log\)"):
+        judge_all(jobs, logs, summary_paths(tmp_path))
+    assert "no column 'gain_v2'" in logs[bad.id].read_text()
+    assert json.loads(jobs[good.id]["out"]["json"].read_text())["verdict"] == REPRODUCED
+    assert not (tmp_path / "claims.csv").exists()  # no summary that silently lacks a claim
 
 
 def test_the_summary_figure_has_a_row_per_claim_coloured_by_verdict():

@@ -3,7 +3,7 @@
 import json
 import os
 
-from dltips.claims import CLAIM_INDEX, settings_text
+from dltips.claims import CLAIM_INDEX, CLAIM_OUTPUTS, claim_key, settings_text
 from dltips.config import ConfigError, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
@@ -89,21 +89,34 @@ def get_claim_tables(claim_id):
     return {name: f"{RESULTS}/tables/{name}.csv" for name in CLAIM_INDEX[claim_id].tables}
 
 
+def get_judge_tables():
+    return {name: path for claim_id in CLAIM_IDS for name, path in get_claim_tables(claim_id).items()}
+
+
+def get_claim_outputs():
+    """Each claim's csv, json, rst, png (its report entry), svg and conditions.csv."""
+    outputs = {}
+    for claim_id in CLAIM_IDS:
+        for kind, suffix in CLAIM_OUTPUTS.items():
+            path = f"{RESULTS}/claims/{claim_id}.{suffix}"
+            if kind == "png":
+                path = report(path, caption=claim_caption(claim_id), category=CLAIM_INDEX[claim_id].category,
+                              labels=claim_labels(claim_id))
+            outputs[f"{claim_key(claim_id)}_{kind}"] = path
+    return outputs
+
+
 def claim_caption(claim_id):
-    # written, with its numbers, by the claim job itself from workflow/report/claim.rst
+    # written, with its numbers, by the judge step itself from workflow/report/claim.rst
     return os.path.abspath(f"{RESULTS}/claims/{claim_id}.rst")
-
-
-def claim_category(claim_id):
-    return CLAIM_INDEX[claim_id].category
 
 
 def claim_labels(claim_id):
     """The report's labels of a claim's figure: its verdict, read when the report is built
-    (Snakemake evaluates a labels function then, with the job's output)."""
+    (Snakemake evaluates a labels function then)."""
 
-    def labels(wildcards, output):
-        with open(output.json) as f:
+    def labels(wildcards):
+        with open(f"{RESULTS}/claims/{claim_id}.json") as f:
             return {"claim": claim_id, "verdict": json.load(f)["verdict"]}
 
     return labels

@@ -78,6 +78,16 @@ CLAIM_INDEX: dict[str, IndexEntry] = {
 }
 
 
+# what judging a claim writes: results/claims/<id>.<suffix>
+CLAIM_OUTPUTS = {"csv": "csv", "json": "json", "rst": "rst", "png": "png", "svg": "svg",
+                 "conditions": "conditions.csv"}
+
+
+def claim_key(claim_id: str) -> str:
+    """A claim's name as an identifier (its outputs' and log's names in the judge step)."""
+    return claim_id.replace("-", "_")
+
+
 def get(claim_id: str) -> Claim:
     if claim_id not in CLAIMS:
         importlib.import_module(f"{__name__}.{CLAIM_INDEX[claim_id].module}")

@@ -124,15 +124,17 @@ def _number(x) -> str:
 
 def conditions_html(table: pd.DataFrame) -> str:
     """Claims down, each claim's conditions across, one block per dataset, coloured by verdict."""
-    datasets = sorted({d for d in table["dataset"].fillna("").astype(str)}) or [""]
+    # toy and exact checks have no dataset (NaN; an all-NaN column reads back as float)
+    dataset_of = table["dataset"].astype(object).where(table["dataset"].notna(), "").astype(str)
+    datasets = sorted(set(dataset_of)) or [""]
     head = "".join(f"<th>{html.escape(d) or 'no dataset (toy or exact check)'}</th>" for d in datasets)
     body = []
     for claim, own in table.groupby("claim", sort=False):
         cells = []
         for dataset in datasets:
-            here = own[own["dataset"].fillna("").astype(str) == dataset]
+            here = own[dataset_of[own.index] == dataset]
             if here.empty:
-                here = own[own["dataset"].fillna("").astype(str) == ""]  # the same for every dataset
+                here = own[dataset_of[own.index] == ""]  # the same for every dataset
             boxes = []
             for r in here.itertuples():
                 tip = html.escape(f"{r.statistic}: measured {_number(r.value)} [{_number(r.ci_low)}, "

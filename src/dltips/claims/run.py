@@ -1,8 +1,11 @@
-"""Evaluate one claim: evidence table, verdict and figure, written atomically."""
+"""Judge claims: each one's evidence table, verdict and figure, written atomically; and the
+study's summary tables of every claim."""
 
 import math
 import re
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from string import Template
 
@@ -13,7 +16,8 @@ from ..io import atomic_write, write_csv, write_json
 from ..robustness import second_look
 from ..verdicts import measured
 from . import get
-from .conditions import condition_rows, headline_tables, write_conditions
+from .conditions import condition_rows, conditions_table, headline_tables, write_conditions
+from .table import claims_table
 
 
 def _fmt(value) -> str:
@@ -95,11 +99,11 @@ def record_of(claim, look, evidence) -> dict:
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
-              headline_dataset: str | None = None) -> dict:
+              headline_dataset: str | None = None, read=pd.read_csv) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
     conditions (the verdict per dataset and condition) paths."""
     claim = get(claim_id)
-    all_tables = {name: pd.read_csv(path) for name, path in table_paths.items()}
+    all_tables = {name: read(path) for name, path in table_paths.items()}
     tables = headline_tables(all_tables, headline_dataset)
     evidence = claim.evidence(tables, settings)
     look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
@@ -113,3 +117,42 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
         write_conditions(condition_rows(claim, all_tables, settings, headline_dataset, look.final), out["conditions"])
     write_json(out["json"], record)
     return record
+
+
+class ClaimFailed(RuntimeError):
+    pass
+
+
+def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
+              headline_dataset: str | None = None) -> None:
+    """Every claim in one process, then the summary tables of them all.
+
+    `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
+    `logs`: claim id -> its log; `summary`: paths claims_csv, claims_html, claims_png,
+    claims_svg, conditions_csv, conditions_html. One process pays the imports (pandas,
+    seaborn, scipy; torch for the exact and toy checks) once, not once per claim, and reads
+    each table once. A claim that raises is logged with its traceback and the rest are
+    still judged, so one run shows every failing claim; then the step fails, naming them.
+    """
+    cache: dict[str, pd.DataFrame] = {}
+
+    def read(path) -> pd.DataFrame:
+        if str(path) not in cache:
+            cache[str(path)] = pd.read_csv(path)
+        return cache[str(path)].copy()  # a claim that edits its table must not edit the next one's
+
+    failed = []
+    for claim_id, job in claims.items():
+        with open(logs[claim_id], "w") as log, redirect_stdout(log), redirect_stderr(log):
+            try:
+                run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
+                          headline_dataset=headline_dataset, read=read)
+            except Exception:
+                traceback.print_exc()
+                failed.append(claim_id)
+    if failed:
+        raise ClaimFailed(f"{len(failed)} claim(s) failed: " + "; ".join(f"{c} (traceback in {logs[c]})" for c in failed))
+    outs = [job["out"] for job in claims.values()]
+    claims_table([o["json"] for o in outs], [o["png"] for o in outs], summary["claims_csv"],
+                 summary["claims_html"], summary["claims_png"], summary["claims_svg"])
+    conditions_table([o["conditions"] for o in outs], summary["conditions_csv"], summary["conditions_html"])

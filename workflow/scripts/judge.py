@@ -1,0 +1,21 @@
+from dltips.claims import CLAIM_OUTPUTS, claim_key
+from dltips.claims.run import judge_all
+from dltips.extensions import load as load_extensions
+
+load_extensions(snakemake.config.get("extensions"))
+out = snakemake.output
+judge_all(
+    {
+        claim_id: {
+            "tables": tables,
+            "settings": snakemake.config["claims"][claim_id],
+            "out": {kind: out[f"{claim_key(claim_id)}_{kind}"] for kind in CLAIM_OUTPUTS},
+        }
+        for claim_id, tables in snakemake.params.tables.items()
+    },
+    logs={claim_id: snakemake.log[claim_key(claim_id)] for claim_id in snakemake.params.tables},
+    summary={name: out[name] for name in ("claims_csv", "claims_html", "claims_png", "claims_svg",
+                                          "conditions_csv", "conditions_html")},
+    caption_template=snakemake.input.caption_template,
+    headline_dataset=snakemake.params.headline_dataset,
+)
