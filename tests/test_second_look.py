@@ -211,7 +211,8 @@ def summary_paths(tmp_path) -> dict:
             "conditions_csv": tmp_path / "conditions.csv", "conditions_html": tmp_path / "conditions.html"}
 
 
-def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp_path, workers):
     runs = tmp_path / "runs.csv"
     by_seed(STEADY, STEADY).to_csv(runs, index=False)
 
@@ -223,7 +224,7 @@ def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp
     second = gain_claim(evidence=lambda tables, settings: tables["runs"])
     jobs = {c.id: judge_job(tmp_path, c, {"runs": runs}, {"min": 0.0}) for c in (first, second)}
     judge_all(jobs, {c: tmp_path / f"{c}.log" for c in jobs}, summary_paths(tmp_path),
-              caption_template=ROOT / "workflow" / "report" / "claim.rst")
+              caption_template=ROOT / "workflow" / "report" / "claim.rst", workers=workers)
     table = pd.read_csv(tmp_path / "claims.csv")
     assert list(table.id) == [first.id, second.id]
     assert list(table.verdict) == [NOT_REPRODUCED, REPRODUCED]  # the second claim read the file, not the edit
@@ -233,7 +234,8 @@ def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp
         assert all(path.exists() for path in job["out"].values())
 
 
-def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judged(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judged(tmp_path, workers):
     def broken(tables, settings):
         raise KeyError("no column 'gain_v2'")
 
@@ -241,7 +243,7 @@ def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judge
     jobs = {c.id: judge_job(tmp_path, c, {}, {"min": 0.0}) for c in (bad, good)}
     logs = {c: tmp_path / f"{c}.log" for c in jobs}
     with pytest.raises(ClaimFailed, match=rf"1 claim\(s\) failed: {bad.id} \(traceback in .*{bad.id}.log\)"):
-        judge_all(jobs, logs, summary_paths(tmp_path))
+        judge_all(jobs, logs, summary_paths(tmp_path), workers=workers)
     assert "no column 'gain_v2'" in logs[bad.id].read_text()
     assert json.loads(jobs[good.id]["out"]["json"].read_text())["verdict"] == REPRODUCED
     assert not (tmp_path / "claims.csv").exists()  # no summary that silently lacks a claim

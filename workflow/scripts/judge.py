@@ -18,4 +18,5 @@ judge_all(
                                           "conditions_csv", "conditions_html")},
     caption_template=snakemake.input.caption_template,
     headline_dataset=snakemake.params.headline_dataset,
+    workers=snakemake.threads,
 )

@@ -2,9 +2,11 @@
 study's summary tables of every claim."""
 
 import math
+import multiprocessing
 import re
 import sys
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from string import Template
@@ -123,33 +125,55 @@ class ClaimFailed(RuntimeError):
     pass
 
 
+# every table a claim reads, read once per judging process (forked workers share it)
+_tables: dict[str, pd.DataFrame] = {}
+
+
+def _read_once(path) -> pd.DataFrame:
+    if str(path) not in _tables:
+        _tables[str(path)] = pd.read_csv(path)
+    return _tables[str(path)].copy()  # a claim that edits its table must not edit the next one's
+
+
+def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset) -> bool:
+    with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
+        try:
+            run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
+                      headline_dataset=headline_dataset, read=_read_once)
+            return True
+        except Exception:
+            traceback.print_exc()
+            return False
+
+
 def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
-              headline_dataset: str | None = None) -> None:
-    """Every claim in one process, then the summary tables of them all.
+              headline_dataset: str | None = None, workers: int = 1) -> None:
+    """Every claim, then the summary tables of them all, in one job.
 
     `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
     `logs`: claim id -> its log; `summary`: paths claims_csv, claims_html, claims_png,
-    claims_svg, conditions_csv, conditions_html. One process pays the imports (pandas,
-    seaborn, scipy; torch for the exact and toy checks) once, not once per claim, and reads
-    each table once. A claim that raises is logged with its traceback and the rest are
-    still judged, so one run shows every failing claim; then the step fails, naming them.
+    claims_svg, conditions_csv, conditions_html. The imports (pandas, seaborn, scipy; torch
+    for the exact and toy checks) and the tables are loaded once, then `workers` processes
+    forked from this one judge the claims side by side. A claim that raises is logged with
+    its traceback and the rest are still judged, so one run shows every failing claim; then
+    the step fails, naming them.
     """
-    cache: dict[str, pd.DataFrame] = {}
-
-    def read(path) -> pd.DataFrame:
-        if str(path) not in cache:
-            cache[str(path)] = pd.read_csv(path)
-        return cache[str(path)].copy()  # a claim that edits its table must not edit the next one's
-
-    failed = []
-    for claim_id, job in claims.items():
-        with open(logs[claim_id], "w") as log, redirect_stdout(log), redirect_stderr(log):
-            try:
-                run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
-                          headline_dataset=headline_dataset, read=read)
-            except Exception:
-                traceback.print_exc()
-                failed.append(claim_id)
+    _tables.clear()  # a table rewritten since an earlier call in this process is read anew
+    for claim_id in claims:
+        get(claim_id)  # import every claim module, and torch where one needs it, before forking
+    for job in claims.values():
+        for path in job["tables"].values():
+            _read_once(path)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)  # the workers are the parallelism
+    args = [(c, job, logs[c], caption_template, headline_dataset) for c, job in claims.items()]
+    if workers > 1 and len(args) > 1:
+        fork = multiprocessing.get_context("fork")  # the children inherit the imports and tables
+        with ProcessPoolExecutor(min(workers, len(args)), mp_context=fork) as pool:
+            judged = list(pool.map(_judge_one, *zip(*args)))
+    else:
+        judged = [_judge_one(*a) for a in args]
+    failed = [c for c, ok in zip(claims, judged) if not ok]
     if failed:
         raise ClaimFailed(f"{len(failed)} claim(s) failed: " + "; ".join(f"{c} (traceback in {logs[c]})" for c in failed))
     outs = [job["out"] for job in claims.values()]
