@@ -10,19 +10,21 @@ from dltips.config import ConfigError
 from dltips.jobs import run_job, stack_config
 from dltips.plan import plan
 from dltips.trainer import train
-from dltips.tuning import EDGE, INTERIOR, UNTRAINABLE, beyond, conditions_of, grid_step, tune
+from dltips.tuning import CONFIRMED, EDGE, INTERIOR, UNSTABLE, UNTRAINABLE, beyond, conditions_of, grid_step, tune
 
 MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 
 
-def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4):
+def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4,
+             confirm_seeds=()):
     return {
         "job": "j", "study": "grid", "dataset": "tiny", "activation": "relu", "optimizer": "sgd",
         "optimizer_params": {}, "model": MODEL, "inits": sorted({r["init"] for r in runs}),
         "training": {"epochs": epochs, "batch_size": 16, "probe_size": 16, "stats_every": 1,
                      "train_eval_size": None},
         "learning_rate": {"source": "tune", "grid": list(grid), "bounds": list(bounds), "tune_epochs": tune_epochs,
-                          "tune_seeds": [1000], "halving": halving, "min_gain_over_chance": 0.05},
+                          "tune_seeds": [1000], "confirm_seeds": list(confirm_seeds), "halving": halving,
+                          "min_gain_over_chance": 0.05},
         "runs": runs,
     }
 
@@ -58,11 +60,12 @@ class Fake:
 
     score: object
     calls: list
+    diverges: object = lambda lr, seed: False
 
     def __call__(self, cfg, members, data, device, callbacks=()):
         self.calls.append(sorted({m.lr for m in members}))
-        return [SimpleNamespace(summary={"diverged": False, "best_val_accuracy": self.score(m.lr), "epochs_run": 4})
-                for m in members]
+        return [SimpleNamespace(summary={"diverged": self.diverges(m.lr, m.seed), "best_val_accuracy": self.score(m.lr),
+                                         "epochs_run": 4}) for m in members]
 
 
 DATA = SimpleNamespace(n_classes=10)
@@ -87,6 +90,35 @@ def test_a_net_no_rate_trains_is_untrainable_and_the_grid_is_not_extended():
     fake = Fake(lambda lr: 0.1 + (0.01 if lr == 0.001 else 0.0), [])  # chance everywhere
     chosen, _ = tune(make_job(RUNS[:1]), DATA, "cpu", None, fake)
     assert chosen["none/default"]["status"] == UNTRAINABLE and len(fake.calls) == 1
+
+
+# on its tuning seed the best rate is the largest; on another seed it diverges (and 0.1 at once)
+EDGE_OF_STABILITY = dict(score=lambda lr: {0.001: 0.3, 0.01: 0.5, 0.1: 0.7, 1.0: 0.0}[lr],
+                         diverges=lambda lr, seed: lr == 1.0 or (lr == 0.1 and seed != 1000))
+
+
+def test_a_pick_that_diverges_on_a_confirmation_seed_gives_way_to_the_next_best_which_is_confirmed():
+    fake = Fake(calls=[], **EDGE_OF_STABILITY)
+    chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001]), DATA, "cpu", None, fake)
+    assert chosen["none/default"] == {"lr": 0.01, "status": INTERIOR, "score": pytest.approx(0.5)}
+    confirmations = [(r["lr"], r["seed"], r["fate"]) for r in records if r["fate"] in (CONFIRMED, UNSTABLE)]
+    assert confirmations == [(0.1, 1001, UNSTABLE), (0.01, 1001, CONFIRMED)]
+    assert fake.calls == [[0.001, 0.01, 0.1], [1.0], [0.1], [0.01]]  # search, edge step (diverged), two confirmations
+    assert [r["round"] for r in records if r["seed"] == 1001] == [2, 3]
+
+
+def test_without_confirmation_seeds_the_pick_of_one_seed_stands():
+    fake = Fake(calls=[], **EDGE_OF_STABILITY)
+    chosen, records = tune(make_job(RUNS[:1]), DATA, "cpu", None, fake)
+    assert chosen["none/default"]["lr"] == 0.1 and len(fake.calls) == 2
+    assert not any(r["fate"] in (CONFIRMED, UNSTABLE) for r in records)
+
+
+def test_a_net_every_rate_of_which_diverges_on_a_confirmation_seed_is_untrainable():
+    fake = Fake(lambda lr: 0.6, [], diverges=lambda lr, seed: seed == 1001)
+    chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001]), DATA, "cpu", None, fake)
+    assert chosen["none/default"]["status"] == UNTRAINABLE
+    assert sorted(r["lr"] for r in records if r["fate"] == UNSTABLE) == [1e-4, 0.001, 0.01, 0.1]  # with the edge step
 
 
 def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_validation(tiny_dataset):
@@ -140,6 +172,8 @@ def test_every_run_trains_at_its_conditions_rate_exactly_as_it_would_alone(tiny_
 
 @pytest.mark.parametrize("change, words", [
     (lambda c: c["learning_rate"].update(tune_seeds=[0, 1000]), ["tune_seeds", "[0]", "disjoint"]),
+    (lambda c: c["learning_rate"].update(confirm_seeds=[1000]), ["confirm_seeds", "[1000]", "disjoint"]),
+    (lambda c: c["learning_rate"].update(confirm_seeds=[3, 1001]), ["confirm_seeds", "[3]", "disjoint"]),
     (lambda c: c["learning_rate"].update(bounds=[0.01, 1.0]), ["learning_rate.bounds", "0.0001"]),
     (lambda c: c["learning_rate"].update(halving={"at": [40], "keep": 0.5}), ["halving.at", "40", "training.epochs"]),
 ])

@@ -62,10 +62,14 @@ def tune_epochs(lr_cfg: dict, training: dict) -> int:
 
 def _check_tuning(lr_cfg: dict, seeds: list[int], where: str, training: dict) -> None:
     """A rate is never picked on the seeds it is judged on, and the grid lies within its bounds."""
-    shared = sorted(set(seed_list(lr_cfg["tune_seeds"])) & set(seeds))
-    if shared:
-        raise ConfigError(f"config key '{where}learning_rate.tune_seeds': seed(s) {shared} are also reported seeds; "
-                          "tuning seeds must be disjoint from the study's seeds (e.g. [1000])")
+    tune_seeds = seed_list(lr_cfg["tune_seeds"])
+    for key, example, own, others in (("tune_seeds", "[1000]", tune_seeds, set(seeds)),
+                                      ("confirm_seeds", "[1001]", seed_list(lr_cfg.get("confirm_seeds") or []),
+                                       set(seeds) | set(tune_seeds))):
+        shared = sorted(set(own) & others)
+        if shared:
+            raise ConfigError(f"config key '{where}learning_rate.{key}': seed(s) {shared} are also reported or tuning "
+                              f"seeds; they must be disjoint from both (e.g. {example})")
     low, high = lr_cfg["bounds"]
     outside = [x for x in lr_cfg["grid"] if not low <= x <= high]
     if low >= high or outside:
@@ -85,7 +89,8 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     lr = {"source": lr_cfg["source"]}
     if lr_cfg["source"] == "tune":
         lr.update({k: lr_cfg[k] for k in ("grid", "bounds", "halving", "min_gain_over_chance")},
-                  tune_epochs=tune_epochs(lr_cfg, training), tune_seeds=seed_list(lr_cfg["tune_seeds"]))
+                  tune_epochs=tune_epochs(lr_cfg, training), tune_seeds=seed_list(lr_cfg["tune_seeds"]),
+                  confirm_seeds=seed_list(lr_cfg.get("confirm_seeds") or []))
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(
