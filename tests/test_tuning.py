@@ -10,20 +10,21 @@ from dltips.config import ConfigError
 from dltips.jobs import run_job, stack_config
 from dltips.plan import plan
 from dltips.trainer import train
-from dltips.tuning import CONFIRMED, EDGE, INTERIOR, UNSTABLE, UNTRAINABLE, beyond, conditions_of, grid_step, tune
+from dltips.tuning import _pick, CONFIRMED, EDGE, INTERIOR, UNSTABLE, UNTRAINABLE, beyond, conditions_of, grid_step, tune
 
 MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 
 
 def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4,
-             confirm_seeds=()):
+             confirm_seeds=(), confirm_epochs=None):
     return {
         "job": "j", "study": "grid", "dataset": "tiny", "activation": "relu", "optimizer": "sgd",
         "optimizer_params": {}, "model": MODEL, "inits": sorted({r["init"] for r in runs}),
         "training": {"epochs": epochs, "batch_size": 16, "probe_size": 16, "stats_every": 1,
                      "train_eval_size": None},
         "learning_rate": {"source": "tune", "grid": list(grid), "bounds": list(bounds), "tune_epochs": tune_epochs,
-                          "tune_seeds": [1000], "confirm_seeds": list(confirm_seeds), "halving": halving,
+                          "tune_seeds": [1000], "confirm_seeds": list(confirm_seeds),
+                          "confirm_epochs": confirm_epochs, "halving": halving,
                           "min_gain_over_chance": 0.05},
         "runs": runs,
     }
@@ -99,12 +100,25 @@ EDGE_OF_STABILITY = dict(score=lambda lr: {0.001: 0.3, 0.01: 0.5, 0.1: 0.7, 1.0:
 
 def test_a_pick_that_diverges_on_a_confirmation_seed_gives_way_to_the_next_best_which_is_confirmed():
     fake = Fake(calls=[], **EDGE_OF_STABILITY)
-    chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001]), DATA, "cpu", None, fake)
+    chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001], confirm_epochs=2), DATA, "cpu", None, fake)
     assert chosen["none/default"] == {"lr": 0.01, "status": INTERIOR, "score": pytest.approx(0.5)}
     confirmations = [(r["lr"], r["seed"], r["fate"]) for r in records if r["fate"] in (CONFIRMED, UNSTABLE)]
     assert confirmations == [(0.1, 1001, UNSTABLE), (0.01, 1001, CONFIRMED)]
     assert fake.calls == [[0.001, 0.01, 0.1], [1.0], [0.1], [0.01]]  # search, edge step (diverged), two confirmations
     assert [r["round"] for r in records if r["seed"] == 1001] == [2, 3]
+
+
+def test_a_rate_that_diverged_late_is_never_picked_and_a_rate_halved_away_earlier_is():
+    """Maxout/momentum on MNIST-1D: 0.1 led at epoch 10 and diverged at epoch 35; every other
+    finalist diverged at once. It was picked with score 0 and the net called untrainable."""
+    def cand(lr, score, fate, diverged=False):
+        return {"lr": lr, "best_val_accuracy": score, "fate": fate, "diverged": diverged, "seed": 1000}
+
+    records = [cand(0.01, 0.41, "halved at epoch 10"), cand(0.03, 0.4875, "halved at epoch 10"),
+               cand(0.1, 0.0, "diverged", True), cand(0.3, 0.0, "diverged", True), cand(1.0, 0.0, "diverged", True)]
+    assert _pick(records) == (0.03, 0.4875)
+    assert _pick(records, unstable={0.03}) == (0.01, 0.41)
+    assert _pick([r for r in records if r["diverged"]]) == (None, 0.0)
 
 
 def test_without_confirmation_seeds_the_pick_of_one_seed_stands():
@@ -119,6 +133,16 @@ def test_a_net_every_rate_of_which_diverges_on_a_confirmation_seed_is_untrainabl
     chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001]), DATA, "cpu", None, fake)
     assert chosen["none/default"]["status"] == UNTRAINABLE
     assert sorted(r["lr"] for r in records if r["fate"] == UNSTABLE) == [1e-4, 0.001, 0.01, 0.1]  # with the edge step
+
+
+def test_confirmation_runs_train_each_confirmation_seed_for_confirm_epochs_only(tiny_dataset):
+    job = make_job(RUNS[:1], grid=(0.01, 0.1, 0.5), bounds=(0.01, 0.5), tune_epochs=4,
+                   confirm_seeds=[1001, 1002], confirm_epochs=2)
+    chosen, records = tune(job, tiny_dataset, "cpu", stack_config(job, epochs=4, tuning=True), train)
+    confirmations = [r for r in records if r["fate"] in (CONFIRMED, UNSTABLE)]
+    assert sorted(r["seed"] for r in confirmations if r["lr"] == chosen["none/default"]["lr"]) == [1001, 1002]
+    assert {r["epochs_trained"] for r in confirmations} == {2}
+    assert {r["epochs_trained"] for r in records if r["fate"] == "kept"} == {4}
 
 
 def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_validation(tiny_dataset):

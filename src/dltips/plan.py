@@ -90,7 +90,8 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     if lr_cfg["source"] == "tune":
         lr.update({k: lr_cfg[k] for k in ("grid", "bounds", "halving", "min_gain_over_chance")},
                   tune_epochs=tune_epochs(lr_cfg, training), tune_seeds=seed_list(lr_cfg["tune_seeds"]),
-                  confirm_seeds=seed_list(lr_cfg.get("confirm_seeds") or []))
+                  confirm_seeds=seed_list(lr_cfg.get("confirm_seeds") or []),
+                  confirm_epochs=lr_cfg.get("confirm_epochs"))
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(
