@@ -25,7 +25,7 @@ The search is cheap by design:
   stability from a good one: on MNIST-1D, He-init ReLU at depth 5 picked 1.0 on its tuning
   seed (and on a second), and at 1.0 26 of 75 seeds diverged within 3 epochs (4 of the 5
   reported ones at the first). Many seeds for a few epochs catch that, for what one more full run
-  would cost; a rate that diverges late is caught on the search seed itself, which trains
+  costs; a rate that diverges late is caught on the search seed itself, which trains
   the whole length (a diverged candidate is never picked).
 """
 
