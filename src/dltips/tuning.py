@@ -22,10 +22,9 @@ The search is cheap by design:
 - the pick is confirmed: it trains again on each of `confirm_seeds` for `confirm_epochs`
   (null: the whole tuning length); a rate that diverges on any of them is not picked (the
   next best is, and is confirmed in turn). One seed cannot tell a rate at the edge of
-  stability from a good one: on MNIST-1D, He-init ReLU at depth 5 picked 1.0 on its tuning
-  seed (and on a second), and at 1.0 26 of 75 seeds diverged within 3 epochs (4 of the 5
-  reported ones at the first). Many seeds for a few epochs catch that, for what one more full run
-  costs; a rate that diverges late is caught on the search seed itself, which trains
+  stability from a good one, and such a rate mostly blows up in the first epochs (README:
+  Protocol), so many seeds for a few epochs catch it for what one more full run costs; a
+  rate that diverges late is caught on the search seed itself, which trains
   the whole length (a diverged candidate is never picked).
 """
 
