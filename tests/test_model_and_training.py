@@ -282,3 +282,37 @@ def test_end_process_exits_cleanly_with_everything_written(tmp_path):
             "print('printed', end=''); end_process(); print('never reached')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == "printed" and out.read_text() == "kept"
+
+
+def test_a_training_job_never_imports_torch_dynamo():
+    """torch.optim would import it (a third of a job's start-up) only to mark methods for
+    torch.compile, which dltips does not use (dltips.optimizers)."""
+    code = ("import sys, torch\n"
+            "from dltips.optimizers import OPTIMIZERS, PerModelLR\n"
+            "for name in OPTIMIZERS:\n"
+            "    w = torch.randn(2, 3, requires_grad=True)\n"
+            "    opt = PerModelLR(name, [w], [0.1, 0.2])\n"
+            "    opt.zero_grad(); (w ** 2).sum().backward(); opt.step(torch.ones(2, dtype=torch.bool))\n"
+            "    opt.select([1], [torch.randn(1, 3, requires_grad=True)])\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("lrs", [[0.05, 0.05, 0.05], [0.01, 0.1, 0.3]])  # shared rate, and one per model
+def test_the_optimizer_step_is_bit_for_bit_torch_optims_public_step(name, lrs):
+    from dltips.optimizers import OPTIMIZERS, PerModelLR
+
+    torch.manual_seed(0)
+    start = torch.randn(3, 4, 5)
+    ours_w, theirs_w = start.clone().requires_grad_(), start.clone().requires_grad_()
+    ours, theirs = PerModelLR(name, [ours_w], lrs), PerModelLR(name, [theirs_w], lrs)
+    theirs._step = theirs.optimizer.step  # the public, wrapped step
+    active = torch.tensor([True, False, True])
+    for _ in range(4):
+        for opt, w in ((ours, ours_w), (theirs, theirs_w)):
+            opt.zero_grad()
+            ((w - 0.3) ** 3).sum().backward()
+            opt.step(active)
+    assert torch.equal(ours_w, theirs_w) and not torch.equal(ours_w, start)

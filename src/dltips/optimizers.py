@@ -5,6 +5,8 @@ jobs.choose_learning_rate); the hyper-parameters below come from `optimizer_para
 config.yaml.
 """
 
+import inspect
+import sys
 from dataclasses import dataclass, field
 
 from .lazy import lazy_import
@@ -34,6 +36,31 @@ OPTIMIZERS.register("rmsprop", OptimizerSpec("RMSprop", {"alpha": 0.99}))
 OPTIMIZERS.register("adam", OptimizerSpec("Adam", {"betas": (0.9, 0.999)}, implementation={"foreach": True}))
 
 
+# torch.optim imports all of torch._dynamo the first time an optimizer is built, zeroed or
+# stepped -- in a training job, a third of its start-up (README: Performance) -- only to mark
+# those methods "not for torch.compile" and to break compiled graphs around step(). dltips
+# compiles nothing, so it passes those wrappers: each marked method is given itself as its
+# cached "disabled" version (the attribute torch._compile looks up before importing), and
+# step() is called unwrapped. The update is the same code on the same tensors; torch is
+# pinned (pyproject.toml), and a test checks both the import and the numbers.
+_MARKED = ("add_param_group", "zero_grad", "state_dict", "load_state_dict")
+
+
+def _skip_dynamo_marks() -> None:
+    if "torch._dynamo" in sys.modules:
+        return  # loaded anyway (something compiles): leave torch's own behaviour alone
+    for name in _MARKED:
+        original = getattr(getattr(torch.optim.Optimizer, name), "__wrapped__", None)
+        if original is not None and not hasattr(original, "__dynamo_disable"):
+            setattr(original, "__dynamo_disable", original)
+
+
+def _unwrapped_step(optimizer):
+    """optimizer.step without torch.optim's profiler hook and graph-break wrappers (the
+    caller holds torch.no_grad(), which is all the inner one adds)."""
+    return inspect.unwrap(type(optimizer).step).__get__(optimizer)
+
+
 class PerModelLR:
     """A torch.optim optimiser over stacked parameters [K, ...] with one learning rate per model.
 
@@ -50,7 +77,9 @@ class PerModelLR:
         if "betas" in kwargs:
             kwargs["betas"] = tuple(kwargs["betas"])
         self.params = list(params)
+        _skip_dynamo_marks()
         self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs, **spec.implementation)
+        self._step = _unwrapped_step(self.optimizer)
         self.lr_values = [float(lr) for lr in lrs]
         self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32)
         # where every model shares one rate (a job's runs do), step at that rate directly:
@@ -89,13 +118,13 @@ class PerModelLR:
                 self._set_lr(self.shared_lr)
                 frozen = (~active).nonzero().flatten()
                 before = [p.index_select(0, frozen) for p in self.params] if len(frozen) else []
-                self.optimizer.step()
+                self._step()
                 for p, old in zip(self.params, before):
                     p.index_copy_(0, frozen, old)
                 return
             self._set_lr(1.0)
             before = [p.detach().clone() for p in self.params]
-            self.optimizer.step()
+            self._step()
             scale = self.lrs.to(active.device) * active
             for p, old in zip(self.params, before):
                 shape = (-1,) + (1,) * (p.dim() - 1)
