@@ -36,10 +36,9 @@ rule judge:
             labels={"table": "where each claim holds"},
         ),
     params:
-        tables={c: get_claim_tables(c) for c in CLAIM_IDS},
         headline_dataset=config["grid"]["datasets"][0],
-        # readable in the report, and a change reruns the judging; the script reads the
-        # settings themselves from the config
+        # every claim's settings, readable in the report, and a change reruns the judging; the
+        # script reads the settings themselves from the config
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},
     log:
         **{claim_key(c): f"{RESULTS}/logs/claims/{c}.log" for c in CLAIM_IDS},

@@ -1,4 +1,4 @@
-from dltips.claims import CLAIM_OUTPUTS, claim_key
+from dltips.claims import CLAIM_INDEX, CLAIM_OUTPUTS, claim_key
 from dltips.claims.run import judge_all
 from dltips.extensions import load as load_extensions
 
@@ -7,13 +7,13 @@ out = snakemake.output
 judge_all(
     {
         claim_id: {
-            "tables": tables,
+            "tables": {name: snakemake.input[name] for name in CLAIM_INDEX[claim_id].tables},
             "settings": snakemake.config["claims"][claim_id],
             "out": {kind: out[f"{claim_key(claim_id)}_{kind}"] for kind in CLAIM_OUTPUTS},
         }
-        for claim_id, tables in snakemake.params.tables.items()
+        for claim_id in snakemake.params.settings
     },
-    logs={claim_id: snakemake.log[claim_key(claim_id)] for claim_id in snakemake.params.tables},
+    logs={claim_id: snakemake.log[claim_key(claim_id)] for claim_id in snakemake.params.settings},
     summary={name: out[name] for name in ("claims_csv", "claims_html", "claims_png", "claims_svg",
                                           "conditions_csv", "conditions_html")},
     caption_template=snakemake.input.caption_template,
