@@ -32,5 +32,15 @@ def test_one_line_per_epoch_with_the_runs_left_and_their_mean_train_loss(tiny_da
                         if r["epoch"] == epoch and r["split"] == "train"]
         assert float(mean) == pytest.approx(sum(train_losses) / len(train_losses), abs=5e-5)
     summary = log.summary("grid-x-relu-adam", 0.05, "tuned", [stopper, runner])
+    # a tuning stack records validation only: its line shows the validation loss, not "n/a"
+    tuning_lines = []
+    tuning_cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=2, batch_size=16, splits=("val",),
+                             layer_stats=False)
+    (tuned,) = train(tuning_cfg, [Member(0, 0.05, build_reg("none", {}))], tiny_dataset,
+                     callbacks=[EpochLog("tuning", write=tuning_lines.append)])
+    val_loss = [r["loss"] for r in tuned.epochs if r["epoch"] == 2 and r["split"] == "val"][0]
+    assert re.fullmatch(r"tuning epoch 2/2: 1 of 1 runs still training, mean val loss (\S+) \(nats, over 1 runs\), .*",
+                        tuning_lines[-1])
+    assert float(tuning_lines[-1].split("mean val loss ")[1].split()[0]) == pytest.approx(val_loss, abs=5e-5)
     assert re.fullmatch(r"grid-x-relu-adam: 2 runs, lr 0\.05 \(tuned\), 12 epochs, 0 diverged, \d+\.\d s training",
                         summary)

@@ -18,15 +18,16 @@ class EpochLog:
 
     def __call__(self, trainer, epoch: int) -> None:
         now = self.clock()
+        # a tuning stack records the validation split only: its loss is the one to show there
+        split = "train" if "train" in trainer.cfg.splits else trainer.cfg.splits[0]
         # the stack's models at this epoch, before those that stopped in it leave (their last line)
         losses = [row["loss"] for k in trainer.members_at for row in trainer.epoch_rows[k][-3:]
-                  if row["epoch"] == epoch and row["split"] == "train"]
+                  if row["epoch"] == epoch and row["split"] == split]
         finite = [v for v in losses if math.isfinite(v)]
-        # a tuning stack records validation only: no train loss to show
         mean = f"{sum(finite) / len(finite):.4f}" if finite else "n/a"
         left = int(trainer.active.sum())
         self.write(f"{self.stage} epoch {epoch}/{trainer.cfg.epochs}: {left} of {len(trainer.members)} runs "
-                   f"still training, mean train loss {mean} (nats, over {len(finite)} runs), {now - self.last:.2f} s")
+                   f"still training, mean {split} loss {mean} (nats, over {len(finite)} runs), {now - self.last:.2f} s")
         self.last = now
 
     def summary(self, job: str, rates: str, lr_source: str, results) -> str:
