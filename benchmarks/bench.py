@@ -214,7 +214,7 @@ def bare_kernels(k: int, n: int, batch: int, dims: list[int]) -> float:
 def step_share(args, runs, repeats: int) -> dict:
     data = datasets.load(args.data)
     trainer = Trainer(stack_config(args), members(runs, args.lr), data)
-    trainer.train_epoch()  # warm-up: first optimiser step imports torch._dynamo
+    trainer.train_epoch()  # warm-up: the first epoch pays one-off costs (allocations, kernel choice)
     epoch, evaluation, layer_stats = [], [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -270,7 +270,7 @@ def main() -> None:
         sys.argv += ["--data", args.data]
     runs = cells(args.seeds)
     cold_peak = matmul_peak()  # before anything else runs: the machine at its coolest
-    print(f"{len(runs)} runs ({args.activation}, {args.optimizer}, lr {args.lr:g}, 5 regularisers x "
+    print(f"{len(runs)} runs ({args.activation}, {args.optimizer}, lr {args.lr:g}, 5 regularizers x "
           f"{args.seeds} seeds), {args.epochs} epochs, 1 thread, torch {torch.__version__}")
 
     times = {"textbook": [], "single": [], "stack": []}

@@ -294,7 +294,7 @@ def test_mean_field_prediction_per_init():
 
 @pytest.mark.parametrize("init", ["default", "xavier", "he"])
 def test_mean_field_prediction_matches_random_sigmoid_nets(init):
-    """The formula is the measurement's: random sigmoid nets at initialisation, fitted like the claim
+    """The formula is the measurement's: random sigmoid nets at initialization, fitted like the claim
     fits its runs, decay within 0.05 decades per layer of the prediction (measured: 0.003-0.01)."""
     k, depth, width = 5, 8, 100
     model = StackedMLP(k, 40, width, depth, 10, build_activation("sigmoid", {}), [init] * k,

@@ -1,4 +1,4 @@
-"""Verdict rules of the optimiser and penalty claims: each fed evidence where its claim holds
+"""Verdict rules of the optimizer and penalty claims: each fed evidence where its claim holds
 and evidence where it does not, and each figure drawn from the sample tables."""
 
 import matplotlib.pyplot as plt
@@ -79,16 +79,16 @@ def test_an_adagrad_whose_step_grows_is_not_reproduced():
     traj = pd.DataFrame({"optimizer": "adagrad", "start": -1.0, "step": steps,
                          "grad": np.where(steps < 5, -10.0, -0.1), "on_flat": steps >= 5,
                          "position": steps * 0.1, "effective_step": np.where(steps < 5, 0.01, 0.05)})
-    fake = adaptive_lr.summarise(traj, ADAPTIVE)
+    fake = adaptive_lr.summarize(traj, ADAPTIVE)
     assert fake.max_stepwise_growth.iloc[0] == pytest.approx(4.0)
-    toy_rms = adaptive_lr.summarise(adaptive_lr.trajectories(ADAPTIVE, "rmsprop"), ADAPTIVE)
+    toy_rms = adaptive_lr.summarize(adaptive_lr.trajectories(ADAPTIVE, "rmsprop"), ADAPTIVE)
     assert adaptive_lr.verdict(pd.concat([fake, toy_rms]), ADAPTIVE).verdict == NOT_REPRODUCED
 
 
 def test_an_rmsprop_that_never_forgets_does_not_adapt_and_is_not_reproduced():
     # alpha -> 1 turns RMSProp's average into a (scaled) running sum, like Adagrad's
     settings = {**ADAPTIVE, "rmsprop_alpha": 0.99999}
-    toy = pd.concat([adaptive_lr.summarise(adaptive_lr.trajectories(settings, name), settings)
+    toy = pd.concat([adaptive_lr.summarize(adaptive_lr.trajectories(settings, name), settings)
                      for name in adaptive_lr.OPTIMIZERS])
     assert (toy[toy.optimizer == "rmsprop"].step_growth < settings["min_step_growth"]).all()
     assert adaptive_lr.verdict(toy, settings).verdict == NOT_REPRODUCED

@@ -1,4 +1,4 @@
-"""The stacked MLP, optimisers, regularisers and the trainer's records."""
+"""The stacked MLP, optimizers, regularizers and the trainer's records."""
 
 import math
 import subprocess
@@ -106,7 +106,7 @@ def test_inverted_dropout_keeps_the_expected_activation():
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 def test_per_model_learning_rates_equal_separate_torch_optimizers(name):
-    """Stepping a stack at lr=1 and scaling each model's delta equals one optimiser per model."""
+    """Stepping a stack at lr=1 and scaling each model's delta equals one optimizer per model."""
     torch.manual_seed(0)
     lrs = [0.1, 0.01, 0.001]
     stacked = torch.nn.Parameter(torch.randn(3, 4, 5))
@@ -132,7 +132,7 @@ def test_per_model_learning_rates_equal_separate_torch_optimizers(name):
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 @pytest.mark.parametrize("lrs", [[0.1, 0.1, 0.1], [0.1, 0.01, 0.001]])
-def test_an_optimiser_cut_to_some_models_steps_them_as_the_full_one_would(name, lrs):
+def test_an_optimizer_cut_to_some_models_steps_them_as_the_full_one_would(name, lrs):
     torch.manual_seed(0)
     full = torch.nn.Parameter(torch.randn(3, 4, 5))
     opt = PerModelLR(name, [full], lrs)
@@ -188,7 +188,7 @@ def test_a_run_gives_the_same_numbers_alone_or_in_a_stack(tiny_dataset):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=6, batch_size=16)
     member = Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}))
     alone = train(cfg, [member], tiny_dataset)[0]
-    # a job's stack: one rate, other regularisers and seeds, one of them stopping early
+    # a job's stack: one rate, other regularizers and seeds, one of them stopping early
     others = [Member(5, 0.05, build_reg("l2", {"strength": 0.01})), Member(0, 0.05, build_reg("early_stopping", {"patience": 1}))]
     l2, stacked, stopper = train(cfg, [others[0], member, others[1]], tiny_dataset)
     assert stopper.summary["epochs_run"] < cfg.epochs  # it left the stack while the others trained on

@@ -24,7 +24,7 @@ def test_common_smk_imports_only_those_helpers():
                         "dltips.provenance"}
 
 
-# Claims that compute with torch themselves: toy optimiser runs (adaptive-lr, momentum-escapes,
+# Claims that compute with torch themselves: toy optimizer runs (adaptive-lr, momentum-escapes,
 # adam-is-rmsprop-plus-momentum), exact checks on small nets (relu-fixes-depth's linearity,
 # maxout's construction, dropout-train-test's classic-vs-inverted twin) and the pipeline's own
 # Trainer (l2-shrinks, l1-subtracts). Every other claim only reads tables, and torch's import

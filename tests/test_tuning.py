@@ -44,7 +44,7 @@ RUNS = [
 ]
 
 
-def test_each_init_and_loss_surface_is_a_condition_and_early_stopping_shares_the_unregularised_one():
+def test_each_init_and_loss_surface_is_a_condition_and_early_stopping_shares_the_unregularized_one():
     assert list(conditions_of(make_job(RUNS))) == [
         "none/default", "dropout-hidden0.1/default", "dropout-hidden0.5/default", "none/he"]
 

@@ -97,7 +97,7 @@ def by_activation(frame: pd.DataFrame) -> dict:
 
 
 def by_init(frame: pd.DataFrame) -> dict:
-    """seaborn hue arguments for initialisations: a sequential palette no activation uses."""
+    """seaborn hue arguments for initializations: a sequential palette no activation uses."""
     names = INITS.names()
     colours = dict(zip(names, sns.color_palette("flare", len(names))))
     present = [i for i in names if i in set(frame["init"])]

@@ -1,4 +1,4 @@
-"""Weight initialisations, one registry entry each: (weight [in, out], bias [out], rng) -> None.
+"""Weight initializations, one registry entry each: (weight [in, out], bias [out], rng) -> None.
 
 The weight is stored [in, out] (x @ W), the transpose of torch.nn.Linear's [out, in];
 entries hand torch.nn.init the transposed view so fan-in is computed right.

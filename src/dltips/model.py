@@ -1,9 +1,9 @@
 """K independent MLPs trained side by side as one module.
 
 Weights are stacked [K, in, out] and every layer is one batched matmul, so a process trains
-a whole stack of grid cells (seeds, regularisers, learning rates) for the price of a few
+a whole stack of grid cells (seeds, regularizers, learning rates) for the price of a few
 large kernels instead of many tiny ones. Model k never reads another model's parameters,
-so the stack is exactly K separate networks; each model draws its initialisation and its
+so the stack is exactly K separate networks; each model draws its initialization and its
 dropout masks from its own generator, seeded by its run's seed.
 """
 

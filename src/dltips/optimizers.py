@@ -1,6 +1,6 @@
-"""Optimisers, one registry entry each: a torch.optim class and its fixed settings.
+"""Optimizers, one registry entry each: a torch.optim class and its fixed settings.
 
-Each (activation, optimiser) gets its own learning rate (tuned or fixed, see
+Each (activation, optimizer) gets its own learning rate (tuned or fixed, see
 jobs.choose_learning_rate); the hyper-parameters below come from `optimizer_params` in
 config.yaml.
 """
@@ -62,7 +62,7 @@ def _unwrapped_step(optimizer):
 
 
 class PerModelLR:
-    """A torch.optim optimiser over stacked parameters [K, ...] with one learning rate per model.
+    """A torch.optim optimizer over stacked parameters [K, ...] with one learning rate per model.
 
     Every torch.optim update used here is `p -= lr * u` with a state `u` that does not depend
     on lr, so stepping at lr=1 and scaling each model's delta by its own lr is exactly the
@@ -88,7 +88,7 @@ class PerModelLR:
         self.shared_lr = values.pop() if len(values) == 1 else None
 
     def select(self, models, params: list) -> "PerModelLR":
-        """This optimiser for the given models only, over `params` (their stacked parameters,
+        """This optimizer for the given models only, over `params` (their stacked parameters,
         in the order of self.params): every state tensor shaped like its parameter is cut to
         those models, the rest (step counts) copied, so each model's next update is the one
         it would have taken in the full stack."""

@@ -92,7 +92,7 @@ RATE_AXES = ("dataset", "activation", "init", "optimizer", "depth", "width", "va
 
 def chosen_rates(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per study and condition: the rate its runs trained at and how it was chosen.
-    Early stopping trains at the unregularised rate, so its rows would only repeat those."""
+    Early stopping trains at the unregularized rate, so its rows would only repeat those."""
     keep = runs[runs.regularizer != "early_stopping"]
     return (keep.groupby(["study", *RATE_AXES], sort=False)
             .agg(lr=("lr", "first"), status=("lr_status", "first")).reset_index())

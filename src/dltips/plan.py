@@ -2,7 +2,7 @@
 
 A run is one model: (dataset, activation, optimizer, regularizer, seed) plus architecture.
 A job is the stack of runs that can train side by side in one process: same dataset,
-activation, optimizer and layer shapes; its runs differ in regularizer, initialisation and
+activation, optimizer and layer shapes; its runs differ in regularizer, initialization and
 seed. A job's
 spec holds only what its runs depend on, so Snakemake retrains a job only when one of its
 own runs changes -- adding an activation or optimizer adds jobs and leaves the others alone.

@@ -10,17 +10,15 @@ def configure_torch(threads: int) -> None:
     """Process-wide settings every training process uses (jobs and benchmarks alike)."""
     torch.set_num_threads(threads)
     # Subnormal floats (below 1.2e-38) make x86 arithmetic 10-100x slower per operation; in
-    # ReLU nets under Adagrad or RMSprop they appear in gradients and optimiser states and
+    # ReLU nets under Adagrad or RMSprop they appear in gradients and optimizer states and
     # made whole grid jobs 2-3x slower (measured). Flushed to zero, they changed the numbers
     # of 3 of the default study's 685 runs (final test accuracy by at most 0.019), no verdict.
     torch.set_flush_denormal(True)
 
 
 def end_process() -> None:
-    """Exit at once, skipping the interpreter's teardown. With torch and torch._dynamo (which
-    every torch.optim optimiser imports) loaded, the teardown alone takes ~0.5 s (measured:
-    import-and-exit 2.15 s, import-and-os._exit 1.6 s), a cost paid by every training job.
-    Call only once every output is written and closed."""
+    """Exit at once, skipping the interpreter's teardown, which with torch loaded is a
+    noticeable part of a short job's cost. Call only once every output is written and closed."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

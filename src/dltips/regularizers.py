@@ -1,7 +1,7 @@
-"""Regularisers, one registry entry each: `params -> Regularization`.
+"""Regularizers, one registry entry each: `params -> Regularization`.
 
 A Regularization is the per-model knobs the trainer understands; models with different
-regularisers train side by side in one stack. Penalties apply to weight matrices only,
+regularizers train side by side in one stack. Penalties apply to weight matrices only,
 never to biases or PReLU slopes (as nanoGPT and the PReLU paper do: they carry no
 capacity worth penalising, and decaying a slope pushes PReLU back to ReLU).
 """

@@ -309,7 +309,7 @@ class Trainer:
         """Take the models that stopped this epoch out of the stack (keeping their final and
         best parameters for the results), so the rest train without paying for them (in the
         relu/adam grid job the early-stopping runs stop at epochs 11-22 of 40). Every other model's
-        parameters, optimiser state and random streams carry over unchanged."""
+        parameters, optimizer state and random streams carry over unchanged."""
         keep = self.active.nonzero().flatten().tolist()
         if len(keep) == self.model.n_models or not keep:
             return

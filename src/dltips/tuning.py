@@ -1,11 +1,11 @@
 """Choose a learning rate for every condition of a job, on the validation split (DeepOBS).
 
 A job already fixes what moves the optimal rate between jobs (dataset, activation,
-optimizer, depth, width); inside a job the runs still differ in initialisation and
+optimizer, depth, width); inside a job the runs still differ in initialization and
 regularizer setting, and both move it too (He init at depth 10 diverges at rates default
 init tolerates; a dropout net or a strong penalty wants another rate). So each distinct
 (init, loss surface) of a job is a *condition* with its own rate. Early stopping leaves the
-loss surface as it is: it shares the unregularised rate.
+loss surface as it is: it shares the unregularized rate.
 
 The search is cheap by design:
 - every candidate of every condition trains side by side in one stack, recording only the
@@ -47,7 +47,7 @@ class Condition:
 
     init: str
     surface: Regularization  # the run's regularization without stopping rules
-    label: str  # the regularizer variant that names it ("none" for the unregularised surface)
+    label: str  # the regularizer variant that names it ("none" for the unregularized surface)
 
     @property
     def key(self) -> str:

@@ -15,9 +15,9 @@ at lr * (1 - b1) (its momentum buffer sums g / (sqrt(v) + eps) without the (1 - 
 which differs from Adam in both the order of momentum and the bias correction.
 
 Context, not verdict: where Adam ranks in the grid by final test accuracy. That rank
-depends on each optimiser's learning rate, which the grid tunes per (activation,
-optimiser) on a coarse log grid (tuning.csv); a rate at the edge of that grid means the
-tuning may have cut an optimiser short, so the evidence reports the tuned rates beside it.
+depends on each optimizer's learning rate, which the grid tunes per (activation,
+optimizer) on a coarse log grid (tuning.csv); a rate at the edge of that grid means the
+tuning may have cut an optimizer short, so the evidence reports the tuned rates beside it.
 """
 
 import matplotlib.pyplot as plt
@@ -225,6 +225,6 @@ CLAIM = register(Claim(
                 "that are not Adam -- without bias correction, without momentum, with momentum applied after the "
                 "RMSProp scaling, and torch.optim.RMSprop(momentum) itself; the dashed line is the tolerance. "
                 "Bottom: mean final test accuracy "
-                "of each optimiser over the grid, ranked, with 95% Student-t intervals over seeds and each optimiser's "
+                "of each optimizer over the grid, ranked, with 95% Student-t intervals over seeds and each optimizer's "
                 "tuned learning rate(s) -- the rank depends on that tuning.",
 ))

@@ -4,13 +4,13 @@ surface changes steepness.
 
 Evidence, toy part: a 1-D error surface that falls steeply (slope `steep`) down to `switch`
 and gently (slope `flat`) after it. torch.optim.Adagrad and torch.optim.RMSprop start from
-the same points on the steep part; after every step we read the optimiser's own state and
+the same points on the steep part; after every step we read the optimizer's own state and
 record its effective step size lr / (sqrt(state) + eps). The claim holds if RMSProp's step
 has grown `late_after` steps past the switch (ratio to its step just before the switch above
 `min_step_growth`, over the start points) while Adagrad's step never grew at any step.
 
 Context, not verdict: the grid's mean final test accuracy for Adagrad and RMSProp, one
-mean per seed over the grid's cells (each optimiser at its own tuned learning rate).
+mean per seed over the grid's cells (each optimizer at its own tuned learning rate).
 """
 
 import matplotlib.pyplot as plt
@@ -25,7 +25,7 @@ from . import Claim, register
 from .adam_rmsprop import optimizer_seed_means
 
 ID = "adaptive-lr"
-# optimiser -> (torch.optim class, its accumulator in the optimiser state)
+# optimizer -> (torch.optim class, its accumulator in the optimizer state)
 OPTIMIZERS = {"adagrad": ("Adagrad", "sum"), "rmsprop": ("RMSprop", "square_avg")}
 
 
@@ -40,7 +40,7 @@ def surface(w: torch.Tensor, settings: dict) -> torch.Tensor:
 def trajectories(settings: dict, name: str) -> pd.DataFrame:
     """One row per (start, step): the gradient, whether it was taken on the flat part, and the
     position and effective step size after the step.
-    All start points are elements of one tensor: both optimisers act elementwise, so every
+    All start points are elements of one tensor: both optimizers act elementwise, so every
     element is an independent run."""
     cls, key = OPTIMIZERS[name]
     kwargs = {"alpha": settings["rmsprop_alpha"]} if name == "rmsprop" else {}
@@ -55,7 +55,7 @@ def trajectories(settings: dict, name: str) -> pd.DataFrame:
         cols["grad"].append(w.grad.detach().clone())
         cols["on_flat"].append(w.detach() >= settings["surface"]["switch"])
         opt.step()
-        # the same expression the optimiser divides by (torch's Adagrad/RMSprop, no decay options)
+        # the same expression the optimizer divides by (torch's Adagrad/RMSprop, no decay options)
         cols["effective_step"].append(group["lr"] / (opt.state[w][key].sqrt() + group["eps"]))
         cols["position"].append(w.detach().clone())
     n_steps, n_starts = settings["steps"], len(starts)
@@ -64,7 +64,7 @@ def trajectories(settings: dict, name: str) -> pd.DataFrame:
                          **{k: torch.cat(v).numpy() for k, v in cols.items()}})
 
 
-def summarise(traj: pd.DataFrame, settings: dict) -> pd.DataFrame:
+def summarize(traj: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """Per (optimizer, start): when it reached the flat part, its step just before, its step
     `late_after` steps later, and the largest step-to-step growth of its effective step."""
     out = []
@@ -85,7 +85,7 @@ def summarise(traj: pd.DataFrame, settings: dict) -> pd.DataFrame:
 
 
 def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    toy = pd.concat([summarise(trajectories(settings, name), settings) for name in OPTIMIZERS], ignore_index=True)
+    toy = pd.concat([summarize(trajectories(settings, name), settings) for name in OPTIMIZERS], ignore_index=True)
     grid = optimizer_seed_means(tables["runs"], settings["study"], list(OPTIMIZERS)).assign(part="grid")
     return pd.concat([toy, grid], ignore_index=True)
 
@@ -175,6 +175,6 @@ CLAIM = register(Claim(
     figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "
                 "lr/(√state+ε) of Adagrad and RMSProp after every step, one line per start point (log scale); dots "
                 "mark the last step on the steep part. Top right: the positions (shaded: steep and flat parts). "
-                "Bottom left: mean final test accuracy of the two optimisers over the grid, 95% intervals over "
+                "Bottom left: mean final test accuracy of the two optimizers over the grid, 95% intervals over "
                 "seeds. Bottom right: the key to the top panels.",
 ))

@@ -4,7 +4,7 @@ performance when the net overfits.
 Evidence (runs table, the study in the settings: by default the `dropout` sweep, widths x
 hidden dropout rates, each rate with its own tuned learning rate, trained until validation
 loss plateaus): every dropout-trained run paired with the run of the same architecture
-without dropout and the same seed (same data order, same initialisation). Accuracies are the
+without dropout and the same seed (same data order, same initialization). Accuracies are the
 reported ones, measured without dropout, so "training performance" is the net's fit of its
 training data, not the noise of its masks. A pair where either run diverged is left out and
 counted.

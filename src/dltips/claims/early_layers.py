@@ -1,7 +1,7 @@
 """early-layers-learn-slowly: with one learning rate, layers near the output move while
 layers near the input are still close to their random start.
 
-Evidence (depth sweep): each layer's relative weight change from initialisation,
+Evidence (depth sweep): each layer's relative weight change from initialization,
 ||W - W0|| / ||W0|| (layers.csv rel_change; scale-free, so layers of different shapes
 compare), at a chosen epoch. Statistic, per seed: log10(rel_change of layer 1 / rel_change
 of the output layer) of the claim's activation; -1 means the first layer has moved a tenth
@@ -163,7 +163,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
-    figure_text="Top left: each layer's relative weight change from initialisation at the chosen epoch for the "
+    figure_text="Top left: each layer's relative weight change from initialization at the chosen epoch for the "
                 "deepest net of each activation and init (log scale). Top right: the same for every layer of the "
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
                 "left: the statistic against depth, conditions where the net is at chance left out. Bottom right: "

@@ -1,7 +1,7 @@
 """early-stopping: validation loss falls, then rises while training loss keeps falling;
 stopping at the validation minimum gives better test performance than training to the end.
 
-Evidence (grid, unregularised runs that did not diverge): per run, the test metric at the
+Evidence (grid, unregularized runs that did not diverge): per run, the test metric at the
 stopping point against the last epoch -- a paired comparison within the run, so nothing but
 the stopping point differs. The rule stops on validation LOSS, so it is judged in test loss
 (Prechelt 1998: monitor and score the same metric); the accuracy-monitored rule (stop at the

@@ -213,7 +213,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
                                         "(fraction)",
               title=f"grid, paired by cell (reported, not judged; {n_label(grid, ['optimizer'])})")
-    legend(right, **figures.below(right, title="regulariser", ncol=3))
+    legend(right, **figures.below(right, title="regularizer", ncol=3))
     same, convex = parts(ev, settings)
     fig.suptitle(figures.verdict_title("Maxout learns its activation", v, parts=[(same, None, "nets"),
                                                                                  (convex, None, "units")]),

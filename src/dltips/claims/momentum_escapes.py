@@ -10,9 +10,9 @@ escaped-with-momentum minus escaped-without, averaged over the starts: the fract
 momentum rescues. Momentum only helps where the parameters arrive with speed: starts high on
 the basin's outer wall escape, starts near the local minimum do not.
 
-Context, not verdict: the second sentence is about deep nets. If random initialisations
+Context, not verdict: the second sentence is about deep nets. If random initializations
 often ended in bad local minima, seeds of one grid cell would end at very different training
-losses. The evidence lists, per grid cell (activation, optimiser, regulariser), the spread of
+losses. The evidence lists, per grid cell (activation, optimizer, regularizer), the spread of
 final training loss over seeds beside the spread between cells. It carries no verdict: the
 runs stop after a fixed number of epochs rather than at a minimum, and seeds that share a
 plateau agree as closely as seeds that share a good minimum, so no threshold on that spread
@@ -165,7 +165,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         sns.stripplot(data=runs, x="activation", y="final_train_loss", hue="optimizer", dodge=True, size=4,
                       jitter=False, ax=grid_ax)
         n = figures.n_label(runs, ["activation", "optimizer"])
-        grid_ax.set_title(f"grid, no regularisation:\none dot per seed ({n})")
+        grid_ax.set_title(f"grid, no regularization:\none dot per seed ({n})")
     else:
         grid_ax.text(0.5, 0.5, "no grid runs", ha="center", va="center", transform=grid_ax.transAxes)
     grid_ax.set(xlabel="activation", ylabel="final training loss (nats)")
@@ -199,7 +199,7 @@ CLAIM = register(Claim(
     figure_text="Top left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a "
                 "start point in the local basin, coloured by whether SGD with momentum ends past the barrier. Top "
                 "right: the position over the update steps from every start, plain SGD and SGD with momentum. "
-                "Bottom left: final training loss of each seed in the grid's unregularised cells -- context for "
+                "Bottom left: final training loss of each seed in the grid's unregularized cells -- context for "
                 "the claim that deep nets have few bad local minima, not part of the verdict. Bottom right: the "
                 "key to every panel.",
 ))

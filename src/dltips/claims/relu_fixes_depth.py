@@ -232,13 +232,13 @@ CLAIM = register(Claim(
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
-           "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialisation of deep ReLU nets)",
+           "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialization of deep ReLU nets)",
     evidence=evidence,
     verdict=verdict,
     figure=figure,
     condition=condition,
     conditions=conditions,
-    figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialisation "
+    figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
                 "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
                 "ReLU units that are active, per "

@@ -2,7 +2,7 @@
 are improvements on ReLU.
 
 The notes list the variants under *training* difficulties, so the statistic is training
-loss: per unregularised cell (dataset, optimizer, architecture, initialisation, seed), ReLU's
+loss: per unregularized cell (dataset, optimizer, architecture, initialization, seed), ReLU's
 final training loss minus the variant's, each at its own tuned learning rate -- a paired
 difference, so only the activation differs; positive = the variant trains better. A pair
 where either run diverged is left out of the statistic and counted (divergence is a
@@ -206,8 +206,8 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
-    figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularised cell, each at "
-                "its own tuned learning rate, per depth and initialisation (the judged statistic). Top right: each "
+    figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
+                "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "

@@ -247,7 +247,7 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
             ax.axhspan(-margin, margin, color="grey", alpha=0.25,
                        label=f"±{margin:.3f}: {settings['contrast']}'s noise margin")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)
-    ax.set(xlabel="initialisation", ylabel="decay per layer towards the input\n(decades)",
+    ax.set(xlabel="initialization", ylabel="decay per layer towards the input\n(decades)",
            title=f"measured vs predicted, depth {depth}, epoch {settings['epoch']}")
     if len(runs):  # under the x label, off the data
         legend_with_n(ax, runs, "activation", **figures.below(ax, ncol=2))

@@ -188,7 +188,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
 
 CLAIM = register(Claim(
     id=ID,
-    title="A deeper network that is worse on the training set is not overfitting but a training (optimisation) "
+    title="A deeper network that is worse on the training set is not overfitting but a training (optimization) "
           "problem, fixed with training-side tools; only good-on-train, bad-on-test is overfitting, fixed with "
           "test-side tools.",
     source="He, Zhang, Ren & Sun, 'Deep Residual Learning' CVPR (2016), sec. 1 and 4.1 (the degradation problem); "

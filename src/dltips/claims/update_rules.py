@@ -5,7 +5,7 @@ With the pipeline's penalties (l1 * sum|w| and 0.5 * l2 * sum w^2 on weight matr
 their gradients added by dltips.trainer.Trainer._add_penalty_gradients) one SGD step with learning rate lr should be
     L2:  w <- (1 - lr * l2) * w - lr * dL/dw      (every weight shrunk by the same factor)
     L1:  w <- w - lr * l1 * sgn(w) - lr * dL/dw   (a fixed amount subtracted towards 0)
-where L is the data loss alone. The check builds the pipeline's Trainer with optimiser "sgd"
+where L is the data loss alone. The check builds the pipeline's Trainer with optimizer "sgd"
 on a small random data set whose whole training split is one batch, computes dL/dw before
 each step, lets Trainer.train_epoch take the step, and compares every weight afterwards with
 the formula. The statistic is the largest error over all steps, weights and learning rates;
@@ -146,7 +146,7 @@ def _claim(penalty: str, title: str, source: str, figure_text: str) -> Claim:
 
 L2 = _claim(
     "l2",
-    "L2 regularisation multiplies each weight by a factor slightly below 1 at every update (weight decay).",
+    "L2 regularization multiplies each weight by a factor slightly below 1 at every update (weight decay).",
     "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 7.1.1 (eq. 7.5); Krogh & Hertz, 'A Simple "
     "Weight Decay Can Improve Generalization' (NIPS 1991)",
     "Top: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L2 penalty, "
@@ -156,7 +156,7 @@ L2 = _claim(
 )
 L1 = _claim(
     "l1",
-    "L1 regularisation subtracts a fixed amount η·λ·sgn(w) at every update.",
+    "L1 regularization subtracts a fixed amount η·λ·sgn(w) at every update.",
     "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 7.1.2 (eq. 7.20); Tibshirani, 'Regression "
     "Shrinkage and Selection via the Lasso' (1996)",
     "Top: for every weight of a small net trained by the pipeline's own Trainer with SGD and an L1 penalty, "

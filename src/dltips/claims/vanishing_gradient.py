@@ -2,7 +2,7 @@
 smaller than in layers near the output.
 
 Evidence: the gradient norm of every layer's weights on the fixed probe batch (layers.csv)
-at a chosen epoch -- epoch 0, where nothing but the architecture and the initialisation
+at a chosen epoch -- epoch 0, where nothing but the architecture and the initialization
 shapes it -- for the depth sweep (sigmoid and ReLU, several depths and inits) and, for
 breadth, the grid's activations at its fixed depth. Statistic, per seed:
 log10(grad norm of layer 1 / grad norm of the last hidden layer) of the claim's activation;
@@ -140,7 +140,7 @@ def plot_rel_change(ax, layers: pd.DataFrame, title: str) -> None:
 
 
 def when(epoch: int) -> str:
-    return "epoch 0 (initialisation)" if epoch == 0 else f"epoch {epoch}"
+    return "epoch 0 (initialization)" if epoch == 0 else f"epoch {epoch}"
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):

@@ -1,4 +1,4 @@
-"""Post-hoc evaluations (dltips.posthoc) and the regularisation claims: L1/L2 sparsity,
+"""Post-hoc evaluations (dltips.posthoc) and the regularization claims: L1/L2 sparsity,
 dropout's test-time scaling, dropout as an ensemble, dropout's training cost, early stopping,
 ensembles.
 
@@ -644,9 +644,9 @@ def test_dropout_cost_figure():
 # ---- early-stopping -----------------------------------------------------------------
 
 def stopping_runs(loss_gain, turned_up: bool = True, accuracy_gain: float = 0.01) -> pd.DataFrame:
-    """Unregularised grid runs whose test loss at the val-loss minimum is `loss_gain` below the
+    """Unregularized grid runs whose test loss at the val-loss minimum is `loss_gain` below the
     last epoch's (a number, or a function optimizer -> number; seeds differ by a little),
-    plus a regularised and a diverged run the claim must leave out."""
+    plus a regularized and a diverged run the claim must leave out."""
     rows = []
     cells = [(a, o, s) for a in ("relu", "tanh") for o in ("sgd", "adam") for s in range(3)]
     for act, opt, seed in cells:
@@ -678,7 +678,7 @@ def stopping_verdict(runs, **overrides):
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
-    assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularised run is not evidence; the diverged one counted
+    assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularized run is not evidence; the diverged one counted
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
     assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
 
