@@ -316,3 +316,47 @@ def test_the_optimizer_step_is_bit_for_bit_torch_optims_public_step(name, lrs):
             ((w - 0.3) ** 3).sum().backward()
             opt.step(active)
     assert torch.equal(ours_w, theirs_w) and not torch.equal(ours_w, start)
+
+
+# Operations whose result the host must read from the tensor's memory: on a GPU each waits for
+# the device (and a captured graph cannot contain one). `bool(t)`, `float(t)` and `t.item()`
+# all reach _local_scalar_dense; nonzero and masked_select have a data-dependent size.
+HOST_READS = {"aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.equal", "aten.is_nonzero",
+              "aten.unique", "aten._unique2", "aten.unique_consecutive"}
+
+
+class HostReads(torch.utils._python_dispatch.TorchDispatchMode):
+    """Records every operation that hands a tensor's values to the host. Optimizers built for
+    the CPU keep their step counts there and read them (on a device they keep them on it)."""
+
+    def __init__(self, host_counters):
+        super().__init__()
+        self.host_counters = {id(t) for t in host_counters}
+        self.seen: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket._qualified_op_name.replace("::", ".")
+        if name in HOST_READS and not (args and id(args[0]) in self.host_counters):
+            self.seen.append(name)
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+@pytest.mark.parametrize("lrs", [[0.05] * 5, [0.05, 0.01, 0.1, 0.3, 0.02]])  # a job's stack; a tuning stack
+def test_a_training_step_never_waits_for_the_device(tiny_dataset, name, lrs):
+    """A training epoch's steps read nothing back to the host, with every regularizer in the
+    stack and a model that diverges in the middle of the epoch, so a GPU runs them ahead of
+    the host (and a step can be captured as a graph)."""
+    regs = [build_reg("none", {}), build_reg("l1", {"strength": 1e-3}), build_reg("l2", {"strength": 1e-3}),
+            build_reg("dropout", {"input": 0.1, "hidden": 0.2}), build_reg("early_stopping", {"patience": 2})]
+    cfg = StackConfig(activation="relu", optimizer=name, model=MODEL, epochs=2, batch_size=16)
+    trainer = Trainer(cfg, [Member(k, lr, reg) for k, (lr, reg) in enumerate(zip(lrs, regs))], tiny_dataset)
+    trainer.train_epoch()  # optimizer state exists from here on
+    with torch.no_grad():
+        trainer.model.weights[0][2].fill_(math.inf)  # model 2's loss turns non-finite on the next step
+    counters = [s["step"] for s in trainer.optimizer.optimizer.state.values() if torch.is_tensor(s.get("step"))]
+    with HostReads(counters) as reads:
+        trainer.train_epoch()
+    assert reads.seen == []
+    assert trainer.diverged.tolist() == [False, False, True, False, False]  # and it was caught on the device
+    assert torch.isinf(trainer.model.weights[0][2]).all()  # frozen as it was

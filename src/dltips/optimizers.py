@@ -20,10 +20,9 @@ class OptimizerSpec:
     torch_class: str  # name in torch.optim
     defaults: dict = field(default_factory=dict)
     # how torch.optim computes the update (never what it computes): the fastest on stacked CPU
-    # tensors that keeps a model's update bit for bit the same alone or in a stack. Measured
-    # per step on a 15-model grid stack: Adam's multi-tensor path 1.2 ms against 1.5 ms for
-    # the default per-tensor loop (slower for the others); the fused kernels are faster still
-    # but round a tensor's last elements differently, so they are not used.
+    # tensors that keeps a model's update bit for bit the same alone or in a stack. The fused
+    # kernels are faster but not that: they compute a tensor's tail outside the vector lanes, so
+    # a model's last elements round by its place in the stack (README: Performance, measured).
     implementation: dict = field(default_factory=dict)
 
 
@@ -77,15 +76,22 @@ class PerModelLR:
         if "betas" in kwargs:
             kwargs["betas"] = tuple(kwargs["betas"])
         self.params = list(params)
+        device = self.params[0].device
+        torch_class = getattr(torch.optim, spec.torch_class)
+        if device.type != "cpu" and "capturable" in inspect.signature(torch_class).parameters:
+            # step counts on the device, read there: no host round trip per step (CUDA graphs)
+            kwargs["capturable"] = True
         _skip_dynamo_marks()
-        self.optimizer = getattr(torch.optim, spec.torch_class)(self.params, lr=1.0, **kwargs, **spec.implementation)
+        self.optimizer = torch_class(self.params, lr=1.0, **kwargs, **spec.implementation)
         self._step = _unwrapped_step(self.optimizer)
         self.lr_values = [float(lr) for lr in lrs]
-        self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32)
+        self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32, device=device)
         # where every model shares one rate (a job's runs do), step at that rate directly:
         # no rescaling, and each model's update is bit for bit the one it takes alone
         values = set(self.lr_values)
         self.shared_lr = values.pop() if len(values) == 1 else None
+        # the parameters before a step, kept to put frozen models back (allocated once)
+        self._before = [torch.empty_like(p) for p in self.params]
 
     def select(self, models, params: list) -> "PerModelLR":
         """This optimizer for the given models only, over `params` (their stacked parameters,
@@ -111,22 +117,24 @@ class PerModelLR:
             group["lr"] = lr
 
     def step(self, active) -> None:
+        """One update of every model where `active` ([K] bool, on the parameters' device) is
+        True; the others keep their parameters. Decided on the device, by selection, never by
+        reading `active` on the host: a step has no host synchronisation, so it can run ahead
+        of the host or be captured as a graph."""
         with torch.no_grad():  # a context, not a decorator: the class must not import torch
+            for before, p in zip(self._before, self.params):
+                before.copy_(p)
             if self.shared_lr is not None:
-                # one rate for the stack: every active model takes exactly the step it would take
-                # alone; frozen ones are put back (only their slices are copied)
+                # one rate for the stack: every active model takes exactly the step it would take alone
                 self._set_lr(self.shared_lr)
-                frozen = (~active).nonzero().flatten()
-                before = [p.index_select(0, frozen) for p in self.params] if len(frozen) else []
                 self._step()
-                for p, old in zip(self.params, before):
-                    p.index_copy_(0, frozen, old)
+                for p, old in zip(self.params, self._before):
+                    torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old, out=p)
                 return
             self._set_lr(1.0)
-            before = [p.detach().clone() for p in self.params]
             self._step()
-            scale = self.lrs.to(active.device) * active
-            for p, old in zip(self.params, before):
+            scale = self.lrs * active
+            for p, old in zip(self.params, self._before):
                 shape = (-1,) + (1,) * (p.dim() - 1)
                 stepped = old + (p - old) * scale.view(shape)
-                p.copy_(torch.where(active.view(shape), stepped, old))
+                torch.where(active.view(shape), stepped, old, out=p)

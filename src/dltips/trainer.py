@@ -131,6 +131,10 @@ class Trainer:
             dropout_input=[m.reg.dropout_input for m in self.members],
             dropout_hidden=[m.reg.dropout_hidden for m in self.members],
         ).to(self.device)
+        if self.device.type != "cpu":
+            # dropout masks drawn where they are used: a host generator would copy each step's
+            # masks over and wait for the device; the device's generator gives other numbers
+            self.model.generators = [torch.Generator(self.device).manual_seed(m.seed) for m in self.members]
         # shuffling has its own stream, so adding dropout to a run does not change its batches
         self.shuffle_rngs = [torch.Generator().manual_seed(10_000 + m.seed) for m in self.members]
         self.initial = [w.detach().clone() for w in self.model.weights]
@@ -268,22 +272,25 @@ class Trainer:
     # ---- bookkeeping --------------------------------------------------------------
     def _record(self, epoch: int, metrics, positions: list[int]) -> None:
         """Evaluation rows for every model at `positions`; layer statistics every `stats_every`
-        epochs and at the last, which is a model's own last epoch when it stops early or diverges."""
+        epochs and at the last, which is a model's own last epoch when it stops early or diverges.
+        Each epoch's numbers come to the host in one transfer per tensor."""
+        on_host = {split: (loss.tolist(), acc.tolist()) for split, (loss, acc) in metrics.items()}
         for pos in positions:
-            for split, (loss, acc) in metrics.items():
+            for split, (loss, acc) in on_host.items():
                 self.epoch_rows[self.members_at[pos]].append(
-                    {"epoch": epoch, "split": split, "loss": float(loss[pos]), "accuracy": float(acc[pos])}
+                    {"epoch": epoch, "split": split, "loss": loss[pos], "accuracy": acc[pos]}
                 )
-        due = epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs
-        with_stats = positions if due else [pos for pos in positions if not self.active[pos]]
         if not self.cfg.layer_stats:
             return
+        due = epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs
+        active = self.active.tolist()
+        with_stats = positions if due else [pos for pos in positions if not active[pos]]
         if with_stats:
-            stats = self.layer_statistics()
+            stats = [{name: v.tolist() for name, v in row.items()} for row in self.layer_statistics()]
             for pos in with_stats:
                 for layer, row in enumerate(stats, start=1):
                     self.layer_rows[self.members_at[pos]].append(
-                        {"epoch": epoch, "layer": layer, **{name: float(v[pos]) for name, v in row.items()}}
+                        {"epoch": epoch, "layer": layer, **{name: v[pos] for name, v in row.items()}}
                     )
 
     @torch.no_grad()
@@ -292,10 +299,11 @@ class Trainer:
         self.best_val = torch.where(improved, val_loss, self.best_val)
         for best, p in zip(self.best_state, self.model.parameters()):
             best.copy_(torch.where(improved.view((-1,) + (1,) * (p.dim() - 1)), p, best))
-        for pos in improved.nonzero().flatten().tolist():
-            self.best_epoch[self.members_at[pos]] = epoch
-        for pos, k in enumerate(self.members_at):
-            if not self.active[pos]:
+        active = self.active.tolist()
+        for pos, (k, better) in enumerate(zip(self.members_at, improved.tolist())):
+            if better:
+                self.best_epoch[k] = epoch
+            if not active[pos]:
                 continue
             patience = self.members[k].reg.patience
             if patience is not None and epoch - self.best_epoch[k] >= patience:
