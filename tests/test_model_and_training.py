@@ -352,6 +352,8 @@ def test_a_training_step_never_waits_for_the_device(tiny_dataset, name, lrs):
     cfg = StackConfig(activation="relu", optimizer=name, model=MODEL, epochs=2, batch_size=16)
     trainer = Trainer(cfg, [Member(k, lr, reg) for k, (lr, reg) in enumerate(zip(lrs, regs))], tiny_dataset)
     trainer.train_epoch()  # optimizer state exists from here on
+    # the step a GPU runs: on the CPU the optimizer may read `active` (nothing to wait for)
+    trainer.optimizer.host_reads = False
     with torch.no_grad():
         trainer.model.weights[0][2].fill_(math.inf)  # model 2's loss turns non-finite on the next step
     counters = [s["step"] for s in trainer.optimizer.optimizer.state.values() if torch.is_tensor(s.get("step"))]
@@ -360,3 +362,15 @@ def test_a_training_step_never_waits_for_the_device(tiny_dataset, name, lrs):
     assert reads.seen == []
     assert trainer.diverged.tolist() == [False, False, True, False, False]  # and it was caught on the device
     assert torch.isinf(trainer.model.weights[0][2]).all()  # frozen as it was
+
+
+@pytest.mark.parametrize("host_reads", [True, False])
+def test_frozen_models_do_not_move_whether_the_step_reads_the_host_or_not(host_reads):
+    torch.manual_seed(0)
+    p = torch.nn.Parameter(torch.randn(3, 4, 5))
+    opt = PerModelLR("adam", [p], [0.1] * 3, host_reads=host_reads)
+    before = p.detach().clone()
+    p.grad = torch.randn(3, 4, 5)
+    opt.step(torch.tensor([True, False, True]))
+    assert torch.equal(p[1].detach(), before[1]) and not torch.equal(p[0].detach(), before[0])
+    assert opt.select([0, 2], [torch.nn.Parameter(p.detach()[[0, 2]])]).host_reads is host_reads

@@ -69,7 +69,7 @@ class PerModelLR:
     early) without touching the others.
     """
 
-    def __init__(self, name: str, params: list, lrs, settings: dict | None = None):
+    def __init__(self, name: str, params: list, lrs, settings: dict | None = None, host_reads: bool | None = None):
         self.name, self.settings = name, settings
         spec = OPTIMIZERS[name]
         kwargs = {**spec.defaults, **(settings or {})}
@@ -92,13 +92,16 @@ class PerModelLR:
         self.shared_lr = values.pop() if len(values) == 1 else None
         # the parameters before a step, kept to put frozen models back (allocated once)
         self._before = [torch.empty_like(p) for p in self.params]
+        # whether a step may look at `active` on the host: free where the tensors live there,
+        # a wait for the device anywhere else (None: on the CPU only)
+        self.host_reads = device.type == "cpu" if host_reads is None else host_reads
 
     def select(self, models, params: list) -> "PerModelLR":
         """This optimizer for the given models only, over `params` (their stacked parameters,
         in the order of self.params): every state tensor shaped like its parameter is cut to
         those models, the rest (step counts) copied, so each model's next update is the one
         it would have taken in the full stack."""
-        picked = PerModelLR(self.name, params, [self.lr_values[k] for k in models], self.settings)
+        picked = PerModelLR(self.name, params, [self.lr_values[k] for k in models], self.settings, self.host_reads)
         picked.shared_lr = self.shared_lr  # a mixed-rate stack keeps its update rule
         index = torch.tensor(list(models), device=params[0].device)
         for old, new in zip(self.params, params):
@@ -118,19 +121,25 @@ class PerModelLR:
 
     def step(self, active) -> None:
         """One update of every model where `active` ([K] bool, on the parameters' device) is
-        True; the others keep their parameters. Decided on the device, by selection, never by
-        reading `active` on the host: a step has no host synchronisation, so it can run ahead
-        of the host or be captured as a graph."""
+        True; the others keep their parameters. Off the host (host_reads False) this is decided
+        by selection on the device, never by reading `active`: the step has no host
+        synchronisation, so a GPU runs it ahead of the host or captures it as a graph. On the
+        host, a stack with no frozen model (nearly every step) skips the selection."""
         with torch.no_grad():  # a context, not a decorator: the class must not import torch
-            for before, p in zip(self._before, self.params):
-                before.copy_(p)
             if self.shared_lr is not None:
                 # one rate for the stack: every active model takes exactly the step it would take alone
                 self._set_lr(self.shared_lr)
+                if self.host_reads and bool(active.all()):
+                    self._step()
+                    return
+                for before, p in zip(self._before, self.params):
+                    before.copy_(p)
                 self._step()
                 for p, old in zip(self.params, self._before):
                     torch.where(active.view((-1,) + (1,) * (p.dim() - 1)), p, old, out=p)
                 return
+            for before, p in zip(self._before, self.params):
+                before.copy_(p)
             self._set_lr(1.0)
             self._step()
             scale = self.lrs * active
