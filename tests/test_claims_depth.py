@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from dltips.activations import build as build_activation
 from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, sigmoid_attenuates,
                            train_before_test, vanishing_gradient)
+from dltips.claims import CLAIM_INDEX, get as get_claim
+from dltips.config import apply_preset
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
@@ -134,6 +136,25 @@ def sample(smoke_tables):
     tables["slopes"] = synthetic_slopes()
     tables["maxout_units"] = synthetic_units(convex)
     return tables
+
+
+def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
+    """Training takes layer statistics only where claims.layer_schedule says the claims read
+    them. Filling every other (run, epoch) with nonsense must change no claim's evidence."""
+    config = apply_preset({**default_config, "preset": "smoke"})
+    runs, layers = sample["runs"], sample["layers"]
+    recorded = set(zip(layers.run_id, layers.epoch))
+    nonsense = [{"run_id": run.run_id, "epoch": epoch, "layer": layer, "grad_norm": 1e9, "weight_norm": -1.0,
+                 "rel_change": 1e9, "act_mean": -1e9, "saturated": 7.0}
+                for run in runs.itertuples() for epoch in range(int(run.epochs_run) + 1)
+                if (run.run_id, epoch) not in recorded for layer in range(1, int(run.depth) + 2)]
+    assert len(nonsense) > len(layers)  # most (run, epoch) pairs go unrecorded
+    filled = {**sample, "layers": pd.concat([layers, pd.DataFrame(nonsense)], ignore_index=True)}
+    readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if entry.layers is not None]
+    assert len(readers) == 4
+    for claim_id in readers:
+        claim, settings = get_claim(claim_id), config["claims"][claim_id]
+        pd.testing.assert_frame_equal(claim.evidence(sample, settings), claim.evidence(filled, settings))
 
 
 def judge(module, tables, settings):

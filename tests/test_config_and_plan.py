@@ -63,6 +63,33 @@ def test_swept_regularizer_strengths_expand_into_runs(default_config):
                         *(f"l2-strength{x:g}" for x in (1e-3, 3e-3, 1e-2))}
 
 
+def layer_recording(jobs, study):
+    (spec,) = {(j["training"]["layer_stats"], tuple(j["training"]["layer_epochs"]), j["training"]["stats_every"])
+               for j in jobs.values() if j["study"] == study}
+    return spec
+
+
+def test_layer_statistics_are_recorded_where_a_claim_reads_them_and_nowhere_else(default_config):
+    jobs = plan(valid(default_config))
+    # the depth claims read epochs 0 and 10 of the depth sweep, and one draws its whole course
+    assert layer_recording(jobs, "depth") == (True, (0, 10), 1)
+    # vanishing-gradient and sigmoid-attenuates read the grid at initialization (and a run's last epoch)
+    assert layer_recording(jobs, "grid") == (True, (0,), None)
+    for study in ("sparsity", "diagnosis", "dropout", "variants", "ensemble"):
+        assert layer_recording(jobs, study)[0] is False, study
+    # the schedule follows the claims' settings: another epoch, another study
+    moved = copy.deepcopy(default_config)
+    moved["claims"]["early-layers-learn-slowly"]["epoch"] = 7
+    moved["claims"]["vanishing-gradient"]["grid_study"] = "variants"
+    jobs = plan(valid(moved))
+    assert layer_recording(jobs, "depth") == (True, (0, 7), 1)
+    assert layer_recording(jobs, "variants") == (True, (0,), None)
+    # stats_every asks for more everywhere
+    every = copy.deepcopy(default_config)
+    every["training"]["stats_every"] = 5
+    assert layer_recording(plan(valid(every)), "dropout") == (True, (), 5)
+
+
 # (description, change to the default config, words the message must contain)
 BAD = [
     ("unknown activation", lambda c: c["grid"].update(activations=["relu", "rleu"]),

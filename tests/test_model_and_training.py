@@ -227,6 +227,19 @@ def test_a_model_that_stops_gets_statistics_at_its_last_epoch(tiny_dataset):
     assert sorted({r["epoch"] for r in runner.layers}) == [0, 4, 8, 12]  # the others keep their schedule
 
 
+def test_layer_statistics_are_taken_at_the_epochs_asked_for_and_a_models_last(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16,
+                      stats_epochs=(5,), stats_every=None)
+    members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})), Member(1, 0.05, build_reg("none", {}))]
+    stopper, runner = train(cfg, members, tiny_dataset)
+    last = stopper.summary["epochs_run"]
+    assert sorted({r["epoch"] for r in runner.layers}) == [0, 5, 12]
+    assert sorted({r["epoch"] for r in stopper.layers}) == sorted({0, last} | ({5} if last >= 5 else set()))
+    nothing = train(StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=2, batch_size=16,
+                                layer_stats=False), members[1:], tiny_dataset)[0]
+    assert nothing.layers == [] and len(nothing.epochs) == 3 * 3  # evaluation goes on
+
+
 def test_records_start_at_epoch_zero_and_cover_every_layer(tiny_dataset):
     cfg = StackConfig(activation="sigmoid", optimizer="sgd", model=MODEL, epochs=2, stats_every=1)
     result = train(cfg, [Member(0, 0.1, build_reg("none", {}))], tiny_dataset)[0]

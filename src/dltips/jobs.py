@@ -22,7 +22,7 @@ from .process import configure_torch
 from .progress import EpochLog
 from .provenance import versions
 from .regularizers import build as build_regularizer
-from .trainer import Member, StackConfig, resolve_device, train
+from .trainer import EPOCH_COLUMNS, LAYER_COLUMNS, Member, StackConfig, resolve_device, train
 from .tuning import EDGE, condition_of, conditions_of, tune
 
 
@@ -37,10 +37,11 @@ def stack_config(job: dict, epochs: int | None = None, tuning: bool = False) -> 
         epochs=epochs or t["epochs"],
         batch_size=t["batch_size"],
         probe_size=t["probe_size"],
+        stats_epochs=tuple(t.get("layer_epochs", ())),
         stats_every=t["stats_every"],
         train_eval_size=t["train_eval_size"],
         splits=("val",) if tuning else SPLITS,
-        layer_stats=not tuning,
+        layer_stats=t.get("layer_stats", True) and not tuning,
         plateau_patience=t.get("plateau_patience"),  # a candidate trains as its runs will
     )
 
@@ -105,8 +106,8 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
         }
         write_json(run_dir / "config.json", resolved)
         write_json(run_dir / "metrics.json", _finite_or_none(result.summary))
-        write_csv(run_dir / "epochs.csv", pd.DataFrame(result.epochs))
-        write_csv(run_dir / "layers.csv", pd.DataFrame(result.layers))
+        write_csv(run_dir / "epochs.csv", pd.DataFrame(result.epochs, columns=EPOCH_COLUMNS))
+        write_csv(run_dir / "layers.csv", pd.DataFrame(result.layers, columns=LAYER_COLUMNS))
         atomic_write(run_dir / "weights.pt", lambda tmp, s=result.state: torch.save(s, tmp))
     write_json(out_dir / "job.json", {**job, "lrs": lrs, "lr_source": lr_source, "tuning": tuning})
     rates = ", ".join(f"{key} {c['lr']:g}" for key, c in sorted(lrs.items()))

@@ -2,7 +2,7 @@
 
 Protocol (as DeepOBS): evaluate train/val/test loss and accuracy at epoch 0 and after every
 epoch; the train split is evaluated on a fixed subset of the size of the test set. Per-layer
-statistics are taken on a fixed probe batch every `stats_every` epochs. A model whose loss
+statistics are taken on a fixed probe batch at the epochs StackConfig names. A model whose loss
 turns non-finite is frozen and marked diverged; the others go on. Early stopping freezes a
 model after `patience` epochs without a new best validation loss and restores its best
 weights. A frozen model leaves the stack at the end of its epoch, so it costs nothing more.
@@ -49,7 +49,10 @@ class StackConfig:
     epochs: int = 50
     batch_size: int = 128
     probe_size: int = 512
-    stats_every: int = 1
+    # per-layer statistics at epoch 0, at these epochs, every `stats_every` epochs (None: no
+    # more) and at each model's last: where something reads them (claims.layer_schedule)
+    stats_epochs: tuple[int, ...] = ()
+    stats_every: int | None = 1
     train_eval_size: int | None = None  # None: as many as the test split
     eval_seed: int = 0
     # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
@@ -62,10 +65,14 @@ class StackConfig:
     plateau_patience: int | None = None
 
 
+EPOCH_COLUMNS = ("epoch", "split", "loss", "accuracy")
+LAYER_COLUMNS = ("epoch", "layer", "grad_norm", "weight_norm", "rel_change", "act_mean", "saturated")
+
+
 @dataclass
 class RunResult:
-    epochs: list[dict]  # epoch, split, loss, accuracy
-    layers: list[dict]  # epoch, layer, grad_norm, weight_norm, rel_change, act_mean, saturated
+    epochs: list[dict]  # EPOCH_COLUMNS
+    layers: list[dict]  # LAYER_COLUMNS; none where nothing reads them (StackConfig.layer_stats)
     summary: dict
     state: dict  # the reported weights of this model alone
 
@@ -282,7 +289,8 @@ class Trainer:
                 )
         if not self.cfg.layer_stats:
             return
-        due = epoch % self.cfg.stats_every == 0 or epoch == self.cfg.epochs
+        every = self.cfg.stats_every
+        due = epoch in (0, self.cfg.epochs, *self.cfg.stats_epochs) or bool(every and epoch % every == 0)
         active = self.active.tolist()
         with_stats = positions if due else [pos for pos in positions if not active[pos]]
         if with_stats:
@@ -338,28 +346,38 @@ class Trainer:
         self.members_at = [self.members_at[pos] for pos in keep]
         self._set_penalties()
 
-    def fit(self) -> list[RunResult]:
-        start = time.perf_counter()
+    def start(self) -> None:
+        """Epoch 0: every model evaluated and recorded before its first update."""
         metrics = self.evaluate()
         self._track_best(0, metrics["val"][0])
         self._record(0, metrics, list(range(self.model.n_models)))
         self._drop_stopped()
+
+    def run_epoch(self, epoch: int) -> bool:
+        """One epoch of fit(): updates, evaluation, stopping, records; False once no model trains."""
+        if not bool(self.active.any()):
+            return False
+        self.train_epoch()
+        metrics = self.evaluate()
+        val_loss = metrics["val"][0]
+        self.diverged |= self.active & ~torch.isfinite(val_loss)
+        self.active &= torch.isfinite(val_loss)
+        positions = list(range(self.model.n_models))  # all trained this epoch; who stopped leaves after it
+        for pos in positions:
+            self.epochs_run[self.members_at[pos]] = epoch
+        self._track_best(epoch, val_loss)  # first: who stops now gets this epoch's statistics
+        self._record(epoch, metrics, positions)
+        for callback in self.callbacks:
+            callback(self, epoch)
+        self._drop_stopped()
+        return True
+
+    def fit(self) -> list[RunResult]:
+        start = time.perf_counter()
+        self.start()
         for epoch in range(1, self.cfg.epochs + 1):
-            if not bool(self.active.any()):
+            if not self.run_epoch(epoch):
                 break
-            self.train_epoch()
-            metrics = self.evaluate()
-            val_loss = metrics["val"][0]
-            self.diverged |= self.active & ~torch.isfinite(val_loss)
-            self.active &= torch.isfinite(val_loss)
-            positions = list(range(self.model.n_models))  # all trained this epoch; who stopped leaves after it
-            for pos in positions:
-                self.epochs_run[self.members_at[pos]] = epoch
-            self._track_best(epoch, val_loss)  # first: who stops now gets this epoch's statistics
-            self._record(epoch, metrics, positions)
-            for callback in self.callbacks:
-                callback(self, epoch)
-            self._drop_stopped()
         seconds = (time.perf_counter() - start) / len(self.members)
         return [self._result(k, seconds) for k in range(len(self.members))]
 

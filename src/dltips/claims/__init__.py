@@ -4,7 +4,8 @@ A claim turns tables (results/tables/*.csv) -- or, for toy and exact checks, its
 computation -- into an evidence table, a verdict (dltips.verdicts) and a figure. Settings
 of its verdict rule (statistic threshold, tolerances) come from `claims.<id>` in config.yaml.
 Adding a claim: a module here with a `CLAIM = register(Claim(...))`, a line in
-CLAIM_INDEX (its module and the tables it reads), and its settings in config.yaml.
+CLAIM_INDEX (its module, the tables it reads and, where it reads layer statistics, which:
+training takes them only there), and its settings in config.yaml.
 The index is torch-free so the workflow can plan claim rules without importing them.
 """
 
@@ -46,10 +47,23 @@ def register(claim: Claim) -> Claim:
 
 
 @dataclass(frozen=True)
+class LayerReads:
+    """The per-layer statistics (layers.csv) a claim reads, so that training records them there
+    and nowhere else: its studies and epochs, each a key of the claim's settings or a fixed
+    epoch; a run's last epoch is always recorded. `every_epoch`: it draws the whole course of
+    training in its first study."""
+
+    studies: tuple[str, ...] = ("study",)
+    epochs: tuple[str | int, ...] = (0,)
+    every_epoch: bool = False
+
+
+@dataclass(frozen=True)
 class IndexEntry:
     module: str  # under dltips.claims
     tables: tuple[str, ...]  # names under results/tables/ that its evidence reads
     category: str  # report section
+    layers: LayerReads | None = None  # what it reads of the "layers" table
 
 
 TRAINING, TEST = "3. Training-side tips", "4. Test-side tips"
@@ -58,10 +72,13 @@ DIAGNOSIS = "2. Diagnosis"
 # claim id -> where it lives and what it reads, in the order of the lecture notes
 CLAIM_INDEX: dict[str, IndexEntry] = {
     "train-before-test": IndexEntry("train_before_test", ("runs",), DIAGNOSIS),
-    "vanishing-gradient": IndexEntry("vanishing_gradient", ("runs", "layers"), TRAINING),
-    "early-layers-learn-slowly": IndexEntry("early_layers", ("runs", "layers"), TRAINING),
-    "sigmoid-attenuates": IndexEntry("sigmoid_attenuates", ("runs", "layers"), TRAINING),
-    "relu-fixes-depth": IndexEntry("relu_fixes_depth", ("runs", "layers"), TRAINING),
+    "vanishing-gradient": IndexEntry("vanishing_gradient", ("runs", "layers"), TRAINING,
+                                     LayerReads(("study", "grid_study"), ("epoch",))),
+    "early-layers-learn-slowly": IndexEntry("early_layers", ("runs", "layers"), TRAINING,
+                                            LayerReads(("study",), ("epoch",), every_epoch=True)),
+    "sigmoid-attenuates": IndexEntry("sigmoid_attenuates", ("runs", "layers"), TRAINING,
+                                     LayerReads(("study", "grid_study"), ("epoch", 0))),
+    "relu-fixes-depth": IndexEntry("relu_fixes_depth", ("runs", "layers"), TRAINING, LayerReads(("study",), (0,))),
     "relu-variants": IndexEntry("relu_variants", ("runs", "slopes"), TRAINING),
     "maxout-learns-activation": IndexEntry("maxout", ("runs", "maxout_units"), TRAINING),
     "adaptive-lr": IndexEntry("adaptive_lr", ("runs",), TRAINING),
@@ -81,6 +98,24 @@ CLAIM_INDEX: dict[str, IndexEntry] = {
 # what judging a claim writes: results/claims/<id>.<suffix>
 CLAIM_OUTPUTS = {"csv": "csv", "json": "json", "rst": "rst", "png": "png", "svg": "svg",
                  "conditions": "conditions.csv"}
+
+
+def layer_schedule(claims_config: dict) -> dict[str, dict]:
+    """study -> {"epochs": the epochs some claim reads its layer statistics at, "every_epoch":
+    whether one draws them all}, from the claims' declarations (IndexEntry.layers) and their
+    settings; a study no claim reads is absent (its runs record no layer statistics)."""
+    schedule: dict[str, dict] = {}
+    for claim_id, entry in CLAIM_INDEX.items():
+        reads, settings = entry.layers, claims_config.get(claim_id)
+        if reads is None or settings is None:
+            continue
+        epochs = {settings[e] if isinstance(e, str) else e for e in reads.epochs}
+        studies = [settings[key] for key in reads.studies if key in settings]
+        for n, study in enumerate(studies):
+            entry_for = schedule.setdefault(study, {"epochs": set(), "every_epoch": False})
+            entry_for["epochs"] |= epochs
+            entry_for["every_epoch"] |= reads.every_epoch and n == 0
+    return {study: {"epochs": sorted(s["epochs"]), "every_epoch": s["every_epoch"]} for study, s in schedule.items()}
 
 
 def claim_key(claim_id: str) -> str:
