@@ -19,11 +19,14 @@ torch = lazy_import("torch")
 class OptimizerSpec:
     torch_class: str  # name in torch.optim
     defaults: dict = field(default_factory=dict)
-    # how torch.optim computes the update (never what it computes): the fastest on stacked CPU
-    # tensors that keeps a model's update bit for bit the same alone or in a stack. The fused
-    # kernels are faster but not that: they compute a tensor's tail outside the vector lanes, so
-    # a model's last elements round by its place in the stack (README: Performance, measured).
+    # how torch.optim computes the update (never what it computes): the fastest on stacked
+    # tensors that keeps a model's update bit for bit the same alone or in a stack
     implementation: dict = field(default_factory=dict)
+    # step each model's slice of a stacked parameter as a tensor of its own. A fused kernel
+    # runs over a whole tensor in vector lanes and computes the elements past the last full
+    # vector apart, rounding them otherwise; over a stack, which of a model's elements those
+    # are would depend on its place. On its own slice they are the ones it has alone.
+    per_model: bool = False
 
 
 OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer")
@@ -32,7 +35,8 @@ OPTIMIZERS.register("sgd", OptimizerSpec("SGD"))
 OPTIMIZERS.register("momentum", OptimizerSpec("SGD", {"momentum": 0.9}))
 OPTIMIZERS.register("adagrad", OptimizerSpec("Adagrad"))
 OPTIMIZERS.register("rmsprop", OptimizerSpec("RMSprop", {"alpha": 0.99}))
-OPTIMIZERS.register("adam", OptimizerSpec("Adam", {"betas": (0.9, 0.999)}, implementation={"foreach": True}))
+OPTIMIZERS.register("adam", OptimizerSpec("Adam", {"betas": (0.9, 0.999)}, implementation={"fused": True},
+                                          per_model=True))
 
 
 # torch.optim imports all of torch._dynamo the first time an optimizer is built, zeroed or
@@ -63,10 +67,11 @@ def _unwrapped_step(optimizer):
 class PerModelLR:
     """A torch.optim optimizer over stacked parameters [K, ...] with one learning rate per model.
 
-    Every torch.optim update used here is `p -= lr * u` with a state `u` that does not depend
-    on lr, so stepping at lr=1 and scaling each model's delta by its own lr is exactly the
-    per-model update (up to float rounding). `active` freezes models (diverged, or stopped
-    early) without touching the others.
+    Where the optimizer steps each model's slice apart (OptimizerSpec.per_model), each model's
+    slices form a parameter group at its own rate. Elsewhere, every torch.optim update used
+    here is `p -= lr * u` with a state `u` that does not depend on lr, so stepping at lr=1 and
+    scaling each model's delta by its own lr is exactly the per-model update (up to float
+    rounding). `active` freezes models (diverged, or stopped early) without touching the others.
     """
 
     def __init__(self, name: str, params: list, lrs, settings: dict | None = None, host_reads: bool | None = None):
@@ -81,15 +86,26 @@ class PerModelLR:
         if device.type != "cpu" and "capturable" in inspect.signature(torch_class).parameters:
             # step counts on the device, read there: no host round trip per step (CUDA graphs)
             kwargs["capturable"] = True
-        _skip_dynamo_marks()
-        self.optimizer = torch_class(self.params, lr=1.0, **kwargs, **spec.implementation)
-        self._step = _unwrapped_step(self.optimizer)
+        if spec.implementation.get("fused"):
+            kwargs.pop("capturable", None)  # a fused update keeps its step counts on the device anyway
         self.lr_values = [float(lr) for lr in lrs]
         self.lrs = torch.as_tensor(self.lr_values, dtype=torch.float32, device=device)
         # where every model shares one rate (a job's runs do), step at that rate directly:
         # no rescaling, and each model's update is bit for bit the one it takes alone
         values = set(self.lr_values)
         self.shared_lr = values.pop() if len(values) == 1 else None
+        _skip_dynamo_marks()
+        # each model's slices (views sharing the stacked storage), where the optimizer steps them
+        self.slices = [[p.detach()[k] for p in self.params] for k in range(len(lrs))] if spec.per_model else None
+        self._grads: list = [None] * len(self.params)  # the stacked gradients the slices' ones view
+        if self.slices is None:
+            groups = self.params
+        elif self.shared_lr is not None:
+            groups = [{"params": [v for model in self.slices for v in model], "lr": self.shared_lr}]
+        else:
+            groups = [{"params": model, "lr": lr} for model, lr in zip(self.slices, self.lr_values)]
+        self.optimizer = torch_class(groups, lr=1.0, **kwargs, **spec.implementation)
+        self._step = _unwrapped_step(self.optimizer)
         # the parameters before a step, kept to put frozen models back (allocated once)
         self._before = [torch.empty_like(p) for p in self.params]
         # whether a step may look at `active` on the host: free where the tensors live there,
@@ -102,6 +118,12 @@ class PerModelLR:
         those models, the rest (step counts) copied, so each model's next update is the one
         it would have taken in the full stack."""
         picked = PerModelLR(self.name, params, [self.lr_values[k] for k in models], self.settings, self.host_reads)
+        if self.slices is not None:  # a slice's state moves with it
+            for mine, k in zip(picked.slices, models):
+                for new, old in zip(mine, self.slices[k]):
+                    picked.optimizer.state[new] = {key: value.clone() if torch.is_tensor(value) else value
+                                                   for key, value in self.optimizer.state.get(old, {}).items()}
+            return picked
         picked.shared_lr = self.shared_lr  # a mixed-rate stack keeps its update rule
         index = torch.tensor(list(models), device=params[0].device)
         for old, new in zip(self.params, params):
@@ -113,7 +135,21 @@ class PerModelLR:
         return picked
 
     def zero_grad(self) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
+        if self.slices is None:
+            self.optimizer.zero_grad(set_to_none=True)
+            return
+        for p in self.params:  # zeroed in place: the slices' gradients stay views of these
+            if p.grad is not None:
+                p.grad.zero_()
+
+    def _bind_slice_grads(self) -> None:
+        """Each slice's gradient: its view of the stacked parameter's (bound again only where
+        that tensor was replaced, e.g. by the first backward)."""
+        for i, p in enumerate(self.params):
+            if p.grad is not self._grads[i]:
+                self._grads[i] = p.grad
+                for model, view in enumerate(s[i] for s in self.slices):
+                    view.grad = None if p.grad is None else p.grad[model]
 
     def _set_lr(self, lr: float) -> None:
         for group in self.optimizer.param_groups:
@@ -126,9 +162,12 @@ class PerModelLR:
         synchronisation, so a GPU runs it ahead of the host or captures it as a graph. On the
         host, a stack with no frozen model (nearly every step) skips the selection."""
         with torch.no_grad():  # a context, not a decorator: the class must not import torch
-            if self.shared_lr is not None:
-                # one rate for the stack: every active model takes exactly the step it would take alone
-                self._set_lr(self.shared_lr)
+            if self.slices is not None:
+                self._bind_slice_grads()
+            if self.shared_lr is not None or self.slices is not None:
+                # every active model takes exactly the step it would take alone
+                if self.slices is None:
+                    self._set_lr(self.shared_lr)
                 if self.host_reads and bool(active.all()):
                     self._step()
                     return
