@@ -2,7 +2,7 @@
 
 Registries (activations, inits, optimizers) reference torch in function bodies only; loading
 it lazily keeps `import dltips.config` -- which the Snakefile does on every parse, including
-once per cluster job -- and every claim that only reads tables free of torch's ~1 s import.
+once per cluster job -- and every claim that only reads tables free of torch's import.
 
 The stand-in is NOT put in sys.modules (the stdlib LazyLoader recipe does that): libraries
 take a `torch` in sys.modules to mean torch is loaded and look inside it -- scipy.stats'

@@ -9,10 +9,10 @@ import torch
 def configure_torch(threads: int) -> None:
     """Process-wide settings every training process uses (jobs and benchmarks alike)."""
     torch.set_num_threads(threads)
-    # Subnormal floats (below 1.2e-38) make x86 arithmetic 10-100x slower per operation; in
-    # ReLU nets under Adagrad or RMSprop they appear in gradients and optimizer states and
-    # made whole grid jobs 2-3x slower (measured). Flushed to zero, they changed the numbers
-    # of 3 of the default study's 685 runs (final test accuracy by at most 0.019), no verdict.
+    # Subnormal floats (below 1.2e-38) take x86 arithmetic off its fast path; in ReLU nets
+    # under Adagrad or RMSprop they appear in gradients and optimizer states and made whole
+    # grid jobs several times slower (README: Performance). Flushing them to zero changed the
+    # numbers of a few runs of the default study and no verdict.
     torch.set_flush_denormal(True)
 
 

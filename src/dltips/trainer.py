@@ -23,8 +23,8 @@ from .optimizers import PerModelLR
 from .regularizers import Regularization
 
 # Samples per evaluation forward. Small enough that a stack's activations stay in the CPU's
-# cache and their buffers are reused: one 2,800-sample forward of a 15-model stack allocated
-# 17 MB per layer and ran 2.5x slower (measured; results are identical either way).
+# cache and their buffers are reused, where one forward of every evaluated sample allocates
+# megabytes per layer and runs slower (README: Performance); results are identical either way.
 EVAL_CHUNK = 256
 
 
