@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from dltips.activations import build as build_activation
 from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, sigmoid_attenuates,
                            train_before_test, vanishing_gradient)
-from dltips.claims import CLAIM_INDEX, get as get_claim
+from dltips.claims import CLAIM_INDEX, curve_studies, get as get_claim
 from dltips.config import apply_preset
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -152,6 +152,29 @@ def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, defaul
     filled = {**sample, "layers": pd.concat([layers, pd.DataFrame(nonsense)], ignore_index=True)}
     readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if entry.layers is not None]
     assert len(readers) == 4
+    for claim_id in readers:
+        claim, settings = get_claim(claim_id), config["claims"][claim_id]
+        pd.testing.assert_frame_equal(claim.evidence(sample, settings), claim.evidence(filled, settings))
+
+
+def test_the_claims_read_train_and_test_only_at_the_epochs_always_evaluated(sample, default_config):
+    """Outside the studies a claim draws the course of (IndexEntry.curves), train and test are
+    evaluated only at epochs where some run's summary reads them, which a given run's need not
+    be. Turning each run's train and test rows into nonsense at every epoch but its first,
+    best, reported and last must change no evidence of a claim that reads the epochs table."""
+    config = apply_preset({**default_config, "preset": "smoke"})
+    runs, epochs = sample["runs"], sample["epochs"]
+    drawn = curve_studies(config["claims"])
+    kept = {(run.run_id, int(e)) for run in runs.itertuples()
+            for e in (0, run.best_epoch, run.reported_epoch, run.epochs_run)}
+    study = epochs.run_id.map(runs.set_index("run_id").study)
+    blind = (epochs.split != "val") & ~study.isin(drawn) & ~pd.Series(
+        [key in kept for key in zip(epochs.run_id, epochs.epoch)], index=epochs.index)
+    assert blind.any()
+    filled = {**sample, "epochs": epochs.assign(loss=epochs.loss.mask(blind, -1e9),
+                                                accuracy=epochs.accuracy.mask(blind, 7.0))}
+    readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if "epochs" in entry.tables]
+    assert readers == ["early-stopping"]
     for claim_id in readers:
         claim, settings = get_claim(claim_id), config["claims"][claim_id]
         pd.testing.assert_frame_equal(claim.evidence(sample, settings), claim.evidence(filled, settings))

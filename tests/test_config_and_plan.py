@@ -69,7 +69,7 @@ def layer_recording(jobs, study):
     return spec
 
 
-def test_layer_statistics_are_recorded_where_a_claim_reads_them_and_nowhere_else(default_config):
+def test_layer_statistics_and_curves_are_recorded_where_a_claim_reads_them_and_nowhere_else(default_config):
     jobs = plan(valid(default_config))
     # the depth claims read epochs 0 and 10 of the depth sweep, and one draws its whole course
     assert layer_recording(jobs, "depth") == (True, (0, 10), 1)
@@ -77,6 +77,8 @@ def test_layer_statistics_are_recorded_where_a_claim_reads_them_and_nowhere_else
     assert layer_recording(jobs, "grid") == (True, (0,), None)
     for study in ("sparsity", "diagnosis", "dropout", "variants", "ensemble"):
         assert layer_recording(jobs, study)[0] is False, study
+    # early-stopping draws the grid's course of training: only the grid evaluates every split every epoch
+    assert {j["study"] for j in jobs.values() if j["training"]["curves"]} == {"grid"}
     # the schedule follows the claims' settings: another epoch, another study
     moved = copy.deepcopy(default_config)
     moved["claims"]["early-layers-learn-slowly"]["epoch"] = 7

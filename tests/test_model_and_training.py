@@ -3,6 +3,7 @@
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -243,6 +244,25 @@ def test_layer_statistics_are_taken_at_the_epochs_asked_for_and_a_models_last(ti
     nothing = train(StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=2, batch_size=16,
                                 layer_stats=False), members[1:], tiny_dataset)[0]
     assert nothing.layers == [] and len(nothing.epochs) == 3 * 3  # evaluation goes on
+
+
+def test_without_curves_train_and_test_are_evaluated_only_where_a_summary_reads_them(tiny_dataset):
+    cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=15, batch_size=16, curves=False)
+    members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 2})), Member(1, 0.2, build_reg("none", {})),
+               Member(2, 0.05, build_reg("l2", {"strength": 0.01}))]
+    part, full = train(cfg, members, tiny_dataset), train(replace(cfg, curves=True), members, tiny_dataset)
+    skipped = set()
+    for some, every in zip(part, full):
+        drop_seconds = lambda summary: {k: v for k, v in summary.items() if k != "seconds"}  # noqa: E731
+        assert drop_seconds(some.summary) == drop_seconds(every.summary)
+        assert all(row in every.epochs for row in some.epochs)  # the same numbers where evaluated
+        last = some.summary["epochs_run"]
+        assert sorted(r["epoch"] for r in some.epochs if r["split"] == "val") == list(range(last + 1))
+        evaluated = {r["epoch"] for r in some.epochs if r["split"] == "test"}
+        assert {0, some.summary["best_epoch"], some.summary["reported_epoch"], last} <= evaluated
+        assert evaluated == {r["epoch"] for r in some.epochs if r["split"] == "train"}
+        skipped |= set(range(last + 1)) - evaluated
+    assert skipped  # epochs where no model reached a new best: validation alone was evaluated
 
 
 def test_records_start_at_epoch_zero_and_cover_every_layer(tiny_dataset):

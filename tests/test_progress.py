@@ -9,11 +9,11 @@ from dltips.regularizers import build as build_reg
 from dltips.trainer import Member, StackConfig, train
 
 MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
-LINE = re.compile(r"training epoch (\d+)/12: (\d+) of 2 runs still training, mean train loss (\S+) "
+LINE = re.compile(r"training epoch (\d+)/12: (\d+) of 2 runs still training, mean val loss (\S+) "
                   r"\(nats, over (\d+) runs\), (\d+\.\d\d) s")
 
 
-def test_one_line_per_epoch_with_the_runs_left_and_their_mean_train_loss(tiny_dataset):
+def test_one_line_per_epoch_with_the_runs_left_and_their_mean_validation_loss(tiny_dataset):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16)
     members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})), Member(1, 0.05, build_reg("none", {}))]
     lines = []
@@ -28,11 +28,11 @@ def test_one_line_per_epoch_with_the_runs_left_and_their_mean_train_loss(tiny_da
         # the stopper's last epoch still counts it in the mean; from then on one run is left
         assert int(left) == (2 if epoch < stopped_at else 1)
         assert int(counted) == (2 if epoch <= stopped_at else 1)
-        train_losses = [r["loss"] for result in (stopper, runner) for r in result.epochs
-                        if r["epoch"] == epoch and r["split"] == "train"]
-        assert float(mean) == pytest.approx(sum(train_losses) / len(train_losses), abs=5e-5)
+        val_losses = [r["loss"] for result in (stopper, runner) for r in result.epochs
+                      if r["epoch"] == epoch and r["split"] == "val"]
+        assert float(mean) == pytest.approx(sum(val_losses) / len(val_losses), abs=5e-5)
     summary = log.summary("grid-x-relu-adam", 0.05, "tuned", [stopper, runner])
-    # a tuning stack records validation only: its line shows the validation loss, not "n/a"
+    # a tuning stack records validation only: its line shows that loss too, not "n/a"
     tuning_lines = []
     tuning_cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=2, batch_size=16, splits=("val",),
                              layer_stats=False)

@@ -41,6 +41,7 @@ def stack_config(job: dict, epochs: int | None = None, tuning: bool = False) -> 
         stats_every=t["stats_every"],
         train_eval_size=t["train_eval_size"],
         splits=("val",) if tuning else SPLITS,
+        curves=t.get("curves", True),
         layer_stats=t.get("layer_stats", True) and not tuning,
         plateau_patience=t.get("plateau_patience"),  # a candidate trains as its runs will
     )

@@ -11,7 +11,7 @@ own runs changes -- adding an activation or optimizer adds jobs and leaves the o
 import itertools
 from copy import deepcopy
 
-from .claims import layer_schedule
+from .claims import curve_studies, layer_schedule
 from .config import ConfigError, deep_merge
 from .regularizers import REGULARIZERS
 
@@ -129,13 +129,16 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     }
 
 
-def _layer_recording(config: dict, study: str, training: dict) -> dict:
-    """Where a study's runs take per-layer statistics: at the epochs the claims read them
-    (claims.layer_schedule), and every `training.stats_every` epochs where that is set."""
-    read = layer_schedule(config.get("claims") or {}).get(study)
+def _recording(config: dict, study: str, training: dict) -> dict:
+    """What a study's runs record beyond what their summaries need: per-layer statistics at the
+    epochs the claims read them (claims.layer_schedule) and every `training.stats_every` epochs
+    where that is set; every split at every epoch where a claim draws the course of training."""
+    claims = config.get("claims") or {}
+    read = layer_schedule(claims).get(study)
     every = 1 if read and read["every_epoch"] else training.get("stats_every")
     return {"layer_stats": read is not None or every is not None,
-            "layer_epochs": read["epochs"] if read else [], "stats_every": every}
+            "layer_epochs": read["epochs"] if read else [], "stats_every": every,
+            "curves": study in curve_studies(claims)}
 
 
 def _study_jobs(config: dict, study: str, axes: dict) -> dict:
@@ -143,7 +146,7 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     inits = axes.get("inits", [config["model"]["init"]])
     training = deep_merge(config["training"], axes.get("training", {}))
     training.pop("device", None)  # where a job runs does not change what it computes
-    training.update(_layer_recording(config, study, training))
+    training.update(_recording(config, study, training))
     lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
     where = _key_prefix(study)
     if lr_cfg["source"] == "tune":

@@ -18,8 +18,8 @@ class EpochLog:
 
     def __call__(self, trainer, epoch: int) -> None:
         now = self.clock()
-        # a tuning stack records the validation split only: its loss is the one to show there
-        split = "train" if "train" in trainer.cfg.splits else trainer.cfg.splits[0]
+        # the split every stack evaluates at every epoch (tuning stacks evaluate no other)
+        split = "val"
         # the stack's models at this epoch, before those that stopped in it leave (their last line)
         losses = [row["loss"] for k in trainer.members_at for row in trainer.epoch_rows[k][-3:]
                   if row["epoch"] == epoch and row["split"] == split]

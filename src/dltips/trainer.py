@@ -58,6 +58,10 @@ class StackConfig:
     # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
     # the validation split alone and takes no layer statistics: it pays for nothing it throws away.
     splits: tuple[str, ...] = SPLITS
+    # every split at every epoch (a claim draws the course of training); False: the splits
+    # besides validation only at the epochs a run's summary can read, those where some model
+    # reaches a new best validation loss and each model's last (plan: claims.curve_studies)
+    curves: bool = True
     layer_stats: bool = True
     # Stop a model once its validation loss has not improved for this many epochs, reporting its
     # final weights: "trained until the validation loss has plateaued", a stopping rule that,
@@ -123,6 +127,13 @@ class Trainer:
         self.eval_x, self.eval_y = torch.cat(xs), torch.cat(ys)
         bounds = torch.tensor([0] + [len(y) for y in ys]).cumsum(0).tolist()
         self.eval_slices = {s: slice(a, b) for s, a, b in zip(eval_parts, bounds[:-1], bounds[1:])}
+        # one grid of chunks whichever splits are evaluated, so a split's numbers never depend
+        # on which others are evaluated with it; the chunks each split needs
+        n = len(self.eval_y)
+        self.eval_chunks = [slice(a, min(a + EVAL_CHUNK, n)) for a in range(0, n, EVAL_CHUNK)]
+        self.chunks_of = {s: {i for i, c in enumerate(self.eval_chunks) if c.start < sl.stop and sl.start < c.stop}
+                          for s, sl in self.eval_slices.items()}
+        self._evaluated: tuple[torch.Tensor, torch.Tensor, set] | None = None  # this epoch's, so far
 
         self.activation = build_activation(cfg.activation, cfg.model)
         init_rngs = [torch.Generator().manual_seed(m.seed) for m in self.members]
@@ -232,19 +243,26 @@ class Trainer:
 
     # ---- measurements -------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-        """split -> (loss [K], accuracy [K]) in eval mode (no dropout)."""
+    def evaluate(self, splits: Sequence[str] | None = None, more: bool = False) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """split -> (loss [K], accuracy [K]) in eval mode (no dropout), for `splits` (default:
+        every evaluated split). `more`: add splits to this epoch's evaluation so far, computing
+        only the chunks it has not."""
         self.model.eval()
+        splits = tuple(self.eval_slices) if splits is None else tuple(splits)
+        if not more or self._evaluated is None:
+            k = self.model.n_models
+            self._evaluated = (torch.empty(k, len(self.eval_y), device=self.device),
+                               torch.empty(k, len(self.eval_y), device=self.device), set())
+        losses, hits, done = self._evaluated
         k = self.model.n_models
-        losses = torch.empty(k, len(self.eval_y), device=self.device)
-        hits = torch.empty(k, len(self.eval_y), device=self.device)
-        for start in range(0, len(self.eval_y), EVAL_CHUNK):
-            chunk = slice(start, start + EVAL_CHUNK)
+        for i in sorted(set().union(*(self.chunks_of[s] for s in splits)) - done):
+            chunk = self.eval_chunks[i]
             logits = self.model(self.eval_x[chunk])
             y = self.eval_y[chunk].expand(k, -1)
             losses[:, chunk] = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")
             hits[:, chunk] = (logits.argmax(-1) == y).float()
-        return {s: (losses[:, sl].mean(1), hits[:, sl].mean(1)) for s, sl in self.eval_slices.items()}
+            done.add(i)
+        return {s: (losses[:, sl].mean(1), hits[:, sl].mean(1)) for s, sl in self.eval_slices.items() if s in splits}
 
     def layer_statistics(self) -> list[dict[str, torch.Tensor]]:
         """Per layer (input side first), each a [K] tensor, on the fixed probe batch."""
@@ -302,7 +320,8 @@ class Trainer:
                     )
 
     @torch.no_grad()
-    def _track_best(self, epoch: int, val_loss: torch.Tensor) -> None:
+    def _track_best(self, epoch: int, val_loss: torch.Tensor) -> bool:
+        """Best epochs and stopping; whether some model reached a new best validation loss."""
         improved = self.active & (val_loss < self.best_val)
         self.best_val = torch.where(improved, val_loss, self.best_val)
         for best, p in zip(self.best_state, self.model.parameters()):
@@ -319,6 +338,7 @@ class Trainer:
             elif self.cfg.plateau_patience is not None and epoch - self.best_epoch[k] >= self.cfg.plateau_patience:
                 self.active[pos] = False
                 self.stopped_on_plateau[k] = True
+        return any(improved.tolist())
 
     @torch.no_grad()
     def _drop_stopped(self) -> None:
@@ -358,14 +378,16 @@ class Trainer:
         if not bool(self.active.any()):
             return False
         self.train_epoch()
-        metrics = self.evaluate()
+        metrics = self.evaluate(None if self.cfg.curves else ("val",))
         val_loss = metrics["val"][0]
         self.diverged |= self.active & ~torch.isfinite(val_loss)
         self.active &= torch.isfinite(val_loss)
         positions = list(range(self.model.n_models))  # all trained this epoch; who stopped leaves after it
         for pos in positions:
             self.epochs_run[self.members_at[pos]] = epoch
-        self._track_best(epoch, val_loss)  # first: who stops now gets this epoch's statistics
+        improved = self._track_best(epoch, val_loss)  # first: who stops now gets this epoch's statistics
+        if not self.cfg.curves and (improved or epoch == self.cfg.epochs or not bool(self.active.all())):
+            metrics = self.evaluate(more=True)  # an epoch some run's summary reads
         self._record(epoch, metrics, positions)
         for callback in self.callbacks:
             callback(self, epoch)

@@ -64,6 +64,9 @@ class IndexEntry:
     tables: tuple[str, ...]  # names under results/tables/ that its evidence reads
     category: str  # report section
     layers: LayerReads | None = None  # what it reads of the "layers" table
+    # settings keys naming the studies whose every epoch of the "epochs" table it reads (train
+    # and test too); elsewhere those splits are evaluated only where a run's summary reads them
+    curves: tuple[str, ...] = ()
 
 
 TRAINING, TEST = "3. Training-side tips", "4. Test-side tips"
@@ -84,7 +87,7 @@ CLAIM_INDEX: dict[str, IndexEntry] = {
     "adaptive-lr": IndexEntry("adaptive_lr", ("runs",), TRAINING),
     "momentum-escapes": IndexEntry("momentum_escapes", ("runs",), TRAINING),
     "adam-is-rmsprop-plus-momentum": IndexEntry("adam_rmsprop", ("runs", "tuning"), TRAINING),
-    "early-stopping": IndexEntry("early_stopping", ("runs", "epochs"), TEST),
+    "early-stopping": IndexEntry("early_stopping", ("runs", "epochs"), TEST, curves=("study",)),
     "l2-shrinks": IndexEntry("update_rules", (), TEST),
     "l1-subtracts": IndexEntry("update_rules", (), TEST),
     "l1-vs-l2-sparsity": IndexEntry("sparsity", ("runs", "weights", "weight_hist"), TEST),
@@ -116,6 +119,12 @@ def layer_schedule(claims_config: dict) -> dict[str, dict]:
             entry_for["epochs"] |= epochs
             entry_for["every_epoch"] |= reads.every_epoch and n == 0
     return {study: {"epochs": sorted(s["epochs"]), "every_epoch": s["every_epoch"]} for study, s in schedule.items()}
+
+
+def curve_studies(claims_config: dict) -> set[str]:
+    """The studies some claim reads every epoch of (IndexEntry.curves), by the claims' settings."""
+    return {settings[key] for claim_id, entry in CLAIM_INDEX.items() if (settings := claims_config.get(claim_id))
+            for key in entry.curves if key in settings}
 
 
 def claim_key(claim_id: str) -> str:
