@@ -1,8 +1,10 @@
 """Train a stack of K models side by side and record everything the claims need.
 
-Protocol (as DeepOBS): evaluate train/val/test loss and accuracy at epoch 0 and after every
-epoch; the train split is evaluated on a fixed subset of the size of the test set. Per-layer
-statistics are taken on a fixed probe batch at the epochs StackConfig names. A model whose loss
+Protocol (as DeepOBS): evaluate validation loss and accuracy at epoch 0 and after every epoch,
+and train and test loss and accuracy there too where the course of training is read
+(StackConfig.curves), else where a run's summary can read them; the train split is evaluated
+on a fixed subset of the size of the test set. Per-layer statistics are taken on a fixed
+probe batch at the epochs StackConfig names. A model whose loss
 turns non-finite is frozen and marked diverged; the others go on. Early stopping freezes a
 model after `patience` epochs without a new best validation loss and restores its best
 weights. A frozen model leaves the stack at the end of its epoch, so it costs nothing more.
@@ -243,18 +245,17 @@ class Trainer:
 
     # ---- measurements -------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, splits: Sequence[str] | None = None, more: bool = False) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    def evaluate(self, splits: Sequence[str] | None = None, more: bool = False) -> dict:
         """split -> (loss [K], accuracy [K]) in eval mode (no dropout), for `splits` (default:
         every evaluated split). `more`: add splits to this epoch's evaluation so far, computing
         only the chunks it has not."""
         self.model.eval()
         splits = tuple(self.eval_slices) if splits is None else tuple(splits)
+        k = self.model.n_models
         if not more or self._evaluated is None:
-            k = self.model.n_models
             self._evaluated = (torch.empty(k, len(self.eval_y), device=self.device),
                                torch.empty(k, len(self.eval_y), device=self.device), set())
         losses, hits, done = self._evaluated
-        k = self.model.n_models
         for i in sorted(set().union(*(self.chunks_of[s] for s in splits)) - done):
             chunk = self.eval_chunks[i]
             logits = self.model(self.eval_x[chunk])
@@ -296,9 +297,9 @@ class Trainer:
 
     # ---- bookkeeping --------------------------------------------------------------
     def _record(self, epoch: int, metrics, positions: list[int]) -> None:
-        """Evaluation rows for every model at `positions`; layer statistics every `stats_every`
-        epochs and at the last, which is a model's own last epoch when it stops early or diverges.
-        Each epoch's numbers come to the host in one transfer per tensor."""
+        """Evaluation rows for every model at `positions`, of the splits evaluated; layer
+        statistics at the epochs StackConfig names and at the last, which is a model's own last
+        epoch when it stops early or diverges. The numbers come to the host once per tensor."""
         on_host = {split: (loss.tolist(), acc.tolist()) for split, (loss, acc) in metrics.items()}
         for pos in positions:
             for split, (loss, acc) in on_host.items():
