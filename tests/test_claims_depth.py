@@ -138,6 +138,12 @@ def sample(smoke_tables):
     return tables
 
 
+def assert_same_evidence(claim_ids, tables, changed, config):
+    for claim_id in claim_ids:
+        claim, settings = get_claim(claim_id), config["claims"][claim_id]
+        pd.testing.assert_frame_equal(claim.evidence(tables, settings), claim.evidence(changed, settings))
+
+
 def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
     """Training takes layer statistics only where claims.layer_schedule says the claims read
     them. Filling every other (run, epoch) with nonsense must change no claim's evidence."""
@@ -152,9 +158,7 @@ def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, defaul
     filled = {**sample, "layers": pd.concat([layers, pd.DataFrame(nonsense)], ignore_index=True)}
     readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if entry.layers is not None]
     assert len(readers) == 4
-    for claim_id in readers:
-        claim, settings = get_claim(claim_id), config["claims"][claim_id]
-        pd.testing.assert_frame_equal(claim.evidence(sample, settings), claim.evidence(filled, settings))
+    assert_same_evidence(readers, sample, filled, config)
 
 
 def test_the_claims_read_train_and_test_only_at_the_epochs_always_evaluated(sample, default_config):
@@ -175,9 +179,7 @@ def test_the_claims_read_train_and_test_only_at_the_epochs_always_evaluated(samp
                                                 accuracy=epochs.accuracy.mask(blind, 7.0))}
     readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if "epochs" in entry.tables]
     assert readers == ["early-stopping"]
-    for claim_id in readers:
-        claim, settings = get_claim(claim_id), config["claims"][claim_id]
-        pd.testing.assert_frame_equal(claim.evidence(sample, settings), claim.evidence(filled, settings))
+    assert_same_evidence(readers, sample, filled, config)
 
 
 def judge(module, tables, settings):

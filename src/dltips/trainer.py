@@ -327,8 +327,8 @@ class Trainer:
         self.best_val = torch.where(improved, val_loss, self.best_val)
         for best, p in zip(self.best_state, self.model.parameters()):
             best.copy_(torch.where(improved.view((-1,) + (1,) * (p.dim() - 1)), p, best))
-        active = self.active.tolist()
-        for pos, (k, better) in enumerate(zip(self.members_at, improved.tolist())):
+        active, improved = self.active.tolist(), improved.tolist()
+        for pos, (k, better) in enumerate(zip(self.members_at, improved)):
             if better:
                 self.best_epoch[k] = epoch
             if not active[pos]:
@@ -339,7 +339,7 @@ class Trainer:
             elif self.cfg.plateau_patience is not None and epoch - self.best_epoch[k] >= self.cfg.plateau_patience:
                 self.active[pos] = False
                 self.stopped_on_plateau[k] = True
-        return any(improved.tolist())
+        return any(improved)
 
     @torch.no_grad()
     def _drop_stopped(self) -> None:
