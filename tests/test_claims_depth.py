@@ -1,6 +1,6 @@
-"""Claims about depth and activations: every verdict rule is fed data where its claim holds
-and data where it does not; exact checks are tested exactly; every figure draws from the
-smoke study's tables."""
+"""Claims about depth: every verdict rule is fed data where its claim holds and data where it
+does not; exact checks are tested exactly; every depth and activation claim's figure draws from
+the smoke study's tables."""
 
 import itertools
 import json
@@ -14,10 +14,13 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from claim_tables import (assert_same_evidence, geometric, grid_runs, judge, sample,  # noqa: F401 (a fixture)
+                          sweep_layers, sweep_runs)
 from dltips.activations import build as build_activation
-from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, sigmoid_attenuates,
+from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, settings_of, sigmoid_attenuates,
                            train_before_test, vanishing_gradient)
-from dltips.claims import CLAIM_INDEX, curve_studies, get as get_claim
+from dltips.claims.nets import random_net
+from dltips.claims import curve_studies, get as get_claim
 from dltips.config import apply_preset
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -42,106 +45,7 @@ SETTINGS = {
                          "floor": FLOOR, "headline": {"init": "he", "depth": "deepest"},
                          "linearity": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16, "depth": 4,
                                        "n_classes": 5, "n_inputs": 32, "init": "default", "tolerance": 1e-10}},
-    "relu-variants": {"study": "grid", "deep_study": "variants", "regularizer": "none", "baseline": "relu",
-                      "variants": ["leaky_relu", "prelu", "elu"], "metric": "final_test_accuracy", "min_gain": 0.0,
-                      "headline": {"depth": 10, "init": "he"}},
-    "maxout-learns-activation": {"study": "grid", "baseline": "relu", "metric": "final_test_accuracy",
-                                 "convexity_tolerance": 1e-3,
-                                 "construction": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16,
-                                                  "depth": 3, "n_classes": 5, "n_inputs": 32, "pieces": 2,
-                                                  "init": "default", "tolerance": 1e-12}},
 }
-
-
-# ---- synthetic tables ----------------------------------------------------------------
-def sweep_runs(train, depths=(1, 3, 5), inits=("default", "he"), seeds=3) -> pd.DataFrame:
-    """runs.csv of a depth sweep; train(activation, depth, init) -> final train accuracy.
-    Seeds add a fixed +-0.01 pattern, so intervals are finite and reproducible."""
-    rows = []
-    for act in ("sigmoid", "relu"):
-        for depth in depths:
-            for init in inits:
-                for seed in range(seeds):
-                    acc = train(act, depth, init) + 0.01 * (seed - (seeds - 1) / 2)
-                    rows.append({"run_id": f"depth-{act}-d{depth}/none-{init}-s{seed}", "study": "depth",
-                                 "dataset": "mnist1d", "activation": act, "optimizer": "sgd", "regularizer": "none",
-                                 "variant": "none", "init": init, "depth": depth, "width": 100, "seed": seed,
-                                 "diverged": False,
-                                 "final_train_accuracy": acc, "final_test_accuracy": acc - 0.02})
-    return pd.DataFrame(rows)
-
-
-def sweep_layers(runs: pd.DataFrame, grad, rel, epochs: int = 3, seed_gain: float = 0.0) -> pd.DataFrame:
-    """layers.csv for `runs`: grad(activation, depth, layer) is the gradient norm;
-    rel(activation, depth, layer) the relative weight change per epoch. Seeds differ a little
-    layer by layer, or (seed_gain > 0) by a factor 10**(seed_gain*(seed - 1)) at every layer."""
-    rows = []
-    for r in runs.itertuples():
-        for epoch in range(epochs + 1):
-            for layer in range(1, r.depth + 2):
-                wobble = 10 ** (seed_gain * (r.seed - 1)) if seed_gain else 1 + 0.01 * ((r.seed + layer) % 3 - 1)
-                rows.append({"run_id": r.run_id, "epoch": epoch, "layer": layer,
-                             "grad_norm": grad(r.activation, r.depth, layer) * wobble, "weight_norm": 1.0,
-                             "rel_change": epoch * rel(r.activation, r.depth, layer) * wobble, "act_mean": 0.5,
-                             "saturated": 0.3 if layer <= r.depth else math.nan})
-    return pd.DataFrame(rows)
-
-
-def geometric(decay: dict):
-    """Gradient norms falling by `decay[activation]` decades per layer towards the input."""
-    return lambda act, depth, layer: 0.1 * 10 ** (decay[act] * (depth - min(layer, depth)))
-
-
-def grid_runs(delta: dict, noise=None) -> pd.DataFrame:
-    """Grid runs: each activation's test accuracy = ReLU's in the same cell + delta[activation]
-    (+ noise[i] for the i-th cell, alternating by default)."""
-    rows = []
-    cells = [(o, r, s) for o in ("sgd", "adam") for r in ("none", "l2") for s in range(3)]
-    for act in ["relu", *delta]:
-        for i, (opt, reg, seed) in enumerate(cells):
-            base = 0.5 + 0.05 * (opt == "adam") + 0.01 * seed
-            extra = 0.0 if act == "relu" else delta[act] + (noise[i] if noise else 0.004 * (-1) ** i)
-            rows.append({"run_id": f"grid-{act}-{opt}/{reg}-s{seed}", "study": "grid", "dataset": "mnist1d",
-                         "activation": act, "optimizer": opt, "regularizer": reg, "variant": reg, "seed": seed,
-                         "depth": 4, "width": 100, "init": "default", "diverged": False,
-                         "final_test_accuracy": base + extra})
-    return pd.DataFrame(rows)
-
-
-def synthetic_slopes() -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    return pd.DataFrame([{"run_id": f"grid-prelu/none-s{s}", "layer": layer, "unit": u, "slope": rng.normal(0.25, 0.1)}
-                         for s in range(2) for layer in (1, 2, 3, 4) for u in range(20)])
-
-
-def synthetic_units(shape) -> pd.DataFrame:
-    ts = np.linspace(-3, 3, 61)
-    return pd.DataFrame([{"run_id": f"grid-maxout/none-s{s}", "layer": 1, "unit": u, "t": t, "response": shape(t, u)}
-                         for s in range(2) for u in range(4) for t in ts])
-
-
-def convex(t, u):
-    return max(0.5 * t - 0.1 * u, -0.3 * t)
-
-
-def concave(t, u):
-    return -abs(t) + 0.1 * u
-
-
-@pytest.fixture(scope="module")
-def sample(smoke_tables):
-    """The smoke study's tables (the session's one workflow run), plus synthetic slopes and
-    Maxout units: the smoke preset trains neither PReLU nor Maxout."""
-    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in ("runs", "layers", "epochs")}
-    tables["slopes"] = synthetic_slopes()
-    tables["maxout_units"] = synthetic_units(convex)
-    return tables
-
-
-def assert_same_evidence(claim_ids, tables, changed, config):
-    for claim_id in claim_ids:
-        claim, settings = get_claim(claim_id), config["claims"][claim_id]
-        pd.testing.assert_frame_equal(claim.evidence(tables, settings), claim.evidence(changed, settings))
 
 
 def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
@@ -156,13 +60,13 @@ def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, defaul
                 if (run.run_id, epoch) not in recorded for layer in range(1, int(run.depth) + 2)]
     assert len(nonsense) > len(layers)  # most (run, epoch) pairs go unrecorded
     filled = {**sample, "layers": pd.concat([layers, pd.DataFrame(nonsense)], ignore_index=True)}
-    readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if entry.layers is not None]
+    readers = [claim_id for claim_id in config["claims"] if get_claim(claim_id).layers is not None]
     assert len(readers) == 4
     assert_same_evidence(readers, sample, filled, config)
 
 
 def test_the_claims_read_train_and_test_only_at_the_epochs_always_evaluated(sample, default_config):
-    """Outside the studies a claim draws the course of (IndexEntry.curves), train and test are
+    """Outside the studies a claim draws the course of (Claim.curves), train and test are
     evaluated only at epochs where some run's summary reads them, which a given run's need not
     be. Turning each run's train and test rows into nonsense at every epoch but its first,
     best, reported and last must change no evidence of a claim that reads the epochs table."""
@@ -177,14 +81,10 @@ def test_the_claims_read_train_and_test_only_at_the_epochs_always_evaluated(samp
     assert blind.any()
     filled = {**sample, "epochs": epochs.assign(loss=epochs.loss.mask(blind, -1e9),
                                                 accuracy=epochs.accuracy.mask(blind, 7.0))}
-    readers = [claim_id for claim_id, entry in CLAIM_INDEX.items() if "epochs" in entry.tables]
+    readers = [claim_id for claim_id in config["claims"] if "epochs" in get_claim(claim_id).tables]
     assert readers == ["early-stopping"]
     assert_same_evidence(readers, sample, filled, config)
 
-
-def judge(module, tables, settings):
-    ev = module.evidence(tables, settings)
-    return ev, module.verdict(ev, settings)
 
 
 # ---- train-before-test ---------------------------------------------------------------
@@ -454,7 +354,7 @@ def test_linearity_check_fails_where_it_should():
     # a smooth activation is not piecewise linear: the decomposition must fail
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
-    model = relu_fixes_depth.random_net(spec)
+    model = random_net(spec)
     x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
@@ -466,231 +366,6 @@ def test_linearity_check_fails_where_it_should():
     ev.loc[ev.part == "linearity", "max_abs_error"] = 1e-3
     assert relu_fixes_depth.verdict(ev, SETTINGS["relu-fixes-depth"]).verdict == NOT_REPRODUCED
 
-
-# ---- relu-variants ------------------------------------------------------------------
-CONDITIONS = {"grid": [(4, "default")], "variants": [(4, "he"), (10, "he")]}  # study -> (depth, init)
-
-
-def variant_runs(gain: dict, seeds=3, diverged=(), test_gain=0.01) -> pd.DataFrame:
-    """runs.csv of the grid and the variants sweep, sgd and adam: each variant's final train
-    loss is ReLU's in the same cell minus gain[activation] (a number, or a function of the
-    depth), +-0.004 by seed. L2 runs (not compared) make every variant 1 nat worse. A run in
-    `diverged` (activation, depth, optimizer, seed) blew up: train loss 1e26."""
-    rows = []
-    for study, cells in CONDITIONS.items():
-        for (depth, init), opt, reg, seed in itertools.product(cells, ("sgd", "adam"), ("none", "l2"), range(seeds)):
-            for act in ["relu", *gain]:
-                g = gain.get(act, 0.0)
-                g = g(depth) if callable(g) else g
-                loss = 0.5 + 0.1 * (opt == "sgd") + 0.05 * seed
-                if act != "relu":
-                    loss += -g + 0.004 * (seed - 1) + (1.0 if reg == "l2" else 0.0)
-                blew_up = (act, depth, opt, seed) in diverged
-                rows.append({"run_id": f"{study}-{act}-{opt}-d{depth}/{reg}-{init}-s{seed}", "study": study,
-                             "dataset": "mnist1d", "activation": act, "optimizer": opt, "regularizer": reg,
-                             "variant": reg, "seed": seed, "depth": depth, "width": 100, "init": init,
-                             "diverged": blew_up, "final_train_loss": 1e26 if blew_up else loss,
-                             "final_test_accuracy": 0.1 if blew_up else 0.5 + (act != "relu") * test_gain})
-    return pd.DataFrame(rows)
-
-
-GAINS = {"leaky_relu": 0.02, "prelu": 0.03, "elu": 0.01}
-
-
-@pytest.mark.parametrize("gain, noise_free, expected, weakest", [
-    (GAINS, True, REPRODUCED, "elu"),
-    ({**GAINS, "elu": -0.02}, True, NOT_REPRODUCED, "elu"),
-    # seeds spread +-0.004 around 0: prelu straddles 0 (inconclusive), the others stay above it
-    ({**GAINS, "prelu": 0.0}, False, INCONCLUSIVE, "prelu"),
-])
-def test_relu_variants_both_ways_in_training_loss(gain, noise_free, expected, weakest):
-    s = SETTINGS["relu-variants"]
-    ev, v = judge(relu_variants, {"runs": variant_runs(gain), "slopes": synthetic_slopes()}, s)
-    assert v.verdict == expected
-    assert f"relu minus {weakest}" in v.statistic and "training loss" in v.statistic and v.n == 3
-    pairs = ev[(ev.part == "difference") & (ev.regularizer == "none")]
-    assert set(ev[ev.part == "difference"].regularizer) == {"none"}  # L2 runs are not compared
-    assert pairs.groupby("activation").train_gain.mean().to_dict() == pytest.approx(gain, abs=1e-9)
-
-
-def test_relu_variants_is_judged_on_training_loss_with_test_accuracy_beside_it():
-    v = judge(relu_variants, {"runs": variant_runs(GAINS, test_gain=-0.05), "slopes": pd.DataFrame()},
-              SETTINGS["relu-variants"])[1]
-    assert v.verdict == REPRODUCED  # trains better, tests worse: the claim is about training
-    assert "final_test_accuracy, elu minus relu: -0.050" in v.detail
-    # relu's own training loss at the headline depth (sgd 0.6 + adam 0.5, seeds +0.05 each): trainable there
-    assert "relu's mean training loss here 0.600 nats" in v.detail
-
-
-def test_relu_variants_per_variant_and_depth_with_the_headline_as_verdict():
-    deep_only = {act: (lambda depth, g=g: g if depth == 10 else -g) for act, g in GAINS.items()}
-    runs = variant_runs(deep_only)
-    s = SETTINGS["relu-variants"]
-    tables = {"runs": runs, "slopes": pd.DataFrame()}
-    found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions(tables, s)}
-    assert found == {**{(act, 4, init): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
-                     **{(act, 10, "he"): REPRODUCED for act in GAINS}}
-    assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, s)[1].verdict == REPRODUCED
-    shallow = {**s, "headline": {"depth": 4, "init": "default"}}
-    assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, shallow)[1].verdict == NOT_REPRODUCED
-
-
-def test_relu_variants_leave_diverged_pairs_out_and_count_them():
-    runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0), ("prelu", 10, "sgd", 1), ("relu", 10, "adam", 2)})
-    runs["lr_at_edge"] = (runs.activation == "elu") & (runs.optimizer == "sgd")  # a rate the tuning may have cut short
-    ev, v = judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
-    assert v.verdict == REPRODUCED  # a train loss of 1e26 would have decided it, were it averaged
-    assert "prelu: 3 pair(s) left out (a run diverged)" in v.detail  # 2 of its own, 1 of relu's
-    assert "elu: 1 pair(s) left out (a run diverged), 3 kept with a tuned rate at its grid's edge" in v.detail
-
-
-def test_variants_pair_only_with_relu_of_the_same_architecture_and_init():
-    runs = grid_runs({"elu": 0.02})
-    deeper = runs.assign(depth=7, final_test_accuracy=runs.final_test_accuracy - 0.3)
-    he = runs.assign(init="he", final_test_accuracy=runs.final_test_accuracy + 0.2)
-    diffs = relu_variants.paired_differences(pd.concat([runs, deeper, he]), "grid", "relu", ["elu"],
-                                             "final_test_accuracy")
-    assert len(diffs) == 3 * 12  # each elu run paired once, never across depths or inits
-    assert diffs.difference.mean() == pytest.approx(0.02, abs=1e-9)
-
-
-def test_relu_variants_without_variant_runs_is_inconclusive():
-    ev, v = judge(relu_variants, {"runs": variant_runs({}), "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
-    assert v.verdict == INCONCLUSIVE and not len(ev[ev.part == "slopes"])
-
-
-def test_slopes_of_diverged_runs_are_left_out_and_counted():
-    slopes = synthetic_slopes()
-    runs = pd.DataFrame({"run_id": ["grid-prelu/none-s0", "grid-prelu/none-s1"], "depth": 4, "diverged": [False, True]})
-    slopes.loc[slopes.run_id == "grid-prelu/none-s1", "slope"] = 1.4e26
-    kept, left_out = relu_variants.trained_slopes(slopes, runs)
-    assert left_out == 1 and set(kept.run_id) == {"grid-prelu/none-s0"} and kept.slope.abs().max() < 2
-
-
-def test_slope_summary_per_layer():
-    slopes = pd.DataFrame({"run_id": "r", "layer": [1, 1, 1, 1, 2, 2], "unit": range(6),
-                           "slope": [-0.1, 0.2, 0.3, 0.4, 0.25, 0.25]})
-    summary = relu_variants.slope_summary(slopes).set_index("layer")
-    assert summary.loc[1, "n_units"] == 4 and summary.loc[1, "fraction_negative"] == 0.25
-    assert summary.loc[2, "median"] == 0.25
-
-
-def test_relu_variants_figure_drops_diverged_slopes(tmp_path):
-    runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0)})
-    slopes = synthetic_slopes()
-    tables = {"runs": runs, "slopes": slopes}
-    ev, v = judge(relu_variants, tables, SETTINGS["relu-variants"])
-    fig = relu_variants.figure(tables, ev, v, SETTINGS["relu-variants"])
-    try:
-        assert fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")
-        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
-        assert fig.get_size_inches()[0] <= 12
-    finally:
-        plt.close(fig)
-
-
-# ---- maxout-learns-activation -----------------------------------------------------------
-@pytest.mark.parametrize("pieces", [2, 3])
-def test_maxout_construction_equals_relu_net_exactly(pieces):
-    spec = {**SETTINGS["maxout-learns-activation"]["construction"], "pieces": pieces}
-    errors = maxout.construction(spec)
-    # The construction is exact in real arithmetic, but the Maxout net's matmuls are 2-3x wider
-    # than the ReLU net's, and a CPU kernel may block (so order) a wider dot product's sums
-    # differently: AVX2 kernels give 5.6e-17, AVX-512 ones 0. Rounding a dot product of n terms
-    # moves it by at most about n float64 epsilons of its size, and an output passes through
-    # in_features + depth * width multiply-adds, so that many epsilons of the output's scale
-    # bound an honest construction (~3e-14 here); a wrong one is off by more than 1e-4 (next test).
-    operations = spec["in_features"] + spec["depth"] * spec["width"]
-    bound = operations * np.finfo(np.float64).eps * errors.output_scale
-    assert (errors.max_abs_error <= bound).all() and (errors.output_scale > 1e-3).all()
-    assert (bound < spec["tolerance"]).all()  # the verdict's own tolerance lies above the bound
-
-
-def test_a_wrong_maxout_construction_is_caught():
-    spec = SETTINGS["maxout-learns-activation"]["construction"]
-    relu = relu_fixes_depth.random_net(spec)
-    wrong = maxout.relu_to_maxout(relu, 2)
-    with torch.no_grad():  # ReLU weights as the first half instead of every other column
-        for layer in range(relu.depth):
-            wrong.weights[layer].zero_()
-            wrong.biases[layer].zero_()
-            wrong.weights[layer][..., :spec["width"]] = relu.weights[layer]
-            wrong.biases[layer][..., :spec["width"]] = relu.biases[layer]
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
-    assert (maxout.output_difference(relu, wrong, x) > 1e-4).all()
-
-
-def test_maxout_verdict_both_ways():
-    s = SETTINGS["maxout-learns-activation"]
-    runs = grid_runs({"maxout": 0.01})
-    _, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(convex)}, s)
-    assert v.verdict == REPRODUCED
-    ev, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(concave)}, s)
-    assert v.verdict == NOT_REPRODUCED
-    assert ev[ev.part == "units"].convexity_violation.max() == pytest.approx(2.0)  # slope +1 -> -1
-    ev, v = judge(maxout, {"runs": runs, "maxout_units": pd.DataFrame()}, s)
-    assert v.verdict == INCONCLUSIVE  # no learned units: the construction alone cannot decide
-    ev.loc[ev.part == "construction", "max_abs_error"] = 1e-6
-    assert maxout.verdict(ev, s).verdict == NOT_REPRODUCED
-    grid = ev[ev.part == "grid"]
-    assert len(grid) == 12 and grid.difference.mean() == pytest.approx(0.01)
-
-
-def test_unit_shapes_counts_bends():
-    shapes = maxout.unit_shapes(synthetic_units(convex), 1e-3)
-    assert set(shapes.n_kinks) == {1}
-    assert shapes.slope_start.to_numpy() == pytest.approx(-0.3) and shapes.slope_end.to_numpy() == pytest.approx(0.5)
-
-
-def maxout_net(seed=0, n_in=6, width=5, pieces=2):
-    return StackedMLP(1, n_in, width, 2, 3, build_activation("maxout", {"maxout_pieces": pieces}), ["default"],
-                      [torch.Generator().manual_seed(seed)]).eval()
-
-
-def test_maxout_responses_are_the_first_layer_max():
-    model = maxout_net()
-    x_probe = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
-    ts = np.linspace(-2, 2, 9)
-    table = maxout.maxout_responses(model, x_probe, direction_seed=3, n_units=3, ts=ts)
-    assert list(table.columns) == ["layer", "unit", "t", "response"] and len(table) == 3 * len(ts)
-    # rebuild the line and the responses by hand
-    rng = torch.Generator().manual_seed(3)
-    d = torch.randn(6, generator=rng)
-    d /= d.norm()
-    x = torch.from_numpy(x_probe)
-    scale = ((x - x.mean(0)) @ d).std()
-    line = x.mean(0) + torch.tensor(ts, dtype=torch.float32)[:, None] * scale * d
-    pre = line @ model.weights[0][0] + model.biases[0][0]
-    expected = pre.view(len(ts), 5, 2).amax(-1).detach()
-    for unit, curve in table.groupby("unit"):
-        assert np.allclose(curve.sort_values("t").response, expected[:, unit].numpy(), atol=1e-5)
-    assert np.allclose(np.unique(table.t), ts)
-
-
-def test_maxout_table_reads_a_job_directory(tmp_path):
-    """The derived-table hook: job.json + per-run weights -> rows with run_id."""
-    job = {"job": "grid-toy-maxout-adam", "activation": "maxout", "model": {"depth": 2, "width": 5, "maxout_pieces": 2},
-           "runs": [{"run": f"none-s{s}", "seed": s} for s in range(2)]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    for s in range(2):
-        run = tmp_path / f"none-s{s}"
-        run.mkdir()
-        model = maxout_net(seed=s)
-        torch.save({n: p[0].detach().clone() for n, p in model.named_parameters()}, run / "weights.pt")
-        (run / "config.json").write_text(json.dumps({"regularization": {"dropout_input": 0.0, "dropout_hidden": 0.0}}))
-        (run / "metrics.json").write_text(json.dumps({"diverged": False}))
-    dataset = SimpleNamespace(x={"train": np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)})
-    table = maxout.maxout_table(tmp_path, dataset)
-    assert list(table.columns) == maxout.UNIT_COLUMNS
-    assert set(table.run_id) == {"grid-toy-maxout-adam/none-s0", "grid-toy-maxout-adam/none-s1"}
-    # a diverged run learned no activation: it is left out of the table
-    (tmp_path / "none-s1" / "metrics.json").write_text(json.dumps({"diverged": True}))
-    assert set(maxout.maxout_table(tmp_path, dataset).run_id) == {"grid-toy-maxout-adam/none-s0"}
-    assert len(table) == 2 * min(maxout.TABLE_UNITS, 5) * len(maxout.TABLE_TS)
-    first = table[table.run_id.str.endswith("s0")].drop(columns="run_id").reset_index(drop=True)
-    direct = maxout.maxout_responses(maxout_net(seed=0), dataset.x["train"], maxout.TABLE_DIRECTION_SEED,
-                                     maxout.TABLE_UNITS, maxout.TABLE_TS)
-    pd.testing.assert_frame_equal(first, direct)
 
 
 # ---- figures on the sample tables -----------------------------------------------------
@@ -704,7 +379,7 @@ def test_maxout_table_reads_a_job_directory(tmp_path):
     (maxout, {}),
 ])
 def test_figure_draws_from_the_sample_tables(sample, module, overrides):
-    settings = {**SETTINGS[module.CLAIM.id], **overrides}
+    settings = settings_of(module.CLAIM.id, overrides)
     ev, v = judge(module, sample, settings)
     fig = module.figure(sample, ev, v, settings)
     try:
@@ -722,7 +397,7 @@ def test_no_runs_means_inconclusive_not_a_crash(sample, module):
     a verdict and a figure."""
     empty = {"runs": sample["runs"].iloc[:0], "layers": sample["layers"].iloc[:0], "slopes": pd.DataFrame(),
              "maxout_units": pd.DataFrame()}
-    settings = SETTINGS[module.CLAIM.id]
+    settings = settings_of(module.CLAIM.id)
     ev, v = judge(module, empty, settings)
     assert v.verdict == INCONCLUSIVE
     if module.CLAIM.condition:

@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import seaborn as sns
+import yaml
 from matplotlib.text import Text
 
-from dltips.claims import CLAIM_INDEX, get
+from conftest import ROOT
+
+from dltips.claims import get, settings_of
 from dltips.claims.conditions import headline_tables
 from dltips.config import apply_preset
 from dltips.figures import MIN_FONT, rule_text, save, seed_interval, verdict_title
@@ -93,20 +96,19 @@ def smoke_config(default_config):
     return apply_preset({**copy.deepcopy(default_config), "preset": "smoke"})
 
 
-@pytest.mark.parametrize("claim_id", list(CLAIM_INDEX))
+@pytest.mark.parametrize("claim_id", list(yaml.safe_load((ROOT / "config.yaml").read_text())["claims"]))
 def test_every_claim_figure_is_at_most_12_inches_wide_with_no_text_under_9_points(claim_id, smoke_tables,
                                                                                   smoke_config, tmp_path):
     """Each registered claim's figure from the smoke study's tables, as the workflow draws it
     (smoke settings, headline dataset), plus the synthetic PReLU slopes and Maxout units the
     depth claims' figure tests add (the smoke preset trains neither)."""
-    from test_claims_depth import convex, synthetic_slopes, synthetic_units
+    from claim_tables import convex, synthetic_slopes, synthetic_units
 
-    entry = CLAIM_INDEX[claim_id]
-    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in entry.tables}
+    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in get(claim_id).tables}
     tables = headline_tables(tables, smoke_config["grid"]["datasets"][0])
     synthetic = {"slopes": synthetic_slopes, "maxout_units": lambda: synthetic_units(convex)}
     tables.update({name: make() for name, make in synthetic.items() if name in tables and not len(tables[name])})
-    claim, settings = get(claim_id), smoke_config["claims"][claim_id]
+    claim, settings = get(claim_id), settings_of(claim_id, smoke_config["claims"][claim_id])
     evidence = claim.evidence(tables, settings)
     fig = claim.figure(tables, evidence, claim.verdict(evidence, settings), settings)
     try:

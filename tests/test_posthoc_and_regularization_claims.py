@@ -19,6 +19,7 @@ import torch
 from scipy import stats
 
 from dltips import data, posthoc
+from dltips.claims import settings_of
 from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
 from dltips.jobs import run_job
 from dltips.stacks import load_stack
@@ -40,9 +41,6 @@ SETTINGS = {
     "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
                             "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
                                             "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
-    "dropout-costs-training": {"study": "dropout", "headline": {"width": 400, "dropout_hidden": "validation"},
-                               "min_train_accuracy": 0.2, "min_train_drop": 0.0, "min_overfit_gap": 0.05,
-                               "min_test_gain": 0.0},
     "ensemble-reduces-variance": {"min_gain": 0.0},
     "early-stopping": {"study": "grid", "headline": {"optimizer": "adam"}, "min_test_gain": 0.0,
                        "min_fraction_turned_up": 0.5, "min_accuracy_gain": 0.0,
@@ -583,7 +581,7 @@ def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, 
 
 
 def _cost_verdict(runs, **overrides):
-    settings = {**SETTINGS[dropout_cost.ID], **overrides}
+    settings = settings_of(dropout_cost.ID, overrides)
     return dropout_cost.verdict(dropout_cost.evidence({"runs": runs}, settings), settings)
 
 
@@ -608,7 +606,7 @@ def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
     # dropout pays only in the wide net at rates up to 0.3: each condition says so on its own
     runs = cost_runs(test_gain=lambda width, rate: 0.03 if width == 400 and rate <= 0.3 else -0.03)
     found = {(a["width"], a["dropout_hidden"]): v.verdict
-             for a, v in dropout_cost.conditions({"runs": runs}, SETTINGS[dropout_cost.ID])}
+             for a, v in dropout_cost.conditions({"runs": runs}, settings_of(dropout_cost.ID))}
     assert found == {(100, 0.1): NOT_REPRODUCED, (100, 0.3): NOT_REPRODUCED, (100, 0.5): NOT_REPRODUCED,
                      (400, 0.1): REPRODUCED, (400, 0.3): REPRODUCED, (400, 0.5): NOT_REPRODUCED,
                      (100, "validation"): NOT_REPRODUCED, (400, "validation"): REPRODUCED}
@@ -618,7 +616,7 @@ def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
 
 def test_dropout_cost_chooses_the_rate_on_validation_accuracy_per_width():
     runs = pd.concat([cost_runs(widths=(100,), best_val_rate=0.5), cost_runs(widths=(400,), best_val_rate=0.1)])
-    ev = dropout_cost.evidence({"runs": runs}, SETTINGS[dropout_cost.ID])
+    ev = dropout_cost.evidence({"runs": runs}, settings_of(dropout_cost.ID))["pairs"]
     chosen = ev[ev.chosen_on_validation].groupby("width").dropout_hidden.unique()
     assert chosen[100].tolist() == [0.5] and chosen[400].tolist() == [0.1]
 
@@ -633,7 +631,7 @@ def test_dropout_cost_leaves_diverged_pairs_out_and_counts_them():
 
 
 def test_dropout_cost_figure():
-    settings = SETTINGS[dropout_cost.ID]
+    settings = settings_of(dropout_cost.ID)
     for runs in (cost_runs(), pd.DataFrame()):
         ev = dropout_cost.evidence({"runs": runs}, settings)
         v = dropout_cost.verdict(ev, settings)

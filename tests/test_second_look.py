@@ -145,15 +145,20 @@ def test_an_inconclusive_first_look_stays_inconclusive_with_its_own_why():
 
 
 def test_seed_halves_deal_sorted_seeds_alternately_and_give_unseeded_rows_to_both():
-    ev = pd.DataFrame({"seed": [3, 1, 0, 2, math.nan], "gain": [1, 2, 3, 4, 5]})
+    ev = {"gains": pd.DataFrame({"seed": [3, 1, 0, 2, math.nan], "gain": [1, 2, 3, 4, 5]}),
+          "losses": pd.DataFrame({"seed": [0, 1, 4], "loss": [1.0, 2.0, 3.0]}),  # a seed only this table has
+          "check": pd.DataFrame({"error": [0.0]})}
     a, b = rb.seed_halves(ev)
-    assert set(a.seed.dropna()) == {0, 2} and set(b.seed.dropna()) == {1, 3}
-    assert a.seed.isna().sum() == b.seed.isna().sum() == 1
+    assert set(a["gains"].seed.dropna()) == {0, 2} and set(b["gains"].seed.dropna()) == {1, 3}
+    assert a["gains"].seed.isna().sum() == b["gains"].seed.isna().sum() == 1
+    # one deal over every table's seeds: 0, 2, 4 in one half, 1, 3 in the other
+    assert set(a["losses"].seed) == {0, 4} and set(b["losses"].seed) == {1}
+    assert len(a["check"]) == len(b["check"]) == 1  # a table without seeds goes to both
 
 
 def test_no_seeds_too_few_seeds_or_an_exact_check_is_not_split():
-    assert rb.seed_halves(pd.DataFrame({"gain": [1.0, 2.0]})) is None
-    assert rb.seed_halves(pd.DataFrame({"seed": [0, 1, 2], "gain": [1.0, 2.0, 3.0]})) is None
+    assert rb.seed_halves({"gains": pd.DataFrame({"gain": [1.0, 2.0]})}) is None
+    assert rb.seed_halves({"gains": pd.DataFrame({"seed": [0, 1, 2], "gain": [1.0, 2.0, 3.0]})}) is None
     result = look(pd.DataFrame({"seed": [0, 1, 2], "gain": [1.0, 1.1, 0.9]}))
     assert (result.seeds, result.half_a, result.half_b) == (rb.NOT_APPLICABLE,) * 3
     assert "Seed halves: n/a" in result.text()
@@ -278,10 +283,19 @@ def test_the_rule_sentence_names_the_kinds_of_part_the_claim_has():
 
 
 def test_settings_show_in_the_report_as_one_readable_line():
-    from dltips.claims import settings_text
+    from dltips.claims.settings import settings_text
 
     text = settings_text({"min_gain": 0.02, "exact_check": {"tolerance": 1e-6, "steps": 3}, "variants": ["elu", "prelu"]})
     assert text == "min_gain: 0.02; exact_check.tolerance: 1e-06; exact_check.steps: 3; variants: elu, prelu"
+
+
+def tripled_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """Each seeded row copied under two new seeds."""
+    if "seed" not in table.columns:
+        return table
+    seeded = table.dropna(subset=["seed"])
+    return pd.concat([table, seeded.assign(seed=seeded.seed + 1000), seeded.assign(seed=seeded.seed + 2000)],
+                     ignore_index=True)
 
 
 def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
@@ -289,19 +303,17 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
     new seeds, has enough: every claim's own rule must run on half of it."""
     import yaml
 
-    from dltips.claims import CLAIM_INDEX, get
+    from dltips.claims import get, settings_of
+    from dltips.claims.conditions import headline_tables
     from dltips.config import apply_preset
 
-    settings = apply_preset({**yaml.safe_load((ROOT / "config.yaml").read_text()), "preset": "smoke"})["claims"]
-    split = 0
-    for claim_id in CLAIM_INDEX:
-        claim = get(claim_id)
-        evidence = pd.read_csv(smoke / SMOKE_RESULTS / "claims" / f"{claim_id}.csv")
-        if "seed" in evidence.columns:
-            seeded = evidence.dropna(subset=["seed"])
-            evidence = pd.concat([evidence, seeded.assign(seed=seeded.seed + 1000),
-                                  seeded.assign(seed=seeded.seed + 2000)], ignore_index=True)
-        result = rb.second_look(claim, evidence, settings[claim_id], claim.verdict(evidence, settings[claim_id]))
+    config = apply_preset({**yaml.safe_load((ROOT / "config.yaml").read_text()), "preset": "smoke"})
+    for claim_id, given in config["claims"].items():
+        claim, settings = get(claim_id), settings_of(claim_id, given)
+        tables = {name: pd.read_csv(smoke / SMOKE_RESULTS / "tables" / f"{name}.csv") for name in claim.tables}
+        evidence = claim.evidence(headline_tables(tables, config["grid"]["datasets"][0]), settings)
+        evidence = {name: tripled_seeds(table) for name, table in evidence.items()}
+        result = rb.second_look(claim, evidence, settings, claim.verdict(evidence, settings))
         assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE, rb.FRAGILE, rb.NOT_APPLICABLE), claim_id
         split += result.seeds != rb.NOT_APPLICABLE
     assert split >= 5  # the halves were taken, not skipped

@@ -2,7 +2,8 @@
 
 The JSON schema in workflow/schemas/ gives structure, types and ranges; names marked
 `x-registry` (list items) or `x-registry-keys` (mapping keys) are checked against the
-package's registries, so the allowed values always match what is registered.
+package's registries, so the allowed values always match what is registered. Each claim's
+settings are checked by the schema its typed settings class generates (claims.settings).
 """
 
 import copy
@@ -12,7 +13,9 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
+from . import claims
 from .activations import ACTIVATIONS
+from .claims.settings import schema_fragment
 from .data import DATASETS
 from .inits import INITS
 from .optimizers import OPTIMIZERS
@@ -20,6 +23,7 @@ from .regularizers import REGULARIZERS
 
 REGISTRIES = {
     "activation": ACTIVATIONS,
+    "claim": claims.CLAIMS,
     "dataset": DATASETS,
     "init": INITS,
     "optimizer": OPTIMIZERS,
@@ -132,7 +136,14 @@ def check_yaml(path) -> None:
 
 
 def load_schema(path) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    """The config schema, with every registered claim's settings schema under `claims`."""
+    schema = yaml.safe_load(Path(path).read_text())
+    declared = schema["properties"]["claims"].setdefault("properties", {})
+    for claim_id, claim in claims.load().items():
+        if claim.settings is not None:
+            declared[claim_id], defs = schema_fragment(claim.settings, claim_id)
+            schema["$defs"].update(defs)
+    return schema
 
 
 def deep_merge(base: dict, override: dict) -> dict:

@@ -27,6 +27,7 @@ class _Lazy(ModuleType):
 def lazy_import(name: str) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
-    if importlib.util.find_spec(name) is None:
+    # the top-level package only: finding a submodule's spec would import its parents
+    if importlib.util.find_spec(name.partition(".")[0]) is None:
         raise ModuleNotFoundError(name)
     return _Lazy(name)

@@ -19,8 +19,7 @@ look's side of its threshold; "fragile": a half decides otherwise or leans the o
 import math
 from dataclasses import dataclass, replace
 
-import pandas as pd
-
+from .claims.evidence import Evidence, seeds_of, with_seeds
 from .verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
 
 ROBUST, NOT_ROBUST = "robust", "not robust"
@@ -68,16 +67,21 @@ def threshold_look(v: Verdict) -> tuple[str, str, str]:
 
 
 # ---- seed halves -------------------------------------------------------------------------
-def seed_halves(evidence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The evidence split by seed (sorted, dealt alternately); None where there is no seed
-    column or too few seeds for an interval in each half."""
-    if "seed" not in evidence.columns:
-        return None
-    seeds = sorted(evidence.seed.dropna().unique())
+def seed_halves(evidence: Evidence) -> tuple[dict, dict] | None:
+    """The evidence split by seed (sorted, dealt alternately, the same split in every table);
+    None where no table has a seed column or there are too few seeds for an interval in each half."""
+    seeds = seeds_of(evidence)
     if len(seeds) < 2 * MIN_SEEDS_PER_HALF:
         return None
-    unseeded = evidence.seed.isna()
-    return tuple(evidence[evidence.seed.isin(seeds[i::2]) | unseeded] for i in (0, 1))
+    return tuple(with_seeds(evidence, seeds[i::2]) for i in (0, 1))
+
+
+def _as_named(evidence):  # TRANSITION: a claim still returning one frame
+    import pandas as pd
+
+    if isinstance(evidence, pd.DataFrame):
+        return {"evidence": evidence}, lambda named: named["evidence"]
+    return evidence, lambda named: named
 
 
 def _leans_with(half: Verdict, first: Verdict) -> bool:
@@ -156,10 +160,12 @@ def _failed(first: Verdict, thresholds: str, stricter: str, looser: str, seeds: 
     return "; ".join(reasons) + f" (first look: {first.verdict})"
 
 
-def second_look(claim, evidence: pd.DataFrame, settings: dict, first: Verdict) -> SecondLook:
+def second_look(claim, evidence: Evidence, settings, first: Verdict) -> SecondLook:
     """Both looks at `claim`'s verdict `first` on `evidence` (rerunning claim.verdict on halves)."""
     thresholds, stricter, looser = threshold_look(first)
-    split = None if all(p.direction == "<=" for p in (first.parts or (first,))) else seed_halves(evidence)
+    named, unwrap = _as_named(evidence)
+    split = None if all(p.direction == "<=" for p in (first.parts or (first,))) else seed_halves(named)
+    split = split and tuple(unwrap(half) for half in split)
     if split is None:
         seeds, halves, words = NOT_APPLICABLE, None, (NOT_APPLICABLE, NOT_APPLICABLE)
     else:

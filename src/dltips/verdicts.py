@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
-from scipy import stats
+from .lazy import lazy_import
+
+stats = lazy_import("scipy.stats")
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
@@ -38,6 +40,14 @@ class Verdict:
     detail: str = ""
     parts: tuple["Verdict", ...] = ()  # of a claim with several parts: every part, the deciding one first
     why: str = ""  # one plain sentence, for every verdict that is not "reproduced"
+    name: str = ""  # a part's short name, by which a figure finds it among the parts
+
+    def part(self, name: str) -> "Verdict":
+        """The part called `name` (a verdict of one part is its own)."""
+        for p in self.parts or (self,):
+            if p.name == name:
+                return p
+        raise KeyError(f"verdict has no part {name!r}; its parts: {[p.name for p in self.parts or (self,)]}")
 
     def as_dict(self) -> dict:
         """The flat fields (a row of claims.csv); the parts, each flat, under "parts"."""
@@ -143,7 +153,7 @@ def decide(low: float, high: float, threshold: float, direction: str) -> str:
 
 
 def compare(values: Sequence[float], threshold: float, direction: str, statistic: str, min_n: int = 2,
-            detail: str = "") -> Verdict:
+            detail: str = "", name: str = "") -> Verdict:
     """Verdict for a claim that says mean(values) `direction` threshold."""
     if direction not in (">", "<"):
         raise ValueError(f"direction must be '>' or '<', got {direction!r}")
@@ -152,11 +162,11 @@ def compare(values: Sequence[float], threshold: float, direction: str, statistic
     verdict = INCONCLUSIVE if shortfall else decide(low, high, threshold, direction)
     if shortfall:
         detail = (detail + "; " if detail else "") + shortfall
-    v = Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail)
+    v = Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail, name=name)
     return replace(v, why=_why(v, shortfall))
 
 
-def exact(errors: Sequence[float], tolerance: float, statistic: str, detail: str = "") -> Verdict:
+def exact(errors: Sequence[float], tolerance: float, statistic: str, detail: str = "", name: str = "") -> Verdict:
     """Verdict for an exact identity: every error within tolerance (non-finite errors fail)."""
     e = np.asarray(errors, dtype=float)
     worst = float(np.max(np.where(np.isfinite(e), np.abs(e), np.inf))) if len(e) else math.nan
@@ -164,7 +174,7 @@ def exact(errors: Sequence[float], tolerance: float, statistic: str, detail: str
         verdict = INCONCLUSIVE
     else:
         verdict = REPRODUCED if worst <= tolerance else NOT_REPRODUCED
-    v = Verdict(verdict, statistic, worst, worst, worst, tolerance, "<=", len(e), detail)
+    v = Verdict(verdict, statistic, worst, worst, worst, tolerance, "<=", len(e), detail, name=name)
     return replace(v, why=_why(v))
 
 

@@ -3,7 +3,8 @@
 import json
 import os
 
-from dltips.claims import CLAIM_INDEX, CLAIM_OUTPUTS, claim_key, settings_text
+from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
+from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
@@ -75,18 +76,13 @@ config["report_landing"] = landing_facts(f"{RESULTS}/provenance.json")
 
 
 # ---- tables, claims and report -------------------------------------------------------
-CLAIM_IDS = list(CLAIM_INDEX)
-
-_missing = [c for c in CLAIM_IDS if c not in config["claims"]]
-if _missing:
-    raise WorkflowError(
-        f"config key 'claims': no settings for claim(s) {', '.join(_missing)}; "
-        "every registered claim needs its verdict settings in config.yaml"
-    )
+# the claims judged: those with a block under `claims:` (validated against the registered
+# claims, extensions' included), in the config's order, which is the report's
+CLAIM_IDS = list(config["claims"])
 
 
 def get_claim_tables(claim_id):
-    return {name: f"{RESULTS}/tables/{name}.csv" for name in CLAIM_INDEX[claim_id].tables}
+    return {name: f"{RESULTS}/tables/{name}.csv" for name in get_claim(claim_id).tables}
 
 
 def get_judge_tables():
@@ -100,7 +96,7 @@ def get_claim_outputs():
         for kind, suffix in CLAIM_OUTPUTS.items():
             path = f"{RESULTS}/claims/{claim_id}.{suffix}"
             if kind == "png":
-                path = report(path, caption=claim_caption(claim_id), category=CLAIM_INDEX[claim_id].category,
+                path = report(path, caption=claim_caption(claim_id), category=get_claim(claim_id).category,
                               labels=claim_labels(claim_id))
             outputs[f"{claim_key(claim_id)}_{kind}"] = path
     return outputs

@@ -1,4 +1,4 @@
-from dltips.claims import CLAIM_INDEX, CLAIM_OUTPUTS, claim_key
+from dltips.claims import CLAIM_OUTPUTS, claim_key, get
 from dltips.claims.run import judge_all
 from dltips.extensions import load as load_extensions
 
@@ -7,7 +7,7 @@ out = snakemake.output
 judge_all(
     {
         claim_id: {
-            "tables": {name: snakemake.input[name] for name in CLAIM_INDEX[claim_id].tables},
+            "tables": {name: snakemake.input[name] for name in get(claim_id).tables},
             "settings": snakemake.config["claims"][claim_id],
             "out": {kind: out[f"{claim_key(claim_id)}_{kind}"] for kind in CLAIM_OUTPUTS},
         }

@@ -20,15 +20,18 @@ optimizer) on a coarse log grid (tuning.csv); a rate at the edge of that grid me
 tuning may have cut an optimizer short, so the evidence reports the tuned rates beside it.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
 
-from .. import figures
 from ..verdicts import exact
-from . import Claim, register
+from . import TRAINING, Claim, register
+from .select import optimizer_seed_means
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+figures = lazy_import("dltips.figures")
 
 ID = "adam-is-rmsprop-plus-momentum"
 MAIN = "RMSProp + momentum + bias correction"
@@ -53,20 +56,20 @@ class HandAdam:
         self.v = [torch.zeros_like(p) for p in self.params]
         self.t = 0
 
-    @torch.no_grad()
     def step(self):
         self.t += 1
         b1 = self.b1 if self.momentum else 0.0
         c1 = 1 - b1**self.t if self.bias_correction else 1.0
         c2 = 1 - self.b2**self.t if self.bias_correction else 1.0
-        for p, m, v in zip(self.params, self.m, self.v):
-            v.mul_(self.b2).add_((1 - self.b2) * p.grad**2)
-            if self.after_scaling:  # m averages already-scaled gradients, each with its own v
-                m.mul_(b1).add_((1 - b1) * p.grad / ((v / c2).sqrt() + self.eps))
-                p.sub_(self.lr * m / c1)
-            else:
-                m.mul_(b1).add_((1 - b1) * p.grad)
-                p.sub_(self.lr * (m / c1) / ((v / c2).sqrt() + self.eps))
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v):
+                v.mul_(self.b2).add_((1 - self.b2) * p.grad**2)
+                if self.after_scaling:  # m averages already-scaled gradients, each with its own v
+                    m.mul_(b1).add_((1 - b1) * p.grad / ((v / c2).sqrt() + self.eps))
+                    p.sub_(self.lr * m / c1)
+                else:
+                    m.mul_(b1).add_((1 - b1) * p.grad)
+                    p.sub_(self.lr * (m / c1) / ((v / c2).sqrt() + self.eps))
 
 
 def _problem(settings: dict):
@@ -106,19 +109,6 @@ def step_differences(settings: dict, momentum: bool, bias_correction: bool, afte
         with torch.no_grad():
             diffs.append(max(float((a - b).abs().max()) for a, b in zip(ref.parameters(), hand.parameters())))
     return np.array(diffs)
-
-
-def optimizer_seed_means(runs: pd.DataFrame, study: str, optimizers=None) -> pd.DataFrame:
-    """Mean final test accuracy per (optimizer, seed) over the study's non-diverged runs: one
-    number per seed, so intervals are over seeds. Also used by adaptive-lr."""
-    runs = runs[runs.study == study]
-    if optimizers is not None:
-        runs = runs[runs.optimizer.isin(optimizers)]
-    ok = runs[~runs.diverged.astype(bool)]
-    means = ok.groupby(["optimizer", "seed"], as_index=False).agg(
-        test_accuracy=("final_test_accuracy", "mean"), runs=("final_test_accuracy", "size"))
-    diverged = runs.groupby(["optimizer", "seed"]).diverged.apply(lambda d: int(d.astype(bool).sum()))
-    return means.merge(diverged.rename("diverged").reset_index(), on=["optimizer", "seed"], how="left")
 
 
 def grid_ranking(runs: pd.DataFrame, tuning: pd.DataFrame, study: str) -> pd.DataFrame:
@@ -227,4 +217,6 @@ CLAIM = register(Claim(
                 "Bottom: mean final test accuracy "
                 "of each optimizer over the grid, ranked, with 95% Student-t intervals over seeds and each optimizer's "
                 "tuned learning rate(s) -- the rank depends on that tuning.",
+    tables=("runs", "tuning"),
+    category=TRAINING,
 ))

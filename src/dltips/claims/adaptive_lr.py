@@ -13,16 +13,20 @@ Context, not verdict: the grid's mean final test accuracy for Adagrad and RMSPro
 mean per seed over the grid's cells (each optimizer at its own tuned learning rate).
 """
 
-import matplotlib.pyplot as plt
+from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
 
-from .. import figures
 from ..verdicts import all_of, compare, exact
-from . import Claim, register
-from .adam_rmsprop import optimizer_seed_means
+from . import TRAINING, Claim, register
+from .select import optimizer_seed_means
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+figures = lazy_import("dltips.figures")
 
 ID = "adaptive-lr"
 # optimizer -> (torch.optim class, its accumulator in the optimizer state)
@@ -177,4 +181,6 @@ CLAIM = register(Claim(
                 "mark the last step on the steep part. Top right: the positions (shaded: steep and flat parts). "
                 "Bottom left: mean final test accuracy of the two optimizers over the grid, 95% intervals over "
                 "seeds. Bottom right: the key to the top panels.",
+    tables=("runs",),
+    category=TRAINING,
 ))

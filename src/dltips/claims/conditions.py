@@ -57,8 +57,15 @@ def label(condition: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in condition.items()) or "all"
 
 
-def _is_headline(condition: dict, settings: dict) -> bool:
-    wanted = settings.get("headline") or {}
+def headline_of(settings) -> dict:
+    """The condition a claim's settings name as its headline ({} where they name none)."""
+    if isinstance(settings, dict):  # TRANSITION: a claim whose settings are not yet typed
+        return settings.get("headline") or {}
+    return dict(getattr(settings, "headline", None) or {})
+
+
+def _is_headline(condition: dict, settings) -> bool:
+    wanted = headline_of(settings)
     return all(str(condition.get(k)) == str(v) for k, v in wanted.items())
 
 
@@ -104,7 +111,7 @@ def condition_rows(claim, tables, settings: dict, headline_dataset: str | None, 
     out = [_row(claim.id, dataset, condition, headline_verdict if i == pick else verdict, i == pick)
            for i, (dataset, condition, verdict) in enumerate(rows)]
     if pick is None:
-        wanted = dict(settings.get("headline") or {})
+        wanted = dict(headline_of(settings))
         out.insert(0, _row(claim.id, headline_dataset if datasets != [None] else None, wanted, headline_verdict, True))
     return out
 

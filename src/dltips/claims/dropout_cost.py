@@ -23,15 +23,21 @@ its own, `dropout_hidden: validation`.
 """
 
 from dataclasses import replace
+from typing import Annotated, Literal
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from pydantic import Field
 
-from .. import figures
 from ..verdicts import all_of, compare
-from . import Claim, register
+from . import TEST, Claim, register
+from .evidence import Evidence
+from .settings import ClaimSettings, setting
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "dropout-costs-training"
 VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy
@@ -42,11 +48,35 @@ COLUMNS = ["width", "dropout_hidden", "seed", "train_none", "train_dropout", "te
 ARMS = {"none": "_none", "dropout": "_dropout"}
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    runs = tables["runs"]
+class Headline(ClaimSettings):
+    width: int = setting(400, "the wider net: dropout thins a layer to ~q*n units", ge=1)
+    dropout_hidden: Annotated[float, Field(gt=0, lt=1)] | Literal["validation"] = setting(
+        VALIDATION, "a swept hidden rate, or the rate with the best mean validation accuracy at that width")
+
+
+class Settings(ClaimSettings):
+    study: str = setting("dropout", "runs.study whose dropout runs are paired with its unregularized runs (same "
+                                    "architecture and seed): the width x rate sweep, trained to a val-loss plateau")
+    headline: Headline = setting(Headline(), "the verdict's condition; every (width, rate) is reported as a condition")
+    min_train_accuracy: float = setting(0.2, "pairs whose plain net trains below this (chance = 0.1) are left out: "
+                                             "nothing to lose", ge=0, le=1)
+    min_train_drop: float = setting(0.0, "claim part 1: train acc(none) - train acc(dropout) above this (fraction), "
+                                         "per seed; 0 = the notes' \"worse\", nothing more")
+    min_overfit_gap: float = setting(0.05, "a plain net \"overfits\" when its train - test accuracy is above this: "
+                                           "~3 binomial SEs of its test accuracy (0.015 at 0.6, N = 1,000), a gap "
+                                           "noise does not explain")
+    min_test_gain: float = setting(0.0, "claim part 2, overfitting pairs only: test acc(dropout) - test acc(none) "
+                                        "above this, per seed; 0 = the notes' \"improves\"")
+
+
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    return {"pairs": pairs(tables["runs"], settings)}
+
+
+def pairs(runs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     if runs.empty or "study" not in runs:
         return pd.DataFrame(columns=COLUMNS)
-    runs = runs[runs.study == settings["study"]]
+    runs = runs[runs.study == settings.study]
     if "stopped_on_plateau" not in runs:  # a table from before the plateau criterion: unknown, not false
         runs = runs.assign(stopped_on_plateau=np.nan)
     keep = [*ARCHITECTURE, "diverged", "stopped_on_plateau", "final_train_accuracy", "final_val_accuracy",
@@ -60,8 +90,8 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     out["test_gain"] = out.test_dropout - out.test_none
     out["overfit_gap"] = out.train_none - out.test_none
     out["diverged"] = out.diverged_none.astype(bool) | out.diverged_dropout.astype(bool)
-    out["trained"] = ~out.diverged & (out.train_none >= settings["min_train_accuracy"])
-    out["overfits"] = out.trained & (out.overfit_gap > settings["min_overfit_gap"])
+    out["trained"] = ~out.diverged & (out.train_none >= settings.min_train_accuracy)
+    out["overfits"] = out.trained & (out.overfit_gap > settings.min_overfit_gap)
     out["plateau"] = out.stopped_on_plateau_none.astype(float) * out.stopped_on_plateau_dropout.astype(float)
     out["chosen_on_validation"] = out.dropout_hidden == out.width.map(chosen_rates(out))
     return out.reindex(columns=COLUMNS)
@@ -86,19 +116,15 @@ def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
     return ev[keep]
 
 
-def parts(ev: pd.DataFrame, settings: dict):
+def judge(ev: pd.DataFrame, settings: Settings):
+    """Both parts on these pairs; the figure finds them by name ("train drop", "test gain")."""
     trained = ev[ev.trained.astype(bool)]
-    drop = compare(trained.groupby("seed").train_drop.mean(), settings["min_train_drop"], ">",
-                   "train accuracy, none − dropout, paired by seed (fraction)")
+    drop = compare(trained.groupby("seed").train_drop.mean(), settings.min_train_drop, ">",
+                   "train accuracy, none − dropout, paired by seed (fraction)", name="train drop")
     overfit = ev[ev.overfits.astype(bool)]
-    gain = compare(overfit.groupby("seed").test_gain.mean(), settings["min_test_gain"], ">",
+    gain = compare(overfit.groupby("seed").test_gain.mean(), settings.min_test_gain, ">",
                    f"test accuracy, dropout − none, plain net overfitting (train − test > "
-                   f"{settings['min_overfit_gap']:g}) (fraction)")
-    return drop, gain
-
-
-def judge(ev: pd.DataFrame, settings: dict):
-    drop, gain = parts(ev, settings)
+                   f"{settings.min_overfit_gap:g}) (fraction)", name="test gain")
     combined = all_of(drop, gain)
     diverged = int(ev.diverged.astype(bool).sum())
     untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())
@@ -106,16 +132,16 @@ def judge(ev: pd.DataFrame, settings: dict):
     rates = ", ".join(f"{r:g}" for r in sorted(ev.dropout_hidden.unique()))
     return replace(combined, detail=f"{combined.detail}; rate(s) {rates or 'none'}; {diverged} pair(s) left out: a "
                                     f"run diverged; {untrained} left out: plain net below "
-                                    f"{settings['min_train_accuracy']:g} train accuracy; {no_plateau} pair(s) "
+                                    f"{settings.min_train_accuracy:g} train accuracy; {no_plateau} pair(s) "
                                     f"stopped before validation loss plateaued")
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    return judge(select(ev, settings["headline"]), settings)
+def verdict(ev: Evidence, settings: Settings):
+    return judge(select(ev["pairs"], dict(settings.headline)), settings)
 
 
-def conditions(tables: dict, settings: dict) -> list:
-    ev = evidence(tables, settings)
+def conditions(tables: dict, settings: Settings) -> list:
+    ev = evidence(tables, settings)["pairs"]
     cells = ev[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
     axes = [{"width": int(w), "dropout_hidden": float(p)} for w, p in cells.itertuples(index=False)]
     axes += [{"width": int(w), "dropout_hidden": VALIDATION} for w in sorted(ev.width.unique())]
@@ -126,11 +152,11 @@ def _label(width, rate) -> str:
     return f"w{int(width)} p{rate:g}"
 
 
-def _levels(ax, runs: pd.DataFrame, settings: dict) -> None:
+def _levels(ax, runs: pd.DataFrame, settings: Settings) -> None:
     """Train and test accuracy against the hidden rate (0 = no dropout), one line per width."""
-    ok = runs[(runs.study == settings["study"]) & ~runs.diverged.astype(bool)] if len(runs) else runs
+    ok = runs[(runs.study == settings.study) & ~runs.diverged.astype(bool)] if len(runs) else runs
     if not len(ok):
-        ax.text(0.5, 0.5, f"no runs of study '{settings['study']}'", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"no runs of study '{settings.study}'", ha="center", transform=ax.transAxes)
     else:
         ok = ok.assign(dropout_hidden=ok.dropout_hidden.fillna(0.0))
         long = ok.melt(id_vars=["width", "dropout_hidden", "seed"], value_vars=["final_train_accuracy",
@@ -140,7 +166,7 @@ def _levels(ax, runs: pd.DataFrame, settings: dict) -> None:
         sns.lineplot(data=long, x="dropout_hidden", y="accuracy", hue="width", style="split", markers=True,
                      errorbar=figures.seed_interval, ax=ax)
         ax.set_xticks(sorted(long.dropout_hidden.unique()))
-        left_out = int(runs[runs.study == settings["study"]].diverged.astype(bool).sum())
+        left_out = int(runs[runs.study == settings.study].diverged.astype(bool).sum())
         ax.set_title(f"accuracy measured without dropout\n({left_out} diverged run(s) left out)", fontsize=10)
     ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
     if len(ok):  # under the x label, off the bands
@@ -148,7 +174,7 @@ def _levels(ax, runs: pd.DataFrame, settings: dict) -> None:
                                   ncol=2))
 
 
-def _changes(ax, ev: pd.DataFrame, settings: dict) -> None:
+def _changes(ax, ev: pd.DataFrame, settings: Settings) -> None:
     """Per (width, rate): the change dropout makes in train and test accuracy, paired by seed."""
     shown = ev[ev.trained.astype(bool)]
     if not len(shown):
@@ -175,21 +201,21 @@ def _changes(ax, ev: pd.DataFrame, settings: dict) -> None:
                                             f"{figures.n_label(seeds, ['cell'])})", ncol=2))
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig, (levels_ax, changes_ax) = plt.subplots(1, 2, figsize=(figures.WIDTH, 6.5), layout="constrained")
     _levels(levels_ax, tables["runs"], settings)
-    _changes(changes_ax, ev, settings)
-    drop, gain = parts(select(ev, settings["headline"]), settings)
-    where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items())
+    _changes(changes_ax, ev["pairs"], settings)
+    drop, gain = v.part("train drop"), v.part("test gain")
+    where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Dropout costs training accuracy, pays on test when overfitting ({where})",
                                        v, parts=[(drop, "+.3f", "seeds"), (gain, "+.3f", "seeds")]), fontsize=11)
     return fig
 
 
-def condition(ev: pd.DataFrame) -> str:
+def condition(ev: Evidence) -> str:
     """Which (width, rate) gain on test: dropout's benefit depends on both and on overfitting."""
-    shown = ev[ev.trained.astype(bool)]
+    shown = ev["pairs"][ev["pairs"].trained.astype(bool)]
     if shown.empty:
         return ""
     means = shown.groupby(["width", "dropout_hidden"])[["overfit_gap", "train_drop", "test_gain"]].mean()
@@ -214,4 +240,7 @@ CLAIM = register(Claim(
                 "seeds; diverged runs are left out.",
     condition=condition,
     conditions=conditions,
+    settings=Settings,
+    tables=("runs",),
+    category=TEST,
 ))

@@ -26,15 +26,17 @@ Conditions: every (width, hidden dropout rate) of the sweep; the headline is nam
 import itertools
 from dataclasses import replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..verdicts import all_of, compare, exact
-from . import Claim, register
+from . import TEST, Claim, register
 from .floor import judge_each
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
@@ -287,4 +289,6 @@ CLAIM = register(Claim(
                 "the difference between the probability-weighted average output and the weight-scaled output, "
                 "log scale -- at rounding level for the linear net (the exact part of the claim), not through "
                 "a ReLU.",
+    tables=("dropout_eval",),
+    category=TEST,
 ))

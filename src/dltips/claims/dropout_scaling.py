@@ -23,20 +23,24 @@ side with the same masks and reports the largest difference of weights, train-ti
 outputs and test-time outputs (verdicts.exact).
 """
 
+from __future__ import annotations
 
-import matplotlib.pyplot as plt
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
-import torch.nn.functional as F
 
-from .. import figures
 from ..activations import build as build_activation
-from ..model import StackedMLP, keep_factors
 from ..verdicts import all_of, compare, exact
-from . import Claim, register
+from . import TEST, Claim, register
 from .floor import judge_each
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+mlp = lazy_import("dltips.model")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+F = lazy_import("torch.nn.functional")
+figures = lazy_import("dltips.figures")
 
 ID = "dropout-train-test"
 METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",
@@ -80,7 +84,7 @@ def _classic_forward(x, weights, biases, masks, depth):
 def _draw_masks(rng, batch: int, sizes: list[int], rates: list[float]) -> list[torch.Tensor]:
     """The masks StackedMLP draws (its own keep_factors), 0/1, split per layer."""
     unit_rates = torch.cat([torch.full((n,), p, dtype=torch.float64) for n, p in zip(sizes, rates)])
-    kept = keep_factors(rng, batch, unit_rates) > 0
+    kept = mlp.keep_factors(rng, batch, unit_rates) > 0
     return [m.double() for m in kept.split(sizes, dim=-1)]
 
 
@@ -98,7 +102,7 @@ def exact_check(cfg: dict) -> pd.DataFrame:
     data_rng = torch.Generator().manual_seed(cfg["seed"])
     x = torch.randn(cfg["batch"], cfg["inputs"], generator=data_rng, dtype=torch.float64)
     y = torch.randint(cfg["classes"], (cfg["batch"],), generator=data_rng)
-    model = StackedMLP(1, cfg["inputs"], width, depth, cfg["classes"], build_activation("relu", {}), ["default"],
+    model = mlp.StackedMLP(1, cfg["inputs"], width, depth, cfg["classes"], build_activation("relu", {}), ["default"],
                        [torch.Generator().manual_seed(cfg["seed"])], [p_in], [p_h]).double()
     replay = torch.Generator()
     replay.set_state(model.generators[0].get_state())  # the classic twin sees the same masks
@@ -255,4 +259,6 @@ CLAIM = register(Claim(
                 "the exact check -- a classic dropout net (learning rate lr/(1-p)², weights × (1-p) at "
                 "test) and the pipeline's inverted dropout net trained on the same masks; the largest "
                 "difference per SGD step against the tolerance.",
+    tables=("dropout_eval",),
+    category=TEST,
 ))

@@ -12,18 +12,20 @@ be `deepest_trained`, the deepest depth at which the net is not at chance. Diver
 are left out.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..verdicts import compare
-from . import Claim, register
-from ..figures import by_activation, by_init, legend, n_label
+from . import LayerReads, TRAINING, Claim, register
+from .panels import REL_LABEL, plot_rel_change
+from .select import RUN_KEYS, deepest, layers_of
 from .floor import (at_chance, judge_each, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
                     legend_with_n, no_condition, per_seed, resolve_depth)
-from .vanishing_gradient import REL_LABEL, RUN_KEYS, deepest, layers_of, plot_rel_change
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "early-layers-learn-slowly"
 
@@ -109,17 +111,17 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
 
     # every init at each activation's deepest depth, so a reader sees the init's part too
     deep = at_epoch(lay[lay.depth == lay.groupby("activation").depth.transform("max")], settings["epoch"])
-    sns.lineplot(data=deep, x="layer", y="rel_change", **by_activation(deep), style="init", marker="o",
+    sns.lineplot(data=deep, x="layer", y="rel_change", **figures.by_activation(deep), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=profile)
     profile.set_yscale("log")
     used = ", ".join(map(str, sorted(deep.epoch_used.unique())))
     profile.set(xlabel="layer (1 = nearest the input;\nthe last is the output layer)", ylabel=REL_LABEL,
-                title=f"deepest nets, epoch {used} ({n_label(deep, ['activation', 'init'])})")
+                title=f"deepest nets, epoch {used} ({figures.n_label(deep, ['activation', 'init'])})")
     if len(deep):
         profile.set_xticks(range(1, int(deep.layer.max()) + 1))
-    legend(profile, **figures.below(profile, ncol=2))
+    figures.legend(profile, **figures.below(profile, ncol=2))
 
-    plot_rel_change(curves, deepest(lay, settings), f"{settings['activation']}, {init} init")
+    plot_rel_change(curves, deepest(lay, settings["study"], settings["activation"], settings["headline"]["init"]), f"{settings['activation']}, {init} init")
     for epoch in deep.epoch_used.unique():
         curves.axvline(epoch, color="k", ls=":", lw=1)
 
@@ -128,19 +130,19 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     floor_cells = found[found.floor.astype(bool)][["init", "depth"]] if len(found) else found
     keep = ~runs.set_index(["init", "depth"]).index.isin(list(map(tuple, floor_cells.to_numpy())))
     shown = runs[keep | (runs.activation != settings["activation"])] if len(runs) else runs
-    sns.lineplot(data=shown, x="depth", y="log10_ratio", **by_activation(shown), style="init", marker="o",
+    sns.lineplot(data=shown, x="depth", y="log10_ratio", **figures.by_activation(shown), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=summary)
     summary.axhline(settings["max_log10_ratio"], color="k", ls="--", lw=1,
                     label=f"threshold {settings['max_log10_ratio']:g}")
     summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer)\n(decades)",
-                title=f"the statistic ({n_label(shown, ['activation', 'init', 'depth'])});\n"
+                title=f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
                       f"{len(floor_cells)} condition(s) at chance left out")
     if len(runs):
         summary.set_xticks(sorted(runs.depth.unique()))
-    legend(summary, **figures.below(summary, ncol=3))
+    figures.legend(summary, **figures.below(summary, ncol=3))
 
     mine = claimed(ev, settings)
-    sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **by_init(mine), marker="o",
+    sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
     ceiling = chance_ceiling(settings["floor"])
     trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
@@ -168,5 +170,8 @@ CLAIM = register(Claim(
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
                 "left: the statistic against depth, conditions where the net is at chance left out. Bottom right: "
                 "final train accuracy of the claim's activation against depth (grey: within the binomial noise of "
-                "chance). Bands: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
+                "chance). Bands: 95% Student-t intervals over seeds (n in the figures.legend); diverged runs left out.",
+    tables=("runs", "layers"),
+    category=TRAINING,
+    layers=LayerReads(("study",), ("epoch",), every_epoch=True),
 ))

@@ -19,14 +19,16 @@ Conditions: per optimizer and per activation; the headline condition is named in
 
 from dataclasses import replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..verdicts import all_of, compare
-from . import Claim, register
+from . import TEST, Claim, register
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "early-stopping"
 AXES = ("optimizer", "activation")  # what the gain may depend on, each a condition of its own
@@ -187,4 +189,7 @@ CLAIM = register(Claim(
                 "on validation accuracy. Bars are means over seeds of the activations' average, error bars the "
                 "95% Student-t interval over seeds; diverged runs are left out.",
     conditions=conditions,
+    tables=("runs", "epochs"),
+    category=TEST,
+    curves=("study",),
 ))

@@ -10,13 +10,15 @@ The figure adds the spread between subsets of the same size: the variance the no
 averaging removes.
 """
 
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..verdicts import compare
-from . import Claim, register
+from . import TEST, Claim, register
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "ensemble-reduces-variance"
 COLUMNS = ["job", "member", "k_all", "single_accuracy", "ensemble_accuracy", "gain"]
@@ -107,4 +109,6 @@ CLAIM = register(Claim(
                 "and range of the single nets, the black bar at k = 1 their 95% Student-t interval over seeds "
                 "(the verdict's interval, shifted by the ensemble's accuracy). Bottom: the standard deviation of "
                 "test accuracy between subsets of the same size.",
+    tables=("ensemble",),
+    category=TEST,
 ))

@@ -14,25 +14,27 @@ Evidence, three parts (column `part`):
                 part of the verdict: the notes do not claim Maxout is better.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
 
-from .. import figures
 from ..activations import build as build_activation
-from ..figures import legend, n_label
 from ..io import read_json
-from ..model import StackedMLP
 from ..plan import run_id
-from ..stacks import load_stack
 from ..verdicts import all_of, exact
-from . import Claim, register
-from .relu_fixes_depth import random_net
-from .relu_variants import paired_differences
+from . import TRAINING, Claim, register
+from .nets import random_net
+from .select import paired_differences
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+mlp = lazy_import("dltips.model")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+figures = lazy_import("dltips.figures")
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
@@ -43,12 +45,12 @@ TABLE_TS = np.linspace(-3.0, 3.0, 121)  # +-3 standard deviations of the data al
 
 
 # ---- (a) ReLU is a special case --------------------------------------------------------
-def relu_to_maxout(relu: StackedMLP, pieces: int) -> StackedMLP:
+def relu_to_maxout(relu: mlp.StackedMLP, pieces: int) -> mlp.StackedMLP:
     """A Maxout net computing exactly what `relu` computes: each unit's first piece is the
     ReLU unit, its other pieces are constant 0, so max(w·h + b, 0, ...) = relu(w·h + b)."""
     k, n_in, width = relu.weights[0].shape
     n_classes = relu.weights[-1].shape[2]
-    maxout = StackedMLP(k, n_in, width, relu.depth, n_classes, build_activation("maxout", {"maxout_pieces": pieces}),
+    maxout = mlp.StackedMLP(k, n_in, width, relu.depth, n_classes, build_activation("maxout", {"maxout_pieces": pieces}),
                         ["default"] * k, [torch.Generator().manual_seed(0) for _ in range(k)])  # overwritten below
     maxout = maxout.to(relu.weights[0].dtype).eval()
     with torch.no_grad():
@@ -64,10 +66,10 @@ def relu_to_maxout(relu: StackedMLP, pieces: int) -> StackedMLP:
     return maxout
 
 
-@torch.no_grad()
-def output_difference(a: StackedMLP, b: StackedMLP, x: torch.Tensor) -> torch.Tensor:
+def output_difference(a: mlp.StackedMLP, b: mlp.StackedMLP, x: torch.Tensor) -> torch.Tensor:
     """Per model: max |a(x) - b(x)| over inputs and logits."""
-    return (a(x) - b(x)).abs().amax((1, 2))
+    with torch.no_grad():
+        return (a(x) - b(x)).abs().amax((1, 2))
 
 
 def construction(spec: dict) -> pd.DataFrame:
@@ -83,13 +85,17 @@ def construction(spec: dict) -> pd.DataFrame:
 
 
 # ---- (b) learned units -----------------------------------------------------------------
-@torch.no_grad()
-def maxout_responses(model: StackedMLP, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
+def maxout_responses(model: mlp.StackedMLP, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
     """First-hidden-layer responses (after the max) of model 0 of a trained Maxout stack along
     the line x(t) = mean(x_probe) + t·s·d, d a random unit direction drawn from
     `direction_seed`, s the standard deviation of x_probe projected on d -- so t is in
     standard deviations of the data along the line. `n_units` units, drawn from the same
     seed. Returns columns layer (1), unit, t, response; the caller adds run_id."""
+    with torch.no_grad():
+        return _responses(model, x_probe, direction_seed, n_units, ts)
+
+
+def _responses(model, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
     x_probe = torch.as_tensor(np.asarray(x_probe), dtype=model.weights[0].dtype)
     rng = torch.Generator().manual_seed(direction_seed)
     d = torch.randn(x_probe.shape[1], generator=rng, dtype=x_probe.dtype)
@@ -113,6 +119,7 @@ def maxout_table(job_dir, dataset) -> pd.DataFrame:
     units, scanned through the mean of the training split. A diverged run's last finite
     weights are astronomically large (its float32 rounding alone breaks convexity checks),
     and it learned no activation: it is left out, as it is counted in runs.csv."""
+    from ..stacks import load_stack  # torch: only where the table is built
     job_dir = Path(job_dir)
     job = read_json(job_dir / "job.json")
     frames = []
@@ -182,7 +189,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     left.plot([a.min(), a.max()], [a.min(), a.max()], color="k", lw=0.8, label="identity")
     worst = ev[ev.part == "construction"].max_abs_error.max()
     # the points lie on the identity line: its upper-left corner is empty
-    legend(left, loc="upper left", fontsize=figures.MIN_FONT + 1)
+    figures.legend(left, loc="upper left", fontsize=figures.MIN_FONT + 1)
     left.set(xlabel="ReLU net output (logit)", ylabel=f"Maxout net output, {spec['pieces']} pieces (logit)",
              title=f"construction: {spec['n_models']} random nets x {spec['n_inputs']} inputs,\n"
                    f"max |difference| {worst:.1e} (tolerance {spec['tolerance']:g})")
@@ -197,7 +204,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         middle.text(0.5, 0.5, "no Maxout runs in\nmaxout_units.csv", ha="center", transform=middle.transAxes)
     middle.set(xlabel="t along a random line through the data mean\n(standard deviations of the data)",
                ylabel="unit output after the max (activation units)")
-    legend(middle, **figures.below(middle, title="unit", ncol=5))
+    figures.legend(middle, **figures.below(middle, title="unit", ncol=5))
 
     grid = ev[ev.part == "grid"]
     if len(grid):
@@ -206,14 +213,14 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         per_seed = grid.groupby(["optimizer", "seed"], as_index=False).difference.mean()
         sns.pointplot(data=per_seed, x="optimizer", y="difference", color="k", linestyle="none", markers="D",
                       errorbar=figures.seed_interval, ax=right,
-                      label=f"mean, 95% t-interval over seeds ({n_label(per_seed, ['optimizer'])})")
+                      label=f"mean, 95% t-interval over seeds ({figures.n_label(per_seed, ['optimizer'])})")
     else:
         right.text(0.5, 0.5, "no grid cells with both Maxout and ReLU", ha="center", transform=right.transAxes)
     right.axhline(0, color="grey", lw=0.8)
     right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
                                         "(fraction)",
-              title=f"grid, paired by cell (reported, not judged; {n_label(grid, ['optimizer'])})")
-    legend(right, **figures.below(right, title="regularizer", ncol=3))
+              title=f"grid, paired by cell (reported, not judged; {figures.n_label(grid, ['optimizer'])})")
+    figures.legend(right, **figures.below(right, title="regularizer", ncol=3))
     same, convex = parts(ev, settings)
     fig.suptitle(figures.verdict_title("Maxout learns its activation", v, parts=[(same, None, "nets"),
                                                                                  (convex, None, "units")]),
@@ -234,4 +241,6 @@ CLAIM = register(Claim(
                 "units along a random line through the data mean. Bottom: test accuracy of Maxout minus ReLU in "
                 "the same grid cell, with the mean over seeds (cells averaged within a seed) and its 95% "
                 "Student-t interval over seeds (reported only).",
+    tables=("runs", "maxout_units"),
+    category=TRAINING,
 ))

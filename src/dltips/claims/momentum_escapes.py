@@ -19,15 +19,19 @@ plateau agree as closely as seeds that share a good minimum, so no threshold on 
 separates "few bad minima" from "not converged".
 """
 
-import matplotlib.pyplot as plt
+from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
 
-from .. import figures
 from ..verdicts import compare
-from . import Claim, register
+from . import TRAINING, Claim, register
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+figures = lazy_import("dltips.figures")
 
 ID = "momentum-escapes"
 
@@ -202,4 +206,6 @@ CLAIM = register(Claim(
                 "Bottom left: final training loss of each seed in the grid's unregularized cells -- context for "
                 "the claim that deep nets have few bad local minima, not part of the verdict. Bottom right: the "
                 "key to every panel.",
+    tables=("runs",),
+    category=TRAINING,
 ))

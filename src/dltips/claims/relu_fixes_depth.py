@@ -17,37 +17,33 @@ Evidence, four parts (column `part`):
              `saturated`, which counts inactive units) at epoch 0 and at the end.
 """
 
-import matplotlib.pyplot as plt
+from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
-from matplotlib.gridspec import GridSpec
-from matplotlib.ticker import MaxNLocator
 
-from .. import figures
 from ..activations import build as build_activation
-from ..model import StackedMLP
 from ..verdicts import compare, exact
-from . import Claim, register
+from . import LayerReads, TRAINING, Claim, register
+from .nets import random_net
+from .select import layers_of
 from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, headline_note,
                     legend_with_n, no_condition, per_seed, resolve_depth, with_note)
-from ..figures import by_activation, by_init, legend, n_label
-from .vanishing_gradient import layers_of
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+mlp = lazy_import("dltips.model")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+gridspec = lazy_import("matplotlib.gridspec")
+ticker = lazy_import("matplotlib.ticker")
+figures = lazy_import("dltips.figures")
 
 ID = "relu-fixes-depth"
 
 
 # ---- the exact part: per-input linearity --------------------------------------------
-def random_net(spec: dict, activation: str = "relu") -> StackedMLP:
-    """A stack of random nets in float64 (exactness needs more than float32's 7 digits)."""
-    k = spec["n_models"]
-    return StackedMLP(k, spec["in_features"], spec["width"], spec["depth"], spec["n_classes"],
-                      build_activation(activation, {}), [spec["init"]] * k,
-                      [torch.Generator().manual_seed(spec["seed"] + i) for i in range(k)]).double().eval()
-
-
-def bias_path(model: StackedMLP, masks: list[torch.Tensor]) -> torch.Tensor:
+def bias_path(model: mlp.StackedMLP, masks: list[torch.Tensor]) -> torch.Tensor:
     """Output of the net on x = 0 with each hidden unit on or off as `masks` say: what the
     biases alone contribute through the active sub-network."""
     h = torch.zeros(model.n_models, masks[0].shape[1], model.weights[0].shape[1], dtype=model.weights[0].dtype)
@@ -56,7 +52,7 @@ def bias_path(model: StackedMLP, masks: list[torch.Tensor]) -> torch.Tensor:
     return torch.baddbmm(model.biases[-1], h, model.weights[-1])
 
 
-def jacobian_times_input(model: StackedMLP, x: torch.Tensor) -> torch.Tensor:
+def jacobian_times_input(model: mlp.StackedMLP, x: torch.Tensor) -> torch.Tensor:
     """J(x)·x by autograd, one backward pass per output class; it never sees the masks, so
     it checks the masked bias path independently. [K, B, C]."""
     xs = x.expand(model.n_models, *x.shape).clone().requires_grad_(True)  # one copy per model
@@ -66,7 +62,7 @@ def jacobian_times_input(model: StackedMLP, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(rows, -1).detach()
 
 
-def decompose(model: StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]:
+def decompose(model: mlp.StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]:
     """f(x), J(x)·x, the bias path of x's active sub-network, and f(0); each [K, B, C]."""
     pre = {}
     with torch.no_grad():
@@ -177,14 +173,14 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     inits = sorted(runs.init.unique()) or [settings["headline"]["init"]]
     n = len(inits)
     fig = plt.figure(figsize=(figures.WIDTH, 11), layout="constrained")  # legends under their panels
-    grid = GridSpec(2, 2 * n, figure=fig)
+    grid = gridspec.GridSpec(2, 2 * n, figure=fig)
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
     ceiling = chance_ceiling(settings["floor"])
     for ax, init in zip(tops, inits):
         frame = runs[runs.init == init]
-        sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **by_activation(frame), marker="o",
+        sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **figures.by_activation(frame), marker="o",
                      errorbar=figures.seed_interval, ax=ax)
         ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
         ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
@@ -197,13 +193,13 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     active = active[active.depth == active.depth.max()].assign(
         when=lambda f: np.where(f.epoch == 0, "epoch 0", "last epoch"))
     ax = fig.add_subplot(grid[1, :n])
-    sns.lineplot(data=active, x="layer", y="active_fraction", **by_init(active), style="when", marker="o",
+    sns.lineplot(data=active, x="layer", y="active_fraction", **figures.by_init(active), style="when", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units (fraction of unit-samples)",
            title=f"{settings['activation']}, deepest net: units with output > 0 "
-                 f"({n_label(active, ['init', 'layer'])})", ylim=(0, 1))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    legend(ax, **figures.below(ax, ncol=2))
+                 f"({figures.n_label(active, ['init', 'layer'])})", ylim=(0, 1))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    figures.legend(ax, **figures.below(ax, ncol=2))
 
     ax = fig.add_subplot(grid[1, n:])
     spec = settings["linearity"]
@@ -221,7 +217,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
            title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
                  f"logits,\ndepth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
-    legend(ax, **figures.below(ax))
+    figures.legend(ax, **figures.below(ax))
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
     fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
     return fig
@@ -247,4 +243,7 @@ CLAIM = register(Claim(
                 "linear network of x's active units (J(x)·x plus that sub-network's bias path: at rounding "
                 "error, left of the dashed tolerance) and, as a control, with the bias path of another activity "
                 "pattern (f(0): far off).",
+    tables=("runs", "layers"),
+    category=TRAINING,
+    layers=LayerReads(("study",), (0,)),
 ))

@@ -20,37 +20,22 @@ slopes per layer (slopes.csv) of runs that did not diverge.
 import math
 from dataclasses import replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..verdicts import all_of, compare
-from . import Claim, register
+from . import TRAINING, Claim, register
+from .select import CELL, paired_differences
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "relu-variants"
-CELL = ["dataset", "optimizer", "regularizer", "variant", "depth", "width", "init", "seed"]  # all but the activation
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
-
-
-def paired_differences(runs: pd.DataFrame, study: str, baseline: str, others, metric: str) -> pd.DataFrame:
-    """One row per (activation in `others`, cell): metric minus the baseline's in that cell,
-    whether either run diverged, and whether either tuned rate sat at the edge of its grid
-    (runs.csv `lr_at_edge`; False where the table has no such column)."""
-    runs = runs[runs.study == study].assign(diverged=lambda d: d.diverged.astype(bool),
-                                            lr_at_edge=lambda d: d.get("lr_at_edge", False))
-    flags = ["diverged", "lr_at_edge"]
-    base = runs[runs.activation == baseline].set_index(CELL)[[metric, *flags]].rename(
-        columns={metric: "baseline_value", **{f: f"baseline_{f}" for f in flags}})
-    rows = runs[runs.activation.isin(list(others))].join(base, on=CELL, how="inner")
-    out = rows[["activation"] + CELL].assign(
-        value=rows[metric], baseline_value=rows.baseline_value,
-        **{f: rows[f].fillna(False).astype(bool) | rows[f"baseline_{f}"].fillna(False).astype(bool) for f in flags})
-    out["difference"] = out.value - out.baseline_value
-    return out.reset_index(drop=True)
 
 
 def slope_summary(slopes: pd.DataFrame) -> pd.DataFrame:
@@ -213,4 +198,6 @@ CLAIM = register(Claim(
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
                 "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
     conditions=conditions,
+    tables=("runs", "slopes"),
+    category=TRAINING,
 ))

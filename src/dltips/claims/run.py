@@ -13,13 +13,16 @@ from string import Template
 
 import pandas as pd
 
-from ..figures import save
 from ..io import atomic_write, write_csv, write_json
+from ..lazy import lazy_import
 from ..robustness import second_look
 from ..verdicts import measured
-from . import get
+from . import get, settings_of
 from .conditions import condition_rows, conditions_table, headline_tables, write_conditions
+from .evidence import as_one_table
 from .table import claims_table
+
+figures = lazy_import("dltips.figures")
 
 
 def _fmt(value) -> str:
@@ -105,14 +108,15 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
     conditions (the verdict per dataset and condition) paths."""
     claim = get(claim_id)
+    settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
     tables = headline_tables(all_tables, headline_dataset)
     evidence = claim.evidence(tables, settings)
     look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
     fig = claim.figure(tables, evidence, look.final, settings)
     record = record_of(claim, look, evidence)
-    write_csv(out["csv"], evidence)
-    save(fig, out["png"], out["svg"])
+    write_csv(out["csv"], evidence if isinstance(evidence, pd.DataFrame) else as_one_table(evidence))
+    figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
         write_caption(caption_template, record, claim, out["rst"])
     if "conditions" in out.keys():
@@ -159,13 +163,14 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     the step fails, naming them.
     """
     _tables.clear()  # a table rewritten since an earlier call in this process is read anew
-    for claim_id in claims:
-        get(claim_id)  # import every claim module, and torch where one needs it, before forking
+    # the libraries the claims import lazily, loaded before forking so every worker shares them
+    import matplotlib.pyplot, scipy.stats, seaborn, torch  # noqa: E401, F401
+
+    import dltips.figures  # noqa: F401
     for job in claims.values():
         for path in job["tables"].values():
             _read_once(path)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)  # the workers are the parallelism
+    torch.set_num_threads(1)  # the workers are the parallelism
     args = [(c, job, logs[c], caption_template, headline_dataset) for c, job in claims.items()]
     if workers > 1 and len(args) > 1:
         fork = multiprocessing.get_context("fork")  # the children inherit the imports and tables

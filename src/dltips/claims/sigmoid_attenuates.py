@@ -31,19 +31,21 @@ Saturation statistics per activation (layers.csv `saturated`) are drawn beside i
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.ticker import MaxNLocator
 
-from .. import figures
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
-from . import Claim, register
-from ..figures import by_activation, legend, n_label
+from . import LayerReads, TRAINING, Claim, register
+from .panels import GRAD_LABEL, LAYER_LABEL
+from .select import RUN_KEYS, grid_cell, layers_of
 from .floor import (condition_rows, judge_each, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
                     per_seed, resolve_depth)
-from .vanishing_gradient import GRAD_LABEL, LAYER_LABEL, RUN_KEYS, grid_cell, layers_of
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+ticker = lazy_import("matplotlib.ticker")
+figures = lazy_import("dltips.figures")
 
 ID = "sigmoid-attenuates"
 SIGMOID_MAX_SLOPE = math.log10(0.25)  # the derivative bound itself, drawn for reference
@@ -96,7 +98,8 @@ def fit(depth: int, layers: np.ndarray, grads: np.ndarray) -> tuple[float, float
 
 
 def fits(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
+    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
+                    settings["grid_optimizer"], settings["grid_regularizer"])
     lay = lay[lay.hidden]
     end = lay[lay.epoch == lay.groupby("run_id").epoch.transform("max")]
     saturated_end = end.groupby("run_id").saturated.mean()
@@ -197,7 +200,7 @@ def condition(ev: pd.DataFrame) -> str:
 def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str) -> None:
     """The deepest net of each activation: measured norms (points, one per seed and layer)
     and the mean fitted line over the layers the fit used."""
-    for act, colour in (by_activation(lay)["palette"] or {}).items():
+    for act, colour in (figures.by_activation(lay)["palette"] or {}).items():
         runs = fitted(ev, settings, act, init)
         runs = runs[runs.depth == runs.depth.max()]
         if not len(runs):
@@ -216,8 +219,8 @@ def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str
     else:
         ax.set_yscale("log")
     ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=f"deepest nets, {init} init, epoch {settings['epoch']}")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    legend(ax, **figures.below(ax))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    figures.legend(ax, **figures.below(ax))
 
 
 def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | None) -> None:
@@ -227,7 +230,7 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
     if not len(runs):
         ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
     else:
-        hue = by_activation(runs)
+        hue = figures.by_activation(runs)
         inits = sorted(runs.init.unique())
         levels = hue["hue_order"]
         offset = {a: 0.3 * (i - (len(levels) - 1) / 2) for i, a in enumerate(levels)}
@@ -265,16 +268,16 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     plot_fits(fits_ax, lay, ev, settings, init)
 
     sweep = ev[(ev.study == settings["study"]) & (ev.n_points >= settings["min_points"])]
-    sns.lineplot(data=sweep, x="depth", y="slope", **by_activation(sweep), style="init", marker="o",
+    sns.lineplot(data=sweep, x="depth", y="slope", **figures.by_activation(sweep), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=sweep_ax)
     sweep_ax.axhline(settings["max_slope"], color="k", ls="--", lw=1,
                      label=f"{settings['max_slope']:g} ({settings['activation']} claim)")
     sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input\n(decades)",
                  title=f"fitted slope from layer {settings['fit_from_layer']} "
-                       f"({n_label(sweep, ['activation', 'init', 'depth'])})")
+                       f"({figures.n_label(sweep, ['activation', 'init', 'depth'])})")
     if len(sweep):
         sweep_ax.set_xticks(sorted(sweep.depth.unique()))
-    legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
+    figures.legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
 
     sat = ev[ev.study == settings["grid_study"]]
     if not len(sat):  # no grid in the tables: the sweep still has its activations
@@ -282,14 +285,14 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     sat = sat.melt(id_vars=["activation", "seed"], value_vars=["saturated_start", "saturated_end"],
                    var_name="when", value_name="fraction")
     sat["when"] = sat.when.map({"saturated_start": f"epoch {settings['epoch']}", "saturated_end": "last epoch"})
-    sns.barplot(data=sat, x="activation", y="fraction", hue="when", order=by_activation(sat)["hue_order"],
+    sns.barplot(data=sat, x="activation", y="fraction", hue="when", order=figures.by_activation(sat)["hue_order"],
                 errorbar=figures.seed_interval, ax=right)
     right.set(xlabel="activation", ylabel="saturated / inactive units (fraction)",
-              title=f"saturated (sigmoid, tanh) or inactive (ReLU family)\n({n_label(sat, ['activation'])})")
+              title=f"saturated (sigmoid, tanh) or inactive (ReLU family)\n({figures.n_label(sat, ['activation'])})")
     for bars in right.containers:  # a fraction near 0 is a finding; print it
         right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2)
     right.tick_params(axis="x", rotation=30)
-    legend(right, **figures.below(right, title="when", ncol=2))
+    figures.legend(right, **figures.below(right, title="when", ncol=2))
     fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
                                        parts=[(p, "+.3f", "seeds") for p in _parts(v)]), fontsize=figures.TITLE_FONT)
     return fig
@@ -319,4 +322,7 @@ CLAIM = register(Claim(
                 "against depth per activation and init. Bottom right: fraction of saturated (sigmoid, tanh) or "
                 "inactive (ReLU family) units at the start and the end of training. Intervals: 95% Student-t over "
                 "seeds (n in the legends); diverged runs left out.",
+    tables=("runs", "layers"),
+    category=TRAINING,
+    layers=LayerReads(("study", "grid_study"), ("epoch", 0)),
 ))

@@ -25,17 +25,18 @@ The claim's verdict is the headline update rule's; the deciding part is shown fi
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .. import figures
-from ..figures import legend
 from ..verdicts import compare
-from . import Claim, register
+from . import TEST, Claim, register
 from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
                     per_seed, with_note)
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+stats = lazy_import("scipy.stats")
+figures = lazy_import("dltips.figures")
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -324,11 +325,11 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
             colors = {n: PENALTY_COLOURS["l2" if n.startswith("L2") else regularizer] for n in names}
             _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings["near_zero"])
             hist_ax.set_title("matched pair:\n|w| over layers and seeds")
-            legend(hist_ax, **figures.below(hist_ax))
+            figures.legend(hist_ax, **figures.below(hist_ax))
         else:
             hist_ax.text(0.5, 0.5, "no strengths matched\nin train accuracy", ha="center", transform=hist_ax.transAxes)
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
-        legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
+        figures.legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
         suptitle += f"\n{left_out} diverged run(s) left out"
     fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
@@ -351,5 +352,7 @@ CLAIM = register(Claim(
                 "(labels: λ); dotted lines join the L1 and L2 strengths matched in train accuracy, the pairs the "
                 "verdict compares. Middle: the same for the largest weights. Right: the |w| distribution of the "
                 "matched pair with the strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). "
-                "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
+                "Error bars: 95% Student-t intervals over seeds (n in the figures.legend); diverged runs left out.",
+    tables=("runs", "weights", "weight_hist"),
+    category=TEST,
 ))

@@ -9,10 +9,12 @@ the second look where the first did not stand.
 
 import math
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
 
 # strong versions of the verdicts page's background colours (claims/table.py)
 INK = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#c62828", INCONCLUSIVE: "#b7950b"}

@@ -23,16 +23,18 @@ The claim's verdict is the headline regime's (config `headline`).
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from .. import figures
 from ..verdicts import compare
-from . import Claim, register
+from . import DIAGNOSIS, Claim, register
 from .floor import (condition_rows, condition_sentence, deciding_first, floor_checked, headline_note, legend_with_n,
                     no_condition, with_note)
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -203,4 +205,6 @@ CLAIM = register(Claim(
                 "(shallow plain net). A training problem shows as low train accuracy that the training-side fix "
                 "lifts; overfitting as train far above test, a gap the test-side fix narrows on the test side. "
                 "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out and counted.",
+    tables=("runs",),
+    category=DIAGNOSIS,
 ))

@@ -12,20 +12,24 @@ the formula. The statistic is the largest error over all steps, weights and lear
 the figure shows the penalty's share of the update against the weight it acted on.
 """
 
-import matplotlib.pyplot as plt
+from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-import torch
-import torch.nn.functional as F
-from matplotlib.ticker import MaxNLocator
 
-from .. import figures
 from ..data import SPLITS, Dataset
 from ..regularizers import Regularization
-from ..trainer import Member, StackConfig, Trainer
 from ..verdicts import exact
-from . import Claim, register
+from . import TEST, Claim, register
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+training = lazy_import("dltips.trainer")
+sns = lazy_import("seaborn")
+torch = lazy_import("torch")
+F = lazy_import("torch.nn.functional")
+ticker = lazy_import("matplotlib.ticker")
+figures = lazy_import("dltips.figures")
 
 PENALTIES = {
     "l2": {"id": "l2-shrinks", "rule": "w ← (1 − η·λ)·w − η·∂L/∂w", "name": "L2"},
@@ -45,16 +49,16 @@ def predicted_penalty_step(w: torch.Tensor, lr: float, strength: float, penalty:
     return -lr * strength * (w if penalty == "l2" else torch.sign(w))
 
 
-def build_trainer(settings: dict, penalty: str) -> Trainer:
+def build_trainer(settings: dict, penalty: str) -> training.Trainer:
     p = settings["problem"]
     data = _dataset(p)
     reg = Regularization(**{penalty: settings["strength"]})
     # the whole training split is one batch: one train_epoch is exactly one update
     # the rule checked does not depend on the activation; a Maxout problem gets the smallest Maxout
     model = {"depth": p["depth"], "width": p["width"], "maxout_pieces": 2}
-    cfg = StackConfig(activation=p["activation"], optimizer="sgd", model=model, epochs=settings["steps"],
+    cfg = training.StackConfig(activation=p["activation"], optimizer="sgd", model=model, epochs=settings["steps"],
                       batch_size=p["samples"])
-    return Trainer(cfg, [Member(seed=p["seed"], lr=lr, reg=reg) for lr in settings["lrs"]], data)
+    return training.Trainer(cfg, [training.Member(seed=p["seed"], lr=lr, reg=reg) for lr in settings["lrs"]], data)
 
 
 def step_errors(settings: dict, penalty: str) -> pd.DataFrame:
@@ -123,7 +127,7 @@ def _figure(ev: pd.DataFrame, v, settings: dict, penalty: str):
     sns.lineplot(data=long, x="step", y="value", hue="learning rate", style="quantity", markers=True, ax=right)
     right.axhline(settings["tolerance"], color="k", lw=1, ls=":", label=f"tolerance {settings['tolerance']:g}")
     right.set_yscale("log")
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     right.legend(**figures.right_of(right, title=f"exact 0 drawn at {floor:g}" if zeros else None))
     right.set(xlabel="SGD step of the pipeline's Trainer (count)", ylabel="max over weights (parameter units)",
               title="Error of the formula against the size of the effect")
@@ -141,6 +145,8 @@ def _claim(penalty: str, title: str, source: str, figure_text: str) -> Claim:
         verdict=lambda ev, settings: _verdict(ev, settings, penalty),
         figure=lambda tables, ev, v, settings: _figure(ev, v, settings, penalty),
         figure_text=figure_text,
+        tables=(),
+        category=TEST,
     ))
 
 

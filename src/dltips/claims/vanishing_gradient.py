@@ -12,56 +12,28 @@ condition's. How far is the value itself, in decades (sigmoid-attenuates sets it
 the mean-field prediction per layer). Diverged runs are left out.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.ticker import MaxNLocator
 
-from .. import figures
-from ..figures import by_activation, legend, n_label
 from ..verdicts import compare
-from . import Claim, register
+from . import LayerReads, TRAINING, Claim, register
+from .panels import GRAD_LABEL, LAYER_LABEL
+from .select import RUN_KEYS, grid_cell, layers_of
 from .floor import (condition_rows, judge_each, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
                     resolve_depth)
+from ..lazy import lazy_import
+
+plt = lazy_import("matplotlib.pyplot")
+sns = lazy_import("seaborn")
+ticker = lazy_import("matplotlib.ticker")
+figures = lazy_import("dltips.figures")
 
 ID = "vanishing-gradient"
-RUN_KEYS = ["run_id", "study", "activation", "optimizer", "regularizer", "init", "depth", "seed"]
-GRAD_LABEL = "gradient norm ‖∂L/∂W‖\n(nats per unit weight, log scale)"
-LAYER_LABEL = "hidden layer (1 = nearest the input)"
-REL_LABEL = "‖W − W₀‖ / ‖W₀‖\n(fraction of the initial norm, log scale)"
-
-
-def layers_of(tables: dict, studies) -> pd.DataFrame:
-    """layers.csv joined with each run's settings; `hidden` marks hidden layers (the output
-    layer, depth + 1, has a different shape, so its norm is not comparable)."""
-    runs = tables["runs"]
-    runs = runs[runs.study.isin(list(studies))]
-    if "diverged" in runs:  # a diverged net's statistics are about its failure, not about depth
-        runs = runs[~runs.diverged.astype(bool)]
-    out = tables["layers"].merge(runs[RUN_KEYS], on="run_id")
-    out["hidden"] = out.layer <= out.depth
-    return out
-
-
-def grid_cell(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    """Keep the depth sweep and one (optimizer, regularizer) cell of the grid: after epoch 0
-    the cells differ, and mixing them would blur the per-activation profile."""
-    grid = frame.study == settings["grid_study"]
-    cell = (frame.optimizer == settings["grid_optimizer"]) & (frame.regularizer == settings["grid_regularizer"])
-    return frame[~grid | cell]
-
-
-def deepest(frame: pd.DataFrame, settings: dict, activation: str | None = None) -> pd.DataFrame:
-    """Rows of the depth sweep's deepest net for one activation (default: the claim's) at the
-    headline init."""
-    rows = frame[(frame.study == settings["study"]) & (frame.activation == (activation or settings["activation"]))
-                 & (frame.init == settings["headline"]["init"])]
-    return rows[rows.depth == rows.depth.max()]
 
 
 def ratios(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
+    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
+                    settings["grid_optimizer"], settings["grid_regularizer"])
     lay = lay[(lay.epoch == settings["epoch"]) & lay.hidden]
     first = lay[lay.layer == 1].set_index("run_id").grad_norm
     last = lay[lay.layer == lay.depth].set_index("run_id").grad_norm
@@ -121,33 +93,16 @@ def plot_profile(ax, frame: pd.DataFrame, title: str, **hue) -> None:
         ax.set_xticks(range(1, int(frame.layer.max()) + 1))
 
 
-def plot_rel_change(ax, layers: pd.DataFrame, title: str) -> None:
-    """Relative weight change of every layer (output layer included) over training, for one
-    configuration; epoch 0 is left out because the change is 0 there (log axis)."""
-    frame = layers[layers.epoch > 0]
-    if len(frame):
-        depth = int(frame.depth.iloc[0])
-        sns.lineplot(data=frame, x="epoch", y="rel_change", hue="layer", palette="viridis", legend="full",
-                     errorbar=figures.seed_interval, ax=ax)
-        ax.set_yscale("log")
-        handles, labels = ax.get_legend_handles_labels()
-        labels = [f"{lab} (output)" if lab == str(depth + 1) else lab for lab in labels]
-        title += f",\ndepth {depth} ({n_label(frame, [])})"
-    ax.set(xlabel="epoch", ylabel=REL_LABEL, title=title)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(frame):  # under the x label, off the bands
-        ax.legend(handles, labels, **figures.below(ax, title="layer (1 = input side)", ncol=min(len(labels), 6)))
-
-
 def when(epoch: int) -> str:
     return "epoch 0 (initialization)" if epoch == 0 else f"epoch {epoch}"
 
 
 def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings)
+    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
+                    settings["grid_optimizer"], settings["grid_regularizer"])
     init = settings["headline"]["init"]
     sweep = lay[(lay.study == settings["study"]) & (lay.init == init)]
-    activations = by_activation(sweep)["hue_order"][:2] or [settings["activation"]]  # registry order: sigmoid first
+    activations = figures.by_activation(sweep)["hue_order"][:2] or [settings["activation"]]  # registry order: sigmoid first
     now = sweep[(sweep.epoch == settings["epoch"]) & sweep.hidden]
     grid = lay[(lay.study == settings["grid_study"]) & (lay.epoch == settings["epoch"]) & lay.hidden]
 
@@ -164,20 +119,20 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                       **figures.below(ax, title="hidden layers (depth)", ncol=2))
     grid_depths = ", ".join(map(str, sorted(grid.depth.unique())))
     plot_profile(lower[0], grid, f"grid (depth {grid_depths}), {settings['grid_optimizer']}, "
-                 f"{when(settings['epoch'])}", **by_activation(grid))
+                 f"{when(settings['epoch'])}", **figures.by_activation(grid))
     legend_with_n(lower[0], grid, "activation", **figures.below(lower[0], title="activation", ncol=2))
 
     summary = ev[ev.study == settings["study"]]
     ax = lower[1]
-    sns.lineplot(data=summary, x="depth", y="log10_ratio", **by_activation(summary), style="init", marker="o",
+    sns.lineplot(data=summary, x="depth", y="log10_ratio", **figures.by_activation(summary), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
     threshold = settings["max_log10_ratio"]
     ax.axhline(threshold, color="k", ls="--", lw=1, label=f"threshold {threshold:g}")
     ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖)\n(decades)",
-           title=f"the statistic, {when(settings['epoch'])}\n({n_label(summary, ['activation', 'init', 'depth'])})")
+           title=f"the statistic, {when(settings['epoch'])}\n({figures.n_label(summary, ['activation', 'init', 'depth'])})")
     if len(summary):
         ax.set_xticks(sorted(summary.depth.unique()))
-    legend(ax, **figures.below(ax, ncol=3))
+    figures.legend(ax, **figures.below(ax, ncol=3))
     title = figures.verdict_title("Vanishing gradient", v, "+.2f", note=headline_note(settings))
     fig.suptitle(title, fontsize=figures.TITLE_FONT)
     return fig
@@ -203,4 +158,7 @@ CLAIM = register(Claim(
     figure_text=FIGURE_TEXT,
     condition=condition,
     conditions=conditions,
+    tables=("runs", "layers"),
+    category=TRAINING,
+    layers=LayerReads(("study", "grid_study"), ("epoch",)),
 ))

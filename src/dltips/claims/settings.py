@@ -1,0 +1,84 @@
+"""A claim's settings: one typed class per claim, the one place its defaults, ranges and the
+why of each live.
+
+A claim module declares `class Settings(ClaimSettings)` with a `setting(default, why, ...)`
+per field. From it come the defaults (config.yaml's `claims.<id>` holds only what a study
+changes), the claim's fragment of the config schema (checked before anything trains, with
+the schema's readable errors) and the typed object every function of the claim reads
+(`settings.min_gain`, not `settings["min_gain"]`). Tests build settings the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ClaimSettings(BaseModel):
+    """Frozen, and strict about keys: a misspelt setting is an error, never silently ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with `changes`, validated like the config (nested settings as mappings)."""
+        return type(self).model_validate(self.model_dump() | changes)
+
+
+def setting(default: Any, why: str, **limits: Any) -> Any:
+    """A field: its default, one line of why (the schema's description, shown in errors and
+    docs), and pydantic's limits (ge, gt, le, lt, min_length, ...). `registry="activation"`
+    checks the value (or each item of a list) against that registry's names."""
+    registry = limits.pop("registry", None)
+    extra = {"x-registry": registry} if registry else None
+    # pydantic copies a mutable default for each instance, and writes it into the schema,
+    # where the config's validator fills it in
+    return Field(default, description=why, json_schema_extra=extra, **limits)
+
+
+def registered(kind: str) -> dict:
+    """For the items of a list setting: each a registered `kind` (`Annotated[str, registered(...)]`)."""
+    return Field(json_schema_extra={"x-registry": kind})
+
+
+class Floor(ClaimSettings):
+    """When a net is at chance: its seeds' mean accuracy <= chance + z*sqrt(chance(1-chance)/samples)."""
+
+    chance: float = setting(0.1, "accuracy of guessing: MNIST-1D's 10 classes", gt=0, lt=1)
+    samples: int = setting(1000, "samples the accuracy is measured on: the 1,000 training samples evaluated "
+                                 "(training.train_eval_size null = the test set's size)", ge=1)
+    z: float = setting(1.96, "within the 95% binomial noise of guessing on those samples", ge=0)
+
+
+def schema_fragment(settings: type[ClaimSettings], name: str) -> tuple[dict, dict]:
+    """(the claim's schema, the definitions it refers to): its nested classes' definitions
+    are named after the claim (`<name>.<Class>`), so every claim's can sit side by side under
+    the config schema's $defs."""
+    schema = settings.model_json_schema(ref_template=f"#/$defs/{name}.{{model}}")
+    defs = {f"{name}.{key}": value for key, value in schema.pop("$defs", {}).items()}
+    return _with_defaults_required(schema), {k: _with_defaults_required(v) for k, v in defs.items()}
+
+
+def _with_defaults_required(schema: dict) -> dict:
+    """Every field has a default, so none is required; a nested setting's mapping is filled
+    with its own defaults by the validator (config.py)."""
+    schema = dict(schema)
+    schema.pop("required", None)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def settings_text(settings: ClaimSettings | dict, prefix: str = "") -> str:
+    """A claim's settings on one readable line ('min_gain: 0.02; variants: elu, prelu;
+    exact_check.tolerance: 1e-06'): what the report shows under the job's parameters, and,
+    being a parameter, what reruns the claim when a setting changes."""
+    values = settings.model_dump() if isinstance(settings, BaseModel) else settings
+    items = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            items.append(settings_text(value, f"{prefix}{key}."))
+        elif isinstance(value, (list, tuple)):
+            items.append(f"{prefix}{key}: {', '.join(map(str, value))}")
+        else:
+            items.append(f"{prefix}{key}: {value}")
+    return "; ".join(items)

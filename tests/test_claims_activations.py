@@ -1,0 +1,264 @@
+"""Claims about activations (ReLU variants, Maxout): every verdict rule is fed data where its
+claim holds and data where it does not; exact checks are tested exactly (their figures on the
+smoke study's tables: test_claims_depth.py)."""
+
+import itertools
+import json
+import math
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from claim_tables import (concave, convex, grid_runs, judge, sample,  # noqa: F401 (a fixture)
+                          synthetic_slopes, synthetic_units)
+from dltips.activations import build as build_activation
+from dltips.claims import maxout, relu_variants
+from dltips.claims.nets import random_net
+from dltips.claims.select import paired_differences
+from dltips.model import StackedMLP
+from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+torch.set_num_threads(1)
+
+SETTINGS = {
+    "relu-variants": {"study": "grid", "deep_study": "variants", "regularizer": "none", "baseline": "relu",
+                      "variants": ["leaky_relu", "prelu", "elu"], "metric": "final_test_accuracy", "min_gain": 0.0,
+                      "headline": {"depth": 10, "init": "he"}},
+    "maxout-learns-activation": {"study": "grid", "baseline": "relu", "metric": "final_test_accuracy",
+                                 "convexity_tolerance": 1e-3,
+                                 "construction": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16,
+                                                  "depth": 3, "n_classes": 5, "n_inputs": 32, "pieces": 2,
+                                                  "init": "default", "tolerance": 1e-12}},
+}
+
+
+
+# ---- relu-variants ------------------------------------------------------------------
+CONDITIONS = {"grid": [(4, "default")], "variants": [(4, "he"), (10, "he")]}  # study -> (depth, init)
+
+
+def variant_runs(gain: dict, seeds=3, diverged=(), test_gain=0.01) -> pd.DataFrame:
+    """runs.csv of the grid and the variants sweep, sgd and adam: each variant's final train
+    loss is ReLU's in the same cell minus gain[activation] (a number, or a function of the
+    depth), +-0.004 by seed. L2 runs (not compared) make every variant 1 nat worse. A run in
+    `diverged` (activation, depth, optimizer, seed) blew up: train loss 1e26."""
+    rows = []
+    for study, cells in CONDITIONS.items():
+        for (depth, init), opt, reg, seed in itertools.product(cells, ("sgd", "adam"), ("none", "l2"), range(seeds)):
+            for act in ["relu", *gain]:
+                g = gain.get(act, 0.0)
+                g = g(depth) if callable(g) else g
+                loss = 0.5 + 0.1 * (opt == "sgd") + 0.05 * seed
+                if act != "relu":
+                    loss += -g + 0.004 * (seed - 1) + (1.0 if reg == "l2" else 0.0)
+                blew_up = (act, depth, opt, seed) in diverged
+                rows.append({"run_id": f"{study}-{act}-{opt}-d{depth}/{reg}-{init}-s{seed}", "study": study,
+                             "dataset": "mnist1d", "activation": act, "optimizer": opt, "regularizer": reg,
+                             "variant": reg, "seed": seed, "depth": depth, "width": 100, "init": init,
+                             "diverged": blew_up, "final_train_loss": 1e26 if blew_up else loss,
+                             "final_test_accuracy": 0.1 if blew_up else 0.5 + (act != "relu") * test_gain})
+    return pd.DataFrame(rows)
+
+
+GAINS = {"leaky_relu": 0.02, "prelu": 0.03, "elu": 0.01}
+
+
+@pytest.mark.parametrize("gain, noise_free, expected, weakest", [
+    (GAINS, True, REPRODUCED, "elu"),
+    ({**GAINS, "elu": -0.02}, True, NOT_REPRODUCED, "elu"),
+    # seeds spread +-0.004 around 0: prelu straddles 0 (inconclusive), the others stay above it
+    ({**GAINS, "prelu": 0.0}, False, INCONCLUSIVE, "prelu"),
+])
+def test_relu_variants_both_ways_in_training_loss(gain, noise_free, expected, weakest):
+    s = SETTINGS["relu-variants"]
+    ev, v = judge(relu_variants, {"runs": variant_runs(gain), "slopes": synthetic_slopes()}, s)
+    assert v.verdict == expected
+    assert f"relu minus {weakest}" in v.statistic and "training loss" in v.statistic and v.n == 3
+    pairs = ev[(ev.part == "difference") & (ev.regularizer == "none")]
+    assert set(ev[ev.part == "difference"].regularizer) == {"none"}  # L2 runs are not compared
+    assert pairs.groupby("activation").train_gain.mean().to_dict() == pytest.approx(gain, abs=1e-9)
+
+
+def test_relu_variants_is_judged_on_training_loss_with_test_accuracy_beside_it():
+    v = judge(relu_variants, {"runs": variant_runs(GAINS, test_gain=-0.05), "slopes": pd.DataFrame()},
+              SETTINGS["relu-variants"])[1]
+    assert v.verdict == REPRODUCED  # trains better, tests worse: the claim is about training
+    assert "final_test_accuracy, elu minus relu: -0.050" in v.detail
+    # relu's own training loss at the headline depth (sgd 0.6 + adam 0.5, seeds +0.05 each): trainable there
+    assert "relu's mean training loss here 0.600 nats" in v.detail
+
+
+def test_relu_variants_per_variant_and_depth_with_the_headline_as_verdict():
+    deep_only = {act: (lambda depth, g=g: g if depth == 10 else -g) for act, g in GAINS.items()}
+    runs = variant_runs(deep_only)
+    s = SETTINGS["relu-variants"]
+    tables = {"runs": runs, "slopes": pd.DataFrame()}
+    found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions(tables, s)}
+    assert found == {**{(act, 4, init): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
+                     **{(act, 10, "he"): REPRODUCED for act in GAINS}}
+    assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, s)[1].verdict == REPRODUCED
+    shallow = {**s, "headline": {"depth": 4, "init": "default"}}
+    assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, shallow)[1].verdict == NOT_REPRODUCED
+
+
+def test_relu_variants_leave_diverged_pairs_out_and_count_them():
+    runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0), ("prelu", 10, "sgd", 1), ("relu", 10, "adam", 2)})
+    runs["lr_at_edge"] = (runs.activation == "elu") & (runs.optimizer == "sgd")  # a rate the tuning may have cut short
+    ev, v = judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
+    assert v.verdict == REPRODUCED  # a train loss of 1e26 would have decided it, were it averaged
+    assert "prelu: 3 pair(s) left out (a run diverged)" in v.detail  # 2 of its own, 1 of relu's
+    assert "elu: 1 pair(s) left out (a run diverged), 3 kept with a tuned rate at its grid's edge" in v.detail
+
+
+def test_variants_pair_only_with_relu_of_the_same_architecture_and_init():
+    runs = grid_runs({"elu": 0.02})
+    deeper = runs.assign(depth=7, final_test_accuracy=runs.final_test_accuracy - 0.3)
+    he = runs.assign(init="he", final_test_accuracy=runs.final_test_accuracy + 0.2)
+    diffs = paired_differences(pd.concat([runs, deeper, he]), "grid", "relu", ["elu"],
+                                             "final_test_accuracy")
+    assert len(diffs) == 3 * 12  # each elu run paired once, never across depths or inits
+    assert diffs.difference.mean() == pytest.approx(0.02, abs=1e-9)
+
+
+def test_relu_variants_without_variant_runs_is_inconclusive():
+    ev, v = judge(relu_variants, {"runs": variant_runs({}), "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
+    assert v.verdict == INCONCLUSIVE and not len(ev[ev.part == "slopes"])
+
+
+def test_slopes_of_diverged_runs_are_left_out_and_counted():
+    slopes = synthetic_slopes()
+    runs = pd.DataFrame({"run_id": ["grid-prelu/none-s0", "grid-prelu/none-s1"], "depth": 4, "diverged": [False, True]})
+    slopes.loc[slopes.run_id == "grid-prelu/none-s1", "slope"] = 1.4e26
+    kept, left_out = relu_variants.trained_slopes(slopes, runs)
+    assert left_out == 1 and set(kept.run_id) == {"grid-prelu/none-s0"} and kept.slope.abs().max() < 2
+
+
+def test_slope_summary_per_layer():
+    slopes = pd.DataFrame({"run_id": "r", "layer": [1, 1, 1, 1, 2, 2], "unit": range(6),
+                           "slope": [-0.1, 0.2, 0.3, 0.4, 0.25, 0.25]})
+    summary = relu_variants.slope_summary(slopes).set_index("layer")
+    assert summary.loc[1, "n_units"] == 4 and summary.loc[1, "fraction_negative"] == 0.25
+    assert summary.loc[2, "median"] == 0.25
+
+
+def test_relu_variants_figure_drops_diverged_slopes(tmp_path):
+    runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0)})
+    slopes = synthetic_slopes()
+    tables = {"runs": runs, "slopes": slopes}
+    ev, v = judge(relu_variants, tables, SETTINGS["relu-variants"])
+    fig = relu_variants.figure(tables, ev, v, SETTINGS["relu-variants"])
+    try:
+        assert fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")
+        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+        assert fig.get_size_inches()[0] <= 12
+    finally:
+        plt.close(fig)
+
+
+# ---- maxout-learns-activation -----------------------------------------------------------
+@pytest.mark.parametrize("pieces", [2, 3])
+def test_maxout_construction_equals_relu_net_exactly(pieces):
+    spec = {**SETTINGS["maxout-learns-activation"]["construction"], "pieces": pieces}
+    errors = maxout.construction(spec)
+    # The construction is exact in real arithmetic, but the Maxout net's matmuls are 2-3x wider
+    # than the ReLU net's, and a CPU kernel may block (so order) a wider dot product's sums
+    # differently: AVX2 kernels give 5.6e-17, AVX-512 ones 0. Rounding a dot product of n terms
+    # moves it by at most about n float64 epsilons of its size, and an output passes through
+    # in_features + depth * width multiply-adds, so that many epsilons of the output's scale
+    # bound an honest construction (~3e-14 here); a wrong one is off by more than 1e-4 (next test).
+    operations = spec["in_features"] + spec["depth"] * spec["width"]
+    bound = operations * np.finfo(np.float64).eps * errors.output_scale
+    assert (errors.max_abs_error <= bound).all() and (errors.output_scale > 1e-3).all()
+    assert (bound < spec["tolerance"]).all()  # the verdict's own tolerance lies above the bound
+
+
+def test_a_wrong_maxout_construction_is_caught():
+    spec = SETTINGS["maxout-learns-activation"]["construction"]
+    relu = random_net(spec)
+    wrong = maxout.relu_to_maxout(relu, 2)
+    with torch.no_grad():  # ReLU weights as the first half instead of every other column
+        for layer in range(relu.depth):
+            wrong.weights[layer].zero_()
+            wrong.biases[layer].zero_()
+            wrong.weights[layer][..., :spec["width"]] = relu.weights[layer]
+            wrong.biases[layer][..., :spec["width"]] = relu.biases[layer]
+    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
+    assert (maxout.output_difference(relu, wrong, x) > 1e-4).all()
+
+
+def test_maxout_verdict_both_ways():
+    s = SETTINGS["maxout-learns-activation"]
+    runs = grid_runs({"maxout": 0.01})
+    _, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(convex)}, s)
+    assert v.verdict == REPRODUCED
+    ev, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(concave)}, s)
+    assert v.verdict == NOT_REPRODUCED
+    assert ev[ev.part == "units"].convexity_violation.max() == pytest.approx(2.0)  # slope +1 -> -1
+    ev, v = judge(maxout, {"runs": runs, "maxout_units": pd.DataFrame()}, s)
+    assert v.verdict == INCONCLUSIVE  # no learned units: the construction alone cannot decide
+    ev.loc[ev.part == "construction", "max_abs_error"] = 1e-6
+    assert maxout.verdict(ev, s).verdict == NOT_REPRODUCED
+    grid = ev[ev.part == "grid"]
+    assert len(grid) == 12 and grid.difference.mean() == pytest.approx(0.01)
+
+
+def test_unit_shapes_counts_bends():
+    shapes = maxout.unit_shapes(synthetic_units(convex), 1e-3)
+    assert set(shapes.n_kinks) == {1}
+    assert shapes.slope_start.to_numpy() == pytest.approx(-0.3) and shapes.slope_end.to_numpy() == pytest.approx(0.5)
+
+
+def maxout_net(seed=0, n_in=6, width=5, pieces=2):
+    return StackedMLP(1, n_in, width, 2, 3, build_activation("maxout", {"maxout_pieces": pieces}), ["default"],
+                      [torch.Generator().manual_seed(seed)]).eval()
+
+
+def test_maxout_responses_are_the_first_layer_max():
+    model = maxout_net()
+    x_probe = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    ts = np.linspace(-2, 2, 9)
+    table = maxout.maxout_responses(model, x_probe, direction_seed=3, n_units=3, ts=ts)
+    assert list(table.columns) == ["layer", "unit", "t", "response"] and len(table) == 3 * len(ts)
+    # rebuild the line and the responses by hand
+    rng = torch.Generator().manual_seed(3)
+    d = torch.randn(6, generator=rng)
+    d /= d.norm()
+    x = torch.from_numpy(x_probe)
+    scale = ((x - x.mean(0)) @ d).std()
+    line = x.mean(0) + torch.tensor(ts, dtype=torch.float32)[:, None] * scale * d
+    pre = line @ model.weights[0][0] + model.biases[0][0]
+    expected = pre.view(len(ts), 5, 2).amax(-1).detach()
+    for unit, curve in table.groupby("unit"):
+        assert np.allclose(curve.sort_values("t").response, expected[:, unit].numpy(), atol=1e-5)
+    assert np.allclose(np.unique(table.t), ts)
+
+
+def test_maxout_table_reads_a_job_directory(tmp_path):
+    """The derived-table hook: job.json + per-run weights -> rows with run_id."""
+    job = {"job": "grid-toy-maxout-adam", "activation": "maxout", "model": {"depth": 2, "width": 5, "maxout_pieces": 2},
+           "runs": [{"run": f"none-s{s}", "seed": s} for s in range(2)]}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    for s in range(2):
+        run = tmp_path / f"none-s{s}"
+        run.mkdir()
+        model = maxout_net(seed=s)
+        torch.save({n: p[0].detach().clone() for n, p in model.named_parameters()}, run / "weights.pt")
+        (run / "config.json").write_text(json.dumps({"regularization": {"dropout_input": 0.0, "dropout_hidden": 0.0}}))
+        (run / "metrics.json").write_text(json.dumps({"diverged": False}))
+    dataset = SimpleNamespace(x={"train": np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)})
+    table = maxout.maxout_table(tmp_path, dataset)
+    assert list(table.columns) == maxout.UNIT_COLUMNS
+    assert set(table.run_id) == {"grid-toy-maxout-adam/none-s0", "grid-toy-maxout-adam/none-s1"}
+    # a diverged run learned no activation: it is left out of the table
+    (tmp_path / "none-s1" / "metrics.json").write_text(json.dumps({"diverged": True}))
+    assert set(maxout.maxout_table(tmp_path, dataset).run_id) == {"grid-toy-maxout-adam/none-s0"}
+    assert len(table) == 2 * min(maxout.TABLE_UNITS, 5) * len(maxout.TABLE_TS)
+    first = table[table.run_id.str.endswith("s0")].drop(columns="run_id").reset_index(drop=True)
+    direct = maxout.maxout_responses(maxout_net(seed=0), dataset.x["train"], maxout.TABLE_DIRECTION_SEED,
+                                     maxout.TABLE_UNITS, maxout.TABLE_TS)
+    pd.testing.assert_frame_equal(first, direct)
