@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 import torch
 
 from .activations import build as build_activation
+from .clipping import max_norms
 from .model import StackedMLP
 from .optimizers import PerModelLR
 from .penalties import Penalties
@@ -70,6 +71,7 @@ class StackState:
     active: torch.Tensor  # [K] bool: still training
     diverged: torch.Tensor  # [K] bool
     penalties: Penalties
+    max_grad_norm: torch.Tensor | None  # [K]; None where no model clips its gradient (clipping)
 
     @classmethod
     def build(cls, cfg, members, n_features: int, n_classes: int, device: torch.device) -> "StackState":
@@ -103,6 +105,7 @@ class StackState:
             active=torch.ones(k, dtype=torch.bool, device=device),
             diverged=torch.zeros(k, dtype=torch.bool, device=device),
             penalties=Penalties.of(members, device),
+            max_grad_norm=max_norms([m.max_grad_norm for m in members], device),
         )
 
     @property

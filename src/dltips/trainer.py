@@ -1,12 +1,13 @@
 """Train a stack of K models side by side: the loop.
 
 The pieces, each in its module: the stack's per-model state and how models leave it
-(dltips.stack_state), the step's penalties (dltips.penalties), evaluation and records (dltips.recorder), and who stops when
+(dltips.stack_state), the step's penalties (dltips.penalties) and gradient clipping
+(dltips.clipping), evaluation and records (dltips.recorder), and who stops when
 (dltips.stopping). Every epoch: each model's updates, evaluation, stopping, records, then the
 observers (progress logs); a model that stopped leaves the stack at the end of its epoch.
 
 A new per-model feature of the step (a schedule, a clipping norm) is a field of Member, a
-field of StackState, and one line of `Trainer.train_epoch`.
+field of StackState, and one line of `Trainer.train_epoch`: max_grad_norm is one.
 """
 
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .clipping import clip_gradient_norms_
 from .data import SPLITS, Dataset
 from .recorder import EPOCH_COLUMNS, LAYER_COLUMNS, Recorder, RunResult
 from .recorder import per_model_ce as _per_model_ce
@@ -34,6 +36,9 @@ class Member:
     lr: float
     reg: Regularization
     init: str = "default"
+    # the largest norm of its gradient, all parameters together (dltips.clipping); None: not
+    # clipped. No study sets it: it shows what a per-model feature of the step takes.
+    max_grad_norm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class Trainer:
             s.optimizer.zero_grad()
             loss.sum().backward()
             s.penalties.add_gradients(s.model.weights)
+            clip_gradient_norms_(s.model.parameters(), s.max_grad_norm)
             stop_diverged(s, loss)
             s.optimizer.step(s.active)
             s.penalties.soft_threshold(s.model.weights, s.active)
