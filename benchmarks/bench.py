@@ -231,9 +231,9 @@ def step_share(args, runs, repeats: int) -> dict:
         t0 = time.perf_counter()
         trainer.train_epoch()
         t1 = time.perf_counter()
-        trainer.evaluate()
+        trainer.recorder.evaluate(trainer.model)
         t2 = time.perf_counter()
-        trainer.layer_statistics()
+        trainer.recorder.layer_statistics(trainer.model, trainer.state.initial)
         t3 = time.perf_counter()
         epoch.append(t1 - t0)
         evaluation.append(t2 - t1)
@@ -280,8 +280,8 @@ class PeerTask:
         self.x = torch.from_numpy(data.x["train"])
         self.y = torch.from_numpy(data.y["train"])
         # the samples dltips' evaluate() runs each epoch, so every variant does the same work
-        self.eval_x, self.eval_y = trainer.eval_x, trainer.eval_y
-        self.test = trainer.eval_slices["test"]
+        self.eval_x, self.eval_y = trainer.recorder.eval_x, trainer.recorder.eval_y
+        self.test = trainer.recorder.eval_slices["test"]
         self.seeds, self.lr = seeds, lr
         self.dims = [data.n_features] + [MODEL["width"]] * MODEL["depth"] + [data.n_classes]
 
@@ -420,7 +420,7 @@ class DltipsEpoch:
 
     def epoch(self) -> None:
         self.trainer.train_epoch()
-        self.accuracy = self.trainer.evaluate()["test"][1]
+        self.accuracy = self.trainer.recorder.evaluate(self.trainer.model)["test"][1]
 
 
 class DltipsFit:
@@ -435,7 +435,7 @@ class DltipsFit:
     def epoch(self) -> None:
         self.epochs += 1
         self.trainer.run_epoch(self.epochs)
-        self.accuracy = torch.tensor([row["accuracy"] for rows in self.trainer.epoch_rows for row in rows[-3:]
+        self.accuracy = torch.tensor([row["accuracy"] for rows in self.trainer.recorder.epoch_rows for row in rows[-3:]
                                       if row["split"] == "test"])
 
 

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from dltips.activations import ACTIVATIONS
 from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, update_rules
-from dltips.trainer import Trainer
+from dltips.penalties import Penalties
 from dltips.verdicts import NOT_REPRODUCED, REPRODUCED
 
 ADAPTIVE = {"study": "grid", "surface": {"switch": 0.0, "steep": 10.0, "flat": 0.1},
@@ -264,10 +264,10 @@ def test_l2_factor_is_exactly_one_minus_lr_times_strength():
 
 
 def _wrong_penalty(l1_factor: float, l2_factor: float):
-    """Trainer._add_penalty_gradients with its gradients scaled by the given factors."""
-    def add_penalty_gradients(self):
+    """Penalties.add_gradients with its gradients scaled by the given factors."""
+    def add_penalty_gradients(self, weights):
         with torch.no_grad():
-            for w in self.model.weights:
+            for w in weights:
                 for models, factor, term in ((self.l1_models, l1_factor, torch.sign), (self.l2_models, l2_factor, None)):
                     if models is not None:
                         which, strength = models
@@ -281,7 +281,7 @@ def _wrong_penalty(l1_factor: float, l2_factor: float):
     (update_rules.L1, L1, 0.0, 1.0),   # L1 penalty silently dropped
 ])
 def test_a_penalty_with_the_wrong_factor_is_not_reproduced(monkeypatch, claim, settings, l1_factor, l2_factor):
-    monkeypatch.setattr(Trainer, "_add_penalty_gradients", _wrong_penalty(l1_factor, l2_factor))
+    monkeypatch.setattr(Penalties, "add_gradients", _wrong_penalty(l1_factor, l2_factor))
     ev = claim.evidence({}, settings)
     assert claim.verdict(ev, settings).verdict == NOT_REPRODUCED
 

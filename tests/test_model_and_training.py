@@ -166,7 +166,7 @@ def test_penalties_have_the_textbook_gradients_on_weights_only(tiny_dataset):
     trainer = Trainer(cfg, members, tiny_dataset, device="cpu")
     for p in trainer.model.parameters():
         p.grad = torch.zeros_like(p)
-    trainer._add_penalty_gradients()
+    trainer.state.penalties.add_gradients(trainer.model.weights)
     grads = {n: p.grad for n, p in trainer.model.named_parameters()}
     for i, w in enumerate(trainer.model.weights):
         torch.testing.assert_close(grads[f"weights.{i}"][0], 0.3 * torch.sign(w[0].detach()))
@@ -215,7 +215,7 @@ def test_stopped_models_leave_the_stack_and_the_others_carry_on_unchanged(tiny_d
     trainer = Trainer(cfg, members, tiny_dataset)
     stopped, running = trainer.fit()
     assert stopped.summary["epochs_run"] < 12 and running.summary["epochs_run"] == 12
-    assert trainer.model.n_models == 1 and trainer.members_at == [1]  # the stopped model costs nothing more
+    assert trainer.model.n_models == 1 and trainer.state.members_at == [1]  # the stopped model costs nothing more
     assert stopped.summary["reported_epoch"] == stopped.summary["best_epoch"]  # its best weights were kept
     alone = train(cfg, [members[1]], tiny_dataset)[0]
     assert running.epochs == alone.epochs
@@ -382,23 +382,25 @@ class HostReads(torch.utils._python_dispatch.TorchDispatchMode):
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 @pytest.mark.parametrize("lrs", [[0.05] * 5, [0.05, 0.01, 0.1, 0.3, 0.02]])  # a job's stack; a tuning stack
 def test_a_training_step_never_waits_for_the_device(tiny_dataset, name, lrs):
-    """A training epoch's steps read nothing back to the host, with every regularizer in the
-    stack and a model that diverges in the middle of the epoch, so a GPU runs them ahead of
+    """A training epoch's steps read nothing back to the host, with every regularizer and
+    gradient clipping in the stack and a model that diverges in the middle of the epoch, so a GPU runs them ahead of
     the host (and a step can be captured as a graph)."""
     regs = [build_reg("none", {}), build_reg("l1", {"strength": 1e-3}), build_reg("l2", {"strength": 1e-3}),
             build_reg("dropout", {"input": 0.1, "hidden": 0.2}), build_reg("early_stopping", {"patience": 2})]
     cfg = StackConfig(activation="relu", optimizer=name, model=MODEL, epochs=2, batch_size=16)
-    trainer = Trainer(cfg, [Member(k, lr, reg) for k, (lr, reg) in enumerate(zip(lrs, regs))], tiny_dataset)
+    # the first model also clips its gradient norm (dltips.clipping)
+    trainer = Trainer(cfg, [Member(k, lr, reg, max_grad_norm=1.0 if k == 0 else None)
+                            for k, (lr, reg) in enumerate(zip(lrs, regs))], tiny_dataset)
     trainer.train_epoch()  # optimizer state exists from here on
     # the step a GPU runs: on the CPU the optimizer may read `active` (nothing to wait for)
-    trainer.optimizer.host_reads = False
+    trainer.state.optimizer.host_reads = False
     with torch.no_grad():
         trainer.model.weights[0][2].fill_(math.inf)  # model 2's loss turns non-finite on the next step
-    counters = [s["step"] for s in trainer.optimizer.optimizer.state.values() if torch.is_tensor(s.get("step"))]
+    counters = [s["step"] for s in trainer.state.optimizer.optimizer.state.values() if torch.is_tensor(s.get("step"))]
     with HostReads(counters) as reads:
         trainer.train_epoch()
     assert reads.seen == []
-    assert trainer.diverged.tolist() == [False, False, True, False, False]  # and it was caught on the device
+    assert trainer.state.diverged.tolist() == [False, False, True, False, False]  # and it was caught on the device
     assert torch.isinf(trainer.model.weights[0][2]).all()  # frozen as it was
 
 

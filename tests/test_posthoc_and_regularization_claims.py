@@ -839,7 +839,7 @@ def test_proximal_l1_leaves_frozen_models_alone():
     trainer = _one_batch_trainer([Member(0, 0.5, build("l1_prox", {"strength": 0.1})),
                                   Member(1, 0.5, build("l1_prox", {"strength": 0.1}))])
     before = [w.detach().clone() for w in trainer.model.weights]
-    trainer.active[0] = False  # as a diverged or early-stopped model is
+    trainer.state.active[0] = False  # as a diverged or early-stopped model is
     trainer.train_epoch()
     assert all(torch.equal(w[0], b[0]) for w, b in zip(trainer.model.weights, before))
     assert any((w[1] == 0).any() for w in trainer.model.weights)

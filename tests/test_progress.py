@@ -18,7 +18,7 @@ def test_one_line_per_epoch_with_the_runs_left_and_their_mean_validation_loss(ti
     members = [Member(0, 0.05, build_reg("early_stopping", {"patience": 1})), Member(1, 0.05, build_reg("none", {}))]
     lines = []
     log = EpochLog("training", write=lines.append)
-    stopper, runner = train(cfg, members, tiny_dataset, callbacks=[log])
+    stopper, runner = train(cfg, members, tiny_dataset, observers=[log])
     assert len(lines) == 12 and all(LINE.fullmatch(line) for line in lines), lines[:2]
     parsed = [LINE.fullmatch(line).groups() for line in lines]
     stopped_at = stopper.summary["epochs_run"]
@@ -37,7 +37,7 @@ def test_one_line_per_epoch_with_the_runs_left_and_their_mean_validation_loss(ti
     tuning_cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=2, batch_size=16, splits=("val",),
                              layer_stats=False)
     (tuned,) = train(tuning_cfg, [Member(0, 0.05, build_reg("none", {}))], tiny_dataset,
-                     callbacks=[EpochLog("tuning", write=tuning_lines.append)])
+                     observers=[EpochLog("tuning", write=tuning_lines.append)])
     val_loss = [r["loss"] for r in tuned.epochs if r["epoch"] == 2 and r["split"] == "val"][0]
     assert re.fullmatch(r"tuning epoch 2/2: 1 of 1 runs still training, mean val loss (\S+) \(nats, over 1 runs\), .*",
                         tuning_lines[-1])

@@ -63,7 +63,7 @@ class Fake:
     calls: list
     diverges: object = lambda lr, seed: False
 
-    def __call__(self, cfg, members, data, device, callbacks=()):
+    def __call__(self, cfg, members, data, device, stopping=()):
         self.calls.append(sorted({m.lr for m in members}))
         return [SimpleNamespace(summary={"diverged": self.diverges(m.lr, m.seed), "best_val_accuracy": self.score(m.lr),
                                          "epochs_run": 4}) for m in members]
@@ -150,8 +150,8 @@ def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_valid
                    halving={"at": [2], "keep": 0.5}, tune_epochs=4)
     seen = []
 
-    def spy(cfg, members, data, device, callbacks=()):
-        results = train(cfg, members, data, device, callbacks)
+    def spy(cfg, members, data, device, stopping=()):
+        results = train(cfg, members, data, device, stopping=stopping)
         seen.append((cfg, results))
         return results
 

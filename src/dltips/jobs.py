@@ -64,8 +64,8 @@ def choose_learning_rates(job: dict, data, device: str, grid_dir: Path | None) -
         return {k: grid_job["lrs"][k] for k in keys}, f"grid:{lr['grid_job']}", []
     log = EpochLog("tuning")
 
-    def logged_train(cfg, members, data, device, callbacks=()):
-        return train(cfg, members, data, device, callbacks=[*callbacks, log])
+    def logged_train(cfg, members, data, device, stopping=()):
+        return train(cfg, members, data, device, observers=[log], stopping=stopping)
 
     chosen, record = tune(job, data, device, stack_config(job, epochs=lr["tune_epochs"], tuning=True), logged_train)
     return chosen, "tuned", record
@@ -89,7 +89,7 @@ def run_job(job: dict, data_path, out_dir, device: str = "auto", threads: int = 
     for rate in sorted({m.lr for m in members}):
         which = [i for i, m in enumerate(members) if m.lr == rate]
         for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device,
-                                          callbacks=[progress])):
+                                          observers=[progress])):
             results[i] = result
     env = versions()
     for run, member, result, lr in zip(job["runs"], members, results, chosen):

@@ -24,7 +24,7 @@ from . import data as datasets
 from .io import read_json
 from .plan import run_id
 from .stacks import load_stack
-from .trainer import EVAL_CHUNK
+from .recorder import EVAL_CHUNK
 
 DROPOUT_COLUMNS = ["run_id", "regularizer", "width", "dropout_input", "dropout_hidden", "seed", "method", "k",
                    "test_accuracy", "test_loss", "test_accuracy_se", "test_loss_se"]

@@ -1,8 +1,8 @@
 """A training job's movement: one line per epoch for its log, one summary line for the console.
 
-`EpochLog` is a Trainer callback (callback(trainer, epoch)): a job passes one to `train`, so a
-long job shows it is moving (`tail -f results/logs/train/<job>.log`) without the Trainer
-knowing about logs.
+`EpochLog` is an observer of the training loop (observer(trainer, epoch)): a job passes one
+to `train`, so a long job shows it is moving (`tail -f results/logs/train/<job>.log`) without
+the Trainer knowing about logs.
 """
 
 import math
@@ -21,11 +21,11 @@ class EpochLog:
         # the split every stack evaluates at every epoch (tuning stacks evaluate no other)
         split = "val"
         # the stack's models at this epoch, before those that stopped in it leave (their last line)
-        losses = [row["loss"] for k in trainer.members_at for row in trainer.epoch_rows[k][-3:]
+        losses = [row["loss"] for k in trainer.state.members_at for row in trainer.recorder.epoch_rows[k][-3:]
                   if row["epoch"] == epoch and row["split"] == split]
         finite = [v for v in losses if math.isfinite(v)]
         mean = f"{sum(finite) / len(finite):.4f}" if finite else "n/a"
-        left = int(trainer.active.sum())
+        left = int(trainer.state.active.sum())
         self.write(f"{self.stage} epoch {epoch}/{trainer.cfg.epochs}: {left} of {len(trainer.members)} runs "
                    f"still training, mean {split} loss {mean} (nats, over {len(finite)} runs), {now - self.last:.2f} s")
         self.last = now

@@ -86,35 +86,38 @@ def grid_step(grid: list[float]) -> float:
 
 
 class Halving:
-    """A Trainer callback: at the given epochs each condition keeps its best candidates."""
+    """A stopping policy (dltips.stopping): at the given epochs each condition keeps its best
+    candidates, ranked by best validation accuracy so far (mean over the tuning seeds)."""
 
     def __init__(self, candidates: list[tuple[str, float]], at: list[int], keep: float):
         self.candidates = candidates  # member index -> (condition key, lr)
         self.at, self.keep = set(at), keep
+        self.best_val_accuracy: dict[int, float] = {}  # member index -> so far
         self.fate: dict[int, str] = {}  # member index -> why it left the stack early
 
-    def best_val_accuracy(self, trainer, k: int) -> float:
-        rows = trainer.epoch_rows[k]
-        return max((r["accuracy"] for r in rows if r["split"] == "val"), default=0.0)
-
-    def __call__(self, trainer, epoch: int) -> None:
-        if epoch not in self.at:
-            return
+    def __call__(self, view) -> list[int]:
+        """Positions to stop (a view: dltips.stopping.EpochView). Sees every epoch, epoch 0
+        included, to keep each candidate's best accuracy."""
+        for k, accuracy in zip(view.members_at, view.val_accuracy):
+            self.best_val_accuracy[k] = max(self.best_val_accuracy.get(k, accuracy), accuracy)
+        if view.epoch not in self.at:
+            return []
         alive: dict[str, dict[float, list[int]]] = {}  # condition -> lr -> stack positions
-        for pos, k in enumerate(trainer.members_at):
-            if bool(trainer.active[pos]):
-                key, lr = self.candidates[k]
-                alive.setdefault(key, {}).setdefault(lr, []).append(pos)
+        for pos, k in view.training():
+            key, lr = self.candidates[k]
+            alive.setdefault(key, {}).setdefault(lr, []).append(pos)
+        stops = []
         for key, by_lr in alive.items():
-            score = {lr: sum(self.best_val_accuracy(trainer, trainer.members_at[p]) for p in ps) / len(ps)
+            score = {lr: sum(self.best_val_accuracy[view.members_at[p]] for p in ps) / len(ps)
                      for lr, ps in by_lr.items()}
             n_keep = max(1, math.ceil(self.keep * len(score)))
             # best score first; among equals the smaller rate, as the final pick does
             ranked = sorted(score, key=lambda lr: (-score[lr], lr))
             for lr in ranked[n_keep:]:
                 for pos in by_lr[lr]:
-                    trainer.active[pos] = False
-                    self.fate[trainer.members_at[pos]] = f"halved at epoch {epoch}"
+                    stops.append(pos)
+                    self.fate[view.members_at[pos]] = f"halved at epoch {view.epoch}"
+        return stops
 
 
 def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], halving, train_fn, stack_cfg,
@@ -129,12 +132,12 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
         for seed in lr_cfg["tune_seeds"] if seeds is None else seeds:
             members.append(Member(seed=seed, lr=lr, reg=cond.surface, init=cond.init))
             candidates.append((cond.key, lr))
-    callback = Halving(candidates, halving["at"], halving["keep"]) if halving else None
-    results = train_fn(stack_cfg, members, data, device, callbacks=[callback] if callback else [])
+    halver = Halving(candidates, halving["at"], halving["keep"]) if halving else None
+    results = train_fn(stack_cfg, members, data, device, stopping=[halver] if halver else [])
     records = []
     for k, (m, r) in enumerate(zip(members, results)):
         diverged = bool(r.summary["diverged"])
-        fate = "diverged" if diverged else (callback.fate.get(k, "kept") if callback else "kept")
+        fate = "diverged" if diverged else (halver.fate.get(k, "kept") if halver else "kept")
         records.append({
             "condition": candidates[k][0], "lr": m.lr, "seed": m.seed,
             "best_val_accuracy": 0.0 if diverged else float(r.summary["best_val_accuracy"]),
