@@ -3,9 +3,7 @@ and data where it does not; exact checks are tested exactly; every figure draws 
 smoke study's tables."""
 
 import itertools
-import json
 import math
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -640,57 +638,6 @@ def test_unit_shapes_counts_bends():
     shapes = maxout.unit_shapes(synthetic_units(convex), 1e-3)
     assert set(shapes.n_kinks) == {1}
     assert shapes.slope_start.to_numpy() == pytest.approx(-0.3) and shapes.slope_end.to_numpy() == pytest.approx(0.5)
-
-
-def maxout_net(seed=0, n_in=6, width=5, pieces=2):
-    return StackedMLP(1, n_in, width, 2, 3, build_activation("maxout", {"maxout_pieces": pieces}), ["default"],
-                      [torch.Generator().manual_seed(seed)]).eval()
-
-
-def test_maxout_responses_are_the_first_layer_max():
-    model = maxout_net()
-    x_probe = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
-    ts = np.linspace(-2, 2, 9)
-    table = maxout.maxout_responses(model, x_probe, direction_seed=3, n_units=3, ts=ts)
-    assert list(table.columns) == ["layer", "unit", "t", "response"] and len(table) == 3 * len(ts)
-    # rebuild the line and the responses by hand
-    rng = torch.Generator().manual_seed(3)
-    d = torch.randn(6, generator=rng)
-    d /= d.norm()
-    x = torch.from_numpy(x_probe)
-    scale = ((x - x.mean(0)) @ d).std()
-    line = x.mean(0) + torch.tensor(ts, dtype=torch.float32)[:, None] * scale * d
-    pre = line @ model.weights[0][0] + model.biases[0][0]
-    expected = pre.view(len(ts), 5, 2).amax(-1).detach()
-    for unit, curve in table.groupby("unit"):
-        assert np.allclose(curve.sort_values("t").response, expected[:, unit].numpy(), atol=1e-5)
-    assert np.allclose(np.unique(table.t), ts)
-
-
-def test_maxout_table_reads_a_job_directory(tmp_path):
-    """The derived-table hook: job.json + per-run weights -> rows with run_id."""
-    job = {"job": "grid-toy-maxout-adam", "activation": "maxout", "model": {"depth": 2, "width": 5, "maxout_pieces": 2},
-           "runs": [{"run": f"none-s{s}", "seed": s} for s in range(2)]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    for s in range(2):
-        run = tmp_path / f"none-s{s}"
-        run.mkdir()
-        model = maxout_net(seed=s)
-        torch.save({n: p[0].detach().clone() for n, p in model.named_parameters()}, run / "weights.pt")
-        (run / "config.json").write_text(json.dumps({"regularization": {"dropout_input": 0.0, "dropout_hidden": 0.0}}))
-        (run / "metrics.json").write_text(json.dumps({"diverged": False}))
-    dataset = SimpleNamespace(x={"train": np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)})
-    table = maxout.maxout_table(tmp_path, dataset)
-    assert list(table.columns) == maxout.UNIT_COLUMNS
-    assert set(table.run_id) == {"grid-toy-maxout-adam/none-s0", "grid-toy-maxout-adam/none-s1"}
-    # a diverged run learned no activation: it is left out of the table
-    (tmp_path / "none-s1" / "metrics.json").write_text(json.dumps({"diverged": True}))
-    assert set(maxout.maxout_table(tmp_path, dataset).run_id) == {"grid-toy-maxout-adam/none-s0"}
-    assert len(table) == 2 * min(maxout.TABLE_UNITS, 5) * len(maxout.TABLE_TS)
-    first = table[table.run_id.str.endswith("s0")].drop(columns="run_id").reset_index(drop=True)
-    direct = maxout.maxout_responses(maxout_net(seed=0), dataset.x["train"], maxout.TABLE_DIRECTION_SEED,
-                                     maxout.TABLE_UNITS, maxout.TABLE_TS)
-    pd.testing.assert_frame_equal(first, direct)
 
 
 # ---- figures on the sample tables -----------------------------------------------------

@@ -7,7 +7,7 @@ from dltips.claims import CLAIM_INDEX, CLAIM_OUTPUTS, claim_key, settings_text
 from dltips.config import ConfigError, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
-from dltips.derived import DERIVED, jobs_for
+from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
 
@@ -18,6 +18,7 @@ try:
     config.clear()
     config.update(validated)
     JOBS = plan(config)
+    check_derived_tables(config, JOBS)
 except (ConfigError, FileNotFoundError, ImportError) as error:
     raise WorkflowError(str(error)) from None
 
@@ -40,18 +41,17 @@ def get_dataset_params(wildcards):
 
 
 def get_job(wildcards):
-    return JOBS[wildcards.job]
+    return JOBS[wildcards.job].to_dict()  # params carry plain values: Snakemake compares them between runs
 
 
 def get_train_inputs(wildcards):
     job = JOBS[wildcards.job]
     inputs = {
-        "data": f"{RESULTS}/data/{job['dataset']}.npz",
-        "checksum": f"{RESULTS}/data/{job['dataset']}.json",
+        "data": f"{RESULTS}/data/{job.dataset}.npz",
+        "checksum": f"{RESULTS}/data/{job.dataset}.json",
     }
-    grid_job = job["learning_rate"].get("grid_job")
-    if grid_job:
-        inputs["grid"] = f"{RESULTS}/runs/{grid_job}"
+    if job.grid_job:
+        inputs["grid"] = f"{RESULTS}/runs/{job.grid_job}"
     return inputs
 
 
@@ -123,9 +123,9 @@ def claim_labels(claim_id):
 
 
 def get_derived_inputs(wildcards):
-    names = jobs_for(wildcards.derived, JOBS)
+    names = jobs_for(wildcards.derived, JOBS, config)
     inputs = {"jobs": [f"{RESULTS}/runs/{name}" for name in names]}
-    for dataset in sorted({JOBS[name]["dataset"] for name in names}):
+    for dataset in sorted({JOBS[name].dataset for name in names}):
         inputs[f"data_{dataset}"] = f"{RESULTS}/data/{dataset}.npz"
     return inputs
 
