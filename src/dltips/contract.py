@@ -243,10 +243,15 @@ class RunDir:
         return self.path / WEIGHTS_FILE
 
     def weights(self) -> dict:
-        """The reported weights, parameter name -> tensor; never executes code from the file."""
-        import torch
+        """The reported weights, parameter name -> tensor."""
+        return load_weights(self.weights_path)
 
-        return torch.load(self.weights_path, weights_only=True)
+
+def load_weights(path) -> dict:
+    """A weights file's tensors; weights_only: a file that carries code is refused, never run."""
+    import torch
+
+    return torch.load(path, weights_only=True)
 
 
 def read_runs(job_dir, runs: list[str] | None = None) -> tuple[TrainedJob, list[RunDir]]:
