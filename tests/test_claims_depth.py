@@ -3,9 +3,7 @@ does not; exact checks are tested exactly; every depth and activation claim's fi
 the smoke study's tables."""
 
 import itertools
-import json
 import math
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np

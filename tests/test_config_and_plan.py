@@ -22,10 +22,10 @@ def test_default_config_is_valid_and_defaults_are_filled(default_config):
 
 def test_the_default_grid_is_2_datasets_x_7_x_5_x_5_x_5_seeds(default_config):
     jobs = plan(valid(default_config))
-    grid = [j for j in jobs.values() if j["study"] == "grid"]
-    assert len(grid) == 70 and sum(len(j["runs"]) for j in grid) == 1750
-    cells = {(j["dataset"], j["activation"], j["optimizer"], r["regularizer"], r["seed"]) for j in grid
-             for r in j["runs"]}
+    grid = [j for j in jobs.values() if j.study == "grid"]
+    assert len(grid) == 70 and sum(len(j.runs) for j in grid) == 1750
+    cells = {(j.dataset, j.activation, j.optimizer, r.regularizer, r.seed) for j in grid
+             for r in j.runs}
     assert len(cells) == 1750 and {c[0] for c in cells} == {"mnist1d", "digits"}
 
 
@@ -40,8 +40,8 @@ def test_adding_an_activation_adds_jobs_and_leaves_the_others_unchanged(default_
     small["grid"]["activations"] = ["relu"]
     small["grid"]["optimizers"] = ["sgd", "adam"]
     a, b = plan(valid(small)), plan(valid(bigger))
-    grid_a = {k: v for k, v in a.items() if v["study"] == "grid"}
-    grid_b = {k: v for k, v in b.items() if v["study"] == "grid"}
+    grid_a = {k: v for k, v in a.items() if v.study == "grid"}
+    grid_b = {k: v for k, v in b.items() if v.study == "grid"}
     assert set(grid_a) < set(grid_b) and len(grid_b) == 6
     for name, job in grid_a.items():
         assert grid_b[name] == job  # identical spec: Snakemake sees nothing to redo
@@ -51,21 +51,21 @@ def test_adding_an_activation_adds_jobs_and_leaves_the_others_unchanged(default_
 def test_preset_smoke_is_small(default_config):
     cfg = valid({**default_config, "preset": "smoke"})
     jobs = plan(cfg)
-    assert sum(len(j["runs"]) for j in jobs.values()) < 80
+    assert sum(len(j.runs) for j in jobs.values()) < 80
     assert cfg["training"]["epochs"] <= 5
 
 
 def test_swept_regularizer_strengths_expand_into_runs(default_config):
     jobs = plan(valid(default_config))
-    sparsity = [j for j in jobs.values() if j["study"] == "sparsity"]
-    variants = {r["variant"] for j in sparsity for r in j["runs"]}
+    sparsity = [j for j in jobs.values() if j.study == "sparsity"]
+    variants = {r.variant for j in sparsity for r in j.runs}
     assert variants == {"none", *(f"{reg}-strength{x:g}" for reg in ("l1", "l1_prox") for x in (1e-4, 3e-4, 1e-3)),
                         *(f"l2-strength{x:g}" for x in (1e-3, 3e-3, 1e-2))}
 
 
 def layer_recording(jobs, study):
-    (spec,) = {(j["training"]["layer_stats"], tuple(j["training"]["layer_epochs"]), j["training"]["stats_every"])
-               for j in jobs.values() if j["study"] == study}
+    (spec,) = {(j.training["layer_stats"], tuple(j.training["layer_epochs"]), j.training["stats_every"])
+               for j in jobs.values() if j.study == study}
     return spec
 
 
@@ -78,7 +78,7 @@ def test_layer_statistics_and_curves_are_recorded_where_a_claim_reads_them_and_n
     for study in ("sparsity", "diagnosis", "dropout", "variants", "ensemble"):
         assert layer_recording(jobs, study)[0] is False, study
     # early-stopping draws the grid's course of training: only the grid evaluates every split every epoch
-    assert {j["study"] for j in jobs.values() if j["training"]["curves"]} == {"grid"}
+    assert {j.study for j in jobs.values() if j.training["curves"]} == {"grid"}
     # the schedule follows the claims' settings: another epoch, another study
     moved = copy.deepcopy(default_config)
     moved["claims"]["early-layers-learn-slowly"]["epoch"] = 7
@@ -228,8 +228,8 @@ def test_a_registered_dataset_and_regularizer_take_settings_under_their_names(de
         cfg["grid"]["regularizers"] = ["none", "elastic"]
         cfg["dataset_params"]["toy_extension"] = {"size": 10}
         cfg["regularizer_params"]["elastic"] = {"l1": 1e-4, "l2": 1e-3}
-        runs = [r for job in plan(valid(cfg)).values() for r in job["runs"] if r["regularizer"] == "elastic"]
-        assert runs and all(r["reg_params"] == {"l1": 1e-4, "l2": 1e-3} for r in runs)
+        runs = [r for job in plan(valid(cfg)).values() for r in job.runs if r.regularizer == "elastic"]
+        assert runs and all(r.reg_params == {"l1": 1e-4, "l2": 1e-3} for r in runs)
         del cfg["regularizer_params"]["elastic"]["l2"]  # a setting it reads: missing, stops the plan
         with pytest.raises(ConfigError, match="regularizer_params.elastic': regularizer 'elastic' needs 'l2'"):
             plan(valid(cfg))

@@ -1,9 +1,11 @@
 """The documented extension path: a user's own module registers an activation and an
-optimizer; the dry-run adds exactly their jobs and leaves the finished study alone."""
+optimizer, and the dry-run adds exactly their jobs and leaves the finished study alone; or it
+registers a claim, which is judged and reported like the built-in ones."""
 
 import re
 import textwrap
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -43,3 +45,87 @@ def test_a_registered_activation_and_optimizer_add_only_their_jobs(smoke):
     # the extended preset is the smoke preset's copy, so it writes where the smoke study did
     snakemake(smoke, f"{SMOKE_RESULTS}/runs/grid-mnist1d-swish-nadam", preset="extended", configfiles=configs)
     assert (smoke / SMOKE_RESULTS / "runs" / "grid-mnist1d-swish-nadam" / "job.json").exists()
+
+
+CLAIM_EXTENSION = '''
+"""relu-fits-better: a claim of the user's own, judged and reported like the built-in ones."""
+import pandas as pd
+
+from dltips.claims import Claim, register
+from dltips.claims.select import not_diverged, runs_of
+from dltips.claims.settings import ClaimSettings, setting
+from dltips.verdicts import compare
+
+
+class Settings(ClaimSettings):
+    study: str = setting("grid", "the sweep whose ReLU and sigmoid runs are compared")
+    min_gain: float = setting(0.0, "claim: ReLU's train accuracy minus sigmoid's above this", ge=-1, le=1)
+
+
+def evidence(tables, settings):
+    runs = not_diverged(runs_of(tables["runs"], settings.study))
+    means = runs.pivot_table(index="seed", columns="activation", values="final_train_accuracy")
+    return {"gains": pd.DataFrame({"seed": means.index, "gain": (means["relu"] - means["sigmoid"]).to_numpy()})}
+
+
+def verdict(ev, settings):
+    return compare(ev["gains"].gain, settings.min_gain, ">", "train accuracy, relu − sigmoid (fraction)")
+
+
+def figure(tables, ev, v, settings):
+    import matplotlib.pyplot as plt
+
+    from dltips import figures
+
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    ax.bar(ev["gains"].seed.astype(str), ev["gains"].gain)
+    ax.set(xlabel="seed", ylabel="train accuracy, relu − sigmoid (fraction)")
+    fig.suptitle(figures.verdict_title("ReLU fits its training data better than sigmoid", v), fontsize=10)
+    return fig
+
+
+register(Claim("relu-fits-better", "ReLU nets fit their training data better than sigmoid nets.",
+               "the user's own", evidence, verdict, figure, settings=Settings, tables=("runs",)))
+'''
+
+
+def test_a_claims_settings_come_from_its_class_and_are_checked_before_anything_runs(tmp_path, default_config):
+    from dltips.config import ConfigError, validate
+    from dltips.extensions import load
+
+    (tmp_path / "my_claim.py").write_text(textwrap.dedent(CLAIM_EXTENSION))
+    load([str(tmp_path / "my_claim.py")])
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    config = {**default_config, "claims": {**default_config["claims"], "relu-fits-better": {}}}
+    assert validate(config, schema)["claims"]["relu-fits-better"] == {"study": "grid", "min_gain": 0.0}
+    config["claims"]["relu-fits-better"] = {"min_gain": 2}
+    with pytest.raises(ConfigError, match=r"claims\.relu-fits-better\.min_gain': 2 is out of range; allowed: >= -1 and <= 1"):
+        validate(config, schema)
+    config["claims"]["relu-fits-beter"] = config["claims"].pop("relu-fits-better")
+    with pytest.raises(ConfigError, match="'relu-fits-beter' is not a known claim; allowed keys: .*relu-fits-better"):
+        validate(config, schema)
+
+
+@pytest.mark.workflow
+def test_a_claim_registered_by_an_extension_is_judged_and_gets_its_report_entry(smoke, tmp_path):
+    """One module and one config block: its rule's outputs, its row of claims.csv, its figure
+    and caption in the report. Judged on a copy of the smoke study, which stays as it is."""
+    import shutil
+
+    work = tmp_path / "study"
+    shutil.copytree(smoke, work, symlinks=True)
+    (work / "my_claim.py").write_text(textwrap.dedent(CLAIM_EXTENSION))
+    extra = {"extensions": ["my_claim.py"], "claims": {"relu-fits-better": {"min_gain": 0.0}}}
+    (work / "my_claim.yaml").write_text(yaml.safe_dump(extra))
+    configs = (ROOT / "config.yaml", work / "my_claim.yaml")
+
+    snakemake(work, f"{SMOKE_RESULTS}/claims.csv", "--forcerun", "judge", configfiles=configs)
+    claims = pd.read_csv(work / SMOKE_RESULTS / "claims.csv")
+    assert claims.id.iloc[-1] == "relu-fits-better" and len(claims) == 19  # after the config's own 18
+    assert claims.set_index("id").statistic["relu-fits-better"] == "train accuracy, relu − sigmoid (fraction)"
+    entry = work / SMOKE_RESULTS / "claims" / "relu-fits-better"
+    assert entry.with_suffix(".png").stat().st_size > 10_000
+    assert "**Verdict:" in entry.with_suffix(".rst").read_text()  # its caption, from the shared template
+    snakemake(work, "--report", f"{SMOKE_RESULTS}/report.html", configfiles=configs)
+    html = (work / SMOKE_RESULTS / "report.html").read_text()
+    assert '"claim": "relu-fits-better"' in html and "5. Other claims" in html

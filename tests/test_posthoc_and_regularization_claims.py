@@ -9,6 +9,7 @@ import copy
 import math
 import json
 import shutil
+from types import SimpleNamespace
 from pathlib import Path
 
 import matplotlib
@@ -19,10 +20,14 @@ import torch
 from scipy import stats
 
 from dltips import data, posthoc
+from dltips.activations import build as build_activation
 from dltips.claims import settings_of
+from dltips.contract import Job, TrainedJob, write_job
 from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
 from dltips.jobs import run_job
 from dltips.stacks import load_stack
+from dltips.model import StackedMLP
+from dltips.tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 
 torch.set_num_threads(1)
@@ -63,11 +68,11 @@ def _run(reg, params, seed, variant):
 
 
 def _job(name, study, runs):
-    return {"job": name, "study": study, "dataset": "toy", "activation": "relu", "optimizer": "sgd",
+    return Job.from_dict({"job": name, "study": study, "dataset": "toy", "activation": "relu", "optimizer": "sgd",
             "optimizer_params": {}, "inits": ["default"], "learning_rate": {"source": "fixed", "value": 0.1},
             "model": {"depth": 2, "width": 8, "maxout_pieces": 2},
             "training": {"batch_size": 16, "epochs": 2, "probe_size": 16, "stats_every": 1, "train_eval_size": None},
-            "runs": runs}
+            "runs": runs})
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +94,7 @@ def trained(tmp_path_factory):
     jobs = {"dropout": _job("dropout-toy", "dropout", dropout_runs),
             "ensemble": _job("ensemble-toy", "ensemble", [_run("none", {}, s, "none") for s in range(4)])}
     for job in jobs.values():
-        run_job(job, data_path, root / job["job"])
+        run_job(job, data_path, root / job.name)
     return {"root": root, "data": data_path, "dropout": root / "dropout-toy", "ensemble": root / "ensemble-toy"}
 
 
@@ -105,7 +110,7 @@ def dropout_table(trained):
 
 
 def test_dropout_evaluation_rows_and_columns(dropout_table):
-    assert list(dropout_table.columns) == posthoc.DROPOUT_COLUMNS
+    assert list(dropout_table.columns) == list(DROPOUT_EVAL.names)
     assert set(dropout_table.run_id) == {"dropout-toy/none-s0", "dropout-toy/dropout-hidden0.5-s0",
                                          "dropout-toy/dropout-hidden0.5-s1"}
     per_run = dropout_table.groupby("run_id").apply(lambda g: sorted(zip(g.method, g.k)), include_groups=False)
@@ -163,7 +168,7 @@ def test_unscaled_divides_each_matrix_by_the_keep_rate_of_what_it_reads(trained)
     model, _, runs = load_stack(trained["dropout"])
     raw = posthoc.unscaled(model)
     for k, run in enumerate(runs):
-        p_in, p_hidden = (0.2, 0.5) if run["regularizer"] == "dropout" else (0.0, 0.0)
+        p_in, p_hidden = (0.2, 0.5) if run.regularizer == "dropout" else (0.0, 0.0)
         for layer, (w, v) in enumerate(zip(model.weights, raw.weights)):
             keep = 1 - (p_in if layer == 0 else p_hidden)
             torch.testing.assert_close(v[k], w[k] / keep)
@@ -184,11 +189,65 @@ def test_diverged_runs_get_nan_in_dropout_eval_and_leave_ensembles(trained, tmp_
     assert ens.k.max() == 3 and not ens.members.str.contains("none-s3").any()
 
 
+# ---- posthoc.maxout_table ----------------------------------------------------------
+
+def maxout_net(seed=0, n_in=6, width=5, pieces=2):
+    return StackedMLP(1, n_in, width, 2, 3, build_activation("maxout", {"maxout_pieces": pieces}), ["default"],
+                      [torch.Generator().manual_seed(seed)]).eval()
+
+
+def test_maxout_responses_are_the_first_layer_max():
+    model = maxout_net()
+    x_probe = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    ts = np.linspace(-2, 2, 9)
+    table = posthoc.maxout_responses(model, x_probe, direction_seed=3, n_units=3, ts=ts)
+    assert list(table.columns) == ["layer", "unit", "t", "response"] and len(table) == 3 * len(ts)
+    # rebuild the line and the responses by hand
+    rng = torch.Generator().manual_seed(3)
+    d = torch.randn(6, generator=rng)
+    d /= d.norm()
+    x = torch.from_numpy(x_probe)
+    scale = ((x - x.mean(0)) @ d).std()
+    line = x.mean(0) + torch.tensor(ts, dtype=torch.float32)[:, None] * scale * d
+    pre = line @ model.weights[0][0] + model.biases[0][0]
+    expected = pre.view(len(ts), 5, 2).amax(-1).detach()
+    for unit, curve in table.groupby("unit"):
+        assert np.allclose(curve.sort_values("t").response, expected[:, unit].numpy(), atol=1e-5)
+    assert np.allclose(np.unique(table.t), ts)
+
+
+def test_maxout_table_reads_a_job_directory(tmp_path):
+    """The derived-table hook: job.json + per-run weights -> rows with run_id."""
+    runs = [_run("none", {}, s, "none") for s in range(2)]
+    job = Job.from_dict({**_job("grid-toy-maxout-adam", "grid", runs).to_dict(), "activation": "maxout",
+                         "model": {"depth": 2, "width": 5, "maxout_pieces": 2}})
+    write_job(tmp_path, TrainedJob(spec=job, lrs={}, lr_source="fixed", tuning=[]))
+    for s in range(2):
+        run = tmp_path / f"none-s{s}"
+        run.mkdir()
+        model = maxout_net(seed=s)
+        torch.save({n: p[0].detach().clone() for n, p in model.named_parameters()}, run / "weights.pt")
+        (run / "config.json").write_text(json.dumps({"regularization": {"dropout_input": 0.0, "dropout_hidden": 0.0}}))
+        (run / "metrics.json").write_text(json.dumps({"diverged": False}))
+    dataset = SimpleNamespace(x={"train": np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)})
+    table = posthoc.maxout_table(tmp_path, dataset)
+    assert list(table.columns) == list(MAXOUT_UNITS.names)
+    assert set(table.run_id) == {"grid-toy-maxout-adam/none-s0", "grid-toy-maxout-adam/none-s1"}
+    # a diverged run learned no activation: it is left out of the table
+    (tmp_path / "none-s1" / "metrics.json").write_text(json.dumps({"diverged": True}))
+    assert set(posthoc.maxout_table(tmp_path, dataset).run_id) == {"grid-toy-maxout-adam/none-s0"}
+    assert len(table) == 2 * min(posthoc.TABLE_UNITS, 5) * len(posthoc.TABLE_TS)
+    first = table[table.run_id.str.endswith("s0")].drop(columns="run_id").reset_index(drop=True)
+    direct = posthoc.maxout_responses(maxout_net(seed=0), dataset.x["train"], posthoc.TABLE_DIRECTION_SEED,
+                                     posthoc.TABLE_UNITS, posthoc.TABLE_TS)
+    pd.testing.assert_frame_equal(first, direct)
+
+
 # ---- posthoc.ensemble_evaluation ----------------------------------------------------
 
 def test_ensemble_evaluation_subsets(trained):
     table = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"], draws=3, seed=0)
-    assert list(table.columns) == posthoc.ENSEMBLE_COLUMNS
+    assert list(table.columns) == list(ENSEMBLE.names)
     assert sorted(table.k.unique()) == [1, 2, 3, 4]
     counts = table.groupby("k").size().to_dict()
     assert counts == {1: 3, 2: 3, 3: 3, 4: 1}  # 4 singles but draws=3 caps them; C(4,4) = 1
@@ -384,7 +443,7 @@ def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width
                                      ("mc_average", 8, (values["dropout_on"] + values["mc_64"]) / 2),
                                      ("mc_average", 64, values["mc_64"])):
                 rows.append({**base, "method": method, "k": k, "test_accuracy": value, "test_loss": 2 - value})
-    return pd.DataFrame(rows, columns=posthoc.DROPOUT_COLUMNS)
+    return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 
 
 GOOD = {"weight_scaling": 0.6, "no_scaling": 0.4, "dropout_on": 0.5}
@@ -482,7 +541,7 @@ def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.
             rows.append({**base, "method": "mc_average", "k": k,
                          "test_accuracy": ws_acc + on * (gap_a + noise - 0.05 / k),
                          "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k)})
-    return pd.DataFrame(rows, columns=posthoc.DROPOUT_COLUMNS)
+    return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 
 
 def _ensemble_verdict(table, **overrides):
@@ -732,7 +791,7 @@ def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
              for d, (m, a) in enumerate((("none-s0+none-s1", 0.53), ("none-s2+none-s3", 0.52)))]
     rows.append({"job": "ensemble-toy", "k": len(single), "draw": 0, "members": "all",
                  "test_accuracy": ensemble_accuracy, "test_loss": 0.9})
-    return pd.DataFrame(rows, columns=posthoc.ENSEMBLE_COLUMNS)
+    return pd.DataFrame(rows, columns=ENSEMBLE.names)
 
 
 def test_ensemble_reproduced_when_the_average_beats_single_nets():

@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from dltips import slurm
+from dltips.contract import FixedRate, Job, RunSpec, TrainedJob, write_job
 
 SCONTROL = """Configuration data as of 2026-11-30T23:00:00
 MailProg                = /bin/mail
@@ -103,11 +105,11 @@ def test_squeue_lines_select_snakemake_jobs_of_this_folder_only(tmp_path):
     assert slurm.parse_squeue(text, tmp_path) == ["101", "104"]
 
 
-def _job_dir(root: Path, spec: dict, complete: bool = True) -> Path:
-    job_dir = root / "runs" / spec["job"]
+def _job_dir(root: Path, job: Job, complete: bool = True) -> Path:
+    job_dir = root / "runs" / job.name
     (job_dir / "r0").mkdir(parents=True)
     if complete:
-        (job_dir / "job.json").write_text(json.dumps({**spec, "lr": 0.1, "lr_source": "fixed", "tuning": []}))
+        write_job(job_dir, TrainedJob(spec=job, lrs={}, lr_source="fixed", tuning=[]))
     return job_dir
 
 
@@ -120,13 +122,20 @@ def _dataset(root: Path, provenance: dict, corrupt: bool = False) -> Path:
     return npz
 
 
-SPEC = {"job": "grid-mnist1d-relu-adam", "seeds": (0, 1), "training": {"epochs": 3}}
+SPEC = Job(name="grid-mnist1d-relu-adam", study="grid", dataset="mnist1d", activation="relu", optimizer="adam",
+           optimizer_params={}, model={"depth": 2, "width": 8}, inits=["default"], training={"epochs": 3},
+           learning_rate=FixedRate(0.1),
+           runs=tuple(RunSpec(f"none-s{s}", "none", "none", {}, "default", s) for s in (0, 1)))
+OTHER = replace(SPEC, name="grid-mnist1d-relu-sgd", optimizer="sgd")
 PROVENANCE = {"dataset": "mnist1d", "params": {}, "split_seed": 0}
 
 
 def test_a_complete_job_folder_for_the_same_settings_is_kept_others_are_rebuilt(tmp_path):
     assert slurm.job_dir_matches(_job_dir(tmp_path / "a", SPEC), SPEC)
-    assert not slurm.job_dir_matches(_job_dir(tmp_path / "b", SPEC), {**SPEC, "training": {"epochs": 4}})
+    assert not slurm.job_dir_matches(_job_dir(tmp_path / "b", SPEC), replace(SPEC, training={"epochs": 4}))
+    (tmp_path / "d" / "job.json").parent.mkdir()
+    (tmp_path / "d" / "job.json").write_text('{"job": "cut sho')  # a write cut short by the kill
+    assert not slurm.job_dir_matches(tmp_path / "d", SPEC)
     assert not slurm.job_dir_matches(_job_dir(tmp_path / "c", SPEC, complete=False), SPEC)
 
 
@@ -172,12 +181,12 @@ def fake_squeue(monkeypatch):
 def test_resume_after_a_kill_cancels_the_jobs_then_rebuilds_what_does_not_check_out(tmp_path, fake_squeue):
     _killed_run(tmp_path)
     good = _job_dir(tmp_path / "results", SPEC)
-    partial = _job_dir(tmp_path / "results", {**SPEC, "job": "grid-mnist1d-relu-sgd"}, complete=False)
+    partial = _job_dir(tmp_path / "results", OTHER, complete=False)
     seen_queue = []
 
     def outputs(since):
         seen_queue.append(list(fake_squeue))  # checked only after the cancel
-        return slurm.check_outputs({good: SPEC, partial: {**SPEC, "job": "grid-mnist1d-relu-sgd"}}, {}, [], since)
+        return slurm.check_outputs({good: SPEC, partial: OTHER}, {}, [], since)
 
     notes = []
     slurm.resume(tmp_path, outputs, dryrun=False, log=notes.append)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dltips.config import ConfigError
+from dltips.contract import Job
 from dltips.jobs import run_job, stack_config
 from dltips.plan import plan
 from dltips.trainer import train
@@ -17,7 +18,7 @@ MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 
 def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4,
              confirm_seeds=(), confirm_epochs=None):
-    return {
+    return Job.from_dict({
         "job": "j", "study": "grid", "dataset": "tiny", "activation": "relu", "optimizer": "sgd",
         "optimizer_params": {}, "model": MODEL, "inits": sorted({r["init"] for r in runs}),
         "training": {"epochs": epochs, "batch_size": 16, "probe_size": 16, "stats_every": 1,
@@ -27,7 +28,7 @@ def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, ep
                           "confirm_epochs": confirm_epochs, "halving": halving,
                           "min_gain_over_chance": 0.05},
         "runs": runs,
-    }
+    })
 
 
 def run(variant, regularizer, params, init="default", seed=0):
@@ -185,8 +186,8 @@ def test_every_run_trains_at_its_conditions_rate_exactly_as_it_would_alone(tiny_
         assert cfgs[r["run"]]["lr"] == chosen[key]["lr"]
         assert cfgs[r["run"]]["lr_status"] == chosen[key]["status"]
     # a run alone, at its rate, gives the same metrics as in the job's stack
-    alone = {**job, "learning_rate": {"source": "fixed", "value": cfgs["dropout-hidden0.5-default-s0"]["lr"]},
-             "runs": [RUNS[3]]}
+    alone = Job.from_dict({**job.to_dict(), "runs": [RUNS[3]],
+                           "learning_rate": {"source": "fixed", "value": cfgs["dropout-hidden0.5-default-s0"]["lr"]}})
     run_job(alone, tmp_path / "tiny.npz", tmp_path / "alone")
     a = json.loads((tmp_path / "alone" / RUNS[3]["run"] / "metrics.json").read_text())
     b = json.loads((tmp_path / "out" / RUNS[3]["run"] / "metrics.json").read_text())

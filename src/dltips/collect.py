@@ -1,57 +1,58 @@
-"""Gather run directories into tidy tables (one row per observation, long format)."""
+"""Gather run directories into tidy tables (one row per observation, long format; columns:
+dltips.tables)."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from .io import read_json, write_csv
-from .plan import run_id
+from .contract import RunDir, TrainedJob, read_runs
+from .tables import TUNING, write_table
 
-TIMING_COLUMNS = ["seconds"]
-# every candidate of every rate search and its fate (dltips.tuning)
-TUNING_COLUMNS = ["job", "study", "dataset", "activation", "optimizer", "depth", "width", "condition", "round", "lr",
-                  "seed", "best_val_accuracy", "diverged", "epochs_trained", "fate", "chosen", "status"]  # differ between identical runs; everything else is reproducible
+TIMING_COLUMNS = ["seconds"]  # differ between identical runs; everything else is reproducible
+
+
+def _job_cell(job: TrainedJob) -> dict:
+    spec = job.spec
+    return {"job": spec.name, "study": spec.study, "dataset": spec.dataset, "activation": spec.activation,
+            "optimizer": spec.optimizer}
+
+
+def run_row(run: RunDir) -> dict:
+    """The run's row of table `runs`."""
+    job, spec, cfg = run.job.spec, run.spec, run.config
+    return {
+        "run_id": run.id,
+        **_job_cell(run.job),
+        "regularizer": spec.regularizer,
+        "variant": spec.variant,
+        "seed": spec.seed,
+        "depth": job.model["depth"],
+        "width": job.model["width"],
+        "init": spec.init,
+        "lr": cfg["lr"],
+        "lr_source": cfg["lr_source"],
+        "lr_status": cfg["lr_status"],
+        "lr_at_edge": cfg["lr_at_edge"],
+        **cfg["regularization"],
+        "epochs": job.training["epochs"],
+        **run.metrics,
+    }
+
+
+def tuning_rows(job: TrainedJob) -> list[dict]:
+    """The job's rows of table `tuning`: every rate candidate with its condition's status."""
+    shape = {"depth": job.spec.model["depth"], "width": job.spec.model["width"]}
+    return [{**_job_cell(job), **shape, "status": job.lrs[row["condition"]].status, **row} for row in job.tuning]
 
 
 def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.DataFrame], list[dict]]:
-    job = read_json(job_dir / "job.json")
-    runs, epochs, layers = [], [], []
-    for run in job["runs"]:
-        run_dir = job_dir / run["run"]
-        key = run_id(job, run)
-        cfg = read_json(run_dir / "config.json")
-        metrics = read_json(run_dir / "metrics.json")
-        runs.append(
-            {
-                "run_id": key,
-                "job": job["job"],
-                "study": job["study"],
-                "dataset": job["dataset"],
-                "activation": job["activation"],
-                "optimizer": job["optimizer"],
-                "regularizer": run["regularizer"],
-                "variant": run["variant"],
-                "seed": run["seed"],
-                "depth": job["model"]["depth"],
-                "width": job["model"]["width"],
-                "init": run["init"],
-                "lr": cfg["lr"],
-                "lr_source": cfg["lr_source"],
-                "lr_status": cfg["lr_status"],
-                "lr_at_edge": cfg["lr_at_edge"],
-                **cfg["regularization"],
-                "epochs": job["training"]["epochs"],
-                **metrics,
-            }
-        )
-        for frame, name in ((epochs, "epochs.csv"), (layers, "layers.csv")):
-            table = pd.read_csv(run_dir / name)
-            table.insert(0, "run_id", key)
+    job, runs = read_runs(job_dir)
+    epochs, layers = [], []
+    for run in runs:
+        for frame, table in ((epochs, run.epochs()), (layers, run.layers())):
+            table.insert(0, "run_id", run.id)
             frame.append(table)
-    tuning = [{"job": job["job"], "study": job["study"], "dataset": job["dataset"], "activation": job["activation"],
-               "optimizer": job["optimizer"], "depth": job["model"]["depth"], "width": job["model"]["width"],
-               "status": job["lrs"][row["condition"]]["status"], **row} for row in job["tuning"]]
-    return runs, epochs, layers, tuning
+    return [run_row(run) for run in runs], epochs, layers, tuning_rows(job)
 
 
 def collect(job_dirs, outputs: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -67,8 +68,8 @@ def collect(job_dirs, outputs: dict | None = None) -> dict[str, pd.DataFrame]:
         "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable"),
         "epochs": pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable"),
         "layers": pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable"),
-        "tuning": pd.DataFrame(tuning, columns=TUNING_COLUMNS),
+        "tuning": pd.DataFrame(tuning, columns=TUNING.names),
     }
     for name, path in (outputs or {}).items():
-        write_csv(path, tables[name])
+        write_table(name, path, tables[name])
     return tables

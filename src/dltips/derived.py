@@ -1,11 +1,11 @@
 """Tables computed from trained models (not from training logs), one entry each.
 
-Each entry names the jobs it reads and a function (job_dir, dataset) -> DataFrame; the
-table is the concatenation over those jobs (empty, with no rows, where the config trains
-none -- the claims reading it then say `inconclusive`, never crash).
+Each entry has a function (job_dir, dataset) -> DataFrame; the table is the concatenation
+over the jobs it reads: those of the studies config `derived_tables.<name>` names (and, within
+them, those the entry can read at all). It is empty, with no rows, where those studies train
+none -- the claims reading it then say `inconclusive`, never crash. Columns: dltips.tables.
 """
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,57 +13,75 @@ from pathlib import Path
 import pandas as pd
 
 from . import data
-from .io import read_json, write_csv
+from .config import ConfigError
+from .contract import Job, read_job
+from .lazy import lazy_import
 from .registry import Registry
+from .tables import empty, write_table
+
+posthoc = lazy_import("dltips.posthoc")  # torch: loaded to build a table, never to parse the Snakefile
 
 
 @dataclass(frozen=True)
 class Derived:
-    selects: Callable[[dict], bool]  # job spec -> does this table read it?
-    function: str  # "module:function" taking (job_dir, dataset) -> DataFrame
-    columns: tuple[str, ...]  # what the table holds, also when no job feeds it
+    compute: Callable[[Path, data.Dataset], pd.DataFrame]  # (job_dir, dataset) -> the job's rows
+    reads: Callable[[Job], bool] = lambda job: True  # of the configured studies' jobs, those it can read
+
+
+def _dropout_evaluation(job_dir, dataset):
+    return posthoc.dropout_evaluation(job_dir, dataset)
+
+
+def _ensemble_evaluation(job_dir, dataset):
+    return posthoc.ensemble_evaluation(job_dir, dataset)
+
+
+def _maxout_table(job_dir, dataset):
+    return posthoc.maxout_table(job_dir, dataset)
 
 
 DERIVED: Registry[Derived] = Registry("derived table")
-DERIVED.register("dropout_eval", Derived(
-    lambda job: job["study"] == "dropout",
-    "dltips.posthoc:dropout_evaluation",
-    ("run_id", "regularizer", "width", "dropout_input", "dropout_hidden", "seed", "method", "k", "test_accuracy",
-     "test_loss", "test_accuracy_se", "test_loss_se"),
-))
-DERIVED.register("ensemble", Derived(
-    lambda job: job["study"] == "ensemble",
-    "dltips.posthoc:ensemble_evaluation",
-    ("job", "k", "draw", "members", "test_accuracy", "test_loss"),
-))
-DERIVED.register("maxout_units", Derived(
-    lambda job: job["study"] == "grid" and job["activation"] == "maxout",
-    "dltips.claims.maxout:maxout_table",
-    ("run_id", "layer", "unit", "t", "response"),
-))
+DERIVED.register("dropout_eval", Derived(_dropout_evaluation))
+DERIVED.register("ensemble", Derived(_ensemble_evaluation))
+DERIVED.register("maxout_units", Derived(_maxout_table, reads=lambda job: job.activation == "maxout"))
 
 
-def jobs_for(name: str, jobs: dict) -> list[str]:
-    return [n for n, job in jobs.items() if DERIVED[name].selects(job)]
+def check_derived_tables(config: dict, jobs: dict[str, Job]) -> None:
+    """Every derived table has its studies in config `derived_tables`, and each is one the plan
+    trains: a renamed sweep would otherwise leave its table silently empty."""
+    given = config.get("derived_tables") or {}
+    studies = list(dict.fromkeys(job.study for job in jobs.values()))
+    for name in given:
+        if name not in DERIVED:
+            raise ConfigError(f"config key 'derived_tables': {name!r} is not a derived table; allowed keys: "
+                              f"{', '.join(DERIVED.names())}")
+    for name in DERIVED:
+        if name not in given:
+            raise ConfigError(f"config key 'derived_tables': no studies for derived table {name!r}; give "
+                              f"'{name}: [<study>, ...]'")
+        unknown = [study for study in given[name] if study not in studies]
+        if unknown:
+            raise ConfigError(f"config key 'derived_tables.{name}': {', '.join(map(repr, unknown))} is not a study "
+                              f"the config trains; allowed values: {', '.join(studies)}")
+
+
+def jobs_for(name: str, jobs: dict[str, Job], config: dict) -> list[str]:
+    studies = config["derived_tables"][name]
+    return [n for n, job in jobs.items() if job.study in studies and DERIVED[name].reads(job)]
 
 
 def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
     """`dataset_paths`: dataset name -> .npz path for the datasets those jobs trained on."""
-    module, function = DERIVED[name].function.split(":")
-    compute = getattr(importlib.import_module(module), function)
     loaded = {}
     frames = []
     for job_dir in sorted(map(Path, job_dirs)):
-        dataset = read_json(job_dir / "job.json")["dataset"]
+        dataset = read_job(job_dir).spec.dataset
         if dataset not in loaded:
             loaded[dataset] = data.load(dataset_paths[dataset])
-        frame = compute(job_dir, loaded[dataset])
+        frame = DERIVED[name].compute(job_dir, loaded[dataset])
         frame.insert(0, "dataset", dataset)  # claims are judged per dataset (claims.conditions)
-        missing = set(DERIVED[name].columns) - set(frame.columns)
-        if missing:
-            raise ValueError(f"derived table {name!r}: {DERIVED[name].function} gave no column(s) {sorted(missing)}")
         frames.append(frame)
-    columns = ["dataset", *DERIVED[name].columns]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    write_csv(out_path, table)
+    table = pd.concat(frames, ignore_index=True) if frames else empty(name)
+    write_table(name, out_path, table)
     return table
+

@@ -9,10 +9,10 @@ own runs changes -- adding an activation or optimizer adds jobs and leaves the o
 """
 
 import itertools
-from copy import deepcopy
 
 from .claims import curve_studies, layer_schedule
 from .config import ConfigError, deep_merge
+from .contract import Job
 from .regularizers import REGULARIZERS
 
 GRID = "grid"
@@ -102,7 +102,7 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
         lr["value"] = lr_cfg["fixed"][optimizer]
     else:  # reuse what the grid tuned for this (dataset, activation, optimizer)
         lr["grid_job"] = f"{GRID}-{dataset}-{activation}-{optimizer}"
-    return name, {
+    return name, Job.from_dict({
         "job": name,
         "study": study,
         "dataset": dataset,
@@ -126,7 +126,7 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
             for init, init_tag in ((i, "" if len(inits) == 1 else f"-{i}") for i in inits)
             for seed in seeds
         ],
-    }
+    })
 
 
 def _recording(config: dict, study: str, training: dict) -> dict:
@@ -174,26 +174,20 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     return jobs
 
 
-def plan(config: dict) -> dict[str, dict]:
-    """job name -> job spec, for the grid and every sweep."""
+def plan(config: dict) -> dict[str, Job]:
+    """job name -> Job, for the grid and every sweep."""
     jobs = _study_jobs(config, GRID, config["grid"])
     for study, sweep in (config.get("sweeps") or {}).items():
         axes = {**{k: config["grid"][k] for k in ("datasets", "activations", "optimizers", "regularizers", "seeds")}, **sweep}
         jobs.update(_study_jobs(config, study, axes))
     for job in jobs.values():
-        source = job["learning_rate"].get("grid_job")
-        if source is not None and source not in jobs:
+        if job.grid_job is not None and job.grid_job not in jobs:
             raise ConfigError(
-                f"config key '{_key_prefix(job['study'])}learning_rate.source': 'grid' needs the grid to train "
-                f"{job['dataset']}/{job['activation']}/{job['optimizer']}; add them to grid: or use tune/fixed"
+                f"config key '{_key_prefix(job.study)}learning_rate.source': 'grid' needs the grid to train "
+                f"{job.dataset}/{job.activation}/{job.optimizer}; add them to grid: or use tune/fixed"
             )
-    return deepcopy(jobs)
+    return jobs
 
 
-def run_id(job: dict, run: dict) -> str:
-    """The key that joins every table: `<job>/<run>`, as the run's directory."""
-    return f"{job['job']}/{run['run']}"
-
-
-def datasets_used(jobs: dict) -> list[str]:
-    return sorted({job["dataset"] for job in jobs.values()})
+def datasets_used(jobs: dict[str, Job]) -> list[str]:
+    return sorted({job.dataset for job in jobs.values()})

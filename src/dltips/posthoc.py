@@ -1,8 +1,10 @@
-"""Evaluations of trained models after training: dropout at test time, and ensembles.
+"""Evaluations of trained models after training: dropout at test time, ensembles, and the
+response curves of learned Maxout units.
 
-Both read a job directory (its reported weights, through stacks.load_stack) and the test
-split of its dataset, and return a tidy table, one row per observation. They are the
-functions behind the derived tables `dropout_eval` and `ensemble` (dltips.derived).
+Each reads a job directory (its reported weights, through stacks.load_stack) and a split
+of its dataset, and returns a tidy table, one row per observation. They are the functions
+behind the derived tables `dropout_eval`, `ensemble` and `maxout_units` (dltips.derived;
+columns: dltips.tables).
 
 Every random choice comes from `seed`, so a table is reproducible. Dropout masks also take
 the run's own seed, so a run's dropout rows do not depend on the other runs of its job;
@@ -21,14 +23,12 @@ import torch
 import torch.nn.functional as F
 
 from . import data as datasets
-from .io import read_json
-from .plan import run_id
+from .contract import read_runs
+from .model import StackedMLP
 from .stacks import load_stack
 from .recorder import EVAL_CHUNK
+from .tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
 
-DROPOUT_COLUMNS = ["run_id", "regularizer", "width", "dropout_input", "dropout_hidden", "seed", "method", "k",
-                   "test_accuracy", "test_loss", "test_accuracy_se", "test_loss_se"]
-ENSEMBLE_COLUMNS = ["job", "k", "draw", "members", "test_accuracy", "test_loss"]
 DETERMINISTIC_K = 0  # `k` of the methods that sample no mask
 
 
@@ -72,8 +72,10 @@ def _scores_with_errors(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[floa
             (loss.std(1) / root_n).tolist())
 
 
-def _diverged(job_dir: Path, runs: list[dict]) -> list[bool]:
-    return [bool(read_json(job_dir / r["run"] / "metrics.json")["diverged"]) for r in runs]
+def _diverged(job_dir: Path, runs: list) -> list[bool]:
+    """Per run spec of `runs`: did it diverge?"""
+    diverged = {run.spec.run: run.diverged for run in read_runs(job_dir)[1]}
+    return [diverged[run.run] for run in runs]
 
 
 def unscaled(model):
@@ -121,7 +123,7 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
     per_method["no_scaling"] = _scores_with_errors(_probabilities(unscaled(model), x), y)
 
     for gen, run in zip(model.generators, runs):
-        gen.manual_seed(mask_seed(seed, run["seed"]))
+        gen.manual_seed(mask_seed(seed, run.seed))
     model.train()  # dropout on, masks from each run's generator
     total = None
     ks = sorted(set(int(k) for k in ks))
@@ -140,12 +142,12 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
         method, k = key if isinstance(key, tuple) else (key, 1 if key == "dropout_on" else DETERMINISTIC_K)
         for i, run in enumerate(runs):
             rows.append({
-                "run_id": run_id(job, run),
-                "regularizer": run["regularizer"],
-                "width": job["model"]["width"],
+                "run_id": job.run_id(run),
+                "regularizer": run.regularizer,
+                "width": job.model["width"],
                 "dropout_input": model.p_input[i],
                 "dropout_hidden": model.p_hidden[i],
-                "seed": run["seed"],
+                "seed": run.seed,
                 "method": method,
                 "k": k,
                 "test_accuracy": math.nan if diverged[i] else accuracy[i],
@@ -153,7 +155,7 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
                 "test_accuracy_se": math.nan if diverged[i] else accuracy_se[i],
                 "test_loss_se": math.nan if diverged[i] else loss_se[i],
             })
-    return pd.DataFrame(rows, columns=DROPOUT_COLUMNS)
+    return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 
 
 def subsets(n: int, k: int, draws: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
@@ -180,7 +182,7 @@ def ensemble_evaluation(job_dir, dataset, ks=None, draws: int = 20, seed: int = 
     model, job, runs = load_stack(job_dir)
     keep = [i for i, d in enumerate(_diverged(job_dir, runs)) if not d]
     probs = _probabilities(model, x)[keep]
-    names = [runs[i]["run"] for i in keep]
+    names = [runs[i].run for i in keep]
     n = len(keep)
     rng = np.random.default_rng(seed)
     rows = []
@@ -189,6 +191,54 @@ def ensemble_evaluation(job_dir, dataset, ks=None, draws: int = 20, seed: int = 
             raise ValueError(f"ensemble size {k} outside 1..{n} (the job's non-diverged runs)")
         for draw, members in enumerate(subsets(n, k, draws, rng)):
             (accuracy,), (loss,) = _scores(probs[list(members)].mean(0, keepdim=True), y)
-            rows.append({"job": job["job"], "k": k, "draw": draw, "members": "+".join(names[m] for m in members),
+            rows.append({"job": job.name, "k": k, "draw": draw, "members": "+".join(names[m] for m in members),
                          "test_accuracy": accuracy, "test_loss": loss})
-    return pd.DataFrame(rows, columns=ENSEMBLE_COLUMNS)
+    return pd.DataFrame(rows, columns=ENSEMBLE.names)
+
+
+# ---- learned Maxout units ----------------------------------------------------------------
+# maxout_units.csv: the derived-table hook passes no settings, so its scan is fixed here
+TABLE_DIRECTION_SEED = 0  # the same line through input space for every run: curves compare
+TABLE_UNITS = 8  # units per run: enough to see varied shapes, few enough to plot
+TABLE_TS = np.linspace(-3.0, 3.0, 121)  # +-3 standard deviations of the data along the line
+
+
+@torch.no_grad()
+def maxout_responses(model: StackedMLP, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
+    """First-hidden-layer responses (after the max) of model 0 of a trained Maxout stack along
+    the line x(t) = mean(x_probe) + t·s·d, d a random unit direction drawn from
+    `direction_seed`, s the standard deviation of x_probe projected on d -- so t is in
+    standard deviations of the data along the line. `n_units` units, drawn from the same
+    seed. Returns columns layer (1), unit, t, response; the caller adds run_id."""
+    x_probe = torch.as_tensor(np.asarray(x_probe), dtype=model.weights[0].dtype)
+    rng = torch.Generator().manual_seed(direction_seed)
+    d = torch.randn(x_probe.shape[1], generator=rng, dtype=x_probe.dtype)
+    d /= d.norm()
+    centre = x_probe.mean(0)
+    scale = ((x_probe - centre) @ d).std()
+    ts = torch.as_tensor(np.asarray(ts), dtype=x_probe.dtype)
+    line = centre + (ts * scale)[:, None] * d
+    seen = {}
+    model.eval()
+    model(line, observe=lambda layer, pre, post: seen.setdefault(layer, post))
+    width = seen[0].shape[-1]
+    units = torch.randperm(width, generator=rng)[:n_units].sort().values
+    response = seen[0][0][:, units]  # [t, unit]
+    return pd.DataFrame({"layer": 1, "unit": np.repeat(units.numpy(), len(ts)),
+                         "t": np.tile(ts.numpy(), len(units)), "response": response.T.reshape(-1).numpy()})
+
+
+def maxout_table(job_dir, dataset) -> pd.DataFrame:
+    """maxout_units.csv rows of one Maxout job (the derived-table hook): every trained run's
+    units, scanned through the mean of the training split. A diverged run's last finite
+    weights are astronomically large (its float32 rounding alone breaks convexity checks),
+    and it learned no activation: it is left out, as it is counted in runs.csv."""
+    frames = []
+    for run in read_runs(job_dir)[1]:
+        if run.diverged:
+            continue
+        model, _, _ = load_stack(job_dir, runs=[run.spec.run])
+        table = maxout_responses(model, dataset.x["train"], TABLE_DIRECTION_SEED, TABLE_UNITS, TABLE_TS)
+        table.insert(0, "run_id", run.id)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MAXOUT_UNITS.names)

@@ -16,6 +16,8 @@ from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .contract import Job, first_run_config
+
 PACKAGES = ("dltips", "torch", "numpy", "pandas", "mnist1d", "scikit-learn", "mlxtend", "snakemake")
 MACHINE_KEYS = ("cpu", "cpu_capability", "cores")
 
@@ -71,19 +73,19 @@ def _seeds(seeds: list[int]) -> str:
     return f"{len(seeds)} ({', '.join(map(str, seeds))})"
 
 
-def study_facts(config: dict, jobs: dict) -> dict:
+def study_facts(config: dict, jobs: dict[str, Job]) -> dict:
     """What the configuration asked for, from the validated config (preset applied) and the job plan."""
     studies: dict[str, dict] = {}
     for job in jobs.values():
-        study = studies.setdefault(job["study"], {"jobs": 0, "runs": 0, "seeds": set(), "epochs": set()})
+        study = studies.setdefault(job.study, {"jobs": 0, "runs": 0, "seeds": set(), "epochs": set()})
         study["jobs"] += 1
-        study["runs"] += len(job["runs"])
-        study["seeds"].update(run["seed"] for run in job["runs"])
-        study["epochs"].add(job["training"]["epochs"])
+        study["runs"] += len(job.runs)
+        study["seeds"].update(run.seed for run in job.runs)
+        study["epochs"].add(job.training["epochs"])
     return {
         "preset": config.get("preset", "default"),
         "results": config["results"],
-        "datasets": sorted({job["dataset"] for job in jobs.values()}),
+        "datasets": sorted({job.dataset for job in jobs.values()}),
         "studies": {name: {"jobs": s["jobs"], "runs": s["runs"], "seeds": _seeds(list(s["seeds"])),
                            "epochs": sorted(s["epochs"])} for name, s in studies.items()},
     }
@@ -92,11 +94,11 @@ def study_facts(config: dict, jobs: dict) -> dict:
 def run_environments(job_dirs) -> list[dict]:
     """The distinct (machine, versions) the jobs' runs recorded, each with its number of jobs."""
     seen = Counter()
-    for job_dir in map(Path, job_dirs):
-        first = next(iter(sorted(job_dir.glob("*/config.json"))), None)
-        if first is None:
+    for job_dir in job_dirs:
+        config = first_run_config(job_dir)
+        if config is None:
             continue
-        env = json.loads(first.read_text()).get("versions", {})
+        env = config.get("versions", {})
         seen[json.dumps(env, sort_keys=True)] += 1
     return [{**json.loads(env), "jobs": n} for env, n in seen.most_common()]
 

@@ -24,14 +24,12 @@ from .stack_state import ModelWeights, StackState
 # megabytes per layer and runs slower (README: Performance); results are identical either way.
 EVAL_CHUNK = 256
 
-EPOCH_COLUMNS = ("epoch", "split", "loss", "accuracy")
-LAYER_COLUMNS = ("epoch", "layer", "grad_norm", "weight_norm", "rel_change", "act_mean", "saturated")
 
 
 @dataclass
 class RunResult:
-    epochs: list[dict]  # EPOCH_COLUMNS
-    layers: list[dict]  # LAYER_COLUMNS; none where nothing reads them (StackConfig.layer_stats)
+    epochs: list[dict]  # rows of tables.EPOCH_COLUMNS
+    layers: list[dict]  # rows of tables.LAYER_COLUMNS; none where nothing reads them (StackConfig.layer_stats)
     summary: dict
     state: dict  # the reported weights of this model alone
 

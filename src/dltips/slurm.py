@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .contract import Job, read_job
+
 RECORD = Path(".snakemake") / "dltips" / "slurm-run.json"  # in the study folder
 
 # The executor plugin (2.8.0) waits at most 180 s between two status checks and lets one query
@@ -209,14 +211,13 @@ def cancel(ids: list[str], folder: Path, wait_s: float = 120) -> None:
 
 
 # ---- what the killed run's jobs may have written -----------------------------------------
-def job_dir_matches(job_dir: Path, spec: dict) -> bool:
-    """A train job's folder is complete (job.json is written last) and made for `spec`."""
+def job_dir_matches(job_dir: Path, job: Job) -> bool:
+    """A train job's folder is complete (job.json is written last) and made for `job`."""
     try:
-        stored = json.loads((Path(job_dir) / "job.json").read_text())
-    except (OSError, ValueError):
+        stored = read_job(job_dir)
+    except (OSError, ValueError, KeyError, TypeError):  # absent, cut short, or not a job's record
         return False
-    wanted = json.loads(json.dumps(spec))  # the form it takes in job.json (tuples as lists)
-    return all(stored.get(key) == value for key, value in wanted.items())
+    return stored.spec == job
 
 
 def dataset_matches(npz: Path, provenance: dict) -> bool:
@@ -239,7 +240,7 @@ class Orphans:
     rebuild: list[Path]
 
 
-def check_outputs(job_dirs: dict[Path, dict], datasets: dict[Path, dict], rebuild_if_newer: list[Path],
+def check_outputs(job_dirs: dict[Path, Job], datasets: dict[Path, dict], rebuild_if_newer: list[Path],
                   since: float) -> Orphans:
     """`job_dirs`/`datasets`: existing outputs with the spec they must match (kept when they do);
     `rebuild_if_newer`: other outputs of SLURM jobs, rebuilt when written after `since`."""

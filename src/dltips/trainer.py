@@ -18,13 +18,13 @@ import torch
 
 from .clipping import clip_gradient_norms_
 from .data import SPLITS, Dataset
-from .recorder import EPOCH_COLUMNS, LAYER_COLUMNS, Recorder, RunResult
+from .recorder import Recorder, RunResult
 from .recorder import per_model_ce as _per_model_ce
 from .regularizers import Regularization
 from .stack_state import ModelWeights, StackState
 from .stopping import Stopping, StoppingPolicy, stop_diverged
 
-__all__ = ["EPOCH_COLUMNS", "LAYER_COLUMNS", "Member", "RunResult", "StackConfig", "Trainer", "_per_model_ce",
+__all__ = ["Member", "RunResult", "StackConfig", "Trainer", "_per_model_ce",
            "resolve_device", "train"]
 
 

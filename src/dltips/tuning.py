@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from .contract import Job, RunSpec
 from .regularizers import Regularization
 from .regularizers import build as build_regularizer
 
@@ -54,17 +55,17 @@ class Condition:
         return f"{self.label}/{self.init}"
 
 
-def condition_of(run: dict) -> Condition:
-    reg = build_regularizer(run["regularizer"], run["reg_params"])
+def condition_of(run: RunSpec) -> Condition:
+    reg = build_regularizer(run.regularizer, run.reg_params)
     surface = replace(reg, patience=None)
-    label = "none" if surface == Regularization() else run["variant"]
-    return Condition(run["init"], surface, label)
+    label = "none" if surface == Regularization() else run.variant
+    return Condition(run.init, surface, label)
 
 
-def conditions_of(job: dict) -> dict[str, Condition]:
+def conditions_of(job: Job) -> dict[str, Condition]:
     """condition key -> condition, in the order the job's runs first name them."""
     out: dict[str, Condition] = {}
-    for run in job["runs"]:
+    for run in job.runs:
         c = condition_of(run)
         out.setdefault(c.key, c)
     return out
@@ -126,10 +127,10 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
     candidate and seed."""
     from .trainer import Member
 
-    lr_cfg = job["learning_rate"]
+    lr_cfg = job.learning_rate
     members, candidates = [], []
     for cond, lr in plan:
-        for seed in lr_cfg["tune_seeds"] if seeds is None else seeds:
+        for seed in lr_cfg.tune_seeds if seeds is None else seeds:
             members.append(Member(seed=seed, lr=lr, reg=cond.surface, init=cond.init))
             candidates.append((cond.key, lr))
     halver = Halving(candidates, halving["at"], halving["keep"]) if halving else None
@@ -172,8 +173,8 @@ def _confirm(job, data, device, conditions, records, trains_above, train_fn, sta
     """Train each condition's pick on the confirmation seeds; a rate that diverges on one is
     unstable and the next pick is confirmed in turn. Appends the runs to `records`; returns
     condition key -> its unstable rates."""
-    seeds = job["learning_rate"].get("confirm_seeds") or []
-    epochs = job["learning_rate"].get("confirm_epochs")
+    seeds = job.learning_rate.confirm_seeds or []
+    epochs = job.learning_rate.confirm_epochs
     if stack_cfg is not None and epochs:
         stack_cfg = replace(stack_cfg, epochs=min(epochs, stack_cfg.epochs))
     unstable: dict[str, set[float]] = {key: set() for key in conditions}
@@ -198,19 +199,19 @@ def _confirm(job, data, device, conditions, records, trains_above, train_fn, sta
     return unstable
 
 
-def tune(job: dict, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, dict], list[dict]]:
+def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, dict], list[dict]]:
     """condition key -> {lr, status, score}, and the record of every candidate (tuning.csv)."""
-    lr_cfg = job["learning_rate"]
+    lr_cfg = job.learning_rate
     conditions = conditions_of(job)
-    grid = sorted(float(x) for x in lr_cfg["grid"])
+    grid = sorted(float(x) for x in lr_cfg.grid)
     step = grid_step(grid)
-    low_bound, high_bound = (float(b) for b in lr_cfg["bounds"])
+    low_bound, high_bound = (float(b) for b in lr_cfg.bounds)
     chance = 1.0 / data.n_classes
-    trains_above = chance + float(lr_cfg["min_gain_over_chance"])
+    trains_above = chance + float(lr_cfg.min_gain_over_chance)
 
     plan = [(c, lr) for c in conditions.values() for lr in grid]
     records = [{**r, "round": 0} for r in
-               _train_candidates(job, data, device, plan, lr_cfg["halving"], train_fn, stack_cfg)]
+               _train_candidates(job, data, device, plan, lr_cfg.halving, train_fn, stack_cfg)]
     tried = {key: set(grid) for key in conditions}
     pending = set(conditions)
     round_ = 0

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from .io import read_json, write_csv
-from .plan import run_id
+from .contract import read_runs
+from .tables import NEAR_ZERO, SLOPES, WEIGHT_HIST, WEIGHTS, near_zero_column, write_table
 
 BIN_EDGES = np.concatenate([[0.0], np.logspace(-6, 1, 29)])  # quarter-decade bins up to 10
-THRESHOLDS = (1e-2, 1e-3, 1e-4)  # "near zero" at three honest scales
 
 
 def _layer_rows(key: str, layer: int, w: np.ndarray):
@@ -28,7 +26,7 @@ def _layer_rows(key: str, layer: int, w: np.ndarray):
         "q50": float(np.quantile(a, 0.5)),
         "q90": float(np.quantile(a, 0.9)),
         "q99": float(np.quantile(a, 0.99)),
-        **{f"frac_below_{t:.0e}".replace("e-0", "e-"): float((a < t).mean()) for t in THRESHOLDS},
+        **{near_zero_column(t): float((a < t).mean()) for t in NEAR_ZERO},
     }
     # |w| above 10 lands in the last bin; NaN (a diverged run's) in none
     counts, _ = np.histogram(np.clip(a, 0, BIN_EDGES[-1]), bins=BIN_EDGES)
@@ -42,11 +40,9 @@ def _layer_rows(key: str, layer: int, w: np.ndarray):
 def weight_tables(job_dirs) -> dict[str, pd.DataFrame]:
     summaries, hists, slopes = [], [], []
     for job_dir in sorted(map(Path, job_dirs)):
-        job = read_json(job_dir / "job.json")
-        for run in job["runs"]:
-            key = run_id(job, run)
-            state = torch.load(job_dir / run["run"] / "weights.pt", weights_only=True)
-            for name, tensor in state.items():
+        for run in read_runs(job_dir)[1]:
+            key = run.id
+            for name, tensor in run.weights().items():
                 kind, index = name.split(".")
                 layer = int(index) + 1
                 if kind == "weights":
@@ -58,13 +54,13 @@ def weight_tables(job_dirs) -> dict[str, pd.DataFrame]:
                     slopes += [{"run_id": key, "layer": layer, "unit": u, "slope": float(s)}
                                for u, s in enumerate(values)]
     return {
-        "weights": pd.DataFrame(summaries),
-        "weight_hist": pd.DataFrame(hists),
-        "slopes": pd.DataFrame(slopes, columns=["run_id", "layer", "unit", "slope"]),
+        "weights": pd.DataFrame(summaries, columns=WEIGHTS.names),
+        "weight_hist": pd.DataFrame(hists, columns=WEIGHT_HIST.names),
+        "slopes": pd.DataFrame(slopes, columns=SLOPES.names),
     }
 
 
 def write_weight_tables(job_dirs, outputs: dict) -> None:
     """`outputs`: table name (weights, weight_hist, slopes) -> CSV path."""
     for name, table in weight_tables(job_dirs).items():
-        write_csv(outputs[name], table)
+        write_table(name, outputs[name], table)

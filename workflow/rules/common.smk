@@ -8,7 +8,7 @@ from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
-from dltips.derived import DERIVED, jobs_for
+from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
 
@@ -19,6 +19,7 @@ try:
     config.clear()
     config.update(validated)
     JOBS = plan(config)
+    check_derived_tables(config, JOBS)
 except (ConfigError, FileNotFoundError, ImportError) as error:
     raise WorkflowError(str(error)) from None
 
@@ -41,18 +42,17 @@ def get_dataset_params(wildcards):
 
 
 def get_job(wildcards):
-    return JOBS[wildcards.job]
+    return JOBS[wildcards.job].to_dict()  # params carry plain values: Snakemake compares them between runs
 
 
 def get_train_inputs(wildcards):
     job = JOBS[wildcards.job]
     inputs = {
-        "data": f"{RESULTS}/data/{job['dataset']}.npz",
-        "checksum": f"{RESULTS}/data/{job['dataset']}.json",
+        "data": f"{RESULTS}/data/{job.dataset}.npz",
+        "checksum": f"{RESULTS}/data/{job.dataset}.json",
     }
-    grid_job = job["learning_rate"].get("grid_job")
-    if grid_job:
-        inputs["grid"] = f"{RESULTS}/runs/{grid_job}"
+    if job.grid_job:
+        inputs["grid"] = f"{RESULTS}/runs/{job.grid_job}"
     return inputs
 
 
@@ -119,9 +119,9 @@ def claim_labels(claim_id):
 
 
 def get_derived_inputs(wildcards):
-    names = jobs_for(wildcards.derived, JOBS)
+    names = jobs_for(wildcards.derived, JOBS, config)
     inputs = {"jobs": [f"{RESULTS}/runs/{name}" for name in names]}
-    for dataset in sorted({JOBS[name]["dataset"] for name in names}):
+    for dataset in sorted({JOBS[name].dataset for name in names}):
         inputs[f"data_{dataset}"] = f"{RESULTS}/data/{dataset}.npz"
     return inputs
 

@@ -1,6 +1,7 @@
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
+from dltips.contract import Job
 from dltips.extensions import load as load_extensions
 from dltips.jobs import run_job
 from dltips.process import end_process
@@ -8,7 +9,7 @@ from dltips.process import end_process
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
     load_extensions(snakemake.config.get("extensions"))
     summary = run_job(
-        snakemake.params.job,
+        Job.from_dict(snakemake.params.job),
         snakemake.input.data,
         snakemake.output[0],
         device=snakemake.config["training"]["device"],

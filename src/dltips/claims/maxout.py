@@ -16,14 +16,10 @@ Evidence, three parts (column `part`):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from ..activations import build as build_activation
-from ..io import read_json
-from ..plan import run_id
 from ..verdicts import all_of, exact
 from . import TRAINING, Claim, register
 from .nets import random_net
@@ -38,10 +34,6 @@ figures = lazy_import("dltips.figures")
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
-# maxout_units.csv: the derived-table hook passes no settings, so its scan is fixed here
-TABLE_DIRECTION_SEED = 0  # the same line through input space for every run: curves compare
-TABLE_UNITS = 8  # units per run: enough to see varied shapes, few enough to plot
-TABLE_TS = np.linspace(-3.0, 3.0, 121)  # +-3 standard deviations of the data along the line
 
 
 # ---- (a) ReLU is a special case --------------------------------------------------------
@@ -85,54 +77,6 @@ def construction(spec: dict) -> pd.DataFrame:
 
 
 # ---- (b) learned units -----------------------------------------------------------------
-def maxout_responses(model: mlp.StackedMLP, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
-    """First-hidden-layer responses (after the max) of model 0 of a trained Maxout stack along
-    the line x(t) = mean(x_probe) + t·s·d, d a random unit direction drawn from
-    `direction_seed`, s the standard deviation of x_probe projected on d -- so t is in
-    standard deviations of the data along the line. `n_units` units, drawn from the same
-    seed. Returns columns layer (1), unit, t, response; the caller adds run_id."""
-    with torch.no_grad():
-        return _responses(model, x_probe, direction_seed, n_units, ts)
-
-
-def _responses(model, x_probe, direction_seed: int, n_units: int, ts) -> pd.DataFrame:
-    x_probe = torch.as_tensor(np.asarray(x_probe), dtype=model.weights[0].dtype)
-    rng = torch.Generator().manual_seed(direction_seed)
-    d = torch.randn(x_probe.shape[1], generator=rng, dtype=x_probe.dtype)
-    d /= d.norm()
-    centre = x_probe.mean(0)
-    scale = ((x_probe - centre) @ d).std()
-    ts = torch.as_tensor(np.asarray(ts), dtype=x_probe.dtype)
-    line = centre + (ts * scale)[:, None] * d
-    seen = {}
-    model.eval()
-    model(line, observe=lambda layer, pre, post: seen.setdefault(layer, post))
-    width = seen[0].shape[-1]
-    units = torch.randperm(width, generator=rng)[:n_units].sort().values
-    response = seen[0][0][:, units]  # [t, unit]
-    return pd.DataFrame({"layer": 1, "unit": np.repeat(units.numpy(), len(ts)),
-                         "t": np.tile(ts.numpy(), len(units)), "response": response.T.reshape(-1).numpy()})
-
-
-def maxout_table(job_dir, dataset) -> pd.DataFrame:
-    """maxout_units.csv rows of one Maxout job (the derived-table hook): every trained run's
-    units, scanned through the mean of the training split. A diverged run's last finite
-    weights are astronomically large (its float32 rounding alone breaks convexity checks),
-    and it learned no activation: it is left out, as it is counted in runs.csv."""
-    from ..stacks import load_stack  # torch: only where the table is built
-    job_dir = Path(job_dir)
-    job = read_json(job_dir / "job.json")
-    frames = []
-    for run in job["runs"]:
-        if read_json(job_dir / run["run"] / "metrics.json")["diverged"]:
-            continue
-        model, _, _ = load_stack(job_dir, runs=[run["run"]])
-        table = maxout_responses(model, dataset.x["train"], TABLE_DIRECTION_SEED, TABLE_UNITS, TABLE_TS)
-        table.insert(0, "run_id", run_id(job, run))
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=UNIT_COLUMNS)
-
-
 def unit_shapes(units: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Per unit: slopes at both ends of the scan, the largest slope decrease between
     neighbouring steps (a convex curve has none) and the bends (increases > tolerance)."""
