@@ -41,7 +41,6 @@ SETTINGS = {
     "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
                             "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
                                             "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
-    "ensemble-reduces-variance": {"min_gain": 0.0},
     "early-stopping": {"study": "grid", "headline": {"optimizer": "adam"}, "min_test_gain": 0.0,
                        "min_fraction_turned_up": 0.5, "min_accuracy_gain": 0.0,
                        "example": {"activation": "relu", "optimizer": "adam"}},
@@ -736,18 +735,20 @@ def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
 
 
 def test_ensemble_reproduced_when_the_average_beats_single_nets():
-    ev = ensemble.evidence({"ensemble": ensemble_table()}, SETTINGS[ensemble.ID])
-    v = ensemble.verdict(ev, SETTINGS[ensemble.ID])
+    settings = settings_of(ensemble.ID)
+    ev = ensemble.evidence({"ensemble": ensemble_table()}, settings)
+    v = ensemble.verdict(ev, settings)
     assert v.verdict == REPRODUCED and v.n == 4 and v.value == pytest.approx(0.56 - 0.5025)
 
 
 def test_ensemble_not_reproduced_when_the_average_is_worse():
-    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, SETTINGS[ensemble.ID])
-    assert ensemble.verdict(ev, SETTINGS[ensemble.ID]).verdict == NOT_REPRODUCED
+    settings = settings_of(ensemble.ID)
+    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, settings)
+    assert ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
-    settings = SETTINGS[ensemble.ID]
+    settings = settings_of(ensemble.ID)
     real = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"])
     for table in (real, pd.DataFrame()):
         ev = ensemble.evidence({"ensemble": table}, settings)
@@ -765,12 +766,12 @@ def test_no_verdict_word_is_spelled_in_the_claim_modules():
             assert word not in source, (module.__name__, word)
 
 
-def test_settings_are_read_not_defaulted():
-    # a setting missing from config must fail loudly, not fall back to a hidden default
-    settings = copy.deepcopy(SETTINGS[ensemble.ID])
-    del settings["min_gain"]
-    with pytest.raises(KeyError):
-        ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)
+def test_a_setting_missing_from_config_takes_its_declared_default():
+    # settings are defaulted by design: the claim's class holds the default, config only the changes
+    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.51)}, settings_of(ensemble.ID))
+    assert ensemble.verdict(ev, settings_of(ensemble.ID, {})).threshold == 0.0
+    stricter = settings_of(ensemble.ID, {"min_gain": 0.01})
+    assert ensemble.verdict(ev, stricter).threshold == 0.01
 
 
 @pytest.mark.parametrize("claim, headline, words", [
