@@ -41,9 +41,6 @@ SETTINGS = {
     "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
                             "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
                                             "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
-    "early-stopping": {"study": "grid", "headline": {"optimizer": "adam"}, "min_test_gain": 0.0,
-                       "min_fraction_turned_up": 0.5, "min_accuracy_gain": 0.0,
-                       "example": {"activation": "relu", "optimizer": "adam"}},
 }
 
 
@@ -668,9 +665,9 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 
 
 def stopping_verdict(runs, **overrides):
-    settings = {**SETTINGS[early_stopping.ID], **overrides}
+    settings = settings_of(early_stopping.ID, overrides)
     ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
-    return ev, early_stopping.verdict(ev, settings)
+    return ev["runs"], early_stopping.verdict(ev, settings)
 
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
@@ -704,7 +701,7 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
 def test_early_stopping_is_judged_per_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
     found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
-        {"runs": runs, "epochs": stopping_epochs(runs)}, SETTINGS[early_stopping.ID])}
+        {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
     assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
     assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
@@ -712,8 +709,16 @@ def test_early_stopping_is_judged_per_optimizer_and_activation():
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
 
 
+def test_early_stopping_headline_is_one_condition_or_every_cell():
+    runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
+    # every cell: adam's +0.1 and sgd's -0.1 average out within each seed
+    assert stopping_verdict(runs, headline={})[1].value == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="one condition"):
+        settings_of(early_stopping.ID, {"headline": {"optimizer": "adam", "activation": "relu"}})
+
+
 def test_early_stopping_figure():
-    settings = SETTINGS[early_stopping.ID]
+    settings = settings_of(early_stopping.ID)
     runs = stopping_runs(loss_gain=0.1)
     epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
