@@ -34,10 +34,6 @@ SETTINGS = {
                           "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
                           "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
                           "headline": {"optimizer": "sgd", "update": "subgradient"}},
-    "dropout-train-test": {"headline": {"width": 400, "dropout_hidden": 0.5}, "min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
-                           "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
-                                           "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
-                                           "tolerance": 1e-10}},
     "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
                             "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
                                             "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
@@ -387,7 +383,7 @@ GOOD = {"weight_scaling": 0.6, "no_scaling": 0.4, "dropout_on": 0.5}
 
 
 def test_exact_check_classic_dropout_equals_inverted_dropout():
-    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    check = dropout_scaling.exact_check(settings_of(dropout_scaling.ID).exact_check)
     assert len(check) == 2 * 20 + 1
     assert check.error.max() < 1e-12
 
@@ -395,12 +391,12 @@ def test_exact_check_classic_dropout_equals_inverted_dropout():
 def test_exact_check_catches_a_wrong_correspondence(monkeypatch):
     # the same masks, but the classic net stepping at lr instead of lr/(1-p)^2
     monkeypatch.setattr(dropout_scaling, "classic_lr", lambda lr, keep: lr)
-    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    check = dropout_scaling.exact_check(settings_of(dropout_scaling.ID).exact_check)
     assert check.error.max() > 1e-4
 
 
 def test_dropout_scaling_reproduced_when_scaling_wins():
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
     v = dropout_scaling.verdict(ev, settings)
     # the headline rate's 3 seeds, not both rates' 6 runs pooled
@@ -410,7 +406,7 @@ def test_dropout_scaling_reproduced_when_scaling_wins():
 def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
     """Scaling wins in the wide net and loses in the narrow one: the headline (width 400) is
     reproduced, width 100 is not, and each condition reads its own 3 seeds."""
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     wide = dropout_eval_table(GOOD, width=400)
     narrow = dropout_eval_table({"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.55}, width=100)
     narrow["run_id"] = narrow.run_id.str.replace("dropout-toy", "dropout-narrow")
@@ -427,20 +423,20 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
 @pytest.mark.parametrize("accuracy", [{"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.4},
                                       {"weight_scaling": 0.5, "no_scaling": 0.4, "dropout_on": 0.6}])
 def test_dropout_scaling_not_reproduced_when_another_procedure_wins(accuracy):
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(accuracy)}, settings)
     assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_not_reproduced_when_the_exact_part_fails():
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
-    ev.loc[ev.part == "exact", "error"] = 1e-3
+    ev["exact"]["error"] = 1e-3
     assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     for table in (dropout_table, pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_scaling.evidence(tables, settings)
