@@ -34,9 +34,6 @@ SETTINGS = {
                           "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
                           "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
                           "headline": {"optimizer": "sgd", "update": "subgradient"}},
-    "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
-                            "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
-                                            "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
 }
 
 
@@ -448,7 +445,7 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
 # ---- dropout-is-ensemble ------------------------------------------------------------
 
 def test_linear_net_mask_average_equals_weight_scaling_exactly():
-    nets = dropout_ensemble.enumerate_masks(SETTINGS[dropout_ensemble.ID]["exact_check"])
+    nets = dropout_ensemble.enumerate_masks(settings_of(dropout_ensemble.ID).exact_check)
     linear = nets[nets.net == dropout_ensemble.LINEAR]
     assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
     # through a ReLU the average of the masks is NOT the weight-scaled net: the check can tell
@@ -478,7 +475,7 @@ def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.
 
 
 def _ensemble_verdict(table, **overrides):
-    settings = {**SETTINGS[dropout_ensemble.ID], **overrides}
+    settings = settings_of(dropout_ensemble.ID, overrides)
     ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
     return ev, dropout_ensemble.verdict(ev, settings)
 
@@ -511,7 +508,7 @@ def test_dropout_ensemble_margin_is_the_measured_standard_error():
 
 def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
     table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     conditions = dict((tuple(a.items()), v.verdict) for a, v in dropout_ensemble.conditions(
         {"dropout_eval": table}, settings))
     assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
@@ -529,21 +526,23 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     table.loc[bad, ["test_accuracy", "test_loss"]] = np.nan
     ev, v = _ensemble_verdict(table)
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
-    assert ev[ev.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
-    other = dropout_ensemble.verdict(ev, {**SETTINGS[dropout_ensemble.ID], "headline": {"width": 100,
-                                                                                          "dropout_hidden": 0.5}})
+    mc = ev["monte_carlo"]
+    assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
+    other = dropout_ensemble.verdict(ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
+                                                                                         "dropout_hidden": 0.5}}))
     assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
 
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
-    ev.loc[(ev.part == "enumeration") & (ev.net == dropout_ensemble.LINEAR), "error"] = 1e-3
+    nets = ev["enumeration"]
+    nets.loc[nets.net == dropout_ensemble.LINEAR, "error"] = 1e-3
     assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_ensemble_figure(dropout_table):
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     for table in (dropout_table, mc_table(), pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_ensemble.evidence(tables, settings)
