@@ -28,15 +28,6 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 torch.set_num_threads(1)
 VERDICT_ENDINGS = tuple(f"— {word}" for word in VERDICTS)
 
-# the settings block proposed for config.yaml `claims:`
-SETTINGS = {
-    "l1-vs-l2-sparsity": {"studies": ["sparsity", "sparsity_adam"], "near_zero": 1e-3, "min_near_zero_gain": 0.0,
-                          "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
-                          "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
-                          "headline": {"optimizer": "sgd", "update": "subgradient"}},
-}
-
-
 def is_figure(fig) -> bool:
     """A figure whose title opens with the claim and its verdict (figures.verdict_title)."""
     ok = isinstance(fig, matplotlib.figure.Figure) and fig.get_suptitle().split("\n")[0].endswith(VERDICT_ENDINGS)
@@ -265,13 +256,13 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
 
 
 def _sparsity(tables, **overrides):
-    settings = {**SETTINGS[sparsity.ID], **overrides}
+    settings = settings_of(sparsity.ID, overrides)
     ev = sparsity.evidence(tables, settings)
     return ev, sparsity.verdict(ev, settings)
 
 
 def _rule_verdicts(tables):
-    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, SETTINGS[sparsity.ID])}
+    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, settings_of(sparsity.ID))}
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
@@ -304,8 +295,8 @@ def test_sparsity_compares_only_at_matched_train_accuracy():
     # L1 costs far more training accuracy than any L2 strength of the path: nothing to compare
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}))
     assert v.verdict == INCONCLUSIVE and "no L1 strength is matched in train accuracy" in v.detail
-    pairs = ev[(ev.part == "pairs") & (ev.optimizer == "sgd") & (ev["update"] == "subgradient")]
-    assert not pairs.matched.astype(bool).any()
+    pairs = ev["pairs"][(ev["pairs"].optimizer == "sgd") & (ev["pairs"]["update"] == "subgradient")]
+    assert not pairs.matched.any()
     # one strength off by 0.03 (seed SD 0.01, 3 + 3 seeds: half-width 2.78*0.01*0.82 = 0.023) drops out alone
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-3): 0.73}))
     assert v.verdict == REPRODUCED and "matched pairs L1 1e-4 ~ L2 1e-3" in v.detail and "L1 1e-3 ~" not in v.detail
@@ -323,7 +314,7 @@ def test_sparsity_leaves_nets_at_chance_out():
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.1, ("l1", 1e-3): 0.1, ("l2", 1e-3): 0.1,
                                              ("l2", 1e-2): 0.1}))
     assert v.verdict == INCONCLUSIVE
-    assert ev[(ev.part == "pairs")].at_chance.astype(bool).all()
+    assert ev["pairs"].at_chance.all()
 
 
 def test_sparsity_leaves_diverged_runs_out_and_counts_them():
@@ -337,19 +328,22 @@ def test_sparsity_leaves_diverged_runs_out_and_counts_them():
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
     weights = pd.DataFrame({"run_id": ["a", "a"], "n": [100, 300], "frac_below_1e-3": [1.0, 0.0]})
     assert sparsity.per_run(weights).loc["a", "frac_below_1e-3"] == pytest.approx(0.25)
-    with pytest.raises(ValueError, match="1e-05"):
-        _sparsity(sparsity_tables(), near_zero=1e-5)
+    # a threshold the weights table lacks (config allows only weights.csv's own, dltips.weights.THRESHOLDS)
+    tables = sparsity_tables()
+    tables["weights"] = tables["weights"].drop(columns="frac_below_1e-3")
+    with pytest.raises(ValueError, match=r"near_zero = 0.001: the weights table has thresholds \[0.0001, 0.01\]"):
+        _sparsity(tables)
 
 
 def test_sparsity_figure_and_empty_tables():
     tables = sparsity_tables()
     ev, v = _sparsity(tables)
-    fig = sparsity.figure(tables, ev, v, SETTINGS[sparsity.ID])
+    fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
     assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
     ev, v = _sparsity(empty)
-    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, SETTINGS[sparsity.ID]))
+    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
 
 
 # ---- dropout-train-test -------------------------------------------------------------
