@@ -24,7 +24,7 @@ The claim's verdict is the headline update rule's; the deciding part is shown fi
 """
 
 import math
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,9 @@ class Headline(ClaimSettings):
 
 
 class Settings(ClaimSettings):
-    studies: Annotated[list[str], Field(json_schema_extra={"uniqueItems": True})] = setting(
-        ["sparsity", "sparsity_adam"], "runs.study values of the L1/L2 paths (none/l1/l1_prox/l2 runs)", min_length=1)
+    # a Field rather than setting(): setting() takes no schema keyword, and a study named twice is a config error
+    studies: list[str] = Field(["sparsity", "sparsity_adam"], description="runs.study values of the L1/L2 paths "
+                               "(none/l1/l1_prox/l2 runs)", min_length=1, json_schema_extra={"uniqueItems": True})
     # the thresholds weights.csv has columns for (dltips.weights.THRESHOLDS)
     near_zero: Literal[1e-2, 1e-3, 1e-4] = setting(1e-3, "what \"near zero\" means: 1% of the init scale 0.1 (width "
                                                          "100) and a few lr*l1 (the subgradient's hover) at SGD's rates")
