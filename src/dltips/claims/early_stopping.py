@@ -115,7 +115,7 @@ def stopping(tables: dict, study: str) -> pd.DataFrame:
 def per_seed(ev: pd.DataFrame, column: str) -> pd.Series:
     """The condition's cells averaged within each seed (the seed is the unit of replication);
     diverged runs have no curves to stop on: left out, and counted by the caller."""
-    return ev[~ev.diverged.astype(bool)].groupby("seed")[column].mean().astype(float)
+    return ev[~ev.diverged].groupby("seed")[column].mean().astype(float)
 
 
 def judge(ev: pd.DataFrame, settings: Settings):
@@ -131,7 +131,7 @@ def judge(ev: pd.DataFrame, settings: Settings):
     verdict = all_of(gain, shape)
     reported = "; ".join(f"reported beside, {b.statistic}: {figures.ci_text(b)} ({b.verdict} against "
                          f"{b.threshold:g})" for b in beside.values())
-    left_out = int(ev.diverged.astype(bool).sum())
+    left_out = int(ev.diverged.sum())
     return replace(verdict, detail=f"{verdict.detail}; {reported}; {left_out} diverged run(s) left out")
 
 
@@ -176,7 +176,7 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -
 
 
 def _gains(ax_loss, ax_acc, ev: pd.DataFrame) -> None:
-    seeds = ev[~ev.diverged.astype(bool)].groupby(["optimizer", "seed"], as_index=False)[
+    seeds = ev[~ev.diverged].groupby(["optimizer", "seed"], as_index=False)[
         ["test_loss_gain", "loss_stop_accuracy_gain", "acc_stop_accuracy_gain"]].mean()
     n = figures.n_label(seeds, ["optimizer"])
     order = sorted(seeds.optimizer.unique())
@@ -211,7 +211,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(gain, "+.3f", "seeds"), (shape, ".2f", "seeds")],
-                                       note=f"{int(ev.diverged.astype(bool).sum())} diverged run(s) left out of "
+                                       note=f"{int(ev.diverged.sum())} diverged run(s) left out of "
                                             f"every panel"), fontsize=11)
     return fig
 
