@@ -20,7 +20,7 @@ the output of the net whose weights are scaled by the keep probabilities (Baldi 
 2013, sec. 3). The check enumerates every mask. The same enumeration through a ReLU layer
 is shown beside it (not part of the verdict): there the equality is only approximate.
 
-Conditions: every (width, hidden dropout rate) of the sweep; the headline is named in config.
+Conditions: every (width, hidden dropout rate) of the sweep; the headline is a setting (Settings.headline).
 """
 
 import itertools

@@ -9,7 +9,7 @@ and with one random mask left on. Statistics, per seed (one run per seed and con
 accuracy(weight scaling) minus accuracy(no scaling), and minus accuracy(dropout on).
 Judged per condition, every (width, hidden rate) of the sweep, never pooled across them: a
 rate that thins a narrow net is another experiment than one that thins a wide net. The
-headline condition is named in config.
+headline condition is a setting (Settings.headline).
 
 Exact (its own tiny computation): classic dropout -- masks without 1/(1-p) at train time,
 weights times (1-p) at test time -- and the pipeline's inverted dropout are the same

@@ -14,7 +14,7 @@ Student-t interval over seeds:
   test-loss gain  last epoch's test loss minus the test loss at the validation-loss minimum
   curve shape     fraction of runs whose validation loss rose after its minimum while the
                   training loss kept falling (the curves the notes describe)
-Conditions: per optimizer and per activation; the headline condition is named in config.
+Conditions: per optimizer and per activation; the headline condition is a setting (Settings.headline).
 """
 
 from dataclasses import replace
