@@ -83,6 +83,7 @@ def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (dropout-trained run, k): the k-mask average beside the weight-scaled net.
     A diverged run (NaN in dropout_eval) is flagged, to be left out and counted."""
     if table.empty or "method" not in table:
+        # boolean even when empty: `trained` filters by it (an object column would select columns)
         return pd.DataFrame(columns=MC_COLUMNS).astype({"diverged": bool})
     rows = table.reindex(columns=[*table.columns.drop(["width", *SE_COLUMNS], errors="ignore"), "width",
                                   *SE_COLUMNS])
