@@ -33,26 +33,6 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 torch.set_num_threads(1)
 VERDICT_ENDINGS = tuple(f"— {word}" for word in VERDICTS)
 
-# the settings block proposed for config.yaml `claims:`
-SETTINGS = {
-    "l1-vs-l2-sparsity": {"studies": ["sparsity", "sparsity_adam"], "near_zero": 1e-3, "min_near_zero_gain": 0.0,
-                          "large": "q99", "min_log10_large_ratio": 0.0, "match_confidence": 0.95,
-                          "floor": {"chance": 0.1, "samples": 1000, "z": 1.96},
-                          "headline": {"optimizer": "sgd", "update": "subgradient"}},
-    "dropout-train-test": {"headline": {"width": 400, "dropout_hidden": 0.5}, "min_gain_vs_no_scaling": 0.0, "min_gain_vs_dropout_on": 0.0,
-                           "exact_check": {"inputs": 6, "width": 8, "depth": 2, "classes": 3, "batch": 16, "steps": 20,
-                                           "lr": 0.1, "p_input": 0.2, "p_hidden": 0.5, "seed": 0,
-                                           "tolerance": 1e-10}},
-    "dropout-is-ensemble": {"headline": {"width": 400, "dropout_hidden": 0.5}, "margin_standard_errors": 1.0,
-                            "exact_check": {"inputs": 4, "hidden": 3, "outputs": 2, "points": 5, "p_input": 0.2,
-                                            "p_hidden": 0.5, "seed": 0, "tolerance": 1e-12}},
-    "ensemble-reduces-variance": {"min_gain": 0.0},
-    "early-stopping": {"study": "grid", "headline": {"optimizer": "adam"}, "min_test_gain": 0.0,
-                       "min_fraction_turned_up": 0.5, "min_accuracy_gain": 0.0,
-                       "example": {"activation": "relu", "optimizer": "adam"}},
-}
-
-
 def is_figure(fig) -> bool:
     """A figure whose title opens with the claim and its verdict (figures.verdict_title)."""
     ok = isinstance(fig, matplotlib.figure.Figure) and fig.get_suptitle().split("\n")[0].endswith(VERDICT_ENDINGS)
@@ -335,13 +315,13 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
 
 
 def _sparsity(tables, **overrides):
-    settings = {**SETTINGS[sparsity.ID], **overrides}
+    settings = settings_of(sparsity.ID, overrides)
     ev = sparsity.evidence(tables, settings)
     return ev, sparsity.verdict(ev, settings)
 
 
 def _rule_verdicts(tables):
-    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, SETTINGS[sparsity.ID])}
+    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, settings_of(sparsity.ID))}
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
@@ -374,8 +354,8 @@ def test_sparsity_compares_only_at_matched_train_accuracy():
     # L1 costs far more training accuracy than any L2 strength of the path: nothing to compare
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}))
     assert v.verdict == INCONCLUSIVE and "no L1 strength is matched in train accuracy" in v.detail
-    pairs = ev[(ev.part == "pairs") & (ev.optimizer == "sgd") & (ev["update"] == "subgradient")]
-    assert not pairs.matched.astype(bool).any()
+    pairs = ev["pairs"][(ev["pairs"].optimizer == "sgd") & (ev["pairs"]["update"] == "subgradient")]
+    assert not pairs.matched.any()
     # one strength off by 0.03 (seed SD 0.01, 3 + 3 seeds: half-width 2.78*0.01*0.82 = 0.023) drops out alone
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-3): 0.73}))
     assert v.verdict == REPRODUCED and "matched pairs L1 1e-4 ~ L2 1e-3" in v.detail and "L1 1e-3 ~" not in v.detail
@@ -393,7 +373,7 @@ def test_sparsity_leaves_nets_at_chance_out():
     ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.1, ("l1", 1e-3): 0.1, ("l2", 1e-3): 0.1,
                                              ("l2", 1e-2): 0.1}))
     assert v.verdict == INCONCLUSIVE
-    assert ev[(ev.part == "pairs")].at_chance.astype(bool).all()
+    assert ev["pairs"].at_chance.all()
 
 
 def test_sparsity_leaves_diverged_runs_out_and_counts_them():
@@ -407,19 +387,22 @@ def test_sparsity_leaves_diverged_runs_out_and_counts_them():
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
     weights = pd.DataFrame({"run_id": ["a", "a"], "n": [100, 300], "frac_below_1e-3": [1.0, 0.0]})
     assert sparsity.per_run(weights).loc["a", "frac_below_1e-3"] == pytest.approx(0.25)
-    with pytest.raises(ValueError, match="1e-05"):
-        _sparsity(sparsity_tables(), near_zero=1e-5)
+    # a threshold the weights table lacks (config allows only weights.csv's own, dltips.weights.THRESHOLDS)
+    tables = sparsity_tables()
+    tables["weights"] = tables["weights"].drop(columns="frac_below_1e-3")
+    with pytest.raises(ValueError, match=r"near_zero = 0.001: the weights table has thresholds \[0.0001, 0.01\]"):
+        _sparsity(tables)
 
 
 def test_sparsity_figure_and_empty_tables():
     tables = sparsity_tables()
     ev, v = _sparsity(tables)
-    fig = sparsity.figure(tables, ev, v, SETTINGS[sparsity.ID])
+    fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
     assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
     ev, v = _sparsity(empty)
-    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, SETTINGS[sparsity.ID]))
+    assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
 
 
 # ---- dropout-train-test -------------------------------------------------------------
@@ -450,7 +433,7 @@ GOOD = {"weight_scaling": 0.6, "no_scaling": 0.4, "dropout_on": 0.5}
 
 
 def test_exact_check_classic_dropout_equals_inverted_dropout():
-    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    check = dropout_scaling.exact_check(settings_of(dropout_scaling.ID).exact_check)
     assert len(check) == 2 * 20 + 1
     assert check.error.max() < 1e-12
 
@@ -458,12 +441,12 @@ def test_exact_check_classic_dropout_equals_inverted_dropout():
 def test_exact_check_catches_a_wrong_correspondence(monkeypatch):
     # the same masks, but the classic net stepping at lr instead of lr/(1-p)^2
     monkeypatch.setattr(dropout_scaling, "classic_lr", lambda lr, keep: lr)
-    check = dropout_scaling.exact_check(SETTINGS[dropout_scaling.ID]["exact_check"])
+    check = dropout_scaling.exact_check(settings_of(dropout_scaling.ID).exact_check)
     assert check.error.max() > 1e-4
 
 
 def test_dropout_scaling_reproduced_when_scaling_wins():
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
     v = dropout_scaling.verdict(ev, settings)
     # the headline rate's 3 seeds, not both rates' 6 runs pooled
@@ -473,7 +456,7 @@ def test_dropout_scaling_reproduced_when_scaling_wins():
 def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
     """Scaling wins in the wide net and loses in the narrow one: the headline (width 400) is
     reproduced, width 100 is not, and each condition reads its own 3 seeds."""
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     wide = dropout_eval_table(GOOD, width=400)
     narrow = dropout_eval_table({"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.55}, width=100)
     narrow["run_id"] = narrow.run_id.str.replace("dropout-toy", "dropout-narrow")
@@ -490,20 +473,20 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
 @pytest.mark.parametrize("accuracy", [{"weight_scaling": 0.5, "no_scaling": 0.6, "dropout_on": 0.4},
                                       {"weight_scaling": 0.5, "no_scaling": 0.4, "dropout_on": 0.6}])
 def test_dropout_scaling_not_reproduced_when_another_procedure_wins(accuracy):
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(accuracy)}, settings)
     assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_not_reproduced_when_the_exact_part_fails():
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
-    ev.loc[ev.part == "exact", "error"] = 1e-3
+    ev["exact"]["error"] = 1e-3
     assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
-    settings = SETTINGS[dropout_scaling.ID]
+    settings = settings_of(dropout_scaling.ID)
     for table in (dropout_table, pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_scaling.evidence(tables, settings)
@@ -515,7 +498,7 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
 # ---- dropout-is-ensemble ------------------------------------------------------------
 
 def test_linear_net_mask_average_equals_weight_scaling_exactly():
-    nets = dropout_ensemble.enumerate_masks(SETTINGS[dropout_ensemble.ID]["exact_check"])
+    nets = dropout_ensemble.enumerate_masks(settings_of(dropout_ensemble.ID).exact_check)
     linear = nets[nets.net == dropout_ensemble.LINEAR]
     assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
     # through a ReLU the average of the masks is NOT the weight-scaled net: the check can tell
@@ -545,7 +528,7 @@ def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.
 
 
 def _ensemble_verdict(table, **overrides):
-    settings = {**SETTINGS[dropout_ensemble.ID], **overrides}
+    settings = settings_of(dropout_ensemble.ID, overrides)
     ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
     return ev, dropout_ensemble.verdict(ev, settings)
 
@@ -578,7 +561,7 @@ def test_dropout_ensemble_margin_is_the_measured_standard_error():
 
 def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
     table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     conditions = dict((tuple(a.items()), v.verdict) for a, v in dropout_ensemble.conditions(
         {"dropout_eval": table}, settings))
     assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
@@ -596,21 +579,23 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     table.loc[bad, ["test_accuracy", "test_loss"]] = np.nan
     ev, v = _ensemble_verdict(table)
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
-    assert ev[ev.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
-    other = dropout_ensemble.verdict(ev, {**SETTINGS[dropout_ensemble.ID], "headline": {"width": 100,
-                                                                                          "dropout_hidden": 0.5}})
+    mc = ev["monte_carlo"]
+    assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
+    other = dropout_ensemble.verdict(ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
+                                                                                         "dropout_hidden": 0.5}}))
     assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
 
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
-    ev.loc[(ev.part == "enumeration") & (ev.net == dropout_ensemble.LINEAR), "error"] = 1e-3
+    nets = ev["enumeration"]
+    nets.loc[nets.net == dropout_ensemble.LINEAR, "error"] = 1e-3
     assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_ensemble_figure(dropout_table):
-    settings = SETTINGS[dropout_ensemble.ID]
+    settings = settings_of(dropout_ensemble.ID)
     for table in (dropout_table, mc_table(), pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_ensemble.evidence(tables, settings)
@@ -728,9 +713,9 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 
 
 def stopping_verdict(runs, **overrides):
-    settings = {**SETTINGS[early_stopping.ID], **overrides}
+    settings = settings_of(early_stopping.ID, overrides)
     ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
-    return ev, early_stopping.verdict(ev, settings)
+    return ev["runs"], early_stopping.verdict(ev, settings)
 
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
@@ -764,7 +749,7 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
 def test_early_stopping_is_judged_per_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
     found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
-        {"runs": runs, "epochs": stopping_epochs(runs)}, SETTINGS[early_stopping.ID])}
+        {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
     assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
     assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
@@ -772,8 +757,16 @@ def test_early_stopping_is_judged_per_optimizer_and_activation():
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
 
 
+def test_early_stopping_headline_is_one_condition_or_every_cell():
+    runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
+    # every cell: adam's +0.1 and sgd's -0.1 average out within each seed
+    assert stopping_verdict(runs, headline={})[1].value == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="one condition"):
+        settings_of(early_stopping.ID, {"headline": {"optimizer": "adam", "activation": "relu"}})
+
+
 def test_early_stopping_figure():
-    settings = SETTINGS[early_stopping.ID]
+    settings = settings_of(early_stopping.ID)
     runs = stopping_runs(loss_gain=0.1)
     epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
@@ -795,18 +788,20 @@ def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
 
 
 def test_ensemble_reproduced_when_the_average_beats_single_nets():
-    ev = ensemble.evidence({"ensemble": ensemble_table()}, SETTINGS[ensemble.ID])
-    v = ensemble.verdict(ev, SETTINGS[ensemble.ID])
+    settings = settings_of(ensemble.ID)
+    ev = ensemble.evidence({"ensemble": ensemble_table()}, settings)
+    v = ensemble.verdict(ev, settings)
     assert v.verdict == REPRODUCED and v.n == 4 and v.value == pytest.approx(0.56 - 0.5025)
 
 
 def test_ensemble_not_reproduced_when_the_average_is_worse():
-    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, SETTINGS[ensemble.ID])
-    assert ensemble.verdict(ev, SETTINGS[ensemble.ID]).verdict == NOT_REPRODUCED
+    settings = settings_of(ensemble.ID)
+    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, settings)
+    assert ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
-    settings = SETTINGS[ensemble.ID]
+    settings = settings_of(ensemble.ID)
     real = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"])
     for table in (real, pd.DataFrame()):
         ev = ensemble.evidence({"ensemble": table}, settings)
@@ -824,12 +819,12 @@ def test_no_verdict_word_is_spelled_in_the_claim_modules():
             assert word not in source, (module.__name__, word)
 
 
-def test_settings_are_read_not_defaulted():
-    # a setting missing from config must fail loudly, not fall back to a hidden default
-    settings = copy.deepcopy(SETTINGS[ensemble.ID])
-    del settings["min_gain"]
-    with pytest.raises(KeyError):
-        ensemble.verdict(ensemble.evidence({"ensemble": ensemble_table()}, settings), settings)
+def test_a_setting_missing_from_config_takes_its_declared_default():
+    # settings are defaulted by design: the claim's class holds the default, config only the changes
+    ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.51)}, settings_of(ensemble.ID))
+    assert ensemble.verdict(ev, settings_of(ensemble.ID, {})).threshold == 0.0
+    stricter = settings_of(ensemble.ID, {"min_gain": 0.01})
+    assert ensemble.verdict(ev, stricter).threshold == 0.01
 
 
 @pytest.mark.parametrize("claim, headline, words", [

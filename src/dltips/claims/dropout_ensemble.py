@@ -20,7 +20,7 @@ the output of the net whose weights are scaled by the keep probabilities (Baldi 
 2013, sec. 3). The check enumerates every mask. The same enumeration through a ReLU layer
 is shown beside it (not part of the verdict): there the equality is only approximate.
 
-Conditions: every (width, hidden dropout rate) of the sweep; the headline is named in config.
+Conditions: every (width, hidden dropout rate) of the sweep; the headline is a setting (Settings.headline).
 """
 
 import itertools
@@ -31,7 +31,9 @@ import pandas as pd
 
 from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
+from .evidence import Evidence
 from .floor import judge_each
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -46,13 +48,43 @@ NET_COLUMNS = ["net", "point", "output", "mask_average", "weight_scaled", "error
 LINEAR, RELU = "linear", "ReLU (contrast, not in the verdict)"
 METRICS = {"loss": ("test loss", "nats"), "accuracy": ("test accuracy", "fraction")}
 SE_COLUMNS = {"test_accuracy_se": "se_accuracy", "test_loss_se": "se_loss"}  # the weight-scaled net's
+EXACT = "exact"  # the verdict's enumeration part; the gap parts are named by METRICS' words
+
+
+class Headline(ClaimSettings):
+    width: int = setting(400, "a width of the dropout sweep", ge=1)
+    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
+
+
+class ExactCheck(ClaimSettings):
+    """All 2^(inputs+hidden) masks of a 2-layer linear net, enumerated."""
+
+    inputs: int = setting(4, "input units (keep inputs + hidden <= ~16: the enumeration is 2^n)", ge=1)
+    hidden: int = setting(3, "hidden units", ge=1)
+    outputs: int = setting(2, "output units", ge=1)
+    points: int = setting(5, "random test inputs", ge=1)
+    p_input: float = setting(0.2, "input drop probability", gt=0, lt=1)
+    p_hidden: float = setting(0.5, "hidden drop probability", gt=0, lt=1)
+    seed: int = setting(0, "weights and inputs", ge=0)
+    tolerance: float = setting(1e-12, "max |mask average - weight-scaled output| for the linear net", gt=0)
+
+
+class Settings(ClaimSettings):
+    headline: Headline = setting(Headline(), "the verdict's condition: Srivastava et al.'s hidden rate in the wider "
+                                             "net; every (width, rate) of the dropout sweep is reported as a condition")
+    margin_standard_errors: float = setting(
+        1.0, "claim (an equivalence): the signed gap (average of the most masks minus weight scaling), in test loss "
+             "and in test accuracy, has its 95% interval within +-this many test-set SEs of the weight-scaled net's "
+             "metric (binomial SE ~0.015 at accuracy 0.6, N = 1,000): a gap the test set cannot resolve", gt=0)
+    exact_check: ExactCheck = setting(ExactCheck(), "every mask of a 2-layer linear net enumerated")
 
 
 def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (dropout-trained run, k): the k-mask average beside the weight-scaled net.
     A diverged run (NaN in dropout_eval) is flagged, to be left out and counted."""
     if table.empty or "method" not in table:
-        return pd.DataFrame(columns=MC_COLUMNS)
+        # boolean even when empty: `trained` filters by it (an object column would select columns)
+        return pd.DataFrame(columns=MC_COLUMNS).astype({"diverged": bool})
     rows = table.reindex(columns=[*table.columns.drop(["width", *SE_COLUMNS], errors="ignore"), "width",
                                   *SE_COLUMNS])
     rows = rows[(rows.dropout_hidden > 0) | (rows.dropout_input > 0)]
@@ -70,24 +102,24 @@ def monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def trained(mc: pd.DataFrame) -> pd.DataFrame:
-    return mc[~mc.diverged.astype(bool)]
+    return mc[~mc.diverged]
 
 
 def diverged_runs(mc: pd.DataFrame) -> int:
-    return int(mc[mc.diverged.astype(bool)].run_id.nunique())
+    return int(mc[mc.diverged].run_id.nunique())
 
 
-def enumerate_masks(cfg: dict) -> pd.DataFrame:
+def enumerate_masks(cfg: ExactCheck) -> pd.DataFrame:
     """Every mask of a 2-layer net (inputs -> hidden -> outputs, dropout on inputs and hidden
     units, classic form: masked units unscaled), for a linear and a ReLU hidden layer.
     Rows: net, test point, output unit, probability-weighted mask average, the output of
     the weight-scaled net, and their absolute difference."""
-    rng = np.random.default_rng(cfg["seed"])
-    n_in, n_hidden, n_out = cfg["inputs"], cfg["hidden"], cfg["outputs"]
+    rng = np.random.default_rng(cfg.seed)
+    n_in, n_hidden, n_out = cfg.inputs, cfg.hidden, cfg.outputs
     w1, b1 = rng.normal(size=(n_in, n_hidden)), rng.normal(size=n_hidden)
     w2, b2 = rng.normal(size=(n_hidden, n_out)), rng.normal(size=n_out)
-    x = rng.normal(size=(cfg["points"], n_in))
-    keep_in, keep_hidden = 1 - cfg["p_input"], 1 - cfg["p_hidden"]
+    x = rng.normal(size=(cfg.points, n_in))
+    keep_in, keep_hidden = 1 - cfg.p_input, 1 - cfg.p_hidden
     rows = []
     for net, act in ((LINEAR, lambda z: z), (RELU, lambda z: np.maximum(z, 0.0))):
         average = np.zeros((len(x), n_out))
@@ -105,33 +137,32 @@ def enumerate_masks(cfg: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=NET_COLUMNS)
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    mc = monte_carlo(tables["dropout_eval"]).assign(part="monte carlo")
-    nets = enumerate_masks(settings["exact_check"]).assign(part="enumeration")
-    return pd.concat([mc, nets], ignore_index=True).reindex(columns=["part", *MC_COLUMNS, *NET_COLUMNS])
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    return {"monte_carlo": monte_carlo(tables["dropout_eval"]), "enumeration": enumerate_masks(settings.exact_check)}
 
 
-def equivalent(values, margin: float, statistic: str):
+def equivalent(values, margin: float, statistic: str, name: str):
     """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
     one side -> not reproduced. The side the mean leans to is reported first."""
     upper = compare(values, margin, "<", statistic)
     lower = compare(values, -margin, ">", statistic)
     first, second = (lower, upper) if upper.value < 0 else (upper, lower)
-    return all_of(first, second)
+    return replace(all_of(first, second), name=name)
 
 
 def _largest_k(mc: pd.DataFrame) -> pd.DataFrame:
     return mc[mc.k == mc.k.max()] if len(mc) else mc
 
 
-def margins(mc: pd.DataFrame, settings: dict) -> dict:
+def margins(mc: pd.DataFrame, settings: Settings) -> dict:
     """Per metric: the equivalence margin, in the metric's units."""
-    return {metric: settings["margin_standard_errors"] * float(mc[f"se_{metric}"].astype(float).mean())
+    return {metric: settings.margin_standard_errors * float(mc[f"se_{metric}"].astype(float).mean())
             for metric in METRICS}
 
 
-def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
-    """Per metric: the signed gap at the largest k, one value per seed, against its margin."""
+def gap_parts(mc: pd.DataFrame, settings: Settings) -> list:
+    """Per metric: the signed gap at the largest k, one value per seed, against its margin
+    (each part named by the metric's words, METRICS)."""
     last = _largest_k(trained(mc))
     k = f"{int(last.k.max())}-mask" if len(last) else "no runs:"
     out = []
@@ -139,7 +170,7 @@ def gap_parts(mc: pd.DataFrame, settings: dict) -> list:
         words, unit = METRICS[metric]
         per_seed = last.groupby("seed")[f"gap_{metric}"].mean().astype(float)
         out.append(equivalent(per_seed, margin, f"{words}, {k} average − weight scaling ({unit}), "
-                                                f"±{settings['margin_standard_errors']:g} test SE"))
+                                                f"±{settings.margin_standard_errors:g} test SE", name=words))
     return out
 
 
@@ -155,16 +186,15 @@ def convergence(mc: pd.DataFrame) -> str:
             f"accuracy {step.acc_mc_average:+.4f}")
 
 
-def exact_part(ev: pd.DataFrame, settings: dict):
-    linear = ev[(ev.part == "enumeration") & (ev.net == LINEAR)]
-    cfg = settings["exact_check"]
-    return exact(linear.error, cfg["tolerance"], "max |mask average - weight-scaled output|, linear net",
-                 detail=f"all 2^{cfg['inputs'] + cfg['hidden']} masks, {cfg['points']} inputs")
+def exact_part(nets: pd.DataFrame, cfg: ExactCheck):
+    linear = nets[nets.net == LINEAR]
+    return exact(linear.error, cfg.tolerance, "max |mask average - weight-scaled output|, linear net",
+                 detail=f"all 2^{cfg.inputs + cfg.hidden} masks, {cfg.points} inputs", name=EXACT)
 
 
-def judge(mc: pd.DataFrame, ev: pd.DataFrame, settings: dict):
+def judge(mc: pd.DataFrame, ev: Evidence, settings: Settings):
     loss, accuracy = gap_parts(mc, settings)
-    combined = all_of(loss, accuracy, exact_part(ev, settings))
+    combined = all_of(loss, accuracy, exact_part(ev["enumeration"], settings.exact_check))
     return replace(combined, detail=f"{combined.detail}; {convergence(mc)}; "
                                     f"{diverged_runs(mc)} diverged run(s) left out")
 
@@ -176,14 +206,13 @@ def _condition(mc: pd.DataFrame, axes: dict) -> pd.DataFrame:
     return mc[keep]
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    mc = ev[ev.part == "monte carlo"]
-    return judge(_condition(mc, settings["headline"]), ev, settings)
+def verdict(ev: Evidence, settings: Settings):
+    return judge(_condition(ev["monte_carlo"], dict(settings.headline)), ev, settings)
 
 
-def conditions(tables: dict, settings: dict) -> list:
+def conditions(tables: dict, settings: Settings) -> list:
     ev = evidence(tables, settings)
-    mc = ev[ev.part == "monte carlo"]
+    mc = ev["monte_carlo"]
     return judge_each(mc, {"width": int, "dropout_hidden": float}, lambda c: judge(_condition(mc, c), ev, settings))
 
 
@@ -191,7 +220,7 @@ def _label(width, rate) -> str:
     return f"p = {rate:g}" if width < 0 else f"width {int(width)}, p = {rate:g}"
 
 
-def _curve_panels(axes, mc: pd.DataFrame, settings: dict, margin: dict) -> None:
+def _curve_panels(axes, mc: pd.DataFrame, margin: dict) -> None:
     """Signed gaps against k (loss, accuracy), and the test accuracy itself beside the
     weight-scaled net; one colour per (width, rate), bands = the verdict's t-interval."""
     gap_loss, gap_acc, level = axes
@@ -228,46 +257,46 @@ def _curve_panels(axes, mc: pd.DataFrame, settings: dict, margin: dict) -> None:
                         title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig, axes = plt.subplots(2, 2, figsize=(12, 11))
-    mc = ev[ev.part == "monte carlo"]
-    head = _condition(mc, settings["headline"])
+    mc = ev["monte_carlo"]
+    head = _condition(mc, dict(settings.headline))
     if len(mc):
-        _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, settings, margins(_largest_k(trained(head)), settings))
+        _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, margins(_largest_k(trained(head)), settings))
     else:
         for ax in (axes[0, 0], axes[0, 1], axes[1, 0]):
             ax.text(0.5, 0.5, "no dropout-trained runs in dropout_eval", ha="center", transform=ax.transAxes)
             ax.set(xlabel="k, masks averaged", ylabel="test metric")
-    _enumeration_panel(axes[1, 1], ev[ev.part == "enumeration"], settings["exact_check"])
-    loss, accuracy = gap_parts(head, settings)
-    where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
+    _enumeration_panel(axes[1, 1], ev["enumeration"], settings.exact_check)
+    where = ", ".join(f"{k} {val:g}" for k, val in dict(settings.headline).items())
+    loss, accuracy = (v.part(words) for words, _ in METRICS.values())
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
                                        parts=[(loss, "+.4f", "seeds"), (accuracy, "+.4f", "seeds"),
-                                              (exact_part(ev, settings), ".1e", "outputs")],
+                                              (v.part(EXACT), ".1e", "outputs")],
                                        note=f"{diverged_runs(mc)} diverged run(s) left out of every panel"),
                  fontsize=11)
     return fig
 
 
-def _enumeration_panel(ax, nets: pd.DataFrame, cfg: dict) -> None:
+def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
     """The error of every (test point, output) on a log axis: a linear net sits at rounding
     level, far below the tolerance; the ReLU net does not."""
-    floor = cfg["tolerance"] * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
     shown = nets.assign(error=np.maximum(nets.error.astype(float), floor))
     sns.stripplot(data=shown, x="net", y="error", hue="net", order=[LINEAR, RELU], size=6, jitter=0.15,
                   legend=False, ax=ax)
-    ax.axhline(cfg["tolerance"], color="k", ls="--", lw=1)
-    ax.text(0.5, cfg["tolerance"], f" tolerance {cfg['tolerance']:g}", va="bottom", fontsize=9)
+    ax.axhline(cfg.tolerance, color="k", ls="--", lw=1)
+    ax.text(0.5, cfg.tolerance, f" tolerance {cfg.tolerance:g}", va="bottom", fontsize=9)
     ax.set_yscale("log")
     ax.set_ylim(floor / 10, 10)
     zeros = f", exact 0 drawn at {floor:.0e}" if (nets.error == 0).any() else ""
     ax.set(xlabel="net (hidden layer)",
            ylabel=f"|mask average − weight-scaled output|\n(logit units, log scale{zeros})")
-    n_masks = 2 ** (cfg["inputs"] + cfg["hidden"])
-    ax.set_title(f"All {n_masks} masks enumerated: {cfg['inputs']} inputs (p {cfg['p_input']:g}), "
-                 f"{cfg['hidden']} hidden units (p {cfg['p_hidden']:g}),\n"
-                 f"{cfg['points']} test points × {cfg['outputs']} outputs", fontsize=10)
+    n_masks = 2 ** (cfg.inputs + cfg.hidden)
+    ax.set_title(f"All {n_masks} masks enumerated: {cfg.inputs} inputs (p {cfg.p_input:g}), "
+                 f"{cfg.hidden} hidden units (p {cfg.p_hidden:g}),\n"
+                 f"{cfg.points} test points × {cfg.outputs} outputs", fontsize=10)
 
 
 CLAIM = register(Claim(
@@ -281,6 +310,7 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     conditions=conditions,
+    settings=Settings,
     figure_text="Top: the signed gap between the average softmax of k random dropout masks and the weight-scaled "
                 "net, in test loss and in test accuracy, against k (log scale), one colour per width and hidden "
                 "dropout rate; the grey band is the equivalence margin. Bottom left: the k-mask average's test "

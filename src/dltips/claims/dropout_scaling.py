@@ -9,7 +9,7 @@ and with one random mask left on. Statistics, per seed (one run per seed and con
 accuracy(weight scaling) minus accuracy(no scaling), and minus accuracy(dropout on).
 Judged per condition, every (width, hidden rate) of the sweep, never pooled across them: a
 rate that thins a narrow net is another experiment than one that thins a wide net. The
-headline condition is named in config.
+headline condition is a setting (Settings.headline).
 
 Exact (its own tiny computation): classic dropout -- masks without 1/(1-p) at train time,
 weights times (1-p) at test time -- and the pipeline's inverted dropout are the same
@@ -32,7 +32,9 @@ import pandas as pd
 from ..activations import build as build_activation
 from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
+from .evidence import Evidence
 from .floor import judge_each
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -48,6 +50,38 @@ METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no sc
 GAINS = {"no_scaling": "gain_vs_no_scaling", "dropout_on": "gain_vs_dropout_on"}
 TEST_COLUMNS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden", *(f"acc_{m}" for m in METHODS), *GAINS.values()]
 EXACT_COLUMNS = ["step", "quantity", "error"]
+VS_NO_SCALING, VS_DROPOUT_ON, EXACT = "vs no scaling", "vs dropout on", "exact"  # the verdict's parts
+
+
+class Headline(ClaimSettings):
+    width: int = setting(400, "a width of the dropout sweep", ge=1)
+    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
+
+
+class ExactCheck(ClaimSettings):
+    """Classic dropout (SGD lr/(1-p)^2, test x(1-p)) against inverted dropout, on the same masks."""
+
+    inputs: int = setting(6, "input features of the toy net", ge=1)
+    width: int = setting(8, "hidden units per layer", ge=1)
+    depth: int = setting(2, "hidden layers", ge=1)
+    classes: int = setting(3, "outputs", ge=2)
+    batch: int = setting(16, "samples per SGD step", ge=1)
+    steps: int = setting(20, "SGD steps compared one by one", ge=1)
+    lr: float = setting(0.1, "the inverted net's SGD rate; the classic twin uses lr/(1-p)^2", gt=0)
+    p_input: float = setting(0.2, "input drop probability", gt=0, lt=1)
+    p_hidden: float = setting(0.5, "hidden drop probability", gt=0, lt=1)
+    seed: int = setting(0, "data, init and masks", ge=0)
+    tolerance: float = setting(1e-10, "max |difference| allowed; float64 rounding is about 1e-15", gt=0)
+
+
+class Settings(ClaimSettings):
+    headline: Headline = setting(Headline(), "the verdict's condition (as dropout-is-ensemble's); every (width, "
+                                             "rate) of the dropout sweep is judged on its own, never pooled")
+    min_gain_vs_no_scaling: float = setting(0.0, "claim: acc(weight scaling) - acc(no scaling) above this (fraction)")
+    min_gain_vs_dropout_on: float = setting(0.0, "claim: acc(weight scaling) - acc(one mask left on) above this "
+                                                 "(fraction)")
+    exact_check: ExactCheck = setting(ExactCheck(), "classic dropout (SGD lr/(1-p)^2, test x(1-p)) vs inverted "
+                                                    "dropout, same masks")
 
 
 def dropout_runs(table: pd.DataFrame) -> pd.DataFrame:
@@ -94,24 +128,24 @@ def classic_lr(lr: float, keep: float) -> float:
     return lr / keep**2
 
 
-def exact_check(cfg: dict) -> pd.DataFrame:
+def exact_check(cfg: ExactCheck) -> pd.DataFrame:
     """Train the pipeline's inverted-dropout model and a classic-dropout twin on the same
     masks; rows (step, quantity, error): the largest absolute difference after each step."""
-    torch.manual_seed(cfg["seed"])  # nothing should depend on it; pinned all the same
-    p_in, p_h, depth, width = cfg["p_input"], cfg["p_hidden"], cfg["depth"], cfg["width"]
-    data_rng = torch.Generator().manual_seed(cfg["seed"])
-    x = torch.randn(cfg["batch"], cfg["inputs"], generator=data_rng, dtype=torch.float64)
-    y = torch.randint(cfg["classes"], (cfg["batch"],), generator=data_rng)
-    model = mlp.StackedMLP(1, cfg["inputs"], width, depth, cfg["classes"], build_activation("relu", {}), ["default"],
-                       [torch.Generator().manual_seed(cfg["seed"])], [p_in], [p_h]).double()
+    torch.manual_seed(cfg.seed)  # nothing should depend on it; pinned all the same
+    p_in, p_h, depth, width = cfg.p_input, cfg.p_hidden, cfg.depth, cfg.width
+    data_rng = torch.Generator().manual_seed(cfg.seed)
+    x = torch.randn(cfg.batch, cfg.inputs, generator=data_rng, dtype=torch.float64)
+    y = torch.randint(cfg.classes, (cfg.batch,), generator=data_rng)
+    model = mlp.StackedMLP(1, cfg.inputs, width, depth, cfg.classes, build_activation("relu", {}), ["default"],
+                           [torch.Generator().manual_seed(cfg.seed)], [p_in], [p_h]).double()
     replay = torch.Generator()
     replay.set_state(model.generators[0].get_state())  # the classic twin sees the same masks
     keep = [1 - p_in] + [1 - p_h] * depth  # of the units each weight matrix reads
     classic_w = [(w[0] / q).detach().clone().requires_grad_() for w, q in zip(model.weights, keep)]
     classic_b = [b[0, 0].detach().clone().requires_grad_() for b in model.biases]
-    rates, sizes = [p_in] + [p_h] * depth, [cfg["inputs"]] + [width] * depth
-    lr, rows = cfg["lr"], []
-    for step in range(1, cfg["steps"] + 1):
+    rates, sizes = [p_in] + [p_h] * depth, [cfg.inputs] + [width] * depth
+    lr, rows = cfg.lr, []
+    for step in range(1, cfg.steps + 1):
         model.train()
         out_inverted = model(x)[0]
         out_classic = _classic_forward(x, classic_w, classic_b, _draw_masks(replay, len(x), sizes, rates), depth)
@@ -134,17 +168,15 @@ def exact_check(cfg: dict) -> pd.DataFrame:
     with torch.no_grad():
         scaled = [q * w for w, q in zip(classic_w, keep)]
         test_error = float((model(x)[0] - _classic_forward(x, scaled, classic_b, None, depth)).abs().max())
-    rows.append({"step": cfg["steps"], "quantity": "test-time output (no masks, classic × (1-p))",
+    rows.append({"step": cfg.steps, "quantity": "test-time output (no masks, classic × (1-p))",
                  "error": test_error})
     return pd.DataFrame(rows, columns=EXACT_COLUMNS)
 
 
 # ---- claim --------------------------------------------------------------------------
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    test = test_time(tables["dropout_eval"]).assign(part="test time")
-    check = exact_check(settings["exact_check"]).assign(part="exact")
-    return pd.concat([test, check], ignore_index=True).reindex(columns=["part", *TEST_COLUMNS, *EXACT_COLUMNS])
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    return {"test_time": test_time(tables["dropout_eval"]), "exact": exact_check(settings.exact_check)}
 
 
 def in_condition(test: pd.DataFrame, axes: dict) -> pd.DataFrame:
@@ -155,27 +187,26 @@ def in_condition(test: pd.DataFrame, axes: dict) -> pd.DataFrame:
     return test[keep]
 
 
-def parts(ev: pd.DataFrame, settings: dict, axes: dict | None = None):
-    test = in_condition(ev[ev.part == "test time"], axes or settings["headline"])
-    check = ev[ev.part == "exact"]
-    vs_raw = compare(test.gain_vs_no_scaling, settings["min_gain_vs_no_scaling"], ">",
-                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)")
-    vs_on = compare(test.gain_vs_dropout_on, settings["min_gain_vs_dropout_on"], ">",
-                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)")
-    same = exact(check.error, settings["exact_check"]["tolerance"],
+def judge(ev: Evidence, settings: Settings, axes: dict):
+    """The three parts in one (width, hidden rate); the figure finds them by name."""
+    test = in_condition(ev["test_time"], axes)
+    vs_raw = compare(test.gain_vs_no_scaling, settings.min_gain_vs_no_scaling, ">",
+                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING)
+    vs_on = compare(test.gain_vs_dropout_on, settings.min_gain_vs_dropout_on, ">",
+                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)", name=VS_DROPOUT_ON)
+    same = exact(ev["exact"].error, settings.exact_check.tolerance,
                  "max |difference|, classic dropout (lr/(1-p)^2, test × (1-p)) vs inverted dropout",
-                 detail=f"{settings['exact_check']['steps']} SGD steps, same masks, float64")
-    return vs_raw, vs_on, same
+                 detail=f"{settings.exact_check.steps} SGD steps, same masks, float64", name=EXACT)
+    return all_of(vs_raw, vs_on, same)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    return all_of(*parts(ev, settings))
+def verdict(ev: Evidence, settings: Settings):
+    return judge(ev, settings, dict(settings.headline))
 
 
-def conditions(tables: dict, settings: dict) -> list:
+def conditions(tables: dict, settings: Settings) -> list:
     ev = evidence(tables, settings)
-    return judge_each(ev[ev.part == "test time"], {"width": int, "dropout_hidden": float},
-                      lambda c: all_of(*parts(ev, settings, c)))
+    return judge_each(ev["test_time"], {"width": int, "dropout_hidden": float}, lambda c: judge(ev, settings, c))
 
 
 def _rate_label(rows: pd.DataFrame) -> str:
@@ -184,7 +215,7 @@ def _rate_label(rows: pd.DataFrame) -> str:
     return f"hidden dropout rate p\n(0: trained without dropout{where})"
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     table = tables["dropout_eval"]
     # two rows of two: the exact check bottom left, the top panels' key bottom right (off the data)
     fig, axes = plt.subplot_mosaic([["acc", "loss"], ["exact", "key"]], figsize=(figures.WIDTH, 10),
@@ -214,28 +245,28 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         loss_ax.set_title("Test loss by test-time procedure")
     else:
         acc_ax.text(0.5, 0.5, "no dropout_eval rows", ha="center", transform=acc_ax.transAxes)
-    _exact_panel(exact_ax, ev[ev.part == "exact"], settings["exact_check"])
+    _exact_panel(exact_ax, ev["exact"], settings.exact_check)
     sections.append(("bottom left: exact check", *exact_ax.get_legend_handles_labels()))
     figures.key_panel(axes["key"], sections)
-    vs_raw, vs_on, same = parts(ev, settings)
-    where = ", ".join(f"{k} {val:g}" for k, val in settings["headline"].items())
+    where = ", ".join(f"{k} {val:g}" for k, val in dict(settings.headline).items())
     fig.suptitle(figures.verdict_title(f"Dropout: train with masks, test with (1-p)-scaled weights (verdict: {where})", v,
-                                       parts=[(vs_raw, "+.3f", "runs"), (vs_on, "+.3f", "runs"),
-                                              (same, ".1e", "checks")]), fontsize=figures.TITLE_FONT)
+                                       parts=[(v.part(VS_NO_SCALING), "+.3f", "runs"),
+                                              (v.part(VS_DROPOUT_ON), "+.3f", "runs"),
+                                              (v.part(EXACT), ".1e", "checks")]), fontsize=figures.TITLE_FONT)
     return fig
 
 
-def _exact_panel(ax, check: pd.DataFrame, cfg: dict) -> None:
-    floor = cfg["tolerance"] * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
+    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
     shown = check.assign(error=np.maximum(check.error.astype(float), floor))
     sns.lineplot(data=shown, x="step", y="error", hue="quantity", style="quantity", markers=True, dashes=False, ax=ax)
-    ax.axhline(cfg["tolerance"], color="k", ls="--", lw=1, label=f"tolerance {cfg['tolerance']:g}")
+    ax.axhline(cfg.tolerance, color="k", ls="--", lw=1, label=f"tolerance {cfg.tolerance:g}")
     ax.set_yscale("log")
     ax.set_ylim(floor / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
     zeros = f"\n(an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
     ax.set(xlabel="SGD step (count)", ylabel=f"max |difference| (output or weight units,\nlog scale){zeros}")
     ax.set_title(f"Exact: classic (lr/(1-p)², test × (1-p)) = inverted\n"
-                 f"p_in {cfg['p_input']:g}, p_hidden {cfg['p_hidden']:g}, lr {cfg['lr']:g}, float64, same masks",
+                 f"p_in {cfg.p_input:g}, p_hidden {cfg.p_hidden:g}, lr {cfg.lr:g}, float64, same masks",
                  fontsize=figures.MIN_FONT + 2)
     if ax.get_legend():  # seaborn's own, over the lines: the figure's key panel has it
         ax.get_legend().remove()
@@ -252,6 +283,7 @@ CLAIM = register(Claim(
     verdict=verdict,
     figure=figure,
     conditions=conditions,
+    settings=Settings,
     figure_text="Top: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
                 "left on, one line style per width; bands are 95% Student-t intervals over seeds. The verdict "

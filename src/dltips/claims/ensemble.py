@@ -14,6 +14,8 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import TEST, Claim, register
+from .evidence import Evidence
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -24,8 +26,17 @@ ID = "ensemble-reduces-variance"
 COLUMNS = ["job", "member", "k_all", "single_accuracy", "ensemble_accuracy", "gain"]
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    table = tables["ensemble"]
+class Settings(ClaimSettings):
+    min_gain: float = setting(0.0, "claim: acc(average of all K nets) - acc(a single net), over the K singles, "
+                                   "above this (fraction)")
+
+
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    return {"gains": gains(tables["ensemble"])}
+
+
+def gains(table: pd.DataFrame) -> pd.DataFrame:
+    """Per single net: the ensemble of all K nets of its job beside that net's own accuracy."""
     if table.empty or "k" not in table:
         return pd.DataFrame(columns=COLUMNS)
     rows = []
@@ -42,13 +53,15 @@ def evidence(tables: dict, settings: dict) -> pd.DataFrame:
     return out
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
+def verdict(ev: Evidence, settings: Settings):
+    ev = ev["gains"]
     k = f"{int(ev.k_all.max())} nets" if len(ev) else "all nets"
-    return compare(ev.gain, settings["min_gain"], ">",
+    return compare(ev.gain, settings.min_gain, ">",
                    f"test accuracy, average of {k} minus a single net (fraction)")
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    ev = ev["gains"]
     # two rows, each panel the full width with its legend under it (off the data)
     fig, (acc_ax, spread_ax) = plt.subplots(2, 1, figsize=(figures.WIDTH, 10), layout="constrained")
     table = tables["ensemble"]
@@ -104,6 +117,7 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
+    settings=Settings,
     figure_text="Top: test accuracy of the average softmax of k nets that differ only in their seed, one grey "
                 "dot per random subset, and the mean over subsets; the dashed line and grey band are the mean "
                 "and range of the single nets, the black bar at k = 1 their 95% Student-t interval over seeds "

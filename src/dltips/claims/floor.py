@@ -16,23 +16,29 @@ import pandas as pd
 
 from .. import verdicts
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of
+from .settings import Floor
 
 FLOOR_WORDS = "floor: both at chance"
 
 
-def chance_margin(floor: dict) -> float:
+def _typed(floor: Floor | dict) -> Floor:  # TRANSITION: a claim not yet typed passes its config block
+    return floor if isinstance(floor, Floor) else Floor.model_validate(floor)
+
+
+def chance_margin(floor: Floor) -> float:
     """z binomial standard errors of an accuracy at chance on `samples` evaluated samples."""
-    c = floor["chance"]
-    return floor["z"] * math.sqrt(c * (1 - c) / floor["samples"])
+    floor = _typed(floor)
+    c = floor.chance
+    return floor.z * math.sqrt(c * (1 - c) / floor.samples)
 
 
-def chance_ceiling(floor: dict) -> float:
-    return floor["chance"] + chance_margin(floor)
+def chance_ceiling(floor: Floor) -> float:
+    return _typed(floor).chance + chance_margin(floor)
 
 
-def at_chance(accuracies, floor: dict) -> bool:
+def at_chance(accuracies, floor: Floor) -> bool:
     """The seeds' mean accuracy cannot be told from guessing (False where there is no value)."""
-    return verdicts.at_chance(accuracies, floor["chance"], chance_margin(floor))
+    return verdicts.at_chance(accuracies, _typed(floor).chance, chance_margin(floor))
 
 
 def with_note(v: Verdict, note: str, first: bool = False) -> Verdict:
@@ -47,7 +53,7 @@ def floor_note(means: dict[str, float], floor: dict, what: str = "final train ac
     train accuracy; chance 0.1 + 0.019)'."""
     numbers = ", ".join(f"{name} {value:.3f}" for name, value in means.items())
     who = FLOOR_WORDS if len(means) > 1 else "floor: the net is at chance"
-    return (f"{INCONCLUSIVE} ({who}): {numbers} {what}, within chance {floor['chance']:g} + "
+    return (f"{INCONCLUSIVE} ({who}): {numbers} {what}, within chance {_typed(floor).chance:g} + "
             f"{chance_margin(floor):.3f}; a net that does not train says nothing here")
 
 
@@ -154,8 +160,10 @@ def legend_with_n(ax, frame: pd.DataFrame, hue: str, **kwargs) -> None:
     ax.legend(handles, labels, **kwargs)
 
 
-def headline_note(settings: dict) -> str:
-    where = ", ".join(f"{k} {v}" for k, v in settings["headline"].items())
+def headline_note(settings) -> str:
+    # TRANSITION: a claim not yet typed passes its config block
+    headline = settings["headline"] if isinstance(settings, dict) else dict(settings.headline)
+    where = ", ".join(f"{k} {v}" for k, v in headline.items())
     return f"verdict of the headline condition ({where}); the others: the claim's condition table"
 
 

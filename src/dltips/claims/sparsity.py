@@ -24,14 +24,18 @@ The claim's verdict is the headline update rule's; the deciding part is shown fi
 """
 
 import math
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from ..verdicts import compare
 from . import TEST, Claim, register
+from .evidence import Evidence
 from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
                     per_seed, with_note)
+from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -44,6 +48,31 @@ EXACT_ZERO_BELOW = 1e-6  # weight_hist's first bin [0, 1e-6): where exact zeros 
 UPDATES = {"l1": "subgradient", "l1_prox": "prox"}
 RUN_COLUMNS = ["run_id", "study", "optimizer", "regularizer", "update", "strength", "seed", "lr", "diverged",
                "final_train_accuracy", "near_zero", "exact_zero", "log10_large"]
+
+
+class Headline(ClaimSettings):
+    optimizer: str = setting("sgd", "the optimizer of the update rule judged", registry="optimizer")
+    update: Literal["subgradient", "prox"] = setting("subgradient", "how L1 is applied: its subgradient added to the "
+                                                     "gradient, or its proximal step after the optimizer's")
+
+
+class Settings(ClaimSettings):
+    # a Field rather than setting(): setting() takes no schema keyword, and a study named twice is a config error
+    studies: list[str] = Field(["sparsity", "sparsity_adam"], description="runs.study values of the L1/L2 paths "
+                               "(none/l1/l1_prox/l2 runs)", min_length=1, json_schema_extra={"uniqueItems": True})
+    # the thresholds weights.csv has columns for (dltips.weights.THRESHOLDS)
+    near_zero: Literal[1e-2, 1e-3, 1e-4] = setting(1e-3, "what \"near zero\" means: 1% of the init scale 0.1 (width "
+                                                         "100) and a few lr*l1 (the subgradient's hover) at SGD's rates")
+    min_near_zero_gain: float = setting(0.0, "claim: L1's near-zero fraction minus L2's > this; 0 is the literal "
+                                             "\"more\"", ge=-1, le=1)
+    large: Literal["q90", "q99", "abs_max"] = setting("q99", "the \"largest weights\" statistic of weights.csv")
+    min_log10_large_ratio: float = setting(0.0, "claim: log10(L1 large / L2 large), mean over layers, > this; 0 = "
+                                                "literal \"keeps\"")
+    match_confidence: float = setting(0.95, "L1 and L2 strengths match when their mean train accuracies differ by "
+                                            "less than the half-width of this t interval of the difference (seed "
+                                            "noise; the verdicts' own 95%)", gt=0, lt=1)
+    floor: Floor = setting(Floor(), "strengths whose nets sit at chance are left out: no trained weights to compare")
+    headline: Headline = setting(Headline(), "the notes' own update (l1-subtracts: η·λ·sgn(w) under SGD)")
 
 
 def sci(x: float) -> str:
@@ -73,18 +102,18 @@ def _column(weights: pd.DataFrame, threshold: float) -> str:
     return match[0]
 
 
-def study_runs(tables: dict, settings: dict) -> pd.DataFrame:
+def study_runs(tables: dict, settings: Settings) -> pd.DataFrame:
     runs = tables["runs"]
-    return runs[runs.study.isin(settings["studies"])] if "study" in runs else runs.iloc[0:0]
+    return runs[runs.study.isin(settings.studies)] if "study" in runs else runs.iloc[0:0]
 
 
-def run_table(tables: dict, settings: dict) -> pd.DataFrame:
+def run_table(tables: dict, settings: Settings) -> pd.DataFrame:
     """One row per penalised or unpenalised run: its update rule, strength and weight statistics."""
     runs, weights, hist = study_runs(tables, settings), tables["weights"], tables["weight_hist"]
     if runs.empty or weights.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
-    near = per_run(weights)[_column(weights, settings["near_zero"])]
-    large = np.log10(np.maximum(weights[settings["large"]], np.finfo(float).tiny)).groupby(weights.run_id).mean()
+    near = per_run(weights)[_column(weights, settings.near_zero)]
+    large = np.log10(np.maximum(weights[settings.large], np.finfo(float).tiny)).groupby(weights.run_id).mean()
     counts = hist.groupby("run_id")["count"].sum()
     zeros = hist[hist.bin_high <= EXACT_ZERO_BELOW * (1 + 1e-9)].groupby("run_id")["count"].sum()
     out = runs.assign(update=runs.regularizer.map(UPDATES).fillna(""),
@@ -119,7 +148,7 @@ def match_half_width(a: pd.Series, b: pd.Series, confidence: float) -> float:
     return float(stats.t.ppf(0.5 + confidence / 2, n1 + n2 - 2) * pooled * math.sqrt(1 / n1 + 1 / n2))
 
 
-def matches(table: pd.DataFrame, settings: dict, optimizer: str, update: str) -> pd.DataFrame:
+def matches(table: pd.DataFrame, settings: Settings, optimizer: str, update: str) -> pd.DataFrame:
     """Per L1 strength of the rule: its closest L2 strength by mean train accuracy, the gap,
     the half-width it is judged against, and whether it is a match (both off the floor)."""
     regularizer = {u: r for r, u in UPDATES.items()}[update]
@@ -130,8 +159,8 @@ def matches(table: pd.DataFrame, settings: dict, optimizer: str, update: str) ->
             break
         partner = (l2["mean"] - a["mean"]).abs().idxmin()
         b = l2.loc[partner]
-        half = match_half_width(a, b, settings["match_confidence"])
-        floor = at_chance([a["mean"]], settings["floor"]) or at_chance([b["mean"]], settings["floor"])
+        half = match_half_width(a, b, settings.match_confidence)
+        floor = at_chance([a["mean"]], settings.floor) or at_chance([b["mean"]], settings.floor)
         gap = float(a["mean"] - b["mean"])
         rows.append({"optimizer": optimizer, "update": update, "l1": strength, "l2": partner, "l1_train": a["mean"],
                      "l2_train": b["mean"], "train_gap": gap, "half_width": half, "at_chance": floor,
@@ -158,14 +187,14 @@ def seed_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def rule_verdict(table: pd.DataFrame, settings: dict, optimizer: str, update: str):
+def rule_verdict(table: pd.DataFrame, settings: Settings, optimizer: str, update: str):
     pairs = matches(table, settings, optimizer, update)
     paired = seed_pairs(table, pairs)
     where = f"{optimizer}, L1 by {update}, at matched train accuracy"
-    near = compare(per_seed(paired, "near_zero_gain"), settings["min_near_zero_gain"], ">",
-                   f"fraction of |w| below {sci(settings['near_zero'])}, L1 minus L2, {where}")
-    large = compare(per_seed(paired, "log10_large_ratio"), settings["min_log10_large_ratio"], ">",
-                    f"log10 of {settings['large']} |w|, L1 over L2 (mean over layers), {where}")
+    near = compare(per_seed(paired, "near_zero_gain"), settings.min_near_zero_gain, ">",
+                   f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero")
+    large = compare(per_seed(paired, "log10_large_ratio"), settings.min_log10_large_ratio, ">",
+                    f"log10 of {settings.large} |w|, L1 over L2 (mean over layers), {where}", name="large kept")
     v = deciding_first(near, large)
     used = ", ".join(f"L1 {sci(p.l1)} ~ L2 {sci(p.l2)}" for p in pairs[pairs.matched].itertuples())
     if not used:
@@ -180,43 +209,34 @@ def rule_verdict(table: pd.DataFrame, settings: dict, optimizer: str, update: st
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
 
-def rule_conditions(table: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+def rule_conditions(table: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
     return [({"optimizer": o, "update": u}, rule_verdict(table, settings, o, u)) for o, u in rules(table)]
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    """runs: one row per run; pairs: every L1 strength with its closest L2 strength; seed_pairs:
+    the matched pairs' differences per seed; conditions: the verdict per update rule."""
     table = run_table(tables, settings)
     pairs = pd.concat([matches(table, settings, o, u) for o, u in rules(table)] or [pd.DataFrame()],
                       ignore_index=True)
     paired = seed_pairs(table, pairs) if len(pairs) else pd.DataFrame()
-    parts = [table.assign(part="runs"), pairs.assign(part="pairs"), paired.assign(part="seed_pairs"),
-             condition_rows(rule_conditions(table, settings))]
-    return pd.concat(parts, ignore_index=True)
+    return {"runs": table, "pairs": pairs, "seed_pairs": paired,
+            "conditions": condition_rows(rule_conditions(table, settings))}
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
     return rule_conditions(run_table(tables, settings), settings)
 
 
-def _runs_part(ev: pd.DataFrame) -> pd.DataFrame:
-    if not len(ev) or "part" not in ev:
-        return pd.DataFrame(columns=RUN_COLUMNS)
-    table = ev[ev.part == "runs"][RUN_COLUMNS].copy()
-    table["update"] = table["update"].fillna("")
-    table["diverged"] = table.diverged.astype(bool)
-    return table
+def verdict(ev: Evidence, settings: Settings):
+    headline, table = settings.headline, ev["runs"]
+    if (headline.optimizer, headline.update) not in rules(table):
+        return no_condition("fraction of near-zero |w|, L1 minus L2 at matched train accuracy", dict(headline))
+    return rule_verdict(table, settings, headline.optimizer, headline.update)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    headline = settings["headline"]
-    table = _runs_part(ev)
-    if (headline["optimizer"], headline["update"]) not in rules(table):
-        return no_condition("fraction of near-zero |w|, L1 minus L2 at matched train accuracy", headline)
-    return rule_verdict(table, settings, headline["optimizer"], headline["update"])
-
-
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["optimizer", "update"], "Per update rule, the deciding part (near-zero fraction "
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["optimizer", "update"], "Per update rule, the deciding part (near-zero fraction "
                               "L1 minus L2, or log10 large ratio) at matched train accuracy")
 
 
@@ -285,8 +305,8 @@ def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFram
     ax.set(xlabel="final train accuracy (fraction)", ylabel=ylabel)
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    table = _runs_part(ev)
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    table = ev["runs"]
     found = rules(table)
     rows = max(1, len(found))
     # one row per update rule, each legend under its panel (off the data)
@@ -294,14 +314,13 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                              layout="constrained")
     suptitle = figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings))
     if not found:
-        axes[0, 0].text(0.5, 0.5, f"no L1 and L2 runs in {settings['studies']}", ha="center",
+        axes[0, 0].text(0.5, 0.5, f"no L1 and L2 runs in {settings.studies}", ha="center",
                         transform=axes[0, 0].transAxes)
         for ax in axes[0]:
             ax.set(xlabel="final train accuracy (fraction)", ylabel="fraction of weights")
         fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
         return fig
-    pairs = ev[ev.part == "pairs"] if "part" in ev else pd.DataFrame()
-    pairs = pairs.assign(matched=pairs.matched.astype(bool)) if len(pairs) else pairs
+    pairs = ev["pairs"]
     hist = tables["weight_hist"]
     left_out = int(table.diverged.sum())
     for row, (optimizer, update) in enumerate(found):
@@ -310,8 +329,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         shown = table[(table.optimizer == optimizer) & table.regularizer.isin([regularizer, "l2", "none"])
                       & ~table.diverged]
         mine = pairs[(pairs.optimizer == optimizer) & (pairs["update"] == update)] if len(pairs) else pairs
-        _path_panel(near_ax, shown, "near_zero", f"fraction of |w| < {sci(settings['near_zero'])}", mine)
-        _path_panel(large_ax, shown, "log10_large", f"log10 {settings['large']} of |w|\n(mean over layers)", mine)
+        _path_panel(near_ax, shown, "near_zero", f"fraction of |w| < {sci(settings.near_zero)}", mine)
+        _path_panel(large_ax, shown, "log10_large", f"log10 {settings.large} of |w|\n(mean over layers)", mine)
         near_ax.set_title(f"{optimizer}, L1 by {update}:\nnear-zero weights")
         large_ax.set_title(f"{optimizer}, L1 by {update}:\nlargest weights")
         legend_source = near_ax
@@ -323,7 +342,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
             chosen = chosen.assign(label=labels(chosen))
             names = list(dict.fromkeys(chosen.sort_values("regularizer").label))
             colors = {n: PENALTY_COLOURS["l2" if n.startswith("L2") else regularizer] for n in names}
-            _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings["near_zero"])
+            _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings.near_zero)
             hist_ax.set_title("matched pair:\n|w| over layers and seeds")
             figures.legend(hist_ax, **figures.below(hist_ax))
         else:
@@ -347,6 +366,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     figure_text="One row per update rule (optimizer; L1 by its subgradient or by its proximal step). Left: the "
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
                 "(labels: λ); dotted lines join the L1 and L2 strengths matched in train accuracy, the pairs the "
