@@ -28,12 +28,13 @@ class ClaimSettings(BaseModel):
 def setting(default: Any, why: str, **limits: Any) -> Any:
     """A field: its default, one line of why (the schema's description, shown in errors and
     docs), and pydantic's limits (ge, gt, le, lt, min_length, ...). `registry="activation"`
-    checks the value (or each item of a list) against that registry's names."""
-    registry = limits.pop("registry", None)
-    extra = {"x-registry": registry} if registry else None
+    checks the value (or each item of a list) against that registry's names; `unique=True`: a
+    list's items must differ (the config's schema checks it)."""
+    registry, unique = limits.pop("registry", None), limits.pop("unique", False)
+    extra = ({"x-registry": registry} if registry else {}) | ({"uniqueItems": True} if unique else {})
     # pydantic copies a mutable default for each instance, and writes it into the schema,
     # where the config's validator fills it in
-    return Field(default, description=why, json_schema_extra=extra, **limits)
+    return Field(default, description=why, json_schema_extra=extra or None, **limits)
 
 
 def registered(kind: str) -> dict:

@@ -28,7 +28,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from ..verdicts import compare
 from . import TEST, Claim, register
@@ -57,9 +56,8 @@ class Headline(ClaimSettings):
 
 
 class Settings(ClaimSettings):
-    # a Field rather than setting(): setting() takes no schema keyword, and a study named twice is a config error
-    studies: list[str] = Field(["sparsity", "sparsity_adam"], description="runs.study values of the L1/L2 paths "
-                               "(none/l1/l1_prox/l2 runs)", min_length=1, json_schema_extra={"uniqueItems": True})
+    studies: list[str] = setting(["sparsity", "sparsity_adam"], "runs.study values of the L1/L2 paths "
+                                 "(none/l1/l1_prox/l2 runs)", min_length=1, unique=True)
     # the thresholds weights.csv has columns for (dltips.weights.THRESHOLDS)
     near_zero: Literal[1e-2, 1e-3, 1e-4] = setting(1e-3, "what \"near zero\" means: 1% of the init scale 0.1 (width "
                                                          "100) and a few lr*l1 (the subgradient's hover) at SGD's rates")
