@@ -1,6 +1,6 @@
 """adam-is-rmsprop-plus-momentum: Adam combines RMSProp's scaling with momentum.
 
-Evidence, exact part: RMSProp with momentum plus bias correction, written out by hand,
+Evidence, table `exact`: RMSProp with momentum plus bias correction, written out by hand,
 
     m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2
     p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),
@@ -14,8 +14,8 @@ with bias correction; and the library's own `torch.optim.RMSprop(momentum=b1, al
 at lr * (1 - b1) (its momentum buffer sums g / (sqrt(v) + eps) without the (1 - b1) factor),
 which differs from Adam in both the order of momentum and the bias correction.
 
-Context, not verdict: where Adam ranks in the grid by final test accuracy. That rank
-depends on each optimizer's learning rate, which the grid tunes per (activation,
+Context, not verdict (table `grid`): where Adam ranks in the grid by final test accuracy.
+That rank depends on each optimizer's learning rate, which the grid tunes per (activation,
 optimizer) on a coarse log grid (tuning.csv); a rate at the edge of that grid means the
 tuning may have cut an optimizer short, so the evidence reports the tuned rates beside it.
 """

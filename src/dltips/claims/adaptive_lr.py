@@ -2,15 +2,16 @@
 gradients; RMSProp uses an exponentially weighted average, so it adapts when the error
 surface changes steepness.
 
-Evidence, toy part: a 1-D error surface that falls steeply (slope `steep`) down to `switch`
+Evidence, table `toy`: a 1-D error surface that falls steeply (slope `steep`) down to `switch`
 and gently (slope `flat`) after it. torch.optim.Adagrad and torch.optim.RMSprop start from
 the same points on the steep part; after every step we read the optimizer's own state and
 record its effective step size lr / (sqrt(state) + eps). The claim holds if RMSProp's step
 has grown `late_after` steps past the switch (ratio to its step just before the switch above
 `min_step_growth`, over the start points) while Adagrad's step never grew at any step.
 
-Context, not verdict: the grid's mean final test accuracy for Adagrad and RMSProp, one
-mean per seed over the grid's cells (each optimizer at its own tuned learning rate).
+Context, not verdict (table `grid`): the grid's mean final test accuracy for Adagrad and
+RMSProp, one mean per seed over the grid's cells (each optimizer at its own tuned learning
+rate).
 """
 
 from __future__ import annotations

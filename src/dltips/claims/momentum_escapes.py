@@ -1,7 +1,7 @@
 """momentum-escapes: training can stall at a local minimum; momentum (inertia) can carry the
 parameters through. Deep nets have few bad local minima, so this is rarely the real obstacle.
 
-Evidence, toy part: the tilted double well f(w) = (w^2 - 1)^2 - tilt * w has a shallow local
+Evidence, table `toy`: the tilted double well f(w) = (w^2 - 1)^2 - tilt * w has a shallow local
 minimum on the left and a deeper global one on the right, split by a barrier. From start
 points spread evenly over the local minimum's basin (from `starts.low` up to the barrier),
 torch.optim.SGD without momentum and with momentum `momentum` take `steps` steps at one
@@ -10,13 +10,13 @@ escaped-with-momentum minus escaped-without, averaged over the starts: the fract
 momentum rescues. Momentum only helps where the parameters arrive with speed: starts high on
 the basin's outer wall escape, starts near the local minimum do not.
 
-Context, not verdict: the second sentence is about deep nets. If random initializations
-often ended in bad local minima, seeds of one grid cell would end at very different training
-losses. The evidence lists, per grid cell (activation, optimizer, regularizer), the spread of
-final training loss over seeds beside the spread between cells. It carries no verdict: the
-runs stop after a fixed number of epochs rather than at a minimum, and seeds that share a
-plateau agree as closely as seeds that share a good minimum, so no threshold on that spread
-separates "few bad minima" from "not converged".
+Context, not verdict (table `grid`): the second sentence is about deep nets. If random
+initializations often ended in bad local minima, seeds of one grid cell would end at very
+different training losses. The evidence lists, per grid cell (activation, optimizer,
+regularizer), the spread of final training loss over seeds beside the spread between cells.
+It carries no verdict: the runs stop after a fixed number of epochs rather than at a
+minimum, and seeds that share a plateau agree as closely as seeds that share a good minimum,
+so no threshold on that spread separates "few bad minima" from "not converged".
 """
 
 from __future__ import annotations
