@@ -17,25 +17,17 @@ from matplotlib.figure import Figure
 from claim_tables import (concave, convex, grid_runs, judge, sample,  # noqa: F401 (a fixture)
                           synthetic_slopes, synthetic_units)
 from dltips.activations import build as build_activation
-from dltips.claims import maxout, relu_variants
-from dltips.claims.nets import random_net
+from dltips.claims import maxout, relu_variants, settings_of
 from dltips.claims.select import paired_differences
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 torch.set_num_threads(1)
 
-SETTINGS = {
-    "relu-variants": {"study": "grid", "deep_study": "variants", "regularizer": "none", "baseline": "relu",
-                      "variants": ["leaky_relu", "prelu", "elu"], "metric": "final_test_accuracy", "min_gain": 0.0,
-                      "headline": {"depth": 10, "init": "he"}},
-    "maxout-learns-activation": {"study": "grid", "baseline": "relu", "metric": "final_test_accuracy",
-                                 "convexity_tolerance": 1e-3,
-                                 "construction": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16,
-                                                  "depth": 3, "n_classes": 5, "n_inputs": 32, "pieces": 2,
-                                                  "init": "default", "tolerance": 1e-12}},
-}
-
+VARIANTS = settings_of(relu_variants.ID)
+# smaller random nets than the claim's: the construction is as exact, and quicker to check
+MAXOUT = settings_of(maxout.ID, {"construction": {"n_models": 2, "in_features": 12, "width": 16, "depth": 3,
+                                                  "n_classes": 5, "n_inputs": 32}})
 
 
 # ---- relu-variants ------------------------------------------------------------------
@@ -75,18 +67,18 @@ GAINS = {"leaky_relu": 0.02, "prelu": 0.03, "elu": 0.01}
     ({**GAINS, "prelu": 0.0}, False, INCONCLUSIVE, "prelu"),
 ])
 def test_relu_variants_both_ways_in_training_loss(gain, noise_free, expected, weakest):
-    s = SETTINGS["relu-variants"]
-    ev, v = judge(relu_variants, {"runs": variant_runs(gain), "slopes": synthetic_slopes()}, s)
+    ev, v = judge(relu_variants, {"runs": variant_runs(gain), "slopes": synthetic_slopes()}, VARIANTS)
     assert v.verdict == expected
     assert f"relu minus {weakest}" in v.statistic and "training loss" in v.statistic and v.n == 3
-    pairs = ev[(ev.part == "difference") & (ev.regularizer == "none")]
-    assert set(ev[ev.part == "difference"].regularizer) == {"none"}  # L2 runs are not compared
+    assert [p.name for p in v.parts][0] == weakest and {p.name for p in v.parts} == set(GAINS)
+    pairs = ev["pairs"]
+    assert set(pairs.regularizer) == {"none"}  # L2 runs are not compared
     assert pairs.groupby("activation").train_gain.mean().to_dict() == pytest.approx(gain, abs=1e-9)
 
 
 def test_relu_variants_is_judged_on_training_loss_with_test_accuracy_beside_it():
     v = judge(relu_variants, {"runs": variant_runs(GAINS, test_gain=-0.05), "slopes": pd.DataFrame()},
-              SETTINGS["relu-variants"])[1]
+              VARIANTS)[1]
     assert v.verdict == REPRODUCED  # trains better, tests worse: the claim is about training
     assert "final_test_accuracy, elu minus relu: -0.050" in v.detail
     # relu's own training loss at the headline depth (sgd 0.6 + adam 0.5, seeds +0.05 each): trainable there
@@ -96,20 +88,20 @@ def test_relu_variants_is_judged_on_training_loss_with_test_accuracy_beside_it()
 def test_relu_variants_per_variant_and_depth_with_the_headline_as_verdict():
     deep_only = {act: (lambda depth, g=g: g if depth == 10 else -g) for act, g in GAINS.items()}
     runs = variant_runs(deep_only)
-    s = SETTINGS["relu-variants"]
+    s = VARIANTS
     tables = {"runs": runs, "slopes": pd.DataFrame()}
     found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions(tables, s)}
     assert found == {**{(act, 4, init): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
                      **{(act, 10, "he"): REPRODUCED for act in GAINS}}
     assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, s)[1].verdict == REPRODUCED
-    shallow = {**s, "headline": {"depth": 4, "init": "default"}}
+    shallow = s.replace(headline={"depth": 4, "init": "default"})
     assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, shallow)[1].verdict == NOT_REPRODUCED
 
 
 def test_relu_variants_leave_diverged_pairs_out_and_count_them():
     runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0), ("prelu", 10, "sgd", 1), ("relu", 10, "adam", 2)})
     runs["lr_at_edge"] = (runs.activation == "elu") & (runs.optimizer == "sgd")  # a rate the tuning may have cut short
-    ev, v = judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
+    ev, v = judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, VARIANTS)
     assert v.verdict == REPRODUCED  # a train loss of 1e26 would have decided it, were it averaged
     assert "prelu: 3 pair(s) left out (a run diverged)" in v.detail  # 2 of its own, 1 of relu's
     assert "elu: 1 pair(s) left out (a run diverged), 3 kept with a tuned rate at its grid's edge" in v.detail
@@ -126,8 +118,8 @@ def test_variants_pair_only_with_relu_of_the_same_architecture_and_init():
 
 
 def test_relu_variants_without_variant_runs_is_inconclusive():
-    ev, v = judge(relu_variants, {"runs": variant_runs({}), "slopes": pd.DataFrame()}, SETTINGS["relu-variants"])
-    assert v.verdict == INCONCLUSIVE and not len(ev[ev.part == "slopes"])
+    ev, v = judge(relu_variants, {"runs": variant_runs({}), "slopes": pd.DataFrame()}, VARIANTS)
+    assert v.verdict == INCONCLUSIVE and not len(ev["slopes"]) and not len(ev["pairs"])
 
 
 def test_slopes_of_diverged_runs_are_left_out_and_counted():
@@ -150,8 +142,8 @@ def test_relu_variants_figure_drops_diverged_slopes(tmp_path):
     runs = variant_runs(GAINS, diverged={("prelu", 10, "sgd", 0)})
     slopes = synthetic_slopes()
     tables = {"runs": runs, "slopes": slopes}
-    ev, v = judge(relu_variants, tables, SETTINGS["relu-variants"])
-    fig = relu_variants.figure(tables, ev, v, SETTINGS["relu-variants"])
+    ev, v = judge(relu_variants, tables, VARIANTS)
+    fig = relu_variants.figure(tables, ev, v, VARIANTS)
     try:
         assert fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")
         assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
@@ -163,7 +155,7 @@ def test_relu_variants_figure_drops_diverged_slopes(tmp_path):
 # ---- maxout-learns-activation -----------------------------------------------------------
 @pytest.mark.parametrize("pieces", [2, 3])
 def test_maxout_construction_equals_relu_net_exactly(pieces):
-    spec = {**SETTINGS["maxout-learns-activation"]["construction"], "pieces": pieces}
+    spec = MAXOUT.construction.replace(pieces=pieces)
     errors = maxout.construction(spec)
     # The construction is exact in real arithmetic, but the Maxout net's matmuls are 2-3x wider
     # than the ReLU net's, and a CPU kernel may block (so order) a wider dot product's sums
@@ -171,39 +163,39 @@ def test_maxout_construction_equals_relu_net_exactly(pieces):
     # moves it by at most about n float64 epsilons of its size, and an output passes through
     # in_features + depth * width multiply-adds, so that many epsilons of the output's scale
     # bound an honest construction (~3e-14 here); a wrong one is off by more than 1e-4 (next test).
-    operations = spec["in_features"] + spec["depth"] * spec["width"]
+    operations = spec.in_features + spec.depth * spec.width
     bound = operations * np.finfo(np.float64).eps * errors.output_scale
     assert (errors.max_abs_error <= bound).all() and (errors.output_scale > 1e-3).all()
-    assert (bound < spec["tolerance"]).all()  # the verdict's own tolerance lies above the bound
+    assert (bound < spec.tolerance).all()  # the verdict's own tolerance lies above the bound
 
 
 def test_a_wrong_maxout_construction_is_caught():
-    spec = SETTINGS["maxout-learns-activation"]["construction"]
-    relu = random_net(spec)
+    spec = MAXOUT.construction
+    relu, x = maxout.relu_and_inputs(spec)
     wrong = maxout.relu_to_maxout(relu, 2)
     with torch.no_grad():  # ReLU weights as the first half instead of every other column
         for layer in range(relu.depth):
             wrong.weights[layer].zero_()
             wrong.biases[layer].zero_()
-            wrong.weights[layer][..., :spec["width"]] = relu.weights[layer]
-            wrong.biases[layer][..., :spec["width"]] = relu.biases[layer]
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
+            wrong.weights[layer][..., :spec.width] = relu.weights[layer]
+            wrong.biases[layer][..., :spec.width] = relu.biases[layer]
     assert (maxout.output_difference(relu, wrong, x) > 1e-4).all()
 
 
 def test_maxout_verdict_both_ways():
-    s = SETTINGS["maxout-learns-activation"]
+    s = MAXOUT
     runs = grid_runs({"maxout": 0.01})
     _, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(convex)}, s)
     assert v.verdict == REPRODUCED
     ev, v = judge(maxout, {"runs": runs, "maxout_units": synthetic_units(concave)}, s)
     assert v.verdict == NOT_REPRODUCED
-    assert ev[ev.part == "units"].convexity_violation.max() == pytest.approx(2.0)  # slope +1 -> -1
+    assert ev["units"].convexity_violation.max() == pytest.approx(2.0)  # slope +1 -> -1
+    assert v.part(maxout.CONVEX).verdict == NOT_REPRODUCED and v.part(maxout.SAME).verdict == REPRODUCED
     ev, v = judge(maxout, {"runs": runs, "maxout_units": pd.DataFrame()}, s)
     assert v.verdict == INCONCLUSIVE  # no learned units: the construction alone cannot decide
-    ev.loc[ev.part == "construction", "max_abs_error"] = 1e-6
-    assert maxout.verdict(ev, s).verdict == NOT_REPRODUCED
-    grid = ev[ev.part == "grid"]
+    wrong = {**ev, "construction": ev["construction"].assign(max_abs_error=1e-6)}
+    assert maxout.verdict(wrong, s).verdict == NOT_REPRODUCED
+    grid = ev["grid"]
     assert len(grid) == 12 and grid.difference.mean() == pytest.approx(0.01)
 
 

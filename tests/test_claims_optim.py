@@ -9,22 +9,15 @@ import torch
 from matplotlib.figure import Figure
 
 from dltips.activations import ACTIVATIONS
-from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, update_rules
+from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, settings_of, update_rules
 from dltips.penalties import Penalties
 from dltips.verdicts import NOT_REPRODUCED, REPRODUCED
 
-ADAPTIVE = {"study": "grid", "surface": {"switch": 0.0, "steep": 10.0, "flat": 0.1},
-            "starts": [-0.5, -1.0, -1.5, -2.0, -2.5], "lr": 0.1, "rmsprop_alpha": 0.9, "steps": 300,
-            "late_after": 50, "min_step_growth": 2.0, "growth_tolerance": 0.0}
-MOMENTUM = {"study": "grid", "tilt": 1.0, "starts": {"low": -2.0, "n": 20}, "lr": 0.01, "momentum": 0.9,
-            "steps": 500, "min_rescued_fraction": 0.1}
-ADAM = {"study": "grid", "lr": 0.01, "betas": [0.9, 0.999], "steps": 100, "tolerance": 1e-10,
-        "problem": {"seed": 0, "samples": 64, "features": 10, "width": 16, "classes": 3}}
-UPDATE = {"lrs": [0.1, 0.5], "steps": 3, "tolerance": 1e-6,
-          "problem": {"seed": 0, "samples": 32, "features": 6, "classes": 3, "depth": 1, "width": 8,
-                      "activation": "relu"}}
-L2 = {**UPDATE, "strength": 0.1}
-L1 = {**UPDATE, "strength": 0.01}
+ADAPTIVE = settings_of(adaptive_lr.ID)
+MOMENTUM = settings_of(momentum_escapes.ID)
+ADAM = settings_of(adam_rmsprop.ID, {"steps": 100})  # the fewest the claim allows: half the default's time
+L2 = settings_of(update_rules.L2.id, {"steps": 3})
+L1 = settings_of(update_rules.L1.id, {"steps": 3})
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +50,11 @@ def adaptive_evidence(sample_tables):
 
 
 def test_rmsprop_step_grows_on_the_flat_part_and_adagrad_step_never_grows(adaptive_evidence):
-    toy = adaptive_evidence[adaptive_evidence.part == "toy"]
+    toy = adaptive_evidence["toy"]
     ada, rms = toy[toy.optimizer == "adagrad"], toy[toy.optimizer == "rmsprop"]
     # Adagrad's accumulator only grows: its step size is non-increasing exactly, not nearly
     assert (ada.max_stepwise_growth == 0.0).all()
-    assert (rms.step_growth > ADAPTIVE["min_step_growth"]).all()
+    assert (rms.step_growth > ADAPTIVE.min_step_growth).all()
     assert ada.switch_step.notna().all() and rms.switch_step.notna().all()  # every run reached the flat part
     assert adaptive_lr.verdict(adaptive_evidence, ADAPTIVE).verdict == REPRODUCED
 
@@ -82,22 +75,22 @@ def test_an_adagrad_whose_step_grows_is_not_reproduced():
     fake = adaptive_lr.summarize(traj, ADAPTIVE)
     assert fake.max_stepwise_growth.iloc[0] == pytest.approx(4.0)
     toy_rms = adaptive_lr.summarize(adaptive_lr.trajectories(ADAPTIVE, "rmsprop"), ADAPTIVE)
-    assert adaptive_lr.verdict(pd.concat([fake, toy_rms]), ADAPTIVE).verdict == NOT_REPRODUCED
+    assert adaptive_lr.verdict({"toy": pd.concat([fake, toy_rms])}, ADAPTIVE).verdict == NOT_REPRODUCED
 
 
 def test_an_rmsprop_that_never_forgets_does_not_adapt_and_is_not_reproduced():
     # alpha -> 1 turns RMSProp's average into a (scaled) running sum, like Adagrad's
-    settings = {**ADAPTIVE, "rmsprop_alpha": 0.99999}
+    settings = ADAPTIVE.replace(rmsprop_alpha=0.99999)
     toy = pd.concat([adaptive_lr.summarize(adaptive_lr.trajectories(settings, name), settings)
                      for name in adaptive_lr.OPTIMIZERS])
-    assert (toy[toy.optimizer == "rmsprop"].step_growth < settings["min_step_growth"]).all()
-    assert adaptive_lr.verdict(toy, settings).verdict == NOT_REPRODUCED
+    assert (toy[toy.optimizer == "rmsprop"].step_growth < settings.min_step_growth).all()
+    assert adaptive_lr.verdict({"toy": toy}, settings).verdict == NOT_REPRODUCED
 
 
 def test_adaptive_grid_context_is_one_mean_per_optimizer_and_seed():
     runs = synthetic_runs({"adagrad": 0.5, "rmsprop": 0.7, "sgd": 0.9}, diverged={("rmsprop", 2)})
     ev = adaptive_lr.evidence({"runs": runs}, ADAPTIVE)
-    grid = ev[ev.part == "grid"].set_index(["optimizer", "seed"])
+    grid = ev["grid"].set_index(["optimizer", "seed"])
     assert set(grid.index.get_level_values(0)) == {"adagrad", "rmsprop"}
     assert grid.loc[("adagrad", 1), "test_accuracy"] == pytest.approx(0.51)
     assert ("rmsprop", 2) not in grid.index  # its only runs diverged: no mean, counted in `diverged`
@@ -114,8 +107,8 @@ def momentum_evidence(sample_tables):
 
 
 def test_momentum_escapes_where_plain_gradient_descent_stops(momentum_evidence):
-    toy = momentum_evidence[momentum_evidence.part == "toy"]
-    local, barrier, best = momentum_escapes.critical_points(MOMENTUM)
+    toy = momentum_evidence["toy"]
+    local, barrier, best = momentum_escapes.critical_points(MOMENTUM.tilt)
     assert local < barrier < best and (toy.start < barrier).all()
     assert not toy.escaped_plain.any()
     np.testing.assert_allclose(toy.end_plain, local, atol=1e-6)  # plain GD stops in the local minimum
@@ -125,12 +118,14 @@ def test_momentum_escapes_where_plain_gradient_descent_stops(momentum_evidence):
 
 
 def test_momentum_that_rescues_nothing_is_not_reproduced():
-    no_momentum = momentum_escapes.toy_outcomes({**MOMENTUM, "momentum": 0.0})
+    # a momentum far too small to carry anything (the settings refuse 0: no second run to compare)
+    no_momentum = momentum_escapes.toy_outcomes(MOMENTUM.replace(momentum=1e-9))
+    no_grid = pd.DataFrame()
     assert (no_momentum.rescued == 0).all()
-    assert momentum_escapes.verdict(no_momentum, MOMENTUM).verdict == NOT_REPRODUCED
+    assert momentum_escapes.verdict({"toy": no_momentum, "grid": no_grid}, MOMENTUM).verdict == NOT_REPRODUCED
     # both escape: momentum rescues nothing that plain descent did not reach itself
     both = no_momentum.assign(escaped_plain=True, escaped_momentum=True, rescued=0.0)
-    assert momentum_escapes.verdict(both, MOMENTUM).verdict == NOT_REPRODUCED
+    assert momentum_escapes.verdict({"toy": both, "grid": no_grid}, MOMENTUM).verdict == NOT_REPRODUCED
 
 
 def test_seed_spread_is_per_cell_and_reported_as_context_only():
@@ -139,14 +134,15 @@ def test_seed_spread_is_per_cell_and_reported_as_context_only():
     assert len(cells) == 4 and (cells.seeds == 3).all()
     np.testing.assert_allclose(cells.train_loss_range, 0.02)
     toy = momentum_escapes.toy_outcomes(MOMENTUM)
-    with_grid = momentum_escapes.verdict(pd.concat([toy, cells]), MOMENTUM)
-    assert with_grid.verdict == momentum_escapes.verdict(toy, MOMENTUM).verdict  # context never decides
+    with_grid = momentum_escapes.verdict({"toy": toy, "grid": cells}, MOMENTUM)
+    without = momentum_escapes.verdict({"toy": toy, "grid": cells.iloc[:0]}, MOMENTUM)
+    assert with_grid.verdict == without.verdict and "no grid runs" in without.detail  # context never decides
     assert "no verdict" in with_grid.detail
 
 
 def test_a_tilt_without_a_local_minimum_is_refused():
     with pytest.raises(ValueError, match="tilt"):
-        momentum_escapes.critical_points({**MOMENTUM, "tilt": 2.0})
+        momentum_escapes.critical_points(2.0)
 
 
 # ---- adam-is-rmsprop-plus-momentum -------------------------------------------------
@@ -157,22 +153,23 @@ def adam_evidence(sample_tables):
 
 
 def test_hand_written_rmsprop_momentum_bias_correction_equals_torch_adam(adam_evidence):
-    main = adam_evidence[(adam_evidence.part == "exact") & (adam_evidence.variant == adam_rmsprop.MAIN)]
-    assert len(main) == ADAM["steps"]
+    main = adam_evidence["exact"][adam_evidence["exact"].variant == adam_rmsprop.MAIN]
+    assert len(main) == ADAM.steps
     v = adam_rmsprop.verdict(adam_evidence, ADAM)
-    assert v.verdict == REPRODUCED and v.value <= ADAM["tolerance"]
+    assert v.verdict == REPRODUCED and v.value <= ADAM.tolerance
 
 
 @pytest.mark.parametrize("variant", [*(v for v in adam_rmsprop.VARIANTS if v != adam_rmsprop.MAIN),
                                      adam_rmsprop.TORCH_RMSPROP])
 def test_a_wrong_adam_is_not_reproduced(adam_evidence, variant):
-    wrong = adam_evidence[adam_evidence.variant == variant].assign(variant=adam_rmsprop.MAIN)
-    assert adam_rmsprop.verdict(wrong, ADAM).verdict == NOT_REPRODUCED
+    exact = adam_evidence["exact"]
+    wrong = exact[exact.variant == variant].assign(variant=adam_rmsprop.MAIN)
+    assert adam_rmsprop.verdict({**adam_evidence, "exact": wrong}, ADAM).verdict == NOT_REPRODUCED
 
 
 def _run_pair(make_a, make_b, steps=100):
     """Max |parameter difference| of two optimizers stepping copies of one tanh MLP on the same batch."""
-    model, x, y = adam_rmsprop._problem(ADAM)
+    model, x, y = adam_rmsprop._problem(ADAM.problem)
     nets = (model(), model())
     opts = (make_a(nets[0].parameters()), make_b(nets[1].parameters()))
     for _ in range(steps):
@@ -189,7 +186,7 @@ def test_torch_rmsprop_with_momentum_is_momentum_after_scaling_without_bias_corr
     update with exactly those two changes IS torch's RMSprop (float64, 100 steps: rounding of
     ~1e-16 relative on parameters of size ~1, well inside 1e-12); each change alone moves the
     parameters far from Adam's."""
-    lr, (b1, b2), eps = ADAM["lr"], ADAM["betas"], 1e-8
+    lr, (b1, b2), eps = ADAM.lr, ADAM.betas, 1e-8
     torch_rms = lambda p: torch.optim.RMSprop(p, lr=lr * (1 - b1), alpha=b2, eps=eps, momentum=b1)  # noqa: E731
     hand = lambda **flags: (lambda p: adam_rmsprop.HandAdam(p, lr, (b1, b2), eps, **flags))  # noqa: E731
     assert _run_pair(torch_rms, hand(bias_correction=False, after_scaling=True)) < 1e-12
@@ -203,7 +200,7 @@ def test_torch_rmsprop_with_momentum_is_momentum_after_scaling_without_bias_corr
 def test_the_evidence_holds_every_contrast_with_the_torch_rmsprop_line():
     diffs = {name: adam_rmsprop.step_differences(ADAM, *flags) for name, flags in adam_rmsprop.VARIANTS.items()}
     diffs["torch"] = adam_rmsprop.step_differences(ADAM, True, False, other=adam_rmsprop.torch_rmsprop)
-    assert diffs[adam_rmsprop.MAIN].max() <= ADAM["tolerance"]
+    assert diffs[adam_rmsprop.MAIN].max() <= ADAM.tolerance
     assert all(d.max() > 1e-3 for name, d in diffs.items() if name != adam_rmsprop.MAIN)
 
 
@@ -227,9 +224,8 @@ def test_grid_ranking_reports_where_adam_ranks_and_edge_rates():
     ranking = adam_rmsprop.grid_ranking(runs, tuning, "grid").set_index("optimizer")
     assert ranking.loc["adam", "rank"] == 3 and ranking.loc["sgd", "rank"] == 1
     assert ranking.loc["adam", "tuned_at_grid_edge"] == 1 and ranking.loc["momentum", "tuned_at_grid_edge"] == 0
-    exact_part = pd.DataFrame({"part": "exact", "variant": adam_rmsprop.MAIN, "step": [1], "max_abs_diff": [0.0]})
-    ev = pd.concat([exact_part, ranking.reset_index()])
-    v = adam_rmsprop.verdict(ev, ADAM)
+    exact_part = pd.DataFrame({"variant": adam_rmsprop.MAIN, "step": [1], "max_abs_diff": [0.0]})
+    v = adam_rmsprop.verdict({"exact": exact_part, "grid": ranking.reset_index()}, ADAM)
     assert v.verdict == REPRODUCED and "ranks 3 of 3" in v.detail  # the rank is context, not the verdict
     best = adam_rmsprop.grid_ranking(synthetic_runs({"sgd": 0.6, "adam": 0.9}), synthetic_tuning(
         {"sgd": 0.01, "adam": 0.01}), "grid").set_index("optimizer")
@@ -241,16 +237,17 @@ def test_grid_ranking_reports_where_adam_ranks_and_edge_rates():
 @pytest.mark.parametrize("claim,settings", [(update_rules.L2, L2), (update_rules.L1, L1)])
 def test_the_pipelines_sgd_step_follows_the_penalty_update_rule(claim, settings):
     ev = claim.evidence({}, settings)
-    assert len(ev) == ev.step.nunique() * len(settings["lrs"]) * (6 * 8 + 8 * 3)
+    errors = ev["errors"]
+    assert len(errors) == settings.steps * len(settings.lrs) * (6 * 8 + 8 * 3)
     v = claim.verdict(ev, settings)
-    assert v.verdict == REPRODUCED and v.value <= settings["tolerance"]
+    assert v.verdict == REPRODUCED and v.value <= settings.tolerance
     # the effect is far above the tolerance, so the check can see a wrong factor
-    assert ev.penalty_part.abs().max() > 1000 * settings["tolerance"]
+    assert errors.penalty_part.abs().max() > 1000 * settings.tolerance
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())
 def test_the_penalty_checks_run_on_every_registered_activation(activation):
-    settings = {**L2, "steps": 1, "problem": {**L2["problem"], "activation": activation}}
+    settings = L2.replace(steps=1, problem={**L2.problem.model_dump(), "activation": activation})
     v = update_rules.L2.verdict(update_rules.L2.evidence({}, settings), settings)
     assert v.verdict == REPRODUCED
 

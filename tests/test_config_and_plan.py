@@ -157,8 +157,8 @@ BAD = [
     # claims' verdict settings: refused before anything trains, not as a KeyError in the claim job
     ("misspelt claim metric", lambda c: c["claims"]["relu-variants"].update(metric="test_acc"),
      ["claims.relu-variants.metric", "'test_acc'", "final_test_accuracy", "best_val_accuracy"]),
-    ("no claim threshold", lambda c: c["claims"]["relu-variants"].pop("min_gain"),
-     ["claims.relu-variants", "'min_gain' is a required property"]),
+    ("claim threshold a word", lambda c: c["claims"]["relu-variants"].update(min_gain="big"),
+     ["claims.relu-variants.min_gain", "'big'", "number"]),
     ("negative claim epoch", lambda c: c["claims"]["vanishing-gradient"].update(epoch=-1),
      ["claims.vanishing-gradient.epoch", "-1", ">= 0"]),
     ("claim ratio not below 0", lambda c: c["claims"]["early-layers-learn-slowly"].update(max_log10_ratio=0.5),
@@ -204,6 +204,17 @@ def test_bad_values_are_refused_with_key_value_and_allowed(default_config, name,
         plan(valid(cfg))
     for word in words:
         assert word in str(err.value), f"{word!r} missing from: {err.value}"
+
+
+def test_a_claim_setting_missing_from_config_takes_its_declared_default(default_config):
+    from dltips.claims import settings_of
+
+    cfg = copy.deepcopy(default_config)
+    cfg["claims"]["relu-variants"].pop("min_gain")
+    cfg["claims"]["relu-variants"]["headline"].pop("init")
+    block = valid(cfg)["claims"]["relu-variants"]
+    assert block["min_gain"] == 0.0 and block["headline"]["init"] == "he"
+    assert settings_of("relu-variants", {"min_gain": 0.01}).headline.init == "he"
 
 
 def test_fixed_rate_missing_for_an_optimizer(default_config):

@@ -1,6 +1,6 @@
 """adam-is-rmsprop-plus-momentum: Adam combines RMSProp's scaling with momentum.
 
-Evidence, exact part: RMSProp with momentum plus bias correction, written out by hand,
+Evidence, table `exact`: RMSProp with momentum plus bias correction, written out by hand,
 
     m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2
     p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),
@@ -14,18 +14,23 @@ with bias correction; and the library's own `torch.optim.RMSprop(momentum=b1, al
 at lr * (1 - b1) (its momentum buffer sums g / (sqrt(v) + eps) without the (1 - b1) factor),
 which differs from Adam in both the order of momentum and the bias correction.
 
-Context, not verdict: where Adam ranks in the grid by final test accuracy. That rank
-depends on each optimizer's learning rate, which the grid tunes per (activation,
+Context, not verdict (table `grid`): where Adam ranks in the grid by final test accuracy.
+That rank depends on each optimizer's learning rate, which the grid tunes per (activation,
 optimizer) on a coarse log grid (tuning.csv); a rate at the edge of that grid means the
 tuning may have cut an optimizer short, so the evidence reports the tuned rates beside it.
 """
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from ..verdicts import exact
 from . import TRAINING, Claim, register
+from .evidence import Evidence
 from .select import optimizer_seed_means
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -43,6 +48,27 @@ VARIANTS = {
     "RMSProp alone (no momentum)": (False, True, False),
     "momentum after scaling (RMSProp's order) + bias correction": (True, True, True),
 }
+Beta = Annotated[float, Field(ge=0, lt=1)]
+
+
+class Problem(ClaimSettings):
+    """The small MLP classifier and its random data, all fixed by the seed."""
+
+    seed: int = setting(0, "seeds the data and the net", ge=0)
+    samples: int = setting(64, "random samples, one batch", ge=1)
+    features: int = setting(10, "input features", ge=1)
+    width: int = setting(16, "tanh units of the one hidden layer", ge=1)
+    classes: int = setting(3, "classes", ge=1)
+
+
+class Settings(ClaimSettings):
+    study: str = setting("grid", "runs.csv study in which Adam's rank is reported (context, not verdict)")
+    lr: float = setting(0.01, "learning rate of both updates", gt=0)
+    betas: tuple[Beta, Beta] = setting((0.9, 0.999), "Adam's (b1, b2), Kingma & Ba's defaults")
+    steps: int = setting(200, "compared steps: at least 100, long enough for bias correction to fade", ge=100)
+    tolerance: float = setting(1e-10, "claim: max |parameter difference| <= this; float64 rounding gives ~1e-15",
+                               gt=0)
+    problem: Problem = setting(Problem(), "the small MLP and its random data")
 
 
 class HandAdam:
@@ -72,35 +98,34 @@ class HandAdam:
                     p.sub_(self.lr * (m / c1) / ((v / c2).sqrt() + self.eps))
 
 
-def _problem(settings: dict):
+def _problem(p: Problem):
     """(model factory, x, y): a small MLP classifier on random data, all fixed by the seed."""
-    p = settings["problem"]
-    gen = torch.Generator().manual_seed(p["seed"])
-    x = torch.randn(p["samples"], p["features"], generator=gen, dtype=torch.float64)
-    y = torch.randint(0, p["classes"], (p["samples"],), generator=gen)
+    gen = torch.Generator().manual_seed(p.seed)
+    x = torch.randn(p.samples, p.features, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, p.classes, (p.samples,), generator=gen)
 
     def model():
-        torch.manual_seed(p["seed"])
+        torch.manual_seed(p.seed)
         return torch.nn.Sequential(
-            torch.nn.Linear(p["features"], p["width"]), torch.nn.Tanh(), torch.nn.Linear(p["width"], p["classes"])
+            torch.nn.Linear(p.features, p.width), torch.nn.Tanh(), torch.nn.Linear(p.width, p.classes)
         ).double()
 
     return model, x, y
 
 
-def step_differences(settings: dict, momentum: bool, bias_correction: bool, after_scaling: bool = False,
+def step_differences(settings: Settings, momentum: bool, bias_correction: bool, after_scaling: bool = False,
                      other=None) -> np.ndarray:
     """Max |parameter difference| between torch's Adam and the hand update (or `other`, a
     function (params, Adam's param group) -> optimizer), after each step."""
-    make, x, y = _problem(settings)
+    make, x, y = _problem(settings.problem)
     ref, hand = make(), make()
-    opt_ref = torch.optim.Adam(ref.parameters(), lr=settings["lr"], betas=tuple(settings["betas"]))
+    opt_ref = torch.optim.Adam(ref.parameters(), lr=settings.lr, betas=settings.betas)
     group = opt_ref.param_groups[0]  # torch's own eps, so the comparison is like for like
     opt_hand = (other(hand.parameters(), group) if other is not None else
                 HandAdam(hand.parameters(), group["lr"], group["betas"], group["eps"], momentum, bias_correction,
                          after_scaling))
     diffs = []
-    for _ in range(settings["steps"]):
+    for _ in range(settings.steps):
         for net, opt in ((ref, opt_ref), (hand, opt_hand)):
             for p in net.parameters():
                 p.grad = None
@@ -124,7 +149,7 @@ def grid_ranking(runs: pd.DataFrame, tuning: pd.DataFrame, study: str) -> pd.Dat
     chosen = chosen.assign(at_edge=(chosen.lr == chosen["min"]) | (chosen.lr == chosen["max"]))
     rates = chosen.groupby("optimizer").agg(tuned_lr_min=("lr", "min"), tuned_lr_max=("lr", "max"),
                                             tuned_at_grid_edge=("at_edge", "sum"))
-    return out.join(rates, on="optimizer").assign(part="grid").sort_values("rank")
+    return out.join(rates, on="optimizer").sort_values("rank")
 
 
 def torch_rmsprop(params, group):
@@ -134,24 +159,21 @@ def torch_rmsprop(params, group):
     return torch.optim.RMSprop(params, lr=group["lr"] * (1 - b1), alpha=b2, eps=group["eps"], momentum=b1)
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    rows = []
+def evidence(tables: dict, settings: Settings) -> Evidence:
     runs = {variant: step_differences(settings, *flags) for variant, flags in VARIANTS.items()}
     runs[TORCH_RMSPROP] = step_differences(settings, True, False, other=torch_rmsprop)
-    for variant, diffs in runs.items():
-        rows.append(pd.DataFrame({"part": "exact", "variant": variant, "step": np.arange(1, len(diffs) + 1),
-                                  "max_abs_diff": diffs}))
-    ranking = grid_ranking(tables["runs"], tables["tuning"], settings["study"])
-    return pd.concat(rows + [ranking], ignore_index=True)
+    steps = pd.concat([pd.DataFrame({"variant": variant, "step": np.arange(1, len(diffs) + 1), "max_abs_diff": diffs})
+                       for variant, diffs in runs.items()], ignore_index=True)
+    return {"exact": steps, "grid": grid_ranking(tables["runs"], tables["tuning"], settings.study)}
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    main = ev[(ev.part == "exact") & (ev.variant == MAIN)]
-    ranking = ev[ev.part == "grid"]
+def verdict(ev: Evidence, settings: Settings):
+    main = ev["exact"][ev["exact"].variant == MAIN]
+    ranking = ev["grid"]
     adam = ranking[ranking.optimizer == "adam"]
     rank = (f"Adam ranks {int(adam['rank'].iloc[0])} of {len(ranking)} in the grid" if len(adam)
             else "no Adam runs in the grid")
-    return exact(main.max_abs_diff, settings["tolerance"],
+    return exact(main.max_abs_diff, settings.tolerance,
                  "max |parameter difference|, hand-written RMSProp + momentum + bias correction vs torch Adam",
                  detail=f"{len(main)} steps; {rank} (context, depends on the tuned learning rates)")
 
@@ -165,24 +187,24 @@ def _rate_label(row) -> str:
     return f"lr {rates}" + ("*" if row.tuned_at_grid_edge > 0 else "")
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig, (left, right) = plt.subplots(2, 1, figsize=(11, 11), gridspec_kw={"height_ratios": [1.3, 1]})
-    steps = ev[ev.part == "exact"].copy()
+    steps = ev["exact"].copy()
     # a log axis cannot show an exact 0: draw it just below the smallest non-zero difference
     positive = steps.max_abs_diff[steps.max_abs_diff > 0]
-    floor = float(positive.min()) / 2 if len(positive) else settings["tolerance"] / 1e6
+    floor = float(positive.min()) / 2 if len(positive) else settings.tolerance / 1e6
     steps["shown"] = steps.max_abs_diff.clip(lower=floor)
     sns.lineplot(data=steps, x="step", y="shown", hue="variant", hue_order=[*VARIANTS, TORCH_RMSPROP], ax=left)
-    left.axhline(settings["tolerance"], color="k", ls="--", lw=1, label=f"tolerance {settings['tolerance']:g}")
+    left.axhline(settings.tolerance, color="k", ls="--", lw=1, label=f"tolerance {settings.tolerance:g}")
     left.set_yscale("log")
     zeros = f" (exact 0 drawn at {floor:.0e})" if (steps.max_abs_diff == 0).any() else ""
     left.legend(title="update compared with torch.optim.Adam" + zeros, fontsize=9, title_fontsize=9,
                 loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     left.set(xlabel="update step (count)", ylabel="max |θ_hand − θ_Adam| (parameter units)",
-             title=f"Same MLP, same data, torch.optim.Adam vs each update (float64, lr {settings['lr']:g})")
+             title=f"Same MLP, same data, torch.optim.Adam vs each update (float64, lr {settings.lr:g})")
 
-    seeds = optimizer_seed_means(tables["runs"], settings["study"])
-    ranking = ev[ev.part == "grid"]
+    seeds = optimizer_seed_means(tables["runs"], settings.study)
+    ranking = ev["grid"]
     if len(seeds):
         order = list(ranking.optimizer)
         palette = {o: ("C3" if o == "adam" else "C7") for o in order}
@@ -210,6 +232,7 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
+    settings=Settings,
     figure_text="Top: after each update step, the largest difference between the parameters of torch.optim.Adam "
                 "and of another update: hand-written RMSProp + momentum + bias correction (the claim), and controls "
                 "that are not Adam -- without bias correction, without momentum, with momentum applied after the "

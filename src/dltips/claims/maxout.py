@@ -1,7 +1,7 @@
 """maxout-learns-activation: Maxout outputs the maximum of each group of pre-activations, a
 learnable piecewise-linear convex activation of which ReLU is a special case.
 
-Evidence, three parts (column `part`):
+Evidence, three tables:
   construction  for random ReLU nets, a Maxout net (k pieces) with one piece = the ReLU
                 layer's weights and the others = zero weights and biases; max |output
                 difference| over random inputs must be 0 up to the tolerance (float64).
@@ -16,14 +16,18 @@ Evidence, three parts (column `part`):
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from ..activations import build as build_activation
 from ..verdicts import all_of, exact
 from . import TRAINING, Claim, register
+from .evidence import Evidence
 from .nets import random_net
 from .select import paired_differences
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -34,6 +38,35 @@ figures = lazy_import("dltips.figures")
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
+SAME, CONVEX = "construction", "convexity"  # the verdict's parts
+# a runs.csv accuracy column (the trainer writes final_/best_ per split)
+Metric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
+
+
+class Construction(ClaimSettings):
+    """The exact check: random float64 ReLU nets and their Maxout construction."""
+
+    seed: int = setting(0, "seeds the nets and the inputs", ge=0)
+    n_models: int = setting(4, "random nets", ge=1)
+    in_features: int = setting(40, "inputs per sample", ge=1)
+    width: int = setting(100, "units per hidden layer", ge=1)
+    depth: int = setting(4, "hidden layers, as model.depth", ge=1)
+    n_classes: int = setting(10, "outputs (logits)", ge=1)
+    n_inputs: int = setting(256, "random N(0, 1) inputs per net", ge=1)
+    pieces: int = setting(2, "linear pieces per Maxout unit: one is the ReLU unit, the rest 0", ge=2)
+    init: str = setting("default", "non-zero biases, so biases are part of what must match", registry="init")
+    tolerance: float = setting(1e-12, "max |output difference| allowed (logits); exact up to float64 rounding "
+                                      "(~1e-16)", gt=0)
+
+
+class Settings(ClaimSettings):
+    study: str = setting("grid", "runs for the Maxout-vs-ReLU comparison (reported, not judged)")
+    baseline: str = setting("relu", "what Maxout is compared with in the grid", registry="activation")
+    metric: Metric = setting("final_test_accuracy", "runs.csv column compared (higher is better)")
+    convexity_tolerance: float = setting(1e-3, "largest slope decrease allowed along a learned unit's response "
+                                               "(response units per t unit); float32 round-off gives ~1e-5", gt=0)
+    construction: Construction = setting(Construction(), "the exact check: random ReLU nets and their Maxout "
+                                                         "construction, float64")
 
 
 # ---- (a) ReLU is a special case --------------------------------------------------------
@@ -64,16 +97,21 @@ def output_difference(a: mlp.StackedMLP, b: mlp.StackedMLP, x: torch.Tensor) -> 
         return (a(x) - b(x)).abs().amax((1, 2))
 
 
-def construction(spec: dict) -> pd.DataFrame:
-    relu = random_net(spec)
-    maxout = relu_to_maxout(relu, spec["pieces"])
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
-                    generator=torch.Generator().manual_seed(spec["seed"]))
+def relu_and_inputs(spec: Construction) -> tuple[mlp.StackedMLP, torch.Tensor]:
+    """The check's random ReLU nets (nets.random_net reads a mapping) and its random inputs."""
+    relu = random_net(spec.model_dump())
+    return relu, torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+                             generator=torch.Generator().manual_seed(spec.seed))
+
+
+def construction(spec: Construction) -> pd.DataFrame:
+    relu, x = relu_and_inputs(spec)
+    maxout = relu_to_maxout(relu, spec.pieces)
     with torch.no_grad():
         scale = relu(x).abs().amax((1, 2))
-    return pd.DataFrame({"part": "construction", "model": range(relu.n_models), "pieces": spec["pieces"],
+    return pd.DataFrame({"model": range(relu.n_models), "pieces": spec.pieces,
                          "max_abs_error": output_difference(relu, maxout, x).numpy(),
-                         "output_scale": scale.numpy(), "tolerance": spec["tolerance"]})
+                         "output_scale": scale.numpy(), "tolerance": spec.tolerance})
 
 
 # ---- (b) learned units -----------------------------------------------------------------
@@ -88,55 +126,48 @@ def unit_shapes(units: pd.DataFrame, tolerance: float) -> pd.DataFrame:
         bends = change > tolerance
         # a bend between two grid points raises two neighbouring slope steps: count runs
         n_kinks = int(bends[:1].sum() + (bends[1:] & ~bends[:-1]).sum())
-        rows.append({"part": "units", "run_id": run, "layer": layer, "unit": unit,
+        rows.append({"run_id": run, "layer": layer, "unit": unit,
                      "slope_start": slopes[0], "slope_end": slopes[-1],
                      "convexity_violation": float(max(-change.min(), 0.0)) if len(change) else np.nan,
                      "n_kinks": n_kinks})
-    return pd.DataFrame(rows, columns=["part", "run_id", "layer", "unit", "slope_start", "slope_end",
+    return pd.DataFrame(rows, columns=["run_id", "layer", "unit", "slope_start", "slope_end",
                                        "convexity_violation", "n_kinks"])
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    grid = paired_differences(tables["runs"], settings["study"], settings["baseline"], ["maxout"], settings["metric"])
-    units = unit_shapes(tables["maxout_units"], settings["convexity_tolerance"])
-    parts = [construction(settings["construction"]), units, grid.assign(part="grid")]
-    out = pd.concat(parts, ignore_index=True)
-    return out[["part"] + [c for c in out.columns if c != "part"]]
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    grid = paired_differences(tables["runs"], settings.study, settings.baseline, ["maxout"], settings.metric)
+    return {"construction": construction(settings.construction),
+            "units": unit_shapes(tables["maxout_units"], settings.convexity_tolerance), "grid": grid}
 
 
-def parts(ev: pd.DataFrame, settings: dict):
-    spec = settings["construction"]
-    same = exact(ev[ev.part == "construction"].max_abs_error, spec["tolerance"],
-                 f"max |ReLU net - its Maxout ({spec['pieces']} pieces) construction| (logits)")
-    convex = exact(ev[ev.part == "units"].convexity_violation, settings["convexity_tolerance"],
-                   "largest slope decrease along learned Maxout units' responses (convexity)")
-    return same, convex
-
-
-def verdict(ev: pd.DataFrame, settings: dict):
-    return all_of(*parts(ev, settings))
+def verdict(ev: Evidence, settings: Settings):
+    """Both exact parts; the figure finds them by name (SAME, CONVEX). The grid is reported only."""
+    spec = settings.construction
+    same = exact(ev["construction"].max_abs_error, spec.tolerance,
+                 f"max |ReLU net - its Maxout ({spec.pieces} pieces) construction| (logits)", name=SAME)
+    convex = exact(ev["units"].convexity_violation, settings.convexity_tolerance,
+                   "largest slope decrease along learned Maxout units' responses (convexity)", name=CONVEX)
+    return all_of(same, convex)
 
 
 # ---- figure ----------------------------------------------------------------------
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     # two rows: the construction and the learned units on top, the grid across the bottom
     fig, axes = plt.subplot_mosaic([["left", "middle"], ["right", "right"]], figsize=(figures.WIDTH, 10),
                                    layout="constrained")
     left, middle, right = axes["left"], axes["middle"], axes["right"]
-    spec = settings["construction"]
-    relu = random_net(spec)
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
-                    generator=torch.Generator().manual_seed(spec["seed"]))
+    spec = settings.construction
+    relu, x = relu_and_inputs(spec)
     with torch.no_grad():
-        a, b = relu(x).numpy().ravel(), relu_to_maxout(relu, spec["pieces"])(x).numpy().ravel()
+        a, b = relu(x).numpy().ravel(), relu_to_maxout(relu, spec.pieces)(x).numpy().ravel()
     left.scatter(a, b, s=5, alpha=0.5)
     left.plot([a.min(), a.max()], [a.min(), a.max()], color="k", lw=0.8, label="identity")
-    worst = ev[ev.part == "construction"].max_abs_error.max()
+    worst = ev["construction"].max_abs_error.max()
     # the points lie on the identity line: its upper-left corner is empty
     figures.legend(left, loc="upper left", fontsize=figures.MIN_FONT + 1)
-    left.set(xlabel="ReLU net output (logit)", ylabel=f"Maxout net output, {spec['pieces']} pieces (logit)",
-             title=f"construction: {spec['n_models']} random nets x {spec['n_inputs']} inputs,\n"
-                   f"max |difference| {worst:.1e} (tolerance {spec['tolerance']:g})")
+    left.set(xlabel="ReLU net output (logit)", ylabel=f"Maxout net output, {spec.pieces} pieces (logit)",
+             title=f"construction: {spec.n_models} random nets x {spec.n_inputs} inputs,\n"
+                   f"max |difference| {worst:.1e} (tolerance {spec.tolerance:g})")
 
     units = tables["maxout_units"].reindex(columns=UNIT_COLUMNS)
     if len(units):
@@ -150,7 +181,7 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
                ylabel="unit output after the max (activation units)")
     figures.legend(middle, **figures.below(middle, title="unit", ncol=5))
 
-    grid = ev[ev.part == "grid"]
+    grid = ev["grid"]
     if len(grid):
         sns.stripplot(data=grid, x="optimizer", y="difference", hue="regularizer", size=5, alpha=0.8, ax=right)
         # the seed is the unit: cells averaged within a seed, then the verdicts' t-interval over seeds
@@ -161,11 +192,11 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     else:
         right.text(0.5, 0.5, "no grid cells with both Maxout and ReLU", ha="center", transform=right.transAxes)
     right.axhline(0, color="grey", lw=0.8)
-    right.set(xlabel="optimizer", ylabel=f"{settings['metric'].replace('_', ' ')}: maxout − {settings['baseline']} "
+    right.set(xlabel="optimizer", ylabel=f"{settings.metric.replace('_', ' ')}: maxout − {settings.baseline} "
                                         "(fraction)",
               title=f"grid, paired by cell (reported, not judged; {figures.n_label(grid, ['optimizer'])})")
     figures.legend(right, **figures.below(right, title="regularizer", ncol=3))
-    same, convex = parts(ev, settings)
+    same, convex = v.part(SAME), v.part(CONVEX)
     fig.suptitle(figures.verdict_title("Maxout learns its activation", v, parts=[(same, None, "nets"),
                                                                                  (convex, None, "units")]),
                  fontsize=figures.TITLE_FONT)
@@ -180,6 +211,7 @@ CLAIM = register(Claim(
     evidence=evidence,
     verdict=verdict,
     figure=figure,
+    settings=Settings,
     figure_text="Top left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU "
                 "unit, the others zero), on the identity line. Top right: responses of learned first-layer Maxout "
                 "units along a random line through the data mean. Bottom: test accuracy of Maxout minus ReLU in "

@@ -19,14 +19,18 @@ slopes per layer (slopes.csv) of runs that did not diverge.
 
 import math
 from dataclasses import replace
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..verdicts import all_of, compare
 from . import TRAINING, Claim, register
-from .select import CELL, paired_differences
+from .evidence import Evidence
+from .select import paired_differences
+from .settings import ClaimSettings, registered, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -36,6 +40,50 @@ figures = lazy_import("dltips.figures")
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
+# a runs.csv accuracy column (the trainer writes final_/best_ per split)
+Metric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
+
+
+class _UniqueItems:
+    """A list whose items are distinct: the schema says so (uniqueItems), the settings check it."""
+
+    @staticmethod
+    def __get_pydantic_json_schema__(core_schema, handler):
+        return {**handler(core_schema), "uniqueItems": True}
+
+    @staticmethod
+    def check(items: list) -> list:
+        if len(set(items)) != len(items):
+            raise ValueError(f"{items} has non-unique elements")
+        return items
+
+
+Activations = Annotated[list[Annotated[str, registered("activation")]], _UniqueItems(),
+                        AfterValidator(_UniqueItems.check)]
+
+
+class Headline(ClaimSettings):
+    """The condition whose verdict is the claim's (a depth and an init of the runs compared)."""
+
+    depth: int = setting(10, "the sweep's deepest depth, where a difference in training difficulty can show", ge=1)
+    init: str = setting("he", "the init a deep ReLU net needs", registry="init")
+
+
+class Settings(ClaimSettings):
+    study: str = setting("grid", "depth-4 runs at the default init, paired cell by cell (the grid)")
+    deep_study: str = setting("variants", "the sweep of these activations at several depths, He init (a study "
+                                          "the config does not train leaves its conditions without data)")
+    regularizer: str = setting("none", "runs compared: the notes list the variants under training difficulties, "
+                                       "and a regularizer's training loss measures the regularizer too",
+                               registry="regularizer")
+    baseline: str = setting("relu", "what the variants are claimed to improve on", registry="activation")
+    variants: Activations = setting(["leaky_relu", "prelu", "elu"], "each must improve on the baseline; "
+                                                                    "activations of both studies", min_length=1)
+    metric: Metric = setting("final_test_accuracy", "the test side, reported beside the judged training loss")
+    min_gain: float = setting(0.0, "claim: the baseline's final training loss minus the variant's above this "
+                                   "(nats), per seed; 0 = the notes' \"improvement\", nothing more")
+    headline: Headline = setting(Headline(), "the verdict's condition: every variant must improve there; depth 4 "
+                                             "and every other depth of both studies are reported as conditions")
 
 
 def slope_summary(slopes: pd.DataFrame) -> pd.DataFrame:
@@ -58,71 +106,67 @@ def trained_slopes(slopes: pd.DataFrame, runs: pd.DataFrame) -> tuple[pd.DataFra
     return slopes[~bad], int(left_out)
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    """`pairs`: every variant run paired with the baseline's in its cell, per study;
+    `slopes`: the learned PReLU slopes per layer (context, not judged)."""
     runs = tables["runs"]
-    runs = runs[runs.regularizer == settings["regularizer"]] if len(runs) else runs
+    runs = runs[runs.regularizer == settings.regularizer] if len(runs) else runs
     frames = []
-    for study in dict.fromkeys([settings["study"], settings["deep_study"]]):
-        args = (runs, study, settings["baseline"], settings["variants"])
+    for study in dict.fromkeys([settings.study, settings.deep_study]):
+        args = (runs, study, settings.baseline, settings.variants)
         train = paired_differences(*args, TRAIN)
-        test = paired_differences(*args, settings["metric"])
+        test = paired_differences(*args, settings.metric)
         frames.append(train.rename(columns={"value": "train_loss", "baseline_value": "baseline_train_loss"}).assign(
             study=study, train_gain=-train.difference, test_difference=test.difference).drop(columns="difference"))
-    diffs = pd.concat(frames, ignore_index=True).assign(part="difference")
-    summary = slope_summary(trained_slopes(tables["slopes"], tables["runs"])[0]).assign(part="slopes")
-    out = pd.concat([diffs, summary], ignore_index=True)
-    return out[["part"] + [c for c in out.columns if c != "part"]]
+    return {"pairs": pd.concat(frames, ignore_index=True),
+            "slopes": slope_summary(trained_slopes(tables["slopes"], tables["runs"])[0])}
 
 
-def _pairs(ev: pd.DataFrame) -> pd.DataFrame:
-    return ev[ev.part == "difference"]
-
-
-def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    diffs = _pairs(ev)
-    keep = np.ones(len(diffs), dtype=bool)
+def select(pairs: pd.DataFrame, axes: dict) -> pd.DataFrame:
+    keep = np.ones(len(pairs), dtype=bool)
     for axis, value in axes.items():
-        keep &= (diffs[axis] == value).to_numpy()
-    return diffs[keep]
+        keep &= (pairs[axis] == value).to_numpy()
+    return pairs[keep]
 
 
-def judge_variant(pairs: pd.DataFrame, activation: str, settings: dict):
+def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
+    """The variant's rule in these pairs: a part named after the variant."""
     mine = pairs[pairs.activation == activation]
-    ok = mine[~mine.diverged.astype(bool)]
-    train = compare(ok.groupby("seed").train_gain.mean(), settings["min_gain"], ">",
-                    f"training loss, {settings['baseline']} minus {activation}, same cell (nats)",
-                    detail=f"{activation}: {int(mine.diverged.astype(bool).sum())} pair(s) left out (a run diverged), "
-                           f"{int(ok.lr_at_edge.astype(bool).sum())} kept with a tuned rate at its grid's edge")
-    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings["metric"])
-    beside = f"{settings['metric']}, {activation} minus {settings['baseline']}: {figures.ci_text(test)} (not judged)"
+    ok = mine[~mine.diverged]
+    train = compare(ok.groupby("seed").train_gain.mean(), settings.min_gain, ">",
+                    f"training loss, {settings.baseline} minus {activation}, same cell (nats)",
+                    detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
+                           f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
+                    name=activation)
+    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric)
+    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
-    beside += f"; {settings['baseline']}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
+    beside += f"; {settings.baseline}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
     return replace(train, detail=f"{train.detail}; {beside}")
 
 
-def parts(ev: pd.DataFrame, settings: dict, axes: dict | None = None) -> list:
-    """One rule per variant in the condition `axes` (default: the headline), weakest first
-    (a variant with no data is the weakest of all)."""
-    pairs = select(ev, settings["headline"] if axes is None else axes)
-    per_variant = [judge_variant(pairs, act, settings) for act in settings["variants"]]
-    return sorted(per_variant, key=lambda p: -math.inf if math.isnan(p.value) else p.value)
+def weakest_first(parts, settings: Settings) -> list:
+    """The variants' parts, weakest first (a variant with no data is the weakest of all),
+    in the settings' order where they tie."""
+    return sorted(parts, key=lambda p: (-math.inf if math.isnan(p.value) else p.value, settings.variants.index(p.name)))
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    per_variant = parts(ev, settings)
+def verdict(ev: Evidence, settings: Settings):
+    """Every variant must improve on the baseline in the headline condition; a part per variant."""
+    pairs = select(ev["pairs"], dict(settings.headline))
+    per_variant = weakest_first([judge_variant(pairs, act, settings) for act in settings.variants], settings)
     combined = all_of(*per_variant)
     return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in per_variant]))
 
 
-def conditions(tables: dict, settings: dict) -> list:
-    ev = evidence(tables, settings)
-    pairs = _pairs(ev)
+def conditions(tables: dict, settings: Settings) -> list:
+    pairs = evidence(tables, settings)["pairs"]
     cells = pairs[["depth", "init"]].drop_duplicates().sort_values(["depth", "init"])
     out = []
     for depth, init in cells.itertuples(index=False):
         axes = {"depth": int(depth), "init": init}
-        here = select(ev, axes)
-        out += [({"activation": act, **axes}, judge_variant(here, act, settings)) for act in settings["variants"]]
+        here = select(pairs, axes)
+        out += [({"activation": act, **axes}, judge_variant(here, act, settings)) for act in settings.variants]
     return out
 
 
@@ -130,8 +174,8 @@ def _condition_label(depth, init) -> str:
     return f"depth {int(depth)}, {init} init"
 
 
-def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: dict) -> None:
-    ok = pairs[~pairs.diverged.astype(bool)]
+def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) -> None:
+    ok = pairs[~pairs.diverged]
     seeds = ok.groupby(["activation", "depth", "init", "seed"], as_index=False)[column].mean()
     if not len(seeds):
         ax.text(0.5, 0.5, "no paired runs of these activations", ha="center", transform=ax.transAxes)
@@ -139,9 +183,9 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: dict) -> N
     seeds["condition"] = [_condition_label(d, i) for d, i in zip(seeds.depth, seeds.init)]
     hue_order = [_condition_label(d, i) for d, i in seeds[["depth", "init"]].drop_duplicates()
                  .sort_values(["depth", "init"]).itertuples(index=False)]
-    sns.barplot(data=seeds, x="activation", y=column, hue="condition", order=list(settings["variants"]),
+    sns.barplot(data=seeds, x="activation", y=column, hue="condition", order=list(settings.variants),
                 hue_order=hue_order, errorbar=figures.seed_interval, ax=ax)
-    left_out = int(pairs.diverged.astype(bool).sum())
+    left_out = int(pairs.diverged.sum())
     ax.legend(title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
                     f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
               loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
@@ -165,21 +209,22 @@ def _slope_panel(ax, tables: dict) -> None:
                  f"{left_out} diverged run(s) left out)")
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig, axes = plt.subplot_mosaic([["train", "test"], ["slopes", "slopes"]], figsize=(12, 10.5))
-    pairs = _pairs(ev)
+    pairs = ev["pairs"]
     _difference_panel(axes["train"], pairs, "train_gain", settings)
-    axes["train"].set(xlabel="variant", ylabel=f"{settings['baseline']}'s training loss − variant's (nats)",
+    axes["train"].set(xlabel="variant", ylabel=f"{settings.baseline}'s training loss − variant's (nats)",
                       title="judged: training loss (> 0: the variant trains better)")
     _difference_panel(axes["test"], pairs, "test_difference", settings)
-    metric = settings["metric"].replace("_", " ")
-    axes["test"].set(xlabel="variant", ylabel=f"{metric}: variant − {settings['baseline']} (fraction)",
+    metric = settings.metric.replace("_", " ")
+    axes["test"].set(xlabel="variant", ylabel=f"{metric}: variant − {settings.baseline} (fraction)",
                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
-    where = ", ".join(f"{k} {val}" for k, val in settings["headline"].items())
+    where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
+    per_variant = weakest_first([v.part(act) for act in settings.variants], settings)
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"ReLU variants ({where})", v,
-                                       parts=[(p, "+.3f", "seeds") for p in parts(ev, settings)]), fontsize=11)
+                                       parts=[(p, "+.3f", "seeds") for p in per_variant]), fontsize=11)
     return fig
 
 
@@ -198,6 +243,7 @@ CLAIM = register(Claim(
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
                 "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
     conditions=conditions,
+    settings=Settings,
     tables=("runs", "slopes"),
     category=TRAINING,
 ))
