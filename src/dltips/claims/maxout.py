@@ -16,8 +16,6 @@ Evidence, three tables:
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
@@ -27,7 +25,7 @@ from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .nets import random_net
 from .select import paired_differences
-from .settings import ClaimSettings, setting
+from .settings import ClaimSettings, RunMetric, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -39,8 +37,6 @@ figures = lazy_import("dltips.figures")
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
 SAME, CONVEX = "construction", "convexity"  # the verdict's parts
-# a runs.csv accuracy column (the trainer writes final_/best_ per split)
-Metric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
 
 
 class Construction(ClaimSettings):
@@ -62,7 +58,7 @@ class Construction(ClaimSettings):
 class Settings(ClaimSettings):
     study: str = setting("grid", "runs for the Maxout-vs-ReLU comparison (reported, not judged)")
     baseline: str = setting("relu", "what Maxout is compared with in the grid", registry="activation")
-    metric: Metric = setting("final_test_accuracy", "runs.csv column compared (higher is better)")
+    metric: RunMetric = setting("final_test_accuracy", "runs.csv column compared (higher is better)")
     convexity_tolerance: float = setting(1e-3, "largest slope decrease allowed along a learned unit's response "
                                                "(response units per t unit); float32 round-off gives ~1e-5", gt=0)
     construction: Construction = setting(Construction(), "the exact check: random ReLU nets and their Maxout "

@@ -19,18 +19,17 @@ slopes per layer (slopes.csv) of runs that did not diverge.
 
 import math
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..verdicts import all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .select import paired_differences
-from .settings import ClaimSettings, registered, setting
+from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -40,26 +39,6 @@ figures = lazy_import("dltips.figures")
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
-# a runs.csv accuracy column (the trainer writes final_/best_ per split)
-Metric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
-
-
-class _UniqueItems:
-    """A list whose items are distinct: the schema says so (uniqueItems), the settings check it."""
-
-    @staticmethod
-    def __get_pydantic_json_schema__(core_schema, handler):
-        return {**handler(core_schema), "uniqueItems": True}
-
-    @staticmethod
-    def check(items: list) -> list:
-        if len(set(items)) != len(items):
-            raise ValueError(f"{items} has non-unique elements")
-        return items
-
-
-Activations = Annotated[list[Annotated[str, registered("activation")]], _UniqueItems(),
-                        AfterValidator(_UniqueItems.check)]
 
 
 class Headline(ClaimSettings):
@@ -77,9 +56,10 @@ class Settings(ClaimSettings):
                                        "and a regularizer's training loss measures the regularizer too",
                                registry="regularizer")
     baseline: str = setting("relu", "what the variants are claimed to improve on", registry="activation")
-    variants: Activations = setting(["leaky_relu", "prelu", "elu"], "each must improve on the baseline; "
-                                                                    "activations of both studies", min_length=1)
-    metric: Metric = setting("final_test_accuracy", "the test side, reported beside the judged training loss")
+    variants: distinct(Annotated[str, registered("activation")]) = setting(
+        ["leaky_relu", "prelu", "elu"], "each must improve on the baseline; activations of both studies",
+        min_length=1)
+    metric: RunMetric = setting("final_test_accuracy", "the test side, reported beside the judged training loss")
     min_gain: float = setting(0.0, "claim: the baseline's final training loss minus the variant's above this "
                                    "(nats), per seed; 0 = the notes' \"improvement\", nothing more")
     headline: Headline = setting(Headline(), "the verdict's condition: every variant must improve there; depth 4 "

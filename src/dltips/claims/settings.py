@@ -10,9 +10,9 @@ the schema's readable errors) and the typed object every function of the claim r
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class ClaimSettings(BaseModel):
@@ -28,10 +28,9 @@ class ClaimSettings(BaseModel):
 def setting(default: Any, why: str, **limits: Any) -> Any:
     """A field: its default, one line of why (the schema's description, shown in errors and
     docs), and pydantic's limits (ge, gt, le, lt, min_length, ...). `registry="activation"`
-    checks the value (or each item of a list) against that registry's names; `unique=True`: a
-    list's items must differ (the config's schema checks it)."""
-    registry, unique = limits.pop("registry", None), limits.pop("unique", False)
-    extra = ({"x-registry": registry} if registry else {}) | ({"uniqueItems": True} if unique else {})
+    checks the value (or each item of a list) against that registry's names."""
+    registry = limits.pop("registry", None)
+    extra = {"x-registry": registry} if registry else {}
     # pydantic copies a mutable default for each instance, and writes it into the schema,
     # where the config's validator fills it in
     return Field(default, description=why, json_schema_extra=extra or None, **limits)
@@ -40,6 +39,29 @@ def setting(default: Any, why: str, **limits: Any) -> Any:
 def registered(kind: str) -> dict:
     """For the items of a list setting: each a registered `kind` (`Annotated[str, registered(...)]`)."""
     return Field(json_schema_extra={"x-registry": kind})
+
+
+class _Distinct:
+    """A list whose items differ: the schema says so (uniqueItems), the settings check it."""
+
+    @staticmethod
+    def __get_pydantic_json_schema__(core_schema, handler):
+        return {**handler(core_schema), "uniqueItems": True}
+
+    @staticmethod
+    def check(items: list) -> list:
+        if len(set(items)) != len(items):
+            raise ValueError(f"{items} has non-unique elements")
+        return items
+
+
+def distinct(item: Any) -> Any:
+    """The type of a list setting whose items must differ (e.g. studies, activations)."""
+    return Annotated[list[item], _Distinct(), AfterValidator(_Distinct.check)]
+
+
+# a runs.csv accuracy column a claim may compare (the trainer writes final_/best_ per split)
+RunMetric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
 
 
 class Floor(ClaimSettings):

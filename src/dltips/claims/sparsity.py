@@ -34,7 +34,7 @@ from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
                     per_seed, with_note)
-from .settings import ClaimSettings, Floor, setting
+from .settings import ClaimSettings, Floor, distinct, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -56,8 +56,8 @@ class Headline(ClaimSettings):
 
 
 class Settings(ClaimSettings):
-    studies: list[str] = setting(["sparsity", "sparsity_adam"], "runs.study values of the L1/L2 paths "
-                                 "(none/l1/l1_prox/l2 runs)", min_length=1, unique=True)
+    studies: distinct(str) = setting(["sparsity", "sparsity_adam"], "runs.study values of the L1/L2 paths "
+                                     "(none/l1/l1_prox/l2 runs)", min_length=1)
     # the thresholds weights.csv has columns for (dltips.weights.THRESHOLDS)
     near_zero: Literal[1e-2, 1e-3, 1e-4] = setting(1e-3, "what \"near zero\" means: 1% of the init scale 0.1 (width "
                                                          "100) and a few lr*l1 (the subgradient's hover) at SGD's rates")
