@@ -30,10 +30,6 @@ torch.set_num_threads(1)
 GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
 FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
 SETTINGS = {
-    "train-before-test": {"study": "diagnosis", "base": {"optimizer": "sgd", "regularizer": "none"},
-                          "train_fix": {"optimizer": "adam"}, "test_fix": {"regularizer": "dropout"},
-                          "regimes": {"underfitting": "deepest", "overfitting": "shallowest"}, "min_gain": 0.0,
-                          "margin_test_se": 1.0, "floor": FLOOR, "headline": {"regime": "underfitting"}},
     "vanishing-gradient": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "epoch": 0,
                            "max_log10_ratio": 0.0, "headline": {"init": "default", "depth": "deepest"}},
     "early-layers-learn-slowly": {"study": "depth", "activation": "sigmoid", "epoch": 2, "max_log10_ratio": 0.0,
@@ -115,13 +111,13 @@ def textbook(opt, reg, depth):
 
 
 def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
-    s = SETTINGS["train-before-test"]
+    s = settings_of(train_before_test.ID)
     tables = {"runs": diagnosis_runs(textbook)}
     ev, v = judge(train_before_test, tables, s)
     assert v.verdict == REPRODUCED and v.n == 3
     found = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions(tables, s))
     assert found["underfitting"].verdict == REPRODUCED and found["overfitting"].verdict == REPRODUCED
-    effects = ev[ev.part == "effects"].set_index("regime")
+    effects = ev["effects"].set_index("regime")
     assert effects.loc["underfitting", "train_fix_effect_train"].mean() == pytest.approx(0.6)
     assert effects.loc["overfitting", "test_fix_effect_test"].mean() == pytest.approx(0.06)
 
@@ -129,7 +125,7 @@ def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
 def test_train_before_test_not_reproduced_when_the_deep_net_trains_as_well():
     def deep_fine(opt, reg, depth):
         return (0.99 - (0.1 if reg == "dropout" else 0.0), 0.6) if depth == 7 else textbook(opt, reg, depth)
-    v = judge(train_before_test, {"runs": diagnosis_runs(deep_fine)}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": diagnosis_runs(deep_fine)}, settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "shallow minus deep" in v.statistic  # the deciding part first
 
 
@@ -137,14 +133,14 @@ def test_train_before_test_not_reproduced_when_dropout_fixes_the_deep_net():
     def dropout_helps(opt, reg, depth):
         train, test = textbook(opt, reg, depth)
         return train, test + (0.2 if reg == "dropout" and depth == 7 else 0.0)
-    v = judge(train_before_test, {"runs": diagnosis_runs(dropout_helps)}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": diagnosis_runs(dropout_helps)}, settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "test-side fix" in v.statistic
 
 
 def test_train_before_test_at_the_floor_when_no_fix_trains_the_deep_net():
     def stuck(opt, reg, depth):
         return (0.1, 0.1) if depth == 7 else textbook(opt, reg, depth)
-    s = SETTINGS["train-before-test"]
+    s = settings_of(train_before_test.ID)
     v = judge(train_before_test, {"runs": diagnosis_runs(stuck)}, s)[1]
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
     overfit = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions({"runs": diagnosis_runs(stuck)}, s))
@@ -155,7 +151,7 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs = diagnosis_runs(textbook)
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
     runs.loc[runs.diverged, ["final_train_accuracy", "final_test_accuracy"]] = np.nan
-    v = judge(train_before_test, {"runs": runs}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": runs}, settings_of(train_before_test.ID))[1]
     assert v.verdict == REPRODUCED and "2 diverged run(s) left out" in v.detail
 
 
