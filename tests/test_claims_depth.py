@@ -30,8 +30,6 @@ torch.set_num_threads(1)
 GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
 FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
 SETTINGS = {
-    "vanishing-gradient": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "epoch": 0,
-                           "max_log10_ratio": 0.0, "headline": {"init": "default", "depth": "deepest"}},
     "early-layers-learn-slowly": {"study": "depth", "activation": "sigmoid", "epoch": 2, "max_log10_ratio": 0.0,
                                   "floor": FLOOR, "headline": {"init": "default", "depth": "deepest_trained"}},
     "sigmoid-attenuates": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "contrast": "relu", "epoch": 0,
@@ -157,7 +155,7 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
 
 # ---- vanishing-gradient -------------------------------------------------------------
 def test_vanishing_gradient_both_ways_and_per_condition():
-    s = SETTINGS["vanishing-gradient"]
+    s = settings_of(vanishing_gradient.ID)
     runs = sweep_runs(lambda *a: 0.5)
 
     def tables(sigmoid_decay):
