@@ -30,8 +30,6 @@ torch.set_num_threads(1)
 GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
 FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
 SETTINGS = {
-    "early-layers-learn-slowly": {"study": "depth", "activation": "sigmoid", "epoch": 2, "max_log10_ratio": 0.0,
-                                  "floor": FLOOR, "headline": {"init": "default", "depth": "deepest_trained"}},
     "sigmoid-attenuates": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "contrast": "relu", "epoch": 0,
                            "fit_from_layer": 2, "min_points": 3, "max_slope": 0.0, "contrast_margin_sds": 1.0,
                            "headline": {"init": "he", "depth": "deepest"}},
@@ -180,7 +178,7 @@ def rel_decay(decay: dict):
 
 
 def test_early_layers_both_ways():
-    s = SETTINGS["early-layers-learn-slowly"]
+    s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda *a: 0.5)
     flat = geometric({"sigmoid": 0.0, "relu": 0.0})
 
@@ -196,7 +194,7 @@ def test_early_layers_both_ways():
 def test_early_layers_judged_where_the_net_trains():
     """The deep sigmoid net at chance: its condition is the floor, and the headline moves to the
     deepest depth at which the net trains."""
-    s = SETTINGS["early-layers-learn-slowly"]
+    s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else 0.6)
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}),
                                                    rel_decay({"sigmoid": -0.5, "relu": 0.0}))}
@@ -211,8 +209,8 @@ def test_early_layers_judged_where_the_net_trains():
 def test_early_layers_reads_a_short_run_at_its_end():
     runs = sweep_runs(lambda *a: 0.5, depths=(3,))
     layers = sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}), rel_decay({"sigmoid": -0.5, "relu": 0.0}))
-    ev = early_layers.evidence({"runs": runs, "layers": layers}, {**SETTINGS["early-layers-learn-slowly"], "epoch": 40})
-    assert set(ev.epoch_used.dropna()) == {3}
+    ev = early_layers.evidence({"runs": runs, "layers": layers}, settings_of(early_layers.ID, {"epoch": 40}))
+    assert set(ev["changes"].epoch_used) == {3}
 
 
 # ---- sigmoid-attenuates ---------------------------------------------------------------
