@@ -30,9 +30,6 @@ torch.set_num_threads(1)
 GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
 FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
 SETTINGS = {
-    "sigmoid-attenuates": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "contrast": "relu", "epoch": 0,
-                           "fit_from_layer": 2, "min_points": 3, "max_slope": 0.0, "contrast_margin_sds": 1.0,
-                           "headline": {"init": "he", "depth": "deepest"}},
     "relu-fixes-depth": {"study": "depth", "activation": "relu", "baseline": "sigmoid", "min_train_gain": 0.0,
                          "floor": FLOOR, "headline": {"init": "he", "depth": "deepest"},
                          "linearity": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16, "depth": 4,
@@ -254,20 +251,20 @@ def test_mean_field_prediction_matches_random_sigmoid_nets(init):
     (geometric({"sigmoid": -0.8, "relu": -0.3}), NOT_REPRODUCED, "relu"),  # relu decays too: far outside the margin
 ])
 def test_sigmoid_attenuates_both_ways(grad, expected, deciding):
-    s = SETTINGS["sigmoid-attenuates"]
+    s = settings_of(sigmoid_attenuates.ID)
     runs = sweep_runs(lambda *a: 0.5, depths=(3, 5, 7))
     tables = {"runs": runs, "layers": sweep_layers(runs, grad, lambda *a: 1.0, seed_gain=0.05)}
     ev, v = judge(sigmoid_attenuates, tables, s)
     assert v.verdict == expected
     assert f", {deciding}, he init, depth 7" in v.statistic  # the deciding part's numbers are the ones reported
     assert "mean-field prediction -0.50" in (v.statistic + v.detail)
-    assert set(ev[(ev.depth == 3) & ev.run_id.notna()].n_points) == {2}  # layers 2-3 only: too few for a line
+    assert set(ev["fits"][ev["fits"].depth == 3].n_points) == {2}  # layers 2-3 only: too few for a line
     found = [c for c, _ in sigmoid_attenuates.CLAIM.conditions(tables, s)]
     assert found == [{"init": i, "depth": d} for i in ("default", "he") for d in (5, 7)]
 
 
 def test_relu_equivalence_margin_comes_from_seed_noise():
-    s = SETTINGS["sigmoid-attenuates"]
+    s = settings_of(sigmoid_attenuates.ID)
     runs = sweep_runs(lambda *a: 0.5, depths=(7,))
     # relu decays 0.01 decades per layer; the seeds' gain spreads the last layer by SD 0.05 decades:
     # a margin of 0.05 / 5 fitted steps = 0.01 ... so 0.002 decay is inside, 0.03 outside

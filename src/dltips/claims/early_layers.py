@@ -12,19 +12,16 @@ be `deepest_trained`, the deepest depth at which the net is not at chance. Diver
 are left out. Evidence tables: `changes` (one row per run) and `conditions`.
 """
 
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .panels import REL_LABEL, plot_rel_change
 from .select import RUN_KEYS, deepest, layers_of
-from .floor import (at_chance, chance_ceiling, condition_sentence, condition_verdicts, floor_checked, headline_note,
-                    judge_each, legend_with_n, no_condition, per_seed, resolve_depth)
+from .floor import (HeadlineDepth, at_chance, chance_ceiling, condition_sentence, condition_verdicts, floor_checked,
+                    headline_note, judge_each, legend_with_n, no_condition, per_seed, resolve_depth)
 from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
@@ -37,7 +34,7 @@ ID = "early-layers-learn-slowly"
 
 class Headline(ClaimSettings):
     init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: Literal["deepest", "deepest_trained"] | Annotated[int, Field(ge=1)] = setting(
+    depth: HeadlineDepth = setting(
         "deepest_trained", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
 
 
@@ -123,7 +120,8 @@ def verdict(ev: Evidence, settings: Settings):
 
 
 def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"], "log10(weight change of layer 1 / output layer) per init and "
+    return condition_sentence(ev["conditions"], ["init", "depth"],
+                              "log10(weight change of layer 1 / output layer) per init and "
                               "depth (decades)", "+.2f")
 
 

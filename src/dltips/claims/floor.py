@@ -10,9 +10,11 @@ Below that, the accuracy cannot be told from a net that learned nothing, on thos
 import math
 import textwrap
 from dataclasses import replace
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from .. import verdicts
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of
@@ -98,6 +100,10 @@ def _with_part_notes(v: Verdict, parts) -> Verdict:
     notes = [p.detail for p in parts if p.detail]
     notes.sort(key=lambda note: not note.startswith(INCONCLUSIVE))
     return with_note(v, "; ".join(notes), first=bool(notes) and notes[0].startswith(INCONCLUSIVE))
+
+
+# a headline depth setting: a number, `deepest` (of the sweep) or `deepest_trained` (resolve_depth)
+HeadlineDepth = Literal["deepest", "deepest_trained"] | Annotated[int, Field(ge=1)]
 
 
 def resolve_depth(spec, depths, trained_depths=()) -> int | None:

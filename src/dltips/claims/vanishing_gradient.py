@@ -13,19 +13,16 @@ the mean-field prediction per layer). Diverged runs are left out. Evidence table
 (one row per run) and `conditions`.
 """
 
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .panels import GRAD_LABEL, LAYER_LABEL
 from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
-from .floor import (condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n, no_condition,
-                    per_seed, resolve_depth)
+from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n,
+                    no_condition, per_seed, resolve_depth)
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -39,7 +36,7 @@ ID = "vanishing-gradient"
 
 class Headline(ClaimSettings):
     init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: Literal["deepest", "deepest_trained"] | Annotated[int, Field(ge=1)] = setting(
+    depth: HeadlineDepth = setting(
         "deepest", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
 
 
@@ -106,7 +103,8 @@ def verdict(ev: Evidence, settings: Settings):
 
 
 def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"], "log10(grad norm layer 1 / last hidden layer) of the claim's "
+    return condition_sentence(ev["conditions"], ["init", "depth"],
+                              "log10(grad norm layer 1 / last hidden layer) of the claim's "
                               "activation, per init and depth (decades)", "+.2f")
 
 
