@@ -27,14 +27,8 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 torch.set_num_threads(1)
 
-GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
-FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
-SETTINGS = {
-    "relu-fixes-depth": {"study": "depth", "activation": "relu", "baseline": "sigmoid", "min_train_gain": 0.0,
-                         "floor": FLOOR, "headline": {"init": "he", "depth": "deepest"},
-                         "linearity": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16, "depth": 4,
-                                       "n_classes": 5, "n_inputs": 32, "init": "default", "tolerance": 1e-10}},
-}
+# relu-fixes-depth's exact check on smaller random nets than the study's, so the tests run fast
+SMALL_NETS = {"linearity": {"n_models": 2, "in_features": 12, "width": 16, "n_classes": 5, "n_inputs": 32}}
 
 
 def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
@@ -285,7 +279,7 @@ def test_equivalence_rule():
 
 # ---- relu-fixes-depth -----------------------------------------------------------------
 def test_relu_fixes_depth_both_ways_and_per_condition():
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     # deep relu trains with he init only; deep sigmoid never does
     def train(act, depth, init):
         if act == "sigmoid":
@@ -295,7 +289,7 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.3)
-    default = {**s, "headline": {"init": "default", "depth": "deepest"}}
+    default = s.replace(headline={"init": "default", "depth": "deepest"})
     assert judge(relu_fixes_depth, tables, default)[1].verdict == NOT_REPRODUCED
     found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
     assert len(found) == 6 and found[("default", 5)].value == pytest.approx(-0.2)
@@ -303,13 +297,13 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
     sentence = relu_fixes_depth.CLAIM.condition(ev)
     assert f"default depth 5: -0.200 [-0.200, -0.200] ({NOT_REPRODUCED})" in sentence
     assert f"he depth 5: +0.300 [+0.300, +0.300] ({REPRODUCED})" in sentence
-    active = ev[ev.part == "active"]
+    active = ev["active"]
     assert np.allclose(active.active_fraction, 0.7)  # 1 - the inactive fraction 0.3
 
 
 def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     """Both at chance is the floor: inconclusive, said in words, never 'ReLU does not help'."""
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else (0.9 if act == "relu" else 0.5))
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     ev, v = judge(relu_fixes_depth, tables, s)
@@ -323,7 +317,7 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
 
 
 def test_relu_fixes_depth_leaves_diverged_pairs_out():
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.3)
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
@@ -332,28 +326,29 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
 
 
 def test_relu_net_is_linear_per_input_exactly():
-    spec = SETTINGS["relu-fixes-depth"]["linearity"]
+    spec = settings_of(relu_fixes_depth.ID, SMALL_NETS).linearity
     errors = relu_fixes_depth.linearity(spec)
     assert (errors.max_abs_error <= 1e-12).all()
     assert (errors.output_scale > 1e-3).all() and (errors.input_path_scale > 1e-3).all()
 
 
 def test_linearity_check_fails_where_it_should():
-    spec = SETTINGS["relu-fixes-depth"]["linearity"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
+    spec = s.linearity
     # a smooth activation is not piecewise linear: the decomposition must fail
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
-    model = random_net(spec)
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
+    model = random_net(spec.model_dump())
+    x = torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error
     ev = relu_fixes_depth.evidence({"runs": sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.2),
                                     "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"])},
-                                   SETTINGS["relu-fixes-depth"])
-    assert relu_fixes_depth.verdict(ev, SETTINGS["relu-fixes-depth"]).verdict == REPRODUCED
-    ev.loc[ev.part == "linearity", "max_abs_error"] = 1e-3
-    assert relu_fixes_depth.verdict(ev, SETTINGS["relu-fixes-depth"]).verdict == NOT_REPRODUCED
+                                   s)
+    assert relu_fixes_depth.verdict(ev, s).verdict == REPRODUCED
+    ev["linearity"]["max_abs_error"] = 1e-3
+    assert relu_fixes_depth.verdict(ev, s).verdict == NOT_REPRODUCED
 
 
 
