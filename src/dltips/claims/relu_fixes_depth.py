@@ -240,7 +240,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
     ax = fig.add_subplot(grid[1, n:])
     spec = settings.linearity
-    d = {k: t.numpy().ravel() for k, t in decompose(random_net(spec.model_dump()), random_inputs(spec)).items()}
+    model = random_net(spec.model_dump())
+    d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
     floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
     for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),
                          ("J(x)·x + f(0): the bias path of another pattern", d["jx"] + d["f0"])):
