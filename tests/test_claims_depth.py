@@ -25,25 +25,8 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 torch.set_num_threads(1)
 
-GRID_CELL = {"grid_study": "grid", "grid_optimizer": "sgd", "grid_regularizer": "none"}
-FLOOR = {"chance": 0.1, "samples": 1000, "z": 1.96}  # at chance: mean accuracy <= 0.1186
-SETTINGS = {
-    "train-before-test": {"study": "diagnosis", "base": {"optimizer": "sgd", "regularizer": "none"},
-                          "train_fix": {"optimizer": "adam"}, "test_fix": {"regularizer": "dropout"},
-                          "regimes": {"underfitting": "deepest", "overfitting": "shallowest"}, "min_gain": 0.0,
-                          "margin_test_se": 1.0, "floor": FLOOR, "headline": {"regime": "underfitting"}},
-    "vanishing-gradient": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "epoch": 0,
-                           "max_log10_ratio": 0.0, "headline": {"init": "default", "depth": "deepest"}},
-    "early-layers-learn-slowly": {"study": "depth", "activation": "sigmoid", "epoch": 2, "max_log10_ratio": 0.0,
-                                  "floor": FLOOR, "headline": {"init": "default", "depth": "deepest_trained"}},
-    "sigmoid-attenuates": {"study": "depth", **GRID_CELL, "activation": "sigmoid", "contrast": "relu", "epoch": 0,
-                           "fit_from_layer": 2, "min_points": 3, "max_slope": 0.0, "contrast_margin_sds": 1.0,
-                           "headline": {"init": "he", "depth": "deepest"}},
-    "relu-fixes-depth": {"study": "depth", "activation": "relu", "baseline": "sigmoid", "min_train_gain": 0.0,
-                         "floor": FLOOR, "headline": {"init": "he", "depth": "deepest"},
-                         "linearity": {"seed": 0, "n_models": 2, "in_features": 12, "width": 16, "depth": 4,
-                                       "n_classes": 5, "n_inputs": 32, "init": "default", "tolerance": 1e-10}},
-}
+# relu-fixes-depth's exact check on smaller random nets than the study's, so the tests run fast
+SMALL_NETS = {"linearity": {"n_models": 2, "in_features": 12, "width": 16, "n_classes": 5, "n_inputs": 32}}
 
 
 def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
@@ -113,13 +96,13 @@ def textbook(opt, reg, depth):
 
 
 def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
-    s = SETTINGS["train-before-test"]
+    s = settings_of(train_before_test.ID)
     tables = {"runs": diagnosis_runs(textbook)}
     ev, v = judge(train_before_test, tables, s)
     assert v.verdict == REPRODUCED and v.n == 3
     found = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions(tables, s))
     assert found["underfitting"].verdict == REPRODUCED and found["overfitting"].verdict == REPRODUCED
-    effects = ev[ev.part == "effects"].set_index("regime")
+    effects = ev["effects"].set_index("regime")
     assert effects.loc["underfitting", "train_fix_effect_train"].mean() == pytest.approx(0.6)
     assert effects.loc["overfitting", "test_fix_effect_test"].mean() == pytest.approx(0.06)
 
@@ -127,7 +110,7 @@ def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
 def test_train_before_test_not_reproduced_when_the_deep_net_trains_as_well():
     def deep_fine(opt, reg, depth):
         return (0.99 - (0.1 if reg == "dropout" else 0.0), 0.6) if depth == 7 else textbook(opt, reg, depth)
-    v = judge(train_before_test, {"runs": diagnosis_runs(deep_fine)}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": diagnosis_runs(deep_fine)}, settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "shallow minus deep" in v.statistic  # the deciding part first
 
 
@@ -135,14 +118,14 @@ def test_train_before_test_not_reproduced_when_dropout_fixes_the_deep_net():
     def dropout_helps(opt, reg, depth):
         train, test = textbook(opt, reg, depth)
         return train, test + (0.2 if reg == "dropout" and depth == 7 else 0.0)
-    v = judge(train_before_test, {"runs": diagnosis_runs(dropout_helps)}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": diagnosis_runs(dropout_helps)}, settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "test-side fix" in v.statistic
 
 
 def test_train_before_test_at_the_floor_when_no_fix_trains_the_deep_net():
     def stuck(opt, reg, depth):
         return (0.1, 0.1) if depth == 7 else textbook(opt, reg, depth)
-    s = SETTINGS["train-before-test"]
+    s = settings_of(train_before_test.ID)
     v = judge(train_before_test, {"runs": diagnosis_runs(stuck)}, s)[1]
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
     overfit = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions({"runs": diagnosis_runs(stuck)}, s))
@@ -153,13 +136,13 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs = diagnosis_runs(textbook)
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
     runs.loc[runs.diverged, ["final_train_accuracy", "final_test_accuracy"]] = np.nan
-    v = judge(train_before_test, {"runs": runs}, SETTINGS["train-before-test"])[1]
+    v = judge(train_before_test, {"runs": runs}, settings_of(train_before_test.ID))[1]
     assert v.verdict == REPRODUCED and "2 diverged run(s) left out" in v.detail
 
 
 # ---- vanishing-gradient -------------------------------------------------------------
 def test_vanishing_gradient_both_ways_and_per_condition():
-    s = SETTINGS["vanishing-gradient"]
+    s = settings_of(vanishing_gradient.ID)
     runs = sweep_runs(lambda *a: 0.5)
 
     def tables(sigmoid_decay):
@@ -184,7 +167,7 @@ def rel_decay(decay: dict):
 
 
 def test_early_layers_both_ways():
-    s = SETTINGS["early-layers-learn-slowly"]
+    s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda *a: 0.5)
     flat = geometric({"sigmoid": 0.0, "relu": 0.0})
 
@@ -200,7 +183,7 @@ def test_early_layers_both_ways():
 def test_early_layers_judged_where_the_net_trains():
     """The deep sigmoid net at chance: its condition is the floor, and the headline moves to the
     deepest depth at which the net trains."""
-    s = SETTINGS["early-layers-learn-slowly"]
+    s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else 0.6)
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}),
                                                    rel_decay({"sigmoid": -0.5, "relu": 0.0}))}
@@ -215,8 +198,8 @@ def test_early_layers_judged_where_the_net_trains():
 def test_early_layers_reads_a_short_run_at_its_end():
     runs = sweep_runs(lambda *a: 0.5, depths=(3,))
     layers = sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}), rel_decay({"sigmoid": -0.5, "relu": 0.0}))
-    ev = early_layers.evidence({"runs": runs, "layers": layers}, {**SETTINGS["early-layers-learn-slowly"], "epoch": 40})
-    assert set(ev.epoch_used.dropna()) == {3}
+    ev = early_layers.evidence({"runs": runs, "layers": layers}, settings_of(early_layers.ID, {"epoch": 40}))
+    assert set(ev["changes"].epoch_used) == {3}
 
 
 # ---- sigmoid-attenuates ---------------------------------------------------------------
@@ -260,20 +243,20 @@ def test_mean_field_prediction_matches_random_sigmoid_nets(init):
     (geometric({"sigmoid": -0.8, "relu": -0.3}), NOT_REPRODUCED, "relu"),  # relu decays too: far outside the margin
 ])
 def test_sigmoid_attenuates_both_ways(grad, expected, deciding):
-    s = SETTINGS["sigmoid-attenuates"]
+    s = settings_of(sigmoid_attenuates.ID)
     runs = sweep_runs(lambda *a: 0.5, depths=(3, 5, 7))
     tables = {"runs": runs, "layers": sweep_layers(runs, grad, lambda *a: 1.0, seed_gain=0.05)}
     ev, v = judge(sigmoid_attenuates, tables, s)
     assert v.verdict == expected
     assert f", {deciding}, he init, depth 7" in v.statistic  # the deciding part's numbers are the ones reported
     assert "mean-field prediction -0.50" in (v.statistic + v.detail)
-    assert set(ev[(ev.depth == 3) & ev.run_id.notna()].n_points) == {2}  # layers 2-3 only: too few for a line
+    assert set(ev["fits"][ev["fits"].depth == 3].n_points) == {2}  # layers 2-3 only: too few for a line
     found = [c for c, _ in sigmoid_attenuates.CLAIM.conditions(tables, s)]
     assert found == [{"init": i, "depth": d} for i in ("default", "he") for d in (5, 7)]
 
 
 def test_relu_equivalence_margin_comes_from_seed_noise():
-    s = SETTINGS["sigmoid-attenuates"]
+    s = settings_of(sigmoid_attenuates.ID)
     runs = sweep_runs(lambda *a: 0.5, depths=(7,))
     # relu decays 0.01 decades per layer; the seeds' gain spreads the last layer by SD 0.05 decades:
     # a margin of 0.05 / 5 fitted steps = 0.01 ... so 0.002 decay is inside, 0.03 outside
@@ -294,7 +277,7 @@ def test_equivalence_rule():
 
 # ---- relu-fixes-depth -----------------------------------------------------------------
 def test_relu_fixes_depth_both_ways_and_per_condition():
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     # deep relu trains with he init only; deep sigmoid never does
     def train(act, depth, init):
         if act == "sigmoid":
@@ -304,7 +287,7 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.3)
-    default = {**s, "headline": {"init": "default", "depth": "deepest"}}
+    default = s.replace(headline={"init": "default", "depth": "deepest"})
     assert judge(relu_fixes_depth, tables, default)[1].verdict == NOT_REPRODUCED
     found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
     assert len(found) == 6 and found[("default", 5)].value == pytest.approx(-0.2)
@@ -312,13 +295,13 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
     sentence = relu_fixes_depth.CLAIM.condition(ev)
     assert f"default depth 5: -0.200 [-0.200, -0.200] ({NOT_REPRODUCED})" in sentence
     assert f"he depth 5: +0.300 [+0.300, +0.300] ({REPRODUCED})" in sentence
-    active = ev[ev.part == "active"]
+    active = ev["active"]
     assert np.allclose(active.active_fraction, 0.7)  # 1 - the inactive fraction 0.3
 
 
 def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     """Both at chance is the floor: inconclusive, said in words, never 'ReLU does not help'."""
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else (0.9 if act == "relu" else 0.5))
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     ev, v = judge(relu_fixes_depth, tables, s)
@@ -332,7 +315,7 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
 
 
 def test_relu_fixes_depth_leaves_diverged_pairs_out():
-    s = SETTINGS["relu-fixes-depth"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.3)
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
@@ -341,28 +324,29 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
 
 
 def test_relu_net_is_linear_per_input_exactly():
-    spec = SETTINGS["relu-fixes-depth"]["linearity"]
+    spec = settings_of(relu_fixes_depth.ID, SMALL_NETS).linearity
     errors = relu_fixes_depth.linearity(spec)
     assert (errors.max_abs_error <= 1e-12).all()
     assert (errors.output_scale > 1e-3).all() and (errors.input_path_scale > 1e-3).all()
 
 
 def test_linearity_check_fails_where_it_should():
-    spec = SETTINGS["relu-fixes-depth"]["linearity"]
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
+    spec = s.linearity
     # a smooth activation is not piecewise linear: the decomposition must fail
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
-    model = random_net(spec)
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64)
+    model = random_net(spec.model_dump())
+    x = torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error
     ev = relu_fixes_depth.evidence({"runs": sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.2),
                                     "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"])},
-                                   SETTINGS["relu-fixes-depth"])
-    assert relu_fixes_depth.verdict(ev, SETTINGS["relu-fixes-depth"]).verdict == REPRODUCED
-    ev.loc[ev.part == "linearity", "max_abs_error"] = 1e-3
-    assert relu_fixes_depth.verdict(ev, SETTINGS["relu-fixes-depth"]).verdict == NOT_REPRODUCED
+                                   s)
+    assert relu_fixes_depth.verdict(ev, s).verdict == REPRODUCED
+    ev["linearity"]["max_abs_error"] = 1e-3
+    assert relu_fixes_depth.verdict(ev, s).verdict == NOT_REPRODUCED
 
 
 

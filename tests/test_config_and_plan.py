@@ -173,8 +173,6 @@ BAD = [
      ["claims.maxout-learns-activation.construction.pieces", "1", ">= 2"]),
     ("zero claim tolerance", lambda c: c["claims"]["dropout-train-test"]["exact_check"].update(tolerance=0),
      ["claims.dropout-train-test.exact_check.tolerance", "0", "> 0"]),
-    ("no linearity seed", lambda c: c["claims"]["relu-fixes-depth"]["linearity"].pop("seed"),
-     ["claims.relu-fixes-depth.linearity", "'seed' is a required property"]),
     ("unknown sparsity statistic", lambda c: c["claims"]["l1-vs-l2-sparsity"].update(large="q95"),
      ["claims.l1-vs-l2-sparsity.large", "'q95'", "q90, q99, abs_max"]),
     ("near-zero threshold not in weights.csv", lambda c: c["claims"]["l1-vs-l2-sparsity"].update(near_zero=0.05),
@@ -183,8 +181,6 @@ BAD = [
      ["claims.l1-vs-l2-sparsity.headline.update", "'exact'", "subgradient, prox"]),
     ("unknown headline depth", lambda c: c["claims"]["relu-fixes-depth"]["headline"].update(depth="deep"),
      ["claims.relu-fixes-depth.headline.depth", "'deep'"]),
-    ("floor without samples", lambda c: c["claims"]["early-layers-learn-slowly"]["floor"].pop("samples"),
-     ["claims.early-layers-learn-slowly.floor", "'samples' is a required property"]),
     ("dropout probability 1 in a check", lambda c: c["claims"]["dropout-is-ensemble"]["exact_check"].update(p_hidden=1.0),
      ["claims.dropout-is-ensemble.exact_check.p_hidden", "1.0", "> 0 and < 1"]),
     ("unknown example optimizer", lambda c: c["claims"]["early-stopping"]["example"].update(optimizer="adamw"),
@@ -206,15 +202,18 @@ def test_bad_values_are_refused_with_key_value_and_allowed(default_config, name,
         assert word in str(err.value), f"{word!r} missing from: {err.value}"
 
 
-def test_a_claim_setting_missing_from_config_takes_its_declared_default(default_config):
+def test_a_claim_setting_left_out_takes_its_default(default_config):
+    """A claim's settings are defaulted by its typed class, nested blocks too: a config block
+    names only what the study changes."""
     from dltips.claims import settings_of
 
     cfg = copy.deepcopy(default_config)
-    cfg["claims"]["relu-variants"].pop("min_gain")
-    cfg["claims"]["relu-variants"]["headline"].pop("init")
-    block = valid(cfg)["claims"]["relu-variants"]
-    assert block["min_gain"] == 0.0 and block["headline"]["init"] == "he"
-    assert settings_of("relu-variants", {"min_gain": 0.01}).headline.init == "he"
+    cfg["claims"]["early-layers-learn-slowly"] = {"floor": {"chance": 0.2}}
+    cfg["claims"]["relu-variants"] = {"headline": {"depth": 7}}
+    claims = valid(cfg)["claims"]
+    assert claims["early-layers-learn-slowly"]["floor"] == {"chance": 0.2, "samples": 1000, "z": 1.96}
+    assert claims["relu-variants"]["headline"] == {"depth": 7, "init": "he"} and claims["relu-variants"]["min_gain"] == 0.0
+    assert settings_of("relu-fixes-depth", {}).linearity.seed == 0
 
 
 def test_fixed_rate_missing_for_an_optimizer(default_config):

@@ -9,7 +9,7 @@ as far as the output layer. Judged per init and depth (conditions) where the net
 a net at chance (floor.py) moved its weights without learning, so its condition is
 inconclusive, said in words. The claim's verdict is the headline condition's; its depth may
 be `deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs
-are left out.
+are left out. Evidence tables: `changes` (one row per run) and `conditions`.
 """
 
 import numpy as np
@@ -17,10 +17,12 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
+from .evidence import Evidence
 from .panels import REL_LABEL, plot_rel_change
 from .select import RUN_KEYS, deepest, layers_of
-from .floor import (at_chance, judge_each, chance_ceiling, condition_rows, condition_sentence, floor_checked, headline_note,
-                    legend_with_n, no_condition, per_seed, resolve_depth)
+from .floor import (HeadlineDepth, at_chance, chance_ceiling, condition_sentence, condition_verdicts, floor_checked,
+                    headline_note, judge_each, legend_with_n, no_condition, per_seed, resolve_depth)
+from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -28,6 +30,26 @@ sns = lazy_import("seaborn")
 figures = lazy_import("dltips.figures")
 
 ID = "early-layers-learn-slowly"
+
+
+class Headline(ClaimSettings):
+    init: str = setting("default", "the notes' plain net (default init)", registry="init")
+    depth: HeadlineDepth = setting(
+        "deepest_trained", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+
+
+class Settings(ClaimSettings):
+    study: str = setting("depth", "the sweep of depths the statistic reads (runs.csv `study`)")
+    activation: str = setting("sigmoid", "the activation the claim is about", registry="activation")
+    epoch: int = setting(10, "epoch at which weight changes are compared: early in training, where the notes say "
+                             "the output layers move while the input layers do not; 1..training.epochs (a run that "
+                             "ended sooner is read at its end)", ge=1)
+    max_log10_ratio: float = setting(0.0, "claim: log10(rel. change of layer 1 / of the output layer) < this, per "
+                                          "init and depth; 0 is the literal \"moved less\" (seed noise is in the t "
+                                          "interval)", le=0)
+    floor: Floor = setting(Floor(), "a condition whose net is at chance says nothing about which layers learn")
+    headline: Headline = setting(Headline(), "the verdict's condition: the notes' plain net at the deepest depth it "
+                                             "trains; every init and depth is reported as a condition")
 
 
 def at_epoch(lay: pd.DataFrame, epoch: int) -> pd.DataFrame:
@@ -38,8 +60,8 @@ def at_epoch(lay: pd.DataFrame, epoch: int) -> pd.DataFrame:
     return lay[lay.epoch == used].rename(columns={"epoch": "epoch_used"})
 
 
-def changes(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = at_epoch(layers_of(tables, [settings["study"]]), settings["epoch"])
+def changes(tables: dict, settings: Settings) -> pd.DataFrame:
+    lay = at_epoch(layers_of(tables, [settings.study]), settings.epoch)
     first = lay[lay.layer == 1].set_index("run_id").rel_change
     output = lay[lay.layer == lay.depth + 1].set_index("run_id").rel_change
     out = lay.drop_duplicates("run_id")[RUN_KEYS + ["epoch_used"]].set_index("run_id")
@@ -52,65 +74,66 @@ def changes(tables: dict, settings: dict) -> pd.DataFrame:
     return out.reset_index().sort_values(["activation", "init", "depth", "seed"], kind="stable")
 
 
-def claimed(ev: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    return ev[(ev.activation == settings["activation"]) & ev.run_id.notna()] if len(ev) else ev
+def claimed(changes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    return changes[changes.activation == settings.activation]
 
 
-def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
-    rows = claimed(ev, settings)
+def ratio_verdict(changes: pd.DataFrame, settings: Settings, init: str, depth: int):
+    rows = claimed(changes, settings)
     rows = rows[(rows.init == init) & (rows.depth == depth)]
-    epochs = ", ".join(str(int(e)) for e in sorted(rows.epoch_used.unique())) or str(settings["epoch"])
-    v = compare(per_seed(rows, "log10_ratio"), settings["max_log10_ratio"], "<",
-                f"log10(weight change of layer 1 / output layer), {settings['activation']}, depth {depth}, "
+    epochs = ", ".join(str(int(e)) for e in sorted(rows.epoch_used.unique())) or str(settings.epoch)
+    v = compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
+                f"log10(weight change of layer 1 / output layer), {settings.activation}, depth {depth}, "
                 f"{init} init, epoch {epochs} (decades)")
-    return floor_checked(v, {settings["activation"]: rows.final_train_accuracy}, settings["floor"])
+    return floor_checked(v, {settings.activation: rows.final_train_accuracy}, settings.floor)
 
 
-def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
-    return judge_each(claimed(ev, settings), {"init": str, "depth": int},
-                      lambda c: ratio_verdict(ev, settings, c["init"], c["depth"]))
+def ratio_conditions(changes: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
+    return judge_each(claimed(changes, settings), {"init": str, "depth": int},
+                      lambda c: ratio_verdict(changes, settings, c["init"], c["depth"]))
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    ev = changes(tables, settings)
-    return pd.concat([ev, condition_rows(ratio_conditions(ev, settings))], ignore_index=True)
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    table = changes(tables, settings)
+    return {"changes": table, "conditions": condition_verdicts(ratio_conditions(table, settings))}
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
     return ratio_conditions(changes(tables, settings), settings)
 
 
-def trained_depths(ev: pd.DataFrame, settings: dict, init: str) -> list[int]:
-    rows = claimed(ev, settings)
+def trained_depths(changes: pd.DataFrame, settings: Settings, init: str) -> list[int]:
+    rows = claimed(changes, settings)
     rows = rows[rows.init == init]
     return [int(d) for d, g in rows.groupby("depth") if not at_chance(per_seed(g, "final_train_accuracy"),
-                                                                      settings["floor"])]
+                                                                      settings.floor)]
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    headline = settings["headline"]
-    rows = claimed(ev, settings)
-    depth = resolve_depth(headline["depth"], rows[rows.init == headline["init"]].depth,
-                          trained_depths(ev, settings, headline["init"]))
+def verdict(ev: Evidence, settings: Settings):
+    headline = settings.headline
+    rows = claimed(ev["changes"], settings)
+    depth = resolve_depth(headline.depth, rows[rows.init == headline.init].depth,
+                          trained_depths(ev["changes"], settings, headline.init))
     if depth is None:
-        return no_condition(f"log10(weight change of layer 1 / output layer), {settings['activation']}", headline)
-    return ratio_verdict(ev, settings, headline["init"], depth)
+        return no_condition(f"log10(weight change of layer 1 / output layer), {settings.activation}", dict(headline))
+    return ratio_verdict(ev["changes"], settings, headline.init, depth)
 
 
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["init", "depth"], "log10(weight change of layer 1 / output layer) per init and "
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["init", "depth"],
+                              "log10(weight change of layer 1 / output layer) per init and "
                               "depth (decades)", "+.2f")
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    lay = layers_of(tables, [settings["study"]])
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    lay = layers_of(tables, [settings.study])
     # legends under their panels, off the data
     fig, ((profile, curves), (summary, trained)) = plt.subplots(2, 2, figsize=(figures.WIDTH, 12),
                                                                 layout="constrained")
-    init = settings["headline"]["init"]
+    init = settings.headline.init
 
     # every init at each activation's deepest depth, so a reader sees the init's part too
-    deep = at_epoch(lay[lay.depth == lay.groupby("activation").depth.transform("max")], settings["epoch"])
+    deep = at_epoch(lay[lay.depth == lay.groupby("activation").depth.transform("max")], settings.epoch)
     sns.lineplot(data=deep, x="layer", y="rel_change", **figures.by_activation(deep), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=profile)
     profile.set_yscale("log")
@@ -121,19 +144,18 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         profile.set_xticks(range(1, int(deep.layer.max()) + 1))
     figures.legend(profile, **figures.below(profile, ncol=2))
 
-    plot_rel_change(curves, deepest(lay, settings["study"], settings["activation"], settings["headline"]["init"]), f"{settings['activation']}, {init} init")
+    plot_rel_change(curves, deepest(lay, settings.study, settings.activation, init), f"{settings.activation}, {init} init")
     for epoch in deep.epoch_used.unique():
         curves.axvline(epoch, color="k", ls=":", lw=1)
 
-    runs = ev[ev.run_id.notna()] if len(ev) else ev
-    found = ev[ev.part == "condition"] if "part" in ev else ev.iloc[0:0]
-    floor_cells = found[found.floor.astype(bool)][["init", "depth"]] if len(found) else found
+    runs, found = ev["changes"], ev["conditions"]
+    floor_cells = found[found.floor][["init", "depth"]] if len(found) else found
     keep = ~runs.set_index(["init", "depth"]).index.isin(list(map(tuple, floor_cells.to_numpy())))
-    shown = runs[keep | (runs.activation != settings["activation"])] if len(runs) else runs
+    shown = runs[keep | (runs.activation != settings.activation)] if len(runs) else runs
     sns.lineplot(data=shown, x="depth", y="log10_ratio", **figures.by_activation(shown), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=summary)
-    summary.axhline(settings["max_log10_ratio"], color="k", ls="--", lw=1,
-                    label=f"threshold {settings['max_log10_ratio']:g}")
+    summary.axhline(settings.max_log10_ratio, color="k", ls="--", lw=1,
+                    label=f"threshold {settings.max_log10_ratio:g}")
     summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer)\n(decades)",
                 title=f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
                       f"{len(floor_cells)} condition(s) at chance left out")
@@ -141,13 +163,13 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         summary.set_xticks(sorted(runs.depth.unique()))
     figures.legend(summary, **figures.below(summary, ncol=3))
 
-    mine = claimed(ev, settings)
+    mine = claimed(runs, settings)
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
-    ceiling = chance_ceiling(settings["floor"])
+    ceiling = chance_ceiling(settings.floor)
     trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
-                title=f"{settings['activation']}: where the net trains")
+                title=f"{settings.activation}: where the net trains")
     legend_with_n(trained, mine, "init", **figures.below(trained, ncol=2))
     fig.suptitle(figures.verdict_title("Early layers learn slowly", v, "+.2f", note=headline_note(settings)),
                  fontsize=figures.TITLE_FONT)
@@ -165,6 +187,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     figure_text="Top left: each layer's relative weight change from initialization at the chosen epoch for the "
                 "deepest net of each activation and init (log scale). Top right: the same for every layer of the "
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "

@@ -10,35 +10,32 @@ Below that, the accuracy cannot be told from a net that learned nothing, on thos
 import math
 import textwrap
 from dataclasses import replace
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from .. import verdicts
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of
+from .conditions import headline_of
 from .settings import Floor
 
 FLOOR_WORDS = "floor: both at chance"
 
 
-def _typed(floor: Floor | dict) -> Floor:  # TRANSITION: a claim not yet typed passes its config block
-    return floor if isinstance(floor, Floor) else Floor.model_validate(floor)
-
-
 def chance_margin(floor: Floor) -> float:
     """z binomial standard errors of an accuracy at chance on `samples` evaluated samples."""
-    floor = _typed(floor)
-    c = floor.chance
-    return floor.z * math.sqrt(c * (1 - c) / floor.samples)
+    return floor.z * math.sqrt(floor.chance * (1 - floor.chance) / floor.samples)
 
 
 def chance_ceiling(floor: Floor) -> float:
-    return _typed(floor).chance + chance_margin(floor)
+    return floor.chance + chance_margin(floor)
 
 
 def at_chance(accuracies, floor: Floor) -> bool:
     """The seeds' mean accuracy cannot be told from guessing (False where there is no value)."""
-    return verdicts.at_chance(accuracies, _typed(floor).chance, chance_margin(floor))
+    return verdicts.at_chance(accuracies, floor.chance, chance_margin(floor))
 
 
 def with_note(v: Verdict, note: str, first: bool = False) -> Verdict:
@@ -48,23 +45,23 @@ def with_note(v: Verdict, note: str, first: bool = False) -> Verdict:
     return replace(v, detail="; ".join(p for p in parts if p))
 
 
-def floor_note(means: dict[str, float], floor: dict, what: str = "final train accuracy") -> str:
+def floor_note(means: dict[str, float], floor: Floor, what: str = "final train accuracy") -> str:
     """The words of a floor verdict, e.g. 'floor: both at chance (relu 0.101, sigmoid 0.099 final
     train accuracy; chance 0.1 + 0.019)'."""
     numbers = ", ".join(f"{name} {value:.3f}" for name, value in means.items())
     who = FLOOR_WORDS if len(means) > 1 else "floor: the net is at chance"
-    return (f"{INCONCLUSIVE} ({who}): {numbers} {what}, within chance {_typed(floor).chance:g} + "
+    return (f"{INCONCLUSIVE} ({who}): {numbers} {what}, within chance {floor.chance:g} + "
             f"{chance_margin(floor):.3f}; a net that does not train says nothing here")
 
 
-def at_floor(v: Verdict, means: dict[str, float], floor: dict, what: str = "final train accuracy") -> Verdict:
+def at_floor(v: Verdict, means: dict[str, float], floor: Floor, what: str = "final train accuracy") -> Verdict:
     """The verdict of a comparison whose every side is at chance: inconclusive, said in words."""
     numbers = ", ".join(f"{name} {value:.3f}" for name, value in means.items())
     reason = f"{'both' if len(means) > 1 else 'the net'} at chance ({numbers} {what})"
     return verdicts.floor(with_note(v, floor_note(means, floor, what), first=True), reason)
 
 
-def floor_checked(v: Verdict, sides: dict[str, pd.Series], floor: dict, what: str = "final train accuracy") -> Verdict:
+def floor_checked(v: Verdict, sides: dict[str, pd.Series], floor: Floor, what: str = "final train accuracy") -> Verdict:
     """`v` unless every side's runs are at chance; then the floor verdict."""
     if sides and all(at_chance(values, floor) for values in sides.values()):
         return at_floor(v, {name: float(np.nanmean(values)) for name, values in sides.items()}, floor, what)
@@ -103,6 +100,10 @@ def _with_part_notes(v: Verdict, parts) -> Verdict:
     return with_note(v, "; ".join(notes), first=bool(notes) and notes[0].startswith(INCONCLUSIVE))
 
 
+# a headline depth setting: a number, `deepest` (of the sweep) or `deepest_trained` (resolve_depth)
+HeadlineDepth = Literal["deepest", "deepest_trained"] | Annotated[int, Field(ge=1)]
+
+
 def resolve_depth(spec, depths, trained_depths=()) -> int | None:
     """A headline depth: a number, `deepest` (of the sweep) or `deepest_trained` (the deepest
     at which the claim's net is not at chance)."""
@@ -128,25 +129,23 @@ def per_seed(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.groupby("seed")[column].mean()
 
 
-def condition_rows(found: list[tuple[dict, Verdict]]) -> pd.DataFrame:
-    """Per-condition verdicts as evidence rows (part `condition`), so the evidence table and the
-    claim's condition sentence carry them."""
-    return pd.DataFrame([{"part": "condition", **axes, "verdict": v.verdict, "value": v.value, "ci_low": v.ci_low,
-                          "ci_high": v.ci_high, "n": v.n, "floor": "(floor: " in v.detail,
-                          "detail": v.detail} for axes, v in found])
+def condition_verdicts(found: list[tuple[dict, Verdict]]) -> pd.DataFrame:
+    """Per-condition verdicts as a table of the evidence (its axes, the verdict's numbers,
+    whether it sits at the floor), so the claim's CSV and its condition sentence carry them."""
+    return pd.DataFrame([{**axes, "verdict": v.verdict, "value": v.value, "ci_low": v.ci_low, "ci_high": v.ci_high,
+                          "n": v.n, "floor": "(floor: " in v.detail, "detail": v.detail} for axes, v in found])
 
 
-def condition_sentence(ev: pd.DataFrame, axes: list[str], lead: str, fmt: str = "+.3f") -> str:
-    """'<lead>: he depth 10: +0.412 [+0.398, +0.426] (reproduced); ...' from the condition rows."""
-    rows = ev[ev.part == "condition"] if "part" in ev else ev.iloc[0:0]
-    if not len(rows):
+def condition_sentence(found: pd.DataFrame, axes: list[str], lead: str, fmt: str = "+.3f") -> str:
+    """'<lead>: he depth 10: +0.412 [+0.398, +0.426] (reproduced); ...' from the condition verdicts."""
+    if not len(found):
         return f"{lead}: no condition has runs."
-    found = []
-    for r in rows.itertuples(index=False):
+    words = []
+    for r in found.itertuples(index=False):
         where = " ".join(f"{getattr(r, a)}" if a != "depth" else f"depth {int(getattr(r, a))}" for a in axes)
         numbers = "no data" if r.n == 0 else f"{r.value:{fmt}} [{r.ci_low:{fmt}}, {r.ci_high:{fmt}}]"
-        found.append(f"{where}: {numbers} ({r.verdict}{', floor: at chance' if r.floor else ''})")
-    return f"{lead}: " + "; ".join(found) + "."
+        words.append(f"{where}: {numbers} ({r.verdict}{', floor: at chance' if r.floor else ''})")
+    return f"{lead}: " + "; ".join(words) + "."
 
 
 def legend_with_n(ax, frame: pd.DataFrame, hue: str, **kwargs) -> None:
@@ -161,9 +160,8 @@ def legend_with_n(ax, frame: pd.DataFrame, hue: str, **kwargs) -> None:
 
 
 def headline_note(settings) -> str:
-    # TRANSITION: a claim not yet typed passes its config block
-    headline = settings["headline"] if isinstance(settings, dict) else dict(settings.headline)
-    where = ", ".join(f"{k} {v}" for k, v in headline.items())
+    """Which condition the verdict is, for a figure's title (settings: the claim's typed settings)."""
+    where = ", ".join(f"{k} {v}" for k, v in headline_of(settings).items())
     return f"verdict of the headline condition ({where}); the others: the claim's condition table"
 
 

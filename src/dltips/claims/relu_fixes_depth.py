@@ -1,11 +1,11 @@
 """relu-fixes-depth: deep ReLU nets train where deep sigmoid nets do not; units whose output
 is 0 drop out, so for each input the network is a thinner *linear* network.
 
-Evidence, four parts (column `part`):
+Evidence, four tables:
   depth      depth sweep: final train accuracy of ReLU minus sigmoid at the same init,
              depth and seed, every rate tuned for its own condition. Diverged pairs are
              left out and counted.
-  condition  the rule per init and depth: the paired difference > min_train_gain over
+  conditions the rule per init and depth: the paired difference > min_train_gain over
              seeds. Where both nets sit at chance (floor.py) the comparison says nothing:
              inconclusive, "floor: both at chance", in words. The claim's verdict is the
              headline condition's (config `headline`), with the exact part below.
@@ -19,16 +19,20 @@ Evidence, four parts (column `part`):
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from ..activations import build as build_activation
 from ..verdicts import compare, exact
 from . import LayerReads, TRAINING, Claim, register
+from .evidence import Evidence
 from .nets import random_net
-from .select import layers_of
-from .floor import (chance_ceiling, condition_rows, condition_sentence, deciding_first, floor_checked, headline_note,
-                    legend_with_n, no_condition, per_seed, resolve_depth, with_note)
+from .select import layers_of, runs_of
+from .floor import (chance_ceiling, condition_sentence, condition_verdicts, deciding_first, floor_checked,
+                    headline_note, legend_with_n, no_condition, per_seed, resolve_depth, with_note)
+from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -40,6 +44,39 @@ ticker = lazy_import("matplotlib.ticker")
 figures = lazy_import("dltips.figures")
 
 ID = "relu-fixes-depth"
+
+
+class Headline(ClaimSettings):
+    init: str = setting("he", "ReLU's signal-preserving init (He et al. 2015)", registry="init")
+    depth: Literal["deepest"] | Annotated[int, Field(ge=1)] = setting("deepest", "a depth of the sweep, or its "
+                                                                                 "deepest: the deep nets")
+
+
+class Linearity(ClaimSettings):
+    """The exact check: random ReLU nets in float64."""
+
+    seed: int = setting(0, "seeds the nets (seed + k for net k) and the inputs", ge=0)
+    n_models: int = setting(4, "random nets checked", ge=1)
+    in_features: int = setting(40, "MNIST-1D's input size", ge=1)
+    width: int = setting(100, "as model.width", ge=1)
+    depth: int = setting(4, "as model.depth; deeper default-init nets shrink the input path J(x)x", ge=1)
+    n_classes: int = setting(10, "logits per input", ge=1)
+    n_inputs: int = setting(256, "random N(0, 1) inputs per net", ge=1)
+    init: str = setting("default", "non-zero biases, so the bias path is not trivially 0", registry="init")
+    tolerance: float = setting(1e-10, "max |f(x) - J(x)x - bias path| allowed (logits); float64 round-off ~1e-16",
+                               gt=0)
+
+
+class Settings(ClaimSettings):
+    study: str = setting("depth", "the sweep of depths the statistic reads (runs.csv `study`)")
+    activation: str = setting("relu", "the activation claimed to fix depth", registry="activation")
+    baseline: str = setting("sigmoid", "the activation it is compared with", registry="activation")
+    min_train_gain: float = setting(0.0, "claim: final train accuracy, activation minus baseline > this per init "
+                                         "and depth (fraction); 0 is the literal \"trains where sigmoid does not\"")
+    floor: Floor = setting(Floor(), "both nets at chance: the comparison is at the floor, inconclusive (said)")
+    headline: Headline = setting(Headline(), "the verdict's condition: deep nets at ReLU's signal-preserving init; "
+                                             "every init and depth is reported as a condition")
+    linearity: Linearity = setting(Linearity(), "the exact check: random ReLU nets in float64")
 
 
 # ---- the exact part: per-input linearity --------------------------------------------
@@ -72,31 +109,34 @@ def decompose(model: mlp.StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]
     return {"output": out, "jx": jacobian_times_input(model, x), "bias": bias, "f0": f0}
 
 
-def linearity(spec: dict, activation: str = "relu") -> pd.DataFrame:
+def random_inputs(spec: Linearity) -> torch.Tensor:
+    return torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+                       generator=torch.Generator().manual_seed(spec.seed))
+
+
+def linearity(spec: Linearity, activation: str = "relu") -> pd.DataFrame:
     """Per model: max |f(x) - J(x)·x - bias path(x)| over the inputs and classes."""
-    model = random_net(spec, activation)
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
-                    generator=torch.Generator().manual_seed(spec["seed"]))
-    d = decompose(model, x)
+    model = random_net(spec.model_dump(), activation)
+    d = decompose(model, random_inputs(spec))
     error = (d["output"] - d["jx"] - d["bias"]).abs().amax((1, 2))
     # the scales show what the error is small against: the input path J(x)·x must not vanish
-    return pd.DataFrame({"part": "linearity", "model": range(model.n_models), "activation": activation,
+    return pd.DataFrame({"model": range(model.n_models), "activation": activation,
                          "max_abs_error": error.numpy(), "output_scale": d["output"].abs().amax((1, 2)).numpy(),
                          "input_path_scale": d["jx"].abs().amax((1, 2)).numpy(),
-                         "n_inputs": spec["n_inputs"], "tolerance": spec["tolerance"]})
+                         "n_inputs": spec.n_inputs, "tolerance": spec.tolerance})
 
 
 # ---- evidence from the depth sweep -----------------------------------------------------
-def depth_gap(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
+def depth_gap(runs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per init, depth and seed: final train accuracy of `activation` minus `baseline`. A pair
     with a diverged side keeps its row (`diverged`, difference NaN): it is left out and counted."""
-    runs = runs[runs.study == settings["study"]]
+    runs = runs[runs.study == settings.study]
     keys = ["dataset", "init", "depth", "seed"]
-    a = runs[runs.activation == settings["activation"]].set_index(keys)
-    b = runs[runs.activation == settings["baseline"]].set_index(keys)
+    a = runs[runs.activation == settings.activation].set_index(keys)
+    b = runs[runs.activation == settings.baseline].set_index(keys)
     both = a.index.intersection(b.index)
     diverged = (a.diverged[both].astype(bool) | b.diverged[both].astype(bool)) if "diverged" in runs else False
-    out = pd.DataFrame({"part": "depth", "train_accuracy": a.final_train_accuracy[both],
+    out = pd.DataFrame({"train_accuracy": a.final_train_accuracy[both],
                         "baseline_train_accuracy": b.final_train_accuracy[both], "diverged": diverged},
                        index=both).reset_index()
     out.loc[out.diverged, ["train_accuracy", "baseline_train_accuracy"]] = np.nan
@@ -104,80 +144,77 @@ def depth_gap(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable")
 
 
-def active_units(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = layers_of(tables, [settings["study"]])
-    lay = lay[lay.hidden & (lay.activation == settings["activation"])]
+def active_units(tables: dict, settings: Settings) -> pd.DataFrame:
+    lay = layers_of(tables, [settings.study])
+    lay = lay[lay.hidden & (lay.activation == settings.activation)]
     last = lay.groupby("run_id").epoch.transform("max")
     lay = lay[(lay.epoch == 0) | (lay.epoch == last)]
-    return pd.DataFrame({"part": "active", "run_id": lay.run_id, "init": lay.init, "depth": lay.depth,
+    return pd.DataFrame({"run_id": lay.run_id, "init": lay.init, "depth": lay.depth,
                          "seed": lay.seed, "layer": lay.layer, "epoch": lay.epoch,
                          "active_fraction": 1 - lay.saturated})
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def evidence(tables: dict, settings: Settings) -> Evidence:
     gap = depth_gap(tables["runs"], settings)
-    parts = [gap, condition_rows(gap_conditions(gap, settings)), linearity(settings["linearity"]),
-             active_units(tables, settings)]
-    out = pd.concat(parts, ignore_index=True)
-    return out[["part"] + [c for c in out.columns if c != "part"]]
+    return {"depth": gap, "conditions": condition_verdicts(gap_conditions(gap, settings)),
+            "linearity": linearity(settings.linearity), "active": active_units(tables, settings)}
 
 
-def trains_verdict(gap: pd.DataFrame, settings: dict, init: str, depth: int):
+def trains_verdict(gap: pd.DataFrame, settings: Settings, init: str, depth: int):
     """The rule in one condition: the paired difference per seed, > min_train_gain; both nets
     at chance is the floor (inconclusive, said); diverged pairs left out and counted."""
     rows = gap[(gap.init == init) & (gap.depth == depth)]
-    used = rows[~rows.diverged.astype(bool)]
-    v = compare(per_seed(used, "difference"), settings["min_train_gain"], ">",
-                f"final train accuracy, {settings['activation']} minus {settings['baseline']}, depth {depth}, "
-                f"{init} init (fraction)")
-    v = floor_checked(v, {settings["activation"]: used.train_accuracy,
-                          settings["baseline"]: used.baseline_train_accuracy}, settings["floor"])
-    left_out = int(rows.diverged.astype(bool).sum())
+    used = rows[~rows.diverged]
+    v = compare(per_seed(used, "difference"), settings.min_train_gain, ">",
+                f"final train accuracy, {settings.activation} minus {settings.baseline}, depth {depth}, "
+                f"{init} init (fraction)", name="trains")
+    v = floor_checked(v, {settings.activation: used.train_accuracy,
+                          settings.baseline: used.baseline_train_accuracy}, settings.floor)
+    left_out = int(rows.diverged.sum())
     return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
 
 
-def gap_conditions(gap: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+def gap_conditions(gap: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
     """Per init and depth of the sweep, the rule's verdict in that condition."""
     cells = gap[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
     return [({"init": init, "depth": int(depth)}, trains_verdict(gap, settings, init, int(depth)))
             for init, depth in cells]
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
     return gap_conditions(depth_gap(tables["runs"], settings), settings)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    gap = ev[ev.part == "depth"]
-    headline = settings["headline"]
-    depth = resolve_depth(headline["depth"], gap[gap.init == headline["init"]].depth)
-    lin = ev[ev.part == "linearity"]
-    linear = exact(lin.max_abs_error, settings["linearity"]["tolerance"],
-                   "max |f(x) - J(x)x - bias path| of random ReLU nets")
+def verdict(ev: Evidence, settings: Settings):
+    """The headline condition's rule and the exact check; the figure finds them by name
+    ("trains", "linearity")."""
+    gap, headline = ev["depth"], settings.headline
+    depth = resolve_depth(headline.depth, gap[gap.init == headline.init].depth)
+    linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
+                   "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
     if depth is None:
-        return deciding_first(no_condition(f"final train accuracy, {settings['activation']} minus "
-                                           f"{settings['baseline']}", headline), linear)
-    return deciding_first(trains_verdict(gap, settings, headline["init"], depth), linear)
+        return deciding_first(no_condition(f"final train accuracy, {settings.activation} minus "
+                                           f"{settings.baseline}", dict(headline)), linear)
+    return deciding_first(trains_verdict(gap, settings, headline.init, depth), linear)
 
 
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["init", "depth"], "Final train accuracy, ReLU minus sigmoid, per init and depth")
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["init", "depth"], "Final train accuracy, ReLU minus sigmoid, per init and depth")
 
 
 # ---- figure ----------------------------------------------------------------------
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    runs = tables["runs"]
-    runs = runs[runs.study == settings["study"]]
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    runs = runs_of(tables["runs"], settings.study)
     diverged = runs.diverged.astype(bool) if "diverged" in runs else pd.Series(False, index=runs.index)
     runs, left_out = runs[~diverged], int(diverged.sum())
-    inits = sorted(runs.init.unique()) or [settings["headline"]["init"]]
+    inits = sorted(runs.init.unique()) or [settings.headline.init]
     n = len(inits)
     fig = plt.figure(figsize=(figures.WIDTH, 11), layout="constrained")  # legends under their panels
     grid = gridspec.GridSpec(2, 2 * n, figure=fig)
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
-    ceiling = chance_ceiling(settings["floor"])
+    ceiling = chance_ceiling(settings.floor)
     for ax, init in zip(tops, inits):
         frame = runs[runs.init == init]
         sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **figures.by_activation(frame), marker="o",
@@ -189,34 +226,31 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         legend_with_n(ax, frame, "activation", **figures.below(ax, ncol=2))
     tops[0].set_ylim(0, 1.02)
 
-    active = ev[(ev.part == "active")]
+    active = ev["active"]
     active = active[active.depth == active.depth.max()].assign(
         when=lambda f: np.where(f.epoch == 0, "epoch 0", "last epoch"))
     ax = fig.add_subplot(grid[1, :n])
     sns.lineplot(data=active, x="layer", y="active_fraction", **figures.by_init(active), style="when", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units (fraction of unit-samples)",
-           title=f"{settings['activation']}, deepest net: units with output > 0 "
+           title=f"{settings.activation}, deepest net: units with output > 0 "
                  f"({figures.n_label(active, ['init', 'layer'])})", ylim=(0, 1))
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     figures.legend(ax, **figures.below(ax, ncol=2))
 
     ax = fig.add_subplot(grid[1, n:])
-    spec = settings["linearity"]
-    model = random_net(spec)
-    x = torch.randn(spec["n_inputs"], spec["in_features"], dtype=torch.float64,
-                    generator=torch.Generator().manual_seed(spec["seed"]))
-    d = {k: t.numpy().ravel() for k, t in decompose(model, x).items()}
+    spec = settings.linearity
+    model = random_net(spec.model_dump())
+    d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
     floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
     for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),
                          ("J(x)·x + f(0): the bias path of another pattern", d["jx"] + d["f0"])):
         error = np.log10(np.maximum(np.abs(d["output"] - recon), floor))
         ax.hist(error, bins=np.linspace(np.log10(floor), 1, 85), alpha=0.75, label=label)
-    ax.axvline(np.log10(spec["tolerance"]), color="k", ls="--", lw=1, label=f"tolerance {spec['tolerance']:g}")
-    lin = ev[ev.part == "linearity"]
+    ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
-           title=f"random ReLU nets, {spec['n_models']} nets x {spec['n_inputs']} inputs x {spec['n_classes']} "
-                 f"logits,\ndepth {spec['depth']}: max error {lin.max_abs_error.max():.1e}")
+           title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.n_classes} "
+                 f"logits,\ndepth {spec.depth}: max error {v.part('linearity').value:.1e}")
     figures.legend(ax, **figures.below(ax))
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
     fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
@@ -234,6 +268,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
                 "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "

@@ -5,6 +5,8 @@ thing two ways."""
 
 import pandas as pd
 
+from .settings import ClaimSettings, setting
+
 RUN_KEYS = ["run_id", "study", "activation", "optimizer", "regularizer", "init", "depth", "seed"]
 # the columns a pair of grid runs shares when only the activation differs
 CELL = ["dataset", "optimizer", "regularizer", "variant", "depth", "width", "init", "seed"]
@@ -71,3 +73,20 @@ def optimizer_seed_means(runs: pd.DataFrame, study: str, optimizers=None) -> pd.
         test_accuracy=("final_test_accuracy", "mean"), runs=("final_test_accuracy", "size"))
     diverged = runs.groupby(["optimizer", "seed"]).diverged.apply(lambda d: int(d.astype(bool).sum()))
     return means.merge(diverged.rename("diverged").reset_index(), on=["optimizer", "seed"], how="left")
+
+
+class SweepAndGrid(ClaimSettings):
+    """Settings of a claim that reads layer statistics of a depth sweep and, for its other
+    activations, of one cell of the grid."""
+
+    study: str = setting("depth", "the sweep of depths the statistic reads (runs.csv `study`)")
+    grid_study: str = setting("grid", "the grid, drawn for its other activations at its own depth")
+    grid_optimizer: str = setting("sgd", "grid cell drawn (cells differ after epoch 0): an optimizer of "
+                                         "grid.optimizers", registry="optimizer")
+    grid_regularizer: str = setting("none", "... and a regularizer of grid.regularizers", registry="regularizer")
+
+
+def sweep_and_grid_layers(tables: dict, settings: SweepAndGrid) -> pd.DataFrame:
+    """Layer statistics of the sweep and of the settings' one grid cell (grid_cell)."""
+    return grid_cell(layers_of(tables, [settings.study, settings.grid_study]), settings.grid_study,
+                     settings.grid_optimizer, settings.grid_regularizer)

@@ -27,6 +27,7 @@ Verdict per init and depth (conditions), two parts, the deciding one shown first
             the net is inside one layer's seed noise is no decay.
 The claim's verdict is the headline condition's (signal-preserving He init for ReLU).
 Saturation statistics per activation (layers.csv `saturated`) are drawn beside it.
+Evidence tables: `fits` (one row per run) and `conditions`.
 """
 
 import math
@@ -36,10 +37,12 @@ import pandas as pd
 
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import LayerReads, TRAINING, Claim, register
+from .evidence import Evidence
 from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, grid_cell, layers_of
-from .floor import (condition_rows, judge_each, condition_sentence, deciding_first, headline_note, legend_with_n, no_condition,
-                    per_seed, resolve_depth)
+from .select import RUN_KEYS, SweepAndGrid, layers_of, sweep_and_grid_layers
+from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, deciding_first, headline_note, judge_each,
+                    legend_with_n, no_condition, per_seed, resolve_depth)
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -59,6 +62,31 @@ INIT_VARIANCE = {
 }
 HOMOGENEOUS = ("relu",)  # f(a·z) = a·f(z) for a > 0: no predicted decay
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1) = sum(w·g(x)) / sqrt(2π)
+
+
+class Headline(ClaimSettings):
+    init: str = setting("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's sharpest "
+                              "test; sigmoid read at the same init, like against like", registry="init")
+    depth: HeadlineDepth = setting("deepest", "a depth of the sweep, its deepest, or the deepest at which the net "
+                                              "is not at chance")
+
+
+class Settings(SweepAndGrid):
+    activation: str = setting("sigmoid", "the activation claimed to attenuate geometrically", registry="activation")
+    contrast: str = setting("relu", "the activation claimed not to", registry="activation")
+    epoch: int = setting(0, "epoch of the gradient norms fitted; 0 = the architecture alone", ge=0)
+    fit_from_layer: int = setting(2, "first hidden layer of the fit: layer 1's gradient (x^T delta) also scales "
+                                     "with the raw input, which deeper layers do not see; 1..depth-1", ge=1)
+    min_points: int = setting(3, "a line through 2 points has no residual, so says nothing about \"geometric\"",
+                              ge=3)
+    max_slope: float = setting(0.0, "claim: sigmoid's decay per layer (decades) < this; 0 is the literal "
+                                    "\"shrinks\"; its size is reported beside the mean-field prediction (default "
+                                    "-0.85, xavier -0.63, he -0.50 at width 100)", le=0)
+    contrast_margin_sds: float = setting(1.0, "relu's equivalence margin: this many seed-to-seed SDs of log10 grad "
+                                              "norm at the last hidden layer, spread over the fitted layers (a total "
+                                              "decay inside one layer's seed noise is no decay)", gt=0)
+    headline: Headline = setting(Headline(), "the verdict's condition; every init and depth is reported as a "
+                                             "condition")
 
 
 def _gauss(g, q: float) -> float:
@@ -97,21 +125,20 @@ def fit(depth: int, layers: np.ndarray, grads: np.ndarray) -> tuple[float, float
     return float(slope), float(intercept), (1 - residual / total) if total > 0 else math.nan
 
 
-def fits(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
-                    settings["grid_optimizer"], settings["grid_regularizer"])
+def fits(tables: dict, settings: Settings) -> pd.DataFrame:
+    lay = sweep_and_grid_layers(tables, settings)
     lay = lay[lay.hidden]
     end = lay[lay.epoch == lay.groupby("run_id").epoch.transform("max")]
     saturated_end = end.groupby("run_id").saturated.mean()
     widths = tables["runs"].set_index("run_id").width if "width" in tables["runs"] else pd.Series(dtype=float)
     rows = []
-    for run_id, run in lay[lay.epoch == settings["epoch"]].groupby("run_id"):
+    for run_id, run in lay[lay.epoch == settings.epoch].groupby("run_id"):
         depth = int(run.depth.iloc[0])
-        part = run[run.layer >= settings["fit_from_layer"]]
+        part = run[run.layer >= settings.fit_from_layer]
         slope, intercept, r2 = fit(depth, part.layer.to_numpy(), part.grad_norm.to_numpy())
         first = run.iloc[0]
         width = int(widths.get(run_id, 0)) or None
-        rows.append({**first[RUN_KEYS].to_dict(), "width": width, "epoch": settings["epoch"], "n_points": len(part),
+        rows.append({**first[RUN_KEYS].to_dict(), "width": width, "epoch": settings.epoch, "n_points": len(part),
                      "slope": slope, "intercept": intercept, "r2": r2,
                      "predicted_slope": mean_field_slope(first.activation, first.init, width) if width else math.nan,
                      "log10_grad_last": float(np.log10(run[run.layer == depth].grad_norm).mean()),
@@ -122,16 +149,17 @@ def fits(tables: dict, settings: dict) -> pd.DataFrame:
     return out.sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def fitted(ev: pd.DataFrame, settings: dict, activation: str, init: str | None = None,
+def fitted(fits: pd.DataFrame, settings: Settings, activation: str, init: str | None = None,
            depth: int | None = None) -> pd.DataFrame:
     """The rule's runs: depth sweep, enough layers for a line to mean something."""
-    rows = ev[(ev.study == settings["study"]) & (ev.activation == activation) & (ev.n_points >= settings["min_points"])]
+    rows = fits[(fits.study == settings.study) & (fits.activation == activation)
+                & (fits.n_points >= settings.min_points)]
     if init is not None:
         rows = rows[rows.init == init]
     return rows if depth is None else rows[rows.depth == depth]
 
 
-def equivalence(values, margin: float, statistic: str, detail: str = "") -> Verdict:
+def equivalence(values, margin: float, statistic: str, detail: str = "", name: str = "") -> Verdict:
     """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
     reproduced when it lies wholly outside, inconclusive otherwise."""
     mean, low, high, n = t_interval(values)
@@ -143,65 +171,71 @@ def equivalence(values, margin: float, statistic: str, detail: str = "") -> Verd
         verdict = NOT_REPRODUCED
     else:
         verdict = INCONCLUSIVE
-    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail)
+    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, name=name)
 
 
-def contrast_margin(rows: pd.DataFrame, settings: dict, depth: int) -> float:
+def contrast_margin(rows: pd.DataFrame, settings: Settings, depth: int) -> float:
     """Seed-to-seed SD of log10 grad norm at the last hidden layer, times contrast_margin_sds,
     spread over the fitted steps."""
-    steps = depth - settings["fit_from_layer"]
+    steps = depth - settings.fit_from_layer
     sd = float(np.std(per_seed(rows, "log10_grad_last"), ddof=1)) if rows.seed.nunique() > 1 else math.nan
-    return settings["contrast_margin_sds"] * sd / steps if steps > 0 else math.nan
+    return settings.contrast_margin_sds * sd / steps if steps > 0 else math.nan
 
 
-def condition_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int) -> Verdict:
-    sig = fitted(ev, settings, settings["activation"], init, depth)
-    base = fitted(ev, settings, settings["contrast"], init, depth)
-    where = f"{init} init, depth {depth}, epoch {settings['epoch']}"
+def condition_verdict(fits: pd.DataFrame, settings: Settings, init: str, depth: int) -> Verdict:
+    """Both parts in one condition; the figure finds them by name ("decay", "contrast")."""
+    sig = fitted(fits, settings, settings.activation, init, depth)
+    base = fitted(fits, settings, settings.contrast, init, depth)
+    where = f"{init} init, depth {depth}, epoch {settings.epoch}"
     predicted = sig.predicted_slope.mean() if len(sig) else math.nan
-    decay = compare(per_seed(sig, "slope"), settings["max_slope"], "<",
-                    f"decay of log10 grad norm per layer towards the input, {settings['activation']}, {where} "
+    decay = compare(per_seed(sig, "slope"), settings.max_slope, "<",
+                    f"decay of log10 grad norm per layer towards the input, {settings.activation}, {where} "
                     f"(decades, mean-field prediction {predicted:+.2f})",
-                    detail=f"R² of the geometric fit {sig.r2.mean():.3f}" if len(sig) else "")
+                    detail=f"R² of the geometric fit {sig.r2.mean():.3f}" if len(sig) else "", name="decay")
     margin = contrast_margin(base, settings, depth) if len(base) else math.nan
     flat = equivalence(per_seed(base, "slope"), margin,
-                       f"decay per layer, {settings['contrast']}, {where}, within ±{margin:.3g} "
-                       f"(decades, noise margin)")
+                       f"decay per layer, {settings.contrast}, {where}, within ±{margin:.3g} "
+                       f"(decades, noise margin)", name="contrast")
     return deciding_first(decay, flat)
 
 
-def slope_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, Verdict]]:
-    return judge_each(fitted(ev, settings, settings["activation"]), {"init": str, "depth": int},
-                      lambda c: condition_verdict(ev, settings, c["init"], c["depth"]))
+def slope_conditions(fits: pd.DataFrame, settings: Settings) -> list[tuple[dict, Verdict]]:
+    return judge_each(fitted(fits, settings, settings.activation), {"init": str, "depth": int},
+                      lambda c: condition_verdict(fits, settings, c["init"], c["depth"]))
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    ev = fits(tables, settings)
-    return pd.concat([ev, condition_rows(slope_conditions(ev, settings))], ignore_index=True)
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    table = fits(tables, settings)
+    return {"fits": table, "conditions": condition_verdicts(slope_conditions(table, settings))}
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, Verdict]]:
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, Verdict]]:
     return slope_conditions(fits(tables, settings), settings)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    headline = settings["headline"]
-    depth = resolve_depth(headline["depth"], fitted(ev, settings, settings["activation"], headline["init"]).depth)
+def headline_depth(fits: pd.DataFrame, settings: Settings) -> int | None:
+    return resolve_depth(settings.headline.depth, fitted(fits, settings, settings.activation,
+                                                         settings.headline.init).depth)
+
+
+def verdict(ev: Evidence, settings: Settings):
+    depth = headline_depth(ev["fits"], settings)
     if depth is None:
-        return no_condition(f"decay of log10 grad norm per layer, {settings['activation']}", headline)
-    return condition_verdict(ev, settings, headline["init"], depth)
+        return no_condition(f"decay of log10 grad norm per layer, {settings.activation}", dict(settings.headline))
+    return condition_verdict(ev["fits"], settings, settings.headline.init, depth)
 
 
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["init", "depth"], "Sigmoid's decay per layer (decades; the deciding part's "
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["init", "depth"],
+                              "Sigmoid's decay per layer (decades; the deciding part's "
                               "numbers where ReLU's contrast decides), per init and depth", "+.2f")
 
 
-def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str) -> None:
+def plot_fits(ax, lay: pd.DataFrame, fits: pd.DataFrame, settings: Settings, init: str) -> None:
     """The deepest net of each activation: measured norms (points, one per seed and layer)
     and the mean fitted line over the layers the fit used."""
     for act, colour in (figures.by_activation(lay)["palette"] or {}).items():
-        runs = fitted(ev, settings, act, init)
+        runs = fitted(fits, settings, act, init)
         runs = runs[runs.depth == runs.depth.max()]
         if not len(runs):
             continue
@@ -209,24 +243,24 @@ def plot_fits(ax, lay: pd.DataFrame, ev: pd.DataFrame, settings: dict, init: str
         points = lay[lay.run_id.isin(runs.run_id)]
         ax.scatter(points.layer, points.grad_norm, color=colour, s=18, alpha=0.7,
                    label=f"{act}, depth {depth} (n = {len(runs)} seeds)")
-        layers = np.arange(settings["fit_from_layer"], depth + 1)
+        layers = np.arange(settings.fit_from_layer, depth + 1)
         line = 10 ** (runs.intercept.mean() + runs.slope.mean() * (depth - layers))
         ax.plot(layers, line, color=colour, ls="--", label=f"fit: {runs.slope.mean():+.2f} decades/layer, "
                                                            f"R² {runs.r2.mean():.2f}")
     if not ax.collections:
-        ax.text(0.5, 0.5, f"no run with {settings['min_points']} or more layers from layer "
-                          f"{settings['fit_from_layer']}", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"no run with {settings.min_points} or more layers from layer "
+                          f"{settings.fit_from_layer}", ha="center", transform=ax.transAxes)
     else:
         ax.set_yscale("log")
-    ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=f"deepest nets, {init} init, epoch {settings['epoch']}")
+    ax.set(xlabel=LAYER_LABEL, ylabel=GRAD_LABEL, title=f"deepest nets, {init} init, epoch {settings.epoch}")
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     figures.legend(ax, **figures.below(ax))
 
 
-def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | None) -> None:
+def plot_against_prediction(ax, fits: pd.DataFrame, settings: Settings, depth: int | None) -> None:
     """The deciding comparison: measured slope per init (95% Student-t interval over seeds)
     beside the mean-field prediction, at the headline depth; ReLU's equivalence margin as a band."""
-    runs = ev[(ev.study == settings["study"]) & (ev.depth == depth) & (ev.n_points >= settings["min_points"])]
+    runs = fits[(fits.study == settings.study) & (fits.depth == depth) & (fits.n_points >= settings.min_points)]
     if not len(runs):
         ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
     else:
@@ -244,47 +278,46 @@ def plot_against_prediction(ax, ev: pd.DataFrame, settings: dict, depth: int | N
             ax.scatter(xs, [g.predicted_slope.mean() for _, g in cells], marker="x", s=90, color="k", zorder=5,
                        label="mean-field prediction" if act == levels[0] else None)
         ax.set_xticks(range(len(inits)), inits)
-        headline = runs[(runs.init == settings["headline"]["init"]) & (runs.activation == settings["contrast"])]
+        headline = runs[(runs.init == settings.headline.init) & (runs.activation == settings.contrast)]
         margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
         if math.isfinite(margin):
             ax.axhspan(-margin, margin, color="grey", alpha=0.25,
-                       label=f"±{margin:.3f}: {settings['contrast']}'s noise margin")
+                       label=f"±{margin:.3f}: {settings.contrast}'s noise margin")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)
     ax.set(xlabel="initialization", ylabel="decay per layer towards the input\n(decades)",
-           title=f"measured vs predicted, depth {depth}, epoch {settings['epoch']}")
+           title=f"measured vs predicted, depth {depth}, epoch {settings.epoch}")
     if len(runs):  # under the x label, off the data
         legend_with_n(ax, runs, "activation", **figures.below(ax, ncol=2))
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    init = settings["headline"]["init"]
-    lay = layers_of(tables, [settings["study"]])
-    lay = lay[lay.hidden & (lay.epoch == settings["epoch"]) & (lay.init == init)]
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    init, fitted_runs = settings.headline.init, ev["fits"]
+    lay = layers_of(tables, [settings.study])
+    lay = lay[lay.hidden & (lay.epoch == settings.epoch) & (lay.init == init)]
     # legends under their panels, off the data
     fig, ((decide, fits_ax), (sweep_ax, right)) = plt.subplots(2, 2, figsize=(figures.WIDTH, 12),
                                                                layout="constrained")
-    depth = resolve_depth(settings["headline"]["depth"], fitted(ev, settings, settings["activation"], init).depth)
-    plot_against_prediction(decide, ev, settings, depth)
-    plot_fits(fits_ax, lay, ev, settings, init)
+    plot_against_prediction(decide, fitted_runs, settings, headline_depth(fitted_runs, settings))
+    plot_fits(fits_ax, lay, fitted_runs, settings, init)
 
-    sweep = ev[(ev.study == settings["study"]) & (ev.n_points >= settings["min_points"])]
+    sweep = fitted_runs[(fitted_runs.study == settings.study) & (fitted_runs.n_points >= settings.min_points)]
     sns.lineplot(data=sweep, x="depth", y="slope", **figures.by_activation(sweep), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=sweep_ax)
-    sweep_ax.axhline(settings["max_slope"], color="k", ls="--", lw=1,
-                     label=f"{settings['max_slope']:g} ({settings['activation']} claim)")
+    sweep_ax.axhline(settings.max_slope, color="k", ls="--", lw=1,
+                     label=f"{settings.max_slope:g} ({settings.activation} claim)")
     sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input\n(decades)",
-                 title=f"fitted slope from layer {settings['fit_from_layer']} "
+                 title=f"fitted slope from layer {settings.fit_from_layer} "
                        f"({figures.n_label(sweep, ['activation', 'init', 'depth'])})")
     if len(sweep):
         sweep_ax.set_xticks(sorted(sweep.depth.unique()))
     figures.legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
 
-    sat = ev[ev.study == settings["grid_study"]]
+    sat = fitted_runs[fitted_runs.study == settings.grid_study]
     if not len(sat):  # no grid in the tables: the sweep still has its activations
-        sat = ev[ev.study == settings["study"]]
+        sat = fitted_runs[fitted_runs.study == settings.study]
     sat = sat.melt(id_vars=["activation", "seed"], value_vars=["saturated_start", "saturated_end"],
                    var_name="when", value_name="fraction")
-    sat["when"] = sat.when.map({"saturated_start": f"epoch {settings['epoch']}", "saturated_end": "last epoch"})
+    sat["when"] = sat.when.map({"saturated_start": f"epoch {settings.epoch}", "saturated_end": "last epoch"})
     sns.barplot(data=sat, x="activation", y="fraction", hue="when", order=figures.by_activation(sat)["hue_order"],
                 errorbar=figures.seed_interval, ax=right)
     right.set(xlabel="activation", ylabel="saturated / inactive units (fraction)",
@@ -294,13 +327,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     right.tick_params(axis="x", rotation=30)
     figures.legend(right, **figures.below(right, title="when", ncol=2))
     fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
-                                       parts=[(p, "+.3f", "seeds") for p in _parts(v)]), fontsize=figures.TITLE_FONT)
+                                       parts=[(p, "+.3f", "seeds") for p in v.parts]), fontsize=figures.TITLE_FONT)
     return fig
-
-
-def _parts(v: Verdict) -> list[Verdict]:
-    """The verdict's parts where it carries them (verdicts.Verdict.parts), else none."""
-    return list(getattr(v, "parts", ()) or ())
 
 
 CLAIM = register(Claim(
@@ -314,6 +342,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     figure_text="Top left (the decision): the measured decay per layer of log10 gradient norm at the headline depth, "
                 "per init, for sigmoid and ReLU, beside the mean-field prediction 1/2·log10(n·Var(W)·E[f'²]) (x); "
                 "grey band: ReLU's equivalence margin from seed noise; dotted: 1/2·log10(1/16), sigmoid's bound at "

@@ -32,7 +32,7 @@ import pandas as pd
 from ..verdicts import compare
 from . import TEST, Claim, register
 from .evidence import Evidence
-from .floor import (at_chance, condition_rows, condition_sentence, deciding_first, headline_note, no_condition,
+from .floor import (at_chance, condition_sentence, condition_verdicts, deciding_first, headline_note, no_condition,
                     per_seed, with_note)
 from .settings import ClaimSettings, Floor, distinct, setting
 from ..lazy import lazy_import
@@ -219,7 +219,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
                       ignore_index=True)
     paired = seed_pairs(table, pairs) if len(pairs) else pd.DataFrame()
     return {"runs": table, "pairs": pairs, "seed_pairs": paired,
-            "conditions": condition_rows(rule_conditions(table, settings))}
+            "conditions": condition_verdicts(rule_conditions(table, settings))}
 
 
 def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:

@@ -18,18 +18,24 @@ The rule per regime (conditions), parts paired by seed, the deciding part first:
                 errors of the plain net's test accuracy on the test set).
   overfitting   the plain net is better on train than on test (train − test > 0), and the
                 test-side fix raises test accuracy (> 0).
-The claim's verdict is the headline regime's (config `headline`).
+The claim's verdict is the headline regime's (setting `headline`). Evidence tables: `runs`
+(one row per run of the factorial), `effects` (per regime and seed) and `conditions`.
 """
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from ..verdicts import compare
 from . import DIAGNOSIS, Claim, register
-from .floor import (condition_rows, condition_sentence, deciding_first, floor_checked, headline_note, legend_with_n,
-                    no_condition, with_note)
+from .evidence import Evidence
+from .floor import (condition_sentence, condition_verdicts, deciding_first, floor_checked, headline_note,
+                    legend_with_n, no_condition, with_note)
+from .select import runs_of
+from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -40,26 +46,54 @@ ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
 REGIMES = ("underfitting", "overfitting")
 SPLITS = {"final_train_accuracy": "train", "final_test_accuracy": "test"}
+RegimeDepth = Literal["deepest", "shallowest"] | Annotated[int, Field(ge=1)]
 
 
-def _cell_filters(settings: dict) -> dict[str, dict]:
-    base, train_fix, test_fix = settings["base"], settings["train_fix"], settings["test_fix"]
+class Regimes(ClaimSettings):
+    underfitting: RegimeDepth = setting("deepest", "the notes' deep plain net: the sweep's deepest depth, or a depth")
+    overfitting: RegimeDepth = setting("shallowest", "a shallow plain net: the sweep's shallowest depth, or a depth")
+
+
+class Headline(ClaimSettings):
+    regime: Literal["underfitting", "overfitting"] = setting(
+        "underfitting", "the notes' case: a deeper net worse on the training set")
+
+
+class Settings(ClaimSettings):
+    study: str = setting("diagnosis", "sweep of the factorial (runs.csv `study`): fixes x depths on the plain net")
+    base: dict = setting({"optimizer": "sgd", "regularizer": "none"},
+                         "the notes' plain net (runs.csv columns and values)", min_length=1)
+    train_fix: dict = setting({"optimizer": "adam"}, "a training-side tool (the notes: activation, optimizer)",
+                              min_length=1)
+    test_fix: dict = setting({"regularizer": "dropout"},
+                             "a test-side tool (the notes: early stopping, regularization, dropout)", min_length=1)
+    regimes: Regimes = setting(Regimes(), "depth of each regime (each regime's premise is a part of its rule)")
+    min_gain: float = setting(0.0, "claim: each effect the notes name > this (fraction); 0 is the literal \"better\"")
+    margin_test_se: float = setting(1.0, "\"the test-side fix does not help\" the deep net: its test-accuracy effect "
+                                         "stays below this many binomial SEs sqrt(p(1-p)/N) of the plain net's test "
+                                         "accuracy (N = floor.samples), the test set's own noise", gt=0)
+    headline: Headline = setting(Headline(), "the verdict's regime; both are reported as conditions")
+    floor: Floor = setting(Floor(), "a training-side fix whose cells are all at chance says nothing: the floor")
+
+
+def _cell_filters(settings: Settings) -> dict[str, dict]:
+    base, train_fix, test_fix = settings.base, settings.train_fix, settings.test_fix
     return {"plain": base, "training fix": {**base, **train_fix}, "test fix": {**base, **test_fix},
             "both fixes": {**base, **train_fix, **test_fix}}
 
 
-def regime_depths(runs: pd.DataFrame, settings: dict) -> dict[str, int]:
+def regime_depths(runs: pd.DataFrame, settings: Settings) -> dict[str, int]:
     """regime -> depth: `deepest` / `shallowest` of the sweep, or a number."""
     depths = sorted(runs.depth.unique())
     if not depths:
         return {}
     pick = {"deepest": depths[-1], "shallowest": depths[0]}
-    return {regime: int(pick.get(spec, spec)) for regime, spec in settings["regimes"].items()}
+    return {regime: int(pick.get(spec, spec)) for regime, spec in dict(settings.regimes).items()}
 
 
-def cells(runs: pd.DataFrame, settings: dict) -> pd.DataFrame:
+def cells(runs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """One row per run of the factorial: regime, cell, seed, train and test accuracy."""
-    runs = runs[runs.study == settings["study"]] if "study" in runs else runs.iloc[0:0]
+    runs = runs_of(runs, settings.study)
     frames = []
     for regime, depth in regime_depths(runs, settings).items():
         here = runs[runs.depth == depth]
@@ -99,18 +133,18 @@ def effects(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _binomial_margin(accuracy: pd.Series, settings: dict) -> float:
+def _binomial_margin(accuracy: pd.Series, settings: Settings) -> float:
     p = float(np.nanmean(accuracy)) if len(accuracy) else math.nan
-    return settings["margin_test_se"] * math.sqrt(p * (1 - p) / settings["floor"]["samples"])
+    return settings.margin_test_se * math.sqrt(p * (1 - p) / settings.floor.samples)
 
 
-def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: dict, regime: str):
+def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings, regime: str):
     here = fx[fx.regime == regime]
     used = table[(table.regime == regime) & ~table.diverged]
     if not len(here):
         return no_condition("the factorial's effects", {"regime": regime})
     left_out = int(table[table.regime == regime].diverged.sum())
-    gain = settings["min_gain"]
+    gain = settings.min_gain
     if regime == "underfitting":
         other = fx[fx.regime == "overfitting"].set_index("seed").plain_train
         drop = (other - here.set_index("seed").plain_train).dropna()
@@ -118,11 +152,11 @@ def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: dict, regime
         train_fix = compare(here.train_fix_effect_train, gain, ">",
                             "training-side fix's effect on train accuracy, deep net (fraction)")
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
-                                  settings["floor"])
+                                  settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
-                           f"{settings['margin_test_se']:g} binomial SE)")
+                           f"{settings.margin_test_se:g} binomial SE)")
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         overfits = compare(here.plain_overfit_gap, gain, ">", "plain net's train minus test accuracy, shallow net")
@@ -132,43 +166,41 @@ def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: dict, regime
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
 
-def found_conditions(table: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
-    fx = effects(table)
+def found_conditions(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
     return [({"regime": regime}, regime_verdict(table, fx, settings, regime))
-            for regime in settings["regimes"] if regime in set(table.regime)]
+            for regime in dict(settings.regimes) if regime in set(table.regime)]
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
+def evidence(tables: dict, settings: Settings) -> Evidence:
     table = cells(tables["runs"], settings)
-    fx = effects(table).assign(part="effects")
-    found = condition_rows(found_conditions(table, settings))
-    return pd.concat([table.assign(part="runs"), fx, found], ignore_index=True)
+    fx = effects(table)
+    return {"runs": table, "effects": fx, "conditions": condition_verdicts(found_conditions(table, fx, settings))}
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
-    return found_conditions(cells(tables["runs"], settings), settings)
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
+    table = cells(tables["runs"], settings)
+    return found_conditions(table, effects(table), settings)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    regime = settings["headline"]["regime"]
-    table = ev[ev.part == "runs"] if len(ev) else ev
+def verdict(ev: Evidence, settings: Settings):
+    regime = settings.headline.regime
+    table = ev["runs"]
     if not len(table) or regime not in set(table.regime):
-        return no_condition("the factorial's effects", settings["headline"])
-    table = table.assign(diverged=table.diverged.astype(bool), seed=table.seed.astype(int))
-    return regime_verdict(table, effects(table), settings, regime)
+        return no_condition("the factorial's effects", dict(settings.headline))
+    return regime_verdict(table, ev["effects"], settings, regime)
 
 
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["regime"], "Per regime, the deciding part's statistic (fraction)")
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["regime"], "Per regime, the deciding part's statistic (fraction)")
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    runs = ev[(ev.part == "runs")] if len(ev) else ev
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    runs = ev["runs"]
     fig, axes = plt.subplots(1, 2, figsize=(figures.WIDTH, 7), sharey=True, layout="constrained")
     for ax, regime in zip(axes, REGIMES):
-        frame = runs[(runs.regime == regime)] if len(runs) else runs
-        left_out = int(frame.diverged.astype(bool).sum()) if len(frame) else 0
-        frame = frame[~frame.diverged.astype(bool)] if len(frame) else frame
+        frame = runs[runs.regime == regime]
+        left_out = int(frame.diverged.sum())
+        frame = frame[~frame.diverged]
         long = frame.melt(id_vars=["cell", "seed", "depth"], value_vars=list(SPLITS), var_name="split",
                           value_name="accuracy") if len(frame) else pd.DataFrame(columns=["cell", "accuracy", "split"])
         long["split"] = long.split.map(SPLITS)
@@ -181,8 +213,8 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
         ax.tick_params(axis="x", rotation=15)
         if len(long):  # under the x label, off the points
             legend_with_n(ax, long, "split", **figures.below(ax, ncol=2))
-    fixes = (f"training fix: {', '.join(f'{k} {x}' for k, x in settings['train_fix'].items())}; "
-             f"test fix: {', '.join(f'{k} {x}' for k, x in settings['test_fix'].items())}")
+    fixes = (f"training fix: {', '.join(f'{k} {x}' for k, x in settings.train_fix.items())}; "
+             f"test fix: {', '.join(f'{k} {x}' for k, x in settings.test_fix.items())}")
     fig.suptitle(figures.verdict_title("Train before test", v, note=f"{fixes}. {headline_note(settings)}"),
                  fontsize=figures.TITLE_FONT)
     return fig
@@ -200,6 +232,7 @@ CLAIM = register(Claim(
     figure=figure,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     figure_text="Final train and test accuracy of the four cells of the factorial (plain net, training-side fix, "
                 "test-side fix, both), in the underfitting regime (deep plain net) and the overfitting regime "
                 "(shallow plain net). A training problem shows as low train accuracy that the training-side fix "

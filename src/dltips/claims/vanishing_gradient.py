@@ -9,7 +9,8 @@ log10(grad norm of layer 1 / grad norm of the last hidden layer) of the claim's 
 -1 means the layer nearest the input gets a tenth of the gradient of the last hidden layer.
 It is judged per init and depth (conditions); the claim's verdict is the headline
 condition's. How far is the value itself, in decades (sigmoid-attenuates sets it against
-the mean-field prediction per layer). Diverged runs are left out.
+the mean-field prediction per layer). Diverged runs are left out. Evidence tables: `ratios`
+(one row per run) and `conditions`.
 """
 
 import numpy as np
@@ -17,10 +18,12 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
+from .evidence import Evidence
 from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, grid_cell, layers_of
-from .floor import (condition_rows, judge_each, condition_sentence, headline_note, legend_with_n, no_condition, per_seed,
-                    resolve_depth)
+from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
+from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n,
+                    no_condition, per_seed, resolve_depth)
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -31,59 +34,81 @@ figures = lazy_import("dltips.figures")
 ID = "vanishing-gradient"
 
 
-def ratios(tables: dict, settings: dict) -> pd.DataFrame:
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
-                    settings["grid_optimizer"], settings["grid_regularizer"])
-    lay = lay[(lay.epoch == settings["epoch"]) & lay.hidden]
+class Headline(ClaimSettings):
+    init: str = setting("default", "the notes' plain net (default init)", registry="init")
+    depth: HeadlineDepth = setting(
+        "deepest", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+
+
+class Settings(SweepAndGrid):
+    activation: str = setting("sigmoid", "the activation the claim is about", registry="activation")
+    epoch: int = setting(0, "epoch of the gradient norms; 0 = at initialization, where only the architecture "
+                            "shapes them; 0..training.epochs", ge=0)
+    max_log10_ratio: float = setting(0.0, "claim: log10(grad norm layer 1 / last hidden layer) < this, per init "
+                                          "and depth; 0 is the literal \"smaller\" (seed noise is in the t "
+                                          "interval)", le=0)
+    headline: Headline = setting(Headline(), "the verdict's condition: the notes' plain net at the sweep's deepest "
+                                             "depth; every init and depth is reported as a condition")
+
+
+def ratios(tables: dict, settings: Settings) -> pd.DataFrame:
+    lay = sweep_and_grid_layers(tables, settings)
+    lay = lay[(lay.epoch == settings.epoch) & lay.hidden]
     first = lay[lay.layer == 1].set_index("run_id").grad_norm
     last = lay[lay.layer == lay.depth].set_index("run_id").grad_norm
     out = lay.drop_duplicates("run_id")[RUN_KEYS].set_index("run_id")
-    out["epoch"] = settings["epoch"]
+    out["epoch"] = settings.epoch
     out["grad_first"] = first
     out["grad_last_hidden"] = last
     out["log10_ratio"] = np.log10(out.grad_first / out.grad_last_hidden)
     return out.reset_index().sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def ratio_verdict(ev: pd.DataFrame, settings: dict, init: str, depth: int):
-    rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.init == init)
-              & (ev.depth == depth)]
-    return compare(per_seed(rows, "log10_ratio"), settings["max_log10_ratio"], "<",
-                   f"log10(grad norm layer 1 / last hidden layer), {settings['activation']}, depth {depth}, "
-                   f"{init} init, epoch {settings['epoch']} (decades)")
+def claimed(ratios: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The sweep's runs of the claim's activation."""
+    return ratios[(ratios.study == settings.study) & (ratios.activation == settings.activation)]
 
 
-def ratio_conditions(ev: pd.DataFrame, settings: dict) -> list[tuple[dict, object]]:
+def ratio_verdict(ratios: pd.DataFrame, settings: Settings, init: str, depth: int):
+    rows = claimed(ratios, settings)
+    rows = rows[(rows.init == init) & (rows.depth == depth)]
+    return compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
+                   f"log10(grad norm layer 1 / last hidden layer), {settings.activation}, depth {depth}, "
+                   f"{init} init, epoch {settings.epoch} (decades)")
+
+
+def ratio_conditions(ratios: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
     """Per init and depth (from 2: at depth 1 layer 1 is the last hidden layer)."""
-    rows = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"]) & (ev.depth >= 2)]
-    return judge_each(rows, {"init": str, "depth": int}, lambda c: ratio_verdict(ev, settings, c["init"], c["depth"]))
+    rows = claimed(ratios, settings)
+    return judge_each(rows[rows.depth >= 2], {"init": str, "depth": int},
+                      lambda c: ratio_verdict(ratios, settings, c["init"], c["depth"]))
 
 
-def evidence(tables: dict, settings: dict) -> pd.DataFrame:
-    ev = ratios(tables, settings)
-    return pd.concat([ev, condition_rows(ratio_conditions(ev, settings))], ignore_index=True)
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    table = ratios(tables, settings)
+    return {"ratios": table, "conditions": condition_verdicts(ratio_conditions(table, settings))}
 
 
-def conditions(tables: dict, settings: dict) -> list[tuple[dict, object]]:
+def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
     return ratio_conditions(ratios(tables, settings), settings)
 
 
-def verdict(ev: pd.DataFrame, settings: dict):
-    headline = settings["headline"]
-    sweep = ev[(ev.study == settings["study"]) & (ev.activation == settings["activation"])
-               & (ev.init == headline["init"])]
-    depth = resolve_depth(headline["depth"], sweep.depth)
+def verdict(ev: Evidence, settings: Settings):
+    headline = settings.headline
+    sweep = claimed(ev["ratios"], settings)
+    depth = resolve_depth(headline.depth, sweep[sweep.init == headline.init].depth)
     if depth is None:
-        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings['activation']}", headline)
-    return ratio_verdict(ev, settings, headline["init"], depth)
+        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings.activation}", dict(headline))
+    return ratio_verdict(ev["ratios"], settings, headline.init, depth)
 
 
-def condition(ev: pd.DataFrame) -> str:
-    return condition_sentence(ev, ["init", "depth"], "log10(grad norm layer 1 / last hidden layer) of the claim's "
+def condition(ev: Evidence) -> str:
+    return condition_sentence(ev["conditions"], ["init", "depth"],
+                              "log10(grad norm layer 1 / last hidden layer) of the claim's "
                               "activation, per init and depth (decades)", "+.2f")
 
 
-# ---- drawing, shared with the other depth and activation claims -------------------------
+# ---- drawing -----------------------------------------------------------------------------
 def plot_profile(ax, frame: pd.DataFrame, title: str, **hue) -> None:
     """Gradient norm against layer index, one line per hue level, 95% Student-t interval over seeds."""
     sns.lineplot(data=frame, x="layer", y="grad_norm", **hue, marker="o", errorbar=figures.seed_interval, ax=ax)
@@ -97,14 +122,13 @@ def when(epoch: int) -> str:
     return "epoch 0 (initialization)" if epoch == 0 else f"epoch {epoch}"
 
 
-def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
-    lay = grid_cell(layers_of(tables, [settings["study"], settings["grid_study"]]), settings["grid_study"],
-                    settings["grid_optimizer"], settings["grid_regularizer"])
-    init = settings["headline"]["init"]
-    sweep = lay[(lay.study == settings["study"]) & (lay.init == init)]
-    activations = figures.by_activation(sweep)["hue_order"][:2] or [settings["activation"]]  # registry order: sigmoid first
-    now = sweep[(sweep.epoch == settings["epoch"]) & sweep.hidden]
-    grid = lay[(lay.study == settings["grid_study"]) & (lay.epoch == settings["epoch"]) & lay.hidden]
+def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    lay = sweep_and_grid_layers(tables, settings)
+    init = settings.headline.init
+    sweep = lay[(lay.study == settings.study) & (lay.init == init)]
+    activations = figures.by_activation(sweep)["hue_order"][:2] or [settings.activation]  # registry order: sigmoid first
+    now = sweep[(sweep.epoch == settings.epoch) & sweep.hidden]
+    grid = lay[(lay.study == settings.grid_study) & (lay.epoch == settings.epoch) & lay.hidden]
 
     fig, axes = plt.subplots(2, 2, figsize=(figures.WIDTH, 11.5), layout="constrained")  # legends under panels
     upper, lower = axes
@@ -113,23 +137,23 @@ def figure(tables: dict, ev: pd.DataFrame, v, settings: dict):
     depth_palette = dict(zip(depths, sns.color_palette("viridis_r", len(depths))))
     for ax, act in zip(upper, activations + activations[:1] * (2 - len(activations))):
         frame = now[now.activation == act]
-        plot_profile(ax, frame, f"{act}, {init} init, {when(settings['epoch'])}", hue="depth", hue_order=depths,
+        plot_profile(ax, frame, f"{act}, {init} init, {when(settings.epoch)}", hue="depth", hue_order=depths,
                      palette=depth_palette)
         legend_with_n(ax, frame.astype({"depth": str}), "depth",
                       **figures.below(ax, title="hidden layers (depth)", ncol=2))
     grid_depths = ", ".join(map(str, sorted(grid.depth.unique())))
-    plot_profile(lower[0], grid, f"grid (depth {grid_depths}), {settings['grid_optimizer']}, "
-                 f"{when(settings['epoch'])}", **figures.by_activation(grid))
+    plot_profile(lower[0], grid, f"grid (depth {grid_depths}), {settings.grid_optimizer}, "
+                 f"{when(settings.epoch)}", **figures.by_activation(grid))
     legend_with_n(lower[0], grid, "activation", **figures.below(lower[0], title="activation", ncol=2))
 
-    summary = ev[ev.study == settings["study"]]
+    summary = ev["ratios"][ev["ratios"].study == settings.study]
     ax = lower[1]
     sns.lineplot(data=summary, x="depth", y="log10_ratio", **figures.by_activation(summary), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
-    threshold = settings["max_log10_ratio"]
+    threshold = settings.max_log10_ratio
     ax.axhline(threshold, color="k", ls="--", lw=1, label=f"threshold {threshold:g}")
     ax.set(xlabel="hidden layers (depth)", ylabel="log10(‖g layer 1‖ / ‖g last hidden‖)\n(decades)",
-           title=f"the statistic, {when(settings['epoch'])}\n({figures.n_label(summary, ['activation', 'init', 'depth'])})")
+           title=f"the statistic, {when(settings.epoch)}\n({figures.n_label(summary, ['activation', 'init', 'depth'])})")
     if len(summary):
         ax.set_xticks(sorted(summary.depth.unique()))
     figures.legend(ax, **figures.below(ax, ncol=3))
@@ -158,6 +182,7 @@ CLAIM = register(Claim(
     figure_text=FIGURE_TEXT,
     condition=condition,
     conditions=conditions,
+    settings=Settings,
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch",)),
