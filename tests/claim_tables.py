@@ -101,8 +101,6 @@ def assert_same_evidence(claim_ids, tables, changed, config):
     for claim_id in claim_ids:
         claim, settings = get_claim(claim_id), settings_of(claim_id, config["claims"][claim_id])
         before, after = claim.evidence(tables, settings), claim.evidence(changed, settings)
-        if isinstance(before, pd.DataFrame):  # TRANSITION: one frame
-            before, after = {"evidence": before}, {"evidence": after}
         assert before.keys() == after.keys()
         for name in before:
             pd.testing.assert_frame_equal(before[name], after[name])

@@ -336,7 +336,7 @@ def test_linearity_check_fails_where_it_should():
     # a smooth activation is not piecewise linear: the decomposition must fail
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
-    model = random_net(spec.model_dump())
+    model = random_net(spec)
     x = torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from dltips.claims import Claim
+from dltips.claims.settings import ClaimSettings
 from dltips.claims.conditions import condition_rows, conditions_html, datasets_of, headline_tables, restrict
 from dataclasses import replace
 
@@ -35,17 +36,21 @@ def test_tables_are_cut_to_one_dataset_by_column_run_or_job_and_toy_tables_stay_
 
 
 def evidence(tables, settings):
-    return tables["runs"]
+    return {"runs": tables["runs"]}
 
 
 def verdict(ev, settings):
-    return compare(ev["gain"], 0.0, ">", "gain")
+    return compare(ev["runs"]["gain"], 0.0, ">", "gain")
+
+
+class WithHeadline(ClaimSettings):
+    headline: dict = {}
 
 
 def test_a_claim_without_conditions_gets_its_verdict_per_dataset_and_never_a_pooled_one():
     claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None)
-    headline = verdict(evidence(headline_tables(TABLES, "mnist1d"), {}), {})
-    rows = condition_rows(claim, TABLES, {}, "mnist1d", headline)
+    headline = verdict(evidence(headline_tables(TABLES, "mnist1d"), ClaimSettings()), ClaimSettings())
+    rows = condition_rows(claim, TABLES, ClaimSettings(), "mnist1d", headline)
     got = {r["dataset"]: (r["verdict"], r["headline"]) for r in rows}
     # mnist1d's gains are all positive, digits' all negative: pooled they would straddle 0
     assert got == {"mnist1d": ("reproduced", True), "digits": ("not reproduced", False)}
@@ -60,7 +65,7 @@ def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_head
     claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
     he = RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]
     final = replace(compare(he["gain"], 0.0, ">", "gain"), verdict=INCONCLUSIVE, why="fragile on half the seeds")
-    rows = condition_rows(claim, TABLES, {"headline": {"init": "he"}}, "mnist1d", final)
+    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "he"}), "mnist1d", final)
     assert [(r["dataset"], r["condition"], r["headline"]) for r in rows] == [
         ("digits", "init=default", False), ("digits", "init=he", False),
         ("mnist1d", "init=default", False), ("mnist1d", "init=he", True)]
@@ -79,10 +84,10 @@ def test_a_headline_the_claim_resolved_itself_or_the_study_did_not_train_still_g
     claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
     # "deepest" names no row: the row whose numbers the headline verdict reports is the headline
     he = compare(RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]["gain"], 0.0, ">", "gain")
-    rows = condition_rows(claim, TABLES, {"headline": {"init": "deepest"}}, "mnist1d", he)
+    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "deepest"}), "mnist1d", he)
     assert [(r["dataset"], r["condition"]) for r in rows if r["headline"]] == [("mnist1d", "init=he")]
     # a headline condition this study never trained: a row of its own, first, with the final verdict
     absent = compare([], 0.0, ">", "gain")
-    rows = condition_rows(claim, TABLES, {"headline": {"init": "xavier"}}, "mnist1d", absent)
+    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "xavier"}), "mnist1d", absent)
     assert [(r["dataset"], r["condition"], r["headline"]) for r in rows][0] == ("mnist1d", "init=xavier", True)
     assert sum(r["headline"] for r in rows) == 1 and len(rows) == 5

@@ -11,9 +11,9 @@ import pytest
 from conftest import SMOKE_RESULTS
 
 from dltips import robustness as rb
-from dltips.claims import Claim, register
-from dltips.claims import CLAIM_OUTPUTS
+from dltips.claims import CLAIM_OUTPUTS, Claim, register
 from dltips.claims.run import ClaimFailed, judge_all, run_claim
+from dltips.claims.settings import ClaimSettings
 from dltips.claims.table import COLUMNS, claims_table
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, compare, exact, floor
 
@@ -72,10 +72,14 @@ def test_exact_checks_floors_and_too_little_data_are_not_moved():
 
 
 # ---- seed halves -------------------------------------------------------------------------
+class GainSettings(ClaimSettings):
+    min: float = 0.0
+
+
 def gain_claim(**kwargs) -> Claim:
-    """A claim whose rule is the mean gain per seed > settings['min']."""
+    """A claim whose rule is the mean gain per seed > settings.min, on its evidence table "gains"."""
     def verdict(ev, settings):
-        return compare(ev.dropna(subset=["seed"]).groupby("seed").gain.mean(), settings["min"], ">", "gain")
+        return compare(ev["gains"].dropna(subset=["seed"]).groupby("seed").gain.mean(), settings.min, ">", "gain")
 
     def figure(tables, ev, v, settings):
         import matplotlib.pyplot as plt
@@ -84,10 +88,11 @@ def gain_claim(**kwargs) -> Claim:
         ax.set_title(v.verdict)
         return fig
 
-    given = kwargs["evidence"]  # a table, or a function of (tables, settings)
-    evidence = given if callable(given) else lambda tables, settings: given
+    given = kwargs["evidence"]  # a table, or a function of (tables, settings) giving one
+    table = given if callable(given) else lambda tables, settings: given
     return Claim(id=f"test-{uuid.uuid4().hex[:8]}", title="a gain", source="a paper", figure_text="gains -- per seed",
-                 evidence=evidence, verdict=verdict, figure=figure)
+                 evidence=lambda tables, settings: {"gains": table(tables, settings)}, verdict=verdict, figure=figure,
+                 settings=GainSettings)
 
 
 def by_seed(half_a, half_b) -> pd.DataFrame:
@@ -99,10 +104,10 @@ def by_seed(half_a, half_b) -> pd.DataFrame:
 STEADY = [1.0, 1.05, 0.95, 1.02, 0.98]
 
 
-def look(evidence, minimum=0.0):
-    claim = gain_claim(evidence=evidence)
-    first = claim.verdict(evidence, {"min": minimum})
-    return rb.second_look(claim, evidence, {"min": minimum}, first)
+def look(table, minimum=0.0):
+    claim, settings = gain_claim(evidence=table), GainSettings(min=minimum)
+    evidence = claim.evidence({}, settings)
+    return rb.second_look(claim, evidence, settings, claim.verdict(evidence, settings))
 
 
 def test_a_verdict_both_halves_repeat_is_stable_and_stands():
@@ -169,8 +174,10 @@ def test_a_rule_that_reads_no_seeded_row_is_not_split():
     ev = pd.concat([pd.DataFrame({"seed": [math.nan] * 3, "start": [0, 1, 2], "gain": [1.0, 1.1, 0.9]}),
                     pd.DataFrame({"seed": range(6), "start": math.nan, "gain": 0.0})])
     claim = gain_claim(evidence=ev)
-    claim = Claim(**{**claim.__dict__, "verdict": lambda e, s: compare(e[e.seed.isna()].gain, 0.0, ">", "toy")})
-    result = rb.second_look(claim, ev, {}, claim.verdict(ev, {}))
+    claim = Claim(**{**claim.__dict__, "verdict": lambda e, s: compare(e["gains"][e["gains"].seed.isna()].gain, 0.0,
+                                                                          ">", "toy")})
+    evidence = claim.evidence({}, GainSettings())
+    result = rb.second_look(claim, evidence, GainSettings(), claim.verdict(evidence, GainSettings()))
     assert result.first.verdict == REPRODUCED and result.seeds == rb.NOT_APPLICABLE
 
 
@@ -308,6 +315,7 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
     from dltips.config import apply_preset
 
     config = apply_preset({**yaml.safe_load((ROOT / "config.yaml").read_text()), "preset": "smoke"})
+    split = 0
     for claim_id, given in config["claims"].items():
         claim, settings = get(claim_id), settings_of(claim_id, given)
         tables = {name: pd.read_csv(smoke / SMOKE_RESULTS / "tables" / f"{name}.csv") for name in claim.tables}
@@ -321,6 +329,5 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
 
 def test_a_rule_with_no_data_is_not_split_either():
     ev = pd.DataFrame({"seed": range(6), "gain": math.nan})
-    claim = gain_claim(evidence=ev)
-    result = rb.second_look(claim, ev, {"min": 0.0}, claim.verdict(ev, {"min": 0.0}))
+    result = look(ev)
     assert result.first.n == 0 and result.seeds == rb.NOT_APPLICABLE

@@ -140,9 +140,8 @@ def load_schema(path) -> dict:
     schema = yaml.safe_load(Path(path).read_text())
     declared = schema["properties"]["claims"].setdefault("properties", {})
     for claim_id, claim in claims.load().items():
-        if claim.settings is not None:
-            declared[claim_id], defs = schema_fragment(claim.settings, claim_id)
-            schema["$defs"].update(defs)
+        declared[claim_id], defs = schema_fragment(claim.settings, claim_id)
+        schema["$defs"].update(defs)
     return schema
 
 

@@ -76,14 +76,6 @@ def seed_halves(evidence: Evidence) -> tuple[dict, dict] | None:
     return tuple(with_seeds(evidence, seeds[i::2]) for i in (0, 1))
 
 
-def _as_named(evidence):  # TRANSITION: a claim still returning one frame
-    import pandas as pd
-
-    if isinstance(evidence, pd.DataFrame):
-        return {"evidence": evidence}, lambda named: named["evidence"]
-    return evidence, lambda named: named
-
-
 def _leans_with(half: Verdict, first: Verdict) -> bool:
     """A half that cannot decide, whose every part's mean lies where the first look's does
     relative to its threshold."""
@@ -163,9 +155,7 @@ def _failed(first: Verdict, thresholds: str, stricter: str, looser: str, seeds: 
 def second_look(claim, evidence: Evidence, settings, first: Verdict) -> SecondLook:
     """Both looks at `claim`'s verdict `first` on `evidence` (rerunning claim.verdict on halves)."""
     thresholds, stricter, looser = threshold_look(first)
-    named, unwrap = _as_named(evidence)
-    split = None if all(p.direction == "<=" for p in (first.parts or (first,))) else seed_halves(named)
-    split = split and tuple(unwrap(half) for half in split)
+    split = None if all(p.direction == "<=" for p in (first.parts or (first,))) else seed_halves(evidence)
     if split is None:
         seeds, halves, words = NOT_APPLICABLE, None, (NOT_APPLICABLE, NOT_APPLICABLE)
     else:

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 
 from ..registry import Registry
 
+from .settings import ClaimSettings
+
 if TYPE_CHECKING:  # the workflow reads the claims at parse time: keep this free of scipy/torch
     import pandas as pd
 
     from ..verdicts import Verdict
-    from .settings import ClaimSettings
+    from .evidence import Evidence
 
 TRAINING, TEST = "3. Training-side tips", "4. Test-side tips"
 DIAGNOSIS = "2. Diagnosis"
@@ -49,15 +51,16 @@ class Claim:
     id: str
     title: str  # the claim, in one sentence
     source: str  # the classic source: paper and section
-    evidence: Callable[[dict[str, pd.DataFrame], dict], pd.DataFrame]  # (tables, settings) -> table
-    verdict: Callable[[pd.DataFrame, dict], Verdict]  # (evidence, settings) -> verdict
+    # (tables, settings) -> evidence: named tables (claims.evidence)
+    evidence: Callable[[dict[str, pd.DataFrame], ClaimSettings], Evidence]
+    verdict: Callable[[Evidence, ClaimSettings], Verdict]  # its parts named (Verdict.part)
     # (tables, evidence, verdict, settings) -> matplotlib Figure
-    figure: Callable[[dict[str, pd.DataFrame], pd.DataFrame, Verdict, dict], object]
+    figure: Callable[[dict[str, pd.DataFrame], Evidence, Verdict, ClaimSettings], object]
     figure_text: str = ""  # what the figure shows, for its report caption
-    condition: Callable[[pd.DataFrame], str] | None = None  # findings on when it holds
+    condition: Callable[[Evidence], str] | None = None  # findings on when it holds
     # (tables, settings) -> [(condition's axes, its Verdict)]: the claim's own rule per condition
     conditions: Callable | None = None
-    settings: type[ClaimSettings] | None = None  # its typed settings: defaults, ranges, why
+    settings: type[ClaimSettings] = ClaimSettings  # its typed settings: defaults, ranges, why (none by default)
     tables: tuple[str, ...] = ()  # names under results/tables/ that its evidence reads
     category: str = EXTENSIONS  # its section of the report
     layers: LayerReads | None = None  # what it reads of the "layers" table
@@ -91,10 +94,7 @@ def get(claim_id: str) -> Claim:
 
 def settings_of(claim_id: str, given: dict | None = None):
     """The claim's typed settings: its defaults, updated by `given` (its config block)."""
-    claim = get(claim_id)
-    if claim.settings is None:  # not yet typed: the config block as it is
-        return given
-    return claim.settings.model_validate(given or {})
+    return get(claim_id).settings.model_validate(given or {})
 
 
 def layer_schedule(claims_config: dict) -> dict[str, dict]:

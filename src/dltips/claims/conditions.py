@@ -59,8 +59,6 @@ def label(condition: dict) -> str:
 
 def headline_of(settings) -> dict:
     """The condition a claim's settings name as its headline ({} where they name none)."""
-    if isinstance(settings, dict):  # TRANSITION: a claim whose settings are not yet typed
-        return settings.get("headline") or {}
     return dict(getattr(settings, "headline", None) or {})
 
 

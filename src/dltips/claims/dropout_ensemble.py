@@ -33,6 +33,7 @@ from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
+from .select import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -51,11 +52,6 @@ SE_COLUMNS = {"test_accuracy_se": "se_accuracy", "test_loss_se": "se_loss"}  # t
 EXACT = "exact"  # the verdict's enumeration part; the gap parts are named by METRICS' words
 
 
-class Headline(ClaimSettings):
-    width: int = setting(400, "a width of the dropout sweep", ge=1)
-    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
-
-
 class ExactCheck(ClaimSettings):
     """All 2^(inputs+hidden) masks of a 2-layer linear net, enumerated."""
 
@@ -70,8 +66,9 @@ class ExactCheck(ClaimSettings):
 
 
 class Settings(ClaimSettings):
-    headline: Headline = setting(Headline(), "the verdict's condition: Srivastava et al.'s hidden rate in the wider "
-                                             "net; every (width, rate) of the dropout sweep is reported as a condition")
+    headline: WidthAndRate = setting(
+        WidthAndRate(), "the verdict's condition: Srivastava et al.'s hidden rate in the wider net; every (width, "
+                        "rate) of the dropout sweep is reported as a condition")
     margin_standard_errors: float = setting(
         1.0, "claim (an equivalence): the signed gap (average of the most masks minus weight scaling), in test loss "
              "and in test accuracy, has its 95% interval within +-this many test-set SEs of the weight-scaled net's "

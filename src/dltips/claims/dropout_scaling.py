@@ -34,6 +34,7 @@ from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
+from .select import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -53,11 +54,6 @@ EXACT_COLUMNS = ["step", "quantity", "error"]
 VS_NO_SCALING, VS_DROPOUT_ON, EXACT = "vs no scaling", "vs dropout on", "exact"  # the verdict's parts
 
 
-class Headline(ClaimSettings):
-    width: int = setting(400, "a width of the dropout sweep", ge=1)
-    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
-
-
 class ExactCheck(ClaimSettings):
     """Classic dropout (SGD lr/(1-p)^2, test x(1-p)) against inverted dropout, on the same masks."""
 
@@ -75,8 +71,9 @@ class ExactCheck(ClaimSettings):
 
 
 class Settings(ClaimSettings):
-    headline: Headline = setting(Headline(), "the verdict's condition (as dropout-is-ensemble's); every (width, "
-                                             "rate) of the dropout sweep is judged on its own, never pooled")
+    headline: WidthAndRate = setting(
+        WidthAndRate(), "the verdict's condition (as dropout-is-ensemble's); every (width, rate) of the dropout "
+                        "sweep is judged on its own, never pooled")
     min_gain_vs_no_scaling: float = setting(0.0, "claim: acc(weight scaling) - acc(no scaling) above this (fraction)")
     min_gain_vs_dropout_on: float = setting(0.0, "claim: acc(weight scaling) - acc(one mask left on) above this "
                                                  "(fraction)")

@@ -23,7 +23,7 @@ from ..activations import build as build_activation
 from ..verdicts import all_of, exact
 from . import TRAINING, Claim, register
 from .evidence import Evidence
-from .nets import random_net
+from .nets import RandomNets, random_net
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, setting
 from ..lazy import lazy_import
@@ -39,18 +39,10 @@ UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
 SAME, CONVEX = "construction", "convexity"  # the verdict's parts
 
 
-class Construction(ClaimSettings):
+class Construction(RandomNets):
     """The exact check: random float64 ReLU nets and their Maxout construction."""
 
-    seed: int = setting(0, "seeds the nets and the inputs", ge=0)
-    n_models: int = setting(4, "random nets", ge=1)
-    in_features: int = setting(40, "inputs per sample", ge=1)
-    width: int = setting(100, "units per hidden layer", ge=1)
-    depth: int = setting(4, "hidden layers, as model.depth", ge=1)
-    n_classes: int = setting(10, "outputs (logits)", ge=1)
-    n_inputs: int = setting(256, "random N(0, 1) inputs per net", ge=1)
     pieces: int = setting(2, "linear pieces per Maxout unit: one is the ReLU unit, the rest 0", ge=2)
-    init: str = setting("default", "non-zero biases, so biases are part of what must match", registry="init")
     tolerance: float = setting(1e-12, "max |output difference| allowed (logits); exact up to float64 rounding "
                                       "(~1e-16)", gt=0)
 
@@ -95,7 +87,7 @@ def output_difference(a: mlp.StackedMLP, b: mlp.StackedMLP, x: torch.Tensor) -> 
 
 def relu_and_inputs(spec: Construction) -> tuple[mlp.StackedMLP, torch.Tensor]:
     """The check's random ReLU nets (nets.random_net reads a mapping) and its random inputs."""
-    relu = random_net(spec.model_dump())
+    relu = random_net(spec)
     return relu, torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
                              generator=torch.Generator().manual_seed(spec.seed))
 

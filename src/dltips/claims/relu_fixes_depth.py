@@ -28,7 +28,7 @@ from pydantic import Field
 from ..verdicts import compare, exact
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
-from .nets import random_net
+from .nets import RandomNets, random_net
 from .select import layers_of, runs_of
 from .floor import (chance_ceiling, condition_sentence, condition_verdicts, deciding_first, floor_checked,
                     headline_note, legend_with_n, no_condition, per_seed, resolve_depth, with_note)
@@ -52,17 +52,9 @@ class Headline(ClaimSettings):
                                                                                  "deepest: the deep nets")
 
 
-class Linearity(ClaimSettings):
-    """The exact check: random ReLU nets in float64."""
+class Linearity(RandomNets):
+    """The exact check: random ReLU nets in float64, each f(x) against J(x)·x + its bias path."""
 
-    seed: int = setting(0, "seeds the nets (seed + k for net k) and the inputs", ge=0)
-    n_models: int = setting(4, "random nets checked", ge=1)
-    in_features: int = setting(40, "MNIST-1D's input size", ge=1)
-    width: int = setting(100, "as model.width", ge=1)
-    depth: int = setting(4, "as model.depth; deeper default-init nets shrink the input path J(x)x", ge=1)
-    n_classes: int = setting(10, "logits per input", ge=1)
-    n_inputs: int = setting(256, "random N(0, 1) inputs per net", ge=1)
-    init: str = setting("default", "non-zero biases, so the bias path is not trivially 0", registry="init")
     tolerance: float = setting(1e-10, "max |f(x) - J(x)x - bias path| allowed (logits); float64 round-off ~1e-16",
                                gt=0)
 
@@ -116,7 +108,7 @@ def random_inputs(spec: Linearity) -> torch.Tensor:
 
 def linearity(spec: Linearity, activation: str = "relu") -> pd.DataFrame:
     """Per model: max |f(x) - J(x)·x - bias path(x)| over the inputs and classes."""
-    model = random_net(spec.model_dump(), activation)
+    model = random_net(spec, activation)
     d = decompose(model, random_inputs(spec))
     error = (d["output"] - d["jx"] - d["bias"]).abs().amax((1, 2))
     # the scales show what the error is small against: the input path J(x)·x must not vanish
@@ -240,7 +232,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
     ax = fig.add_subplot(grid[1, n:])
     spec = settings.linearity
-    model = random_net(spec.model_dump())
+    model = random_net(spec)
     d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
     floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
     for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),

@@ -115,7 +115,7 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
     fig = claim.figure(tables, evidence, look.final, settings)
     record = record_of(claim, look, evidence)
-    write_csv(out["csv"], evidence if isinstance(evidence, pd.DataFrame) else as_one_table(evidence))
+    write_csv(out["csv"], as_one_table(evidence))
     figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
         write_caption(caption_template, record, claim, out["rst"])

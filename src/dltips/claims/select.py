@@ -86,6 +86,13 @@ class SweepAndGrid(ClaimSettings):
     grid_regularizer: str = setting("none", "... and a regularizer of grid.regularizers", registry="regularizer")
 
 
+class WidthAndRate(ClaimSettings):
+    """A condition of the dropout sweep: a width and a hidden dropout rate."""
+
+    width: int = setting(400, "a width of the dropout sweep", ge=1)
+    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
+
+
 def sweep_and_grid_layers(tables: dict, settings: SweepAndGrid) -> pd.DataFrame:
     """Layer statistics of the sweep and of the settings' one grid cell (grid_cell)."""
     return grid_cell(layers_of(tables, [settings.study, settings.grid_study]), settings.grid_study,
