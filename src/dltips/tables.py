@@ -64,7 +64,7 @@ def _sorted(declared: Columns) -> Columns:
     return Columns(dict(sorted(declared.types.items())))
 
 
-# the run summary (trainer.Trainer._result; final = at reported_epoch, best = at best_epoch) and the
+# the run summary (recorder.Recorder.result; final = at reported_epoch, best = at best_epoch) and the
 # run's regularization settings: runs.csv takes them from metrics.json and config.json, which keep
 # their keys sorted, and so in that order
 RUN_METRICS = _sorted(columns(epochs_run=int, best_epoch=int, reported_epoch=int, diverged=bool,

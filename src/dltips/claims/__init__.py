@@ -73,6 +73,14 @@ CLAIMS: Registry[Claim] = Registry("claim")
 
 
 def register(claim: Claim) -> Claim:
+    """Add `claim` to the registry; the settings its layer and curve reads name must be fields
+    of its Settings (a misspelt one would silently record nothing for it)."""
+    named = [*(claim.layers.studies if claim.layers else ()),
+             *(e for e in (claim.layers.epochs if claim.layers else ()) if isinstance(e, str)), *claim.curves]
+    unknown = [name for name in named if name not in claim.settings.model_fields]
+    if unknown:
+        raise ValueError(f"claim {claim.id!r}: its layer or curve reads name {unknown}, which are not fields of its "
+                         f"settings ({', '.join(claim.settings.model_fields) or 'none'})")
     return CLAIMS.register(claim.id, claim)
 
 
@@ -106,9 +114,9 @@ def layer_schedule(claims_config: dict) -> dict[str, dict]:
         reads = get(claim_id).layers
         if reads is None:
             continue
-        settings = _values(settings_of(claim_id, given))
-        epochs = {settings[e] if isinstance(e, str) else e for e in reads.epochs}
-        studies = [settings[key] for key in reads.studies if key in settings]
+        settings = settings_of(claim_id, given)
+        epochs = {getattr(settings, e) if isinstance(e, str) else e for e in reads.epochs}
+        studies = [getattr(settings, key) for key in reads.studies if hasattr(settings, key)]
         for n, study in enumerate(studies):
             entry_for = schedule.setdefault(study, {"epochs": set(), "every_epoch": False})
             entry_for["epochs"] |= epochs
@@ -118,12 +126,8 @@ def layer_schedule(claims_config: dict) -> dict[str, dict]:
 
 def curve_studies(claims_config: dict) -> set[str]:
     """The studies some judged claim reads every epoch of (Claim.curves), by its settings."""
-    return {settings[key] for claim_id, given in claims_config.items()
-            for settings in [_values(settings_of(claim_id, given))] for key in get(claim_id).curves if key in settings}
-
-
-def _values(settings) -> dict:
-    return settings if isinstance(settings, dict) else settings.model_dump()
+    return {getattr(settings, key) for claim_id, given in claims_config.items()
+            for settings in [settings_of(claim_id, given)] for key in get(claim_id).curves if hasattr(settings, key)}
 
 
 def claim_key(claim_id: str) -> str:

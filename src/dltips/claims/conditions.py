@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from ..io import atomic_write, write_csv
+from .settings import ClaimSettings
 
 COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
            "direction", "threshold", "n", "why"]
@@ -58,13 +59,15 @@ def label(condition: dict) -> str:
 
 
 def headline_of(settings) -> dict:
-    """The condition a claim's settings name as its headline ({} where they name none)."""
-    return dict(getattr(settings, "headline", None) or {})
+    """The condition a claim's settings name as its headline: the axes its `headline` sets ({}
+    where it names none; an axis left unset, None, is no part of it)."""
+    return {k: v for k, v in dict(getattr(settings, "headline", None) or {}).items() if v is not None}
 
 
 def _is_headline(condition: dict, settings) -> bool:
+    """Whether `condition` is the one the settings name (never where they name none)."""
     wanted = headline_of(settings)
-    return all(str(condition.get(k)) == str(v) for k, v in wanted.items())
+    return bool(wanted) and all(str(condition.get(k)) == str(v) for k, v in wanted.items())
 
 
 VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
@@ -80,7 +83,7 @@ def _same_number(a, b) -> bool:
     return (nan(a) and nan(b)) or (not nan(a) and not nan(b) and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15))
 
 
-def condition_rows(claim, tables, settings: dict, headline_dataset: str | None, headline_verdict) -> list[dict]:
+def condition_rows(claim, tables, settings: ClaimSettings, headline_dataset: str | None, headline_verdict) -> list[dict]:
     """One row per (dataset, condition) with the verdict of the claim's own rule there, and one
     headline row that carries the claim's final verdict (after its second look), so this table
     never contradicts claims.csv. The headline row is the condition the config names; where the

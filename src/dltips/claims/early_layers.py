@@ -193,7 +193,7 @@ CLAIM = register(Claim(
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
                 "left: the statistic against depth, conditions where the net is at chance left out. Bottom right: "
                 "final train accuracy of the claim's activation against depth (grey: within the binomial noise of "
-                "chance). Bands: 95% Student-t intervals over seeds (n in the figures.legend); diverged runs left out.",
+                "chance). Bands: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), ("epoch",), every_epoch=True),

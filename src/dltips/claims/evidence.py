@@ -29,5 +29,8 @@ def as_one_table(evidence: Evidence) -> pd.DataFrame:
     """The CSV a reader downloads: a single table as it is; several stacked, `table` naming each row's."""
     if len(evidence) == 1:
         return next(iter(evidence.values()))
-    return pd.concat([table.assign(table=name) for name, table in evidence.items() if len(table.columns)],
-                     ignore_index=True).pipe(lambda t: t[["table", *(c for c in t.columns if c != "table")]])
+    tables = [table.assign(table=name) for name, table in evidence.items() if len(table.columns)]
+    if not tables:
+        return pd.DataFrame(columns=["table"])
+    stacked = pd.concat(tables, ignore_index=True)
+    return stacked[["table", *(c for c in stacked.columns if c != "table")]]

@@ -1,5 +1,5 @@
-"""Judge claims: each one's evidence table, verdict and figure, written atomically; and the
-study's summary tables of every claim."""
+"""Judge claims: each one's evidence (named tables, written as one CSV: claims.evidence),
+verdict and figure, written atomically; and the study's summary tables of every claim."""
 
 import math
 import multiprocessing

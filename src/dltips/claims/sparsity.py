@@ -370,7 +370,7 @@ CLAIM = register(Claim(
                 "(labels: λ); dotted lines join the L1 and L2 strengths matched in train accuracy, the pairs the "
                 "verdict compares. Middle: the same for the largest weights. Right: the |w| distribution of the "
                 "matched pair with the strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). "
-                "Error bars: 95% Student-t intervals over seeds (n in the figures.legend); diverged runs left out.",
+                "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
     tables=("runs", "weights", "weight_hist"),
     category=TEST,
 ))

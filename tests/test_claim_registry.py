@@ -1,0 +1,61 @@
+"""A claim's declarations: what registering checks, how its headline is read, how its named
+evidence tables are written as one CSV."""
+
+import pandas as pd
+import pytest
+
+from dltips.claims import Claim, LayerReads, register
+from dltips.claims.conditions import condition_rows, headline_of
+from dltips.claims.evidence import as_one_table
+from dltips.claims.settings import ClaimSettings, setting
+from dltips.verdicts import compare
+
+
+class Sweep(ClaimSettings):
+    study: str = setting("depth", "the sweep read")
+    epoch: int = setting(0, "the epoch read", ge=0)
+
+
+def claim(**declared) -> Claim:
+    return Claim("registry-test", "t", "s", lambda t, s: {}, lambda e, s: None, lambda *a: None, **declared)
+
+
+def test_a_claim_whose_layer_or_curve_reads_name_no_setting_is_refused():
+    with pytest.raises(ValueError, match=r"\['epcoh'\], which are not fields of its settings \(study, epoch\)"):
+        register(claim(settings=Sweep, layers=LayerReads(("study",), ("epcoh",))))
+    with pytest.raises(ValueError, match=r"\['grid_study'\]"):
+        register(claim(settings=Sweep, curves=("grid_study",)))
+
+
+class Optional(ClaimSettings):
+    class Headline(ClaimSettings):
+        optimizer: str | None = None
+        activation: str | None = None
+
+    headline: Headline = Headline()
+
+
+def test_a_headline_axis_left_unset_is_no_part_of_the_headline():
+    assert headline_of(Optional(headline={"optimizer": "adam"})) == {"optimizer": "adam"}
+    assert headline_of(Optional()) == {} and headline_of(ClaimSettings()) == {}
+
+
+def test_a_headline_naming_nothing_marks_the_row_with_the_headline_verdicts_numbers():
+    runs = pd.DataFrame({"init": ["he"] * 3 + ["xavier"] * 3, "gain": [0.1, 0.2, 0.3, -0.1, -0.2, -0.3]})
+
+    def per_init(tables, settings):
+        return [({"init": i}, compare(g.gain, 0.0, ">", "gain")) for i, g in tables["runs"].groupby("init")]
+
+    c = claim(conditions=per_init)
+    xavier = per_init({"runs": runs}, None)[1][1]
+    rows = condition_rows(c, {"runs": runs}, Optional(), None, xavier)
+    assert [r["condition"] for r in rows if r["headline"]] == ["init=xavier"]  # not the first row, "he"
+
+
+def test_named_tables_are_stacked_under_a_table_column_and_one_table_is_written_as_it_is():
+    a, b = pd.DataFrame({"seed": [0, 1], "gain": [0.1, 0.2]}), pd.DataFrame({"error": [1e-12]})
+    stacked = as_one_table({"gains": a, "check": b})
+    assert list(stacked.columns) == ["table", "seed", "gain", "error"]
+    assert list(stacked.table) == ["gains", "gains", "check"]
+    pd.testing.assert_frame_equal(as_one_table({"gains": a}), a)
+    assert list(as_one_table({"a": pd.DataFrame(), "b": pd.DataFrame()}).columns) == ["table"]
