@@ -261,7 +261,7 @@ def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judge
     assert not (tmp_path / "claims.csv").exists()  # no summary that silently lacks a claim
 
 
-def test_the_summary_figure_has_a_row_per_claim_coloured_by_verdict():
+def test_the_summary_figure_has_a_row_per_claim_colored_by_verdict():
     from dltips.claims.summary import INK, summary_figure
 
     rows = []

@@ -51,7 +51,7 @@ def legend(ax, **kwargs) -> None:
 
 def below(ax, gap: float = 4.0, **kwargs) -> dict:
     """Legend arguments that put it under the axes' tick labels and x label, off the data,
-    centred; call after the ticks and labels are set. The drop is measured in points, so it
+    centerd; call after the ticks and labels are set. The drop is measured in points, so it
     holds whatever size the layout later gives the axes. `kwargs` override (ncol, title)."""
     renderer = ax.figure.canvas.get_renderer()
     under = ax.xaxis.get_tightbbox(renderer)
@@ -87,21 +87,21 @@ def key_panel(ax, sections, **kwargs) -> None:
 
 
 def by_activation(frame: pd.DataFrame) -> dict:
-    """seaborn hue arguments that give each activation the same colour in every figure of
+    """seaborn hue arguments that give each activation the same color in every figure of
     these claims (registry order), whichever activations a table holds."""
     names = ACTIVATIONS.names()
-    colours = dict(zip(names, sns.color_palette(PALETTE, len(names))))
+    colors = dict(zip(names, sns.color_palette(PALETTE, len(names))))
     present = [a for a in names if a in set(frame.activation)]
-    # an empty table takes no palette: seaborn warns about a palette with nothing to colour
-    return {"hue": "activation", "hue_order": present, "palette": {a: colours[a] for a in present} or None}
+    # an empty table takes no palette: seaborn warns about a palette with nothing to color
+    return {"hue": "activation", "hue_order": present, "palette": {a: colors[a] for a in present} or None}
 
 
 def by_init(frame: pd.DataFrame) -> dict:
     """seaborn hue arguments for initializations: a sequential palette no activation uses."""
     names = INITS.names()
-    colours = dict(zip(names, sns.color_palette("flare", len(names))))
+    colors = dict(zip(names, sns.color_palette("flare", len(names))))
     present = [i for i in names if i in set(frame["init"])]
-    return {"hue": "init", "hue_order": present, "palette": {i: colours[i] for i in present} or None}
+    return {"hue": "init", "hue_order": present, "palette": {i: colors[i] for i in present} or None}
 
 
 def ci_text(v, fmt: str = "+.3f") -> str:

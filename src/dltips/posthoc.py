@@ -214,10 +214,10 @@ def maxout_responses(model: StackedMLP, x_probe, direction_seed: int, n_units: i
     rng = torch.Generator().manual_seed(direction_seed)
     d = torch.randn(x_probe.shape[1], generator=rng, dtype=x_probe.dtype)
     d /= d.norm()
-    centre = x_probe.mean(0)
-    scale = ((x_probe - centre) @ d).std()
+    center = x_probe.mean(0)
+    scale = ((x_probe - center) @ d).std()
     ts = torch.as_tensor(np.asarray(ts), dtype=x_probe.dtype)
-    line = centre + (ts * scale)[:, None] * d
+    line = center + (ts * scale)[:, None] * d
     seen = {}
     model.eval()
     model(line, observe=lambda layer, pre, post: seen.setdefault(layer, post))

@@ -123,7 +123,7 @@ def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
     return table
 
 
-COLOURS = {"reproduced": "#d8f0d8", "not reproduced": "#f6d6d6", "inconclusive": "#f2ecd0"}
+COLORS = {"reproduced": "#d8f0d8", "not reproduced": "#f6d6d6", "inconclusive": "#f2ecd0"}
 
 
 def _number(x) -> str:
@@ -131,7 +131,7 @@ def _number(x) -> str:
 
 
 def conditions_html(table: pd.DataFrame) -> str:
-    """Claims down, each claim's conditions across, one block per dataset, coloured by verdict."""
+    """Claims down, each claim's conditions across, one block per dataset, colored by verdict."""
     # toy and exact checks have no dataset (NaN; an all-NaN column reads back as float)
     dataset_of = table["dataset"].astype(object).where(table["dataset"].notna(), "").astype(str)
     datasets = sorted(set(dataset_of)) or [""]
@@ -149,7 +149,7 @@ def conditions_html(table: pd.DataFrame) -> str:
                                   f"{_number(r.ci_high)}], n = {_number(r.n)}; the claim needs {r.direction} "
                                   f"{_number(r.threshold)}. {r.why if isinstance(r.why, str) else ''}")
                 mark = " <b>(headline)</b>" if bool(r.headline) else ""
-                boxes.append(f'<div class="box" style="background:{COLOURS.get(r.verdict, "#fff")}" title="{tip}">'
+                boxes.append(f'<div class="box" style="background:{COLORS.get(r.verdict, "#fff")}" title="{tip}">'
                              f'{html.escape(str(r.condition))}{mark}<br><small>{html.escape(str(r.verdict))} · '
                              f'{_number(r.value)} [{_number(r.ci_low)}, {_number(r.ci_high)}], n={_number(r.n)}'
                              f'</small></div>')
@@ -159,7 +159,7 @@ def conditions_html(table: pd.DataFrame) -> str:
              "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}"
              ".box{display:inline-block;margin:2px;padding:3px 6px;border:1px solid #bbb;border-radius:3px}"
              "</style>")
-    legend = "".join(f'<span class="box" style="background:{c}">{v}</span>' for v, c in COLOURS.items())
+    legend = "".join(f'<span class="box" style="background:{c}">{v}</span>' for v, c in COLORS.items())
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{style}</head><body>"
             f"<h2>Where each claim holds</h2><p>Each box is the claim's own verdict rule applied to one condition "
             f"(value [95% interval over seeds], n seeds). {legend}</p>"

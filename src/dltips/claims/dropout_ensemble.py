@@ -219,7 +219,7 @@ def _label(width, rate) -> str:
 
 def _curve_panels(axes, mc: pd.DataFrame, margin: dict) -> None:
     """Signed gaps against k (loss, accuracy), and the test accuracy itself beside the
-    weight-scaled net; one colour per (width, rate), bands = the verdict's t-interval."""
+    weight-scaled net; one color per (width, rate), bands = the verdict's t-interval."""
     gap_loss, gap_acc, level = axes
     mc = trained(mc)
     shown = mc.assign(condition=[_label(w, p) for w, p in zip(mc.width, mc.dropout_hidden)])
@@ -309,7 +309,7 @@ CLAIM = register(Claim(
     conditions=conditions,
     settings=Settings,
     figure_text="Top: the signed gap between the average softmax of k random dropout masks and the weight-scaled "
-                "net, in test loss and in test accuracy, against k (log scale), one colour per width and hidden "
+                "net, in test loss and in test accuracy, against k (log scale), one color per width and hidden "
                 "dropout rate; the grey band is the equivalence margin. Bottom left: the k-mask average's test "
                 "accuracy beside the weight-scaled net (dashed). Bands are 95% Student-t intervals over seeds; "
                 "diverged runs are left out. Bottom right: every mask of a tiny net enumerated; "

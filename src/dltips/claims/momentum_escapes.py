@@ -223,7 +223,7 @@ CLAIM = register(Claim(
     condition=condition,
     settings=Settings,
     figure_text="Top left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a "
-                "start point in the local basin, coloured by whether SGD with momentum ends past the barrier. Top "
+                "start point in the local basin, colored by whether SGD with momentum ends past the barrier. Top "
                 "right: the position over the update steps from every start, plain SGD and SGD with momentum. "
                 "Bottom left: final training loss of each seed in the grid's unregularized cells -- context for "
                 "the claim that deep nets have few bad local minima, not part of the verdict. Bottom right: the "

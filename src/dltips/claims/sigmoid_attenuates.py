@@ -234,18 +234,18 @@ def condition(ev: Evidence) -> str:
 def plot_fits(ax, lay: pd.DataFrame, fits: pd.DataFrame, settings: Settings, init: str) -> None:
     """The deepest net of each activation: measured norms (points, one per seed and layer)
     and the mean fitted line over the layers the fit used."""
-    for act, colour in (figures.by_activation(lay)["palette"] or {}).items():
+    for act, color in (figures.by_activation(lay)["palette"] or {}).items():
         runs = fitted(fits, settings, act, init)
         runs = runs[runs.depth == runs.depth.max()]
         if not len(runs):
             continue
         depth = int(runs.depth.iloc[0])
         points = lay[lay.run_id.isin(runs.run_id)]
-        ax.scatter(points.layer, points.grad_norm, color=colour, s=18, alpha=0.7,
+        ax.scatter(points.layer, points.grad_norm, color=color, s=18, alpha=0.7,
                    label=f"{act}, depth {depth} (n = {len(runs)} seeds)")
         layers = np.arange(settings.fit_from_layer, depth + 1)
         line = 10 ** (runs.intercept.mean() + runs.slope.mean() * (depth - layers))
-        ax.plot(layers, line, color=colour, ls="--", label=f"fit: {runs.slope.mean():+.2f} decades/layer, "
+        ax.plot(layers, line, color=color, ls="--", label=f"fit: {runs.slope.mean():+.2f} decades/layer, "
                                                            f"R² {runs.r2.mean():.2f}")
     if not ax.collections:
         ax.text(0.5, 0.5, f"no run with {settings.min_points} or more layers from layer "

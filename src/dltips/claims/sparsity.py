@@ -279,7 +279,7 @@ def _histogram_panel(ax, hist: pd.DataFrame, colors: dict, names: list[str], nea
            ylabel=f"fraction of weights\nper {width:g}-decade bin")
 
 
-PENALTY_COLOURS = {"l1": "tab:blue", "l1_prox": "tab:green", "l2": "tab:orange", "none": "0.35"}
+PENALTY_COLORS = {"l1": "tab:blue", "l1_prox": "tab:green", "l2": "tab:orange", "none": "0.35"}
 
 
 def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFrame) -> None:
@@ -290,7 +290,7 @@ def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFram
         xerr = np.array([figures.seed_interval(g.final_train_accuracy) for _, g in group.groupby("strength")]).T
         yerr = np.array([figures.seed_interval(g[y]) for _, g in group.groupby("strength")]).T
         ax.errorbar(per.x, per.y, xerr=np.abs(xerr - per.x.to_numpy()), yerr=np.abs(yerr - per.y.to_numpy()),
-                    fmt="o-", color=PENALTY_COLOURS.get(reg, "k"), capsize=3,
+                    fmt="o-", color=PENALTY_COLORS.get(reg, "k"), capsize=3,
                     label=f"{reg} (n = {int(per.n.min())} seeds)")
         for strength, row in per.iterrows():
             if reg != "none":
@@ -339,7 +339,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
                            | ((shown.regularizer == "l2") & np.isclose(shown.strength, p.l2))]
             chosen = chosen.assign(label=labels(chosen))
             names = list(dict.fromkeys(chosen.sort_values("regularizer").label))
-            colors = {n: PENALTY_COLOURS["l2" if n.startswith("L2") else regularizer] for n in names}
+            colors = {n: PENALTY_COLORS["l2" if n.startswith("L2") else regularizer] for n in names}
             _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings.near_zero)
             hist_ax.set_title("matched pair:\n|w| over layers and seeds")
             figures.legend(hist_ax, **figures.below(hist_ax))

@@ -2,7 +2,7 @@
 
 One row per claim. Statistics differ in unit and scale, so each row has its own x-axis: the
 deciding part's mean (dot) and 95% Student-t interval over seeds (bar) against the
-threshold the claim needs (dashed line), coloured by the verdict; an exact check shows its
+threshold the claim needs (dashed line), colored by the verdict; an exact check shows its
 largest error against its tolerance on a log axis. Left: the claim; right: the verdict, and
 the second look where the first did not stand.
 """
@@ -16,7 +16,7 @@ from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
 
-# strong versions of the verdicts page's background colours (claims/table.py)
+# strong versions of the verdicts page's background colors (claims/table.py)
 INK = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#c62828", INCONCLUSIVE: "#b7950b"}
 ROW_HEIGHT = 0.42  # inches: 18 rows and a header fit a laptop screen at the report's width
 
@@ -33,31 +33,31 @@ def _limits(row) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def _draw_exact(ax, row, colour) -> None:
+def _draw_exact(ax, row, color) -> None:
     value, tolerance = max(float(row.value), 1e-300), float(row.threshold)
     ax.set_xscale("log")
-    ax.plot([value], [0], "o", color=colour, ms=7)
+    ax.plot([value], [0], "o", color=color, ms=7)
     ax.axvline(tolerance, color="k", ls="--", lw=1.6)
     low, high = min(value, tolerance), max(value, tolerance)
     ax.set_xlim(low / 30, high * 30)
 
 
-def _draw_interval(ax, row, colour) -> None:
+def _draw_interval(ax, row, color) -> None:
     ax.errorbar([row.value], [0], xerr=[[row.value - row.ci_low], [row.ci_high - row.value]], fmt="o",
-                color=colour, ms=7, capsize=4, lw=2)
+                color=color, ms=7, capsize=4, lw=2)
     ax.axvline(row.threshold, color="k", ls="--", lw=1.6)
     ax.set_xlim(*_limits(row))
 
 
 def _row(ax, row) -> None:
-    colour = INK.get(row.verdict, "0.4")
+    color = INK.get(row.verdict, "0.4")
     if not _finite(row.value, row.threshold):
         ax.text(0.5, 0, "no data", ha="center", va="center", transform=ax.get_yaxis_transform(), color="0.4")
         ax.set_xticks([])
     elif row.direction == "<=":
-        _draw_exact(ax, row, colour)
+        _draw_exact(ax, row, color)
     else:
-        _draw_interval(ax, row, colour)
+        _draw_interval(ax, row, color)
     ax.set_yticks([])
     ax.set_ylim(-1, 1)
     ax.tick_params(axis="x", labelsize=7, pad=1)
@@ -65,7 +65,7 @@ def _row(ax, row) -> None:
     ax.set_ylabel(row.id, rotation=0, ha="right", va="center", fontsize=9)
     second = "" if row.verdict == row.first_look else f" (first look {row.first_look})"
     ax.text(1.02, 0, f"{row.verdict}{second}", transform=ax.get_yaxis_transform(), va="center", fontsize=9,
-            color=colour, fontweight="bold")
+            color=color, fontweight="bold")
     ax.set_facecolor({REPRODUCED: "#f3faf3", NOT_REPRODUCED: "#fcf0f0"}.get(row.verdict, "#fbf8ea"))
 
 
