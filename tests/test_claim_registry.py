@@ -59,3 +59,28 @@ def test_named_tables_are_stacked_under_a_table_column_and_one_table_is_written_
     assert list(stacked.table) == ["gains", "gains", "check"]
     pd.testing.assert_frame_equal(as_one_table({"gains": a}), a)
     assert list(as_one_table({"a": pd.DataFrame(), "b": pd.DataFrame()}).columns) == ["table"]
+
+
+def test_the_judge_gives_a_claim_its_tables_with_their_declared_types_even_when_empty(tmp_path):
+    """A claim reads runs.csv with bool and int columns as such, also where no run was trained
+    (a header alone, which a plain CSV reader types as text)."""
+    from dltips.claims.run import run_claim
+    from dltips.tables import empty, write_table
+
+    write_table("runs", tmp_path / "runs.csv", empty("runs"))
+    seen = {}
+
+    def evidence(tables, settings):
+        seen.update(diverged=tables["runs"].diverged.dtype, seed=tables["runs"].seed.dtype)
+        return {"gains": pd.DataFrame({"seed": [], "gain": []})}
+
+    def figure(tables, ev, v, settings):
+        import matplotlib.pyplot as plt
+
+        return plt.figure()
+
+    c = register(Claim("typed-tables-test", "t", "s", evidence, lambda e, s: compare(e["gains"].gain, 0, ">", "g"),
+                       figure, tables=("runs",)))
+    run_claim(c.id, {"runs": tmp_path / "runs.csv"}, {}, {k: tmp_path / f"out.{k}" for k in ("csv", "json", "png",
+                                                                                             "svg")})
+    assert seen == {"diverged": bool, "seed": "int64"}

@@ -236,7 +236,8 @@ def test_the_judge_step_judges_every_claim_in_one_process_and_tabulates_them(tmp
     second = gain_claim(evidence=lambda tables, settings: tables["runs"])
     jobs = {c.id: judge_job(tmp_path, c, {"runs": runs}, {"min": 0.0}) for c in (first, second)}
     judge_all(jobs, {c: tmp_path / f"{c}.log" for c in jobs}, summary_paths(tmp_path),
-              caption_template=ROOT / "workflow" / "report" / "claim.rst", workers=workers)
+              caption_template=ROOT / "workflow" / "report" / "claim.rst", workers=workers,
+              read=pd.read_csv)  # a toy table, not one of the study's
     table = pd.read_csv(tmp_path / "claims.csv")
     assert list(table.id) == [first.id, second.id]
     assert list(table.verdict) == [NOT_REPRODUCED, REPRODUCED]  # the second claim read the file, not the edit

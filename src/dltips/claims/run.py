@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..io import atomic_write, write_csv, write_json
 from ..lazy import lazy_import
+from ..tables import read_table
 from ..robustness import second_look
 from ..verdicts import measured
 from . import get, settings_of
@@ -104,9 +105,10 @@ def record_of(claim, look, evidence) -> dict:
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
-              headline_dataset: str | None = None, read=pd.read_csv) -> dict:
+              headline_dataset: str | None = None, read=read_table) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
-    conditions (the verdict per dataset and condition) paths."""
+    conditions (the verdict per dataset and condition) paths. `read`: path -> table; by
+    default the study's tables with their declared column types (dltips.tables)."""
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
@@ -133,9 +135,9 @@ class ClaimFailed(RuntimeError):
 _tables: dict[str, pd.DataFrame] = {}
 
 
-def _read_once(path) -> pd.DataFrame:
+def _read_once(path, read=read_table) -> pd.DataFrame:
     if str(path) not in _tables:
-        _tables[str(path)] = pd.read_csv(path)
+        _tables[str(path)] = read(path)
     return _tables[str(path)].copy()  # a claim that edits its table must not edit the next one's
 
 
@@ -151,7 +153,7 @@ def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_da
 
 
 def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
-              headline_dataset: str | None = None, workers: int = 1) -> None:
+              headline_dataset: str | None = None, workers: int = 1, read=read_table) -> None:
     """Every claim, then the summary tables of them all, in one job.
 
     `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
@@ -160,7 +162,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for the exact and toy checks) and the tables are loaded once, then `workers` processes
     forked from this one judge the claims side by side. A claim that raises is logged with
     its traceback and the rest are still judged, so one run shows every failing claim; then
-    the step fails, naming them.
+    the step fails, naming them. `read` as run_claim's.
     """
     _tables.clear()  # a table rewritten since an earlier call in this process is read anew
     # the libraries the claims import lazily, loaded before forking so every worker shares them
@@ -169,7 +171,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     import dltips.figures  # noqa: F401
     for job in claims.values():
         for path in job["tables"].values():
-            _read_once(path)
+            _read_once(path, read)
     torch.set_num_threads(1)  # the workers are the parallelism
     args = [(c, job, logs[c], caption_template, headline_dataset) for c, job in claims.items()]
     if workers > 1 and len(args) > 1:
