@@ -183,6 +183,9 @@ BAD = [
      ["claims.relu-fixes-depth.headline.depth", "'deep'"]),
     ("dropout probability 1 in a check", lambda c: c["claims"]["dropout-is-ensemble"].update(exact_check={"p_hidden": 1.0}),
      ["claims.dropout-is-ensemble.exact_check.p_hidden", "1.0", "> 0 and < 1"]),
+    ("a headline naming two conditions", lambda c: c["claims"]["early-stopping"].update(
+        headline={"optimizer": "adam", "activation": "relu"}),  # a rule across fields: the settings class checks it
+     ["claims.early-stopping.headline", "one condition", "'relu'"]),
     ("unknown example optimizer", lambda c: c["claims"]["early-stopping"].update(example={"optimizer": "adamw"}),
      ["claims.early-stopping.example.optimizer", "'adamw'", "rmsprop"]),
     ("penalty check lrs empty", lambda c: c["claims"]["l2-shrinks"].update(lrs=[]),

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
+from pydantic import ValidationError as SettingsError
 
 from . import claims
 from .activations import ACTIVATIONS
@@ -173,7 +174,20 @@ def validate(config: dict, schema_path) -> dict:
         raise ConfigError(f"config: expected a mapping of keys to values, got {type(config).__name__}")
     config = apply_preset(copy.deepcopy(config))
     validator = Validator(load_schema(schema_path))
-    problems = sorted({_describe(e) for e in _leaves(validator.iter_errors(config))})
+    problems = sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _claim_rules(config)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
+
+
+def _claim_rules(config: dict) -> list[str]:
+    """What a claim's settings class checks beyond its schema (a rule across its fields)."""
+    problems = []
+    for claim_id, given in config["claims"].items():
+        try:
+            claims.settings_of(claim_id, given)
+        except SettingsError as error:
+            for e in error.errors():
+                where = ".".join(["claims", claim_id, *map(str, e["loc"])])
+                problems.append(f"config key '{where}': {e['msg']}")
+    return problems
