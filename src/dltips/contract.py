@@ -21,13 +21,12 @@ Torch-free: the Snakefile imports the plan, and with it this module, on every pa
 """
 
 import copy
-import math
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
-from .io import atomic_write, read_json, write_json
+from .io import atomic_write, finite_or_none, read_json, write_json
 
 JOB_FILE = "job.json"
 CONFIG_FILE = "config.json"
@@ -190,15 +189,10 @@ def write_run(run_dir, config: dict, metrics: dict, epochs, layers, save_weights
 
     run_dir = Path(run_dir)
     write_json(run_dir / CONFIG_FILE, config)
-    write_json(run_dir / METRICS_FILE, _finite_or_none(metrics))
+    write_json(run_dir / METRICS_FILE, finite_or_none(metrics))
     write_columns(RUN_EPOCHS, run_dir / EPOCHS_FILE, epochs)
     write_columns(RUN_LAYERS, run_dir / LAYERS_FILE, layers)
     atomic_write(run_dir / WEIGHTS_FILE, save_weights)
-
-
-def _finite_or_none(summary: dict) -> dict:
-    """JSON has no NaN: a diverged run's non-finite metrics are written as null."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Atomic file writing: a reader never sees a half-written file, even after kill -9."""
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def finite_or_none(row: dict) -> dict:
+    """JSON has no NaN: a non-finite number (a diverged run's metric, a statistic without data) is null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
 def write_json(path, obj) -> None:

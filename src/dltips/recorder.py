@@ -25,7 +25,6 @@ from .stack_state import ModelWeights, StackState
 EVAL_CHUNK = 256
 
 
-
 @dataclass
 class RunResult:
     epochs: list[dict]  # rows of tables.EPOCH_COLUMNS

@@ -13,7 +13,7 @@ from string import Template
 
 import pandas as pd
 
-from ..io import atomic_write, write_csv, write_json
+from ..io import atomic_write, finite_or_none, write_csv, write_json
 from ..lazy import lazy_import
 from ..tables import read_table
 from ..robustness import second_look
@@ -87,20 +87,15 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
 
-def _finite_or_none(row: dict) -> dict:
-    """JSON has no NaN: a missing number (no data) is null."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-
-
 def record_of(claim, look, evidence) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
     the first look, and both second looks (dltips.robustness)."""
     final = look.final
-    flat = _finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
+    flat = finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
               "measured": measured(final), **look.columns(), "second_look": look.text(),
               "condition": claim.condition(evidence) if claim.condition else ""}
-    record["parts"] = [_finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
+    record["parts"] = [finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
     return record
 
 
