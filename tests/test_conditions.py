@@ -5,8 +5,12 @@ import pytest
 
 from dltips.claims import Claim
 from dltips.claims.settings import ClaimSettings
-from dltips.claims.conditions import condition_rows, conditions_html, datasets_of, headline_tables, restrict
 from dataclasses import replace
+from types import SimpleNamespace
+
+from dltips.claims import runner
+from dltips.claims.conditions import conditions_html, datasets_of, headline_tables, restrict
+from dltips.claims.grids import Axis, Grid, select
 
 from dltips.verdicts import INCONCLUSIVE, compare
 
@@ -39,7 +43,7 @@ def evidence(tables, settings):
     return {"runs": tables["runs"]}
 
 
-def verdict(ev, settings):
+def rule(ev, settings):
     return compare(ev["runs"]["gain"], 0.0, ">", "gain")
 
 
@@ -47,10 +51,25 @@ class WithHeadline(ClaimSettings):
     headline: dict = {}
 
 
+PER_INIT = Grid("runs", (Axis("init"),))
+
+
+def looks_kept(judge, evidence, first):
+    """A second look that keeps every verdict (the looks are tested in test_second_look.py)."""
+    return SimpleNamespace(first=first, final=first)
+
+
+def looks_fail(judge, evidence, first):
+    return SimpleNamespace(first=first, final=replace(first, verdict=INCONCLUSIVE, why="fragile on half the seeds"))
+
+
+def rows_of(claim, settings, looks=looks_kept):
+    return runner.judge(claim, TABLES, settings, "mnist1d", looks).rows
+
+
 def test_a_claim_without_conditions_gets_its_verdict_per_dataset_and_never_a_pooled_one():
-    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None)
-    headline = verdict(evidence(headline_tables(TABLES, "mnist1d"), ClaimSettings()), ClaimSettings())
-    rows = condition_rows(claim, TABLES, ClaimSettings(), "mnist1d", headline)
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule)
+    rows = rows_of(claim, ClaimSettings())
     got = {r["dataset"]: (r["verdict"], r["headline"]) for r in rows}
     # mnist1d's gains are all positive, digits' all negative: pooled they would straddle 0
     assert got == {"mnist1d": ("reproduced", True), "digits": ("not reproduced", False)}
@@ -58,14 +77,8 @@ def test_a_claim_without_conditions_gets_its_verdict_per_dataset_and_never_a_poo
 
 
 def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_headline_is_marked():
-    def per_init(tables, settings):
-        runs = tables["runs"]
-        return [({"init": i}, compare(g["gain"], 0.0, ">", "gain")) for i, g in runs.groupby("init")]
-
-    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
-    he = RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]
-    final = replace(compare(he["gain"], 0.0, ">", "gain"), verdict=INCONCLUSIVE, why="fragile on half the seeds")
-    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "he"}), "mnist1d", final)
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(PER_INIT,))
+    rows = rows_of(claim, WithHeadline(headline={"init": "he"}), looks_fail)
     assert [(r["dataset"], r["condition"], r["headline"]) for r in rows] == [
         ("digits", "init=default", False), ("digits", "init=he", False),
         ("mnist1d", "init=default", False), ("mnist1d", "init=he", True)]
@@ -76,18 +89,46 @@ def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_head
     assert page.count('class="box"') == 4 + 3 and "(headline)" in page and "init=he" in page
 
 
-def test_a_headline_the_claim_resolved_itself_or_the_study_did_not_train_still_gets_one_row():
-    def per_init(tables, settings):
-        runs = tables["runs"]
-        return [({"init": i}, compare(g["gain"], 0.0, ">", "gain")) for i, g in runs.groupby("init")]
+def test_a_headline_the_claim_resolves_from_its_evidence_or_the_study_did_not_train_still_gets_one_row():
+    # the claim names its headline from the data (here: the init with the larger mean gain)
+    best = lambda ev, s: {"init": ev["runs"].groupby("init").gain.mean().idxmax()}  # noqa: E731
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(PER_INIT,), headline=best)
+    rows = rows_of(claim, ClaimSettings())
+    assert [(r["dataset"], r["condition"]) for r in rows if r["headline"]] == [("mnist1d", "init=default")]
+    # a headline condition this study never trained: a row of its own, first, inconclusive for want of data
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(PER_INIT,))
+    rows = rows_of(claim, WithHeadline(headline={"init": "xavier"}))
+    assert [(r["dataset"], r["condition"], r["headline"], r["verdict"]) for r in rows][0] == (
+        "mnist1d", "init=xavier", True, INCONCLUSIVE)
+    assert rows[0]["why"].startswith("no data") and sum(r["headline"] for r in rows) == 1 and len(rows) == 5
 
-    claim = Claim("c", "t", "s", evidence, verdict, lambda *a: None, conditions=per_init)
-    # "deepest" names no row: the row whose numbers the headline verdict reports is the headline
-    he = compare(RUNS[(RUNS.dataset == "mnist1d") & (RUNS.init == "he")]["gain"], 0.0, ">", "gain")
-    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "deepest"}), "mnist1d", he)
-    assert [(r["dataset"], r["condition"]) for r in rows if r["headline"]] == [("mnist1d", "init=he")]
-    # a headline condition this study never trained: a row of its own, first, with the final verdict
-    absent = compare([], 0.0, ">", "gain")
-    rows = condition_rows(claim, TABLES, WithHeadline(headline={"init": "xavier"}), "mnist1d", absent)
-    assert [(r["dataset"], r["condition"], r["headline"]) for r in rows][0] == ("mnist1d", "init=xavier", True)
-    assert sum(r["headline"] for r in rows) == 1 and len(rows) == 5
+
+def test_a_headline_spanning_several_conditions_is_their_rule_combined_with_parts_named_by_the_free_axis():
+    runs = pd.DataFrame({"dataset": "mnist1d", "init": ["he"] * 6 + ["xavier"] * 6, "act": ["elu", "selu"] * 6,
+                         "gain": [0.2, -0.1, 0.21, -0.11, 0.2, -0.1, 0.3, 0.1, 0.31, 0.11, 0.3, 0.1],
+                         "seed": [0, 0, 1, 1, 2, 2] * 2})
+    grid = Grid("runs", (Axis("init"), Axis("act", levels=lambda s: ["selu", "elu"])))
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(grid,))
+    judged = runner.judge(claim, {"runs": runs}, WithHeadline(headline={"init": "he"}), "mnist1d", looks_kept)
+    # every activation must improve at he: selu does not, so the claim is not reproduced, by selu's numbers
+    assert judged.first.verdict == "not reproduced" and judged.first.parts[0].name == "selu"
+    assert {p.name for p in judged.first.parts} == {"selu", "elu"}
+    # the declared levels' order, not the alphabet; the headline gets a row of its own
+    assert [r["condition"] for r in judged.rows] == ["init=he", "init=he, act=selu", "init=he, act=elu",
+                                                     "init=xavier, act=selu", "init=xavier, act=elu"]
+    assert [r["headline"] for r in judged.rows] == [True, False, False, False, False]
+    assert judged.findings.startswith("Per condition: init=he, act=selu: ")
+
+
+def test_a_flag_level_selects_the_rows_its_column_marks_once_per_combination_of_the_other_axes():
+    pairs = pd.DataFrame({"width": [100, 100, 400, 400], "rate": [0.1, 0.5, 0.1, 0.5],
+                          "chosen": [False, True, True, False], "seed": 0})
+    grid = Grid("pairs", (Axis("width", int), Axis("rate", float, flags={"validation": "chosen"})))
+    found = grid.conditions({"pairs": pairs}, ClaimSettings())
+    assert found == [{"width": 100, "rate": 0.1}, {"width": 100, "rate": 0.5}, {"width": 400, "rate": 0.1},
+                     {"width": 400, "rate": 0.5}, {"width": 100, "rate": "validation"},
+                     {"width": 400, "rate": "validation"}]
+    chosen = select({"pairs": pairs, "check": pd.DataFrame({"error": [0.0]})}, grid, {"width": 400, "rate": "validation"})
+    assert list(chosen["pairs"].rate) == [0.1]
+    assert len(chosen["check"]) == 1  # a table without the axes is the same in every condition
+    assert list(select({"pairs": pairs}, grid, {"width": 100, "rate": 0.5})["pairs"].chosen) == [True]

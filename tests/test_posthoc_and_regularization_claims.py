@@ -21,6 +21,7 @@ from scipy import stats
 
 from dltips import data, posthoc
 from dltips.activations import build as build_activation
+from dltips.claims.runner import per_condition, verdict_of
 from dltips.claims import settings_of
 from dltips.contract import Job, TrainedJob, write_job
 from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
@@ -626,7 +627,7 @@ def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, 
 
 def _cost_verdict(runs, **overrides):
     settings = settings_of(dropout_cost.ID, overrides)
-    return dropout_cost.verdict(dropout_cost.evidence({"runs": runs}, settings), settings)
+    return verdict_of(dropout_cost.CLAIM, dropout_cost.evidence({"runs": runs}, settings), settings)
 
 
 def test_dropout_cost_reproduced_when_train_drops_and_test_rises():
@@ -650,7 +651,7 @@ def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
     # dropout pays only in the wide net at rates up to 0.3: each condition says so on its own
     runs = cost_runs(test_gain=lambda width, rate: 0.03 if width == 400 and rate <= 0.3 else -0.03)
     found = {(a["width"], a["dropout_hidden"]): v.verdict
-             for a, v in dropout_cost.conditions({"runs": runs}, settings_of(dropout_cost.ID))}
+             for a, v in per_condition(dropout_cost.CLAIM, {"runs": runs}, settings_of(dropout_cost.ID))}
     assert found == {(100, 0.1): NOT_REPRODUCED, (100, 0.3): NOT_REPRODUCED, (100, 0.5): NOT_REPRODUCED,
                      (400, 0.1): REPRODUCED, (400, 0.3): REPRODUCED, (400, 0.5): NOT_REPRODUCED,
                      (100, "validation"): NOT_REPRODUCED, (400, "validation"): REPRODUCED}
@@ -678,9 +679,9 @@ def test_dropout_cost_figure():
     settings = settings_of(dropout_cost.ID)
     for runs in (cost_runs(), pd.DataFrame()):
         ev = dropout_cost.evidence({"runs": runs}, settings)
-        v = dropout_cost.verdict(ev, settings)
+        v = verdict_of(dropout_cost.CLAIM, ev, settings)
         assert is_figure(dropout_cost.figure({"runs": runs}, ev, v, settings))
-    assert "w400 p0.3" in dropout_cost.condition(dropout_cost.evidence({"runs": cost_runs()}, settings))
+    assert "w400 p0.3" in dropout_cost.findings(dropout_cost.evidence({"runs": cost_runs()}, settings))
 
 
 # ---- early-stopping -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..registry import Registry
 
+from .grids import Grid
 from .settings import ClaimSettings
 
 if TYPE_CHECKING:  # the workflow reads the claims at parse time: keep this free of scipy/torch
@@ -48,17 +49,30 @@ class LayerReads:
 
 @dataclass(frozen=True)
 class Claim:
+    """What a claim declares; the runner (claims.runner) judges it: it names the headline
+    condition, applies `rule` there and in every condition of `grids`, and takes the looks."""
+
     id: str
     title: str  # the claim, in one sentence
     source: str  # the classic source: paper and section
     # (tables, settings) -> evidence: named tables (claims.evidence)
     evidence: Callable[[dict[str, pd.DataFrame], ClaimSettings], Evidence]
-    verdict: Callable[[Evidence, ClaimSettings], Verdict]  # its parts named (Verdict.part)
     # (tables, evidence, verdict, settings) -> matplotlib Figure
     figure: Callable[[dict[str, pd.DataFrame], Evidence, Verdict, ClaimSettings], object]
+    # (one condition's evidence, settings) -> its Verdict, parts named (Verdict.part); the
+    # whole evidence where the claim has no grids
+    rule: Callable[[Evidence, ClaimSettings], Verdict] | None = None
+    grids: tuple[Grid, ...] = ()  # the conditions it is judged in (claims.grids); none: once per dataset
+    # (evidence, settings) -> the headline condition, where it depends on the data (e.g. the
+    # deepest depth that trains); None: the settings' `headline`, its unset axes left out
+    headline: Callable[[Evidence, ClaimSettings], dict] | None = None
+    # (verdicts of the conditions inside a headline that spans several, settings) -> one; None: all_of
+    combine: Callable | None = None
+    findings: Callable[[Evidence], str] | None = None  # where it holds, if not the runner's sentence
     figure_text: str = ""  # what the figure shows, for its report caption
-    condition: Callable[[Evidence], str] | None = None  # findings on when it holds
-    # (tables, settings) -> [(condition's axes, its Verdict)]: the claim's own rule per condition
+    # TRANSITION (until every claim declares a rule): the old verdict and per-condition hooks
+    verdict: Callable[[Evidence, ClaimSettings], Verdict] | None = None
+    condition: Callable[[Evidence], str] | None = None
     conditions: Callable | None = None
     settings: type[ClaimSettings] = ClaimSettings  # its typed settings: defaults, ranges, why (none by default)
     tables: tuple[str, ...] = ()  # names under results/tables/ that its evidence reads

@@ -83,7 +83,7 @@ def _same_number(a, b) -> bool:
     return (nan(a) and nan(b)) or (not nan(a) and not nan(b) and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15))
 
 
-def condition_rows(claim, tables, settings: ClaimSettings, headline_dataset: str | None, headline_verdict) -> list[dict]:
+def legacy_condition_rows(claim, tables, settings: ClaimSettings, headline_dataset: str | None, headline_verdict) -> list[dict]:
     """One row per (dataset, condition) with the verdict of the claim's own rule there, and one
     headline row that carries the claim's final verdict (after its second look), so this table
     never contradicts claims.csv. The headline row is the condition the config names; where the

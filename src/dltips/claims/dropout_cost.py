@@ -32,6 +32,7 @@ from pydantic import Field
 from ..verdicts import all_of, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
+from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -106,16 +107,6 @@ def chosen_rates(pairs: pd.DataFrame) -> pd.Series:
     return means.loc[means.groupby("width").val_dropout.idxmax()].set_index("width").dropout_hidden
 
 
-def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    keep = np.ones(len(ev), dtype=bool)
-    for axis, value in axes.items():
-        if axis == "dropout_hidden" and value == VALIDATION:
-            keep &= ev.chosen_on_validation.astype(bool).to_numpy()
-        else:
-            keep &= np.isclose(ev[axis].astype(float), float(value))
-    return ev[keep]
-
-
 def judge(ev: pd.DataFrame, settings: Settings):
     """Both parts on these pairs; the figure finds them by name ("train drop", "test gain")."""
     trained = ev[ev.trained.astype(bool)]
@@ -136,16 +127,12 @@ def judge(ev: pd.DataFrame, settings: Settings):
                                     f"stopped before validation loss plateaued")
 
 
-def verdict(ev: Evidence, settings: Settings):
-    return judge(select(ev["pairs"], dict(settings.headline)), settings)
+def rule(ev: Evidence, settings: Settings):
+    return judge(ev["pairs"], settings)
 
 
-def conditions(tables: dict, settings: Settings) -> list:
-    ev = evidence(tables, settings)["pairs"]
-    cells = ev[["width", "dropout_hidden"]].drop_duplicates().sort_values(["width", "dropout_hidden"])
-    axes = [{"width": int(w), "dropout_hidden": float(p)} for w, p in cells.itertuples(index=False)]
-    axes += [{"width": int(w), "dropout_hidden": VALIDATION} for w in sorted(ev.width.unique())]
-    return [(a, judge(select(ev, a), settings)) for a in axes]
+# every (width, swept rate), then per width the rate chosen on validation accuracy
+GRID = Grid("pairs", (Axis("width", int), Axis("dropout_hidden", float, flags={VALIDATION: "chosen_on_validation"})))
 
 
 def _label(width, rate) -> str:
@@ -213,7 +200,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-def condition(ev: Evidence) -> str:
+def findings(ev: Evidence) -> str:
     """Which (width, rate) gain on test: dropout's benefit depends on both and on overfitting."""
     shown = ev["pairs"][ev["pairs"].trained.astype(bool)]
     if shown.empty:
@@ -231,15 +218,15 @@ CLAIM = register(Claim(
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1, 7.3 (fig. 9: train and test error with "
            "and without dropout) and appendix A.1 (widen a layer to n/q units); Hinton et al., arXiv:1207.0580 (2012)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
     figure=figure,
     figure_text="Left: final train and test accuracy (measured without dropout) against the hidden dropout rate, "
                 "one line per width. Right: per width and rate, the change in train and test accuracy that dropout "
                 "causes, paired by seed; a star marks the rate chosen on validation accuracy, '(no overfit)' a "
                 "width whose plain net does not overfit. Error bars and bands are 95% Student-t intervals over "
                 "seeds; diverged runs are left out.",
-    condition=condition,
-    conditions=conditions,
+    findings=findings,
     settings=Settings,
     tables=("runs",),
     category=TEST,

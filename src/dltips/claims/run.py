@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from string import Template
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -19,7 +20,9 @@ from ..tables import read_table
 from ..robustness import second_look
 from ..verdicts import measured
 from . import get, settings_of
-from .conditions import condition_rows, conditions_table, headline_tables, write_conditions
+from . import runner
+from .conditions import conditions_table, headline_of, headline_tables, legacy_condition_rows, write_conditions
+from .runner import Judgement
 from .evidence import as_one_table
 from .table import claims_table
 
@@ -87,16 +90,29 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
 
-def record_of(claim, look, evidence) -> dict:
+def record_of(claim, look, findings: str) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
     the first look, and both second looks (dltips.robustness)."""
     final = look.final
     flat = finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
-              "measured": measured(final), **look.columns(), "second_look": look.text(),
-              "condition": claim.condition(evidence) if claim.condition else ""}
+              "measured": measured(final), **look.columns(), "second_look": look.text(), "condition": findings}
     record["parts"] = [finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
     return record
+
+
+def _looks(judge, evidence, first):
+    # TRANSITION: robustness.second_look still takes a claim-like object and its settings
+    return second_look(SimpleNamespace(verdict=lambda subset, _settings: judge(subset)), evidence, None, first)
+
+
+def _legacy(claim, all_tables, settings, headline_dataset) -> Judgement:
+    """TRANSITION: a claim that has not yet declared a rule judges itself."""
+    evidence = claim.evidence(headline_tables(all_tables, headline_dataset), settings)
+    look = _looks(lambda subset: claim.verdict(subset, settings), evidence, claim.verdict(evidence, settings))
+    rows = legacy_condition_rows(claim, all_tables, settings, headline_dataset, look.final)
+    said = claim.condition(evidence) if claim.condition else ""
+    return Judgement(evidence, headline_of(settings), look.first, look, rows, said)
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
@@ -107,17 +123,19 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
+    if claim.rule is None:
+        judged = _legacy(claim, all_tables, settings, headline_dataset)
+    else:
+        judged = runner.judge(claim, all_tables, settings, headline_dataset, _looks)
     tables = headline_tables(all_tables, headline_dataset)
-    evidence = claim.evidence(tables, settings)
-    look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
-    fig = claim.figure(tables, evidence, look.final, settings)
-    record = record_of(claim, look, evidence)
-    write_csv(out["csv"], as_one_table(evidence))
+    fig = claim.figure(tables, judged.evidence, judged.look.final, settings)
+    record = record_of(claim, judged.look, judged.findings)
+    write_csv(out["csv"], as_one_table(judged.evidence))
     figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
         write_caption(caption_template, record, claim, out["rst"])
     if "conditions" in out.keys():
-        write_conditions(condition_rows(claim, all_tables, settings, headline_dataset, look.final), out["conditions"])
+        write_conditions(judged.rows, out["conditions"])
     write_json(out["json"], record)
     return record
 

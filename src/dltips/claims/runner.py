@@ -1,0 +1,166 @@
+"""The runner: one way to judge every claim from what it declares.
+
+A claim declares its evidence (tables -> named tables), the grids of conditions it is judged
+in (claims.grids), the rule for one condition's evidence, and its headline condition by name
+(its settings' `headline`, or its own resolver where the headline depends on the data, e.g.
+the deepest depth at which a net trains). The runner
+
+1. builds the evidence of the headline dataset and names the headline condition;
+2. judges it: the rule on the headline condition's evidence (several conditions inside the
+   headline, e.g. one per activation, are combined as the claim declares: all_of by
+   default, each part named by the axes the headline leaves free);
+3. takes the second look at that verdict (claims.looks: the same rule on the seed subsets);
+4. judges every condition of every dataset by the same rule, for conditions.csv, and marks
+   the headline's row, which carries the final verdict so the two tables never disagree;
+5. says where the claim holds, in one sentence generated from those verdicts (unless the
+   claim declares findings of its own).
+
+Nothing here reads a claim's numbers to find its headline: the headline is a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..verdicts import INCONCLUSIVE, Verdict, all_of, interval_text
+from .conditions import datasets_of, headline_of, headline_tables, restrict
+from .evidence import Evidence
+from .grids import Condition, Grid, label, matches, select
+
+
+def headline_condition(claim, evidence: Evidence, settings) -> Condition:
+    """The condition the claim's verdict is about, by name: its own resolver's, else its
+    settings' `headline` (axes left unset are no part of it)."""
+    return dict(claim.headline(evidence, settings)) if claim.headline else headline_of(settings)
+
+
+def conditions_of(claim, evidence: Evidence, settings) -> list[tuple[Grid, Condition]]:
+    return [(grid, c) for grid in claim.grids for c in grid.conditions(evidence, settings)]
+
+
+def judge_condition(claim, evidence: Evidence, settings, grid: Grid, condition: Condition) -> Verdict:
+    return claim.rule(select(evidence, grid, condition), settings)
+
+
+def no_data(claim, evidence: Evidence, settings, wanted: Condition) -> Verdict:
+    """The verdict where the study has no runs in the headline condition: the rule on none of
+    its grid's rows (so its statistic and parts are the rule's own), inconclusive."""
+    grid = claim.grids[0]
+    table = evidence.get(grid.table)
+    empty = {**evidence, grid.table: table.iloc[:0]} if table is not None else evidence
+    where = ", ".join(f"{k} {v}" for k, v in wanted.items())
+    return replace(claim.rule(empty, settings), verdict=INCONCLUSIVE,
+                   why=f"no data: the study has no runs in the headline condition ({where})")
+
+
+def judge_headline(claim, evidence: Evidence, settings, wanted: Condition) -> Verdict:
+    """The claim's rule on the headline condition; where it spans several conditions (an axis
+    it leaves free), their verdicts combined as the claim declares, each part named by the
+    free axes' values."""
+    if not claim.grids:
+        return claim.rule(evidence, settings)
+    inside = [(g, c) for g, c in conditions_of(claim, evidence, settings) if matches(c, wanted)]
+    if not inside:
+        return no_data(claim, evidence, settings, wanted)
+    if len(inside) == 1:
+        return judge_condition(claim, evidence, settings, *inside[0])
+    parts = [replace(judge_condition(claim, evidence, settings, g, c),
+                     name=" ".join(str(v) for k, v in c.items() if k not in wanted)) for g, c in inside]
+    return claim.combine(parts, settings) if claim.combine else all_of(*parts)
+
+
+COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
+           "direction", "threshold", "n", "why"]
+VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
+
+
+def _row(claim_id: str, dataset, condition: Condition, verdict: Verdict, headline: bool) -> dict:
+    return {"claim": claim_id, "dataset": dataset or "", "condition": label(condition), "headline": headline,
+            **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "why": verdict.why or verdict.detail}
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A claim judged in one dataset's condition."""
+
+    dataset: str | None
+    condition: Condition
+    verdict: Verdict
+
+
+def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None, home: Evidence) -> list[Judged]:
+    """The claim's rule in every condition of every dataset (`home`: the headline dataset's
+    evidence, already built)."""
+    out = []
+    for dataset in datasets_of(tables) or [None]:
+        evidence = home if dataset in (None, headline_dataset) else claim.evidence(restrict(tables, dataset), settings)
+        if not claim.grids:
+            out.append(Judged(dataset, {}, claim.rule(evidence, settings)))
+            continue
+        out += [Judged(dataset, c, judge_condition(claim, evidence, settings, g, c))
+                for g, c in conditions_of(claim, evidence, settings)]
+    return out
+
+
+def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headline_dataset: str | None,
+                   final: Verdict, has_grids: bool) -> list[dict]:
+    """conditions.csv's rows: one per dataset and condition; the headline condition's row
+    carries the final verdict (after the looks). A headline spanning several conditions, or
+    one the study did not train, gets a row of its own."""
+    home = [j.dataset in (None, headline_dataset) for j in judged]
+    exact = [i for i, j in enumerate(judged)
+             if home[i] and (not has_grids or (set(j.condition) == set(wanted) and matches(j.condition, wanted)))]
+    pick = exact[0] if exact else None
+    rows = [_row(claim_id, j.dataset, j.condition, final if i == pick else j.verdict, i == pick)
+            for i, j in enumerate(judged)]
+    if pick is None:
+        dataset = headline_dataset if any(j.dataset for j in judged) else None
+        rows.insert(0, _row(claim_id, dataset, wanted, final, True))
+    return rows
+
+
+def findings(judged: list[Judged], headline_dataset: str | None) -> str:
+    """Where the claim holds, from its verdicts per condition of the headline dataset:
+    'per condition: init=he, depth=10: +0.41 [+0.38, +0.44] reproduced; ...'."""
+    home = [j for j in judged if j.dataset in (None, headline_dataset) and j.condition]
+    if not home:
+        return ""
+    return "Per condition: " + "; ".join(
+        f"{label(j.condition)}: {'no data' if j.verdict.n == 0 else interval_text(j.verdict)} ({j.verdict.verdict}"
+        f"{', floor: at chance' if '(floor: ' in j.verdict.detail else ''})" for j in home) + "."
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Everything the runner decided about one claim."""
+
+    evidence: Evidence  # the headline dataset's
+    headline: Condition
+    first: Verdict  # the rule on the headline condition, all seeds
+    look: object  # claims.looks.SecondLook: its `final` is the verdict that stands
+    rows: list[dict]  # conditions.csv
+    findings: str
+
+
+def judge(claim, tables: dict, settings, headline_dataset: str | None, second_look) -> Judgement:
+    """`second_look(judge, evidence, first)`: the looks at a verdict (claims.looks)."""
+    evidence = claim.evidence(headline_tables(tables, headline_dataset), settings)
+    wanted = headline_condition(claim, evidence, settings)
+    first = judge_headline(claim, evidence, settings, wanted)
+    look = second_look(lambda subset: judge_headline(claim, subset, settings, wanted), evidence, first)
+    judged = judge_everywhere(claim, tables, settings, headline_dataset, evidence)
+    rows = condition_rows(claim.id, judged, wanted, headline_dataset, look.final, bool(claim.grids))
+    said = claim.findings(evidence) if claim.findings else findings(judged, headline_dataset)
+    return Judgement(evidence, wanted, first, look, rows, said)
+
+
+def verdict_of(claim, evidence: Evidence, settings) -> Verdict:
+    """The claim's first-look verdict of its headline condition on `evidence` (no looks)."""
+    return judge_headline(claim, evidence, settings, headline_condition(claim, evidence, settings))
+
+
+def per_condition(claim, tables: dict, settings) -> list[tuple[Condition, Verdict]]:
+    """(condition, its verdict) for every condition of the claim's grids in `tables`, read as
+    one dataset."""
+    evidence = claim.evidence(tables, settings)
+    return [(c, judge_condition(claim, evidence, settings, g, c)) for g, c in conditions_of(claim, evidence, settings)]
