@@ -132,3 +132,15 @@ def test_a_flag_level_selects_the_rows_its_column_marks_once_per_combination_of_
     assert list(chosen["pairs"].rate) == [0.1]
     assert len(chosen["check"]) == 1  # a table without the axes is the same in every condition
     assert list(select({"pairs": pairs}, grid, {"width": 100, "rate": 0.5})["pairs"].chosen) == [True]
+
+
+def test_a_claim_with_no_condition_in_any_dataset_still_names_its_headline_dataset():
+    """A grid the study never trained (here: an axis no table has) leaves only the headline's
+    row: it belongs to the headline dataset where the tables name datasets, to none where not."""
+    claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(Grid("runs", (Axis("width", int),)),))
+    rows = rows_of(claim, WithHeadline(headline={"width": 400}))
+    assert [(r["dataset"], r["condition"], r["headline"], r["verdict"]) for r in rows] == [
+        ("mnist1d", "width=400", True, INCONCLUSIVE)]
+    toy = runner.judge(claim, {"runs": RUNS.drop(columns="dataset")}, WithHeadline(headline={"width": 400}),
+                       "mnist1d", looks_kept).rows
+    assert [r["dataset"] for r in toy] == [""]

@@ -113,9 +113,8 @@ def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headl
     pick = exact[0] if exact else None
     rows = [_row(claim_id, j.dataset, j.condition, final if i == pick else j.verdict, i == pick)
             for i, j in enumerate(judged)]
-    if pick is None:
-        dataset = headline_dataset if any(j.dataset for j in judged) else None
-        rows.insert(0, _row(claim_id, dataset, wanted, final, True))
+    if pick is None:  # `headline_dataset` is None where the tables name no dataset (a toy, an exact check)
+        rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True))
     return rows
 
 
@@ -149,7 +148,9 @@ def judge(claim, tables: dict, settings, headline_dataset: str | None, second_lo
     first = judge_headline(claim, evidence, settings, wanted)
     look = second_look(lambda subset: judge_headline(claim, subset, settings, wanted), evidence, first)
     judged = judge_everywhere(claim, tables, settings, headline_dataset, evidence)
-    rows = condition_rows(claim.id, judged, wanted, headline_dataset, look.final, bool(claim.grids))
+    # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
+    named = headline_dataset if datasets_of(tables) else None
+    rows = condition_rows(claim.id, judged, wanted, named, look.final, bool(claim.grids))
     said = claim.findings(evidence) if claim.findings else findings(judged, headline_dataset)
     return Judgement(evidence, wanted, first, look, rows, said)
 
