@@ -12,13 +12,15 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from claim_tables import (assert_same_evidence, geometric, grid_runs, judge, sample,  # noqa: F401 (a fixture)
+from claim_tables import (assert_same_evidence, geometric, grid_runs, sample,  # noqa: F401 (a fixture)
                           sweep_layers, sweep_runs)
 from dltips.activations import build as build_activation
 from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, settings_of, sigmoid_attenuates,
                            train_before_test, vanishing_gradient)
 from dltips.claims.nets import random_net
 from dltips.claims import curve_studies, get as get_claim
+from dltips.claims import runner
+from dltips.claims.runner import per_condition, verdict_of
 from dltips.config import apply_preset
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -27,6 +29,25 @@ torch.set_num_threads(1)
 
 # relu-fixes-depth's exact check on smaller random nets than the study's, so the tests run fast
 SMALL_NETS = {"linearity": {"n_models": 2, "in_features": 12, "width": 16, "n_classes": 5, "n_inputs": 32}}
+
+
+def judge(module, tables, settings):
+    """(evidence, first-look headline verdict): the runner's for a claim that declares its rule."""
+    ev = module.evidence(tables, settings)
+    return ev, verdict_of(module.CLAIM, ev, settings) if module.CLAIM.rule else module.verdict(ev, settings)
+
+
+def by_condition(module, tables, settings, *axes) -> dict:
+    """{condition's values on `axes`: its verdict}, every condition of the claim's grids."""
+    return {tuple(c[a] for a in axes) if len(axes) > 1 else c[axes[0]]: v
+            for c, v in per_condition(module.CLAIM, tables, settings)}
+
+
+def findings(module, tables, settings) -> str:
+    """The runner's sentence of where the claim holds (no second look)."""
+    def keep(judge_, evidence, first):
+        return type("Look", (), {"first": first, "final": first})()
+    return runner.judge(module.CLAIM, tables, settings, "mnist1d", keep).findings
 
 
 def test_the_claims_read_no_layer_statistics_outside_the_schedule(sample, default_config):
@@ -100,7 +121,8 @@ def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
     tables = {"runs": diagnosis_runs(textbook)}
     ev, v = judge(train_before_test, tables, s)
     assert v.verdict == REPRODUCED and v.n == 3
-    found = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions(tables, s))
+    found = by_condition(train_before_test, tables, s, "regime")
+    assert list(found) == ["underfitting", "overfitting"]
     assert found["underfitting"].verdict == REPRODUCED and found["overfitting"].verdict == REPRODUCED
     effects = ev["effects"].set_index("regime")
     assert effects.loc["underfitting", "train_fix_effect_train"].mean() == pytest.approx(0.6)
@@ -128,7 +150,7 @@ def test_train_before_test_at_the_floor_when_no_fix_trains_the_deep_net():
     s = settings_of(train_before_test.ID)
     v = judge(train_before_test, {"runs": diagnosis_runs(stuck)}, s)[1]
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
-    overfit = dict((c["regime"], w) for c, w in train_before_test.CLAIM.conditions({"runs": diagnosis_runs(stuck)}, s))
+    overfit = by_condition(train_before_test, {"runs": diagnosis_runs(stuck)}, s, "regime")
     assert overfit["overfitting"].verdict == REPRODUCED  # the other regime is judged on its own
 
 
@@ -153,7 +175,7 @@ def test_vanishing_gradient_both_ways_and_per_condition():
     assert v.verdict == REPRODUCED
     assert v.value == pytest.approx(-0.8 * 4, abs=0.02) and v.n == 3  # depth 5: four steps
     assert "depth 5" in v.statistic
-    found = vanishing_gradient.CLAIM.conditions(tables(-0.8), s)
+    found = per_condition(vanishing_gradient.CLAIM, tables(-0.8), s)
     # depth 1 has no ratio: layer 1 is the last hidden layer
     assert [c for c, _ in found] == [{"init": i, "depth": d} for i in ("default", "he") for d in (3, 5)]
     assert all(w.verdict == REPRODUCED for _, w in found)
@@ -189,10 +211,11 @@ def test_early_layers_judged_where_the_net_trains():
                                                    rel_decay({"sigmoid": -0.5, "relu": 0.0}))}
     ev, v = judge(early_layers, tables, s)
     assert v.verdict == REPRODUCED and "depth 3" in v.statistic
-    found = dict(((c["init"], c["depth"]), w) for c, w in early_layers.CLAIM.conditions(tables, s))
+    found = by_condition(early_layers, tables, s, "init", "depth")
     assert found[("default", 5)].verdict == INCONCLUSIVE and "the net is at chance" in found[("default", 5)].detail
     assert found[("default", 3)].verdict == REPRODUCED
-    assert "floor: at chance" in early_layers.CLAIM.condition(ev)
+    assert "init=default, depth=5: " in findings(early_layers, tables, s)
+    assert "(inconclusive, floor: at chance)" in findings(early_layers, tables, s)
 
 
 def test_early_layers_reads_a_short_run_at_its_end():
@@ -289,12 +312,13 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.3)
     default = s.replace(headline={"init": "default", "depth": "deepest"})
     assert judge(relu_fixes_depth, tables, default)[1].verdict == NOT_REPRODUCED
-    found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
+    found = by_condition(relu_fixes_depth, tables, s, "init", "depth")
     assert len(found) == 6 and found[("default", 5)].value == pytest.approx(-0.2)
     assert found[("he", 1)].value == pytest.approx(0.0) and found[("he", 1)].verdict == INCONCLUSIVE
-    sentence = relu_fixes_depth.CLAIM.condition(ev)
-    assert f"default depth 5: -0.200 [-0.200, -0.200] ({NOT_REPRODUCED})" in sentence
-    assert f"he depth 5: +0.300 [+0.300, +0.300] ({REPRODUCED})" in sentence
+    assert all(v.part("linearity").verdict == REPRODUCED for v in found.values())  # the exact check, everywhere
+    sentence = findings(relu_fixes_depth, tables, s)
+    assert f"init=default, depth=5: \u22120.2 ({NOT_REPRODUCED})" in sentence
+    assert f"init=he, depth=5: 0.3 ({REPRODUCED})" in sentence
     active = ev["active"]
     assert np.allclose(active.active_fraction, 0.7)  # 1 - the inactive fraction 0.3
 
@@ -307,7 +331,7 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
     assert "relu 0.100, sigmoid 0.100" in v.detail
-    found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
+    found = by_condition(relu_fixes_depth, tables, s, "init", "depth")
     assert found[("he", 3)].verdict == REPRODUCED  # where the nets train, ReLU is far ahead
     # one net off the floor: a real comparison again
     runs.loc[(runs.depth == 5) & (runs.activation == "relu"), "final_train_accuracy"] += 0.5
@@ -344,9 +368,9 @@ def test_linearity_check_fails_where_it_should():
     ev = relu_fixes_depth.evidence({"runs": sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.2),
                                     "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"])},
                                    s)
-    assert relu_fixes_depth.verdict(ev, s).verdict == REPRODUCED
+    assert verdict_of(relu_fixes_depth.CLAIM, ev, s).verdict == REPRODUCED
     ev["linearity"]["max_abs_error"] = 1e-3
-    assert relu_fixes_depth.verdict(ev, s).verdict == NOT_REPRODUCED
+    assert verdict_of(relu_fixes_depth.CLAIM, ev, s).verdict == NOT_REPRODUCED
 
 
 
@@ -382,6 +406,6 @@ def test_no_runs_means_inconclusive_not_a_crash(sample, module):
     settings = settings_of(module.CLAIM.id)
     ev, v = judge(module, empty, settings)
     assert v.verdict == INCONCLUSIVE
-    if module.CLAIM.condition:
+    if module.CLAIM.rule is None and module.CLAIM.condition:
         assert module.CLAIM.condition(ev)
     plt.close(module.figure(empty, ev, v, settings))

@@ -5,11 +5,12 @@ Evidence (depth sweep): each layer's relative weight change from initialization,
 ||W - W0|| / ||W0|| (layers.csv rel_change; scale-free, so layers of different shapes
 compare), at a chosen epoch. Statistic, per seed: log10(rel_change of layer 1 / rel_change
 of the output layer) of the claim's activation; -1 means the first layer has moved a tenth
-as far as the output layer. Judged per init and depth (conditions) where the net trains:
-a net at chance (floor.py) moved its weights without learning, so its condition is
-inconclusive, said in words. The claim's verdict is the headline condition's; its depth may
-be `deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs
-are left out. Evidence tables: `changes` (one row per run) and `conditions`.
+as far as the output layer. Judged per init and depth where the net trains: a net at
+chance (floor.py) moved its weights without learning, so its condition is inconclusive,
+said in words. The headline is the settings' init at a depth that may be
+`deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs are
+left out. Evidence tables: `changes` (the claim's activation, one row per run: what is
+judged) and `others` (the other activations, drawn beside).
 """
 
 import numpy as np
@@ -20,8 +21,9 @@ from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .panels import REL_LABEL, plot_rel_change
 from .select import RUN_KEYS, deepest, layers_of
-from .floor import (HeadlineDepth, at_chance, chance_ceiling, condition_sentence, condition_verdicts, floor_checked,
-                    headline_note, judge_each, legend_with_n, no_condition, per_seed, resolve_depth)
+from .floor import (HeadlineDepth, at_chance, chance_ceiling, floor_checked, headline_note, legend_with_n, per_seed,
+                    resolve_depth)
+from .grids import Axis, Grid
 from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
@@ -74,55 +76,41 @@ def changes(tables: dict, settings: Settings) -> pd.DataFrame:
     return out.reset_index().sort_values(["activation", "init", "depth", "seed"], kind="stable")
 
 
-def claimed(changes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    return changes[changes.activation == settings.activation]
+def evidence(tables: dict, settings: Settings) -> Evidence:
+    table = changes(tables, settings)
+    mine = table.activation == settings.activation
+    return {"changes": table[mine], "others": table[~mine]}
 
 
-def ratio_verdict(changes: pd.DataFrame, settings: Settings, init: str, depth: int):
-    rows = claimed(changes, settings)
-    rows = rows[(rows.init == init) & (rows.depth == depth)]
+def rule(ev: Evidence, settings: Settings):
+    """One init and depth: the ratio per seed below max_log10_ratio, unless the net is at chance."""
+    rows = ev["changes"]
+    where = "".join(f", depth {int(d)}, {i} init" for i, d in rows[["init", "depth"]].drop_duplicates().to_numpy())
     epochs = ", ".join(str(int(e)) for e in sorted(rows.epoch_used.unique())) or str(settings.epoch)
     v = compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
-                f"log10(weight change of layer 1 / output layer), {settings.activation}, depth {depth}, "
-                f"{init} init, epoch {epochs} (decades)")
+                f"log10(weight change of layer 1 / output layer), {settings.activation}{where}, epoch {epochs} "
+                f"(decades)")
     return floor_checked(v, {settings.activation: rows.final_train_accuracy}, settings.floor)
 
 
-def ratio_conditions(changes: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
-    return judge_each(claimed(changes, settings), {"init": str, "depth": int},
-                      lambda c: ratio_verdict(changes, settings, c["init"], c["depth"]))
+def at_chance_cells(changes: pd.DataFrame, settings: Settings) -> set[tuple[str, int]]:
+    """(init, depth) where the claim's net is at chance: the floor."""
+    return {(init, int(depth)) for (init, depth), g in changes.groupby(["init", "depth"])
+            if at_chance(per_seed(g, "final_train_accuracy"), settings.floor)}
 
 
-def evidence(tables: dict, settings: Settings) -> Evidence:
-    table = changes(tables, settings)
-    return {"changes": table, "conditions": condition_verdicts(ratio_conditions(table, settings))}
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init at its depth: a number, the sweep's deepest, or the deepest at which
+    the net is not at chance."""
+    init, depth = settings.headline.init, settings.headline.depth
+    rows = ev["changes"][ev["changes"].init == init]
+    floor = at_chance_cells(rows, settings)
+    trained = [int(d) for d in rows.depth.unique() if (init, int(d)) not in floor]
+    return {"init": init, "depth": resolve_depth(depth, rows.depth, trained) or depth}
 
 
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
-    return ratio_conditions(changes(tables, settings), settings)
-
-
-def trained_depths(changes: pd.DataFrame, settings: Settings, init: str) -> list[int]:
-    rows = claimed(changes, settings)
-    rows = rows[rows.init == init]
-    return [int(d) for d, g in rows.groupby("depth") if not at_chance(per_seed(g, "final_train_accuracy"),
-                                                                      settings.floor)]
-
-
-def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
-    rows = claimed(ev["changes"], settings)
-    depth = resolve_depth(headline.depth, rows[rows.init == headline.init].depth,
-                          trained_depths(ev["changes"], settings, headline.init))
-    if depth is None:
-        return no_condition(f"log10(weight change of layer 1 / output layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["changes"], settings, headline.init, depth)
-
-
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"],
-                              "log10(weight change of layer 1 / output layer) per init and "
-                              "depth (decades)", "+.2f")
+# per init and depth of the sweep
+GRID = Grid("changes", (Axis("init"), Axis("depth", int)))
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -148,10 +136,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     for epoch in deep.epoch_used.unique():
         curves.axvline(epoch, color="k", ls=":", lw=1)
 
-    runs, found = ev["changes"], ev["conditions"]
-    floor_cells = found[found.floor][["init", "depth"]] if len(found) else found
-    keep = ~runs.set_index(["init", "depth"]).index.isin(list(map(tuple, floor_cells.to_numpy())))
-    shown = runs[keep | (runs.activation != settings.activation)] if len(runs) else runs
+    mine = ev["changes"]
+    floor_cells = at_chance_cells(mine, settings)
+    off_floor = mine[[(i, int(d)) not in floor_cells for i, d in zip(mine.init, mine.depth)]]
+    runs = pd.concat([mine, ev["others"]], ignore_index=True)
+    shown = pd.concat([off_floor, ev["others"]], ignore_index=True)
     sns.lineplot(data=shown, x="depth", y="log10_ratio", **figures.by_activation(shown), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=summary)
     summary.axhline(settings.max_log10_ratio, color="k", ls="--", lw=1,
@@ -163,7 +152,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         summary.set_xticks(sorted(runs.depth.unique()))
     figures.legend(summary, **figures.below(summary, ncol=3))
 
-    mine = claimed(runs, settings)
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
     ceiling = chance_ceiling(settings.floor)
@@ -183,10 +171,10 @@ CLAIM = register(Claim(
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 2; Glorot & Bengio, AISTATS (2010), sec. 4.2; "
            "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 8.2.5",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    headline=headline,
     figure=figure,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     figure_text="Top left: each layer's relative weight change from initialization at the chosen epoch for the "
                 "deepest net of each activation and init (log scale). Top right: the same for every layer of the "

@@ -1,20 +1,22 @@
 """relu-fixes-depth: deep ReLU nets train where deep sigmoid nets do not; units whose output
 is 0 drop out, so for each input the network is a thinner *linear* network.
 
-Evidence, four tables:
+Evidence, three tables:
   depth      depth sweep: final train accuracy of ReLU minus sigmoid at the same init,
              depth and seed, every rate tuned for its own condition. Diverged pairs are
              left out and counted.
-  conditions the rule per init and depth: the paired difference > min_train_gain over
-             seeds. Where both nets sit at chance (floor.py) the comparison says nothing:
-             inconclusive, "floor: both at chance", in words. The claim's verdict is the
-             headline condition's (config `headline`), with the exact part below.
   linearity  an exact check on random ReLU nets (float64): for every input x the output
              equals J(x)·x plus the bias path of the active sub-network -- the same net
              run on x = 0 with x's activation pattern forced. Piecewise linearity says
              exactly this; a smooth net (ELU, sigmoid) fails it.
   active     depth sweep, ReLU: fraction of active units per layer (1 - layers.csv
              `saturated`, which counts inactive units) at epoch 0 and at the end.
+
+The rule, per init and depth of the sweep, two parts: "trains", the paired difference >
+min_train_gain over seeds (where both nets sit at chance, floor.py, the comparison says
+nothing: inconclusive, "floor: both at chance", in words), and "linearity", the exact check,
+the same in every condition. The headline is the settings' init at a depth of the sweep or
+its deepest.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .nets import RandomNets, random_net
 from .select import layers_of, runs_of
-from .floor import (chance_ceiling, condition_sentence, condition_verdicts, deciding_first, floor_checked,
-                    headline_note, legend_with_n, no_condition, per_seed, resolve_depth, with_note)
+from .floor import (chance_ceiling, deciding_first, floor_checked, headline_note, legend_with_n, per_seed,
+                    resolve_depth, with_note)
+from .grids import Axis, Grid
 from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
 
@@ -148,50 +151,40 @@ def active_units(tables: dict, settings: Settings) -> pd.DataFrame:
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
     gap = depth_gap(tables["runs"], settings)
-    return {"depth": gap, "conditions": condition_verdicts(gap_conditions(gap, settings)),
-            "linearity": linearity(settings.linearity), "active": active_units(tables, settings)}
+    return {"depth": gap, "linearity": linearity(settings.linearity), "active": active_units(tables, settings)}
 
 
-def trains_verdict(gap: pd.DataFrame, settings: Settings, init: str, depth: int):
-    """The rule in one condition: the paired difference per seed, > min_train_gain; both nets
-    at chance is the floor (inconclusive, said); diverged pairs left out and counted."""
-    rows = gap[(gap.init == init) & (gap.depth == depth)]
-    used = rows[~rows.diverged]
+def trains_verdict(rows: pd.DataFrame, settings: Settings):
+    """The paired difference per seed, > min_train_gain; both nets at chance is the floor
+    (inconclusive, said); diverged pairs left out and counted."""
+    used = rows[~rows.diverged.astype(bool)]
+    where = "".join(f", depth {int(d)}, {i} init" for i, d in rows[["init", "depth"]].drop_duplicates().to_numpy())
     v = compare(per_seed(used, "difference"), settings.min_train_gain, ">",
-                f"final train accuracy, {settings.activation} minus {settings.baseline}, depth {depth}, "
-                f"{init} init (fraction)", name="trains")
+                f"final train accuracy, {settings.activation} minus {settings.baseline}{where} (fraction)",
+                name="trains")
     v = floor_checked(v, {settings.activation: used.train_accuracy,
                           settings.baseline: used.baseline_train_accuracy}, settings.floor)
-    left_out = int(rows.diverged.sum())
+    left_out = int(rows.diverged.astype(bool).sum())
     return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
 
 
-def gap_conditions(gap: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
-    """Per init and depth of the sweep, the rule's verdict in that condition."""
-    cells = gap[["init", "depth"]].drop_duplicates().sort_values(["init", "depth"]).itertuples(index=False)
-    return [({"init": init, "depth": int(depth)}, trains_verdict(gap, settings, init, int(depth)))
-            for init, depth in cells]
-
-
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
-    return gap_conditions(depth_gap(tables["runs"], settings), settings)
-
-
-def verdict(ev: Evidence, settings: Settings):
-    """The headline condition's rule and the exact check; the figure finds them by name
-    ("trains", "linearity")."""
-    gap, headline = ev["depth"], settings.headline
-    depth = resolve_depth(headline.depth, gap[gap.init == headline.init].depth)
+def rule(ev: Evidence, settings: Settings):
+    """One init and depth, and the exact check; the figure finds them by name ("trains",
+    "linearity")."""
     linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
-    if depth is None:
-        return deciding_first(no_condition(f"final train accuracy, {settings.activation} minus "
-                                           f"{settings.baseline}", dict(headline)), linear)
-    return deciding_first(trains_verdict(gap, settings, headline.init, depth), linear)
+    return deciding_first(trains_verdict(ev["depth"], settings), linear)
 
 
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"], "Final train accuracy, ReLU minus sigmoid, per init and depth")
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init at a depth of the sweep, or its deepest."""
+    init, depth = settings.headline.init, settings.headline.depth
+    gap = ev["depth"]
+    return {"init": init, "depth": resolve_depth(depth, gap[gap.init == init].depth) or depth}
+
+
+# per init and depth of the sweep
+GRID = Grid("depth", (Axis("init"), Axis("depth", int)))
 
 
 # ---- figure ----------------------------------------------------------------------
@@ -256,10 +249,10 @@ CLAIM = register(Claim(
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
            "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialization of deep ReLU nets)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    headline=headline,
     figure=figure,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "

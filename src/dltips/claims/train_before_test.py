@@ -9,7 +9,7 @@ is tuned for its own rate; diverged runs are left out and counted. Per regime an
 fix's main effect is the mean over the other fix's two levels of (with − without): the
 factorial's estimate, cells averaged within the seed.
 
-The rule per regime (conditions), parts paired by seed, the deciding part first:
+The rule per regime, parts paired by seed, the deciding part first:
   underfitting  the deep plain net trains worse than the shallow one (train accuracy,
                 shallow − deep > 0: the notes' evidence); the training-side fix raises train
                 accuracy (> 0; where every net of both cells is at chance, the floor,
@@ -19,7 +19,9 @@ The rule per regime (conditions), parts paired by seed, the deciding part first:
   overfitting   the plain net is better on train than on test (train − test > 0), and the
                 test-side fix raises test accuracy (> 0).
 The claim's verdict is the headline regime's (setting `headline`). Evidence tables: `runs`
-(one row per run of the factorial), `effects` (per regime and seed) and `conditions`.
+(one row per run of the factorial) and `effects` (per regime and seed; `shallow_plain_train`
+carries the overfitting regime's plain net into every regime's rows, for the underfitting
+regime's premise).
 """
 
 import math
@@ -32,8 +34,8 @@ from pydantic import Field
 from ..verdicts import compare
 from . import DIAGNOSIS, Claim, register
 from .evidence import Evidence
-from .floor import (condition_sentence, condition_verdicts, deciding_first, floor_checked, headline_note,
-                    legend_with_n, no_condition, with_note)
+from .floor import deciding_first, floor_checked, headline_note, legend_with_n, no_condition, with_note
+from .grids import Axis, Grid
 from .select import runs_of
 from .settings import ClaimSettings, Floor, setting
 from ..lazy import lazy_import
@@ -130,7 +132,9 @@ def effects(table: pd.DataFrame) -> pd.DataFrame:
             row[f"test_fix_effect_{split}"] = np.nanmean([test_fix - plain, both - train_fix])
         row["plain_overfit_gap"] = row["plain_train"] - row["plain_test"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    shallow = out[out.regime == "overfitting"].set_index("seed").plain_train
+    return out.assign(shallow_plain_train=out.seed.map(shallow))
 
 
 def _binomial_margin(accuracy: pd.Series, settings: Settings) -> float:
@@ -138,16 +142,18 @@ def _binomial_margin(accuracy: pd.Series, settings: Settings) -> float:
     return settings.margin_test_se * math.sqrt(p * (1 - p) / settings.floor.samples)
 
 
-def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings, regime: str):
-    here = fx[fx.regime == regime]
-    used = table[(table.regime == regime) & ~table.diverged]
-    if not len(here):
-        return no_condition("the factorial's effects", {"regime": regime})
-    left_out = int(table[table.regime == regime].diverged.sum())
+def rule(ev: Evidence, settings: Settings):
+    """One regime's parts (the regime is the one its rows name)."""
+    table, here = ev["runs"], ev["effects"]
+    used = table[~table.diverged.astype(bool)]
+    regimes = set(table.regime)
+    if not len(here) or len(regimes) != 1:
+        return no_condition("the factorial's effects", {"regime": ", ".join(sorted(regimes)) or "none"})
+    regime = regimes.pop()
+    left_out = int(table.diverged.astype(bool).sum())
     gain = settings.min_gain
     if regime == "underfitting":
-        other = fx[fx.regime == "overfitting"].set_index("seed").plain_train
-        drop = (other - here.set_index("seed").plain_train).dropna()
+        drop = (here.shallow_plain_train - here.plain_train).dropna()
         deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)")
         train_fix = compare(here.train_fix_effect_train, gain, ">",
                             "training-side fix's effect on train accuracy, deep net (fraction)")
@@ -166,32 +172,13 @@ def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings, re
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
 
-def found_conditions(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
-    return [({"regime": regime}, regime_verdict(table, fx, settings, regime))
-            for regime in dict(settings.regimes) if regime in set(table.regime)]
-
-
 def evidence(tables: dict, settings: Settings) -> Evidence:
     table = cells(tables["runs"], settings)
-    fx = effects(table)
-    return {"runs": table, "effects": fx, "conditions": condition_verdicts(found_conditions(table, fx, settings))}
+    return {"runs": table, "effects": effects(table)}
 
 
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
-    table = cells(tables["runs"], settings)
-    return found_conditions(table, effects(table), settings)
-
-
-def verdict(ev: Evidence, settings: Settings):
-    regime = settings.headline.regime
-    table = ev["runs"]
-    if not len(table) or regime not in set(table.regime):
-        return no_condition("the factorial's effects", dict(settings.headline))
-    return regime_verdict(table, ev["effects"], settings, regime)
-
-
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["regime"], "Per regime, the deciding part's statistic (fraction)")
+# per regime, in the settings' order
+GRID = Grid("runs", (Axis("regime", levels=lambda s: list(dict(s.regimes))),))
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -228,10 +215,9 @@ CLAIM = register(Claim(
     source="He, Zhang, Ren & Sun, 'Deep Residual Learning' CVPR (2016), sec. 1 and 4.1 (the degradation problem); "
            "Glorot & Bengio, AISTATS (2010), sec. 1 and 6",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
     figure=figure,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     figure_text="Final train and test accuracy of the four cells of the factorial (plain net, training-side fix, "
                 "test-side fix, both), in the underfitting regime (deep plain net) and the overfitting regime "

@@ -7,10 +7,11 @@ shapes it -- for the depth sweep (sigmoid and ReLU, several depths and inits) an
 breadth, the grid's activations at its fixed depth. Statistic, per seed:
 log10(grad norm of layer 1 / grad norm of the last hidden layer) of the claim's activation;
 -1 means the layer nearest the input gets a tenth of the gradient of the last hidden layer.
-It is judged per init and depth (conditions); the claim's verdict is the headline
-condition's. How far is the value itself, in decades (sigmoid-attenuates sets it against
-the mean-field prediction per layer). Diverged runs are left out. Evidence tables: `ratios`
-(one row per run) and `conditions`.
+It is judged per init and depth of the sweep (from depth 2: at depth 1 layer 1 is the last
+hidden layer); the headline is the settings' init at the sweep's deepest depth. How far is
+the value itself, in decades (sigmoid-attenuates sets it against the mean-field prediction
+per layer). Diverged runs are left out. Evidence tables: `ratios` (the claim's activation in
+the sweep, one row per run: what is judged) and `others` (every other run, drawn beside).
 """
 
 import numpy as np
@@ -21,8 +22,8 @@ from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .panels import GRAD_LABEL, LAYER_LABEL
 from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
-from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n,
-                    no_condition, per_seed, resolve_depth)
+from .floor import HeadlineDepth, headline_note, legend_with_n, per_seed, resolve_depth
+from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -64,48 +65,35 @@ def ratios(tables: dict, settings: Settings) -> pd.DataFrame:
     return out.reset_index().sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def claimed(ratios: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The sweep's runs of the claim's activation."""
-    return ratios[(ratios.study == settings.study) & (ratios.activation == settings.activation)]
-
-
-def ratio_verdict(ratios: pd.DataFrame, settings: Settings, init: str, depth: int):
-    rows = claimed(ratios, settings)
-    rows = rows[(rows.init == init) & (rows.depth == depth)]
-    return compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
-                   f"log10(grad norm layer 1 / last hidden layer), {settings.activation}, depth {depth}, "
-                   f"{init} init, epoch {settings.epoch} (decades)")
-
-
-def ratio_conditions(ratios: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
-    """Per init and depth (from 2: at depth 1 layer 1 is the last hidden layer)."""
-    rows = claimed(ratios, settings)
-    return judge_each(rows[rows.depth >= 2], {"init": str, "depth": int},
-                      lambda c: ratio_verdict(ratios, settings, c["init"], c["depth"]))
+def judged(ratios: pd.DataFrame, settings: Settings) -> pd.Series:
+    """The runs the claim is judged on: the sweep's, of the claim's activation, from depth 2."""
+    return (ratios.study == settings.study) & (ratios.activation == settings.activation) & (ratios.depth >= 2)
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
     table = ratios(tables, settings)
-    return {"ratios": table, "conditions": condition_verdicts(ratio_conditions(table, settings))}
+    mine = judged(table, settings)
+    return {"ratios": table[mine], "others": table[~mine]}
 
 
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
-    return ratio_conditions(ratios(tables, settings), settings)
+def rule(ev: Evidence, settings: Settings):
+    """One init and depth: the ratio per seed below max_log10_ratio."""
+    rows = ev["ratios"]
+    where = "".join(f", depth {int(d)}, {i} init" for i, d in rows[["init", "depth"]].drop_duplicates().to_numpy())
+    return compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
+                   f"log10(grad norm layer 1 / last hidden layer), {settings.activation}{where}, epoch "
+                   f"{settings.epoch} (decades)")
 
 
-def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
-    sweep = claimed(ev["ratios"], settings)
-    depth = resolve_depth(headline.depth, sweep[sweep.init == headline.init].depth)
-    if depth is None:
-        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["ratios"], settings, headline.init, depth)
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init at its depth: a number, or the sweep's deepest."""
+    init, depth = settings.headline.init, settings.headline.depth
+    rows = ev["ratios"]
+    return {"init": init, "depth": resolve_depth(depth, rows[rows.init == init].depth) or depth}
 
 
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"],
-                              "log10(grad norm layer 1 / last hidden layer) of the claim's "
-                              "activation, per init and depth (decades)", "+.2f")
+# per init and depth of the sweep
+GRID = Grid("ratios", (Axis("init"), Axis("depth", int)))
 
 
 # ---- drawing -----------------------------------------------------------------------------
@@ -146,7 +134,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
                  f"{when(settings.epoch)}", **figures.by_activation(grid))
     legend_with_n(lower[0], grid, "activation", **figures.below(lower[0], title="activation", ncol=2))
 
-    summary = ev["ratios"][ev["ratios"].study == settings.study]
+    every = pd.concat([ev["ratios"], ev["others"]], ignore_index=True)
+    summary = every[every.study == settings.study]
     ax = lower[1]
     sns.lineplot(data=summary, x="depth", y="log10_ratio", **figures.by_activation(summary), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
@@ -177,11 +166,11 @@ CLAIM = register(Claim(
     source="Hochreiter, diploma thesis (1991); Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994); "
            "Glorot & Bengio, AISTATS (2010), sec. 4",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    headline=headline,
     figure=figure,
     figure_text=FIGURE_TEXT,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     tables=("runs", "layers"),
     category=TRAINING,
