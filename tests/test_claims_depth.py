@@ -260,42 +260,114 @@ def test_mean_field_prediction_matches_random_sigmoid_nets(init):
     assert np.mean(slopes) == pytest.approx(sigmoid_attenuates.mean_field_slope("sigmoid", init, width), abs=0.05)
 
 
-@pytest.mark.parametrize("grad, expected, deciding", [
-    (geometric({"sigmoid": -0.8, "relu": 0.0}), REPRODUCED, "sigmoid"),
-    (geometric({"sigmoid": 0.1, "relu": 0.0}), NOT_REPRODUCED, "sigmoid"),  # sigmoid does not decay
-    (geometric({"sigmoid": -0.8, "relu": -0.3}), NOT_REPRODUCED, "relu"),  # relu decays too: far outside the margin
+def attenuation_tables(grad, depths=(3, 5, 7)):
+    runs = sweep_runs(lambda *a: 0.5, depths=depths)
+    return {"runs": runs, "layers": sweep_layers(runs, grad, lambda *a: 1.0)}
+
+
+def profile(decay: dict, transient: dict | None = None, settled: int = 5):
+    """Gradient norms falling by decay[activation] decades per layer towards the input, plus
+    transient[activation] decades per layer only below layer `settled` (a decay confined to the
+    layers near the input, flat above them)."""
+    transient = transient or {}
+
+    def grad(act, depth, layer):
+        return 0.1 * 10 ** (decay[act] * (depth - min(layer, depth)) + transient.get(act, 0.0) * max(0, settled - layer))
+    return grad
+
+
+@pytest.mark.parametrize("grad, expected, deciding, side", [
+    (geometric({"sigmoid": -0.8, "relu": 0.0}), REPRODUCED, "decay", ""),
+    (geometric({"sigmoid": 0.1, "relu": 0.0}), NOT_REPRODUCED, "decay", ""),  # sigmoid does not decay
+    # relu decays at 0.3 / 0.8 = 0.375 of sigmoid's rate, beyond 1 sigmoid layer over depth 7's 5 fitted steps (0.2)
+    (geometric({"sigmoid": -0.8, "relu": -0.3}), NOT_REPRODUCED, "contrast", "above +0.2: relu decays"),
+    # relu's gradient grows towards the input as fast: the other side of the equivalence, said so
+    (geometric({"sigmoid": -0.8, "relu": 0.3}), NOT_REPRODUCED, "contrast", "below \u22120.2: relu's gradient grows"),
+    # relu decays at 0.1 of sigmoid's rate: its fitted net shrinks the gradient by half a sigmoid layer
+    (geometric({"sigmoid": -0.8, "relu": -0.08}), REPRODUCED, "decay", ""),
 ])
-def test_sigmoid_attenuates_both_ways(grad, expected, deciding):
+def test_sigmoid_attenuates_both_ways(grad, expected, deciding, side):
     s = settings_of(sigmoid_attenuates.ID)
-    runs = sweep_runs(lambda *a: 0.5, depths=(3, 5, 7))
-    tables = {"runs": runs, "layers": sweep_layers(runs, grad, lambda *a: 1.0, seed_gain=0.05)}
-    ev, v = judge(sigmoid_attenuates, tables, s)
+    ev, v = judge(sigmoid_attenuates, attenuation_tables(grad), s)
     assert v.verdict == expected
-    assert f", {deciding}, he init, depth 7" in v.statistic  # the deciding part's numbers are the ones reported
-    assert "mean-field prediction -0.50" in (v.statistic + v.detail)
-    assert set(ev["fits"][ev["fits"].depth == 3].n_points) == {2}  # layers 2-3 only: too few for a line
-    found = [c for c, _ in sigmoid_attenuates.CLAIM.conditions(tables, s)]
+    assert v.parts[0].name == deciding and v.statistic == v.parts[0].statistic  # the deciding part's numbers
+    assert side in v.why
+    assert "he init, depth 7" in v.statistic
+    assert "mean-field prediction -0.50" in v.part("decay").statistic
+    assert set(ev["others"][ev["others"].depth == 3].half_points) == {2}  # layers 2-3 only: too few for a line
+    found = [c for c, _ in per_condition(sigmoid_attenuates.CLAIM, attenuation_tables(grad), s)]
     assert found == [{"init": i, "depth": d} for i in ("default", "he") for d in (5, 7)]
 
 
-def test_relu_equivalence_margin_comes_from_seed_noise():
+def test_sigmoid_attenuates_bounds_come_from_theory_and_the_design_never_from_the_data():
+    """relu's bound: 1 sigmoid layer over the fitted steps (depth - fit_from_layer); sigmoid's
+    window tolerance: half its mean-field predicted decay. Seed noise moves neither."""
     s = settings_of(sigmoid_attenuates.ID)
-    runs = sweep_runs(lambda *a: 0.5, depths=(7,))
-    # relu decays 0.01 decades per layer; the seeds' gain spreads the last layer by SD 0.05 decades:
-    # a margin of 0.05 / 5 fitted steps = 0.01 ... so 0.002 decay is inside, 0.03 outside
-    for decay, expected in ((-0.002, REPRODUCED), (-0.03, NOT_REPRODUCED)):
-        layers = sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": decay}), lambda *a: 1.0, seed_gain=0.05)
-        found = dict(((c["init"], c["depth"]), w) for c, w in
-                     sigmoid_attenuates.CLAIM.conditions({"runs": runs, "layers": layers}, s))
-        relu_part = [p for p in found[("he", 7)].detail.split("; ") if "relu" in p][0]
-        assert f": {expected} (" in relu_part and "±0.01" in relu_part
+    for gain in (0.0, 0.3):  # no spread, and a tenfold spread of every layer's norm across seeds
+        runs = sweep_runs(lambda *a: 0.5, depths=(5, 7))
+        layers = sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0, seed_gain=gain)
+        found = by_condition(sigmoid_attenuates, {"runs": runs, "layers": layers}, s, "init", "depth")
+        assert found[("he", 7)].part("contrast").threshold == pytest.approx(1 / 5)
+        assert found[("he", 5)].part("contrast").threshold == pytest.approx(1 / 3)
+        predicted = sigmoid_attenuates.mean_field_slope("sigmoid", "he", 100)
+        assert found[("he", 7)].part("geometric").threshold == pytest.approx(0.5 * abs(predicted))
+    looser = settings_of(sigmoid_attenuates.ID, {"contrast_layers": 2.0})
+    assert by_condition(sigmoid_attenuates, {"runs": runs, "layers": layers}, looser, "init", "depth")[
+        ("he", 7)].part("contrast").threshold == pytest.approx(2 / 5)
 
 
-def test_equivalence_rule():
-    inside = sigmoid_attenuates.equivalence([0.01, -0.01, 0.0, 0.005], 0.1, "x")
-    assert inside.verdict == REPRODUCED
-    assert sigmoid_attenuates.equivalence([0.5, 0.52, 0.49], 0.1, "x").verdict == NOT_REPRODUCED
-    assert sigmoid_attenuates.equivalence([0.0, 0.2, -0.1], 0.1, "x").verdict == INCONCLUSIVE
+def test_a_transient_near_the_input_is_not_attenuation():
+    """relu's norms rise over layers 2-5 and are flat above (the study's He depth-10 profile):
+    fitted over every layer it 'decays' at 0.2 of sigmoid's rate, beyond the bound 1/8; its
+    near-output half, where a geometric decay would show too, is flat: the contrast holds."""
+    s = settings_of(sigmoid_attenuates.ID)
+    grad = profile({"sigmoid": -0.5, "relu": 0.0}, transient={"relu": -0.3})
+    ev, v = judge(sigmoid_attenuates, attenuation_tables(grad, depths=(10,)), s)
+    relu = ev["contrast"][ev["contrast"].init == "he"]
+    assert relu.slope.mean() / -0.5 > 1 / 8  # the whole-net fit alone would call it attenuation
+    assert relu.slope_near_output.abs().max() < 0.01
+    assert v.verdict == REPRODUCED and v.part("contrast").threshold == pytest.approx(1 / 8)
+    assert "relu's decay per layer over every fitted layer: \u22120.1" in v.part("contrast").detail  # reported
+
+
+def test_a_sigmoid_decay_confined_to_the_layers_near_the_input_is_not_geometric():
+    s = settings_of(sigmoid_attenuates.ID)
+    grad = profile({"sigmoid": 0.0, "relu": 0.0}, transient={"sigmoid": -0.8})
+    v = judge(sigmoid_attenuates, attenuation_tables(grad, depths=(10,)), s)[1]
+    assert v.part("decay").verdict == REPRODUCED  # fitted over every layer, it shrinks
+    assert v.verdict == NOT_REPRODUCED and v.parts[0].name == "geometric"
+    assert "below \u22120.249" in v.why and "a transient" in v.why  # half the predicted 0.497
+
+
+def test_sigmoid_attenuates_figure_draws_the_decision_with_its_bound():
+    """The smoke sweep is too shallow for a fit in each half: the decision panel drawn from deep nets."""
+    s = settings_of(sigmoid_attenuates.ID)
+    tables = attenuation_tables(profile({"sigmoid": -0.5, "relu": 0.0}, transient={"relu": -0.2}), depths=(5, 10))
+    ev, v = judge(sigmoid_attenuates, tables, s)
+    fig = sigmoid_attenuates.figure(tables, ev, v, s)
+    try:
+        decide = fig.axes[0]
+        assert decide.get_title() == "measured vs predicted, depth 10, epoch 0"
+        labels = decide.get_legend_handles_labels()[1]
+        assert "relu, the near-output half" in labels and "mean-field prediction" in labels
+        assert any(label.startswith("±0.062: relu's bound near the output (0.125 × sigmoid's decay") for label in labels)
+    finally:
+        plt.close(fig)
+
+
+def test_equivalence_rule_says_on_which_side_it_fails():
+    def judged(values):
+        return sigmoid_attenuates.equivalence(values, 0.1, "x", above="too high", below="too low")
+    inside = judged([0.01, -0.01, 0.0, 0.005])
+    assert inside.verdict == REPRODUCED and inside.why == ""
+    high, low = judged([0.5, 0.52, 0.49]), judged([-0.5, -0.52, -0.49])
+    assert high.verdict == low.verdict == NOT_REPRODUCED
+    assert high.why == "the whole interval lies above +0.1: too high"
+    assert low.why == "the whole interval lies below \u22120.1: too low"
+    straddles = judged([0.05, 0.12, 0.09])
+    assert straddles.verdict == INCONCLUSIVE and "straddles +0.1: perhaps too high" in straddles.why
+    assert "past both" in judged([0.0, 0.2, -0.3]).why
+    assert judged([]).why == "no data" and judged([0.01]).verdict == INCONCLUSIVE
 
 
 # ---- relu-fixes-depth -----------------------------------------------------------------

@@ -2,11 +2,13 @@
 so each layer shrinks the effect of an early change on the loss -- the decay of the
 gradient norm per layer is roughly geometric for sigmoid and not for ReLU.
 
-Evidence: per run, a straight-line fit of log10(gradient norm) of the hidden layers against
+Evidence: per run, straight-line fits of log10(gradient norm) of the hidden layers against
 the number of layers stepped back from the last hidden layer, at a chosen epoch (0: the
-architecture alone). Its slope is the decay per layer in decades and its R^2 says how
-geometric the decay is. The fit starts at a chosen layer: layer 1's gradient, x^T delta,
-also scales with the raw input, which the other layers do not see.
+architecture alone): over every fitted layer, and over each half of them (the near-input
+half and the near-output half, each spanning half the fitted steps, rounded up, so they
+share the middle layer). A slope is a decay per layer in decades. The fit starts at a
+chosen layer: layer 1's gradient, x^T delta, also scales with the raw input, which the
+other layers do not see.
 
 Beside each measured slope, the mean-field prediction (Glorot & Bengio 2010; Schoenholz et
 al. 2017): a backward pass through a hidden layer of width n multiplies the gradient's
@@ -18,16 +20,26 @@ point q = n·Var(W)·E[f(z)^2] + Var(b) of the forward pre-activation variance. 
 positively homogeneous: the forward signal shrinks by the factor the backward one does, so
 the predicted slope is 0 at any init scale, up to bias and finite-width effects.
 
-Verdict per init and depth (conditions), two parts, the deciding one shown first:
-  sigmoid   per-seed slope < max_slope (0: the literal "shrinks"; its size is read against
-            the prediction, reported with it)
-  relu      equivalence (TOST-style): the 95% interval of ReLU's per-seed slope inside
-            ±margin, margin = contrast_margin_sds seed-to-seed SDs of log10 grad norm at
-            the last hidden layer spread over the fitted layers: a decay whose total over
-            the net is inside one layer's seed noise is no decay.
-The claim's verdict is the headline condition's (signal-preserving He init for ReLU).
-Saturation statistics per activation (layers.csv `saturated`) are drawn beside it.
-Evidence tables: `fits` (one row per run) and `conditions`.
+The rule per init and depth, three parts paired by seed, the deciding one shown first:
+  decay      sigmoid's slope over every fitted layer < max_slope (0: the literal
+             "shrinks"; its size is read against the prediction, reported with it)
+  geometric  equivalence: sigmoid's slope over the near-input half minus its slope over the
+             near-output half within ±window_tolerance × |the predicted slope|. A
+             geometric decay has one factor per layer wherever it is measured; a transient
+             (a decay confined to a few layers, e.g. while the signal settles after the
+             input) differs between the halves by its whole size.
+  contrast   equivalence: ReLU's slope over the near-output half divided by sigmoid's (same
+             seed, same half) within ±contrast_layers / (fitted steps): at that rate
+             ReLU's whole fitted net shrinks the gradient less than one sigmoid layer does.
+             A geometric decay would show in every half, so it is read in the half away
+             from the input, where a transient near the input has died out; ReLU's
+             near-input and full slopes are reported beside it.
+A failed equivalence says on which side it failed (its `why`, from the interval's signs).
+The headline is the settings' init (ReLU's signal-preserving He init) at the sweep's
+deepest depth. Saturation statistics per activation (layers.csv `saturated`) are drawn
+beside it. Evidence tables: `fits` (the claim's activation: what is judged), `contrast`
+(the contrast activation's fits, read in the same condition) and `others` (every other
+run, drawn beside).
 """
 
 import math
@@ -35,13 +47,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
+from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, number, t_interval
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .panels import GRAD_LABEL, LAYER_LABEL
 from .select import RUN_KEYS, SweepAndGrid, layers_of, sweep_and_grid_layers
-from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, deciding_first, headline_note, judge_each,
-                    legend_with_n, no_condition, per_seed, resolve_depth)
+from .floor import HeadlineDepth, deciding_first, headline_note, legend_with_n, per_seed, resolve_depth
+from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -62,6 +74,8 @@ INIT_VARIANCE = {
 }
 HOMOGENEOUS = ("relu",)  # f(a·z) = a·f(z) for a > 0: no predicted decay
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1) = sum(w·g(x)) / sqrt(2π)
+WINDOWS = {"slope": "every fitted layer", "slope_near_input": "the near-input half",
+           "slope_near_output": "the near-output half"}
 
 
 class Headline(ClaimSettings):
@@ -77,14 +91,22 @@ class Settings(SweepAndGrid):
     epoch: int = setting(0, "epoch of the gradient norms fitted; 0 = the architecture alone", ge=0)
     fit_from_layer: int = setting(2, "first hidden layer of the fit: layer 1's gradient (x^T delta) also scales "
                                      "with the raw input, which deeper layers do not see; 1..depth-1", ge=1)
-    min_points: int = setting(3, "a line through 2 points has no residual, so says nothing about \"geometric\"",
-                              ge=3)
+    min_points: int = setting(3, "layers in each half of the fit (near the input, near the output) at least: a "
+                                 "line through 2 points has no residual, so says nothing about \"geometric\"", ge=3)
     max_slope: float = setting(0.0, "claim: sigmoid's decay per layer (decades) < this; 0 is the literal "
                                     "\"shrinks\"; its size is reported beside the mean-field prediction (default "
                                     "-0.85, xavier -0.63, he -0.50 at width 100)", le=0)
-    contrast_margin_sds: float = setting(1.0, "relu's equivalence margin: this many seed-to-seed SDs of log10 grad "
-                                              "norm at the last hidden layer, spread over the fitted layers (a total "
-                                              "decay inside one layer's seed noise is no decay)", gt=0)
+    window_tolerance: float = setting(
+        0.5, "\"geometric\": sigmoid's decay per layer over the near-input half minus over the near-output half "
+             "within ± this × |the mean-field predicted decay| (theory, fixed before the data: a transient confined "
+             "to one half differs between the halves by its whole size, a constant factor by 0; half the "
+             "predicted decay separates the two)", gt=0, lt=1)
+    contrast_layers: float = setting(
+        1.0, "relu's equivalence bound: its decay per layer over the near-output half, as a fraction of sigmoid's "
+             "(same seed and half), within ± this / the fitted steps (depth - fit_from_layer): at that rate relu's "
+             "whole fitted net shrinks the gradient less than this many sigmoid layers do. The contrasted effect "
+             "is the unit (mean-field: a sigmoid layer multiplies the gradient by at most 1/4 x the weight scale, "
+             "ReLU at He init preserves it in expectation, a ratio of 0), never relu's own seed noise", gt=0)
     headline: Headline = setting(Headline(), "the verdict's condition; every init and depth is reported as a "
                                              "condition")
 
@@ -125,6 +147,13 @@ def fit(depth: int, layers: np.ndarray, grads: np.ndarray) -> tuple[float, float
     return float(slope), float(intercept), (1 - residual / total) if total > 0 else math.nan
 
 
+def halves(first: int, depth: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(first, last) layer of the near-input and the near-output half of the fitted layers
+    first..depth: each spans half the fitted steps, rounded up (they share the middle layer)."""
+    half = math.ceil((depth - first) / 2)
+    return (first, first + half), (depth - half, depth)
+
+
 def fits(tables: dict, settings: Settings) -> pd.DataFrame:
     lay = sweep_and_grid_layers(tables, settings)
     lay = lay[lay.hidden]
@@ -136,106 +165,141 @@ def fits(tables: dict, settings: Settings) -> pd.DataFrame:
         depth = int(run.depth.iloc[0])
         part = run[run.layer >= settings.fit_from_layer]
         slope, intercept, r2 = fit(depth, part.layer.to_numpy(), part.grad_norm.to_numpy())
+        near = {}
+        for name, (low, high) in zip(("slope_near_input", "slope_near_output"), halves(settings.fit_from_layer, depth)):
+            window = part[(part.layer >= low) & (part.layer <= high)]
+            near[name] = fit(depth, window.layer.to_numpy(), window.grad_norm.to_numpy())[0]
         first = run.iloc[0]
         width = int(widths.get(run_id, 0)) or None
         rows.append({**first[RUN_KEYS].to_dict(), "width": width, "epoch": settings.epoch, "n_points": len(part),
-                     "slope": slope, "intercept": intercept, "r2": r2,
+                     "half_points": math.ceil((depth - settings.fit_from_layer) / 2) + 1 if len(part) else 0,
+                     "slope": slope, "intercept": intercept, "r2": r2, **near,
                      "predicted_slope": mean_field_slope(first.activation, first.init, width) if width else math.nan,
-                     "log10_grad_last": float(np.log10(run[run.layer == depth].grad_norm).mean()),
                      "saturated_start": run.saturated.mean(), "saturated_end": saturated_end.get(run_id, math.nan)})
-    columns = RUN_KEYS + ["width", "epoch", "n_points", "slope", "intercept", "r2", "predicted_slope",
-                          "log10_grad_last", "saturated_start", "saturated_end"]
+    columns = RUN_KEYS + ["width", "epoch", "n_points", "half_points", "slope", "intercept", "r2",
+                          "slope_near_input", "slope_near_output", "predicted_slope", "saturated_start",
+                          "saturated_end"]
     out = pd.DataFrame(rows, columns=columns)
+    out["window_change"] = out.slope_near_input - out.slope_near_output
     return out.sort_values(["study", "activation", "init", "depth", "seed"], kind="stable")
 
 
-def fitted(fits: pd.DataFrame, settings: Settings, activation: str, init: str | None = None,
-           depth: int | None = None) -> pd.DataFrame:
-    """The rule's runs: depth sweep, enough layers for a line to mean something."""
-    rows = fits[(fits.study == settings.study) & (fits.activation == activation)
-                & (fits.n_points >= settings.min_points)]
-    if init is not None:
-        rows = rows[rows.init == init]
-    return rows if depth is None else rows[rows.depth == depth]
-
-
-def equivalence(values, margin: float, statistic: str, detail: str = "", name: str = "") -> Verdict:
-    """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
-    reproduced when it lies wholly outside, inconclusive otherwise."""
-    mean, low, high, n = t_interval(values)
-    if n < 2 or not math.isfinite(margin):
-        verdict = INCONCLUSIVE
-    elif -margin < low and high < margin:
-        verdict = REPRODUCED
-    elif low > margin or high < -margin:
-        verdict = NOT_REPRODUCED
-    else:
-        verdict = INCONCLUSIVE
-    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, name=name)
-
-
-def contrast_margin(rows: pd.DataFrame, settings: Settings, depth: int) -> float:
-    """Seed-to-seed SD of log10 grad norm at the last hidden layer, times contrast_margin_sds,
-    spread over the fitted steps."""
-    steps = depth - settings.fit_from_layer
-    sd = float(np.std(per_seed(rows, "log10_grad_last"), ddof=1)) if rows.seed.nunique() > 1 else math.nan
-    return settings.contrast_margin_sds * sd / steps if steps > 0 else math.nan
-
-
-def condition_verdict(fits: pd.DataFrame, settings: Settings, init: str, depth: int) -> Verdict:
-    """Both parts in one condition; the figure finds them by name ("decay", "contrast")."""
-    sig = fitted(fits, settings, settings.activation, init, depth)
-    base = fitted(fits, settings, settings.contrast, init, depth)
-    where = f"{init} init, depth {depth}, epoch {settings.epoch}"
-    predicted = sig.predicted_slope.mean() if len(sig) else math.nan
-    decay = compare(per_seed(sig, "slope"), settings.max_slope, "<",
-                    f"decay of log10 grad norm per layer towards the input, {settings.activation}, {where} "
-                    f"(decades, mean-field prediction {predicted:+.2f})",
-                    detail=f"R² of the geometric fit {sig.r2.mean():.3f}" if len(sig) else "", name="decay")
-    margin = contrast_margin(base, settings, depth) if len(base) else math.nan
-    flat = equivalence(per_seed(base, "slope"), margin,
-                       f"decay per layer, {settings.contrast}, {where}, within ±{margin:.3g} "
-                       f"(decades, noise margin)", name="contrast")
-    return deciding_first(decay, flat)
-
-
-def slope_conditions(fits: pd.DataFrame, settings: Settings) -> list[tuple[dict, Verdict]]:
-    return judge_each(fitted(fits, settings, settings.activation), {"init": str, "depth": int},
-                      lambda c: condition_verdict(fits, settings, c["init"], c["depth"]))
-
-
 def evidence(tables: dict, settings: Settings) -> Evidence:
+    """The rule's runs (the depth sweep, enough layers in each half for a line to mean
+    something) of each activation, and every other run."""
     table = fits(tables, settings)
-    return {"fits": table, "conditions": condition_verdicts(slope_conditions(table, settings))}
+    usable = (table.study == settings.study) & (table.half_points >= settings.min_points)
+    mine, contrast = usable & (table.activation == settings.activation), usable & (table.activation == settings.contrast)
+    return {"fits": table[mine], "contrast": table[contrast], "others": table[~mine & ~contrast]}
 
 
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, Verdict]]:
-    return slope_conditions(fits(tables, settings), settings)
+def every_fit(ev: Evidence) -> pd.DataFrame:
+    return pd.concat([ev["fits"], ev["contrast"], ev["others"]], ignore_index=True)
 
 
-def headline_depth(fits: pd.DataFrame, settings: Settings) -> int | None:
-    return resolve_depth(settings.headline.depth, fitted(fits, settings, settings.activation,
-                                                         settings.headline.init).depth)
+def equivalence(values, margin: float, statistic: str, above: str, below: str, detail: str = "",
+                name: str = "") -> Verdict:
+    """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
+    reproduced when it lies wholly outside, inconclusive otherwise. `why` names the side, in
+    the words `above` (the interval beyond +margin) and `below` (beyond -margin)."""
+    mean, low, high, n = t_interval(values)
+    plus, minus = f"+{number(margin)}", number(-margin)
+    if n == 0:
+        verdict, why = INCONCLUSIVE, "no data"
+    elif n < 2:
+        verdict, why = INCONCLUSIVE, f"too little data: only {n} finite value(s), need 2"
+    elif not math.isfinite(margin):
+        verdict, why = INCONCLUSIVE, "no bound: its source is missing here"
+    elif -margin < low and high < margin:
+        verdict, why = REPRODUCED, ""
+    elif low > margin:
+        verdict, why = NOT_REPRODUCED, f"the whole interval lies above {plus}: {above}"
+    elif high < -margin:
+        verdict, why = NOT_REPRODUCED, f"the whole interval lies below {minus}: {below}"
+    elif low <= -margin and high >= margin:
+        verdict, why = INCONCLUSIVE, f"the interval reaches past both {minus} and {plus}: too few seeds to tell"
+    elif high >= margin:
+        verdict, why = INCONCLUSIVE, f"the interval straddles {plus}: perhaps {above}, too few seeds to tell"
+    else:
+        verdict, why = INCONCLUSIVE, f"the interval straddles {minus}: perhaps {below}, too few seeds to tell"
+    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, why=why, name=name)
 
 
-def verdict(ev: Evidence, settings: Settings):
-    depth = headline_depth(ev["fits"], settings)
-    if depth is None:
-        return no_condition(f"decay of log10 grad norm per layer, {settings.activation}", dict(settings.headline))
-    return condition_verdict(ev["fits"], settings, settings.headline.init, depth)
+def _where(rows: pd.DataFrame, settings: Settings) -> str:
+    cells = rows[["init", "depth"]].drop_duplicates().to_numpy()
+    return "".join(f", {init} init, depth {int(depth)}" for init, depth in cells) + f", epoch {settings.epoch}"
 
 
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["init", "depth"],
-                              "Sigmoid's decay per layer (decades; the deciding part's "
-                              "numbers where ReLU's contrast decides), per init and depth", "+.2f")
+def decay_verdict(sig: pd.DataFrame, settings: Settings, where: str) -> Verdict:
+    predicted = sig.predicted_slope.mean() if len(sig) else math.nan
+    prediction = f", mean-field prediction {predicted:+.2f}" if math.isfinite(predicted) else ""
+    return compare(per_seed(sig, "slope"), settings.max_slope, "<",
+                   f"decay of log10 grad norm per layer towards the input, {settings.activation}{where} "
+                   f"(decades{prediction})",
+                   detail=f"R² of the geometric fit {sig.r2.mean():.3f}" if len(sig) else "", name="decay")
 
 
-def plot_fits(ax, lay: pd.DataFrame, fits: pd.DataFrame, settings: Settings, init: str) -> None:
+def geometric_verdict(sig: pd.DataFrame, settings: Settings, where: str) -> Verdict:
+    """Sigmoid's decay per layer near the input minus near the output, within a fraction of
+    the predicted decay."""
+    predicted = sig.predicted_slope.mean() if len(sig) else math.nan
+    margin = settings.window_tolerance * abs(predicted)
+    return equivalence(per_seed(sig, "window_change"), margin,
+                       f"decay per layer of {settings.activation} over the near-input half minus the near-output "
+                       f"half{where} (decades; within ±{settings.window_tolerance:g} × the predicted decay"
+                       f"{f' {abs(predicted):.2f}' if math.isfinite(predicted) else ''})",
+                       above="the decay is weaker near the input than near the output, not one factor per layer",
+                       below="the decay is stronger near the input than near the output: a transient, not one "
+                             "factor per layer", name="geometric")
+
+
+def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, where: str) -> Verdict:
+    """The contrast's decay per layer near the output as a fraction of sigmoid's, paired by seed."""
+    a, b = settings.activation, settings.contrast
+    depths = sorted(set(sig.depth) | set(base.depth))
+    steps = int(depths[0]) - settings.fit_from_layer if len(depths) == 1 else math.nan
+    bound = settings.contrast_layers / steps if steps > 0 else math.nan  # NaN > 0 is False
+    paired = pd.concat({b: per_seed(base, "slope_near_output"), a: per_seed(sig, "slope_near_output")},
+                       axis=1, join="inner")
+    ratio = paired[b] / paired[a] if len(paired) else pd.Series(dtype=float)
+    others = [f"{b}'s decay per layer over {WINDOWS[w]}: {number(per_seed(base, w).mean())}"
+              for w in ("slope_near_input", "slope")] if len(base) else []
+    return equivalence(ratio, bound,
+                       f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
+                       f"±{number(settings.contrast_layers)}/{steps if math.isfinite(steps) else 'the fitted steps'}: "
+                       f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
+                       f"layer(s))",
+                       above=f"{b} decays towards the input at more than {number(bound)} of {a}'s rate",
+                       below=f"{b}'s gradient grows towards the input at more than {number(bound)} of {a}'s "
+                             f"rate of decay",
+                       detail="; ".join(others), name="contrast")
+
+
+def rule(ev: Evidence, settings: Settings) -> Verdict:
+    """The three parts in one condition; the figure finds them by name ("decay", "geometric",
+    "contrast")."""
+    sig, base = ev["fits"], ev["contrast"]
+    where = _where(pd.concat([sig, base]), settings)
+    return deciding_first(decay_verdict(sig, settings, where), geometric_verdict(sig, settings, where),
+                          contrast_verdict(sig, base, settings, where))
+
+
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init at a depth of the sweep, or its deepest."""
+    init, depth = settings.headline.init, settings.headline.depth
+    rows = ev["fits"][ev["fits"].init == init]
+    return {"init": init, "depth": resolve_depth(depth, rows.depth) or depth}
+
+
+# per init and depth of the sweep where the claim's activation has enough layers
+GRID = Grid("fits", (Axis("init"), Axis("depth", int)))
+
+
+def plot_fits(ax, lay: pd.DataFrame, judged: pd.DataFrame, settings: Settings, init: str) -> None:
     """The deepest net of each activation: measured norms (points, one per seed and layer)
     and the mean fitted line over the layers the fit used."""
     for act, color in (figures.by_activation(lay)["palette"] or {}).items():
-        runs = fitted(fits, settings, act, init)
+        runs = judged[(judged.activation == act) & (judged.init == init)]
         runs = runs[runs.depth == runs.depth.max()]
         if not len(runs):
             continue
@@ -248,7 +312,7 @@ def plot_fits(ax, lay: pd.DataFrame, fits: pd.DataFrame, settings: Settings, ini
         ax.plot(layers, line, color=color, ls="--", label=f"fit: {runs.slope.mean():+.2f} decades/layer, "
                                                            f"R² {runs.r2.mean():.2f}")
     if not ax.collections:
-        ax.text(0.5, 0.5, f"no run with {settings.min_points} or more layers from layer "
+        ax.text(0.5, 0.5, f"no run with {settings.min_points} or more layers in each half from layer "
                           f"{settings.fit_from_layer}", ha="center", transform=ax.transAxes)
     else:
         ax.set_yscale("log")
@@ -257,50 +321,59 @@ def plot_fits(ax, lay: pd.DataFrame, fits: pd.DataFrame, settings: Settings, ini
     figures.legend(ax, **figures.below(ax))
 
 
-def plot_against_prediction(ax, fits: pd.DataFrame, settings: Settings, depth: int | None) -> None:
-    """The deciding comparison: measured slope per init (95% Student-t interval over seeds)
-    beside the mean-field prediction, at the headline depth; ReLU's equivalence margin as a band."""
-    runs = fits[(fits.study == settings.study) & (fits.depth == depth) & (fits.n_points >= settings.min_points)]
+WINDOW_MARKERS = {"slope": "o", "slope_near_input": "<", "slope_near_output": ">"}
+
+
+def plot_against_prediction(ax, judged: pd.DataFrame, settings: Settings, depth) -> None:
+    """The decision: measured slope per init over every fitted layer and over each half (95%
+    Student-t interval over seeds) beside the mean-field prediction, at the headline depth;
+    the contrast's bound, in decades per layer at the headline init, as a band."""
+    runs = judged[judged.depth == depth] if isinstance(depth, int) else judged.iloc[:0]
     if not len(runs):
         ax.text(0.5, 0.5, "no fitted runs at the headline depth", ha="center", transform=ax.transAxes)
     else:
         hue = figures.by_activation(runs)
         inits = sorted(runs.init.unique())
-        levels = hue["hue_order"]
-        offset = {a: 0.3 * (i - (len(levels) - 1) / 2) for i, a in enumerate(levels)}
-        for act in levels:  # measured: mean and 95% Student-t interval over seeds; x: mean-field prediction
+        series = [(a, w) for a in hue["hue_order"] for w in WINDOWS]
+        offset = {key: 0.12 * (i - (len(series) - 1) / 2) for i, key in enumerate(series)}
+        for act, window in series:  # measured: mean and 95% Student-t interval over seeds; x: mean-field prediction
             cells = runs[runs.activation == act].groupby("init")
-            xs = [inits.index(i) + offset[act] for i, _ in cells]
-            means = [per_seed(g, "slope").mean() for _, g in cells]
-            spans = np.array([figures.seed_interval(per_seed(g, "slope")) for _, g in cells]).T
-            ax.errorbar(xs, means, yerr=np.abs(spans - np.array(means)), fmt="o", capsize=4, ms=8,
-                        color=hue["palette"][act], label=act)
-            ax.scatter(xs, [g.predicted_slope.mean() for _, g in cells], marker="x", s=90, color="k", zorder=5,
-                       label="mean-field prediction" if act == levels[0] else None)
+            xs = [inits.index(i) + offset[(act, window)] for i, _ in cells]
+            means = [per_seed(g, window).mean() for _, g in cells]
+            spans = np.array([figures.seed_interval(per_seed(g, window)) for _, g in cells]).T
+            ax.errorbar(xs, means, yerr=np.abs(spans - np.array(means)), fmt=WINDOW_MARKERS[window], capsize=3,
+                        ms=7, color=hue["palette"][act], label=f"{act}, {WINDOWS[window]}")
+            if window == "slope":
+                ax.scatter(xs, [g.predicted_slope.mean() for _, g in cells], marker="x", s=90, color="k", zorder=5,
+                           label="mean-field prediction" if act == hue["hue_order"][0] else None)
         ax.set_xticks(range(len(inits)), inits)
-        headline = runs[(runs.init == settings.headline.init) & (runs.activation == settings.contrast)]
-        margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
-        if math.isfinite(margin):
-            ax.axhspan(-margin, margin, color="grey", alpha=0.25,
-                       label=f"±{margin:.3f}: {settings.contrast}'s noise margin")
+        at_init = runs[(runs.init == settings.headline.init) & (runs.activation == settings.activation)]
+        bound = settings.contrast_layers / (depth - settings.fit_from_layer)
+        band = bound * abs(per_seed(at_init, "slope_near_output").mean()) if len(at_init) else math.nan
+        if math.isfinite(band):
+            ax.axhspan(-band, band, color="grey", alpha=0.25,
+                       label=f"±{band:.3f}: {settings.contrast}'s bound near the output ({number(bound)} × "
+                             f"{settings.activation}'s decay, {settings.headline.init} init)")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)
     ax.set(xlabel="initialization", ylabel="decay per layer towards the input\n(decades)",
            title=f"measured vs predicted, depth {depth}, epoch {settings.epoch}")
     if len(runs):  # under the x label, off the data
-        legend_with_n(ax, runs, "activation", **figures.below(ax, ncol=2))
+        figures.legend(ax, **figures.below(ax, title=f"95% t-interval, {figures.n_label(runs, ['activation', 'init'])}",
+                                           ncol=2))
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
-    init, fitted_runs = settings.headline.init, ev["fits"]
+    init = settings.headline.init
+    judged = pd.concat([ev["fits"], ev["contrast"]], ignore_index=True)
     lay = layers_of(tables, [settings.study])
     lay = lay[lay.hidden & (lay.epoch == settings.epoch) & (lay.init == init)]
     # legends under their panels, off the data
     fig, ((decide, fits_ax), (sweep_ax, right)) = plt.subplots(2, 2, figsize=(figures.WIDTH, 12),
                                                                layout="constrained")
-    plot_against_prediction(decide, fitted_runs, settings, headline_depth(fitted_runs, settings))
-    plot_fits(fits_ax, lay, fitted_runs, settings, init)
+    plot_against_prediction(decide, judged, settings, headline(ev, settings)["depth"])
+    plot_fits(fits_ax, lay, judged, settings, init)
 
-    sweep = fitted_runs[(fitted_runs.study == settings.study) & (fitted_runs.n_points >= settings.min_points)]
+    sweep = judged
     sns.lineplot(data=sweep, x="depth", y="slope", **figures.by_activation(sweep), style="init", marker="o",
                  errorbar=figures.seed_interval, ax=sweep_ax)
     sweep_ax.axhline(settings.max_slope, color="k", ls="--", lw=1,
@@ -312,9 +385,10 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         sweep_ax.set_xticks(sorted(sweep.depth.unique()))
     figures.legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
 
-    sat = fitted_runs[fitted_runs.study == settings.grid_study]
+    every = every_fit(ev)
+    sat = every[every.study == settings.grid_study]
     if not len(sat):  # no grid in the tables: the sweep still has its activations
-        sat = fitted_runs[fitted_runs.study == settings.study]
+        sat = every[every.study == settings.study]
     sat = sat.melt(id_vars=["activation", "seed"], value_vars=["saturated_start", "saturated_end"],
                    var_name="when", value_name="fraction")
     sat["when"] = sat.when.map({"saturated_start": f"epoch {settings.epoch}", "saturated_end": "last epoch"})
@@ -338,14 +412,16 @@ CLAIM = register(Claim(
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 3; Hochreiter, diploma thesis (1991); "
            "Glorot & Bengio, AISTATS (2010), sec. 3-4 (saturation)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    headline=headline,
     figure=figure,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     figure_text="Top left (the decision): the measured decay per layer of log10 gradient norm at the headline depth, "
-                "per init, for sigmoid and ReLU, beside the mean-field prediction 1/2·log10(n·Var(W)·E[f'²]) (x); "
-                "grey band: ReLU's equivalence margin from seed noise; dotted: 1/2·log10(1/16), sigmoid's bound at "
+                "per init, for sigmoid and ReLU, fitted over every layer from the first fitted one (o), over the "
+                "near-input half (<) and over the near-output half (>), beside the mean-field prediction "
+                "1/2·log10(n·Var(W)·E[f'²]) (x); grey band: ReLU's bound near the output, a fraction of sigmoid's "
+                "decay there (1 sigmoid layer over the fitted steps); dotted: 1/2·log10(1/16), sigmoid's bound at "
                 "unit weight gain. Top right: gradient norm of every hidden layer of the deepest nets at the "
                 "headline init (points: seeds) with the mean straight-line fit. Bottom left: the fitted decay "
                 "against depth per activation and init. Bottom right: fraction of saturated (sigmoid, tanh) or "
