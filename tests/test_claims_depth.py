@@ -154,6 +154,41 @@ def test_train_before_test_at_the_floor_when_no_fix_trains_the_deep_net():
     assert overfit["overfitting"].verdict == REPRODUCED  # the other regime is judged on its own
 
 
+def sgd_does_not_train_shallow(opt, reg, depth):
+    """The referee's MNIST-1D numbers: the shallow sigmoid net under SGD reaches train 0.400, test
+    0.354 (a gap of 0.046, inside 3 binomial SEs); under Adam it fits the training set and
+    overfits, and dropout lifts its test accuracy."""
+    if depth == 7:
+        return textbook(opt, reg, depth)
+    if opt == "sgd":
+        return (0.38, 0.36) if reg == "dropout" else (0.40, 0.354)
+    return (0.85, 0.66) if reg == "dropout" else (0.97, 0.6)
+
+
+def test_train_before_test_overfitting_regime_is_judged_on_the_net_that_trains_and_overfits_beyond_noise():
+    s = settings_of(train_before_test.ID)
+    assert train_before_test.min_overfit_gap(s) == pytest.approx(3 * math.sqrt(0.5 / 1000))  # 0.067, fixed
+    tables = {"runs": diagnosis_runs(sgd_does_not_train_shallow)}
+    overfitting = by_condition(train_before_test, tables, s, "regime")["overfitting"]
+    assert overfitting.verdict == REPRODUCED
+    assert overfitting.part("overfits").value == pytest.approx(0.37) and "(training fix)" in overfitting.statistic
+    assert overfitting.part("test fix").value == pytest.approx(0.06)  # both fixes - training fix, paired by seed
+    # the plain SGD net's gap (0.046) is positive but inside the noise: it does not overfit
+    plain = by_condition(train_before_test, tables, s.replace(overfitting_net="plain"), "regime")["overfitting"]
+    assert plain.verdict == NOT_REPRODUCED and plain.parts[0].name == "overfits"
+    assert plain.parts[0].value == pytest.approx(0.046) and "below 0.0671" in plain.why
+
+
+def test_train_before_test_overfitting_regime_fails_where_the_test_side_fix_does_not_help():
+    def dropout_hurts(opt, reg, depth):
+        train, test = sgd_does_not_train_shallow(opt, reg, depth)
+        return train, test - (0.1 if reg == "dropout" and depth == 2 else 0.0)
+    found = by_condition(train_before_test, {"runs": diagnosis_runs(dropout_hurts)}, settings_of(train_before_test.ID),
+                         "regime")
+    assert found["overfitting"].verdict == NOT_REPRODUCED and found["overfitting"].parts[0].name == "test fix"
+    assert found["overfitting"].part("overfits").verdict == REPRODUCED
+
+
 def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs = diagnosis_runs(textbook)
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
