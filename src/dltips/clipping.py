@@ -29,7 +29,9 @@ def clip_gradient_norms_(params: Iterable[torch.Tensor], max_norm: torch.Tensor 
     if max_norm is None:
         return
     grads = [p.grad for p in params]
-    norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads]).norm(dim=0)
+    # [K, parameters] then along each row: a model's norm is reduced over a contiguous row, as
+    # alone (across a column of the transpose, the reduction order depends on K: last bits differ)
+    norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads], dim=1).norm(dim=1)
     scale = torch.where(max_norm.isinf(), 1.0, (max_norm / (norms + EPS)).clamp(max=1.0))
     for g in grads:
         g.mul_(scale.view((-1,) + (1,) * (g.dim() - 1)))
