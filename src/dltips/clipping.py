@@ -14,9 +14,10 @@ import torch
 EPS = 1e-6
 
 
-def max_norms(limits: Sequence[float | None], device: torch.device) -> torch.Tensor | None:
-    """[K] maximum gradient norms (inf: not clipped), or None where no model clips: then the
-    step does nothing at all for clipping."""
+def max_norms(members: Sequence, device: torch.device) -> torch.Tensor | None:
+    """[K] maximum gradient norms of the members (Member.max_grad_norm; inf: not clipped), or
+    None where no model clips: then the step does nothing at all for clipping."""
+    limits = [m.max_grad_norm for m in members]
     if all(limit is None for limit in limits):
         return None
     return torch.tensor([torch.inf if limit is None else float(limit) for limit in limits], device=device)
