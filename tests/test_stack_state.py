@@ -1,5 +1,5 @@
 """The stack's per-model state: one select for every field, and the per-model features of the step
-(gradient clipping), each a Member field and one line of the loop."""
+(gradient clipping here, weight decay in test_weight_decay.py), each a Member field and one line of the loop."""
 
 import math
 from dataclasses import dataclass, replace
@@ -71,7 +71,7 @@ def test_a_model_that_clips_its_gradient_steps_as_clipping_says_and_the_others_a
     assert clipping.state.select([1, 2]).per_model.max_grad_norm.tolist() == [pytest.approx(limit), math.inf]
 
 
-@pytest.mark.parametrize("feature", [{"max_grad_norm": 0.5}])
+@pytest.mark.parametrize("feature", [{"max_grad_norm": 0.5}, {"weight_decay": 0.5}])
 def test_a_per_model_feature_trains_the_same_alone_or_in_a_stack_another_model_leaves(tiny_dataset, feature):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16)
     member = Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}), **feature)

@@ -73,6 +73,7 @@ def test_a_per_model_feature_is_in_a_job_spec_only_where_set_and_reaches_its_mem
 
 
 @pytest.mark.parametrize("change, words", [
+    (lambda c: c["training"].update(weight_decay=-0.1), ["training.weight_decay", "-0.1", ">= 0"]),
     (lambda c: c["training"].update(max_grad_norm=0), ["training.max_grad_norm", "0", "> 0"]),
     (lambda c: c["training"].update(stats_every=0), ["training.stats_every", "0", ">= 1"]),
     (lambda c: c["sweeps"]["dropout"]["training"].update(epochs=0), ["sweeps.dropout.training.epochs", ">= 1"]),

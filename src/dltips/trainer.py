@@ -6,10 +6,10 @@ The pieces, each in its module: the stack's per-model state and how models leave
 (dltips.stopping). Every epoch: each model's updates, evaluation, stopping, records, then the
 observers (progress logs); a model that stopped leaves the stack at the end of its epoch.
 
-A new per-model feature of the step (a schedule, a clipping norm) is a training setting
-(dltips.training_settings), a Member field of the same name naming how the stack holds it,
-and one line of `Trainer.train_epoch`, its code in a module of its own: max_grad_norm
-(dltips.clipping) is one.
+A new per-model feature of the step (a schedule, a clipping norm, a weight decay) is a
+training setting (dltips.training_settings), a Member field of the same name naming how the
+stack holds it, and one line of `Trainer.train_epoch`, its code in a module of its own:
+max_grad_norm (dltips.clipping) and weight_decay (dltips.weight_decay) are two.
 """
 
 import time
@@ -26,6 +26,7 @@ from .regularizers import Regularization
 from .stack_state import ModelWeights, StackState
 from .stopping import Stopping, StoppingPolicy, stop_diverged
 from .training_settings import DEFAULTS, TrainingSettings
+from .weight_decay import decay_factors, decay_weights_
 
 __all__ = ["Member", "RunResult", "StackConfig", "Trainer", "_per_model_ce",
            "resolve_device", "train"]
@@ -43,6 +44,7 @@ class Member:
     # range and why there), and its metadata's `per_model` stacks the members' values for the
     # step (StackState.per_model; None where no model uses it, so the step does nothing).
     max_grad_norm: float | None = field(default=DEFAULTS.max_grad_norm, metadata={"per_model": max_norms})
+    weight_decay: float = field(default=DEFAULTS.weight_decay, metadata={"per_model": decay_factors})
 
     @classmethod
     def of(cls, training: TrainingSettings, seed: int, lr: float, reg: Regularization, init: str) -> "Member":
@@ -130,6 +132,7 @@ class Trainer:
             s.penalties.add_gradients(s.model.weights)
             clip_gradient_norms_(s.model.parameters(), s.per_model.max_grad_norm)
             stop_diverged(s, loss)
+            decay_weights_(s.model.weights, s.per_model.weight_decay, s.active)
             s.optimizer.step(s.active)
             s.penalties.soft_threshold(s.model.weights, s.active)
 

@@ -8,7 +8,7 @@ changes, a sweep's `training:` what its jobs change), that block's part of the c
 (`JobTraining`: the same settings and what the job records) and the defaults of the trainer's
 `StackConfig` and `Member`. The plan, the jobs and the tuning read it by attribute.
 
-A per-model feature of the step (gradient clipping) is a setting declared with
+A per-model feature of the step (gradient clipping, weight decay) is a setting declared with
 `feature`: a Member field of the same name takes the job's value (trainer.Member.of), and a
 job's spec holds it only where it is set, so adding one leaves every job trained before it
 with the spec it was trained under (job.json, Snakemake's params): nothing is retrained.
@@ -54,6 +54,9 @@ class TrainingSettings(ClaimSettings):
     max_grad_norm: float | None = feature(
         None, "each model's gradient, all its parameters together, is scaled down to at most this norm "
               "(dltips.clipping, torch's clip_grad_norm_ rule); null: not clipped. No study sets it", gt=0)
+    weight_decay: float = feature(
+        0.0, "decoupled weight decay: before each step a model's weight matrices shrink by 1 - lr * weight_decay "
+             "(dltips.weight_decay, torch.optim.AdamW's rule); 0: none. No study sets it", ge=0)
 
     def spec(self) -> dict:
         """The settings as a job's spec holds them (JSON's values: a tuple is a list): every
