@@ -45,7 +45,9 @@ class Workload:
                 "--lr", repr(self.lr), "--epochs", str(self.epochs)]
 
     def stack_config(self) -> StackConfig:
-        return StackConfig(activation=self.activation, optimizer=self.optimizer, model=MODEL, epochs=self.epochs)
+        # layer statistics every epoch: the textbook loop computes them every epoch too (same work)
+        return StackConfig(activation=self.activation, optimizer=self.optimizer, model=MODEL, epochs=self.epochs,
+                           stats_every=1)
 
     def members(self, runs: list[dict]) -> list[Member]:
         return [Member(seed=r["seed"], lr=self.lr, reg=build_reg(r["regularizer"], REGULARIZERS[r["regularizer"]]))
