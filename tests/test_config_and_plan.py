@@ -14,10 +14,11 @@ def valid(config):
 
 def test_default_config_is_valid_and_defaults_are_filled(default_config):
     cfg = copy.deepcopy(default_config)
-    del cfg["training"]["probe_size"]
+    cfg["training"] = {"epochs": 7}
     out = valid(cfg)
     assert out["training"]["probe_size"] == 512 and out["report"]["chance_margin"] == 0.05
-    assert "probe_size" not in cfg["training"]  # the caller's dict is left alone
+    assert out["training"]["epochs"] == 7 and out["training"]["device"] == "auto"
+    assert cfg["training"] == {"epochs": 7}  # the caller's dict is left alone
 
 
 def test_the_default_grid_is_2_datasets_x_7_x_5_x_5_x_5_seeds(default_config):
@@ -64,7 +65,7 @@ def test_swept_regularizer_strengths_expand_into_runs(default_config):
 
 
 def layer_recording(jobs, study):
-    (spec,) = {(j.training["layer_stats"], tuple(j.training["layer_epochs"]), j.training["stats_every"])
+    (spec,) = {(j.training.layer_stats, tuple(j.training.layer_epochs), j.training.stats_every)
                for j in jobs.values() if j.study == study}
     return spec
 
@@ -78,7 +79,7 @@ def test_layer_statistics_and_curves_are_recorded_where_a_claim_reads_them_and_n
     for study in ("sparsity", "diagnosis", "dropout", "variants", "ensemble"):
         assert layer_recording(jobs, study)[0] is False, study
     # early-stopping draws the grid's course of training: only the grid evaluates every split every epoch
-    assert {j.study for j in jobs.values() if j.training["curves"]} == {"grid"}
+    assert {j.study for j in jobs.values() if j.training.curves} == {"grid"}
     # the schedule follows the claims' settings: another epoch, another study
     moved = copy.deepcopy(default_config)
     moved["claims"]["early-layers-learn-slowly"]["epoch"] = 7

@@ -382,14 +382,16 @@ class HostReads(torch.utils._python_dispatch.TorchDispatchMode):
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 @pytest.mark.parametrize("lrs", [[0.05] * 5, [0.05, 0.01, 0.1, 0.3, 0.02]])  # a job's stack; a tuning stack
 def test_a_training_step_never_waits_for_the_device(tiny_dataset, name, lrs):
-    """A training epoch's steps read nothing back to the host, with every regularizer and
-    gradient clipping in the stack and a model that diverges in the middle of the epoch, so a GPU runs them ahead of
-    the host (and a step can be captured as a graph)."""
+    """A training epoch's steps read nothing back to the host, with every regularizer, gradient
+    clipping and weight decay in the stack and a model that diverges in the middle of the
+    epoch, so a GPU runs them ahead of the host (and a step can be captured as a graph)."""
     regs = [build_reg("none", {}), build_reg("l1", {"strength": 1e-3}), build_reg("l2", {"strength": 1e-3}),
             build_reg("dropout", {"input": 0.1, "hidden": 0.2}), build_reg("early_stopping", {"patience": 2})]
     cfg = StackConfig(activation="relu", optimizer=name, model=MODEL, epochs=2, batch_size=16)
-    # the first model also clips its gradient norm (dltips.clipping)
-    trainer = Trainer(cfg, [Member(k, lr, reg, max_grad_norm=1.0 if k == 0 else None)
+    # the first model also clips its gradient norm (dltips.clipping), the third decays its weights
+    # (dltips.weight_decay: it diverges, and stays frozen)
+    trainer = Trainer(cfg, [Member(k, lr, reg, max_grad_norm=1.0 if k == 0 else None,
+                                   weight_decay=0.1 if k == 2 else 0.0)
                             for k, (lr, reg) in enumerate(zip(lrs, regs))], tiny_dataset)
     trainer.train_epoch()  # optimizer state exists from here on
     # the step a GPU runs: on the CPU the optimizer may read `active` (nothing to wait for)

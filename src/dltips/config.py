@@ -2,8 +2,9 @@
 
 The JSON schema in workflow/schemas/ gives structure, types and ranges; names marked
 `x-registry` (list items) or `x-registry-keys` (mapping keys) are checked against the
-package's registries, so the allowed values always match what is registered. Each claim's
-settings are checked by the schema its typed settings class generates (claims.settings).
+package's registries, so the allowed values always match what is registered. The training
+settings and each claim's settings are checked by the schema their typed settings class
+generates (training_settings, claims.settings).
 """
 
 import copy
@@ -14,7 +15,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as SettingsError
 
-from . import claims
+from . import claims, training_settings
 from .activations import ACTIVATIONS
 from .claims.settings import schema_fragment
 from .data import DATASETS
@@ -137,8 +138,12 @@ def check_yaml(path) -> None:
 
 
 def load_schema(path) -> dict:
-    """The config schema, with every registered claim's settings schema under `claims`."""
+    """The config schema, with the training settings' schema under `training` (and a sweep's
+    `training`) and every registered claim's settings schema under `claims`."""
     schema = yaml.safe_load(Path(path).read_text())
+    block, sweep = training_settings.config_schemas()
+    schema["properties"]["training"].update(block)
+    schema["$defs"]["sweep_training"] = sweep
     declared = schema["properties"]["claims"].setdefault("properties", {})
     for claim_id, claim in claims.load().items():
         declared[claim_id], defs = schema_fragment(claim.settings, claim_id)

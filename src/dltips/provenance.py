@@ -81,7 +81,7 @@ def study_facts(config: dict, jobs: dict[str, Job]) -> dict:
         study["jobs"] += 1
         study["runs"] += len(job.runs)
         study["seeds"].update(run.seed for run in job.runs)
-        study["epochs"].add(job.training["epochs"])
+        study["epochs"].add(job.training.epochs)
     return {
         "preset": config.get("preset", "default"),
         "results": config["results"],

@@ -2,6 +2,7 @@
 # parsing the workflow stays cheap (it happens once per job on a cluster).
 import json
 import os
+import sys
 
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
 from dltips.claims.settings import settings_text
@@ -21,7 +22,7 @@ try:
     JOBS = plan(config)
     check_derived_tables(config, JOBS)
 except (ConfigError, FileNotFoundError, ImportError) as error:
-    raise WorkflowError(str(error)) from None
+    sys.exit(f"dltips: {error}")  # its message alone, without Snakemake's traceback lines
 
 RESULTS = config["results"]
 CONDA_ENV = "../../envs/dltips.yaml"  # relative to workflow/rules/

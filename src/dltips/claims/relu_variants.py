@@ -28,6 +28,7 @@ from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..verdicts import all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
+from .grids import Axis, Grid
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -102,13 +103,6 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
             "slopes": slope_summary(trained_slopes(tables["slopes"], tables["runs"])[0])}
 
 
-def select(pairs: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    keep = np.ones(len(pairs), dtype=bool)
-    for axis, value in axes.items():
-        keep &= (pairs[axis] == value).to_numpy()
-    return pairs[keep]
-
-
 def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     """The variant's rule in these pairs: a part named after the variant."""
     mine = pairs[pairs.activation == activation]
@@ -131,23 +125,23 @@ def weakest_first(parts, settings: Settings) -> list:
     return sorted(parts, key=lambda p: (-math.inf if math.isnan(p.value) else p.value, settings.variants.index(p.name)))
 
 
-def verdict(ev: Evidence, settings: Settings):
-    """Every variant must improve on the baseline in the headline condition; a part per variant."""
-    pairs = select(ev["pairs"], dict(settings.headline))
-    per_variant = weakest_first([judge_variant(pairs, act, settings) for act in settings.variants], settings)
-    combined = all_of(*per_variant)
-    return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in per_variant]))
+def rule(ev: Evidence, settings: Settings):
+    """One variant's rule in one condition's pairs (the grid gives each variant a condition)."""
+    pairs = ev["pairs"]
+    found = list(dict.fromkeys(pairs.activation))
+    return judge_variant(pairs, found[0] if len(found) == 1 else "the variant", settings)
 
 
-def conditions(tables: dict, settings: Settings) -> list:
-    pairs = evidence(tables, settings)["pairs"]
-    cells = pairs[["depth", "init"]].drop_duplicates().sort_values(["depth", "init"])
-    out = []
-    for depth, init in cells.itertuples(index=False):
-        axes = {"depth": int(depth), "init": init}
-        here = select(pairs, axes)
-        out += [({"activation": act, **axes}, judge_variant(here, act, settings)) for act in settings.variants]
-    return out
+def combine(parts, settings: Settings):
+    """Every variant must improve on the baseline in the headline condition: all_of, the
+    weakest variant first, each variant's own words kept."""
+    ordered = weakest_first(parts, settings)
+    combined = all_of(*ordered)
+    return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in ordered]))
+
+
+# per depth and init, each variant on its own; the headline (a depth and an init) spans the variants
+GRID = Grid("pairs", (Axis("depth", int), Axis("init"), Axis("activation", levels=lambda s: s.variants)))
 
 
 def _condition_label(depth, init) -> str:
@@ -201,7 +195,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
     where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
-    per_variant = weakest_first([v.part(act) for act in settings.variants], settings)
+    per_variant = weakest_first([p for p in v.parts or (v,) if p.name in settings.variants], settings)
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"ReLU variants ({where})", v,
                                        parts=[(p, "+.3f", "seeds") for p in per_variant]), fontsize=11)
@@ -214,7 +208,9 @@ CLAIM = register(Claim(
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    combine=combine,
     figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
@@ -222,7 +218,6 @@ CLAIM = register(Claim(
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
                 "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
-    conditions=conditions,
     settings=Settings,
     tables=("runs", "slopes"),
     category=TRAINING,
