@@ -175,15 +175,16 @@ def rule(ev: Evidence, settings: Settings):
     gain = settings.min_gain
     if regime == "underfitting":
         drop = (here.shallow_plain_train - here.plain_train).dropna()
-        deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)")
+        deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)",
+                               name="deeper worse")
         train_fix = compare(here.train_fix_effect_train, gain, ">",
-                            "training-side fix's effect on train accuracy, deep net (fraction)")
+                            "training-side fix's effect on train accuracy, deep net (fraction)", name="training fix")
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
-                           f"{settings.margin_test_se:g} binomial SE)")
+                           f"{settings.margin_test_se:g} binomial SE)", name="test fix")
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         net, name = NETS[settings.overfitting_net], settings.overfitting_net
