@@ -36,6 +36,7 @@ def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> S
         curves=t.get("curves", True),
         layer_stats=t.get("layer_stats", True) and not tuning,
         plateau_patience=t.get("plateau_patience"),  # a candidate trains as its runs will
+        divergence_factor=t.get("divergence_factor"),
     )
 
 
