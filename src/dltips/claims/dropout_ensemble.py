@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..verdicts import all_of, compare, exact
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
@@ -138,11 +138,11 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"monte_carlo": monte_carlo(tables["dropout_eval"]), "enumeration": enumerate_masks(settings.exact_check)}
 
 
-def equivalent(values, margin: float, statistic: str, name: str):
+def equivalent(values, margin: float, statistic: str, name: str, bounds: tuple[float, float] | None = None):
     """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
     one side -> not reproduced. The side the mean leans to is reported first."""
-    upper = compare(values, margin, "<", statistic)
-    lower = compare(values, -margin, ">", statistic)
+    upper = compare(values, margin, "<", statistic, bounds=bounds)
+    lower = compare(values, -margin, ">", statistic, bounds=bounds)
     first, second = (lower, upper) if upper.value < 0 else (upper, lower)
     return replace(all_of(first, second), name=name)
 
@@ -167,7 +167,8 @@ def gap_parts(mc: pd.DataFrame, settings: Settings) -> list:
         words, unit = METRICS[metric]
         per_seed = last.groupby("seed")[f"gap_{metric}"].mean().astype(float)
         out.append(equivalent(per_seed, margin, f"{words}, {k} average − weight scaling ({unit}), "
-                                                f"±{settings.margin_standard_errors:g} test SE", name=words))
+                                                f"±{settings.margin_standard_errors:g} test SE", name=words,
+                              bounds=ACCURACY_DIFFERENCE if unit == "fraction" else None))
     return out
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..activations import build as build_activation
-from ..verdicts import all_of, compare, exact
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
@@ -188,9 +188,11 @@ def judge(ev: Evidence, settings: Settings, axes: dict):
     """The three parts in one (width, hidden rate); the figure finds them by name."""
     test = in_condition(ev["test_time"], axes)
     vs_raw = compare(test.gain_vs_no_scaling, settings.min_gain_vs_no_scaling, ">",
-                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING)
+                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING,
+                     bounds=ACCURACY_DIFFERENCE)
     vs_on = compare(test.gain_vs_dropout_on, settings.min_gain_vs_dropout_on, ">",
-                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)", name=VS_DROPOUT_ON)
+                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)", name=VS_DROPOUT_ON,
+                    bounds=ACCURACY_DIFFERENCE)
     same = exact(ev["exact"].error, settings.exact_check.tolerance,
                  "max |difference|, classic dropout (lr/(1-p)^2, test × (1-p)) vs inverted dropout",
                  detail=f"{settings.exact_check.steps} SGD steps, same masks, float64", name=EXACT)

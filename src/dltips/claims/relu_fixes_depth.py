@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..verdicts import compare, exact
+from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .nets import RandomNets, random_net
@@ -154,14 +154,19 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 def trains_verdict(gap: pd.DataFrame, settings: Settings, init: str, depth: int):
     """The rule in one condition: the paired difference per seed, > min_train_gain; both nets
-    at chance is the floor (inconclusive, said); diverged pairs left out and counted."""
+    at chance is the floor (inconclusive, said); where some seeds of a net train and others do
+    not (above or within chance's noise), how many of each (verdicts.counts); diverged pairs
+    left out and counted."""
     rows = gap[(gap.init == init) & (gap.depth == depth)]
     used = rows[~rows.diverged]
     v = compare(per_seed(used, "difference"), settings.min_train_gain, ">",
                 f"final train accuracy, {settings.activation} minus {settings.baseline}, depth {depth}, "
-                f"{init} init (fraction)", name="trains")
+                f"{init} init (fraction)", name="trains", bounds=ACCURACY_DIFFERENCE)
     v = floor_checked(v, {settings.activation: used.train_accuracy,
                           settings.baseline: used.baseline_train_accuracy}, settings.floor)
+    v = with_note(v, counts({settings.activation: per_seed(used, "train_accuracy"),
+                             settings.baseline: per_seed(used, "baseline_train_accuracy")},
+                            chance_ceiling(settings.floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.sum())
     return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
-from ..verdicts import all_of, compare
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -112,7 +112,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
                     detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
                            f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                     name=activation)
-    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric)
+    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
     beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
     beside += f"; {settings.baseline}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
