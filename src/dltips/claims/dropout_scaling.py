@@ -34,7 +34,7 @@ from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
-from .select import WidthAndRate
+from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 

@@ -6,7 +6,7 @@ Evidence, four tables:
              depth and seed, every rate tuned for its own condition. Diverged pairs are
              left out and counted.
   conditions the rule per init and depth: the paired difference > min_train_gain over
-             seeds. Where both nets sit at chance (floor.py) the comparison says nothing:
+             seeds. Where both nets sit at chance (chance.py) the comparison says nothing:
              inconclusive, "floor: both at chance", in words. The claim's verdict is the
              headline condition's (config `headline`), with the exact part below.
   linearity  an exact check on random ReLU nets (float64): for every input x the output
@@ -27,12 +27,15 @@ from pydantic import Field
 
 from ..verdicts import compare, exact
 from . import LayerReads, TRAINING, Claim, register
+from .chance import Floor, floor_checked
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
+from .floor import condition_sentence, condition_verdicts
+from .headlines import resolve_depth
 from .nets import RandomNets, random_net
-from .select import layers_of, runs_of
-from .floor import (chance_ceiling, condition_sentence, condition_verdicts, deciding_first, floor_checked,
-                    headline_note, legend_with_n, no_condition, per_seed, resolve_depth, with_note)
-from .settings import ClaimSettings, Floor, setting
+from .panels import headline_note, legend_with_n, shade_chance
+from .select import layers_of, per_seed, runs_of
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -206,12 +209,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
-    ceiling = chance_ceiling(settings.floor)
     for ax, init in zip(tops, inits):
         frame = runs[runs.init == init]
         sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **figures.by_activation(frame), marker="o",
                      errorbar=figures.seed_interval, ax=ax)
-        ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+        shade_chance(ax, settings.floor)
         ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
         if len(frame):
             ax.set_xticks(sorted(frame.depth.unique()))

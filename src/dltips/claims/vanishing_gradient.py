@@ -18,11 +18,12 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
+from .compose import no_condition
 from .evidence import Evidence
-from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
-from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n,
-                    no_condition, per_seed, resolve_depth)
+from .floor import condition_sentence, condition_verdicts, judge_each
+from .headlines import HeadlineDepth, resolve_depth
+from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
+from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
