@@ -2,8 +2,11 @@
 headline depth and the figures' legends."""
 
 import math
+import pickle
 
 import pandas as pd
+import pytest
+from pydantic import ValidationError
 
 from dltips.claims.chance import Floor, at_chance, chance_ceiling, chance_margin, floor_checked, trained_depths
 from dltips.claims.compose import deciding_first, no_condition, with_note
@@ -90,3 +93,19 @@ def test_a_figure_legend_gives_each_entry_its_seed_count():
     legend_with_n(ax, frame, "activation")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["relu (n = 3 seeds)", "sigmoid"]
     plt.close(fig)
+
+
+def test_one_init_and_depth_headline_with_each_claims_own_defaults():
+    from dltips.claims import early_layers, relu_fixes_depth, relu_variants, settings_of
+
+    assert dict(early_layers.Settings().headline) == {"init": "default", "depth": "deepest_trained"}
+    assert dict(relu_fixes_depth.Settings().headline) == {"init": "he", "depth": "deepest"}
+    # a config that sets the depth alone keeps the claim's own init, not another claim's
+    assert dict(settings_of(relu_variants.ID, {"headline": {"depth": 7}}).headline) == {"init": "he", "depth": 7}
+    for bad in ("deep", 0):
+        with pytest.raises(ValidationError, match="deepest_trained"):
+            relu_variants.Settings().replace(headline={"depth": bad})
+    # the class belongs to the claim's module, where pickle (a worker process) finds it
+    settings = relu_fixes_depth.Settings()
+    assert type(settings.headline).__module__ == relu_fixes_depth.__name__
+    assert pickle.loads(pickle.dumps(settings)) == settings

@@ -21,7 +21,7 @@ from .chance import Floor, floor_checked, trained_depths
 from .compose import no_condition
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts, judge_each
-from .headlines import HeadlineDepth, resolve_depth
+from .headlines import init_depth_headline, resolve_depth
 from .panels import REL_LABEL, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
@@ -34,10 +34,7 @@ figures = lazy_import("dltips.figures")
 ID = "early-layers-learn-slowly"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: HeadlineDepth = setting(
-        "deepest_trained", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+Headline = init_depth_headline("default", "the notes' plain net (default init)", "deepest_trained")
 
 
 class Settings(ClaimSettings):

@@ -19,19 +19,16 @@ Evidence, four tables:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from ..verdicts import compare, exact
 from . import LayerReads, TRAINING, Claim, register
-from .chance import Floor, floor_checked
+from .chance import Floor, floor_checked, trained_depths
 from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts
-from .headlines import resolve_depth
+from .headlines import init_depth_headline, resolve_depth
 from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
@@ -49,10 +46,7 @@ figures = lazy_import("dltips.figures")
 ID = "relu-fixes-depth"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("he", "ReLU's signal-preserving init (He et al. 2015)", registry="init")
-    depth: Literal["deepest"] | Annotated[int, Field(ge=1)] = setting("deepest", "a depth of the sweep, or its "
-                                                                                 "deepest: the deep nets")
+Headline = init_depth_headline("he", "ReLU's signal-preserving init (He et al. 2015)", depth_why="the deep nets")
 
 
 class Linearity(RandomNets):
@@ -184,7 +178,8 @@ def verdict(ev: Evidence, settings: Settings):
     """The headline condition's rule and the exact check; the figure finds them by name
     ("trains", "linearity")."""
     gap, headline = ev["depth"], settings.headline
-    depth = resolve_depth(headline.depth, gap[gap.init == headline.init].depth)
+    mine = gap[gap.init == headline.init]
+    depth = resolve_depth(headline.depth, mine.depth, trained_depths(mine, "train_accuracy", settings.floor))
     linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
     if depth is None:

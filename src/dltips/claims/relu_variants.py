@@ -28,6 +28,7 @@ from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..verdicts import all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
+from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -41,11 +42,8 @@ SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
 
 
-class Headline(ClaimSettings):
-    """The condition whose verdict is the claim's (a depth and an init of the runs compared)."""
-
-    depth: int = setting(10, "the sweep's deepest depth, where a difference in training difficulty can show", ge=1)
-    init: str = setting("he", "the init a deep ReLU net needs", registry="init")
+Headline = init_depth_headline("he", "the init a deep ReLU net needs", 10,
+                               "the sweep's deepest depth, where a difference in training difficulty can show")
 
 
 class Settings(ClaimSettings):
@@ -133,7 +131,9 @@ def weakest_first(parts, settings: Settings) -> list:
 
 def verdict(ev: Evidence, settings: Settings):
     """Every variant must improve on the baseline in the headline condition; a part per variant."""
-    pairs = select(ev["pairs"], dict(settings.headline))
+    headline = settings.headline
+    depths = ev["pairs"][ev["pairs"].init == headline.init].depth
+    pairs = select(ev["pairs"], {"init": headline.init, "depth": resolve_depth(headline.depth, depths)})
     per_variant = weakest_first([judge_variant(pairs, act, settings) for act in settings.variants], settings)
     combined = all_of(*per_variant)
     return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in per_variant]))

@@ -40,10 +40,10 @@ from . import LayerReads, TRAINING, Claim, register
 from .compose import deciding_first, no_condition
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts, judge_each
-from .headlines import HeadlineDepth, resolve_depth
+from .headlines import init_depth_headline, resolve_depth
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
-from .settings import ClaimSettings, setting
+from .settings import setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -65,11 +65,8 @@ HOMOGENEOUS = ("relu",)  # f(a·z) = a·f(z) for a > 0: no predicted decay
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1) = sum(w·g(x)) / sqrt(2π)
 
 
-class Headline(ClaimSettings):
-    init: str = setting("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's sharpest "
-                              "test; sigmoid read at the same init, like against like", registry="init")
-    depth: HeadlineDepth = setting("deepest", "a depth of the sweep, its deepest, or the deepest at which the net "
-                                              "is not at chance")
+Headline = init_depth_headline("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's "
+                                      "sharpest test; sigmoid read at the same init, like against like")
 
 
 class Settings(SweepAndGrid):
