@@ -13,11 +13,10 @@ import pandas as pd
 
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from ..lazy import lazy_import
+from .palette import INK, WASH
 
 plt = lazy_import("matplotlib.pyplot")
 
-# strong versions of the verdicts page's background colors (claims/table.py)
-INK = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#c62828", INCONCLUSIVE: "#b7950b"}
 ROW_HEIGHT = 0.42  # inches: 18 rows and a header fit a laptop screen at the report's width
 
 
@@ -66,7 +65,7 @@ def _row(ax, row) -> None:
     second = "" if row.verdict == row.first_look else f" (first look {row.first_look})"
     ax.text(1.02, 0, f"{row.verdict}{second}", transform=ax.get_yaxis_transform(), va="center", fontsize=9,
             color=color, fontweight="bold")
-    ax.set_facecolor({REPRODUCED: "#f3faf3", NOT_REPRODUCED: "#fcf0f0"}.get(row.verdict, "#fbf8ea"))
+    ax.set_facecolor(WASH.get(row.verdict, WASH[INCONCLUSIVE]))
 
 
 def summary_figure(table: pd.DataFrame):
