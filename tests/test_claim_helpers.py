@@ -109,3 +109,18 @@ def test_one_init_and_depth_headline_with_each_claims_own_defaults():
     settings = relu_fixes_depth.Settings()
     assert type(settings.headline).__module__ == relu_fixes_depth.__name__
     assert pickle.loads(pickle.dumps(settings)) == settings
+
+
+def test_a_missing_number_is_none_nan_infinite_or_pandas_na_and_nothing_else():
+    import numpy as np
+
+    from dltips.io import finite_or_none, missing
+    from dltips.verdicts import number
+
+    for absent in (None, math.nan, math.inf, -math.inf, np.float32("nan"), np.float64("inf"), pd.NA, pd.NaT):
+        assert missing(absent) and number(absent) == "n/a", absent
+    for present in (0, 0.0, -1e-300, np.int64(3), np.float32(2.5), True, "nan", "", [math.nan], {}):
+        assert not missing(present), present
+    # what a claim's JSON record holds: null for each missing number, every other value as it is
+    assert finite_or_none({"v": np.float32("nan"), "n": 3, "why": "", "parts": []}) == {
+        "v": None, "n": 3, "why": "", "parts": []}

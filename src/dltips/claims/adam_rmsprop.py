@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from ..io import missing
 from ..verdicts import exact
 from . import TRAINING, Claim, register
 from .evidence import Evidence
@@ -180,7 +181,7 @@ def verdict(ev: Evidence, settings: Settings):
 
 def _rate_label(row) -> str:
     """'lr 0.01', 'lr 0.001–0.01' over activations, '*' where a tuned rate sits at the edge of its grid."""
-    if not np.isfinite(row.tuned_lr_min):
+    if missing(row.tuned_lr_min):
         return "lr not in tuning.csv"
     low, high = row.tuned_lr_min, row.tuned_lr_max
     rates = f"{low:g}" if low == high else f"{low:g}–{high:g}"

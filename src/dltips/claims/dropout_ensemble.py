@@ -29,6 +29,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ..io import missing
 from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
@@ -227,7 +228,7 @@ def _curve_panels(axes, mc: pd.DataFrame, margin: dict) -> None:
              .sort_values(["width", "dropout_hidden"]).itertuples(index=False)]
     colors = dict(zip(order, sns.color_palette(figures.PALETTE, len(order))))
     for ax, y, half in ((gap_loss, "gap_loss", margin["loss"]), (gap_acc, "gap_accuracy", margin["accuracy"])):
-        if np.isfinite(half):
+        if not missing(half):
             ax.axhspan(-half, half, color="0.85", zorder=0)
         ax.axhline(0, color="k", lw=0.8)
         sns.lineplot(data=shown, x="k", y=y, hue="condition", hue_order=order, palette=colors, marker="o",

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
+from ..io import missing
 from ..verdicts import all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
@@ -126,7 +127,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
 def weakest_first(parts, settings: Settings) -> list:
     """The variants' parts, weakest first (a variant with no data is the weakest of all),
     in the settings' order where they tie."""
-    return sorted(parts, key=lambda p: (-math.inf if math.isnan(p.value) else p.value, settings.variants.index(p.name)))
+    return sorted(parts, key=lambda p: (-math.inf if missing(p.value) else p.value, settings.variants.index(p.name)))
 
 
 def verdict(ev: Evidence, settings: Settings):
@@ -176,7 +177,7 @@ def _slope_panel(ax, tables: dict) -> None:
     slopes, left_out = trained_slopes(tables["slopes"], tables["runs"])
     if len(slopes):
         slopes = slopes.assign(depth=slopes.depth.map(
-            lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
+            lambda d: "depth not in runs.csv" if missing(d) else f"depth {int(d)}"))
         sns.boxplot(data=slopes, x="layer", y="slope", hue="depth", showfliers=False, ax=ax)
     else:
         ax.text(0.5, 0.5, "no learned PReLU slopes", ha="center", transform=ax.transAxes)

@@ -35,6 +35,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..io import missing
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import LayerReads, TRAINING, Claim, register
 from .compose import deciding_first, no_condition
@@ -161,7 +162,7 @@ def equivalence(values, margin: float, statistic: str, detail: str = "", name: s
     """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
     reproduced when it lies wholly outside, inconclusive otherwise."""
     mean, low, high, n = t_interval(values)
-    if n < 2 or not math.isfinite(margin):
+    if n < 2 or missing(margin):
         verdict = INCONCLUSIVE
     elif -margin < low and high < margin:
         verdict = REPRODUCED
@@ -278,7 +279,7 @@ def plot_against_prediction(ax, fits: pd.DataFrame, settings: Settings, depth: i
         ax.set_xticks(range(len(inits)), inits)
         headline = runs[(runs.init == settings.headline.init) & (runs.activation == settings.contrast)]
         margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
-        if math.isfinite(margin):
+        if not missing(margin):
             ax.axhspan(-margin, margin, color="grey", alpha=0.25,
                        label=f"±{margin:.3f}: {settings.contrast}'s noise margin")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)

@@ -2,11 +2,10 @@
 summary figure of every claim's verdict that leads the report."""
 
 import html
-import math
 
 import pandas as pd
 
-from ..io import atomic_write, read_json, write_csv
+from ..io import atomic_write, missing, read_json, write_csv
 from .palette import FILL
 
 # the verdict and why first; the deciding part's numbers; the second look (dltips.robustness)
@@ -23,7 +22,7 @@ th {background: #eee} td.num {text-align: right; white-space: nowrap}
 
 
 def _text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else html.escape(str(value))
+    return "" if missing(value) else html.escape(str(value))
 
 
 def _cells(r) -> list[str]:
