@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dltips.claims.chance import Floor, at_chance, chance_ceiling, chance_margin, floor_checked, trained_depths
 from dltips.claims.compose import deciding_first, no_condition, with_note
-from dltips.claims.headlines import resolve_depth
+from dltips.claims.headlines import headline_verdict, resolve_depth
 from dltips.claims.select import per_seed
 from dltips.verdicts import FLOOR, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, compare
 
@@ -79,6 +79,18 @@ def test_a_headline_depth_is_a_number_the_deepest_or_the_deepest_trained():
     assert resolve_depth("deepest_trained", depths, trained_depths=[2, 5]) == 5
     assert resolve_depth("deepest_trained", depths) == 10  # no depth trains (or no floor): the deepest
     assert resolve_depth("deepest", []) is None and resolve_depth("deepest_trained", []) is None
+
+
+def test_the_headline_verdict_is_the_rule_at_the_resolved_depth_or_says_there_are_no_runs():
+    from dltips.claims import early_layers
+
+    headline = early_layers.Settings().headline  # default init, deepest_trained
+    def rule(init, depth):
+        return compare(HOLDS, 0.0, ">", f"{init} depth {depth}")
+    assert headline_verdict(headline, [1, 3, 5], rule, "s", trained_depths=[1, 3]).statistic == "default depth 3"
+    assert headline_verdict(headline, [1, 3, 5], rule, "s").statistic == "default depth 5"
+    none = headline_verdict(headline, [], rule, "ratio")
+    assert none.statistic == "ratio" and none.n == 0 and "(init default, depth deepest_trained)" in none.detail
 
 
 def test_a_figure_legend_gives_each_entry_its_seed_count():

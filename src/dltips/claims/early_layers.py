@@ -18,10 +18,9 @@ import pandas as pd
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .chance import Floor, floor_checked, trained_depths
-from .compose import no_condition
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts, judge_each
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import headline_verdict, init_depth_headline
 from .panels import REL_LABEL, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
@@ -102,13 +101,12 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
 
 
 def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
     rows = claimed(ev["changes"], settings)
-    rows = rows[rows.init == headline.init]
-    depth = resolve_depth(headline.depth, rows.depth, trained_depths(rows, "final_train_accuracy", settings.floor))
-    if depth is None:
-        return no_condition(f"log10(weight change of layer 1 / output layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["changes"], settings, headline.init, depth)
+    rows = rows[rows.init == settings.headline.init]
+    return headline_verdict(settings.headline, rows.depth,
+                            lambda init, depth: ratio_verdict(ev["changes"], settings, init, depth),
+                            f"log10(weight change of layer 1 / output layer), {settings.activation}",
+                            trained_depths(rows, "final_train_accuracy", settings.floor))
 
 
 def condition(ev: Evidence) -> str:

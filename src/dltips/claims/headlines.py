@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model
 
+from ..verdicts import Verdict
+from .compose import no_condition
 from .settings import ClaimSettings, setting
 
 # a headline depth: a number, `deepest` (of the sweep) or `deepest_trained` (resolve_depth)
@@ -25,6 +27,16 @@ def resolve_depth(spec, depths, trained_depths=()) -> int | None:
     if spec == "deepest_trained":
         return int(trained[-1]) if trained else (int(depths[-1]) if depths else None)
     return int(spec)
+
+
+def headline_verdict(headline, depths, rule, statistic: str, trained_depths=()) -> Verdict:
+    """The claim's rule in its headline condition: `rule(init, depth)` at the headline's init and
+    its depth resolved on `depths`, the sweep's depths at that init (resolve_depth); where the
+    sweep has none, the verdict of a condition without runs, named by `statistic`."""
+    depth = resolve_depth(headline.depth, depths, trained_depths)
+    if depth is None:
+        return no_condition(statistic, dict(headline))
+    return rule(headline.init, depth)
 
 
 def init_depth_headline(init: str, init_why: str, depth: HeadlineDepth = "deepest", depth_why: str = ""):

@@ -25,10 +25,10 @@ import pandas as pd
 from ..verdicts import compare, exact
 from . import LayerReads, TRAINING, Claim, register
 from .chance import Floor, floor_checked, trained_depths
-from .compose import deciding_first, no_condition, with_note
+from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import headline_verdict, init_depth_headline
 from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
@@ -177,15 +177,15 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
 def verdict(ev: Evidence, settings: Settings):
     """The headline condition's rule and the exact check; the figure finds them by name
     ("trains", "linearity")."""
-    gap, headline = ev["depth"], settings.headline
-    mine = gap[gap.init == headline.init]
-    depth = resolve_depth(headline.depth, mine.depth, trained_depths(mine, "train_accuracy", settings.floor))
+    gap = ev["depth"]
+    mine = gap[gap.init == settings.headline.init]
+    trains = headline_verdict(settings.headline, mine.depth,
+                              lambda init, depth: trains_verdict(gap, settings, init, depth),
+                              f"final train accuracy, {settings.activation} minus {settings.baseline}",
+                              trained_depths(mine, "train_accuracy", settings.floor))
     linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
-    if depth is None:
-        return deciding_first(no_condition(f"final train accuracy, {settings.activation} minus "
-                                           f"{settings.baseline}", dict(headline)), linear)
-    return deciding_first(trains_verdict(gap, settings, headline.init, depth), linear)
+    return deciding_first(trains, linear)
 
 
 def condition(ev: Evidence) -> str:

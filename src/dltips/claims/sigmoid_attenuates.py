@@ -38,10 +38,10 @@ import pandas as pd
 from ..io import missing
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import LayerReads, TRAINING, Claim, register
-from .compose import deciding_first, no_condition
+from .compose import deciding_first
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts, judge_each
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import headline_verdict, init_depth_headline, resolve_depth
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
 from .settings import setting
@@ -218,10 +218,10 @@ def headline_depth(fits: pd.DataFrame, settings: Settings) -> int | None:
 
 
 def verdict(ev: Evidence, settings: Settings):
-    depth = headline_depth(ev["fits"], settings)
-    if depth is None:
-        return no_condition(f"decay of log10 grad norm per layer, {settings.activation}", dict(settings.headline))
-    return condition_verdict(ev["fits"], settings, settings.headline.init, depth)
+    fits, headline = ev["fits"], settings.headline
+    return headline_verdict(headline, fitted(fits, settings, settings.activation, headline.init).depth,
+                            lambda init, depth: condition_verdict(fits, settings, init, depth),
+                            f"decay of log10 grad norm per layer, {settings.activation}")
 
 
 def condition(ev: Evidence) -> str:

@@ -18,10 +18,9 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
-from .compose import no_condition
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts, judge_each
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import headline_verdict, init_depth_headline
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
@@ -92,12 +91,10 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
 
 
 def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
     sweep = claimed(ev["ratios"], settings)
-    depth = resolve_depth(headline.depth, sweep[sweep.init == headline.init].depth)
-    if depth is None:
-        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["ratios"], settings, headline.init, depth)
+    return headline_verdict(settings.headline, sweep[sweep.init == settings.headline.init].depth,
+                            lambda init, depth: ratio_verdict(ev["ratios"], settings, init, depth),
+                            f"log10(grad norm layer 1 / last hidden layer), {settings.activation}")
 
 
 def condition(ev: Evidence) -> str:
