@@ -231,11 +231,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     spec = settings.linearity
     model = random_net(spec)
     d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
-    floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
+    zero_at = 1e-20  # an exact 0 has no logarithm: drawn here
     for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),
                          ("J(x)·x + f(0): the bias path of another pattern", d["jx"] + d["f0"])):
-        error = np.log10(np.maximum(np.abs(d["output"] - recon), floor))
-        ax.hist(error, bins=np.linspace(np.log10(floor), 1, 85), alpha=0.75, label=label)
+        error = np.log10(np.maximum(np.abs(d["output"] - recon), zero_at))
+        ax.hist(error, bins=np.linspace(np.log10(zero_at), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
            title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.n_classes} "
