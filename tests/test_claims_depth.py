@@ -309,6 +309,9 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     assert "relu 0.100, sigmoid 0.100" in v.detail
     found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
     assert found[("he", 3)].verdict == REPRODUCED  # where the nets train, ReLU is far ahead
+    # the headline at the deepest depth where ReLU trains: depth 3, off the floor
+    v = judge(relu_fixes_depth, tables, s.replace(headline={"init": "he", "depth": "deepest_trained"}))[1]
+    assert v.verdict == REPRODUCED and "depth 3" in v.statistic
     # one net off the floor: a real comparison again
     runs.loc[(runs.depth == 5) & (runs.activation == "relu"), "final_train_accuracy"] += 0.5
     assert judge(relu_fixes_depth, {**tables, "runs": runs}, s)[1].verdict == REPRODUCED

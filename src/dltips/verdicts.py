@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
+
+from .io import missing
 from .lazy import lazy_import
 
 stats = lazy_import("scipy.stats")
@@ -125,7 +127,7 @@ def seed_sd(v: Verdict, confidence: float = 0.95) -> float:
 def number(x: float, decimals: int | None = None) -> str:
     """A number as a reader writes it: a true minus sign, no '-0.000'; `decimals` fixed, else 3
     significant digits."""
-    if x is None or not math.isfinite(x):
+    if missing(x):
         return "n/a"
     text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.3g}"
     if float(text) == 0:

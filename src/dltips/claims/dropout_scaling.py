@@ -34,7 +34,7 @@ from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
-from .select import WidthAndRate
+from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -256,13 +256,13 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 
 def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
-    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
-    shown = check.assign(error=np.maximum(check.error.astype(float), floor))
+    zero_at = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    shown = check.assign(error=np.maximum(check.error.astype(float), zero_at))
     sns.lineplot(data=shown, x="step", y="error", hue="quantity", style="quantity", markers=True, dashes=False, ax=ax)
     ax.axhline(cfg.tolerance, color="k", ls="--", lw=1, label=f"tolerance {cfg.tolerance:g}")
     ax.set_yscale("log")
-    ax.set_ylim(floor / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
-    zeros = f"\n(an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
+    ax.set_ylim(zero_at / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
+    zeros = f"\n(an exact 0 drawn at {zero_at:.0e})" if (check.error == 0).any() else ""
     ax.set(xlabel="SGD step (count)", ylabel=f"max |difference| (output or weight units,\nlog scale){zeros}")
     ax.set_title(f"Exact: classic (lr/(1-p)², test × (1-p)) = inverted\n"
                  f"p_in {cfg.p_input:g}, p_hidden {cfg.p_hidden:g}, lr {cfg.lr:g}, float64, same masks",

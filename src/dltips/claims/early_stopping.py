@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
+from ..io import missing
 from ..verdicts import ACCURACY_DIFFERENCE, FRACTION, all_of, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
@@ -170,7 +171,7 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -
         shown = curves[curves.split.isin(splits)]
         sns.lineplot(data=shown, x="epoch", y=value, hue="split", hue_order=splits, ax=ax)
         ax.axvline(row.best_epoch, color="k", ls="--", lw=1, label=f"val-loss minimum ({int(row.best_epoch)})")
-        if ax is ax_acc and pd.notna(row.acc_epoch):
+        if ax is ax_acc and not missing(row.acc_epoch):
             ax.axvline(row.acc_epoch, color="k", ls=":", lw=1, label=f"val-accuracy maximum ({int(row.acc_epoch)})")
         ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
         ax.set_title(f"{name}: {value}", fontsize=10)

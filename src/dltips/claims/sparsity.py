@@ -13,7 +13,7 @@ weights smaller, so L1 and L2 compare only where they train equally well. For ea
 strength the L2 strength of the path with the closest mean train accuracy is its match when
 the two means are within the half-width of the 95% Student-t interval of their difference
 (pooled seed SD): indistinguishable by training accuracy. Strengths whose nets sit at chance
-(floor.py) are left out. Diverged runs are left out and counted.
+(chance.py) are left out. Diverged runs are left out and counted.
 
 Two parts, per update rule, paired by seed over the matched pairs (averaged within a seed):
   near zero    fraction of |w| below `near_zero` (pooled over layers, weighted by size),
@@ -32,10 +32,13 @@ import pandas as pd
 
 from ..verdicts import FRACTION_DIFFERENCE, compare
 from . import TEST, Claim, register
+from .chance import Floor, at_chance
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
-from .floor import (at_chance, condition_sentence, condition_verdicts, deciding_first, headline_note, no_condition,
-                    per_seed, with_note)
-from .settings import ClaimSettings, Floor, distinct, setting
+from .floor import condition_sentence, condition_verdicts
+from .panels import headline_note
+from .select import per_seed
+from .settings import ClaimSettings, distinct, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")

@@ -31,11 +31,13 @@ from pydantic import Field
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare
 from . import DIAGNOSIS, Claim, register
+from .chance import Floor, floor_checked
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
-from .floor import (condition_sentence, condition_verdicts, deciding_first, floor_checked, headline_note,
-                    legend_with_n, no_condition, with_note)
+from .floor import condition_sentence, condition_verdicts
+from .panels import headline_note, legend_with_n
 from .select import runs_of
-from .settings import ClaimSettings, Floor, setting
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
