@@ -6,7 +6,7 @@ import sys
 
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
 from dltips.claims.settings import settings_text
-from dltips.config import ConfigError, validate
+from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
@@ -16,6 +16,9 @@ from dltips.provenance import landing_facts, study_facts
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
     validated = validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    if not (workflow.remote_exec or workflow.subprocess_exec):  # said once, by the main Snakemake
+        for line in narrowed(config):
+            logger.info(line)
     # in place, so scripts (snakemake.config) see the preset applied and the defaults filled too
     config.clear()
     config.update(validated)

@@ -6,7 +6,7 @@ Evidence (depth sweep): each layer's relative weight change from initialization,
 compare), at a chosen epoch. Statistic, per seed: log10(rel_change of layer 1 / rel_change
 of the output layer) of the claim's activation; -1 means the first layer has moved a tenth
 as far as the output layer. Judged per init and depth where the net trains: a net at
-chance (floor.py) moved its weights without learning, so its condition is inconclusive,
+chance (chance.py) moved its weights without learning, so its condition is inconclusive,
 said in words. The headline is the settings' init at a depth that may be
 `deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs are
 left out. Evidence tables: `changes` (the claim's activation, one row per run: what is
@@ -18,13 +18,13 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
+from .chance import Floor, at_chance, floor_checked, trained_depths
 from .evidence import Evidence
-from .panels import REL_LABEL, plot_rel_change
-from .select import RUN_KEYS, deepest, layers_of
-from .floor import (HeadlineDepth, at_chance, chance_ceiling, floor_checked, headline_note, legend_with_n, per_seed,
-                    resolve_depth)
 from .grids import Axis, Grid
-from .settings import ClaimSettings, Floor, setting
+from .headlines import init_depth_headline, resolve_depth
+from .panels import REL_LABEL, headline_note, legend_with_n, plot_rel_change, shade_chance
+from .select import RUN_KEYS, deepest, layers_of, per_seed
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -34,10 +34,7 @@ figures = lazy_import("dltips.figures")
 ID = "early-layers-learn-slowly"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: HeadlineDepth = setting(
-        "deepest_trained", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+Headline = init_depth_headline("default", "the notes' plain net (default init)", "deepest_trained")
 
 
 class Settings(ClaimSettings):
@@ -104,8 +101,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
     the net is not at chance."""
     init, depth = settings.headline.init, settings.headline.depth
     rows = ev["changes"][ev["changes"].init == init]
-    floor = at_chance_cells(rows, settings)
-    trained = [int(d) for d in rows.depth.unique() if (init, int(d)) not in floor]
+    trained = trained_depths(rows, "final_train_accuracy", settings.floor)
     return {"init": init, "depth": resolve_depth(depth, rows.depth, trained) or depth}
 
 
@@ -154,8 +150,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
-    ceiling = chance_ceiling(settings.floor)
-    trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+    shade_chance(trained, settings.floor)
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
                 title=f"{settings.activation}: where the net trains")
     legend_with_n(trained, mine, "init", **figures.below(trained, ncol=2))

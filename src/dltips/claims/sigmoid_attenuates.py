@@ -47,14 +47,16 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, number, t_interval
+from ..io import missing
+from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, finite, number, t_interval
 from . import LayerReads, TRAINING, Claim, register
+from .compose import deciding_first
 from .evidence import Evidence
-from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, SweepAndGrid, layers_of, sweep_and_grid_layers
-from .floor import HeadlineDepth, deciding_first, headline_note, legend_with_n, per_seed, resolve_depth
 from .grids import Axis, Grid
-from .settings import ClaimSettings, setting
+from .headlines import init_depth_headline, resolve_depth
+from .panels import GRAD_LABEL, LAYER_LABEL, headline_note
+from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
+from .settings import setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -78,11 +80,8 @@ WINDOWS = {"slope": "every fitted layer", "slope_near_input": "the near-input ha
            "slope_near_output": "the near-output half"}
 
 
-class Headline(ClaimSettings):
-    init: str = setting("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's sharpest "
-                              "test; sigmoid read at the same init, like against like", registry="init")
-    depth: HeadlineDepth = setting("deepest", "a depth of the sweep, its deepest, or the deepest at which the net "
-                                              "is not at chance")
+Headline = init_depth_headline("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's "
+                                      "sharpest test; sigmoid read at the same init, like against like")
 
 
 class Settings(SweepAndGrid):
@@ -189,7 +188,8 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     something) of each activation, and every other run."""
     table = fits(tables, settings)
     usable = (table.study == settings.study) & (table.half_points >= settings.min_points)
-    mine, contrast = usable & (table.activation == settings.activation), usable & (table.activation == settings.contrast)
+    mine = usable & (table.activation == settings.activation)
+    contrast = usable & (table.activation == settings.contrast)
     return {"fits": table[mine], "contrast": table[contrast], "others": table[~mine & ~contrast]}
 
 
@@ -208,8 +208,8 @@ def equivalence(values, margin: float, statistic: str, above: str, below: str, d
         verdict, why = INCONCLUSIVE, "no data"
     elif n < 2:
         verdict, why = INCONCLUSIVE, f"too little data: only {n} finite value(s), need 2"
-    elif not math.isfinite(margin):
-        verdict, why = INCONCLUSIVE, "no bound: its source is missing here"
+    elif missing(margin):
+        verdict, why = INCONCLUSIVE, "no bound to judge against: its source (a prediction, the fitted steps) is missing"
     elif -margin < low and high < margin:
         verdict, why = REPRODUCED, ""
     elif low > margin:
@@ -222,7 +222,8 @@ def equivalence(values, margin: float, statistic: str, above: str, below: str, d
         verdict, why = INCONCLUSIVE, f"the interval straddles {plus}: perhaps {above}, too few seeds to tell"
     else:
         verdict, why = INCONCLUSIVE, f"the interval straddles {minus}: perhaps {below}, too few seeds to tell"
-    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, why=why, name=name)
+    sd = float(np.std(finite(values), ddof=1)) if n > 1 else 0.0
+    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, why=why, name=name, sd=sd)
 
 
 def _where(rows: pd.DataFrame, settings: Settings) -> str:
@@ -232,7 +233,7 @@ def _where(rows: pd.DataFrame, settings: Settings) -> str:
 
 def decay_verdict(sig: pd.DataFrame, settings: Settings, where: str) -> Verdict:
     predicted = sig.predicted_slope.mean() if len(sig) else math.nan
-    prediction = f", mean-field prediction {predicted:+.2f}" if math.isfinite(predicted) else ""
+    prediction = f", mean-field prediction {predicted:+.2f}" if not missing(predicted) else ""
     return compare(per_seed(sig, "slope"), settings.max_slope, "<",
                    f"decay of log10 grad norm per layer towards the input, {settings.activation}{where} "
                    f"(decades{prediction})",
@@ -247,7 +248,7 @@ def geometric_verdict(sig: pd.DataFrame, settings: Settings, where: str) -> Verd
     return equivalence(per_seed(sig, "window_change"), margin,
                        f"decay per layer of {settings.activation} over the near-input half minus the near-output "
                        f"half{where} (decades; within ±{settings.window_tolerance:g} × the predicted decay"
-                       f"{f' {abs(predicted):.2f}' if math.isfinite(predicted) else ''})",
+                       f"{f' {abs(predicted):.2f}' if not missing(predicted) else ''})",
                        above="the decay is weaker near the input than near the output, not one factor per layer",
                        below="the decay is stronger near the input than near the output: a transient, not one "
                              "factor per layer", name="geometric")
@@ -266,7 +267,7 @@ def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, 
               for w in ("slope_near_input", "slope")] if len(base) else []
     return equivalence(ratio, bound,
                        f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
-                       f"±{number(settings.contrast_layers)}/{steps if math.isfinite(steps) else 'the fitted steps'}: "
+                       f"±{number(settings.contrast_layers)}/{'the fitted steps' if missing(steps) else steps}: "
                        f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
                        f"layer(s))",
                        above=f"{b} decays towards the input at more than {number(bound)} of {a}'s rate",
@@ -350,7 +351,7 @@ def plot_against_prediction(ax, judged: pd.DataFrame, settings: Settings, depth)
         at_init = runs[(runs.init == settings.headline.init) & (runs.activation == settings.activation)]
         bound = settings.contrast_layers / (depth - settings.fit_from_layer)
         band = bound * abs(per_seed(at_init, "slope_near_output").mean()) if len(at_init) else math.nan
-        if math.isfinite(band):
+        if not missing(band):
             ax.axhspan(-band, band, color="grey", alpha=0.25,
                        label=f"±{band:.3f}: {settings.contrast}'s bound near the output ({number(bound)} × "
                              f"{settings.activation}'s decay, {settings.headline.init} init)")

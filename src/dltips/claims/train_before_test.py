@@ -36,13 +36,15 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..verdicts import compare
+from ..verdicts import ACCURACY_DIFFERENCE, compare
 from . import DIAGNOSIS, Claim, register
+from .chance import Floor, floor_checked
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
-from .floor import deciding_first, floor_checked, headline_note, legend_with_n, no_condition, with_note
 from .grids import Axis, Grid
+from .panels import headline_note, legend_with_n
 from .select import runs_of
-from .settings import ClaimSettings, Floor, setting
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -176,15 +178,16 @@ def rule(ev: Evidence, settings: Settings):
     if regime == "underfitting":
         drop = (here.shallow_plain_train - here.plain_train).dropna()
         deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)",
-                               name="deeper worse")
+                               name="deeper worse", bounds=ACCURACY_DIFFERENCE)
         train_fix = compare(here.train_fix_effect_train, gain, ">",
-                            "training-side fix's effect on train accuracy, deep net (fraction)", name="training fix")
+                            "training-side fix's effect on train accuracy, deep net (fraction)", name="training fix",
+                            bounds=ACCURACY_DIFFERENCE)
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
-                           f"{settings.margin_test_se:g} binomial SE)", name="test fix")
+                           f"{settings.margin_test_se:g} binomial SE)", name="test fix", bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         net, name = NETS[settings.overfitting_net], settings.overfitting_net
@@ -192,9 +195,10 @@ def rule(ev: Evidence, settings: Settings):
         overfits = compare(here[f"{net[0]}_train"] - here[f"{net[0]}_test"], least, ">",
                            f"train minus test accuracy, shallow net ({name}), above {least:.3f} "
                            f"({settings.overfit_z:g} binomial SEs at p = 1/2, N = {settings.floor.samples}) "
-                           f"(fraction)", name="overfits")
+                           f"(fraction)", name="overfits", bounds=ACCURACY_DIFFERENCE)
         test_fix = compare(here[f"{net[1]}_test"] - here[f"{net[0]}_test"], gain, ">",
-                           f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix")
+                           f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix",
+                           bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(test_fix, overfits)
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 

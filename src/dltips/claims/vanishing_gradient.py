@@ -20,11 +20,11 @@ import pandas as pd
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
-from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
-from .floor import HeadlineDepth, headline_note, legend_with_n, per_seed, resolve_depth
 from .grids import Axis, Grid
-from .settings import ClaimSettings, setting
+from .headlines import init_depth_headline, resolve_depth
+from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
+from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
+from .settings import setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -35,10 +35,7 @@ figures = lazy_import("dltips.figures")
 ID = "vanishing-gradient"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: HeadlineDepth = setting(
-        "deepest", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+Headline = init_depth_headline("default", "the notes' plain net (default init)")
 
 
 class Settings(SweepAndGrid):
