@@ -398,7 +398,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     right.set(xlabel="activation", ylabel="saturated / inactive units (fraction)",
               title=f"saturated (sigmoid, tanh) or inactive (ReLU family)\n({figures.n_label(sat, ['activation'])})")
     for bars in right.containers:  # a fraction near 0 is a finding; print it
-        right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2)
+        right.bar_label(bars, fmt="%.2f", fontsize="small", padding=2, rotation=90)  # 14 bars: upright labels overlap
+    right.set_ylim(0, 1.25)  # a fraction, and room above a full bar for its label
     right.tick_params(axis="x", rotation=30)
     figures.legend(right, **figures.below(right, title="when", ncol=2))
     fig.suptitle(figures.verdict_title("Sigmoid attenuates", v, "+.2f", note=headline_note(settings),
