@@ -408,7 +408,7 @@ def test_sparsity_figure_and_empty_tables():
 
 # ---- dropout-train-test -------------------------------------------------------------
 
-def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width=None):
+def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width=400):
     """Synthetic dropout_eval.csv: `accuracy` method -> test accuracy of dropout nets;
     `mc` the Monte-Carlo accuracy at k=64 (default: the weight-scaled one)."""
     rng = np.random.default_rng(1)
@@ -449,7 +449,7 @@ def test_exact_check_catches_a_wrong_correspondence(monkeypatch):
 def test_dropout_scaling_reproduced_when_scaling_wins():
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
-    v = dropout_scaling.verdict(ev, settings)
+    v = verdict_of(dropout_scaling.CLAIM, ev, settings)
     # the headline rate's 3 seeds, not both rates' 6 runs pooled
     assert v.verdict == REPRODUCED and v.n == 3 and v.value == pytest.approx(0.2, abs=0.01)
 
@@ -463,8 +463,8 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
     narrow["run_id"] = narrow.run_id.str.replace("dropout-toy", "dropout-narrow")
     tables = {"dropout_eval": pd.concat([wide, narrow], ignore_index=True)}
     ev = dropout_scaling.evidence(tables, settings)
-    assert dropout_scaling.verdict(ev, settings).verdict == REPRODUCED
-    found = {(a["width"], a["dropout_hidden"]): v for a, v in dropout_scaling.conditions(tables, settings)}
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == REPRODUCED
+    found = {(a["width"], a["dropout_hidden"]): v for a, v in per_condition(dropout_scaling.CLAIM, tables, settings)}
     assert set(found) == {(400, 0.1), (400, 0.5), (100, 0.1), (100, 0.5)}
     assert {k: v.verdict for k, v in found.items() if k[0] == 100} == {(100, 0.1): NOT_REPRODUCED,
                                                                       (100, 0.5): NOT_REPRODUCED}
@@ -476,14 +476,14 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
 def test_dropout_scaling_not_reproduced_when_another_procedure_wins(accuracy):
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(accuracy)}, settings)
-    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_not_reproduced_when_the_exact_part_fails():
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
     ev["exact"]["error"] = 1e-3
-    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
@@ -491,7 +491,7 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
     for table in (dropout_table, pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_scaling.evidence(tables, settings)
-        v = dropout_scaling.verdict(ev, settings)
+        v = verdict_of(dropout_scaling.CLAIM, ev, settings)
         assert is_figure(dropout_scaling.figure(tables, ev, v, settings))
     assert v.verdict == INCONCLUSIVE  # the empty table
 
@@ -531,7 +531,7 @@ def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.
 def _ensemble_verdict(table, **overrides):
     settings = settings_of(dropout_ensemble.ID, overrides)
     ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
-    return ev, dropout_ensemble.verdict(ev, settings)
+    return ev, verdict_of(dropout_ensemble.CLAIM, ev, settings)
 
 
 def test_dropout_ensemble_reproduced_when_the_signed_gaps_are_within_a_standard_error():
@@ -563,8 +563,8 @@ def test_dropout_ensemble_margin_is_the_measured_standard_error():
 def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
     table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
     settings = settings_of(dropout_ensemble.ID)
-    conditions = dict((tuple(a.items()), v.verdict) for a, v in dropout_ensemble.conditions(
-        {"dropout_eval": table}, settings))
+    conditions = dict((tuple(a.items()), v.verdict) for a, v in per_condition(
+        dropout_ensemble.CLAIM, {"dropout_eval": table}, settings))
     assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
                           (("width", 100), ("dropout_hidden", 0.5)): NOT_REPRODUCED,
                           (("width", 400), ("dropout_hidden", 0.1)): REPRODUCED,
@@ -582,7 +582,7 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
     mc = ev["monte_carlo"]
     assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
-    other = dropout_ensemble.verdict(ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
+    other = verdict_of(dropout_ensemble.CLAIM, ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
                                                                                          "dropout_hidden": 0.5}}))
     assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
 
@@ -592,7 +592,7 @@ def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
     ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
     nets = ev["enumeration"]
     nets.loc[nets.net == dropout_ensemble.LINEAR, "error"] = 1e-3
-    assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(dropout_ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_ensemble_figure(dropout_table):
@@ -600,7 +600,7 @@ def test_dropout_ensemble_figure(dropout_table):
     for table in (dropout_table, mc_table(), pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_ensemble.evidence(tables, settings)
-        assert is_figure(dropout_ensemble.figure(tables, ev, dropout_ensemble.verdict(ev, settings), settings))
+        assert is_figure(dropout_ensemble.figure(tables, ev, verdict_of(dropout_ensemble.CLAIM, ev, settings), settings))
 
 
 # ---- dropout-costs-training ---------------------------------------------------------
@@ -791,14 +791,14 @@ def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
 def test_ensemble_reproduced_when_the_average_beats_single_nets():
     settings = settings_of(ensemble.ID)
     ev = ensemble.evidence({"ensemble": ensemble_table()}, settings)
-    v = ensemble.verdict(ev, settings)
+    v = verdict_of(ensemble.CLAIM, ev, settings)
     assert v.verdict == REPRODUCED and v.n == 4 and v.value == pytest.approx(0.56 - 0.5025)
 
 
 def test_ensemble_not_reproduced_when_the_average_is_worse():
     settings = settings_of(ensemble.ID)
     ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, settings)
-    assert ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
@@ -806,7 +806,7 @@ def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
     real = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"])
     for table in (real, pd.DataFrame()):
         ev = ensemble.evidence({"ensemble": table}, settings)
-        v = ensemble.verdict(ev, settings)
+        v = verdict_of(ensemble.CLAIM, ev, settings)
         assert is_figure(ensemble.figure({"ensemble": table}, ev, v, settings))
     assert v.verdict == INCONCLUSIVE
 
@@ -823,9 +823,9 @@ def test_no_verdict_word_is_spelled_in_the_claim_modules():
 def test_a_setting_missing_from_config_takes_its_declared_default():
     # settings are defaulted by design: the claim's class holds the default, config only the changes
     ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.51)}, settings_of(ensemble.ID))
-    assert ensemble.verdict(ev, settings_of(ensemble.ID, {})).threshold == 0.0
+    assert verdict_of(ensemble.CLAIM, ev, settings_of(ensemble.ID, {})).threshold == 0.0
     stricter = settings_of(ensemble.ID, {"min_gain": 0.01})
-    assert ensemble.verdict(ev, stricter).threshold == 0.01
+    assert verdict_of(ensemble.CLAIM, ev, stricter).threshold == 0.01
 
 
 @pytest.mark.parametrize("claim, headline, words", [

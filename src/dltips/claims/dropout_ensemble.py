@@ -32,7 +32,8 @@ import pandas as pd
 from ..verdicts import all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
-from .floor import judge_each
+from .conditions import headline_of
+from .grids import Axis, Grid, select
 from .select import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
@@ -196,21 +197,13 @@ def judge(mc: pd.DataFrame, ev: Evidence, settings: Settings):
                                     f"{diverged_runs(mc)} diverged run(s) left out")
 
 
-def _condition(mc: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    keep = np.ones(len(mc), dtype=bool)
-    for axis, value in axes.items():
-        keep &= np.isclose(mc[axis].astype(float), float(value))
-    return mc[keep]
+def rule(ev: Evidence, settings: Settings):
+    """The claim's parts in one (width, hidden rate); the enumeration is the same in each."""
+    return judge(ev["monte_carlo"], ev, settings)
 
 
-def verdict(ev: Evidence, settings: Settings):
-    return judge(_condition(ev["monte_carlo"], dict(settings.headline)), ev, settings)
-
-
-def conditions(tables: dict, settings: Settings) -> list:
-    ev = evidence(tables, settings)
-    mc = ev["monte_carlo"]
-    return judge_each(mc, {"width": int, "dropout_hidden": float}, lambda c: judge(_condition(mc, c), ev, settings))
+# every (width, hidden rate) of the sweep on its own
+GRID = Grid("monte_carlo", (Axis("width", int), Axis("dropout_hidden", float)))
 
 
 def _label(width, rate) -> str:
@@ -257,7 +250,7 @@ def _curve_panels(axes, mc: pd.DataFrame, margin: dict) -> None:
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig, axes = plt.subplots(2, 2, figsize=(12, 11))
     mc = ev["monte_carlo"]
-    head = _condition(mc, dict(settings.headline))
+    head = select(ev, GRID, headline_of(settings))["monte_carlo"]
     if len(mc):
         _curve_panels([axes[0, 0], axes[0, 1], axes[1, 0]], mc, margins(_largest_k(trained(head)), settings))
     else:
@@ -304,9 +297,9 @@ CLAIM = register(Claim(
            "(Monte-Carlo model averaging vs weight scaling); Baldi & Sadowski, 'Understanding Dropout', "
            "NIPS (2013), sec. 3 (exact for linear networks)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
     figure=figure,
-    conditions=conditions,
     settings=Settings,
     figure_text="Top: the signed gap between the average softmax of k random dropout masks and the weight-scaled "
                 "net, in test loss and in test accuracy, against k (log scale), one color per width and hidden "
