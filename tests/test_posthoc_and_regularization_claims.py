@@ -24,11 +24,12 @@ from dltips.activations import build as build_activation
 from dltips.claims.runner import per_condition, verdict_of
 from dltips.claims import settings_of
 from dltips.contract import Job, TrainedJob, write_job
-from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
+from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, paired, sparsity
 from dltips.jobs import run_job
 from dltips.stacks import load_stack
 from dltips.model import StackedMLP
 from dltips.tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
+from dltips import verdicts
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 
 torch.set_num_threads(1)
@@ -95,8 +96,8 @@ def test_dropout_evaluation_rows_and_columns(dropout_table):
     assert set(dropout_table.run_id) == {"dropout-toy/none-s0", "dropout-toy/dropout-hidden0.5-s0",
                                          "dropout-toy/dropout-hidden0.5-s1"}
     per_run = dropout_table.groupby("run_id").apply(lambda g: sorted(zip(g.method, g.k)), include_groups=False)
-    expected = sorted([("weight_scaling", 0), ("no_scaling", 0), ("dropout_on", 1), ("mc_average", 1),
-                       ("mc_average", 4), ("mc_average", 16)])
+    expected = sorted([("weight_scaling", 0), ("no_scaling", 0), ("dropout_on", 1),
+                       *((method, k) for method in ("mc_average", "geometric_mean") for k in (1, 4, 16))])
     assert all(rows == expected for rows in per_run)
     dropped = dropout_table[dropout_table.regularizer == "dropout"]
     assert set(dropped.dropout_hidden) == {0.5} and set(dropped.dropout_input) == {0.2}
@@ -143,6 +144,66 @@ def test_dropout_evaluation_gives_width_and_the_test_sets_standard_errors(traine
         losses = torch.nn.functional.cross_entropy(model(x).double()[0], y, reduction="none")
     ws = dropout_table[(dropout_table.method == "weight_scaling") & (dropout_table.run_id == "dropout-toy/none-s0")]
     assert ws.test_loss_se.iloc[0] == pytest.approx(float(losses.std() / np.sqrt(n)), rel=1e-5)
+
+
+def _masked_passes(trained, k: int, seed: int = 0) -> torch.Tensor:
+    """k Monte-Carlo passes of the dropout job's stack, masks seeded as dropout_evaluation
+    seeds them: log-softmax [k, models, examples, classes], float64."""
+    model, _, runs = load_stack(trained["dropout"])
+    for gen, run in zip(model.generators, runs):
+        gen.manual_seed(posthoc.mask_seed(seed, run.seed))
+    model.train()
+    x = torch.from_numpy(data.load(trained["data"]).x["test"])
+    with torch.no_grad():
+        return torch.stack([torch.log_softmax(model(x).double(), -1) for _ in range(k)])
+
+
+def test_geometric_mean_is_the_normalised_geometric_mean_of_the_same_masks(trained, dropout_table):
+    y = torch.from_numpy(data.load(trained["data"]).y["test"])
+    log_p = _masked_passes(trained, 4)
+    # normalised geometric mean: prod_k p_k^(1/k), renormalised over the classes
+    geometric = torch.exp(log_p.mean(0))
+    geometric = geometric / geometric.sum(-1, keepdim=True)
+    arithmetic = log_p.exp().mean(0)
+    rows = dropout_table[dropout_table.k == 4].set_index(["method", "run_id"])
+    _, _, runs = load_stack(trained["dropout"])
+    for i, run in enumerate(runs):
+        for method, probs in (("geometric_mean", geometric[i]), ("mc_average", arithmetic[i])):
+            row = rows.loc[(method, f"dropout-toy/{run.run}")]
+            loss = float(-probs[torch.arange(len(y)), y].log().mean())
+            assert row.test_loss == pytest.approx(loss, rel=1e-9)
+            assert row.mean_top_probability == pytest.approx(float(probs.amax(-1).mean()), rel=1e-9)
+    dropped = dropout_table[dropout_table.regularizer == "dropout"]
+    geo, avg = (dropped[dropped.method == m].set_index(["run_id", "k"]).test_loss for m in ("geometric_mean",
+                                                                                          "mc_average"))
+    # one mask is its own average either way; over more the two averages part
+    assert np.allclose(geo.xs(1, level="k"), avg.xs(1, level="k"))
+    assert not np.allclose(geo.xs(16, level="k"), avg.xs(16, level="k"))
+
+
+def test_columns_against_the_weight_scaled_net_pair_each_example(trained, dropout_table):
+    n = len(data.load(trained["data"]).y["test"])
+    assert (dropout_table.n_test == n).all()
+    ws = dropout_table[dropout_table.method == "weight_scaling"].set_index("run_id")
+    gap = dropout_table.test_accuracy - dropout_table.run_id.map(ws.test_accuracy)
+    # McNemar's discordant pairs: an accuracy difference is (right here only - right there only) / N
+    np.testing.assert_allclose((dropout_table.right_where_ws_wrong - dropout_table.wrong_where_ws_right) / n, gap,
+                               atol=1e-12)
+    assert (ws.right_where_ws_wrong == 0).all() and (ws.wrong_where_ws_right == 0).all()
+    assert (ws.test_loss_paired_se == 0).all()
+    dropped = dropout_table[(dropout_table.regularizer == "dropout") & (dropout_table.method == "dropout_on")]
+    assert (dropped.right_where_ws_wrong + dropped.wrong_where_ws_right > 0).all()  # one mask: other answers
+    # the paired SE of the loss difference, recomputed from the per-example losses
+    y = torch.from_numpy(data.load(trained["data"]).y["test"])
+    model, _, runs = load_stack(trained["dropout"])
+    x = torch.from_numpy(data.load(trained["data"]).x["test"])
+    with torch.no_grad():
+        scaled = torch.nn.functional.cross_entropy(model(x).double()[1], y, reduction="none")
+    one_mask = -_masked_passes(trained, 1)[0, 1][torch.arange(len(y)), y]
+    row = dropped.set_index("run_id").loc[f"dropout-toy/{runs[1].run}"]
+    assert row.test_loss_paired_se == pytest.approx(float((one_mask - scaled).std() / np.sqrt(n)), rel=1e-6)
+    # a probability's top is at least 1/C and at most 1
+    assert dropout_table.mean_top_probability.between(1 / 3, 1).all()
 
 
 def test_unscaled_divides_each_matrix_by_the_keep_rate_of_what_it_reads(trained):
@@ -500,31 +561,91 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
 
 def test_linear_net_mask_average_equals_weight_scaling_exactly():
     nets = dropout_ensemble.enumerate_masks(settings_of(dropout_ensemble.ID).exact_check)
-    linear = nets[nets.net == dropout_ensemble.LINEAR]
-    assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
+    for net in (dropout_ensemble.LINEAR, dropout_ensemble.GEOMETRIC):
+        rows = nets[nets.net == net]
+        assert len(rows) == 5 * 2 and rows.error.max() < 1e-12
+    # the geometric mean's rows are probabilities: each test point's sum to 1
+    geometric = nets[nets.net == dropout_ensemble.GEOMETRIC]
+    assert np.allclose(geometric.groupby("point").mask_average.sum(), 1.0)
     # through a ReLU the average of the masks is NOT the weight-scaled net: the check can tell
     assert nets[nets.net == dropout_ensemble.RELU].error.max() > 1e-4
 
 
-def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.5), seeds=5, se=(0.0155, 0.05)):
-    """Synthetic dropout_eval.csv of a width x rate sweep. The k-mask average converges to the
-    weight-scaled net plus `gap_*` (a number, or a function (width, rate) -> number): one
-    mask is worse by 0.3 nats / 0.05 accuracy, k masks by that over k. Seeds add +-0.002."""
+def test_mcnemar_se_is_the_standard_error_of_a_paired_difference_of_accuracies():
+    rng = np.random.default_rng(0)
+    a = rng.random(1000) < 0.7
+    b = np.where(rng.random(1000) < 0.1, ~a, a)  # disagrees with a on ~10% of the examples
+    right_only, wrong_only = int((a & ~b).sum()), int((~a & b).sum())
+    difference = a.astype(float) - b.astype(float)
+    assert paired.mcnemar_se(right_only, wrong_only, 1000) == pytest.approx(difference.std() / np.sqrt(1000))
+    # below the SE of a difference of two independent accuracies: the examples both get right cancel
+    assert paired.mcnemar_se(right_only, wrong_only, 1000) < 0.8 * np.sqrt(2 * 0.7 * 0.3 / 1000)
+
+
+def test_widened_interval_adds_the_shared_test_noise_to_the_seeds():
+    values = [0.01, 0.02, 0.015, 0.012]
+    mean, low, high, n = paired.widened_interval(values, 0.0)
+    assert (mean, low, high, n) == pytest.approx(verdicts.t_interval(values))
+    _, wide_low, wide_high, _ = paired.widened_interval(values, 0.01)
+    half = np.hypot((high - low) / 2, stats.norm.ppf(0.975) * 0.01)
+    assert (wide_low, wide_high) == pytest.approx((mean - half, mean + half))
+
+
+SIDES = paired.Sides("A is better", "A is worse")
+
+
+@pytest.mark.parametrize("shift, verdict, words", [(0.0, REPRODUCED, "no difference"),
+                                                    (0.05, NOT_REPRODUCED, "A is better by more than"),
+                                                    (-0.05, NOT_REPRODUCED, "A is worse by more than"),
+                                                    (0.018, INCONCLUSIVE, "undecided whether A is better")])
+def test_equivalence_names_the_direction_its_numbers_show(shift, verdict, words):
+    values = shift + np.array([-0.001, 0.0, 0.001, 0.0005])
+    v = paired.equivalence(values, 0.002, 0.02, "gap", SIDES)
+    assert v.verdict == verdict and words in (v.why or v.detail)
+    if verdict == NOT_REPRODUCED:  # the deciding side's threshold: the per-condition table tells them apart
+        assert (v.direction, v.threshold) == (("<", 0.02) if shift > 0 else (">", -0.02))
+
+
+def test_equivalence_cannot_be_shown_without_the_paired_standard_error_or_seeds():
+    assert "no paired standard error" in paired.equivalence([0.0, 0.001], math.nan, 0.02, "gap", SIDES).why
+    assert paired.equivalence([0.0], 0.001, 0.02, "gap", SIDES).verdict == INCONCLUSIVE
+
+
+def mc_table(gap_loss=0.0, gap_accuracy=0.0, widths=(100, 400), rates=(0.1, 0.5), seeds=5, discordant=30,
+             loss_paired_se=0.005, arithmetic_loss=0.1, n_test=1000):
+    """Synthetic dropout_eval.csv of a width x rate sweep. The k-mask arithmetic mean converges
+    to the weight-scaled net's accuracy plus `gap_accuracy`, with `discordant` examples on
+    which the two disagree; the geometric mean to its loss plus `gap_loss`, the arithmetic
+    mean to its loss plus `arithmetic_loss` (under-confident: its top probability is 0.1
+    lower). A gap may be a function (width, rate) -> number. One mask is worse by 0.3 nats /
+    0.05 accuracy, k masks by that over k. Seeds add +-0.002 x (seed - 2)."""
     rows = []
     for width, rate, seed in ((w, r, s) for w in widths for r in (0.0, *rates) for s in range(seeds)):
         noise = 0.002 * (seed - (seeds - 1) / 2)
+        on = rate > 0
         ws_acc, ws_loss = 0.6 + noise, 1.2 - noise
-        gap_l, gap_a = (g(width, rate) if callable(g) else g for g in (gap_loss, gap_accuracy))
+        gap_l, gap_a, arith_l = (g(width, rate) if callable(g) else g for g in (gap_loss, gap_accuracy,
+                                                                              arithmetic_loss))
         base = {"run_id": f"dropout-w{width}/{'none' if rate == 0 else f'dropout-hidden{rate}'}-s{seed}",
                 "regularizer": "none" if rate == 0 else "dropout", "width": width,
                 "dropout_input": 0.0 if rate == 0 else 0.1, "dropout_hidden": rate, "seed": seed,
-                "test_accuracy_se": se[0], "test_loss_se": se[1]}
-        rows.append({**base, "method": "weight_scaling", "k": 0, "test_accuracy": ws_acc, "test_loss": ws_loss})
+                "test_accuracy_se": 0.0155, "test_loss_se": 0.04, "n_test": n_test}
+        rows.append({**base, "method": "weight_scaling", "k": 0, "test_accuracy": ws_acc, "test_loss": ws_loss,
+                     "mean_top_probability": 0.55, "right_where_ws_wrong": 0, "wrong_where_ws_right": 0,
+                     "test_loss_paired_se": 0.0})
         for k in (1, 4, 16, 64):
-            on = rate > 0
-            rows.append({**base, "method": "mc_average", "k": k,
-                         "test_accuracy": ws_acc + on * (gap_a + noise - 0.05 / k),
-                         "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k)})
+            difference = on * (gap_a + noise - 0.05 / k)
+            disagree = on * discordant
+            rows.append({**base, "method": "mc_average", "k": k, "test_accuracy": ws_acc + difference,
+                         "test_loss": ws_loss + on * (arith_l + noise + 0.3 / k),
+                         "mean_top_probability": 0.55 - on * 0.1,
+                         "right_where_ws_wrong": (disagree + difference * n_test) / 2,
+                         "wrong_where_ws_right": (disagree - difference * n_test) / 2,
+                         "test_loss_paired_se": on * 0.02})
+            rows.append({**base, "method": "geometric_mean", "k": k, "test_accuracy": ws_acc,
+                         "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k), "mean_top_probability": 0.55,
+                         "right_where_ws_wrong": disagree / 2, "wrong_where_ws_right": disagree / 2,
+                         "test_loss_paired_se": on * loss_paired_se})
     return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 
 
@@ -534,44 +655,61 @@ def _ensemble_verdict(table, **overrides):
     return ev, verdict_of(dropout_ensemble.CLAIM, ev, settings)
 
 
-def test_dropout_ensemble_reproduced_when_the_signed_gaps_are_within_a_standard_error():
+def test_dropout_ensemble_reproduced_when_neither_average_differs_by_the_margin():
     ev, v = _ensemble_verdict(mc_table())
     assert v.verdict == REPRODUCED and v.n == 5
-    assert "test loss" in v.statistic and "64-mask" in v.statistic
-    # the gap at k = 64 is the converged gap plus the last 0.3/64 nats of the one-mask penalty
-    assert v.value == pytest.approx(0.3 / 64, abs=1e-9)
-    assert "from k = 16 to 64" in v.detail  # the mask average's convergence, reported
+    assert "test accuracy" in v.statistic and "64-mask arithmetic mean" in v.statistic
+    # the gap at k = 64 is the converged gap minus the last 0.05/64 of the one-mask penalty
+    assert v.value == pytest.approx(-0.05 / 64, abs=1e-9)
+    loss = v.part(dropout_ensemble.LOSS)
+    assert loss.value == pytest.approx(0.3 / 64, abs=1e-9) and "geometric mean" in loss.statistic
+    assert "no difference" in loss.detail and "from k = 16 to 64" in v.detail  # convergence, reported
+    # the arithmetic mean's loss, 0.1 nats above weight scaling's, is reported beside, not judged
+    assert "arithmetic mean − weight scaling (nats, not judged): 0.105" in v.detail
+    assert "arithmetic mean 0.450 at 0.599 (under-confident)" in v.detail
 
 
-@pytest.mark.parametrize("gaps", [{"gap_accuracy": 0.04}, {"gap_accuracy": -0.04}, {"gap_loss": 0.2},
-                                  {"gap_loss": -0.2}])
-def test_dropout_ensemble_not_reproduced_when_a_signed_gap_is_beyond_the_margin(gaps):
-    # either sign: a mask average much better (or worse) than weight scaling is not approximated by it
+@pytest.mark.parametrize("gaps, words", [({"gap_accuracy": 0.04}, "average is more accurate than weight scaling"),
+                                         ({"gap_accuracy": -0.04}, "average is less accurate than weight scaling"),
+                                         ({"gap_loss": 0.1}, "geometric mean's test loss is higher"),
+                                         ({"gap_loss": -0.1}, "geometric mean's test loss is lower")])
+def test_dropout_ensemble_not_reproduced_when_a_difference_is_beyond_the_margin(gaps, words):
+    # either sign: an average much better (or worse) than weight scaling is not approximated by it;
+    # the sentence says which
     ev, v = _ensemble_verdict(mc_table(**gaps))
-    assert v.verdict == NOT_REPRODUCED
+    assert v.verdict == NOT_REPRODUCED and words in v.why
 
 
-def test_dropout_ensemble_margin_is_the_measured_standard_error():
-    table = mc_table(gap_accuracy=0.025)  # beyond one SE (0.0155), within two
-    assert _ensemble_verdict(table)[1].verdict == NOT_REPRODUCED
-    assert _ensemble_verdict(table, margin_standard_errors=2.0)[1].verdict == REPRODUCED
-    # the same gap is within the SE of this test set, and beyond that of a ten times larger one
-    assert _ensemble_verdict(mc_table(gap_accuracy=0.011))[1].verdict == REPRODUCED
-    assert _ensemble_verdict(mc_table(gap_accuracy=0.011, se=(0.005, 0.016)))[1].verdict == NOT_REPRODUCED
+def test_dropout_ensemble_judges_the_geometric_mean_in_loss_not_the_arithmetic_one():
+    # the arithmetic mean's under-confidence costs it 0.3 nats; its answers are as accurate
+    assert _ensemble_verdict(mc_table(arithmetic_loss=0.3))[1].verdict == REPRODUCED
+    assert _ensemble_verdict(mc_table(gap_loss=0.3, arithmetic_loss=0.0))[1].verdict == NOT_REPRODUCED
 
 
-def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
-    table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
-    settings = settings_of(dropout_ensemble.ID)
-    conditions = dict((tuple(a.items()), v.verdict) for a, v in per_condition(
-        dropout_ensemble.CLAIM, {"dropout_eval": table}, settings))
-    assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
-                          (("width", 100), ("dropout_hidden", 0.5)): NOT_REPRODUCED,
-                          (("width", 400), ("dropout_hidden", 0.1)): REPRODUCED,
-                          (("width", 400), ("dropout_hidden", 0.5)): REPRODUCED}
-    assert _ensemble_verdict(table)[1].verdict == REPRODUCED  # headline: width 400, p 0.5
-    assert _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})[1].verdict == NOT_REPRODUCED
-    assert _ensemble_verdict(table, headline={"width": 800, "dropout_hidden": 0.5})[1].verdict == INCONCLUSIVE
+def test_dropout_ensemble_interval_carries_the_test_sets_paired_noise():
+    # the same gaps: resolved on examples the two answer alike, not where they disagree on 200 of 1,000
+    assert _ensemble_verdict(mc_table(discordant=30))[1].verdict == REPRODUCED
+    ev, v = _ensemble_verdict(mc_table(discordant=200))
+    assert v.verdict == INCONCLUSIVE and "undecided" in v.why
+    assert v.ci_high - v.ci_low > 2 * 1.96 * np.sqrt(200) / 1000 * 0.99
+    # a wider margin, fixed in advance, would call that no difference
+    assert _ensemble_verdict(mc_table(discordant=200), accuracy_margin=0.05)[1].verdict == REPRODUCED
+    assert _ensemble_verdict(mc_table(loss_paired_se=0.05))[1].verdict == INCONCLUSIVE
+
+
+def test_dropout_ensemble_per_condition_tells_the_two_directions_apart():
+    gap = lambda width, rate: {(100, 0.5): 0.04, (400, 0.1): -0.04}.get((width, rate), 0.0)  # noqa: E731
+    found = {(c["width"], c["dropout_hidden"]): v for c, v in per_condition(
+        dropout_ensemble.CLAIM, {"dropout_eval": mc_table(gap_accuracy=gap)}, settings_of(dropout_ensemble.ID))}
+    assert {k: v.verdict for k, v in found.items()} == {(100, 0.1): REPRODUCED, (100, 0.5): NOT_REPRODUCED,
+                                                        (400, 0.1): NOT_REPRODUCED, (400, 0.5): REPRODUCED}
+    better, worse = found[(100, 0.5)], found[(400, 0.1)]
+    assert "more accurate" in better.why and (better.direction, better.threshold) == ("<", 0.015)
+    assert "less accurate" in worse.why and (worse.direction, worse.threshold) == (">", -0.015)
+    assert _ensemble_verdict(mc_table(gap_accuracy=gap))[1].verdict == REPRODUCED  # headline: width 400, p 0.5
+    assert _ensemble_verdict(mc_table(gap_accuracy=gap), headline={"width": 100, "dropout_hidden": 0.5})[1].verdict \
+        == NOT_REPRODUCED
+    assert _ensemble_verdict(mc_table(), headline={"width": 800, "dropout_hidden": 0.5})[1].verdict == INCONCLUSIVE
 
 
 def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
@@ -582,16 +720,23 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
     mc = ev["monte_carlo"]
     assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
-    other = verdict_of(dropout_ensemble.CLAIM, ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
-                                                                                         "dropout_hidden": 0.5}}))
+    _, other = _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})
     assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
+
+
+def test_dropout_ensemble_on_a_table_from_before_the_paired_columns_cannot_decide():
+    old = mc_table()
+    old = old[old.method != "geometric_mean"].drop(columns=["mean_top_probability", "n_test", "right_where_ws_wrong",
+                                                              "wrong_where_ws_right", "test_loss_paired_se"])
+    _, v = _ensemble_verdict(old)
+    assert v.verdict == INCONCLUSIVE and "no paired standard error" in v.part(dropout_ensemble.ACCURACY).why
 
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
     settings = settings_of(dropout_ensemble.ID)
     ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
     nets = ev["enumeration"]
-    nets.loc[nets.net == dropout_ensemble.LINEAR, "error"] = 1e-3
+    nets.loc[nets.net == dropout_ensemble.GEOMETRIC, "error"] = 1e-3
     assert verdict_of(dropout_ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 

@@ -99,7 +99,8 @@ SLOPES = RUN_ID + columns(layer=int, unit=int, slope=float)
 # ---- tables computed from trained models, per job (dltips.posthoc, dltips.derived) ---------
 DROPOUT_EVAL = RUN_ID + columns(regularizer=str, width=int, dropout_input=float, dropout_hidden=float, seed=int,
                                 method=str, k=int, test_accuracy=float, test_loss=float, test_accuracy_se=float,
-                                test_loss_se=float)
+                                test_loss_se=float, mean_top_probability=float, n_test=int, right_where_ws_wrong=int,
+                                wrong_where_ws_right=int, test_loss_paired_se=float)
 ENSEMBLE = columns(job=str, k=int, draw=int, members=str, test_accuracy=float, test_loss=float)
 MAXOUT_UNITS = RUN_ID + columns(layer=int, unit=int, t=float, response=float)
 
