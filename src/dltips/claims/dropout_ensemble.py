@@ -39,12 +39,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..verdicts import all_of, exact, number, t_interval
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, number, t_interval
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
-from .select import WidthAndRate
+from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -192,12 +192,12 @@ def _masks(last: pd.DataFrame) -> str:
     return f"{int(last.k.max())}-mask" if len(last) else "k-mask"
 
 
-# per judged part: its column of monte_carlo, the average it reads, the unit, its margin's
-# setting, and what a positive and a negative difference mean
-JUDGED = {ACCURACY: ("accuracy", "arithmetic mean", "fraction", "accuracy_margin",
+# per judged part: its column of monte_carlo, the average it reads, the unit and range, its
+# margin's setting, and what a positive and a negative difference mean
+JUDGED = {ACCURACY: ("accuracy", "arithmetic mean", "fraction", ACCURACY_DIFFERENCE, "accuracy_margin",
                      ("the {k} average is more accurate than weight scaling",
                       "the {k} average is less accurate than weight scaling")),
-          LOSS: ("loss", "normalised geometric mean", "nats", "loss_margin",
+          LOSS: ("loss", "normalised geometric mean", "nats", None, "loss_margin",
                  ("the {k} geometric mean's test loss is higher than weight scaling's",
                   "the {k} geometric mean's test loss is lower than weight scaling's"))}
 
@@ -208,11 +208,12 @@ def gap_parts(mc: pd.DataFrame, settings: Settings) -> list:
     per_seed = last.groupby("seed")[["gap_accuracy", "se_gap_accuracy", "gap_loss", "se_gap_loss"]].mean()
     k = _masks(last)
     out = []
-    for name, (metric, average, unit, margin_field, (positive, negative)) in JUDGED.items():
+    for name, (metric, average, unit, bounds, margin_field, (positive, negative)) in JUDGED.items():
         margin = getattr(settings, margin_field)
         out.append(equivalence(per_seed[f"gap_{metric}"], float(per_seed[f"se_gap_{metric}"].mean()), margin,
                                f"{name}, {k} {average} − weight scaling ({unit}; seeds and paired test SE), "
-                               f"margin ±{margin:g}", Sides(positive.format(k=k), negative.format(k=k)), name=name))
+                               f"margin ±{margin:g}", Sides(positive.format(k=k), negative.format(k=k)), name=name,
+                               bounds=bounds))
     return out
 
 
@@ -357,16 +358,16 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
     """The error of every (test point, output) on a log axis: a linear net (and its softmaxes'
     geometric mean) sits at rounding level, far below the tolerance; the ReLU net does not."""
-    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
-    shown = nets.assign(error=np.maximum(nets.error.astype(float), floor))
+    zero_at = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    shown = nets.assign(error=np.maximum(nets.error.astype(float), zero_at))
     order = [LINEAR, GEOMETRIC, RELU]
     sns.stripplot(data=shown, x="net", y="error", hue="net", order=order, size=6, jitter=0.15, legend=False, ax=ax)
     ax.set_xticks(range(len(order)), [textwrap.fill(net, 18) for net in order])  # three names side by side
     ax.axhline(cfg.tolerance, color="k", ls="--", lw=1)
     ax.text(0.5, cfg.tolerance, f" tolerance {cfg.tolerance:g}", va="bottom", fontsize=9)
     ax.set_yscale("log")
-    ax.set_ylim(floor / 10, 10)
-    zeros = f", exact 0 drawn at {floor:.0e}" if (nets.error == 0).any() else ""
+    ax.set_ylim(zero_at / 10, 10)
+    zeros = f", exact 0 drawn at {zero_at:.0e}" if (nets.error == 0).any() else ""
     ax.set(xlabel="net (hidden layer)",
            ylabel=f"|mask average − weight-scaled output|\n(logits; probabilities for the geometric mean;\n"
                   f"log scale{zeros})")

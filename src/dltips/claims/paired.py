@@ -32,7 +32,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..lazy import lazy_import
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of, decide, number, t_interval
+from ..verdicts import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of, decide, finite, number,
+                        t_interval)
 
 stats = lazy_import("scipy.stats")
 
@@ -44,16 +45,20 @@ def mcnemar_se(right_only, wrong_only, n):
     return np.sqrt(np.maximum(b + c - (b - c) ** 2 / n, 0.0)) / n
 
 
-def widened_interval(values: Sequence[float], shared_se: float,
-                     confidence: float = 0.95) -> tuple[float, float, float, int]:
+def widened_interval(values: Sequence[float], shared_se: float, confidence: float = 0.95,
+                     bounds: tuple[float, float] | None = None) -> tuple[float, float, float, int]:
     """(mean, low, high, n): the t-interval over `values` (one per seed), its half-width
-    widened by the test set's noise the values share (`shared_se`, module docstring)."""
+    widened by the test set's noise the values share (`shared_se`, module docstring), kept
+    to `bounds`, the statistic's range, where given (verdicts.t_interval)."""
     mean, low, high, n = t_interval(values, confidence)
     if n == 0:
         return mean, low, high, n
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     half = math.hypot((high - low) / 2, z * shared_se)
-    return mean, mean - half, mean + half, n
+    if bounds is None:
+        return mean, mean - half, mean + half, n
+    finite(values, bounds)  # a value outside its statistic's range is an error, not a number to clip
+    return mean, max(mean - half, bounds[0]), min(mean + half, bounds[1]), n
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,12 @@ def _one_side(mean, low, high, n, threshold, direction, statistic) -> Verdict:
 
 
 def equivalence(values: Sequence[float], shared_se: float, margin: float, statistic: str, sides: Sides,
-                name: str = "", min_n: int = 2) -> Verdict:
+                name: str = "", min_n: int = 2, bounds: tuple[float, float] | None = None) -> Verdict:
     """Whether the differences `values` (one per seed) are within +-`margin` of none: both
-    one-sided tests on the widened interval (module docstring), combined; `why` (and, where
-    there is no difference, `detail`) in words generated from the interval's side."""
-    mean, low, high, n = widened_interval(values, shared_se if math.isfinite(shared_se) else 0.0)
+    one-sided tests on the widened interval (module docstring; `bounds` its range), combined;
+    `why` (and, where there is no difference, `detail`) in words generated from the
+    interval's side."""
+    mean, low, high, n = widened_interval(values, shared_se if math.isfinite(shared_se) else 0.0, bounds=bounds)
     upper = _one_side(mean, low, high, n, margin, "<", statistic)
     lower = _one_side(mean, low, high, n, -margin, ">", statistic)
     first, second = (lower, upper) if mean < 0 else (upper, lower)
