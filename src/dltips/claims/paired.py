@@ -70,8 +70,8 @@ class Sides:
     negative: str
 
 
-def _one_side(mean, low, high, n, threshold, direction, statistic) -> Verdict:
-    return Verdict(decide(low, high, threshold, direction), statistic, mean, low, high, threshold, direction, n)
+def _one_side(mean, low, high, n, threshold, direction, statistic, sd) -> Verdict:
+    return Verdict(decide(low, high, threshold, direction), statistic, mean, low, high, threshold, direction, n, sd=sd)
 
 
 def equivalence(values: Sequence[float], shared_se: float, margin: float, statistic: str, sides: Sides,
@@ -81,8 +81,9 @@ def equivalence(values: Sequence[float], shared_se: float, margin: float, statis
     `why` (and, where there is no difference, `detail`) in words generated from the
     interval's side."""
     mean, low, high, n = widened_interval(values, shared_se if math.isfinite(shared_se) else 0.0, bounds=bounds)
-    upper = _one_side(mean, low, high, n, margin, "<", statistic)
-    lower = _one_side(mean, low, high, n, -margin, ">", statistic)
+    sd = float(np.std(finite(values), ddof=1)) if n > 1 else 0.0  # the seeds' own, as compare() carries it
+    upper = _one_side(mean, low, high, n, margin, "<", statistic, sd)
+    lower = _one_side(mean, low, high, n, -margin, ">", statistic, sd)
     first, second = (lower, upper) if mean < 0 else (upper, lower)
     combined = replace(all_of(first, second), name=name, detail="")
     m = number(margin)
