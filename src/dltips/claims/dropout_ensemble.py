@@ -323,7 +323,7 @@ def _calibration_panel(ax, mc: pd.DataFrame, order: list) -> None:
     ax.tick_params(axis="x", labelrotation=20)
     ax.set(xlabel="", ylabel="mean top probability − accuracy\n(> 0 over-, < 0 under-confident)",
            title=f"calibration at k = {int(last.k.max())} (reported, not judged)")
-    ax.legend(fontsize=9, title="predictor", title_fontsize=9)
+    ax.legend(**figures.below(ax, title="predictor", ncol=3, fontsize=9, title_fontsize=9))  # off the bars
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
