@@ -304,10 +304,10 @@ def _curve_panels(gap_loss, gap_acc, mc: pd.DataFrame, settings: Settings, order
         ax.set_xscale("log", base=2)
         ax.set_xticks(ks, [str(int(k)) for k in ks])
         ax.set_xlabel("k, masks averaged (log scale)")
-    gap_loss.set(ylabel="test loss: k-mask mean − weight-scaled (nats)",
+    gap_loss.set(ylabel="k-mask mean − weight-scaled\n(test loss, nats)",
                  title=f"test loss: geometric mean (solid, judged), arithmetic (dashed)\n"
                        f"(grey: margin ±{settings.loss_margin:g})")
-    gap_acc.set(ylabel="test accuracy: k-mask arithmetic mean − weight-scaled",
+    gap_acc.set(ylabel="arithmetic mean − weight-scaled\n(test accuracy, fraction)",
                 title=f"test accuracy: arithmetic mean, the averaged answer\n"
                       f"(judged; grey: margin ±{settings.accuracy_margin:g})")
 
