@@ -121,7 +121,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"toy": toy, "grid": optimizer_seed_means(tables["runs"], settings.study, list(OPTIMIZERS))}
 
 
-def verdict(ev: Evidence, settings: Settings):
+def rule(ev: Evidence, settings: Settings):
     """Both parts on the toy runs; the figure finds them by name (ADAPTS, SHRINKS_ONLY)."""
     toy = ev["toy"]
     rms, ada = toy[toy.optimizer == "rmsprop"], toy[toy.optimizer == "adagrad"]
@@ -198,7 +198,7 @@ CLAIM = register(Claim(
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
            "Coursera 'Neural Networks for Machine Learning' (2012), lecture 6e",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
     settings=Settings,
     figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "

@@ -125,7 +125,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"toy": toy_outcomes(settings), "grid": seed_spread(tables["runs"], settings.study)}
 
 
-def verdict(ev: Evidence, settings: Settings):
+def rule(ev: Evidence, settings: Settings):
     toy, grid = ev["toy"], ev["grid"]
     context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
                f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
@@ -136,7 +136,7 @@ def verdict(ev: Evidence, settings: Settings):
                           f"from {int(toy.escaped_momentum.sum())}; {context}")
 
 
-def condition(ev: Evidence) -> str:
+def findings(ev: Evidence) -> str:
     """Which starts momentum rescued, by their height above the local minimum."""
     toy = ev["toy"]
     if not len(toy):
@@ -218,9 +218,9 @@ CLAIM = register(Claim(
            "Martens, Dahl & Hinton, 'On the importance of initialization and momentum in deep learning' "
            "(ICML 2013), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 8.2.2 and 8.3.2",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
-    condition=condition,
+    findings=findings,
     settings=Settings,
     figure_text="Top left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a "
                 "start point in the local basin, colored by whether SGD with momentum ends past the barrier. Top "
