@@ -716,7 +716,7 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 def stopping_verdict(runs, **overrides):
     settings = settings_of(early_stopping.ID, overrides)
     ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
-    return ev["runs"], early_stopping.verdict(ev, settings)
+    return ev["runs"], verdict_of(early_stopping.CLAIM, ev, settings)
 
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
@@ -749,8 +749,10 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
 
 def test_early_stopping_is_judged_per_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
-        {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
+    found = {tuple(a.items()): v.verdict for a, v in per_condition(
+        early_stopping.CLAIM, {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
+    assert list(found) == [(("optimizer", "adam"),), (("optimizer", "sgd"),), (("activation", "relu"),),
+                           (("activation", "tanh"),)]
     assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
     assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
@@ -758,12 +760,13 @@ def test_early_stopping_is_judged_per_optimizer_and_activation():
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
 
 
-def test_early_stopping_headline_is_one_condition_or_every_cell():
+def test_early_stopping_headline_is_one_condition_never_every_cell_pooled():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    # every cell: adam's +0.1 and sgd's -0.1 average out within each seed
-    assert stopping_verdict(runs, headline={})[1].value == pytest.approx(0.0, abs=1e-9)
-    with pytest.raises(ValueError, match="one condition"):
-        settings_of(early_stopping.ID, {"headline": {"optimizer": "adam", "activation": "relu"}})
+    # an activation's condition holds adam's +0.1 and sgd's -0.1: the headline may name it
+    assert stopping_verdict(runs, headline={"activation": "relu"})[1].verdict == INCONCLUSIVE
+    for both_or_neither in ({"optimizer": "adam", "activation": "relu"}, {"optimizer": None}):
+        with pytest.raises(ValueError, match="one condition"):
+            settings_of(early_stopping.ID, {"headline": both_or_neither})
 
 
 def test_early_stopping_figure():
@@ -772,7 +775,7 @@ def test_early_stopping_figure():
     epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
         ev = early_stopping.evidence(tables, settings)
-        v = early_stopping.verdict(ev, settings)
+        v = verdict_of(early_stopping.CLAIM, ev, settings)
         assert is_figure(early_stopping.figure(tables, ev, v, settings))
 
 

@@ -19,13 +19,13 @@ Conditions: per optimizer and per activation; the headline condition is a settin
 
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
 from ..verdicts import all_of, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
+from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -43,19 +43,20 @@ GAIN, SHAPE = "test-loss gain", "curve shape"  # the verdict's parts
 
 
 class Headline(ClaimSettings):
-    """An optimizer or an activation of the study (at most one); neither: every cell."""
+    """An optimizer or an activation of the study: exactly one, a condition of one of the two
+    grids (every cell pooled would mix unlike conditions)."""
 
     optimizer: str | None = setting(None, "the optimizer whose cells the verdict reads", registry="optimizer")
     activation: str | None = setting(None, "the activation whose cells the verdict reads", registry="activation")
 
     @model_validator(mode="after")
     def _one_axis(self):
-        if len(self.axes()) > 1:
+        if len(self.axes()) != 1:
             raise ValueError(f"headline names one condition, an optimizer or an activation; given {self.axes()}")
         return self
 
     def axes(self) -> dict:
-        """The condition as {column: value}; {} for every cell."""
+        """The condition as {column: value}."""
         return {axis: value for axis, value in dict(self).items() if value is not None}
 
 
@@ -135,21 +136,12 @@ def judge(ev: pd.DataFrame, settings: Settings):
     return replace(verdict, detail=f"{verdict.detail}; {reported}; {left_out} diverged run(s) left out")
 
 
-def select(ev: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    keep = np.ones(len(ev), dtype=bool)
-    for axis, value in axes.items():
-        keep &= (ev[axis] == value).to_numpy()
-    return ev[keep]
+def rule(ev: Evidence, settings: Settings):
+    return judge(ev["runs"], settings)
 
 
-def verdict(ev: Evidence, settings: Settings):
-    return judge(select(ev["runs"], settings.headline.axes()), settings)
-
-
-def conditions(tables: dict, settings: Settings) -> list:
-    ev = evidence(tables, settings)["runs"]
-    return [({axis: value}, judge(select(ev, {axis: value}), settings))
-            for axis in AXES for value in sorted(ev[axis].dropna().unique())]
+# per optimizer, then per activation: what the gain may depend on, each a condition of its own
+GRIDS = tuple(Grid("runs", (Axis(axis),)) for axis in AXES)
 
 
 def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -> None:
@@ -207,7 +199,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     _curves(axes[0, 0], axes[0, 1], tables, ev, settings.example)
     _gains(axes[1, 0], axes[1, 1], ev)
     gain, shape = v.part(GAIN), v.part(SHAPE)
-    where = ", ".join(f"{k} {val}" for k, val in settings.headline.axes().items()) or "every grid cell"
+    where = ", ".join(f"{k} {val}" for k, val in settings.headline.axes().items())
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(gain, "+.3f", "seeds"), (shape, ".2f", "seeds")],
@@ -222,7 +214,8 @@ CLAIM = register(Claim(
           "validation minimum gives better test performance than training to the end.",
     source="Prechelt, 'Early Stopping — But When?' (1998), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 7.8",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=GRIDS,
     figure=figure,
     figure_text="Top: one run's training and validation loss with the epoch of lowest validation loss (dashed), "
                 "and its validation and test accuracy with the epoch of highest validation accuracy (dotted). "
@@ -230,7 +223,6 @@ CLAIM = register(Claim(
                 "minimum, per optimizer. Bottom right: test accuracy gained by stopping on validation loss and "
                 "on validation accuracy. Bars are means over seeds of the activations' average, error bars the "
                 "95% Student-t interval over seeds; diverged runs are left out.",
-    conditions=conditions,
     settings=Settings,
     tables=("runs", "epochs"),
     category=TEST,
