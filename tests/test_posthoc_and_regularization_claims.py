@@ -318,11 +318,11 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
 def _sparsity(tables, **overrides):
     settings = settings_of(sparsity.ID, overrides)
     ev = sparsity.evidence(tables, settings)
-    return ev, sparsity.verdict(ev, settings)
+    return ev, verdict_of(sparsity.CLAIM, ev, settings)
 
 
 def _rule_verdicts(tables):
-    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, settings_of(sparsity.ID))}
+    return {(c["optimizer"], c["update"]): v for c, v in per_condition(sparsity.CLAIM, tables, settings_of(sparsity.ID))}
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
@@ -400,7 +400,6 @@ def test_sparsity_figure_and_empty_tables():
     ev, v = _sparsity(tables)
     fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
-    assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
     ev, v = _sparsity(empty)
     assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))

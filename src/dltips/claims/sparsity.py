@@ -20,7 +20,8 @@ Two parts, per update rule, paired by seed over the matched pairs (averaged with
                L1 minus L2, > min_near_zero_gain (0: L1 has more)
   large kept   log10 of L1's over L2's `large` statistic (q99 or abs_max of |w|), layer by
                layer, averaged over layers, > min_log10_large_ratio (0: L1's are larger)
-The claim's verdict is the headline update rule's; the deciding part is shown first.
+Each update rule is a condition (the runner judges each); the claim's verdict is the headline
+update rule's; the deciding part is shown first.
 """
 
 import math
@@ -32,8 +33,8 @@ import pandas as pd
 from ..verdicts import compare
 from . import TEST, Claim, register
 from .evidence import Evidence
-from .floor import (at_chance, condition_sentence, condition_verdicts, deciding_first, headline_note, no_condition,
-                    per_seed, with_note)
+from .floor import at_chance, deciding_first, headline_note, per_seed, with_note
+from .grids import Axis, Grid
 from .settings import ClaimSettings, Floor, distinct, setting
 from ..lazy import lazy_import
 
@@ -45,7 +46,7 @@ ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
 EXACT_ZERO_BELOW = 1e-6  # weight_hist's first bin [0, 1e-6): where exact zeros land
 UPDATES = {"l1": "subgradient", "l1_prox": "prox"}
-RUN_COLUMNS = ["run_id", "study", "optimizer", "regularizer", "update", "strength", "seed", "lr", "diverged",
+RUN_COLUMNS = ["run_id", "study", "optimizer", "regularizer", "l1_update", "strength", "seed", "lr", "diverged",
                "final_train_accuracy", "near_zero", "exact_zero", "log10_large"]
 
 
@@ -114,7 +115,7 @@ def run_table(tables: dict, settings: Settings) -> pd.DataFrame:
     large = np.log10(np.maximum(weights[settings.large], np.finfo(float).tiny)).groupby(weights.run_id).mean()
     counts = hist.groupby("run_id")["count"].sum()
     zeros = hist[hist.bin_high <= EXACT_ZERO_BELOW * (1 + 1e-9)].groupby("run_id")["count"].sum()
-    out = runs.assign(update=runs.regularizer.map(UPDATES).fillna(""),
+    out = runs.assign(l1_update=runs.regularizer.map(UPDATES).fillna(""),
                       strength=np.where(runs.regularizer == "l2", runs.l2, runs.l1),
                       diverged=runs.diverged.astype(bool) if "diverged" in runs else False,
                       near_zero=runs.run_id.map(near), log10_large=runs.run_id.map(large),
@@ -125,9 +126,9 @@ def run_table(tables: dict, settings: Settings) -> pd.DataFrame:
 
 def rules(table: pd.DataFrame) -> list[tuple[str, str]]:
     """(optimizer, update) of every L1 path that has an L2 path under the same optimizer."""
-    l1 = table[table["update"] != ""][["optimizer", "update"]].drop_duplicates()
+    l1 = table[table.l1_update != ""][["optimizer", "l1_update"]].drop_duplicates()
     with_l2 = set(table[table.regularizer == "l2"].optimizer)
-    return [(o, u) for o, u in l1.sort_values(["optimizer", "update"], ascending=[True, False]).itertuples(index=False)
+    return [(o, u) for o, u in l1.sort_values(["optimizer", "l1_update"], ascending=[True, False]).itertuples(index=False)
             if o in with_l2]
 
 
@@ -163,15 +164,18 @@ def matches(table: pd.DataFrame, settings: Settings, optimizer: str, update: str
         rows.append({"optimizer": optimizer, "update": update, "l1": strength, "l2": partner, "l1_train": a["mean"],
                      "l2_train": b["mean"], "train_gap": gap, "half_width": half, "at_chance": floor,
                      "matched": bool(abs(gap) <= half) and not floor})
-    return pd.DataFrame(rows, columns=["optimizer", "update", "l1", "l2", "l1_train", "l2_train", "train_gap",
-                                       "half_width", "at_chance", "matched"])
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+PAIR_COLUMNS = ["optimizer", "update", "l1", "l2", "l1_train", "l2_train", "train_gap", "half_width", "at_chance",
+                "matched"]
 
 
 def seed_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Per matched pair and seed: L1 minus L2 in near-zero fraction and log10 large."""
     used = table[~table.diverged]
     frames = []
-    for p in pairs[pairs.matched].itertuples(index=False):
+    for p in pairs[pairs.matched.astype(bool)].itertuples(index=False):
         side = {}
         for reg, strength in (({v: k for k, v in UPDATES.items()}[p.update], p.l1), ("l2", p.l2)):
             side[reg] = used[(used.optimizer == p.optimizer) & (used.regularizer == reg)
@@ -185,10 +189,12 @@ def seed_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def rule_verdict(table: pd.DataFrame, settings: Settings, optimizer: str, update: str):
-    pairs = matches(table, settings, optimizer, update)
-    paired = seed_pairs(table, pairs)
-    where = f"{optimizer}, L1 by {update}, at matched train accuracy"
+def rule(ev: Evidence, settings: Settings):
+    """Both parts on one update rule's matched pairs (the runner cuts the evidence to it)."""
+    pairs, paired, runs = ev["pairs"], ev["seed_pairs"], ev["runs"]
+    rule_name = ", ".join(f"{o}, L1 by {u}" for o, u in pairs[["optimizer", "update"]].drop_duplicates().itertuples(
+        index=False)) if len(pairs) else "no update rule"
+    where = f"{rule_name}, at matched train accuracy"
     near = compare(per_seed(paired, "near_zero_gain"), settings.min_near_zero_gain, ">",
                    f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero")
     large = compare(per_seed(paired, "log10_large_ratio"), settings.min_log10_large_ratio, ">",
@@ -202,40 +208,22 @@ def rule_verdict(table: pd.DataFrame, settings: Settings, optimizer: str, update
                    f"allowed ±{closest.half_width:.3f})" if closest is not None else ""))
     else:
         note = f"matched pairs {used}"
-    left_out = int(table[(table.optimizer == optimizer) & table.diverged].shape[0])
+    left_out = int(runs.diverged.sum())  # the optimizer's runs: the runs table has no `update` axis
     v = with_note(v, note)
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
 
-def rule_conditions(table: pd.DataFrame, settings: Settings) -> list[tuple[dict, object]]:
-    return [({"optimizer": o, "update": u}, rule_verdict(table, settings, o, u)) for o, u in rules(table)]
-
-
 def evidence(tables: dict, settings: Settings) -> Evidence:
     """runs: one row per run; pairs: every L1 strength with its closest L2 strength; seed_pairs:
-    the matched pairs' differences per seed; conditions: the verdict per update rule."""
+    the matched pairs' differences per seed."""
     table = run_table(tables, settings)
-    pairs = pd.concat([matches(table, settings, o, u) for o, u in rules(table)] or [pd.DataFrame()],
+    pairs = pd.concat([matches(table, settings, o, u) for o, u in rules(table)] or [pd.DataFrame(columns=PAIR_COLUMNS)],
                       ignore_index=True)
-    paired = seed_pairs(table, pairs) if len(pairs) else pd.DataFrame()
-    return {"runs": table, "pairs": pairs, "seed_pairs": paired,
-            "conditions": condition_verdicts(rule_conditions(table, settings))}
+    return {"runs": table, "pairs": pairs, "seed_pairs": seed_pairs(table, pairs)}
 
 
-def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
-    return rule_conditions(run_table(tables, settings), settings)
-
-
-def verdict(ev: Evidence, settings: Settings):
-    headline, table = settings.headline, ev["runs"]
-    if (headline.optimizer, headline.update) not in rules(table):
-        return no_condition("fraction of near-zero |w|, L1 minus L2 at matched train accuracy", dict(headline))
-    return rule_verdict(table, settings, headline.optimizer, headline.update)
-
-
-def condition(ev: Evidence) -> str:
-    return condition_sentence(ev["conditions"], ["optimizer", "update"], "Per update rule, the deciding part (near-zero fraction "
-                              "L1 minus L2, or log10 large ratio) at matched train accuracy")
+# per update rule (optimizer; L1 by its subgradient or its proximal step), the subgradient first
+GRID = Grid("pairs", (Axis("optimizer"), Axis("update", levels=lambda settings: list(UPDATES.values()))))
 
 
 # ---- figure -------------------------------------------------------------------------
@@ -360,10 +348,9 @@ CLAIM = register(Claim(
     source="Tibshirani, 'Regression Shrinkage and Selection via the Lasso' (1996), sec. 2; "
            "Goodfellow et al., Deep Learning (2016), sec. 7.1.2; Ng, ICML (2004); Langford, Li & Zhang, JMLR (2009)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
     figure=figure,
-    condition=condition,
-    conditions=conditions,
     settings=Settings,
     figure_text="One row per update rule (optimizer; L1 by its subgradient or by its proximal step). Left: the "
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
