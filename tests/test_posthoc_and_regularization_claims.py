@@ -718,10 +718,17 @@ def stopping_verdict(runs, **overrides):
     return ev["runs"], verdict_of(early_stopping.CLAIM, ev, settings)
 
 
+def stopping_conditions(runs, epochs=None):
+    """{(monitor, optimizer or activation): verdict} of every condition."""
+    tables = {"runs": runs, "epochs": stopping_epochs(runs) if epochs is None else epochs}
+    return {tuple(c.values()): v for c, v in per_condition(early_stopping.CLAIM, tables, settings_of(early_stopping.ID))}
+
+
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
     assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularized run is not evidence; the diverged one counted
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
+    assert v.threshold == 0.04  # the smallest effect of interest, fixed in advance
     assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
 
 
@@ -729,15 +736,36 @@ def test_early_stopping_is_judged_in_loss_not_accuracy():
     # stopping lowers test accuracy but also test loss: the monitored metric decides
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1, accuracy_gain=-0.02))
     assert v.verdict == REPRODUCED
+    assert "stopping at the validation-loss minimum: test accuracy falls by 0.02 (fraction, n = 3 seeds)" in v.detail
     ev, v = stopping_verdict(stopping_runs(loss_gain=-0.1, accuracy_gain=0.02))
     assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.1)
+    assert "test accuracy rises by 0.02 " in v.detail
 
 
-def test_early_stopping_reports_the_accuracy_monitored_rule_beside_it():
-    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
+def test_early_stopping_a_gain_inside_the_smallest_effect_is_no_difference_not_the_opposite():
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.01))  # 0.01 nats, seeds +-0.002: inside +-0.04
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+    ev, v = stopping_verdict(stopping_runs(loss_gain=-0.01))
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+
+
+def test_early_stopping_judges_stopping_on_val_accuracy_beside_it_in_test_error():
+    runs = stopping_runs(loss_gain=0.1)
+    found = stopping_conditions(runs)  # validation accuracy peaks at epoch 30, where test accuracy is 0.05 higher
+    assert found[("val_accuracy", "adam")].verdict == REPRODUCED
+    v = found[("val_accuracy", "adam")]
+    assert v.value == pytest.approx(0.05) and v.threshold == 0.015 and "test error" in v.statistic
+    assert "stopping at the validation-accuracy maximum: test loss falls by" in v.detail
+    ev, _ = stopping_verdict(runs)
     ok = ev[~ev.diverged]
     assert (ok.acc_epoch == 30).all() and ok.acc_stop_accuracy_gain.to_numpy() == pytest.approx(0.05)
-    assert "stop at the highest validation accuracy (fraction): +0.050" in v.detail
+    # a peak whose test accuracy is no better than the last epoch's: no difference, not "not reproduced"
+    flat = stopping_epochs(runs)
+    flat.loc[(flat.split == "test"), "accuracy"] = 0.6
+    assert stopping_conditions(runs, flat)[("val_accuracy", "adam")].why.startswith("no difference")
+    worse = stopping_epochs(runs)
+    worse.loc[(worse.split == "test") & (worse.epoch == 30), "accuracy"] = 0.55
+    assert stopping_conditions(runs, worse)[("val_accuracy", "adam")].verdict == NOT_REPRODUCED
 
 
 def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
@@ -746,17 +774,18 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
     assert not ev.val_turned_up.any() and v.verdict == NOT_REPRODUCED
 
 
-def test_early_stopping_is_judged_per_optimizer_and_activation():
+def test_early_stopping_is_judged_per_stopping_rule_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    found = {tuple(a.items()): v.verdict for a, v in per_condition(
-        early_stopping.CLAIM, {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
-    assert list(found) == [(("optimizer", "adam"),), (("optimizer", "sgd"),), (("activation", "relu"),),
-                           (("activation", "tanh"),)]
-    assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
+    found = stopping_conditions(runs)
+    assert list(found) == [("val_loss", "adam"), ("val_loss", "sgd"), ("val_accuracy", "adam"),
+                           ("val_accuracy", "sgd"), ("val_loss", "relu"), ("val_loss", "tanh"),
+                           ("val_accuracy", "relu"), ("val_accuracy", "tanh")]
+    assert found[("val_loss", "adam")].verdict == REPRODUCED and found[("val_loss", "sgd")].verdict == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
-    assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
-    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: adam
+    assert {found[("val_loss", a)].verdict for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
+    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: val loss, adam
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
+    assert stopping_verdict(runs, headline={"monitor": "val_accuracy", "optimizer": "sgd"})[1].verdict == REPRODUCED
 
 
 def test_early_stopping_headline_is_one_condition_never_every_cell_pooled():
