@@ -142,6 +142,20 @@ def test_seed_spread_is_per_cell_and_reported_as_context_only():
     assert "no verdict" in with_grid.detail
 
 
+def test_seed_spread_leaves_diverged_runs_out_and_counts_them():
+    # a run whose training loss exploded (2.9e10 nats): its cell and the between-cell spread read the others
+    runs = synthetic_runs({"sgd": 0.5, "adam": 0.8}, diverged={("sgd", 2)})
+    runs.loc[runs.diverged, "final_train_loss"] = 2.9e10
+    cells = momentum_escapes.seed_spread(runs, "grid").set_index(["activation", "optimizer"])
+    plain = momentum_escapes.seed_spread(runs[~runs.diverged], "grid").set_index(["activation", "optimizer"])
+    assert cells.loc[("relu", "sgd"), "seeds"] == 2 and cells.loc[("relu", "sgd"), "diverged"] == 1
+    np.testing.assert_allclose(cells.between_cell_sd, plain.between_cell_sd)
+    assert cells.train_loss_max.max() < 2
+    v = verdict_of(momentum_escapes.CLAIM, {"toy": momentum_escapes.toy_outcomes(MOMENTUM),
+                                            "grid": cells.reset_index()}, MOMENTUM)
+    assert "2 diverged run(s) left out" in v.detail
+
+
 def test_a_tilt_without_a_local_minimum_is_refused():
     with pytest.raises(ValueError, match="tilt"):
         momentum_escapes.critical_points(2.0)

@@ -111,10 +111,16 @@ def toy_outcomes(settings: Settings) -> pd.DataFrame:
 
 
 def seed_spread(runs: pd.DataFrame, study: str) -> pd.DataFrame:
-    """Per grid cell: final training loss over seeds (non-diverged runs)."""
-    runs = runs[(runs.study == study) & ~runs.diverged.astype(bool)]
-    cells = runs.groupby(["activation", "optimizer", "regularizer"], as_index=False).final_train_loss.agg(
-        seeds="size", train_loss_mean="mean", train_loss_sd="std", train_loss_min="min", train_loss_max="max")
+    """Per grid cell: final training loss over seeds, diverged runs left out and counted (a
+    run whose loss exploded has no minimum to speak of, and one such loss would swamp every
+    spread here)."""
+    runs = runs[runs.study == study]
+    diverged = runs.diverged.astype(bool)
+    runs = runs.assign(final_train_loss=runs.final_train_loss.where(~diverged), diverged=diverged)
+    cells = runs.groupby(["activation", "optimizer", "regularizer"], as_index=False).agg(
+        seeds=("final_train_loss", "count"), train_loss_mean=("final_train_loss", "mean"),
+        train_loss_sd=("final_train_loss", "std"), train_loss_min=("final_train_loss", "min"),
+        train_loss_max=("final_train_loss", "max"), diverged=("diverged", "sum"))
     cells["train_loss_range"] = cells.train_loss_max - cells.train_loss_min
     # the spread between cells, beside each cell's spread between seeds
     cells["between_cell_sd"] = cells.train_loss_mean.std()
@@ -129,7 +135,8 @@ def rule(ev: Evidence, settings: Settings):
     toy, grid = ev["toy"], ev["grid"]
     context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
                f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
-               f"between-cell sd {grid.between_cell_sd.max():.3g} nats" if len(grid) else "no grid runs")
+               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {int(grid.diverged.sum())} diverged run(s) "
+               f"left out" if len(grid) else "no grid runs")
     return compare(toy.rescued, settings.min_rescued_fraction, ">",
                    "fraction of local-basin starts that escape with momentum but not without",
                    detail=f"plain GD escapes from {int(toy.escaped_plain.sum())} of {len(toy)} starts, momentum "
