@@ -54,7 +54,9 @@ class Settings(ClaimSettings):
     momentum: float = setting(0.9, "momentum of the second run; the pipeline's value", gt=0, lt=1)
     steps: int = setting(500, "updates per run: long enough for both to settle", ge=1)
     min_rescued_fraction: float = setting(0.1, "claim: (escaped with momentum - escaped without), mean over "
-                                               "starts, above this")
+                                               "starts, above this. From the toy's resolution: one start of the "
+                                               "default 20 is 0.05; 0.1 asks for more than a single start at the "
+                                               "basin's edge, whose fate a rounding could decide", ge=0, le=1)
 
 
 def critical_points(tilt: float) -> tuple[float, float, float]:
