@@ -107,7 +107,12 @@ def assert_same_evidence(claim_ids, tables, changed, config):
 
 
 def judge(module, tables, settings):
+    """The claim's evidence and its headline verdict, as the runner judges it (first look)."""
+    from dltips.claims.runner import verdict_of
+
     ev = module.evidence(tables, settings)
-    return ev, module.verdict(ev, settings)
+    if module.CLAIM.rule is None:  # TRANSITION: a claim not yet declared for the runner
+        return ev, module.verdict(ev, settings)
+    return ev, verdict_of(module.CLAIM, ev, settings)
 
 

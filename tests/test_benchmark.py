@@ -1,11 +1,92 @@
 """The benchmark a user runs for the Performance section: it runs, and its exactness check holds.
 (Its timings are for people; nothing here asserts a speed.)"""
 
+import argparse
+import importlib
 import re
 import subprocess
 import sys
 
+import pytest
+import torch
+
 from conftest import ROOT
+
+MODULES = ("bench", "workload", "textbook", "dltips_job", "pipeline", "roofline", "peers")
+
+
+@pytest.fixture
+def benchmark(monkeypatch):
+    """The benchmark's modules, imported as bench.py imports them (from its folder), and
+    forgotten afterwards so their short names shadow nothing."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    yield {name: importlib.import_module(name) for name in MODULES}
+    for name in MODULES:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def tiny_work(benchmark, tiny_dataset, tmp_path):
+    from dltips import data as datasets
+
+    path = tmp_path / "tiny.npz"
+    datasets.save(tiny_dataset, path, {"dataset": "tiny"})
+    return benchmark["workload"].Workload(str(path), "relu", "adam", 0.01, 1)
+
+
+def test_the_textbook_loop_builds_every_activation_and_optimizer_the_cli_offers(benchmark):
+    workload, textbook = benchmark["workload"], benchmark["textbook"]
+    assert set(textbook.ACTIVATION_MODULES) == set(workload.ACTIVATIONS)
+    assert set(textbook.OPTIMIZER_CLASSES) == set(workload.OPTIMIZERS)
+
+
+def test_a_process_refuses_a_run_it_cannot_train_naming_the_key(benchmark):
+    workload = benchmark["workload"]
+    with pytest.raises(argparse.ArgumentTypeError, match=r"regularizer: 'l3' is none of \['none', 'l1'"):
+        workload.parse_run('{"regularizer": "l3", "seed": 0}')
+    with pytest.raises(argparse.ArgumentTypeError, match=r"seed: '0' is not an integer"):
+        workload.parse_runs('[{"regularizer": "l2", "seed": 0}, {"regularizer": "l2", "seed": "0"}]')
+    assert workload.parse_runs('[{"regularizer": "l2", "seed": 0}]') == [{"regularizer": "l2", "seed": 0}]
+
+
+def test_the_textbook_loop_and_a_dltips_job_train_their_runs(benchmark, tiny_work):
+    runs = [{"regularizer": "l1", "seed": 0}, {"regularizer": "early_stopping", "seed": 1}]
+    depth = benchmark["workload"].MODEL["depth"]
+    for run in runs:
+        metrics = benchmark["textbook"].train_run(run, tiny_work)
+        assert len(metrics["grad_norms"]) == depth + 1 and len(metrics["act_mean"]) == depth
+        assert all(0 <= metrics[f"{s}_accuracy"] <= 1 for s in ("train", "val", "test"))
+    summaries = benchmark["dltips_job"].train_runs(runs, tiny_work)
+    assert [s["epochs_run"] for s in summaries] == [1, 1] and all(s["stack_size"] == 2 for s in summaries)
+
+
+def test_each_peer_trains_an_epoch_and_dltips_fit_reads_the_accuracy_evaluate_gives(benchmark, tiny_dataset):
+    peers = benchmark["peers"]
+    task, variants = peers.peer_variants(tiny_dataset, stack_size=2, lr=0.01, compiled=False)
+    times, peak = peers.interleaved(variants, slots=1, warmup=0)
+    assert list(times) == [v.label for v in variants] and all(len(t) == 1 and t[0] > 0 for t in times.values())
+    assert peak > 0 and len(task.eval_y) == 3 * len(tiny_dataset.y["test"])  # train subset, val, test
+    by_name = {v.name: v.accuracy for v in variants}
+    assert set(by_name) == {"dltips", "torch.func", "baddbmm", "dltips fit()", "dltips fit(), stats"}
+    assert all(a.shape == (2,) for a in by_name.values())
+    # the same models after the same epoch: fit()'s recorded accuracy is evaluate()'s
+    assert torch.equal(by_name["dltips fit()"], by_name["dltips"])
+
+
+def test_the_arithmetic_counts_forward_weight_and_input_gradients_and_the_evaluation(benchmark):
+    roofline = benchmark["roofline"]
+    # layers 2x3 and 3x4 (6 and 12 multiply-adds a sample), 5 samples, 2 models: forward and weight
+    # gradient for both layers, the input gradient for the second only
+    assert roofline.epoch_flops(2, 5, [2, 3, 4]) == 2 * 2 * 5 * (18 + 18 + 12)
+    assert roofline.model_epoch_flops([2, 3, 4], 5, 7) == 2 * 5 * 48 + 2 * 7 * 18
+
+
+def test_the_peer_table_gives_each_variant_its_median_ratio_per_slot(benchmark):
+    times = {"dltips": [2.0, 4.0], "peer": [3.0, 4.0]}
+    rows = benchmark["bench"].peer_table(times, "dltips", k=2, limit_s=0.5)
+    assert rows[2:] == ["| dltips | 1500.00 | 1.00 | 3.00 |",
+                        "| peer | 1750.00 | 1.25 | 3.50 |",  # median of 1.5 and 1.0, not 3.5 / 3
+                        "| arithmetic limit (FLOPs at the 1-thread matmul peak) | 500.00 | 0.33 | 1.00 |"]
 
 
 def test_benchmark_runs_and_finds_the_same_metrics_alone_and_stacked():

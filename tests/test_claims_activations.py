@@ -18,6 +18,7 @@ from claim_tables import (concave, convex, grid_runs, judge, sample,  # noqa: F4
                           synthetic_slopes, synthetic_units)
 from dltips.activations import build as build_activation
 from dltips.claims import maxout, relu_variants, settings_of
+from dltips.claims.runner import per_condition
 from dltips.claims.select import paired_differences
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -90,9 +91,9 @@ def test_relu_variants_per_variant_and_depth_with_the_headline_as_verdict():
     runs = variant_runs(deep_only)
     s = VARIANTS
     tables = {"runs": runs, "slopes": pd.DataFrame()}
-    found = {tuple(a.values()): v.verdict for a, v in relu_variants.conditions(tables, s)}
-    assert found == {**{(act, 4, init): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
-                     **{(act, 10, "he"): REPRODUCED for act in GAINS}}
+    found = {tuple(a.values()): v.verdict for a, v in per_condition(relu_variants.CLAIM, tables, s)}
+    assert found == {**{(4, init, act): NOT_REPRODUCED for act in GAINS for init in ("default", "he")},
+                     **{(10, "he", act): REPRODUCED for act in GAINS}}
     assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, s)[1].verdict == REPRODUCED
     shallow = s.replace(headline={"depth": 4, "init": "default"})
     assert judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, shallow)[1].verdict == NOT_REPRODUCED

@@ -14,10 +14,11 @@ def valid(config):
 
 def test_default_config_is_valid_and_defaults_are_filled(default_config):
     cfg = copy.deepcopy(default_config)
-    del cfg["training"]["probe_size"]
+    cfg["training"] = {"epochs": 7}
     out = valid(cfg)
     assert out["training"]["probe_size"] == 512 and out["report"]["chance_margin"] == 0.05
-    assert "probe_size" not in cfg["training"]  # the caller's dict is left alone
+    assert out["training"]["epochs"] == 7 and out["training"]["device"] == "auto"
+    assert cfg["training"] == {"epochs": 7}  # the caller's dict is left alone
 
 
 def test_the_default_grid_is_2_datasets_x_7_x_5_x_5_x_5_seeds(default_config):
@@ -55,6 +56,29 @@ def test_preset_smoke_is_small(default_config):
     assert cfg["training"]["epochs"] <= 5
 
 
+def test_a_misspelt_name_is_refused_under_a_preset_that_overrides_it(default_config):
+    cfg = copy.deepcopy(default_config)
+    cfg["grid"]["activations"].append("rleu")  # smoke lists its own activations: it would never train this
+    with pytest.raises(ConfigError, match=r"under preset 'default': config key 'grid.activations\[7\]': 'rleu' is "
+                                          r"not a known activation"):
+        valid({**cfg, "preset": "smoke"})
+    cfg = copy.deepcopy(default_config)
+    cfg["presets"]["smoke"]["grid"]["optimizers"] = ["sgd", "adma"]  # and a preset's own, under the default
+    with pytest.raises(ConfigError, match=r"under preset 'smoke': config key 'grid.optimizers\[1\]': 'adma'"):
+        valid(cfg)
+
+
+def test_a_preset_names_what_it_leaves_out_of_each_grid_axis(default_config):
+    from dltips.config import narrowed
+
+    cfg = copy.deepcopy(default_config)
+    cfg["grid"]["activations"].append("swish")
+    said = narrowed({**cfg, "preset": "smoke"})
+    assert ("preset 'smoke' trains grid.activations: sigmoid, relu; it leaves out tanh, leaky_relu, prelu, elu, "
+            "maxout, swish (give them in presets.smoke.grid.activations to train them there)") in said
+    assert not any("seeds" in line for line in said) and narrowed(cfg) == []
+
+
 def test_swept_regularizer_strengths_expand_into_runs(default_config):
     jobs = plan(valid(default_config))
     sparsity = [j for j in jobs.values() if j.study == "sparsity"]
@@ -64,7 +88,7 @@ def test_swept_regularizer_strengths_expand_into_runs(default_config):
 
 
 def layer_recording(jobs, study):
-    (spec,) = {(j.training["layer_stats"], tuple(j.training["layer_epochs"]), j.training["stats_every"])
+    (spec,) = {(j.training.layer_stats, tuple(j.training.layer_epochs), j.training.stats_every)
                for j in jobs.values() if j.study == study}
     return spec
 
@@ -78,7 +102,7 @@ def test_layer_statistics_and_curves_are_recorded_where_a_claim_reads_them_and_n
     for study in ("sparsity", "diagnosis", "dropout", "variants", "ensemble"):
         assert layer_recording(jobs, study)[0] is False, study
     # early-stopping draws the grid's course of training: only the grid evaluates every split every epoch
-    assert {j.study for j in jobs.values() if j.training["curves"]} == {"grid"}
+    assert {j.study for j in jobs.values() if j.training.curves} == {"grid"}
     # the schedule follows the claims' settings: another epoch, another study
     moved = copy.deepcopy(default_config)
     moved["claims"]["early-layers-learn-slowly"]["epoch"] = 7
@@ -122,6 +146,8 @@ BAD = [
     ("validation fraction 1", lambda c: c["dataset_params"].update(validation_fraction=1.0),
      ["dataset_params.validation_fraction", "< 1"]),
     ("string for a number", lambda c: c["training"].update(batch_size="big"), ["training.batch_size", "'big'", "integer"]),
+    ("divergence factor 1", lambda c: c["training"].update(divergence_factor=1),
+     ["training.divergence_factor", "1", "> 1"]),  # a loss that merely stays where it started would diverge
     ("unknown preset", lambda c: c.update(preset="tiny"), ["preset", "'tiny'", "smoke"]),
     ("sweep activation", lambda c: c["sweeps"]["depth"].update(activations=["swish"]),
      ["sweeps.depth.activations[0]", "'swish'", "relu"]),

@@ -24,27 +24,46 @@ OPTIMIZERS.register("nadam", OptimizerSpec("NAdam"))
 
 @pytest.mark.workflow
 def test_a_registered_activation_and_optimizer_add_only_their_jobs(smoke):
+    """The README's steps on the smoke preset: the extension file, its names in the grid, and
+    (the smoke preset lists its own grid) in the preset's grid too."""
     (smoke / "my_extension.py").write_text(textwrap.dedent(EXTENSION))
-    smoke_preset = yaml.safe_load((ROOT / "config.yaml").read_text())["presets"]["smoke"]
-    grid = {**smoke_preset["grid"], "activations": ["sigmoid", "relu", "swish"], "optimizers": ["sgd", "adam", "nadam"]}
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    smoke_grid = config["presets"]["smoke"]["grid"]
     extra = {
         "extensions": ["my_extension.py"],
+        "grid": {"activations": [*config["grid"]["activations"], "swish"],
+                 "optimizers": [*config["grid"]["optimizers"], "nadam"]},
         "optimizer_params": {"nadam": {}},
-        "presets": {"extended": {**smoke_preset, "grid": grid}},
+        "presets": {"smoke": {"grid": {"activations": [*smoke_grid["activations"], "swish"],
+                                       "optimizers": [*smoke_grid["optimizers"], "nadam"]}}},
     }
     (smoke / "extended.yaml").write_text(yaml.safe_dump(extra))
     configs = (ROOT / "config.yaml", smoke / "extended.yaml")
 
-    done = snakemake(smoke, "-n", preset="extended", configfiles=configs)
+    done = snakemake(smoke, "-n", configfiles=configs)
     planned = set(re.findall(r"wildcards: job=(\S+)", done.stdout))
     assert planned == {
         "grid-mnist1d-swish-sgd", "grid-mnist1d-swish-adam", "grid-mnist1d-swish-nadam",
         "grid-mnist1d-sigmoid-nadam", "grid-mnist1d-relu-nadam",
     }
     # the new pieces really train: one new job, for real
-    # the extended preset is the smoke preset's copy, so it writes where the smoke study did
-    snakemake(smoke, f"{SMOKE_RESULTS}/runs/grid-mnist1d-swish-nadam", preset="extended", configfiles=configs)
+    snakemake(smoke, f"{SMOKE_RESULTS}/runs/grid-mnist1d-swish-nadam", configfiles=configs)
     assert (smoke / SMOKE_RESULTS / "runs" / "grid-mnist1d-swish-nadam" / "job.json").exists()
+    # the study's provenance names the extension and what it registered
+    snakemake(smoke, f"{SMOKE_RESULTS}/provenance.json", "--forcerun", "provenance", configfiles=configs)
+    provenance = yaml.safe_load((smoke / SMOKE_RESULTS / "provenance.json").read_text())
+    assert provenance["study"]["extensions"] == {"my_extension.py": {"activation": ["swish"], "optimizer": ["nadam"]}}
+
+
+@pytest.mark.workflow
+def test_without_the_preset_listing_it_an_extension_is_named_as_left_out(smoke):
+    (smoke / "my_extension.py").write_text(textwrap.dedent(EXTENSION))
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    extra = {"extensions": ["my_extension.py"], "grid": {"activations": [*config["grid"]["activations"], "swish"]}}
+    (smoke / "top_only.yaml").write_text(yaml.safe_dump(extra))
+    done = snakemake(smoke, "-n", configfiles=(ROOT / "config.yaml", smoke / "top_only.yaml"))
+    said = done.stdout + done.stderr
+    assert re.search(r"preset 'smoke' trains grid.activations: sigmoid, relu; it leaves out [a-z_, ]*swish", said)
 
 
 CLAIM_EXTENSION = '''

@@ -85,3 +85,15 @@ def test_landing_facts_name_preset_seeds_machine_versions_and_commit(default_con
     full = validate(default_config, SCHEMA)
     path.write_text(json.dumps(record(study_facts(full, plan(full)), jobs, tmp_path)))
     assert dict(landing_facts(path))["Preset"] == "**default**"  # the study itself carries no warning
+
+
+def test_what_an_extension_registers_is_recorded_as_its_own():
+    from dltips.registry import Registry, loading, registered_by
+
+    things = Registry("thing")
+    things.register("built_in", 1)
+    with loading("my_extension.py"):
+        things.register("swish", 2)
+    assert registered_by("my_extension.py") == {"thing": ["swish"]}
+    things.unregister("swish")
+    assert registered_by("my_extension.py") == {}

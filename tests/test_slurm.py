@@ -74,7 +74,7 @@ def filled_profile(folder: Path) -> Path:
 
 def command(workdir: Path, profile: Path) -> list[str]:
     return [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
-            "--directory", str(workdir), "--cores", "2", "--workflow-profile", str(profile),
+            "--directory", str(workdir), "--workflow-profile", str(profile),
             "--config", "preset=smoke"]
 
 

@@ -67,6 +67,7 @@ def test_no_accounting_and_a_short_min_job_age_is_a_clear_error_not_a_hang(age):
 
 
 def test_preflight_sets_the_status_command_and_records_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(slurm, "missing_commands", lambda: [])
     monkeypatch.setattr(slurm, "sacct_error", lambda: "Slurm accounting storage is disabled")
     monkeypatch.setattr(slurm, "min_job_age", lambda: 300)
     settings, notes = SimpleNamespace(status_command="sacct"), []
@@ -77,11 +78,21 @@ def test_preflight_sets_the_status_command_and_records_the_run(tmp_path, monkeyp
 
 
 def test_preflight_stops_before_recording_when_the_profile_is_not_filled_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(slurm, "missing_commands", lambda: [])
     monkeypatch.setattr(slurm, "sacct_error", lambda: None)
     monkeypatch.setattr(slurm, "min_job_age", lambda: 300)
     with pytest.raises(slurm.SlurmError, match="not filled in"):
         slurm.preflight({"slurm_partition": "<your partition>"}, SimpleNamespace(status_command="sacct"), tmp_path)
     assert slurm.read_record(tmp_path) is None
+
+
+def test_without_slurm_installed_preflight_says_so_in_one_line_before_anything_else(tmp_path, monkeypatch):
+    assert slurm.missing_commands(which=lambda c: None if c == "sbatch" else f"/usr/bin/{c}") == ["sbatch"]
+    monkeypatch.setattr(slurm, "missing_commands", lambda: ["sbatch", "squeue", "scancel"])
+    with pytest.raises(slurm.SlurmError, match=r"^SLURM is not installed on this machine \(sbatch, squeue, scancel not "
+                                               r"on PATH\)") as raised:
+        slurm.preflight({"slurm_partition": "<your partition>"}, SimpleNamespace(status_command="sacct"), tmp_path)
+    assert "\n" not in str(raised.value) and slurm.read_record(tmp_path) is None
 
 
 def test_a_finished_process_is_not_alive_and_another_host_is_unknown():

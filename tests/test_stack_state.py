@@ -1,5 +1,5 @@
-"""The stack's per-model state: one select for every field, and a per-model feature of the step
-(gradient clipping) as one field and one line of the loop."""
+"""The stack's per-model state: one select for every field, and the per-model features of the step
+(gradient clipping here, weight decay in test_weight_decay.py), each a Member field and one line of the loop."""
 
 import math
 from dataclasses import dataclass, replace
@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from dltips.regularizers import build as build_reg
-from dltips.stack_state import StackState
+from dltips.stack_state import PerModel, StackState
 from dltips.trainer import Member, StackConfig, Trainer, train
+from dltips.training_settings import DEFAULTS
 
 MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 NONE = build_reg("none", {})
@@ -65,20 +66,24 @@ def test_a_model_that_clips_its_gradient_steps_as_clipping_says_and_the_others_a
         # the clipped model: the unclipped step scaled by max_norm / (||g|| + 1e-6), as torch clips
         torch.testing.assert_close(p[1].detach().double(), b[1] + d[1] * (limit / (norm + 1e-6)), rtol=0, atol=1e-6)
         assert not torch.equal(p[1], q[1])
-    assert clipping.state.max_grad_norm.tolist() == [math.inf, pytest.approx(limit), math.inf]
+    assert clipping.state.per_model.max_grad_norm.tolist() == [math.inf, pytest.approx(limit), math.inf]
     # the field follows its model when another leaves the stack
-    assert clipping.state.select([1, 2]).max_grad_norm.tolist() == [pytest.approx(limit), math.inf]
+    assert clipping.state.select([1, 2]).per_model.max_grad_norm.tolist() == [pytest.approx(limit), math.inf]
 
 
-def test_a_clipping_model_trains_the_same_alone_or_in_a_stack_another_model_leaves(tiny_dataset):
+@pytest.mark.parametrize("feature", [{"max_grad_norm": 0.5}, {"weight_decay": 0.5}])
+def test_a_per_model_feature_trains_the_same_alone_or_in_a_stack_another_model_leaves(tiny_dataset, feature):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=12, batch_size=16)
-    clipper = Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}), max_grad_norm=0.5)
+    member = Member(1, 0.05, build_reg("dropout", {"input": 0.1, "hidden": 0.2}), **feature)
     stopper = Member(0, 0.05, build_reg("early_stopping", {"patience": 1}))
-    trainer = Trainer(cfg, [stopper, clipper], tiny_dataset)
+    trainer = Trainer(cfg, [stopper, member], tiny_dataset)
     stopped, stacked = trainer.fit()
     assert stopped.summary["epochs_run"] < 12 and trainer.state.members_at == [1]  # the stopper left
-    assert trainer.state.max_grad_norm.tolist() == [0.5]
-    alone = train(cfg, [clipper], tiny_dataset)[0]
+    ((name, _),) = feature.items()
+    # the feature's stacked value followed its model
+    own = getattr(PerModel.of([member], torch.device("cpu")), name)
+    assert torch.equal(getattr(trainer.state.per_model, name), own)
+    alone = train(cfg, [member], tiny_dataset)[0]
     assert stacked.epochs == alone.epochs and all(torch.equal(stacked.state[n], alone.state[n]) for n in alone.state)
-    unclipped = train(cfg, [replace(clipper, max_grad_norm=None)], tiny_dataset)[0]
-    assert unclipped.epochs != alone.epochs  # clipping changed its course
+    off = train(cfg, [replace(member, **{name: getattr(DEFAULTS, name)})], tiny_dataset)[0]
+    assert off.epochs != alone.epochs  # the feature changed its course

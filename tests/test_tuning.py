@@ -1,6 +1,6 @@
 """Learning rates per condition: conditions, successive halving, edge extension, 'does not train'."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import pytest
@@ -169,6 +169,19 @@ def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_valid
     cfg, results = seen[0]
     assert cfg.splits == ("val",) and not cfg.layer_stats
     assert all(r.layers == [] and {row["split"] for row in r.epochs} == {"val"} for r in results)
+
+
+def test_tuning_candidates_carry_the_jobs_per_model_features_as_its_runs_do(tiny_dataset):
+    job = make_job([RUNS[0], RUNS[2]], grid=(0.01, 0.1), bounds=(0.01, 0.1), tune_epochs=1)
+    job = replace(job, training=job.training.replace(max_grad_norm=2.0))
+    seen = []
+
+    def spy(cfg, members, data, device, stopping=()):
+        seen.extend(members)
+        return train(cfg, members, data, device, stopping=stopping)
+
+    tune(job, tiny_dataset, "cpu", stack_config(job, epochs=1, tuning=True), spy)
+    assert len(seen) == 4 and all(m.max_grad_norm == 2.0 for m in seen)  # 2 conditions x 2 rates
 
 
 def test_every_run_trains_at_its_conditions_rate_exactly_as_it_would_alone(tiny_dataset, tmp_path):

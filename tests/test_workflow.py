@@ -120,6 +120,8 @@ def test_bad_config_is_refused_before_anything_runs(tmp_path):
     message = done.stdout + done.stderr
     assert "config key 'grid.activations[1]': 'rleu' is not a known activation; allowed values:" in message
     assert "config key 'regularizer_params.dropout.hidden': 1.5 is out of range; allowed: >= 0 and < 1" in message
+    # dltips' message alone: no Snakemake traceback lines pointing into the workflow's files
+    assert "WorkflowError" not in message and 'File "' not in message
     assert not (tmp_path / "results").exists()  # nothing built, nothing trained
 
 

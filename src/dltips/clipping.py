@@ -14,9 +14,10 @@ import torch
 EPS = 1e-6
 
 
-def max_norms(limits: Sequence[float | None], device: torch.device) -> torch.Tensor | None:
-    """[K] maximum gradient norms (inf: not clipped), or None where no model clips: then the
-    step does nothing at all for clipping."""
+def max_norms(members: Sequence, device: torch.device) -> torch.Tensor | None:
+    """[K] maximum gradient norms of the members (Member.max_grad_norm; inf: not clipped), or
+    None where no model clips: then the step does nothing at all for clipping."""
+    limits = [m.max_grad_norm for m in members]
     if all(limit is None for limit in limits):
         return None
     return torch.tensor([torch.inf if limit is None else float(limit) for limit in limits], device=device)
@@ -29,7 +30,9 @@ def clip_gradient_norms_(params: Iterable[torch.Tensor], max_norm: torch.Tensor 
     if max_norm is None:
         return
     grads = [p.grad for p in params]
-    norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads]).norm(dim=0)
+    # [K, parameters] then along each row: a model's norm is reduced over a contiguous row, as
+    # alone (across a column of the transpose, the reduction order depends on K: last bits differ)
+    norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads], dim=1).norm(dim=1)
     scale = torch.where(max_norm.isinf(), 1.0, (max_norm / (norms + EPS)).clamp(max=1.0))
     for g in grads:
         g.mul_(scale.view((-1,) + (1,) * (g.dim() - 1)))

@@ -34,7 +34,7 @@ def run_row(run: RunDir) -> dict:
         "lr_status": cfg["lr_status"],
         "lr_at_edge": cfg["lr_at_edge"],
         **cfg["regularization"],
-        "epochs": job.training["epochs"],
+        "epochs": job.training.epochs,
         **run.metrics,
     }
 

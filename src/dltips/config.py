@@ -2,8 +2,9 @@
 
 The JSON schema in workflow/schemas/ gives structure, types and ranges; names marked
 `x-registry` (list items) or `x-registry-keys` (mapping keys) are checked against the
-package's registries, so the allowed values always match what is registered. Each claim's
-settings are checked by the schema its typed settings class generates (claims.settings).
+package's registries, so the allowed values always match what is registered. The training
+settings and each claim's settings are checked by the schema their typed settings class
+generates (training_settings, claims.settings).
 """
 
 import copy
@@ -14,7 +15,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as SettingsError
 
-from . import claims
+from . import claims, training_settings
 from .activations import ACTIVATIONS
 from .claims.settings import schema_fragment
 from .data import DATASETS
@@ -137,8 +138,12 @@ def check_yaml(path) -> None:
 
 
 def load_schema(path) -> dict:
-    """The config schema, with every registered claim's settings schema under `claims`."""
+    """The config schema, with the training settings' schema under `training` (and a sweep's
+    `training`) and every registered claim's settings schema under `claims`."""
     schema = yaml.safe_load(Path(path).read_text())
+    block, sweep = training_settings.config_schemas()
+    schema["properties"]["training"].update(block)
+    schema["$defs"]["sweep_training"] = sweep
     declared = schema["properties"]["claims"].setdefault("properties", {})
     for claim_id, claim in claims.load().items():
         declared[claim_id], defs = schema_fragment(claim.settings, claim_id)
@@ -169,15 +174,49 @@ def apply_preset(config: dict) -> dict:
 
 
 def validate(config: dict, schema_path) -> dict:
-    """The config with its preset applied and defaults filled; ConfigError lists every problem."""
+    """The config with its preset applied and defaults filled; ConfigError lists every problem.
+    Every other preset of the file (and the file without one) is checked too, so a misspelt
+    name is refused whichever preset runs, even where the chosen preset overrides it."""
     if not isinstance(config, dict):
         raise ConfigError(f"config: expected a mapping of keys to values, got {type(config).__name__}")
-    config = apply_preset(copy.deepcopy(config))
+    chosen = config.get("preset", "default")
+    applied = apply_preset(copy.deepcopy(config))
     validator = Validator(load_schema(schema_path))
-    problems = sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _claim_rules(config)
+    problems = _problems(validator, applied)
+    for other in ["default", *(config.get("presets") or {})]:
+        if other != chosen and not problems:
+            problems = [f"under preset {other!r}: {p}"
+                        for p in _problems(validator, apply_preset({**copy.deepcopy(config), "preset": other}))]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    return config
+    return applied
+
+
+def _problems(validator, config: dict) -> list[str]:
+    return sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _claim_rules(config)
+
+
+def narrowed(config: dict) -> list[str]:
+    """What the chosen preset trains of each grid axis the file gives (e.g. smoke's
+    grid.activations): one line per axis the preset narrows, naming what it leaves out (an
+    extension's entry listed in the file's grid among them, until the preset lists it too)."""
+    name = config.get("preset", "default")
+    preset = (config.get("presets") or {}).get(name)
+    if name == "default" or not preset:
+        return []
+
+    def lists(given: dict, base: dict, path: str):
+        for key, value in given.items():
+            here, own = f"{path}{key}", base.get(key) if isinstance(base, dict) else None
+            if isinstance(value, dict):
+                yield from lists(value, own, here + ".")
+            elif isinstance(value, list) and isinstance(own, list):  # seeds, a count, is no list
+                left_out = [item for item in own if item not in value]
+                if left_out:
+                    yield (f"preset {name!r} trains {here}: {', '.join(map(str, value))}; it leaves out "
+                           f"{', '.join(map(str, left_out))} (give them in presets.{name}.{here} to train them there)")
+
+    return list(lists({"grid": preset.get("grid") or {}}, config, ""))
 
 
 def _claim_rules(config: dict) -> list[str]:

@@ -13,9 +13,11 @@ writes one directory per job (dltips.jobs):
 
 job.json's layout (sorted keys, these key names) is that of every results folder written so
 far, and Snakemake compares a job's params with the last run's: `Job.to_dict()` is exactly the
-dict the plan always built, key order included. Nested settings (model, training, a run's
-regularizer parameters) stay the config's own JSON values: their keys come from the config
-schema and the registries, not from here.
+dict the plan always built, key order included. A job's training settings are typed
+(training_settings.JobTraining: the declaration order is the key order, and a per-model
+feature left at its default is not written, so adding one changes no finished job's spec);
+the other nested settings (model, a run's regularizer parameters) stay the config's own JSON
+values: their keys come from the config schema and the registries, not from here.
 
 Torch-free: the Snakefile imports the plan, and with it this module, on every parse.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .io import atomic_write, finite_or_none, read_json, write_json
+from .training_settings import JobTraining
 
 JOB_FILE = "job.json"
 CONFIG_FILE = "config.json"
@@ -109,9 +112,15 @@ class Job:
     optimizer_params: dict
     model: dict  # depth, width and the activations' settings (config `model`, less `init`)
     inits: list
-    training: dict  # config `training` with the sweep's changes, less `device`, plus what to record
+    # config `training` with the sweep's changes, less `device`, plus what to record; given as
+    # a mapping (job.json's), it is validated into its type
+    training: JobTraining
     learning_rate: LearningRate
     runs: tuple[RunSpec, ...]
+
+    def __post_init__(self):
+        if not isinstance(self.training, JobTraining):
+            object.__setattr__(self, "training", JobTraining.model_validate(self.training))
 
     @classmethod
     def from_dict(cls, spec: dict) -> "Job":
@@ -127,7 +136,7 @@ class Job:
         return {"job": self.name, "study": self.study, "dataset": self.dataset, "activation": self.activation,
                 "optimizer": self.optimizer, "optimizer_params": copy.deepcopy(self.optimizer_params),
                 "model": copy.deepcopy(self.model), "inits": list(self.inits),
-                "training": copy.deepcopy(self.training), "learning_rate": rate_to_dict(self.learning_rate),
+                "training": self.training.spec(), "learning_rate": rate_to_dict(self.learning_rate),
                 "runs": [run.to_dict() for run in self.runs]}
 
     @property

@@ -26,16 +26,17 @@ def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> S
         optimizer=job.optimizer,
         model=job.model,
         optimizer_params=job.optimizer_params,
-        epochs=epochs or t["epochs"],
-        batch_size=t["batch_size"],
-        probe_size=t["probe_size"],
-        stats_epochs=tuple(t.get("layer_epochs", ())),
-        stats_every=t["stats_every"],
-        train_eval_size=t["train_eval_size"],
+        epochs=epochs or t.epochs,
+        batch_size=t.batch_size,
+        probe_size=t.probe_size,
+        stats_epochs=t.layer_epochs,
+        stats_every=t.stats_every,
+        train_eval_size=t.train_eval_size,
         splits=("val",) if tuning else SPLITS,
-        curves=t.get("curves", True),
-        layer_stats=t.get("layer_stats", True) and not tuning,
-        plateau_patience=t.get("plateau_patience"),  # a candidate trains as its runs will
+        curves=t.curves,
+        layer_stats=t.layer_stats and not tuning,
+        plateau_patience=t.plateau_patience,  # a candidate trains as its runs will
+        divergence_factor=t.divergence_factor,
     )
 
 
@@ -70,8 +71,8 @@ def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1
     data = datasets.load(data_path)
     lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
     chosen = [lrs[condition_of(r).key] for r in job.runs]
-    members = [Member(seed=r.seed, lr=c.lr, reg=build_regularizer(r.regularizer, r.reg_params), init=r.init)
-               for r, c in zip(job.runs, chosen)]
+    members = [Member.of(job.training, seed=r.seed, lr=c.lr, reg=build_regularizer(r.regularizer, r.reg_params),
+                         init=r.init) for r, c in zip(job.runs, chosen)]
     # one stack per rate: a model trained in a stack sharing its rate takes bit for bit the
     # steps it takes alone (optimizers.PerModelLR)
     progress = EpochLog("training")

@@ -14,6 +14,7 @@ from .claims import curve_studies, layer_schedule
 from .config import ConfigError, deep_merge
 from .contract import Job
 from .regularizers import REGULARIZERS
+from .training_settings import JobTraining, TrainingConfig, TrainingSettings
 
 GRID = "grid"
 
@@ -54,14 +55,14 @@ def regularizer_variants(names, base: dict, override: dict, where: str = "") -> 
     return out
 
 
-def tune_epochs(lr_cfg: dict, training: dict) -> int:
+def tune_epochs(lr_cfg: dict, training: TrainingSettings) -> int:
     """A candidate's budget: as long as the runs it is chosen for train, unless set. A rate
     chosen on a shorter horizon is chosen for another problem: measured on the grid, PReLU/SGD
     picked 1.0 on 15 epochs and 17 of its 25 runs then diverged within 40."""
-    return lr_cfg.get("tune_epochs") or training["epochs"]
+    return lr_cfg.get("tune_epochs") or training.epochs
 
 
-def _check_tuning(lr_cfg: dict, seeds: list[int], where: str, training: dict) -> None:
+def _check_tuning(lr_cfg: dict, seeds: list[int], where: str, training: TrainingSettings) -> None:
     """A rate is never picked on the seeds it is judged on, and the grid lies within its bounds."""
     tune_seeds = seed_list(lr_cfg["tune_seeds"])
     for key, example, own, others in (("tune_seeds", "[1000]", tune_seeds, set(seeds)),
@@ -129,13 +130,13 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
     })
 
 
-def _recording(config: dict, study: str, training: dict) -> dict:
+def _recording(config: dict, study: str, training: TrainingSettings) -> dict:
     """What a study's runs record beyond what their summaries need: per-layer statistics at the
     epochs the claims read them (claims.layer_schedule) and every `training.stats_every` epochs
     where that is set; every split at every epoch where a claim draws the course of training."""
     claims = config.get("claims") or {}
     read = layer_schedule(claims).get(study)
-    every = 1 if read and read["every_epoch"] else training.get("stats_every")
+    every = 1 if read and read["every_epoch"] else training.stats_every
     return {"layer_stats": read is not None or every is not None,
             "layer_epochs": read["epochs"] if read else [], "stats_every": every,
             "curves": study in curve_studies(claims)}
@@ -144,9 +145,8 @@ def _recording(config: dict, study: str, training: dict) -> dict:
 def _study_jobs(config: dict, study: str, axes: dict) -> dict:
     base_model = {k: v for k, v in config["model"].items() if k != "init"}
     inits = axes.get("inits", [config["model"]["init"]])
-    training = deep_merge(config["training"], axes.get("training", {}))
-    training.pop("device", None)  # where a job runs does not change what it computes
-    training.update(_recording(config, study, training))
+    settings = TrainingConfig.model_validate(deep_merge(config["training"], axes.get("training", {})))
+    training = JobTraining.of(settings, **_recording(config, study, settings))
     lr_cfg = deep_merge(config["learning_rate"], axes.get("learning_rate", {}))
     where = _key_prefix(study)
     if lr_cfg["source"] == "tune":

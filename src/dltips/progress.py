@@ -20,9 +20,8 @@ class EpochLog:
         now = self.clock()
         # the split every stack evaluates at every epoch (tuning stacks evaluate no other)
         split = "val"
-        # the stack's models at this epoch, before those that stopped in it leave (their last line)
-        losses = [row["loss"] for k in trainer.state.members_at for row in trainer.recorder.epoch_rows[k][-3:]
-                  if row["epoch"] == epoch and row["split"] == split]
+        # every model that trained this epoch, those that stopped in it included (their last line)
+        losses = list(trainer.recorder.recorded(epoch, split, "loss").values())
         finite = [v for v in losses if math.isfinite(v)]
         mean = f"{sum(finite) / len(finite):.4f}" if finite else "n/a"
         left = int(trainer.state.active.sum())

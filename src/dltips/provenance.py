@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .contract import Job, first_run_config
+from .extensions import registered
 
 PACKAGES = ("dltips", "torch", "numpy", "pandas", "mnist1d", "scikit-learn", "mlxtend", "snakemake")
 MACHINE_KEYS = ("cpu", "cpu_capability", "cores")
@@ -81,11 +82,12 @@ def study_facts(config: dict, jobs: dict[str, Job]) -> dict:
         study["jobs"] += 1
         study["runs"] += len(job.runs)
         study["seeds"].update(run.seed for run in job.runs)
-        study["epochs"].add(job.training["epochs"])
+        study["epochs"].add(job.training.epochs)
     return {
         "preset": config.get("preset", "default"),
         "results": config["results"],
         "datasets": sorted({job.dataset for job in jobs.values()}),
+        "extensions": registered(config.get("extensions")),
         "studies": {name: {"jobs": s["jobs"], "runs": s["runs"], "seeds": _seeds(list(s["seeds"])),
                            "epochs": sorted(s["epochs"])} for name, s in studies.items()},
     }
@@ -132,6 +134,9 @@ def landing_facts(path) -> list[tuple[str, str]]:
               f" — a reduced study that checks the pipeline end to end; its numbers are not the study's results "
               f"(written to {_rst(study['results'])}/)"))]
     facts.append(("Datasets", _rst(", ".join(study["datasets"]))))
+    for extension, kinds in study.get("extensions", {}).items():
+        what = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items()) or "registered nothing"
+        facts.append((f"Extension {_rst(extension)}", _rst(what)))
     for name, s in study["studies"].items():
         epochs = ", ".join(map(str, s["epochs"]))
         facts.append((f"Study {_rst(name)}", f"{s['runs']} runs in {s['jobs']} jobs, seeds {_rst(s['seeds'])}, "

@@ -6,7 +6,9 @@ train and test loss and accuracy there too where the course of training is read
 on a fixed subset of the size of the test set. Per-layer statistics are taken on a fixed probe
 batch at the epochs StackConfig names and at each model's last. The training loop
 (dltips.trainer) feeds the recorder: it evaluates the stack when asked and keeps the rows of
-each member, whatever its position in the stack.
+each member, whatever its position in the stack. Code outside the loop reads the recorder
+through `evaluation_set` and `recorded` (the benchmark's peers do the same work as dltips with
+the first and read dltips' accuracies with the second).
 """
 
 import math
@@ -23,6 +25,7 @@ from .stack_state import ModelWeights, StackState
 # cache and their buffers are reused, where one forward of every evaluated sample allocates
 # megabytes per layer and runs slower (README: Performance); results are identical either way.
 EVAL_CHUNK = 256
+METRICS = ("loss", "accuracy")
 
 
 @dataclass
@@ -31,6 +34,16 @@ class RunResult:
     layers: list[dict]  # rows of tables.LAYER_COLUMNS; none where nothing reads them (StackConfig.layer_stats)
     summary: dict
     state: dict  # the reported weights of this model alone
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """The samples every evaluation runs on: the evaluated splits' inputs `x` and labels `y`
+    in one tensor each, and each split's slice of them (the train split's is its fixed subset)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    slices: dict[str, slice]
 
 
 def per_model_ce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -123,6 +136,10 @@ class Recorder:
                 stats.append(row)
         return stats
 
+    def evaluation_set(self) -> EvaluationSet:
+        """The samples `evaluate` runs on, for code that must do the same work."""
+        return EvaluationSet(self.eval_x, self.eval_y, dict(self.eval_slices))
+
     # ---- records ------------------------------------------------------------------
     def record(self, epoch: int, metrics: dict, state: StackState, active: list[bool]) -> None:
         """Evaluation rows for every model of the stack, of the splits evaluated; layer
@@ -149,6 +166,24 @@ class Recorder:
                     self.layer_rows[state.members_at[pos]].append(
                         {"epoch": epoch, "layer": layer, **{name: v[pos] for name, v in row.items()}}
                     )
+
+    def recorded(self, epoch: int, split: str, metric: str) -> dict[int, float]:
+        """Member -> its `metric` ("loss" or "accuracy") on `split` as recorded at `epoch`, for
+        the members that have it: not those that left the stack before `epoch`, nor any where
+        the split was not evaluated then (StackConfig.curves)."""
+        if split not in self.eval_slices:
+            raise ValueError(f"split: {split!r} is not evaluated by this stack; evaluated: {list(self.eval_slices)}")
+        if metric not in METRICS:
+            raise ValueError(f"metric: {metric!r} is not recorded; recorded: {list(METRICS)}")
+        found = {}
+        for k, rows in enumerate(self.epoch_rows):
+            for row in reversed(rows):  # rows come epoch by epoch: a recent epoch is a few rows back
+                if row["epoch"] < epoch:
+                    break
+                if row["epoch"] == epoch and row["split"] == split:
+                    found[k] = row[metric]
+                    break
+        return found
 
     def result(self, k: int, weights: ModelWeights, names: list[str], restores: bool, best_epoch: int,
                stopped_on_plateau: bool, seconds: float, stack_size: int) -> RunResult:

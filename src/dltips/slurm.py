@@ -264,10 +264,20 @@ def remove(paths: list[Path]) -> None:
 
 
 # ---- the two entry points the workflow calls ----------------------------------------------
+def missing_commands(which=shutil.which) -> list[str]:
+    """The SLURM commands the executor submits and follows jobs with that this machine lacks."""
+    return [command for command in ("sbatch", "squeue", "scancel") if which(command) is None]
+
+
 def preflight(resources: dict, settings, folder: Path, log=print) -> None:
-    """Under the SLURM executor, before the first job is submitted: the profile is filled in,
-    the status command can follow jobs to their end (chosen here when the requested one cannot),
-    and this run is recorded so that a later start can tell whether it still runs."""
+    """Under the SLURM executor, before the first job is submitted: SLURM is there, the profile
+    is filled in, the status command can follow jobs to their end (chosen here when the
+    requested one cannot), and this run is recorded so that a later start can tell whether it
+    still runs."""
+    missing = missing_commands()
+    if missing:
+        raise SlurmError(f"SLURM is not installed on this machine ({', '.join(missing)} not on PATH): run the SLURM "
+                         f"profile on a cluster's login node, or install a single-node SLURM with .ci/slurm-setup")
     problems = placeholder_problems(resources)
     if problems:
         raise SlurmError("the SLURM profile is not filled in:\n  " + "\n  ".join(problems))

@@ -8,9 +8,10 @@ more; `StackState.select(keep)` renumbers every field at once, and each model le
 stack goes on exactly as it would have in the full one.
 
 select is generic: it cuts each field by the kind of its value (`_cut`), so a new per-model
-field (a schedule, a clipping norm) is one line in the dataclass and one where it is built,
-never an edit of select. A field that cannot be cut on its own names its rule in its metadata
-(the optimizer is rebuilt over the selected model's parameters).
+field is one line in the dataclass and one where it is built, never an edit of select. A
+field that cannot be cut on its own names its rule in its metadata (the optimizer is rebuilt
+over the selected model's parameters). A per-model feature of the step (a clipping norm) is
+not even that: `per_model` stacks every Member field that says how.
 """
 
 import math
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field, fields
 import torch
 
 from .activations import build as build_activation
-from .clipping import max_norms
 from .model import StackedMLP
 from .optimizers import PerModelLR
 from .penalties import Penalties
@@ -40,6 +40,30 @@ def _cut(value, keep: list[int], index: torch.Tensor):
             return [v.index_select(0, index) for v in value]
         return [value[pos] for pos in keep]
     raise TypeError(f"no rule to cut a stack field of type {type(value).__name__} to some models")
+
+
+class PerModel:
+    """Per feature of the step, by its Member field's name: the members' values stacked by the
+    rule the field's metadata names (`per_model`), e.g. [K] maximum gradient norms
+    (dltips.clipping), or None where no model uses the feature."""
+
+    def __init__(self, values: dict, device: torch.device):
+        self.values, self.device = values, device
+
+    @classmethod
+    def of(cls, members, device: torch.device) -> "PerModel":
+        return cls({f.name: f.metadata["per_model"](members, device)
+                    for f in fields(members[0]) if "per_model" in f.metadata}, device)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(f"no per-model feature {name!r}") from None
+
+    def select(self, keep: list[int]) -> "PerModel":
+        index = torch.tensor(keep, device=self.device)
+        return PerModel({name: _cut(value, keep, index) for name, value in self.values.items()}, self.device)
 
 
 def _optimizer_of_selected_model(optimizer: PerModelLR, keep: list[int], picked: dict) -> PerModelLR:
@@ -71,7 +95,7 @@ class StackState:
     active: torch.Tensor  # [K] bool: still training
     diverged: torch.Tensor  # [K] bool
     penalties: Penalties
-    max_grad_norm: torch.Tensor | None  # [K]; None where no model clips its gradient (clipping)
+    per_model: PerModel  # each per-model feature of the step (gradient clipping)
 
     @classmethod
     def build(cls, cfg, members, n_features: int, n_classes: int, device: torch.device) -> "StackState":
@@ -105,7 +129,7 @@ class StackState:
             active=torch.ones(k, dtype=torch.bool, device=device),
             diverged=torch.zeros(k, dtype=torch.bool, device=device),
             penalties=Penalties.of(members, device),
-            max_grad_norm=max_norms([m.max_grad_norm for m in members], device),
+            per_model=PerModel.of(members, device),
         )
 
     @property

@@ -6,23 +6,27 @@ The pieces, each in its module: the stack's per-model state and how models leave
 (dltips.stopping). Every epoch: each model's updates, evaluation, stopping, records, then the
 observers (progress logs); a model that stopped leaves the stack at the end of its epoch.
 
-A new per-model feature of the step (a schedule, a clipping norm) is a field of Member, a
-field of StackState, and one line of `Trainer.train_epoch`: max_grad_norm is one.
+A new per-model feature of the step (a schedule, a clipping norm, a weight decay) is a
+training setting (dltips.training_settings), a Member field of the same name naming how the
+stack holds it, and one line of `Trainer.train_epoch`, its code in a module of its own:
+max_grad_norm (dltips.clipping) and weight_decay (dltips.weight_decay) are two.
 """
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 
-from .clipping import clip_gradient_norms_
+from .clipping import clip_gradient_norms_, max_norms
 from .data import SPLITS, Dataset
 from .recorder import Recorder, RunResult
 from .recorder import per_model_ce as _per_model_ce
 from .regularizers import Regularization
 from .stack_state import ModelWeights, StackState
 from .stopping import Stopping, StoppingPolicy, stop_diverged
+from .training_settings import DEFAULTS, TrainingSettings
+from .weight_decay import decay_factors, decay_weights_
 
 __all__ = ["Member", "RunResult", "StackConfig", "Trainer", "_per_model_ce",
            "resolve_device", "train"]
@@ -36,27 +40,37 @@ class Member:
     lr: float
     reg: Regularization
     init: str = "default"
-    # the largest norm of its gradient, all parameters together (dltips.clipping); None: not
-    # clipped. No study sets it: it shows what a per-model feature of the step takes.
-    max_grad_norm: float | None = None
+    # Per-model features of the step: each is the training setting of its name (its default,
+    # range and why there), and its metadata's `per_model` stacks the members' values for the
+    # step (StackState.per_model; None where no model uses it, so the step does nothing).
+    max_grad_norm: float | None = field(default=DEFAULTS.max_grad_norm, metadata={"per_model": max_norms})
+    weight_decay: float = field(default=DEFAULTS.weight_decay, metadata={"per_model": decay_factors})
+
+    @classmethod
+    def of(cls, training: TrainingSettings, seed: int, lr: float, reg: Regularization, init: str) -> "Member":
+        """A model of a job, trained or tuned: its own seed, rate, regularization and init, and
+        every per-model feature the job's training settings set."""
+        features = {f.name: getattr(training, f.name) for f in fields(cls) if "per_model" in f.metadata}
+        return cls(seed=seed, lr=lr, reg=reg, init=init, **features)
 
 
 @dataclass(frozen=True)
 class StackConfig:
-    """What every model of a stack shares."""
+    """What every model of a stack shares; the training settings' defaults are theirs
+    (dltips.training_settings)."""
 
     activation: str
     optimizer: str
     model: dict  # depth, width, maxout_pieces
     optimizer_params: dict = field(default_factory=dict)
-    epochs: int = 50
-    batch_size: int = 128
-    probe_size: int = 512
+    epochs: int = DEFAULTS.epochs
+    batch_size: int = DEFAULTS.batch_size
+    probe_size: int = DEFAULTS.probe_size
     # per-layer statistics at epoch 0, at these epochs, every `stats_every` epochs (None: no
     # more) and at each model's last: where something reads them (claims.layer_schedule)
     stats_epochs: tuple[int, ...] = ()
-    stats_every: int | None = 1
-    train_eval_size: int | None = None  # None: as many as the test split
+    stats_every: int | None = DEFAULTS.stats_every
+    train_eval_size: int | None = DEFAULTS.train_eval_size  # None: as many as the test split
     eval_seed: int = 0
     # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
     # the validation split alone and takes no layer statistics: it pays for nothing it throws away.
@@ -69,7 +83,10 @@ class StackConfig:
     # Stop a model once its validation loss has not improved for this many epochs, reporting its
     # final weights: "trained until the validation loss has plateaued", a stopping rule that,
     # unlike the early_stopping regularizer, does not restore the best epoch's weights.
-    plateau_patience: int | None = None
+    plateau_patience: int | None = DEFAULTS.plateau_patience
+    # a model whose loss ends above this many times its initial loss has diverged (dltips.stopping);
+    # None: only a non-finite loss diverges
+    divergence_factor: float | None = DEFAULTS.divergence_factor
 
 
 def resolve_device(name: str) -> torch.device:
@@ -95,7 +112,7 @@ class Trainer:
         self.y = {s: torch.from_numpy(data.y[s]).to(self.device) for s in SPLITS}
         self.recorder = Recorder(cfg, self.x, self.y, len(self.members), self.device)
         self.state = StackState.build(cfg, self.members, data.n_features, data.n_classes, self.device)
-        self.stopping = Stopping(self.members, cfg.plateau_patience, stopping)
+        self.stopping = Stopping(self.members, cfg.plateau_patience, stopping, cfg.divergence_factor, cfg.epochs)
         self.left: dict[int, ModelWeights] = {}  # member -> its weights, once it left the stack
 
     @property
@@ -116,8 +133,9 @@ class Trainer:
             s.optimizer.zero_grad()
             loss.sum().backward()
             s.penalties.add_gradients(s.model.weights)
-            clip_gradient_norms_(s.model.parameters(), s.max_grad_norm)
+            clip_gradient_norms_(s.model.parameters(), s.per_model.max_grad_norm)
             stop_diverged(s, loss)
+            decay_weights_(s.model.weights, s.per_model.weight_decay, s.active)
             s.optimizer.step(s.active)
             s.penalties.soft_threshold(s.model.weights, s.active)
 

@@ -131,7 +131,7 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
     members, candidates = [], []
     for cond, lr in plan:
         for seed in lr_cfg.tune_seeds if seeds is None else seeds:
-            members.append(Member(seed=seed, lr=lr, reg=cond.surface, init=cond.init))
+            members.append(Member.of(job.training, seed=seed, lr=lr, reg=cond.surface, init=cond.init))
             candidates.append((cond.key, lr))
     halver = Halving(candidates, halving["at"], halving["keep"]) if halving else None
     results = train_fn(stack_cfg, members, data, device, stopping=[halver] if halver else [])

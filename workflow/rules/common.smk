@@ -2,10 +2,11 @@
 # parsing the workflow stays cheap (it happens once per job on a cluster).
 import json
 import os
+import sys
 
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
 from dltips.claims.settings import settings_text
-from dltips.config import ConfigError, validate
+from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
@@ -15,13 +16,16 @@ from dltips.provenance import landing_facts, study_facts
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
     validated = validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    if not (workflow.remote_exec or workflow.subprocess_exec):  # said once, by the main Snakemake
+        for line in narrowed(config):
+            logger.info(line)
     # in place, so scripts (snakemake.config) see the preset applied and the defaults filled too
     config.clear()
     config.update(validated)
     JOBS = plan(config)
     check_derived_tables(config, JOBS)
 except (ConfigError, FileNotFoundError, ImportError) as error:
-    raise WorkflowError(str(error)) from None
+    sys.exit(f"dltips: {error}")  # its message alone, without Snakemake's traceback lines
 
 RESULTS = config["results"]
 CONDA_ENV = "../../envs/dltips.yaml"  # relative to workflow/rules/

@@ -1,5 +1,6 @@
 # SLURM: resuming after a killed run (here, before the job graph is built) and the checks before
 # the first job is submitted (onstart). The logic lives in dltips.slurm.
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,7 +26,7 @@ if not (workflow.remote_exec or workflow.subprocess_exec):  # the main Snakemake
     try:
         slurm.resume(Path.cwd(), get_orphan_outputs, dryrun=workflow.output_settings.dryrun, log=logger.warning)
     except slurm.SlurmError as error:
-        raise WorkflowError(str(error)) from None
+        sys.exit(f"dltips: {error}")
 
 
 onstart:
@@ -35,7 +36,7 @@ onstart:
         try:
             slurm.preflight(raw, workflow.executor_settings, Path.cwd(), log=logger.warning)
         except slurm.SlurmError as error:
-            raise WorkflowError(str(error)) from None
+            sys.exit(f"dltips: {error}")
 
 
 onsuccess:

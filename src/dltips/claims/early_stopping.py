@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..verdicts import all_of, compare, interval_text
+from ..io import missing
+from ..verdicts import ACCURACY_DIFFERENCE, FRACTION, all_of, compare, interval_text
 from . import TEST, Claim, register
 from .effects import gain
 from .evidence import Evidence
@@ -157,10 +158,10 @@ def per_seed(ev: pd.DataFrame, column: str) -> pd.Series:
     return ev[~ev.diverged.astype(bool)].groupby("seed")[column].mean().astype(float)
 
 
-def change(values: pd.Series, metric: str, unit: str) -> str:
+def change(values: pd.Series, metric: str, unit: str, bounds: tuple[float, float] | None = None) -> str:
     """A change reported beside a verdict, its direction in words only where the whole interval
-    has one sign: 'test accuracy falls by 0.055 [0.038, 0.071] (fraction)'."""
-    v = compare(values, 0.0, ">", metric)
+    has one sign: 'test accuracy falls by 0.055 [0.038, 0.071] (fraction)'; `bounds`: its range."""
+    v = compare(values, 0.0, ">", metric, bounds=bounds)
     if v.n == 0:
         return f"{metric}: no data"
     if v.ci_low > 0 or v.ci_high < 0:
@@ -174,8 +175,8 @@ def change(values: pd.Series, metric: str, unit: str) -> str:
 
 
 def judge(ev: pd.DataFrame, settings: Settings):
-    """The rule of the condition's stopping rule (its rows' `monitor`) on these rows; the
-    figure finds the parts by name (GAIN, SHAPE; ERROR_GAIN)."""
+    """The rule of the condition's stopping rule (its rows' `monitor`) on these rows; its
+    parts are named (GAIN, SHAPE; ERROR_GAIN)."""
     monitors = ev.monitor.dropna().unique()
     monitor = monitors[0] if len(monitors) else VAL_LOSS
     at = "the validation-loss minimum" if monitor == VAL_LOSS else "the validation-accuracy maximum"
@@ -184,12 +185,13 @@ def judge(ev: pd.DataFrame, settings: Settings):
                     f"test loss, last epoch minus at {at} (nats)", name=GAIN)
         shape = compare(per_seed(ev, "val_turned_up"), settings.min_fraction_turned_up, ">",
                         "fraction of runs whose validation loss rose after its minimum while training loss fell",
-                        name=SHAPE)
+                        name=SHAPE, bounds=FRACTION)
         verdict = all_of(loss, shape)
-        beside = change(per_seed(ev, "test_error_gain"), f"stopping at {at}: test accuracy", "fraction")
+        beside = change(per_seed(ev, "test_error_gain"), f"stopping at {at}: test accuracy", "fraction",
+                        bounds=ACCURACY_DIFFERENCE)
     else:
         verdict = gain(per_seed(ev, "test_error_gain"), settings.min_error_gain,
-                       f"test error, last epoch minus at {at} (fraction)", name=ERROR_GAIN)
+                       f"test error, last epoch minus at {at} (fraction)", name=ERROR_GAIN, bounds=ACCURACY_DIFFERENCE)
         beside = change(-per_seed(ev, "test_loss_gain"), f"stopping at {at}: test loss", "nats")
     left_out = int(ev.diverged.astype(bool).sum())
     detail = "; ".join(d for d in (verdict.detail, f"reported beside, not judged: {beside}",
@@ -226,7 +228,7 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -
         shown = curves[curves.split.isin(splits)]
         sns.lineplot(data=shown, x="epoch", y=value, hue="split", hue_order=splits, ax=ax)
         ax.axvline(row.best_epoch, color="k", ls="--", lw=1, label=f"val-loss minimum ({int(row.best_epoch)})")
-        if ax is ax_acc and pd.notna(row.acc_epoch):
+        if ax is ax_acc and not missing(row.acc_epoch):
             ax.axvline(row.acc_epoch, color="k", ls=":", lw=1, label=f"val-accuracy maximum ({int(row.acc_epoch)})")
         ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
         ax.set_title(f"{name}: {value}", fontsize=10)

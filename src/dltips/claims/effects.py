@@ -19,12 +19,13 @@ from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, Verdict, compare, number
 NO_DIFFERENCE = "no difference"  # a `why` that starts so: inside the smallest effect of interest
 
 
-def gain(values, smallest: float, statistic: str, name: str = "", detail: str = "") -> Verdict:
+def gain(values, smallest: float, statistic: str, name: str = "", detail: str = "",
+         bounds: tuple[float, float] | None = None) -> Verdict:
     """Whether mean(values) > `smallest` (>= 0), with "no difference" where the interval lies
-    within +-smallest (module docstring)."""
+    within +-smallest (module docstring); `bounds`: the statistic's range (verdicts.compare)."""
     if smallest < 0:
         raise ValueError(f"{statistic}: the smallest effect of interest must be >= 0, got {smallest}")
-    v = compare(values, smallest, ">", statistic, detail=detail, name=name)
+    v = compare(values, smallest, ">", statistic, detail=detail, name=name, bounds=bounds)
     if v.verdict == NOT_REPRODUCED and v.ci_low >= -smallest:
         return replace(v, verdict=INCONCLUSIVE,
                        why=f"{NO_DIFFERENCE}: the whole interval lies within ±{number(smallest)}, the smallest "

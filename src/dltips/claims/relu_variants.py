@@ -25,9 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
-from ..verdicts import all_of, compare
+from ..io import missing
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
+from .grids import Axis, Grid
+from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -41,11 +44,8 @@ SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
 
 
-class Headline(ClaimSettings):
-    """The condition whose verdict is the claim's (a depth and an init of the runs compared)."""
-
-    depth: int = setting(10, "the sweep's deepest depth, where a difference in training difficulty can show", ge=1)
-    init: str = setting("he", "the init a deep ReLU net needs", registry="init")
+Headline = init_depth_headline("he", "the init a deep ReLU net needs", 10,
+                               "the sweep's deepest depth, where a difference in training difficulty can show")
 
 
 class Settings(ClaimSettings):
@@ -102,13 +102,6 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
             "slopes": slope_summary(trained_slopes(tables["slopes"], tables["runs"])[0])}
 
 
-def select(pairs: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    keep = np.ones(len(pairs), dtype=bool)
-    for axis, value in axes.items():
-        keep &= (pairs[axis] == value).to_numpy()
-    return pairs[keep]
-
-
 def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     """The variant's rule in these pairs: a part named after the variant."""
     mine = pairs[pairs.activation == activation]
@@ -118,7 +111,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
                     detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
                            f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                     name=activation)
-    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric)
+    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
     beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
     beside += f"; {settings.baseline}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
@@ -128,26 +121,33 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
 def weakest_first(parts, settings: Settings) -> list:
     """The variants' parts, weakest first (a variant with no data is the weakest of all),
     in the settings' order where they tie."""
-    return sorted(parts, key=lambda p: (-math.inf if math.isnan(p.value) else p.value, settings.variants.index(p.name)))
+    return sorted(parts, key=lambda p: (-math.inf if missing(p.value) else p.value, settings.variants.index(p.name)))
 
 
-def verdict(ev: Evidence, settings: Settings):
-    """Every variant must improve on the baseline in the headline condition; a part per variant."""
-    pairs = select(ev["pairs"], dict(settings.headline))
-    per_variant = weakest_first([judge_variant(pairs, act, settings) for act in settings.variants], settings)
-    combined = all_of(*per_variant)
-    return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in per_variant]))
+def rule(ev: Evidence, settings: Settings):
+    """One variant's rule in one condition's pairs (the grid gives each variant a condition)."""
+    pairs = ev["pairs"]
+    found = list(dict.fromkeys(pairs.activation))
+    return judge_variant(pairs, found[0] if len(found) == 1 else "the variant", settings)
 
 
-def conditions(tables: dict, settings: Settings) -> list:
-    pairs = evidence(tables, settings)["pairs"]
-    cells = pairs[["depth", "init"]].drop_duplicates().sort_values(["depth", "init"])
-    out = []
-    for depth, init in cells.itertuples(index=False):
-        axes = {"depth": int(depth), "init": init}
-        here = select(pairs, axes)
-        out += [({"activation": act, **axes}, judge_variant(here, act, settings)) for act in settings.variants]
-    return out
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init, at their depth (a number, or the deepest one trained at that init)."""
+    wanted = settings.headline
+    depths = ev["pairs"][ev["pairs"].init == wanted.init].depth
+    return {"depth": resolve_depth(wanted.depth, depths), "init": wanted.init}
+
+
+def combine(parts, settings: Settings):
+    """Every variant must improve on the baseline in the headline condition: all_of, the
+    weakest variant first, each variant's own words kept."""
+    ordered = weakest_first(parts, settings)
+    combined = all_of(*ordered)
+    return replace(combined, detail="; ".join([combined.detail] + [p.detail for p in ordered]))
+
+
+# per depth and init, each variant on its own; the headline (a depth and an init) spans the variants
+GRID = Grid("pairs", (Axis("depth", int), Axis("init"), Axis("activation", levels=lambda s: s.variants)))
 
 
 def _condition_label(depth, init) -> str:
@@ -176,7 +176,7 @@ def _slope_panel(ax, tables: dict) -> None:
     slopes, left_out = trained_slopes(tables["slopes"], tables["runs"])
     if len(slopes):
         slopes = slopes.assign(depth=slopes.depth.map(
-            lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
+            lambda d: "depth not in runs.csv" if missing(d) else f"depth {int(d)}"))
         sns.boxplot(data=slopes, x="layer", y="slope", hue="depth", showfliers=False, ax=ax)
     else:
         ax.text(0.5, 0.5, "no learned PReLU slopes", ha="center", transform=ax.transAxes)
@@ -201,7 +201,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
     where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
-    per_variant = weakest_first([v.part(act) for act in settings.variants], settings)
+    per_variant = weakest_first([p for p in v.parts or (v,) if p.name in settings.variants], settings)
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"ReLU variants ({where})", v,
                                        parts=[(p, "+.3f", "seeds") for p in per_variant]), fontsize=11)
@@ -214,7 +214,10 @@ CLAIM = register(Claim(
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
+    headline=headline,
+    combine=combine,
     figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
@@ -222,7 +225,6 @@ CLAIM = register(Claim(
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
                 "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
-    conditions=conditions,
     settings=Settings,
     tables=("runs", "slopes"),
     category=TRAINING,

@@ -26,7 +26,8 @@ Two parts per pair, paired by seed (verdicts.all_of, the deciding part first), e
 against its smallest effect of interest (claims.effects: inside it, no difference):
   near zero    fraction of |w| below `near_zero` (pooled over layers, weighted by size),
                L1 minus L2, > min_near_zero_gain
-  large kept   log10 of L1's over L2's `large` statistic (q99 or abs_max of |w|), layer by
+  large kept   log10 of L1's over L2's `large` statistic (q99 or abs_max of |w|; an exact 0
+               counted and taken at float32's resolution: log10_resolved), layer by
                layer, averaged over layers, > min_log10_large_ratio
 Diverged runs are left out and counted.
 """
@@ -39,12 +40,14 @@ import numpy as np
 import pandas as pd
 
 from .. import verdicts
-from ..verdicts import INCONCLUSIVE, number
+from ..verdicts import FRACTION_DIFFERENCE, INCONCLUSIVE, number
 from . import TEST, Claim, register
+from .compose import deciding_first, with_note
 from .effects import gain
 from .evidence import Evidence
-from .floor import deciding_first, headline_note, per_seed, with_note
 from .grids import Axis, Grid
+from .panels import headline_note
+from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
 from ..lazy import lazy_import
 
@@ -56,7 +59,10 @@ FRAC_PREFIX = "frac_below_"
 EXACT_ZERO_BELOW = 1e-6  # weight_hist's first bin [0, 1e-6): where exact zeros land
 UPDATES = {"l1": "subgradient", "l1_prox": "prox"}
 RUN_COLUMNS = ["run_id", "study", "optimizer", "regularizer", "l1_update", "strength", "seed", "lr", "diverged",
-               "final_train_accuracy", "near_zero", "exact_zero", "log10_large"]
+               "final_train_accuracy", "near_zero", "exact_zero", "log10_large", "layers", "large_floored"]
+# the weights' format: it cannot tell a |w| below its epsilon times the layer's largest |w| from 0
+# (such a weight adds less than a rounding unit to any sum beside the largest one's term)
+WEIGHT_FORMAT = np.finfo(np.float32)
 
 
 class Headline(ClaimSettings):
@@ -128,6 +134,25 @@ def _column(weights: pd.DataFrame, threshold: float) -> str:
     return match[0]
 
 
+def log10_resolved(weights: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """(log10 of each layer's |w| statistic `column`, whether it was floored): floored at the
+    weights' resolution at the layer's scale, eps32 × its max |w| (float32's smallest normal
+    where the whole layer is 0). An exact 0 has no logarithm; float64's tiny (−307 decades)
+    would be a number no float32 weight means, and one layer's would swamp a mean over layers."""
+    floor = np.maximum(WEIGHT_FORMAT.eps * weights.abs_max.astype(float), WEIGHT_FORMAT.smallest_normal)
+    value = weights[column].astype(float)
+    return np.log10(np.maximum(value, floor)), value < floor
+
+
+def floored_note(runs: pd.DataFrame, large: str) -> str:
+    """How many layers of these runs (diverged ones out) had their `large` statistic floored
+    (log10_resolved); '' where none."""
+    used = runs[~runs.diverged.astype(bool)]
+    k = int(used.large_floored.sum())
+    return (f"{large} |w| exactly 0 or below float32's resolution in {k} of {int(used.layers.sum())} layers of the "
+            f"pair's runs: its log10 taken at that resolution (eps × the layer's max |w|)") if k else ""
+
+
 def study_runs(tables: dict, settings: Settings) -> pd.DataFrame:
     runs = tables["runs"]
     return runs[runs.study.isin(settings.studies)] if "study" in runs else runs.iloc[0:0]
@@ -139,14 +164,16 @@ def run_table(tables: dict, settings: Settings) -> pd.DataFrame:
     if runs.empty or weights.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
     near = per_run(weights)[_column(weights, settings.near_zero)]
-    large = np.log10(np.maximum(weights[settings.large], np.finfo(float).tiny)).groupby(weights.run_id).mean()
+    large, floored = log10_resolved(weights, settings.large)
+    large, floored = large.groupby(weights.run_id).mean(), floored.groupby(weights.run_id).sum()
     counts = hist.groupby("run_id")["count"].sum()
     zeros = hist[hist.bin_high <= EXACT_ZERO_BELOW * (1 + 1e-9)].groupby("run_id")["count"].sum()
     out = runs.assign(l1_update=runs.regularizer.map(UPDATES).fillna(""),
                       strength=np.where(runs.regularizer == "l2", runs.l2, runs.l1),
                       diverged=runs.diverged.astype(bool) if "diverged" in runs else False,
                       near_zero=runs.run_id.map(near), log10_large=runs.run_id.map(large),
-                      exact_zero=runs.run_id.map(zeros / counts))
+                      exact_zero=runs.run_id.map(zeros / counts), large_floored=runs.run_id.map(floored),
+                      layers=runs.run_id.map(weights.groupby("run_id").size()))
     out["lr"] = out.lr if "lr" in out else math.nan
     return out[RUN_COLUMNS].sort_values(["optimizer", "regularizer", "strength", "seed"], kind="stable")
 
@@ -256,6 +283,14 @@ def seed_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[SEED_PAIR_COLUMNS] if frames else pd.DataFrame(columns=SEED_PAIR_COLUMNS)
 
 
+def pair_runs(runs: pd.DataFrame, pair) -> pd.DataFrame:
+    """The runs of a pair's two nets (every seed, diverged ones included)."""
+    regularizer = {u: r for r, u in UPDATES.items()}[pair["update"]]
+    return runs[(runs.optimizer == pair.optimizer)
+                & (((runs.regularizer == regularizer) & np.isclose(runs.strength, pair.l1))
+                   | ((runs.regularizer == "l2") & np.isclose(runs.strength, pair.l2)))]
+
+
 def _crippled(pair) -> list[str]:
     """Which nets of the pair are crippled: ['L1', 'L2'], [] or None where unknown."""
     flags = {"L1": pair.l1_crippled, "L2": pair.l2_crippled}
@@ -272,7 +307,8 @@ def rule(ev: Evidence, settings: Settings):
     where = (f"{pair.optimizer}, L1 by {pair['update']} {sci(pair.l1)} vs L2 {sci(pair.l2)}" if pair is not None
              else "no pair")
     near = gain(per_seed(paired, "near_zero_gain"), settings.min_near_zero_gain,
-                f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero")
+                f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero",
+                bounds=FRACTION_DIFFERENCE)
     large = gain(per_seed(paired, "log10_large_ratio"), settings.min_log10_large_ratio,
                  f"log10 of {settings.large} |w|, L1 over L2 (mean over layers), {where}", name="large kept")
     v = deciding_first(near, large)
@@ -282,11 +318,10 @@ def rule(ev: Evidence, settings: Settings):
               f"matched within ±{settings.match_tolerance:g}: {'yes' if pair.matched else 'no'}); the "
               f"unregularized net's test accuracy {number(pair.reference_test_accuracy, 3)}")
     crippled = _crippled(pair)
-    regularizer = {u: r for r, u in UPDATES.items()}[pair["update"]]
-    mine = ((runs.regularizer == regularizer) & np.isclose(runs.strength, pair.l1)) | (
-        (runs.regularizer == "l2") & np.isclose(runs.strength, pair.l2))
-    left_out = int((mine & runs.diverged).sum())
-    v = with_note(with_note(v, trains), f"{left_out} diverged run(s) left out" if left_out else "")
+    own = pair_runs(runs, pair)
+    left_out = int(own.diverged.sum())
+    v = with_note(with_note(with_note(v, trains), floored_note(own, settings.large)),
+                  f"{left_out} diverged run(s) left out" if left_out else "")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
                        why=f"not matched: the two nets' mean train accuracies differ by {abs(pair.train_gap):.3f}, "
