@@ -11,7 +11,8 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
     ([0.005, 0.006, 0.004], INCONCLUSIVE, NO_DIFFERENCE),          # a gain, but inside +-0.01: no difference
     ([-0.004, 0.004, 0.000], INCONCLUSIVE, NO_DIFFERENCE),         # either sign, inside +-0.01
     ([-0.050, -0.052, -0.048], NOT_REPRODUCED, "the whole interval lies below"),  # the opposite, beyond it
-    ([-0.020, -0.010, -0.015], NOT_REPRODUCED, "the whole interval lies below"),  # no gain that large; reaches past -0.01
+    ([-0.020, -0.010, -0.015], NOT_REPRODUCED, "the whole interval lies below"),  # a loss, reaching past -0.01
+    ([-0.0092, -0.006, -0.0028], NOT_REPRODUCED, "no gain of interest"),  # below +0.01, reaching past -0.01 and 0
     ([0.000, 0.030, 0.015], INCONCLUSIVE, "the interval straddles"),               # reaches past +0.01
 ])
 def test_a_gain_is_judged_against_the_smallest_effect_of_interest(values, verdict, why):

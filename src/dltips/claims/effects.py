@@ -8,7 +8,9 @@ said in the setting's why. Per seed one difference, the Student-t interval over 
   no difference    the whole interval lies inside (-smallest, +smallest): a difference too
                    small to be of interest either way; inconclusive, and `why` says so, never
                    "not reproduced", which would claim the opposite
-  not reproduced   the whole interval lies below `smallest` and reaches below -smallest
+  not reproduced   the whole interval lies below `smallest` and reaches below -smallest: no
+                   gain of interest; `why` says "the opposite" only where the whole interval
+                   lies below 0
   inconclusive     otherwise
 """
 
@@ -30,4 +32,7 @@ def gain(values, smallest: float, statistic: str, name: str = "", detail: str = 
         return replace(v, verdict=INCONCLUSIVE,
                        why=f"{NO_DIFFERENCE}: the whole interval lies within ±{number(smallest)}, the smallest "
                            f"effect of interest, on neither side of it")
+    if v.verdict == NOT_REPRODUCED and v.ci_high >= 0:
+        return replace(v, why=f"no gain of interest: the whole interval lies below {number(smallest)}, the "
+                              f"smallest effect of interest, and reaches below −{number(smallest)}")
     return v

@@ -7,20 +7,22 @@ subgradient added to the gradient (`l1`: under SGD a weight hovers within ~lr*l1
 under Adam the sign-like step oscillates at the learning rate) or its proximal step after
 the optimizer's (`l1_prox`: w <- sgn(w)max(|w| - lr*l1, 0), exact zeros).
 
-Matched pairs (Ng 2004): a stronger penalty costs training accuracy and makes weights
-smaller, so L1 and L2 compare only where they train equally well. An L1 strength and an L2
-strength of one optimizer are a matched pair when their mean final train accuracies (over
-seeds, diverged runs out) differ by at most `match_tolerance`, the paired noise of two nets
-scored on the same evaluated training samples. Each matched pair is a condition of its own
-(optimizer, update, l1, l2), never averaged with another: pairs of different strengths are
-unlike conditions. The headline pair is named in the settings and reported whether matched
-or not.
+Pairs: each L1 strength λ of the path is paired with the L2 strength `l2_per_l1`·λ, the
+one that pulls a weight of the init scale as hard (theory, not the data). Each pair is a
+condition of its own (optimizer, update, l1, l2), never averaged with another: pairs of
+different strengths are unlike conditions; the headline pair is named in the settings.
+Matched (Ng 2004): a stronger penalty costs training accuracy and makes weights smaller, so
+L1 and L2 compare only where they train equally well: a pair is judged only where its two
+mean final train accuracies (over seeds, diverged runs out) differ by at most
+`match_tolerance`, the paired noise of two nets scored on the same evaluated training
+samples; otherwise it is reported, not judged.
 
 Crippled nets: a penalised net whose mean train accuracy falls below the unregularized
-net's mean TEST accuracy (same optimizer, architecture and seeds) costs more fit of its
-training data than the overfitting the penalty is there to remove: its weights show the
-penalty overwhelming the data, not the trade-off the claim describes. A pair with a
-crippled net is reported, its numbers kept, but not judged (inconclusive, a floor).
+net's mean TEST accuracy (same optimizer, architecture and seeds), by more than the two
+accuracies' noise (`crippled_margin`), costs more fit of its training data than the
+overfitting the penalty is there to remove: its weights show the penalty overwhelming the
+data, not the trade-off the claim describes. A pair with a crippled net is reported, its
+numbers kept, but not judged (inconclusive, a floor).
 
 Two parts per pair, paired by seed (verdicts.all_of, the deciding part first), each judged
 against its smallest effect of interest (claims.effects: inside it, no difference):
@@ -78,10 +80,9 @@ class Settings(ClaimSettings):
     studies: distinct(str) = setting(["sparsity", "sparsity_adam"], "runs.study values of the L1/L2 paths "
                                      "(none/l1/l1_prox/l2 runs)", min_length=1)
     unregularized_study: str = setting(
-        "grid", "the reference of a crippled net (one whose mean train accuracy falls below the unregularized net's "
-                "mean test accuracy: the penalty costs more fit than the overfitting it is there to remove) is the "
-                "sweep's own unregularized runs; where the sweep trains none (sparsity_adam), this study's runs of "
-                "the same optimizer, activation, depth, width and init")
+        "grid", "a crippled net's reference (crippled_margin) is the sweep's own unregularized runs; where the sweep "
+                "trains none (sparsity_adam), this study's runs of the same optimizer, activation, depth, width and "
+                "init")
     # the thresholds weights.csv has columns for (dltips.weights.THRESHOLDS)
     near_zero: Literal[1e-2, 1e-3, 1e-4] = setting(1e-3, "what \"near zero\" means: 1% of the init scale 0.1 (width "
                                                          "100) and a few lr*l1 (the subgradient's hover) at SGD's rates")
@@ -97,12 +98,24 @@ class Settings(ClaimSettings):
                "layers (4,000, 3 x 10,000 and 1,000 weights; a half-normal |w|'s q99 has relative SE 1.34/sqrt(n): "
                "0.0046 decades on a mean over the 5 layers, x sqrt(2) for a ratio of two nets); inside +-this: no "
                "difference", ge=0)
+    l2_per_l1: float = setting(
+        10.0, "an L1 strength λ is paired with the L2 strength l2_per_l1·λ: at |w| = 0.1, the init scale at width "
+              "100 (torch's default U(-1/sqrt(fan_in), +1/sqrt(fan_in))), L2's pull λ2·|w| equals L1's λ1, so the "
+              "two penalties push a typical weight equally hard; the sweeps' paths are set so (1e-4 ~ 1e-3, 3e-4 ~ "
+              "3e-3, 1e-3 ~ 1e-2)", gt=0)
     match_tolerance: float = setting(
-        0.03, "an L1 and an L2 strength are a matched pair when their mean train accuracies differ by at most this "
+        0.03, "a pair is judged only where its two nets' mean train accuracies differ by at most this "
               "(fraction), the paired noise of two nets scored on the same 1,000 evaluated training samples "
               "(training.train_eval_size = the test set's size): McNemar's SE sqrt(b + c)/N, at most a quarter of "
               "the samples discordant (two nets near 0.85 that err apart): sqrt(250)/1000 = 0.016; 1.96 x 0.016 = "
               "0.03, a gap those samples cannot tell from none", gt=0, lt=1)
+    crippled_margin: float = setting(
+        0.04, "a net is crippled when its mean train accuracy falls below the unregularized net's mean test accuracy "
+              "by more than this (fraction): its penalty costs more fit of the training data than the overfitting "
+              "it is there to remove, so its weights show the penalty overwhelming the data (a pair with one is "
+              "reported, not judged). The margin: two accuracies read on different 1,000-sample sets (the evaluated "
+              "training samples, the test set) differ by binomial noise of SE sqrt(0.85 x 0.15/1000 + 0.66 x "
+              "0.34/1000) = 0.019; 1.96 x 0.019 = 0.037", ge=0, lt=1)
     headline: Headline = setting(Headline(), "the notes' own update (l1-subtracts: η·λ·sgn(w) under SGD) at the "
                                              "grid's own strengths")
 
@@ -213,10 +226,10 @@ PATH_COLUMNS = ["optimizer", "regularizer", "strength", "seeds", "train_accuracy
                 "crippled"]
 
 
-def paths(table: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
+def paths(table: pd.DataFrame, reference: pd.Series, margin: float) -> pd.DataFrame:
     """Per penalised (optimizer, regularizer, strength): seeds, mean train accuracy (diverged
-    runs out), the unregularized net's test accuracy and whether the net is crippled (below it;
-    unknown, NaN, where there is no unregularized net)."""
+    runs out), the unregularized net's test accuracy and whether the net is crippled (below it
+    by more than `margin`; unknown, NaN, where there is no unregularized net)."""
     rows = table[(table.regularizer != "none") & ~table.diverged]
     if rows.empty:
         return pd.DataFrame(columns=PATH_COLUMNS)
@@ -224,7 +237,7 @@ def paths(table: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
         seeds=("seed", "nunique"), train_accuracy=("final_train_accuracy", "mean"))
     out["reference_test_accuracy"] = out.optimizer.map(reference).astype(float)
     known = out.reference_test_accuracy.notna()
-    out["crippled"] = (out.train_accuracy < out.reference_test_accuracy).where(known)
+    out["crippled"] = (out.train_accuracy < out.reference_test_accuracy - margin).where(known)
     return out[PATH_COLUMNS]
 
 
@@ -238,27 +251,26 @@ PAIR_COLUMNS = ["optimizer", "update", "l1", "l2", "l1_train", "l2_train", "trai
 
 
 def pairs(path: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Every L1 strength with every L2 strength of its optimizer whose mean train accuracies
-    are within `match_tolerance` (a matched pair), and the headline pair whether matched or
-    not; per update rule, the subgradient first, then by strength."""
+    """Every L1 strength with its L2 strength l2_per_l1 times as large, where the path has both,
+    and the headline pair; whether the two are matched in train accuracy; per update rule, the
+    subgradient first, then by strength."""
     regularizer_of = {u: r for r, u in UPDATES.items()}
     wanted = settings.headline
     rows = []
     for optimizer, own in path.groupby("optimizer"):
         l2 = own[own.regularizer == "l2"]
         for update in UPDATES.values():
-            l1 = own[own.regularizer == regularizer_of[update]]
-            for a in l1.itertuples():
-                for b in l2.itertuples():
+            for a in own[own.regularizer == regularizer_of[update]].itertuples():
+                headline = optimizer == wanted.optimizer and update == wanted.update and math.isclose(a.strength,
+                                                                                                     wanted.l1)
+                partners = [settings.l2_per_l1 * a.strength] + ([wanted.l2] if headline else [])
+                for b in l2[[any(math.isclose(s, p) for p in partners) for s in l2.strength]].itertuples():
                     gap = float(a.train_accuracy - b.train_accuracy)
-                    matched = abs(gap) <= settings.match_tolerance
-                    headline = (optimizer == wanted.optimizer and update == wanted.update
-                                and math.isclose(a.strength, wanted.l1) and math.isclose(b.strength, wanted.l2))
-                    if matched or headline:
-                        rows.append({"optimizer": optimizer, "update": update, "l1": a.strength, "l2": b.strength,
-                                     "l1_train": a.train_accuracy, "l2_train": b.train_accuracy, "train_gap": gap,
-                                     "matched": matched, "l1_crippled": a.crippled, "l2_crippled": b.crippled,
-                                     "reference_test_accuracy": a.reference_test_accuracy, "headline": headline})
+                    rows.append({"optimizer": optimizer, "update": update, "l1": a.strength, "l2": b.strength,
+                                 "l1_train": a.train_accuracy, "l2_train": b.train_accuracy, "train_gap": gap,
+                                 "matched": abs(gap) <= settings.match_tolerance, "l1_crippled": a.crippled,
+                                 "l2_crippled": b.crippled, "reference_test_accuracy": a.reference_test_accuracy,
+                                 "headline": headline and math.isclose(b.strength, wanted.l2)})
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
@@ -283,6 +295,16 @@ def seed_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[SEED_PAIR_COLUMNS] if frames else pd.DataFrame(columns=SEED_PAIR_COLUMNS)
 
 
+def of_pair(seed_pairs: pd.DataFrame, pair) -> pd.DataFrame:
+    """The seed differences of `pair` alone (none where there is no pair: a headline the study
+    did not train has no numbers)."""
+    if pair is None:
+        return seed_pairs.iloc[:0]
+    return seed_pairs[(seed_pairs.optimizer == pair.optimizer) & (seed_pairs["update"] == pair["update"])
+                      & np.isclose(seed_pairs.l1.astype(float), pair.l1)
+                      & np.isclose(seed_pairs.l2.astype(float), pair.l2)]
+
+
 def pair_runs(runs: pd.DataFrame, pair) -> pd.DataFrame:
     """The runs of a pair's two nets (every seed, diverged ones included)."""
     regularizer = {u: r for r, u in UPDATES.items()}[pair["update"]]
@@ -300,10 +322,11 @@ def _crippled(pair) -> list[str]:
 
 
 def rule(ev: Evidence, settings: Settings):
-    """Both parts on one pair (the runner cuts the evidence to it); a pair not matched in train
-    accuracy, or with a crippled net, is reported but not judged."""
-    pair_rows, paired, runs = ev["pairs"], ev["seed_pairs"], ev["runs"]
+    """Both parts on one pair (the runner cuts the evidence to it); a pair with a crippled net,
+    or not matched in train accuracy, is reported but not judged."""
+    pair_rows, runs = ev["pairs"], ev["runs"]
     pair = pair_rows.iloc[0] if len(pair_rows) else None
+    paired = of_pair(ev["seed_pairs"], pair)
     where = (f"{pair.optimizer}, L1 by {pair['update']} {sci(pair.l1)} vs L2 {sci(pair.l2)}" if pair is not None
              else "no pair")
     near = gain(per_seed(paired, "near_zero_gain"), settings.min_near_zero_gain,
@@ -322,6 +345,10 @@ def rule(ev: Evidence, settings: Settings):
     left_out = int(own.diverged.sum())
     v = with_note(with_note(with_note(v, trains), floored_note(own, settings.large)),
                   f"{left_out} diverged run(s) left out" if left_out else "")
+    if crippled:
+        who = " and ".join(crippled)
+        return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:g} "
+                                 f"below the unregularized net's test accuracy {pair.reference_test_accuracy:.3f})")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
                        why=f"not matched: the two nets' mean train accuracies differ by {abs(pair.train_gap):.3f}, "
@@ -329,18 +356,14 @@ def rule(ev: Evidence, settings: Settings):
                            f"kind")
     if crippled is None:
         return replace(v, verdict=INCONCLUSIVE, why="no unregularized net to tell whether a net is crippled")
-    if crippled:
-        who = " and ".join(crippled)
-        return verdicts.floor(v, f"{who} crippled (mean train accuracy below the unregularized net's test "
-                                 f"accuracy {pair.reference_test_accuracy:.3f})")
     return v
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
     """runs: one row per run; paths: per strength, its train accuracy and whether it is
-    crippled; pairs: the matched pairs and the headline pair; seed_pairs: their differences per seed."""
+    crippled; pairs: every pair of strengths (matched or not); seed_pairs: their differences per seed."""
     table = run_table(tables, settings)
-    path = paths(table, references(tables, settings))
+    path = paths(table, references(tables, settings), settings.crippled_margin)
     matched = pairs(path, settings)
     return {"runs": table, "paths": path, "pairs": matched, "seed_pairs": seed_pairs(table, matched)}
 
@@ -499,9 +522,9 @@ CLAIM = register(Claim(
     settings=Settings,
     figure_text="One row per update rule (optimizer; L1 by its subgradient or by its proximal step). Left: the "
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
-                "(labels: λ); dotted lines join the L1 and L2 strengths matched in train accuracy, each pair a "
-                "condition of its own (grey: a net of the pair is crippled, left of the dashed line, the "
-                "unregularized net's test accuracy: reported, not judged). Middle: the same for the largest "
+                "(labels: λ); each L1 strength λ and the L2 strength 10λ are a pair, a condition of its own; dotted "
+                "lines join the pairs matched in train accuracy (grey: a net of the pair is crippled, left of the "
+                "dashed line, the unregularized net's test accuracy: reported, not judged). Middle: the same for the largest "
                 "weights. Right: the |w| distribution of the headline pair, or else of the judged pair with the "
                 "strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). Error bars: 95% "
                 "Student-t intervals over seeds (n in the legend); diverged runs left out.",
