@@ -417,12 +417,13 @@ def _histogram_panel(ax, hist: pd.DataFrame, colors: dict, names: list[str], nea
 PENALTY_COLORS = {"l1": "tab:blue", "l1_prox": "tab:green", "l2": "tab:orange", "none": "0.35"}
 
 
-def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFrame, reference: float) -> None:
+def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFrame, crippled_below: float) -> None:
     """A statistic against train accuracy along each penalty's path: one point per strength
     (95% Student-t intervals over seeds on both axes), matched pairs joined by a dotted line
-    (grey where a net is crippled: left of the unregularized net's test accuracy, dashed)."""
-    if math.isfinite(reference):
-        ax.axvline(reference, color="0.5", ls="--", lw=1, label="unregularized test accuracy\n(left of it: crippled)")
+    (grey where a net is crippled: left of `crippled_below`, dashed)."""
+    if math.isfinite(crippled_below):
+        ax.axvline(crippled_below, color="0.5", ls="--", lw=1,
+                   label="unregularized test accuracy − margin\n(left of it: crippled)")
     for reg, group in table.groupby("regularizer"):
         per = group.groupby("strength").agg(x=("final_train_accuracy", "mean"), y=(y, "mean"), n=("seed", "nunique"))
         xerr = np.array([figures.seed_interval(g.final_train_accuracy) for _, g in group.groupby("strength")]).T
@@ -440,17 +441,18 @@ def _path_panel(ax, table: pd.DataFrame, y: str, ylabel: str, pairs: pd.DataFram
         crippled = bool(_crippled(p))
         ax.plot([e.final_train_accuracy.mean() for e in ends], [e[y].mean() for e in ends], ":",
                 color="0.6" if crippled else "k", lw=1)
+    ax.margins(y=0.2)  # headroom: a strength's label above its point stays under the title
     ax.set(xlabel="final train accuracy (fraction)", ylabel=ylabel)
 
 
 def _histogram_pair(pairs: pd.DataFrame):
     """The pair whose |w| histogram is drawn: the headline pair, else the judged pair (matched,
-    no net crippled) with the strongest L1, else the matched pair with the strongest L1; None
-    where the update rule has no pair."""
+    no net crippled) with the strongest L1, else the matched pair, else any pair, with the
+    strongest L1; None where the update rule has no pair."""
     if pairs.headline.astype(bool).any():
         return pairs[pairs.headline.astype(bool)].iloc[0]
     judged = pairs[[bool(p.matched) and _crippled(p) == [] for p in pairs.itertuples()]]
-    for candidates in (judged, pairs[pairs.matched.astype(bool)]):
+    for candidates in (judged, pairs[pairs.matched.astype(bool)], pairs):
         if len(candidates):
             return candidates.sort_values("l1").iloc[-1]
     return None
@@ -461,7 +463,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     found = rules(table)
     rows = max(1, len(found))
     # one row per update rule, each legend under its panel (off the data)
-    fig, axes = plt.subplots(rows, 3, figsize=(figures.WIDTH, 1.3 + 4.1 * rows), squeeze=False,
+    fig, axes = plt.subplots(rows, 3, figsize=(figures.WIDTH, 1.3 + 3.5 * rows), squeeze=False,
                              layout="constrained")
     suptitle = figures.verdict_title("L1 vs L2 sparsity", v, note=headline_note(settings))
     if not found:
@@ -480,7 +482,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         shown = table[(table.optimizer == optimizer) & table.regularizer.isin([regularizer, "l2", "none"])
                       & ~table.diverged]
         mine = pairs[(pairs.optimizer == optimizer) & (pairs["update"] == update)]
-        reference = float(references_of(ev["paths"]).get(optimizer, math.nan))
+        reference = float(references_of(ev["paths"]).get(optimizer, math.nan)) - settings.crippled_margin
         _path_panel(near_ax, shown, "near_zero", f"fraction of |w| < {sci(settings.near_zero)}", mine, reference)
         _path_panel(large_ax, shown, "log10_large", f"log10 {settings.large} of |w|\n(mean over layers)", mine,
                     reference)
@@ -496,11 +498,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
             names = list(dict.fromkeys(chosen.sort_values("regularizer").label))
             colors = {n: PENALTY_COLORS["l2" if n.startswith("L2") else regularizer] for n in names}
             _histogram_panel(hist_ax, chosen[["run_id", "label"]].merge(hist), colors, names, settings.near_zero)
-            hist_ax.set_title(f"{'headline' if p.headline else 'matched'} pair L1 {sci(p.l1)}, L2 {sci(p.l2)}:\n"
-                              f"|w| over layers and seeds")
+            status = "headline" if p.headline else "matched" if p.matched else "not matched"
+            hist_ax.set_title(f"{status} pair L1 {sci(p.l1)}, L2 {sci(p.l2)}:\n|w| over layers and seeds")
             figures.legend(hist_ax, **figures.below(hist_ax))
         else:
-            hist_ax.text(0.5, 0.5, "no strengths matched\nin train accuracy", ha="center", transform=hist_ax.transAxes)
+            hist_ax.text(0.5, 0.5, "no pair of strengths", ha="center", transform=hist_ax.transAxes)
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
         figures.legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
@@ -524,10 +526,10 @@ CLAIM = register(Claim(
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
                 "(labels: λ); each L1 strength λ and the L2 strength 10λ are a pair, a condition of its own; dotted "
                 "lines join the pairs matched in train accuracy (grey: a net of the pair is crippled, left of the "
-                "dashed line, the unregularized net's test accuracy: reported, not judged). Middle: the same for the largest "
-                "weights. Right: the |w| distribution of the headline pair, or else of the judged pair with the "
-                "strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). Error bars: 95% "
-                "Student-t intervals over seeds (n in the legend); diverged runs left out.",
+                "dashed line, the unregularized net's test accuracy less the margin: reported, not judged). Middle: "
+                "the same for the largest weights. Right: the |w| distribution of the headline pair, or else of the "
+                "judged pair with the strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). "
+                "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
     tables=("runs", "weights", "weight_hist"),
     category=TEST,
 ))
