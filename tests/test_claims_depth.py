@@ -309,9 +309,26 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     assert "relu 0.100, sigmoid 0.100" in v.detail
     found = dict(((c["init"], c["depth"]), w) for c, w in relu_fixes_depth.CLAIM.conditions(tables, s))
     assert found[("he", 3)].verdict == REPRODUCED  # where the nets train, ReLU is far ahead
+    # the headline at the deepest depth where ReLU trains: depth 3, off the floor
+    v = judge(relu_fixes_depth, tables, s.replace(headline={"init": "he", "depth": "deepest_trained"}))[1]
+    assert v.verdict == REPRODUCED and "depth 3" in v.statistic
     # one net off the floor: a real comparison again
     runs.loc[(runs.depth == 5) & (runs.activation == "relu"), "final_train_accuracy"] += 0.5
     assert judge(relu_fixes_depth, {**tables, "runs": runs}, s)[1].verdict == REPRODUCED
+
+
+def test_relu_fixes_depth_says_how_many_seeds_train_where_they_split():
+    """One ReLU seed of five at chance (the referee's digits case): the difference's interval stays
+    inside [-1, 1] and the words say 4 of 5; where every seed trains, no counts are said."""
+    s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
+    runs = sweep_runs(lambda act, depth, init: 0.95 if act == "relu" else 0.09, seeds=5)
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    assert "seeds train" not in judge(relu_fixes_depth, tables, s)[1].detail
+    failed = (runs.activation == "relu") & (runs.depth == 5) & (runs.init == "he") & (runs.seed == 4)
+    runs.loc[failed, "final_train_accuracy"] = 0.1
+    v = judge(relu_fixes_depth, {**tables, "runs": runs}, s)[1]
+    assert v.verdict == REPRODUCED and v.n == 5 and v.ci_high == 1.0 and v.ci_low > 0
+    assert "relu: 4 of 5 seeds train; sigmoid: 0 of 5 (final train accuracy > 0.119)" in v.detail
 
 
 def test_relu_fixes_depth_leaves_diverged_pairs_out():

@@ -147,6 +147,8 @@ BAD = [
     ("validation fraction 1", lambda c: c["dataset_params"].update(validation_fraction=1.0),
      ["dataset_params.validation_fraction", "< 1"]),
     ("string for a number", lambda c: c["training"].update(batch_size="big"), ["training.batch_size", "'big'", "integer"]),
+    ("divergence factor 1", lambda c: c["training"].update(divergence_factor=1),
+     ["training.divergence_factor", "1", "> 1"]),  # a loss that merely stays where it started would diverge
     ("unknown preset", lambda c: c.update(preset="tiny"), ["preset", "'tiny'", "smoke"]),
     ("sweep activation", lambda c: c["sweeps"]["depth"].update(activations=["swish"]),
      ["sweeps.depth.activations[0]", "'swish'", "relu"]),

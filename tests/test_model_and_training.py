@@ -288,6 +288,63 @@ def test_divergence_is_recorded_and_the_others_go_on(tiny_dataset):
     assert fine.summary["final_train_accuracy"] > 0.5
 
 
+def _stack_with_explosions(tiny_dataset, divergence_factor) -> list:
+    """Five models trained side by side; right after epoch 0 the output weights of models 1, 2
+    and 4 are scaled 1e5 times, so their logits and losses blow up, every number finite. Model 1
+    has rate 0: its loss stays blown up to the end. Model 2 trains on: its loss comes back down.
+    Model 4 has rate 0 and early stopping (patience 1): it stops at epoch 1, blown up."""
+    cfg = StackConfig(activation="relu", optimizer="sgd", model=MODEL, epochs=3, batch_size=16,
+                      divergence_factor=divergence_factor)
+    none, early = build_reg("none", {}), build_reg("early_stopping", {"patience": 1})
+    members = [Member(0, 0.05, none), Member(1, 0.0, none), Member(2, 0.05, none), Member(3, 0.05, none),
+               Member(4, 0.0, early)]
+    trainer = Trainer(cfg, members, tiny_dataset)
+    start = trainer.start
+
+    def start_then_blow_up():
+        start()
+        with torch.no_grad():
+            for k in (1, 2, 4):
+                trainer.model.weights[-1][k].mul_(1e5)
+
+    trainer.start = start_then_blow_up
+    return trainer.fit()
+
+
+def _losses(result, split="val") -> list[float]:
+    return [r["loss"] for r in result.epochs if r["split"] == split]
+
+
+def test_a_loss_that_explodes_and_stays_so_is_diverged_and_the_others_go_on(tiny_dataset):
+    caught, uncaught = _stack_with_explosions(tiny_dataset, 1000.0), _stack_with_explosions(tiny_dataset, None)
+    for k in (1, 4):  # blown up where they end: diverged, by this rule alone
+        initial, *later = _losses(caught[k])
+        assert all(math.isfinite(x) and x > 1000 * initial for x in later)
+        assert caught[k].summary["diverged"] and not uncaught[k].summary["diverged"]
+    assert caught[1].summary["epochs_run"] == 3 and caught[4].summary["epochs_run"] == 1
+    assert caught[4].summary["reported_epoch"] == 1  # a diverged run's best weights are not restored
+    # model 2 leapt far above the factor for an epoch and came back: training, not divergence
+    initial, *later = _losses(caught[2])
+    assert max(later) > 1000 * initial and later[-1] < 10 * initial and not caught[2].summary["diverged"]
+    for k in (0, 2, 3):  # the others: untouched, row for row
+        timeless = [{key: v for key, v in r.summary.items() if key != "seconds"} for r in (caught[k], uncaught[k])]
+        assert caught[k].epochs == uncaught[k].epochs and timeless[0] == timeless[1]
+
+
+def test_the_divergence_rule_marks_non_finite_losses_of_training_models_only():
+    from dltips.stopping import stop_diverged
+
+    class State:  # the two fields the rule reads and writes
+        def __init__(self):
+            self.active = torch.tensor([True, True, True, False])
+            self.diverged = torch.zeros(4, dtype=torch.bool)
+
+    state = State()
+    stop_diverged(state, torch.tensor([1.0, 5e10, math.inf, math.nan]))
+    assert state.diverged.tolist() == [False, False, True, False]  # the stopped model stays as it was
+    assert state.active.tolist() == [True, True, False, False]
+
+
 def test_early_stopping_reports_the_best_epochs_weights(tiny_dataset):
     cfg = StackConfig(activation="relu", optimizer="adam", model=MODEL, epochs=30, batch_size=16)
     trainer = Trainer(cfg, [Member(0, 0.05, build_reg("early_stopping", {"patience": 2}))], tiny_dataset)

@@ -395,6 +395,29 @@ def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
         _sparsity(tables)
 
 
+def test_sparsity_takes_the_log_of_an_exact_zero_at_float32s_resolution_and_counts_it():
+    weights = pd.DataFrame({"q99": [0.2, 0.0, 0.0, 1e-12], "abs_max": [0.5, 0.4, 0.0, 0.5]})
+    logs, floored = sparsity.log10_resolved(weights, "q99")
+    eps = float(np.finfo(np.float32).eps)
+    assert logs.tolist() == pytest.approx([math.log10(0.2), math.log10(eps * 0.4),
+                                           math.log10(float(np.finfo(np.float32).smallest_normal)),
+                                           math.log10(eps * 0.5)])  # below the resolution: at it
+    assert floored.tolist() == [False, True, True, True]
+    # one matched L1 run with a layer whose q99 is exactly 0 (L1 zeroed 99% of it)
+    tables = sparsity_tables()
+    w = tables["weights"]
+    zeroed = (w.run_id == "sparsity-sgd/l1-strength0.0001-s0") & (w.layer == 1)
+    w.loc[zeroed, "q99"] = 0.0
+    ev, v = _sparsity(tables, large="q99")
+    row = ev["runs"].set_index("run_id").loc["sparsity-sgd/l1-strength0.0001-s0"]
+    assert row.large_floored == 1 and row.layers == 2
+    assert row.log10_large == pytest.approx((math.log10(eps * w.loc[zeroed, "abs_max"].item())
+                                             + math.log10(w[(w.run_id == row.name) & (w.layer == 2)].q99.item())) / 2)
+    assert ev["runs"].log10_large.min() > -10  # never float64's -307
+    assert "q99 |w| exactly 0 or below float32's resolution in 1 of 24 layers of the matched runs" in v.detail
+    assert "float32's resolution" not in _sparsity(sparsity_tables(), large="q99")[1].detail  # none: nothing said
+
+
 def test_sparsity_figure_and_empty_tables():
     tables = sparsity_tables()
     ev, v = _sparsity(tables)

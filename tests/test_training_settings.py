@@ -37,7 +37,7 @@ def test_the_trainers_defaults_are_the_declarations(default_config):
     assert validate(default_config, SCHEMA)["training"] == TrainingConfig().model_dump()  # config.yaml sets none
     shared = [f for f in fields(StackConfig) if f.name in TrainingSettings.model_fields]
     assert {f.name for f in shared} == {"epochs", "batch_size", "probe_size", "stats_every", "train_eval_size",
-                                        "plateau_patience"}
+                                        "plateau_patience", "divergence_factor"}
     assert all(f.default == getattr(DEFAULTS, f.name) for f in shared)
     # each per-model feature of the step is a training setting with the Member's default
     features = [f for f in fields(Member) if "per_model" in f.metadata]

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from dltips.verdicts import (FLOOR, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, at_chance, compare, exact,
-                             floor, measured, seed_sd)
+from dltips.verdicts import (ACCURACY, ACCURACY_DIFFERENCE, FLOOR, FRACTION, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED,
+                             all_of, at_chance, compare, counts, exact, floor, measured, seed_sd, t_interval)
 
 HOLDS = [0.50, 0.60, 0.70]
 FAILS = [-0.50, -0.60, -0.70]
@@ -98,3 +98,84 @@ def test_floor_makes_a_comparison_of_two_nets_at_chance_inconclusive_and_says_so
     assert v.verdict == INCONCLUSIVE and v.why.startswith(f"{FLOOR} both at chance")
     assert (v.value, v.ci_low, v.ci_high, v.n) == (gap.value, gap.ci_low, gap.ci_high, gap.n)
     assert floor(gap, "both nets at chance at depth 10").why.startswith("floor: both nets at chance at depth 10")
+
+
+# ---- bounded statistics: intervals inside the range ---------------------------------------
+# one seed of five fails to train: accuracy differences (the referee's 0.716 [0.409, 1.023])
+ONE_FAILS = [0.9, 0.88, 0.92, 0.9, -0.02]
+
+
+def test_an_interval_that_would_leave_its_range_is_cut_to_it():
+    _, low, high, _ = t_interval(ONE_FAILS)
+    assert high > 1  # the plain t-interval runs past the largest difference of two accuracies
+    v = compare(ONE_FAILS, 0.0, ">", "accuracy difference", bounds=ACCURACY_DIFFERENCE)
+    assert (v.ci_low, v.ci_high) == (pytest.approx(low), 1.0) and v.value == pytest.approx(np.mean(ONE_FAILS))
+    turned_up = compare([1.0, 1.0, 0.8, 1.0, 0.9], 0.5, ">", "fraction", bounds=FRACTION)
+    assert turned_up.ci_high == 1.0 and turned_up.ci_low < 1.0
+    low_accuracy = compare([0.0, 0.0, 0.2], 0.5, "<", "accuracy", bounds=ACCURACY)
+    assert low_accuracy.ci_low == 0.0 and low_accuracy.verdict == REPRODUCED
+
+
+def test_an_interval_inside_its_range_is_left_as_it_is():
+    plain, bounded = compare(HOLDS, 0.0, ">", "g"), compare(HOLDS, 0.0, ">", "g", bounds=ACCURACY_DIFFERENCE)
+    assert (bounded.value, bounded.ci_low, bounded.ci_high) == (plain.value, plain.ci_low, plain.ci_high)
+
+
+def test_cutting_the_interval_to_the_range_never_moves_a_verdict():
+    """A threshold inside the range is passed by the cut interval exactly when by the uncut one."""
+    rng = np.random.default_rng(0)
+    words = set()
+    for _ in range(400):
+        n = int(rng.integers(2, 6))
+        values = np.clip(rng.normal(rng.uniform(-1, 1), rng.uniform(0, 0.8), n), -1, 1)
+        threshold, direction = float(rng.uniform(-1, 1)), str(rng.choice([">", "<"]))
+        plain = compare(values, threshold, direction, "d")
+        cut = compare(values, threshold, direction, "d", bounds=ACCURACY_DIFFERENCE)
+        assert cut.verdict == plain.verdict and -1 <= cut.ci_low <= cut.ci_high <= 1
+        words.add(cut.verdict)
+    assert words == {REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE}  # every word was at stake
+
+
+def test_an_end_cut_onto_the_threshold_is_a_tie_not_the_claimed_side():
+    """'fraction > 0' whose interval reaches below 0: cut at 0, it ends on the threshold: inconclusive."""
+    v = compare([0.0, 0.0, 0.3], 0.0, ">", "fraction", bounds=FRACTION)
+    assert v.ci_low == 0.0 == v.threshold and v.verdict == INCONCLUSIVE
+    assert "straddles 0" in v.why
+    v = compare([1.0, 1.0, 0.7], 1.0, "<", "fraction", bounds=FRACTION)
+    assert v.ci_high == 1.0 == v.threshold and v.verdict == INCONCLUSIVE
+    # every seed exactly at the threshold: no interval at all, still a tie
+    assert compare([0.0, 0.0, 0.0], 0.0, ">", "fraction", bounds=FRACTION).verdict == INCONCLUSIVE
+
+
+def test_the_seed_sd_survives_a_cut_interval():
+    """The robustness look moves a threshold of 0 by half the seeds' SD: a cut interval must not shrink it."""
+    v = compare(ONE_FAILS, 0.0, ">", "d", bounds=ACCURACY_DIFFERENCE)
+    assert seed_sd(v) == pytest.approx(np.std(ONE_FAILS, ddof=1))
+    assert seed_sd(all_of(v, compare(HOLDS, 0.0, ">", "h"))) == pytest.approx(np.std(ONE_FAILS, ddof=1))
+
+
+def test_a_value_or_threshold_outside_the_range_is_an_error_that_names_it():
+    with pytest.raises(ValueError, match=r"accuracy: values \[1.2\] lie outside the statistic's range \[0, 1\]"):
+        compare([0.9, 1.2, 0.8], 0.5, ">", "accuracy", bounds=ACCURACY)
+    with pytest.raises(ValueError, match=r"accuracy: threshold 1.5 lies outside the statistic's range \[0, 1\]"):
+        compare([0.9, 0.8], 1.5, "<", "accuracy", bounds=ACCURACY)
+    # a threshold that could not be computed (NaN) is undecidable, not out of range; NaN values are left out
+    assert compare([0.9, 0.8, math.nan], math.nan, ">", "accuracy", bounds=ACCURACY).verdict == INCONCLUSIVE
+
+
+# ---- outcomes of two kinds: counts -------------------------------------------------------------
+def test_seeds_that_split_into_two_kinds_are_said_as_counts():
+    relu, sigmoid = [0.95, 0.93, 0.96, 0.94, 0.1], [0.11, 0.1, 0.09, 0.1, 0.1]
+    said = counts({"relu": relu, "sigmoid": sigmoid}, 0.119, "train", "final train accuracy")
+    assert said.startswith("relu: 4 of 5 seeds train; sigmoid: 0 of 5 (final train accuracy > 0.119)")
+    # a NaN (a pair left out) is no seed of either kind
+    assert counts({"relu": relu[:3] + [math.nan, 0.1]}, 0.119, "train", "a") == (
+        "relu: 3 of 4 seeds train (a > 0.119): the seeds split into two kinds of outcome; the mean describes neither")
+
+
+def test_seeds_of_one_kind_are_not_said_as_counts():
+    assert counts({"relu": [0.95, 0.93, 0.96], "sigmoid": [0.1, 0.11, 0.09]}, 0.119, "train", "a") == ""
+    assert counts({"relu": [0.1, 0.1], "sigmoid": [0.1, 0.1]}, 0.119, "train", "a") == ""
+    assert counts({"relu": []}, 0.119, "train", "a") == ""
+    # a value at the cut is within chance's noise: it does not train
+    assert counts({"relu": [0.119, 0.9]}, 0.119, "train", "a").startswith("relu: 1 of 2 seeds train")

@@ -1,8 +1,11 @@
-"""Atomic file writing: a reader never sees a half-written file, even after kill -9."""
+"""Atomic file writing: a reader never sees a half-written file, even after kill -9. And what
+a written file, a table or a caption shows as no number (`missing`)."""
 
 import json
 import math
+import numbers
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +32,22 @@ def _umask() -> int:
     return mask
 
 
+def missing(x) -> bool:
+    """No number to show: None, NaN, ±inf (a diverged run's metric, a statistic without data)
+    or pandas' NA and NaT. JSON writes each as null (finite_or_none), a page as blank, a
+    caption as n/a. A value that is not a number (a string, a list) is not missing."""
+    if x is None:
+        return True
+    if isinstance(x, numbers.Real):  # Python's and numpy's numbers
+        return not math.isfinite(x)
+    # pandas' NA and NaT: only where pandas is loaded can a value be one of them
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and pandas.isna(x) is True
+
+
 def finite_or_none(row: dict) -> dict:
-    """JSON has no NaN: a non-finite number (a diverged run's metric, a statistic without data) is null."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+    """JSON has no NaN: a missing number is null."""
+    return {k: (None if missing(v) else v) for k, v in row.items()}
 
 
 def write_json(path, obj) -> None:

@@ -36,6 +36,7 @@ def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> S
         curves=t.curves,
         layer_stats=t.layer_stats and not tuning,
         plateau_patience=t.plateau_patience,  # a candidate trains as its runs will
+        divergence_factor=t.divergence_factor,
     )
 
 

@@ -1,18 +1,21 @@
 """Which models of a stack stop training, and when.
 
 A model whose loss turns non-finite is frozen and marked diverged, on the device, inside the
-step (`stop_diverged`); the others go on. At the end of every epoch (epoch 0 included) the
-stack's best validation losses, best epochs and best weights are brought up to date, and the
-stopping policies decide in turn who stops now: early stopping (a member's patience without a
-new best; its best weights are reported), plateau stopping (StackConfig.plateau_patience; the
-final weights are reported), and any policy the caller adds (learning-rate tuning's successive
-halving). A stopped model leaves the stack at the end of its epoch (dltips.trainer).
+step (`stop_diverged`); the others go on. A model whose loss exploded and is still exploded,
+though finite, where it ends is marked diverged then (`Stopping`'s divergence_factor). At the
+end of every epoch (epoch 0 included) the stack's best validation losses, best epochs and best
+weights are brought up to date, and the stopping policies decide in turn who stops now: early
+stopping (a member's patience without a new best; its best weights are reported), plateau
+stopping (StackConfig.plateau_patience; the final weights are reported), and any policy the
+caller adds (learning-rate tuning's successive halving). A stopped model leaves the stack at
+the end of its epoch (dltips.trainer).
 
 A policy is a callable policy(view) -> the stack positions it stops, given an `EpochView`: what
 the stack looks like on the host at the end of the epoch. It stops only positions still
 training, and remembers whom it stopped where a run's record says so.
 """
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -84,14 +87,27 @@ class PlateauStop:
 
 class Stopping:
     """The stack's stopping rules: its members' early stopping, plateau stopping where
-    `plateau_patience` is set, then `policies` in order."""
+    `plateau_patience` is set, then `policies` in order.
+
+    Where `divergence_factor` is set, a model whose validation loss at its last epoch (the
+    `epochs`-th, or the one where a rule stops it) exceeds that factor times its epoch-0
+    validation loss is marked diverged: its loss exploded and did not come back, though it
+    stayed finite, so its results are no outcome of training (the factor's why:
+    training.divergence_factor in the config). Judged where the model ends, not at every epoch:
+    at a high rate a run's loss can leap a thousandfold for an epoch and come back to train (SGD
+    on one hidden ReLU layer in the default study), and such a run is not diverged. The
+    validation loss is measured for every model of every stack (rate tuning too); an explosion
+    shows in it as in the training loss, and overfitting raises it far less."""
 
     def __init__(self, members: Sequence, plateau_patience: int | None = None,
-                 policies: Sequence[StoppingPolicy] = ()):
+                 policies: Sequence[StoppingPolicy] = (), divergence_factor: float | None = None,
+                 epochs: int | None = None):
         self.best_epoch = [0] * len(members)  # per member
         self.early = EarlyStopping(members)
         self.plateau = PlateauStop(plateau_patience) if plateau_patience is not None else None
         self.policies = [self.early, *([self.plateau] if self.plateau else []), *policies]
+        self.divergence_factor, self.epochs = divergence_factor, epochs
+        self.loss_ceiling = [math.inf] * len(members)  # per member: divergence_factor x its epoch-0 loss
 
     def stopped_on_plateau(self, k: int) -> bool:
         return self.plateau is not None and k in self.plateau.stopped
@@ -116,4 +132,15 @@ class Stopping:
             for pos in policy(view):
                 view.active[pos] = False
                 state.active[pos] = False
+        if self.divergence_factor is not None:
+            self._mark_exploded(epoch, state, val_loss.tolist(), view.active)
         return any(improved), view.active
+
+    def _mark_exploded(self, epoch: int, state: StackState, val_loss: list[float], active: list[bool]) -> None:
+        """Epoch 0 sets each member's ceiling; a model ending its training here above its ceiling
+        is marked diverged (class docstring)."""
+        for pos, k in enumerate(state.members_at):
+            if epoch == 0:
+                self.loss_ceiling[k] = self.divergence_factor * val_loss[pos]
+            elif (not active[pos] or epoch == self.epochs) and val_loss[pos] > self.loss_ceiling[k]:
+                state.diverged[pos] = True

@@ -84,6 +84,9 @@ class StackConfig:
     # final weights: "trained until the validation loss has plateaued", a stopping rule that,
     # unlike the early_stopping regularizer, does not restore the best epoch's weights.
     plateau_patience: int | None = DEFAULTS.plateau_patience
+    # a model whose loss ends above this many times its initial loss has diverged (dltips.stopping);
+    # None: only a non-finite loss diverges
+    divergence_factor: float | None = DEFAULTS.divergence_factor
 
 
 def resolve_device(name: str) -> torch.device:
@@ -109,7 +112,7 @@ class Trainer:
         self.y = {s: torch.from_numpy(data.y[s]).to(self.device) for s in SPLITS}
         self.recorder = Recorder(cfg, self.x, self.y, len(self.members), self.device)
         self.state = StackState.build(cfg, self.members, data.n_features, data.n_classes, self.device)
-        self.stopping = Stopping(self.members, cfg.plateau_patience, stopping)
+        self.stopping = Stopping(self.members, cfg.plateau_patience, stopping, cfg.divergence_factor, cfg.epochs)
         self.left: dict[int, ModelWeights] = {}  # member -> its weights, once it left the stack
 
     @property

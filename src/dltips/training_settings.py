@@ -51,6 +51,13 @@ class TrainingSettings(ClaimSettings):
     plateau_patience: int | None = setting(
         None, "stop a model when its validation loss has not improved for this many epochs (final weights kept: "
               "'trained to convergence'); null trains every epoch", ge=1)
+    # written into a job's spec only where a study changes it, so adding the rule left every finished
+    # job's spec (and Snakemake's params) as they were: it changes only runs that explode
+    divergence_factor: float | None = feature(
+        1000.0, "a model whose validation loss at its last epoch exceeds this many times its epoch-0 loss has "
+                "diverged, though finite: cross-entropy starts near ln(classes), 2.3 nats for 10, and a loss that "
+                "many times that is an explosion that did not come back, not learning or overfitting (overfitting "
+                "raises it at most ~20x, README); null: only a non-finite loss diverges", gt=1)
     max_grad_norm: float | None = feature(
         None, "each model's gradient, all its parameters together, is scaled down to at most this norm "
               "(dltips.clipping, torch's clip_grad_norm_ rule); null: not clipped. No study sets it", gt=0)

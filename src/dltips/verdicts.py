@@ -8,6 +8,19 @@ too narrow to be honest):
   inconclusive    the interval straddles the threshold, or there is too little data
 Exact checks (update rules, constructions) compare a maximum error with a tolerance.
 
+A bounded statistic (an accuracy, a fraction, a difference of two: `bounds`, e.g. ACCURACY)
+gets its t-interval cut to its range. The truth always lies in the range, so the cut interval
+covers it exactly when the uncut one does: the same 95% coverage, for every true value, with
+no end a reader must discard (a fraction's interval reaching above 1). The
+alternatives do worse with 3-5 seeds: a percentile bootstrap is too narrow (above); a
+bootstrap-t has too few resamples to estimate its own pivot; a logit or Fisher-z interval is
+undefined at the values these statistics do take (all seeds at 1, a difference of exactly 1)
+and needs a correction chosen ad hoc. Cutting never moves a verdict: a threshold inside the
+range is passed by the cut interval exactly when it is by the uncut one, and an end cut onto
+the threshold (a fraction > 0 whose interval reaches below 0) is a tie, which `decide` never
+counts as the claimed side. A statistic whose seeds split into two kinds of outcome (some
+train, some do not) is said as counts as well (`counts`): its mean and interval describe neither.
+
 A claim of several parts (all_of) reports the numbers of the part that decided it, and
 every verdict that is not "reproduced" carries `why`: one plain sentence a reader can act on.
 """
@@ -17,9 +30,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
+
+from .io import missing
 from .lazy import lazy_import
 
 stats = lazy_import("scipy.stats")
+
+# the ranges of bounded statistics (compare's `bounds`)
+FRACTION = (0.0, 1.0)
+ACCURACY = FRACTION
+FRACTION_DIFFERENCE = (-1.0, 1.0)  # a difference of two fractions, e.g. of two accuracies
+ACCURACY_DIFFERENCE = FRACTION_DIFFERENCE
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
@@ -41,6 +62,9 @@ class Verdict:
     parts: tuple["Verdict", ...] = ()  # of a claim with several parts: every part, the deciding one first
     why: str = ""  # one plain sentence, for every verdict that is not "reproduced"
     name: str = ""  # a part's short name, by which a figure finds it among the parts
+    # the seed-to-seed standard deviation behind the interval, which an interval cut to its
+    # statistic's range no longer tells (NaN where no compare() made it)
+    sd: float = math.nan
 
     def part(self, name: str) -> "Verdict":
         """The part called `name` (a verdict of one part is its own)."""
@@ -58,10 +82,11 @@ class Verdict:
         return measured(self, unit)
 
 
-def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite values; the interval is a point for n == 1."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
+def t_interval(values: Sequence[float], confidence: float = 0.95,
+               bounds: tuple[float, float] | None = None) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of the finite values; the interval is a point for n == 1, and cut
+    to `bounds`, the statistic's range, where given (module docstring)."""
+    x = finite(values, bounds)
     n = len(x)
     if n == 0:
         return math.nan, math.nan, math.nan, 0
@@ -69,12 +94,31 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float
     if n == 1:
         return mean, mean, mean, 1
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+    low, high = mean - half, mean + half
+    return (mean, low, high, n) if bounds is None else (mean, max(low, bounds[0]), min(high, bounds[1]), n)
+
+
+def finite(values: Sequence[float], bounds: tuple[float, float] | None = None) -> np.ndarray:
+    """The finite values; each must lie in `bounds` where given (a value outside its statistic's
+    range is a wrong statistic or a wrong range, never data)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if bounds is not None:
+        outside = x[(x < bounds[0]) | (x > bounds[1])]
+        if len(outside):
+            raise ValueError(f"values {outside.tolist()} lie outside the statistic's range [{bounds[0]:g}, "
+                             f"{bounds[1]:g}]")
+    return x
 
 
 def seed_sd(v: Verdict, confidence: float = 0.95) -> float:
-    """The seed-to-seed standard deviation behind a compare() interval (0 where n < 2)."""
-    if v.n < 2 or not math.isfinite(v.ci_high - v.ci_low):
+    """The seed-to-seed standard deviation behind a compare() interval (0 where n < 2); from
+    the interval's width where the verdict does not carry it."""
+    if v.n < 2:
+        return 0.0
+    if math.isfinite(v.sd):
+        return v.sd
+    if not math.isfinite(v.ci_high - v.ci_low):
         return 0.0
     return (v.ci_high - v.ci_low) / 2 * math.sqrt(v.n) / float(stats.t.ppf(0.5 + confidence / 2, v.n - 1))
 
@@ -83,7 +127,7 @@ def seed_sd(v: Verdict, confidence: float = 0.95) -> float:
 def number(x: float, decimals: int | None = None) -> str:
     """A number as a reader writes it: a true minus sign, no '-0.000'; `decimals` fixed, else 3
     significant digits."""
-    if x is None or not math.isfinite(x):
+    if missing(x):
         return "n/a"
     text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.3g}"
     if float(text) == 0:
@@ -153,16 +197,25 @@ def decide(low: float, high: float, threshold: float, direction: str) -> str:
 
 
 def compare(values: Sequence[float], threshold: float, direction: str, statistic: str, min_n: int = 2,
-            detail: str = "", name: str = "") -> Verdict:
-    """Verdict for a claim that says mean(values) `direction` threshold."""
+            detail: str = "", name: str = "", bounds: tuple[float, float] | None = None) -> Verdict:
+    """Verdict for a claim that says mean(values) `direction` threshold. `bounds`: the
+    statistic's range (e.g. ACCURACY_DIFFERENCE), which its interval keeps to and its
+    threshold must lie in."""
     if direction not in (">", "<"):
         raise ValueError(f"direction must be '>' or '<', got {direction!r}")
-    mean, low, high, n = t_interval(values)
+    if bounds is not None and (threshold < bounds[0] or threshold > bounds[1]):  # NaN: undecidable, not wrong
+        raise ValueError(f"{statistic}: threshold {threshold} lies outside the statistic's range "
+                         f"[{bounds[0]:g}, {bounds[1]:g}]")
+    try:
+        mean, low, high, n = t_interval(values, bounds=bounds)
+    except ValueError as e:
+        raise ValueError(f"{statistic}: {e}") from None
     shortfall = f"only {n} finite value(s), need {min_n}" if n < min_n else ""
     verdict = INCONCLUSIVE if shortfall else decide(low, high, threshold, direction)
     if shortfall:
         detail = (detail + "; " if detail else "") + shortfall
-    v = Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail, name=name)
+    sd = float(np.std(finite(values), ddof=1)) if n > 1 else 0.0
+    v = Verdict(verdict, statistic, mean, low, high, threshold, direction, n, detail, name=name, sd=sd)
     return replace(v, why=_why(v, shortfall))
 
 
@@ -201,7 +254,7 @@ def all_of(primary: Verdict, *others: Verdict) -> Verdict:
         also = sum(p.verdict == verdict for p in given) - 1
         why = deciding.why + (f" (so are {also} other part{'s' if also > 1 else ''})" if also else "")
     return Verdict(verdict, deciding.statistic, deciding.value, deciding.ci_low, deciding.ci_high,
-                   deciding.threshold, deciding.direction, deciding.n, detail, parts, why)
+                   deciding.threshold, deciding.direction, deciding.n, detail, parts, why, sd=deciding.sd)
 
 
 # ---- the noise floor ---------------------------------------------------------------------
@@ -216,3 +269,21 @@ def floor(v: Verdict, reason: str = "both at chance") -> Verdict:
     """A comparison on its noise floor (e.g. both nets at chance) says nothing about the
     claim: inconclusive, and says so in words; the numbers are kept for the reader."""
     return replace(v, verdict=INCONCLUSIVE, why=f"{FLOOR} {reason}, so the difference cannot tell")
+
+
+# ---- outcomes of two kinds -----------------------------------------------------------------
+def counts(sides: dict[str, Sequence[float]], cut: float, verb: str, measure: str) -> str:
+    """The outcome as counts where it is bimodal: per-seed values of a bounded statistic
+    (`sides`: each compared net's) that fall on both sides of `cut`, a cut fixed in advance
+    between two kinds of outcome (an accuracy above chance's binomial noise: the net trains;
+    at or below it: it does not). A mean over such seeds describes neither kind, and its
+    interval is wide because the kinds differ, not because the measurement is noisy; so each
+    side is said as counts: 'relu: 4 of 5 seeds train; sigmoid: 0 of 5 (final train accuracy
+    > 0.119): ...'. '' where no side has seeds of both kinds (or no seeds)."""
+    above = {name: int((finite(values) > cut).sum()) for name, values in sides.items()}
+    total = {name: len(finite(values)) for name, values in sides.items()}
+    if not any(0 < above[name] < total[name] for name in sides):
+        return ""
+    said = "; ".join(f"{name}: {above[name]} of {total[name]}" + (f" seeds {verb}" if i == 0 else "")
+                     for i, name in enumerate(sides))
+    return f"{said} ({measure} > {number(cut)}): the seeds split into two kinds of outcome; the mean describes neither"

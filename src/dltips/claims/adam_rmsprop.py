@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from ..io import missing
 from ..verdicts import exact
 from . import TRAINING, Claim, register
 from .evidence import Evidence
@@ -180,7 +181,7 @@ def verdict(ev: Evidence, settings: Settings):
 
 def _rate_label(row) -> str:
     """'lr 0.01', 'lr 0.001–0.01' over activations, '*' where a tuned rate sits at the edge of its grid."""
-    if not np.isfinite(row.tuned_lr_min):
+    if missing(row.tuned_lr_min):
         return "lr not in tuning.csv"
     low, high = row.tuned_lr_min, row.tuned_lr_max
     rates = f"{low:g}" if low == high else f"{low:g}–{high:g}"
@@ -192,12 +193,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     steps = ev["exact"].copy()
     # a log axis cannot show an exact 0: draw it just below the smallest non-zero difference
     positive = steps.max_abs_diff[steps.max_abs_diff > 0]
-    floor = float(positive.min()) / 2 if len(positive) else settings.tolerance / 1e6
-    steps["shown"] = steps.max_abs_diff.clip(lower=floor)
+    zero_at = float(positive.min()) / 2 if len(positive) else settings.tolerance / 1e6
+    steps["shown"] = steps.max_abs_diff.clip(lower=zero_at)
     sns.lineplot(data=steps, x="step", y="shown", hue="variant", hue_order=[*VARIANTS, TORCH_RMSPROP], ax=left)
     left.axhline(settings.tolerance, color="k", ls="--", lw=1, label=f"tolerance {settings.tolerance:g}")
     left.set_yscale("log")
-    zeros = f" (exact 0 drawn at {floor:.0e})" if (steps.max_abs_diff == 0).any() else ""
+    zeros = f" (exact 0 drawn at {zero_at:.0e})" if (steps.max_abs_diff == 0).any() else ""
     left.legend(title="update compared with torch.optim.Adam" + zeros, fontsize=9, title_fontsize=9,
                 loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     left.set(xlabel="update step (count)", ylabel="max |θ_hand − θ_Adam| (parameter units)",

@@ -123,7 +123,7 @@ def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
     return table
 
 
-COLORS = {"reproduced": "#d8f0d8", "not reproduced": "#f6d6d6", "inconclusive": "#f2ecd0"}
+from .palette import FILL as COLORS  # noqa: E402
 
 
 def _number(x) -> str:

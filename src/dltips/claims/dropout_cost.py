@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..verdicts import all_of, compare
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -111,11 +111,12 @@ def judge(ev: pd.DataFrame, settings: Settings):
     """Both parts on these pairs; the figure finds them by name ("train drop", "test gain")."""
     trained = ev[ev.trained.astype(bool)]
     drop = compare(trained.groupby("seed").train_drop.mean(), settings.min_train_drop, ">",
-                   "train accuracy, none − dropout, paired by seed (fraction)", name="train drop")
+                   "train accuracy, none − dropout, paired by seed (fraction)", name="train drop",
+                   bounds=ACCURACY_DIFFERENCE)
     overfit = ev[ev.overfits.astype(bool)]
     gain = compare(overfit.groupby("seed").test_gain.mean(), settings.min_test_gain, ">",
                    f"test accuracy, dropout − none, plain net overfitting (train − test > "
-                   f"{settings.min_overfit_gap:g}) (fraction)", name="test gain")
+                   f"{settings.min_overfit_gap:g}) (fraction)", name="test gain", bounds=ACCURACY_DIFFERENCE)
     combined = all_of(drop, gain)
     diverged = int(ev.diverged.astype(bool).sum())
     untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())

@@ -29,11 +29,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..verdicts import all_of, compare, exact
+from ..io import missing
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
-from .select import WidthAndRate
+from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -138,11 +139,11 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"monte_carlo": monte_carlo(tables["dropout_eval"]), "enumeration": enumerate_masks(settings.exact_check)}
 
 
-def equivalent(values, margin: float, statistic: str, name: str):
+def equivalent(values, margin: float, statistic: str, name: str, bounds: tuple[float, float] | None = None):
     """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
     one side -> not reproduced. The side the mean leans to is reported first."""
-    upper = compare(values, margin, "<", statistic)
-    lower = compare(values, -margin, ">", statistic)
+    upper = compare(values, margin, "<", statistic, bounds=bounds)
+    lower = compare(values, -margin, ">", statistic, bounds=bounds)
     first, second = (lower, upper) if upper.value < 0 else (upper, lower)
     return replace(all_of(first, second), name=name)
 
@@ -167,7 +168,8 @@ def gap_parts(mc: pd.DataFrame, settings: Settings) -> list:
         words, unit = METRICS[metric]
         per_seed = last.groupby("seed")[f"gap_{metric}"].mean().astype(float)
         out.append(equivalent(per_seed, margin, f"{words}, {k} average − weight scaling ({unit}), "
-                                                f"±{settings.margin_standard_errors:g} test SE", name=words))
+                                                f"±{settings.margin_standard_errors:g} test SE", name=words,
+                              bounds=ACCURACY_DIFFERENCE if unit == "fraction" else None))
     return out
 
 
@@ -227,7 +229,7 @@ def _curve_panels(axes, mc: pd.DataFrame, margin: dict) -> None:
              .sort_values(["width", "dropout_hidden"]).itertuples(index=False)]
     colors = dict(zip(order, sns.color_palette(figures.PALETTE, len(order))))
     for ax, y, half in ((gap_loss, "gap_loss", margin["loss"]), (gap_acc, "gap_accuracy", margin["accuracy"])):
-        if np.isfinite(half):
+        if not missing(half):
             ax.axhspan(-half, half, color="0.85", zorder=0)
         ax.axhline(0, color="k", lw=0.8)
         sns.lineplot(data=shown, x="k", y=y, hue="condition", hue_order=order, palette=colors, marker="o",
@@ -279,15 +281,15 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
     """The error of every (test point, output) on a log axis: a linear net sits at rounding
     level, far below the tolerance; the ReLU net does not."""
-    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
-    shown = nets.assign(error=np.maximum(nets.error.astype(float), floor))
+    zero_at = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    shown = nets.assign(error=np.maximum(nets.error.astype(float), zero_at))
     sns.stripplot(data=shown, x="net", y="error", hue="net", order=[LINEAR, RELU], size=6, jitter=0.15,
                   legend=False, ax=ax)
     ax.axhline(cfg.tolerance, color="k", ls="--", lw=1)
     ax.text(0.5, cfg.tolerance, f" tolerance {cfg.tolerance:g}", va="bottom", fontsize=9)
     ax.set_yscale("log")
-    ax.set_ylim(floor / 10, 10)
-    zeros = f", exact 0 drawn at {floor:.0e}" if (nets.error == 0).any() else ""
+    ax.set_ylim(zero_at / 10, 10)
+    zeros = f", exact 0 drawn at {zero_at:.0e}" if (nets.error == 0).any() else ""
     ax.set(xlabel="net (hidden layer)",
            ylabel=f"|mask average − weight-scaled output|\n(logit units, log scale{zeros})")
     n_masks = 2 ** (cfg.inputs + cfg.hidden)

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from ..activations import build as build_activation
-from ..verdicts import all_of, compare, exact
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .floor import judge_each
-from .select import WidthAndRate
+from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -188,9 +188,11 @@ def judge(ev: Evidence, settings: Settings, axes: dict):
     """The three parts in one (width, hidden rate); the figure finds them by name."""
     test = in_condition(ev["test_time"], axes)
     vs_raw = compare(test.gain_vs_no_scaling, settings.min_gain_vs_no_scaling, ">",
-                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING)
+                     "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING,
+                     bounds=ACCURACY_DIFFERENCE)
     vs_on = compare(test.gain_vs_dropout_on, settings.min_gain_vs_dropout_on, ">",
-                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)", name=VS_DROPOUT_ON)
+                    "test accuracy, (1-p) weight scaling minus dropout left on (fraction)", name=VS_DROPOUT_ON,
+                    bounds=ACCURACY_DIFFERENCE)
     same = exact(ev["exact"].error, settings.exact_check.tolerance,
                  "max |difference|, classic dropout (lr/(1-p)^2, test × (1-p)) vs inverted dropout",
                  detail=f"{settings.exact_check.steps} SGD steps, same masks, float64", name=EXACT)
@@ -254,13 +256,13 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 
 def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
-    floor = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
-    shown = check.assign(error=np.maximum(check.error.astype(float), floor))
+    zero_at = cfg.tolerance * 1e-6  # an exact 0 has no place on a log axis: drawn here instead
+    shown = check.assign(error=np.maximum(check.error.astype(float), zero_at))
     sns.lineplot(data=shown, x="step", y="error", hue="quantity", style="quantity", markers=True, dashes=False, ax=ax)
     ax.axhline(cfg.tolerance, color="k", ls="--", lw=1, label=f"tolerance {cfg.tolerance:g}")
     ax.set_yscale("log")
-    ax.set_ylim(floor / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
-    zeros = f"\n(an exact 0 drawn at {floor:.0e})" if (check.error == 0).any() else ""
+    ax.set_ylim(zero_at / 10, max(1.0, float(shown.error.max()) * 10) if len(shown) else 1.0)
+    zeros = f"\n(an exact 0 drawn at {zero_at:.0e})" if (check.error == 0).any() else ""
     ax.set(xlabel="SGD step (count)", ylabel=f"max |difference| (output or weight units,\nlog scale){zeros}")
     ax.set_title(f"Exact: classic (lr/(1-p)², test × (1-p)) = inverted\n"
                  f"p_in {cfg.p_input:g}, p_hidden {cfg.p_hidden:g}, lr {cfg.lr:g}, float64, same masks",

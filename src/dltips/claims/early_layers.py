@@ -6,7 +6,7 @@ Evidence (depth sweep): each layer's relative weight change from initialization,
 compare), at a chosen epoch. Statistic, per seed: log10(rel_change of layer 1 / rel_change
 of the output layer) of the claim's activation; -1 means the first layer has moved a tenth
 as far as the output layer. Judged per init and depth (conditions) where the net trains:
-a net at chance (floor.py) moved its weights without learning, so its condition is
+a net at chance (chance.py) moved its weights without learning, so its condition is
 inconclusive, said in words. The claim's verdict is the headline condition's; its depth may
 be `deepest_trained`, the deepest depth at which the net is not at chance. Diverged runs
 are left out. Evidence tables: `changes` (one row per run) and `conditions`.
@@ -17,12 +17,13 @@ import pandas as pd
 
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
+from .chance import Floor, floor_checked, trained_depths
 from .evidence import Evidence
-from .panels import REL_LABEL, plot_rel_change
-from .select import RUN_KEYS, deepest, layers_of
-from .floor import (HeadlineDepth, at_chance, chance_ceiling, condition_sentence, condition_verdicts, floor_checked,
-                    headline_note, judge_each, legend_with_n, no_condition, per_seed, resolve_depth)
-from .settings import ClaimSettings, Floor, setting
+from .floor import condition_sentence, condition_verdicts, judge_each
+from .headlines import headline_verdict, init_depth_headline
+from .panels import REL_LABEL, headline_note, legend_with_n, plot_rel_change, shade_chance
+from .select import RUN_KEYS, deepest, layers_of, per_seed
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -32,10 +33,7 @@ figures = lazy_import("dltips.figures")
 ID = "early-layers-learn-slowly"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: HeadlineDepth = setting(
-        "deepest_trained", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+Headline = init_depth_headline("default", "the notes' plain net (default init)", "deepest_trained")
 
 
 class Settings(ClaimSettings):
@@ -102,21 +100,13 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
     return ratio_conditions(changes(tables, settings), settings)
 
 
-def trained_depths(changes: pd.DataFrame, settings: Settings, init: str) -> list[int]:
-    rows = claimed(changes, settings)
-    rows = rows[rows.init == init]
-    return [int(d) for d, g in rows.groupby("depth") if not at_chance(per_seed(g, "final_train_accuracy"),
-                                                                      settings.floor)]
-
-
 def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
     rows = claimed(ev["changes"], settings)
-    depth = resolve_depth(headline.depth, rows[rows.init == headline.init].depth,
-                          trained_depths(ev["changes"], settings, headline.init))
-    if depth is None:
-        return no_condition(f"log10(weight change of layer 1 / output layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["changes"], settings, headline.init, depth)
+    rows = rows[rows.init == settings.headline.init]
+    return headline_verdict(settings.headline, rows.depth,
+                            lambda init, depth: ratio_verdict(ev["changes"], settings, init, depth),
+                            f"log10(weight change of layer 1 / output layer), {settings.activation}",
+                            trained_depths(rows, "final_train_accuracy", settings.floor))
 
 
 def condition(ev: Evidence) -> str:
@@ -166,8 +156,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     mine = claimed(runs, settings)
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
-    ceiling = chance_ceiling(settings.floor)
-    trained.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+    shade_chance(trained, settings.floor)
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
                 title=f"{settings.activation}: where the net trains")
     legend_with_n(trained, mine, "init", **figures.below(trained, ncol=2))

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..verdicts import all_of, compare
+from ..io import missing
+from ..verdicts import ACCURACY_DIFFERENCE, FRACTION, all_of, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
@@ -124,9 +125,10 @@ def judge(ev: pd.DataFrame, settings: Settings):
     gain = compare(per_seed(ev, "test_loss_gain"), settings.min_test_gain, ">",
                    "test loss, last epoch minus at the validation-loss minimum (nats)", name=GAIN)
     shape = compare(per_seed(ev, "val_turned_up"), settings.min_fraction_turned_up, ">",
-                    "fraction of runs whose validation loss rose after its minimum while training loss fell", name=SHAPE)
+                    "fraction of runs whose validation loss rose after its minimum while training loss fell",
+                    name=SHAPE, bounds=FRACTION)
     beside = {rule: compare(per_seed(ev, column), settings.min_accuracy_gain, ">",
-                            f"test accuracy gain, {RULES[rule]} (fraction)")
+                            f"test accuracy gain, {RULES[rule]} (fraction)", bounds=ACCURACY_DIFFERENCE)
               for rule, column in (("val_loss", "loss_stop_accuracy_gain"), ("val_accuracy", "acc_stop_accuracy_gain"))}
     verdict = all_of(gain, shape)
     reported = "; ".join(f"reported beside, {b.statistic}: {figures.ci_text(b)} ({b.verdict} against "
@@ -169,7 +171,7 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -
         shown = curves[curves.split.isin(splits)]
         sns.lineplot(data=shown, x="epoch", y=value, hue="split", hue_order=splits, ax=ax)
         ax.axvline(row.best_epoch, color="k", ls="--", lw=1, label=f"val-loss minimum ({int(row.best_epoch)})")
-        if ax is ax_acc and pd.notna(row.acc_epoch):
+        if ax is ax_acc and not missing(row.acc_epoch):
             ax.axvline(row.acc_epoch, color="k", ls=":", lw=1, label=f"val-accuracy maximum ({int(row.acc_epoch)})")
         ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
         ax.set_title(f"{name}: {value}", fontsize=10)

@@ -12,7 +12,7 @@ averaging removes.
 
 import pandas as pd
 
-from ..verdicts import compare
+from ..verdicts import ACCURACY_DIFFERENCE, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
@@ -57,7 +57,7 @@ def verdict(ev: Evidence, settings: Settings):
     ev = ev["gains"]
     k = f"{int(ev.k_all.max())} nets" if len(ev) else "all nets"
     return compare(ev.gain, settings.min_gain, ">",
-                   f"test accuracy, average of {k} minus a single net (fraction)")
+                   f"test accuracy, average of {k} minus a single net (fraction)", bounds=ACCURACY_DIFFERENCE)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):

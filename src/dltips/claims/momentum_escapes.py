@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..verdicts import compare
+from ..verdicts import FRACTION_DIFFERENCE, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
@@ -133,7 +133,8 @@ def verdict(ev: Evidence, settings: Settings):
     return compare(toy.rescued, settings.min_rescued_fraction, ">",
                    "fraction of local-basin starts that escape with momentum but not without",
                    detail=f"plain GD escapes from {int(toy.escaped_plain.sum())} of {len(toy)} starts, momentum "
-                          f"from {int(toy.escaped_momentum.sum())}; {context}")
+                          f"from {int(toy.escaped_momentum.sum())}; {context}",
+                   bounds=FRACTION_DIFFERENCE)  # per start: escaped with momentum (1 or 0) minus without
 
 
 def condition(ev: Evidence) -> str:

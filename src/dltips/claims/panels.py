@@ -1,8 +1,10 @@
-"""Axis labels and panels that several claims' figures share."""
+"""What several claims' figures share: axis labels, panels, legends and title notes."""
 
 import pandas as pd
 
 from ..lazy import lazy_import
+from .chance import Floor, chance_ceiling
+from .conditions import headline_of
 
 sns = lazy_import("seaborn")
 ticker = lazy_import("matplotlib.ticker")
@@ -29,3 +31,26 @@ def plot_rel_change(ax, layers: pd.DataFrame, title: str) -> None:
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     if len(frame):  # under the x label, off the bands
         ax.legend(handles, labels, **figures.below(ax, title="layer (1 = input side)", ncol=min(len(labels), 6)))
+
+
+def legend_with_n(ax, frame: pd.DataFrame, hue: str, **kwargs) -> None:
+    """The axes' legend with each hue entry's seed count, 'relu (n = 5 seeds)': the n behind
+    the error bars (Student-t 95% intervals over seeds)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    counts = frame.groupby(frame[hue].astype(str)).seed.nunique() if len(frame) and hue in frame else {}
+    labels = [f"{lab} (n = {counts[lab]} seeds)" if lab in counts else lab for lab in labels]
+    ax.legend(handles, labels, **kwargs)
+
+
+def headline_note(settings) -> str:
+    """Which condition the verdict is, for a figure's title (settings: the claim's typed settings)."""
+    where = ", ".join(f"{k} {v}" for k, v in headline_of(settings).items())
+    return f"verdict of the headline condition ({where}); the others: the claim's condition table"
+
+
+def shade_chance(ax, floor: Floor) -> None:
+    """Grey from 0 to the chance ceiling on an accuracy axis: where a net is at chance."""
+    ceiling = chance_ceiling(floor)
+    ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")

@@ -6,7 +6,7 @@ Evidence, four tables:
              depth and seed, every rate tuned for its own condition. Diverged pairs are
              left out and counted.
   conditions the rule per init and depth: the paired difference > min_train_gain over
-             seeds. Where both nets sit at chance (floor.py) the comparison says nothing:
+             seeds. Where both nets sit at chance (chance.py) the comparison says nothing:
              inconclusive, "floor: both at chance", in words. The claim's verdict is the
              headline condition's (config `headline`), with the exact part below.
   linearity  an exact check on random ReLU nets (float64): for every input x the output
@@ -19,20 +19,20 @@ Evidence, four tables:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
-from ..verdicts import compare, exact
+from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
 from . import LayerReads, TRAINING, Claim, register
+from .chance import Floor, floor_checked, trained_depths
+from .compose import deciding_first, with_note
 from .evidence import Evidence
+from .floor import condition_sentence, condition_verdicts
+from .headlines import headline_verdict, init_depth_headline
 from .nets import RandomNets, random_net
-from .select import layers_of, runs_of
-from .floor import (chance_ceiling, condition_sentence, condition_verdicts, deciding_first, floor_checked,
-                    headline_note, legend_with_n, no_condition, per_seed, resolve_depth, with_note)
-from .settings import ClaimSettings, Floor, setting
+from .panels import headline_note, legend_with_n, shade_chance
+from .select import layers_of, per_seed, runs_of
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -46,10 +46,7 @@ figures = lazy_import("dltips.figures")
 ID = "relu-fixes-depth"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("he", "ReLU's signal-preserving init (He et al. 2015)", registry="init")
-    depth: Literal["deepest"] | Annotated[int, Field(ge=1)] = setting("deepest", "a depth of the sweep, or its "
-                                                                                 "deepest: the deep nets")
+Headline = init_depth_headline("he", "ReLU's signal-preserving init (He et al. 2015)", depth_why="the deep nets")
 
 
 class Linearity(RandomNets):
@@ -154,14 +151,19 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 def trains_verdict(gap: pd.DataFrame, settings: Settings, init: str, depth: int):
     """The rule in one condition: the paired difference per seed, > min_train_gain; both nets
-    at chance is the floor (inconclusive, said); diverged pairs left out and counted."""
+    at chance is the floor (inconclusive, said); where some seeds of a net train and others do
+    not (above or within chance's noise), how many of each (verdicts.counts); diverged pairs
+    left out and counted."""
     rows = gap[(gap.init == init) & (gap.depth == depth)]
     used = rows[~rows.diverged]
     v = compare(per_seed(used, "difference"), settings.min_train_gain, ">",
                 f"final train accuracy, {settings.activation} minus {settings.baseline}, depth {depth}, "
-                f"{init} init (fraction)", name="trains")
+                f"{init} init (fraction)", name="trains", bounds=ACCURACY_DIFFERENCE)
     v = floor_checked(v, {settings.activation: used.train_accuracy,
                           settings.baseline: used.baseline_train_accuracy}, settings.floor)
+    v = with_note(v, counts({settings.activation: per_seed(used, "train_accuracy"),
+                             settings.baseline: per_seed(used, "baseline_train_accuracy")},
+                            chance_ceiling(settings.floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.sum())
     return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
 
@@ -180,14 +182,15 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
 def verdict(ev: Evidence, settings: Settings):
     """The headline condition's rule and the exact check; the figure finds them by name
     ("trains", "linearity")."""
-    gap, headline = ev["depth"], settings.headline
-    depth = resolve_depth(headline.depth, gap[gap.init == headline.init].depth)
+    gap = ev["depth"]
+    mine = gap[gap.init == settings.headline.init]
+    trains = headline_verdict(settings.headline, mine.depth,
+                              lambda init, depth: trains_verdict(gap, settings, init, depth),
+                              f"final train accuracy, {settings.activation} minus {settings.baseline}",
+                              trained_depths(mine, "train_accuracy", settings.floor))
     linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
-    if depth is None:
-        return deciding_first(no_condition(f"final train accuracy, {settings.activation} minus "
-                                           f"{settings.baseline}", dict(headline)), linear)
-    return deciding_first(trains_verdict(gap, settings, headline.init, depth), linear)
+    return deciding_first(trains, linear)
 
 
 def condition(ev: Evidence) -> str:
@@ -206,12 +209,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
-    ceiling = chance_ceiling(settings.floor)
     for ax, init in zip(tops, inits):
         frame = runs[runs.init == init]
         sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **figures.by_activation(frame), marker="o",
                      errorbar=figures.seed_interval, ax=ax)
-        ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+        shade_chance(ax, settings.floor)
         ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
         if len(frame):
             ax.set_xticks(sorted(frame.depth.unique()))
@@ -234,11 +236,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     spec = settings.linearity
     model = random_net(spec)
     d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
-    floor = 1e-20  # an exact 0 has no logarithm; it is drawn at the floor
+    zero_at = 1e-20  # an exact 0 has no logarithm: drawn here
     for label, recon in (("J(x)·x + bias path of x's active sub-network", d["jx"] + d["bias"]),
                          ("J(x)·x + f(0): the bias path of another pattern", d["jx"] + d["f0"])):
-        error = np.log10(np.maximum(np.abs(d["output"] - recon), floor))
-        ax.hist(error, bins=np.linspace(np.log10(floor), 1, 85), alpha=0.75, label=label)
+        error = np.log10(np.maximum(np.abs(d["output"] - recon), zero_at))
+        ax.hist(error, bins=np.linspace(np.log10(zero_at), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
            title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.n_classes} "

@@ -25,10 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
-from ..verdicts import all_of, compare
+from ..io import missing
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
+from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -42,11 +44,8 @@ SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
 TRAIN = "final_train_loss"
 
 
-class Headline(ClaimSettings):
-    """The condition whose verdict is the claim's (a depth and an init of the runs compared)."""
-
-    depth: int = setting(10, "the sweep's deepest depth, where a difference in training difficulty can show", ge=1)
-    init: str = setting("he", "the init a deep ReLU net needs", registry="init")
+Headline = init_depth_headline("he", "the init a deep ReLU net needs", 10,
+                               "the sweep's deepest depth, where a difference in training difficulty can show")
 
 
 class Settings(ClaimSettings):
@@ -112,7 +111,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
                     detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
                            f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                     name=activation)
-    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric)
+    test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
     beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
     beside += f"; {settings.baseline}'s mean training loss here {ok.baseline_train_loss.mean():.3f} nats"
@@ -122,7 +121,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
 def weakest_first(parts, settings: Settings) -> list:
     """The variants' parts, weakest first (a variant with no data is the weakest of all),
     in the settings' order where they tie."""
-    return sorted(parts, key=lambda p: (-math.inf if math.isnan(p.value) else p.value, settings.variants.index(p.name)))
+    return sorted(parts, key=lambda p: (-math.inf if missing(p.value) else p.value, settings.variants.index(p.name)))
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -130,6 +129,13 @@ def rule(ev: Evidence, settings: Settings):
     pairs = ev["pairs"]
     found = list(dict.fromkeys(pairs.activation))
     return judge_variant(pairs, found[0] if len(found) == 1 else "the variant", settings)
+
+
+def headline(ev: Evidence, settings: Settings) -> dict:
+    """The settings' init, at their depth (a number, or the deepest one trained at that init)."""
+    wanted = settings.headline
+    depths = ev["pairs"][ev["pairs"].init == wanted.init].depth
+    return {"depth": resolve_depth(wanted.depth, depths), "init": wanted.init}
 
 
 def combine(parts, settings: Settings):
@@ -170,7 +176,7 @@ def _slope_panel(ax, tables: dict) -> None:
     slopes, left_out = trained_slopes(tables["slopes"], tables["runs"])
     if len(slopes):
         slopes = slopes.assign(depth=slopes.depth.map(
-            lambda d: "depth not in runs.csv" if pd.isna(d) else f"depth {int(d)}"))
+            lambda d: "depth not in runs.csv" if missing(d) else f"depth {int(d)}"))
         sns.boxplot(data=slopes, x="layer", y="slope", hue="depth", showfliers=False, ax=ax)
     else:
         ax.text(0.5, 0.5, "no learned PReLU slopes", ha="center", transform=ax.transAxes)
@@ -210,6 +216,7 @@ CLAIM = register(Claim(
     evidence=evidence,
     rule=rule,
     grids=(GRID,),
+    headline=headline,
     combine=combine,
     figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "

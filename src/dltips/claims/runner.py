@@ -59,7 +59,9 @@ def judge_headline(claim, evidence: Evidence, settings, wanted: Condition) -> Ve
     free axes' values."""
     if not claim.grids:
         return claim.rule(evidence, settings)
-    inside = [(g, c) for g, c in conditions_of(claim, evidence, settings) if matches(c, wanted)]
+    # a headline the data cannot name (None: e.g. the deepest depth of a sweep with no runs) has no data
+    inside = [] if None in wanted.values() else [(g, c) for g, c in conditions_of(claim, evidence, settings)
+                                                 if matches(c, wanted)]
     if not inside:
         return no_data(claim, evidence, settings, wanted)
     if len(inside) == 1:

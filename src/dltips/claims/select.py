@@ -62,6 +62,13 @@ def paired_differences(runs: pd.DataFrame, study: str, baseline: str, others, me
     return out.reset_index(drop=True)
 
 
+def per_seed(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Cells of one condition averaged within each seed: the seed is the unit of replication."""
+    if not len(frame):
+        return pd.Series(dtype=float)
+    return frame.groupby("seed")[column].mean()
+
+
 def optimizer_seed_means(runs: pd.DataFrame, study: str, optimizers=None) -> pd.DataFrame:
     """Mean final test accuracy per (optimizer, seed) over the study's non-diverged runs: one
     number per seed, so intervals are over seeds. Also used by adaptive-lr."""
@@ -84,13 +91,6 @@ class SweepAndGrid(ClaimSettings):
     grid_optimizer: str = setting("sgd", "grid cell drawn (cells differ after epoch 0): an optimizer of "
                                          "grid.optimizers", registry="optimizer")
     grid_regularizer: str = setting("none", "... and a regularizer of grid.regularizers", registry="regularizer")
-
-
-class WidthAndRate(ClaimSettings):
-    """A condition of the dropout sweep: a width and a hidden dropout rate."""
-
-    width: int = setting(400, "a width of the dropout sweep", ge=1)
-    dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
 
 
 def sweep_and_grid_layers(tables: dict, settings: SweepAndGrid) -> pd.DataFrame:

@@ -64,15 +64,6 @@ def distinct(item: Any) -> Any:
 RunMetric = Literal["final_test_accuracy", "best_test_accuracy", "final_val_accuracy", "best_val_accuracy"]
 
 
-class Floor(ClaimSettings):
-    """When a net is at chance: its seeds' mean accuracy <= chance + z*sqrt(chance(1-chance)/samples)."""
-
-    chance: float = setting(0.1, "accuracy of guessing: MNIST-1D's 10 classes", gt=0, lt=1)
-    samples: int = setting(1000, "samples the accuracy is measured on: the 1,000 training samples evaluated "
-                                 "(training.train_eval_size null = the test set's size)", ge=1)
-    z: float = setting(1.96, "within the 95% binomial noise of guessing on those samples", ge=0)
-
-
 def schema_fragment(settings: type[ClaimSettings], name: str) -> tuple[dict, dict]:
     """(the claim's schema, the definitions it refers to): its nested classes' definitions
     are named after the claim (`<name>.<Class>`), so every claim's can sit side by side under

@@ -35,14 +35,16 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..io import missing
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, t_interval
 from . import LayerReads, TRAINING, Claim, register
+from .compose import deciding_first
 from .evidence import Evidence
-from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, SweepAndGrid, layers_of, sweep_and_grid_layers
-from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, deciding_first, headline_note, judge_each,
-                    legend_with_n, no_condition, per_seed, resolve_depth)
-from .settings import ClaimSettings, setting
+from .floor import condition_sentence, condition_verdicts, judge_each
+from .headlines import headline_verdict, init_depth_headline, resolve_depth
+from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
+from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
+from .settings import setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -64,11 +66,8 @@ HOMOGENEOUS = ("relu",)  # f(a·z) = a·f(z) for a > 0: no predicted decay
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1) = sum(w·g(x)) / sqrt(2π)
 
 
-class Headline(ClaimSettings):
-    init: str = setting("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's sharpest "
-                              "test; sigmoid read at the same init, like against like", registry="init")
-    depth: HeadlineDepth = setting("deepest", "a depth of the sweep, its deepest, or the deepest at which the net "
-                                              "is not at chance")
+Headline = init_depth_headline("he", "He init preserves ReLU's signal (He et al. 2015, sec. 2.2): the contrast's "
+                                      "sharpest test; sigmoid read at the same init, like against like")
 
 
 class Settings(SweepAndGrid):
@@ -163,7 +162,7 @@ def equivalence(values, margin: float, statistic: str, detail: str = "", name: s
     """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
     reproduced when it lies wholly outside, inconclusive otherwise."""
     mean, low, high, n = t_interval(values)
-    if n < 2 or not math.isfinite(margin):
+    if n < 2 or missing(margin):
         verdict = INCONCLUSIVE
     elif -margin < low and high < margin:
         verdict = REPRODUCED
@@ -219,10 +218,10 @@ def headline_depth(fits: pd.DataFrame, settings: Settings) -> int | None:
 
 
 def verdict(ev: Evidence, settings: Settings):
-    depth = headline_depth(ev["fits"], settings)
-    if depth is None:
-        return no_condition(f"decay of log10 grad norm per layer, {settings.activation}", dict(settings.headline))
-    return condition_verdict(ev["fits"], settings, settings.headline.init, depth)
+    fits, headline = ev["fits"], settings.headline
+    return headline_verdict(headline, fitted(fits, settings, settings.activation, headline.init).depth,
+                            lambda init, depth: condition_verdict(fits, settings, init, depth),
+                            f"decay of log10 grad norm per layer, {settings.activation}")
 
 
 def condition(ev: Evidence) -> str:
@@ -280,7 +279,7 @@ def plot_against_prediction(ax, fits: pd.DataFrame, settings: Settings, depth: i
         ax.set_xticks(range(len(inits)), inits)
         headline = runs[(runs.init == settings.headline.init) & (runs.activation == settings.contrast)]
         margin = contrast_margin(headline, settings, depth) if len(headline) else math.nan
-        if math.isfinite(margin):
+        if not missing(margin):
             ax.axhspan(-margin, margin, color="grey", alpha=0.25,
                        label=f"±{margin:.3f}: {settings.contrast}'s noise margin")
     ax.axhline(SIGMOID_MAX_SLOPE, color="k", ls=":", lw=1)

@@ -13,12 +13,13 @@ weights smaller, so L1 and L2 compare only where they train equally well. For ea
 strength the L2 strength of the path with the closest mean train accuracy is its match when
 the two means are within the half-width of the 95% Student-t interval of their difference
 (pooled seed SD): indistinguishable by training accuracy. Strengths whose nets sit at chance
-(floor.py) are left out. Diverged runs are left out and counted.
+(chance.py) are left out. Diverged runs are left out and counted.
 
 Two parts, per update rule, paired by seed over the matched pairs (averaged within a seed):
   near zero    fraction of |w| below `near_zero` (pooled over layers, weighted by size),
                L1 minus L2, > min_near_zero_gain (0: L1 has more)
-  large kept   log10 of L1's over L2's `large` statistic (q99 or abs_max of |w|), layer by
+  large kept   log10 of L1's over L2's `large` statistic (q99 or abs_max of |w|; an exact 0
+               counted and taken at float32's resolution: log10_resolved), layer by
                layer, averaged over layers, > min_log10_large_ratio (0: L1's are larger)
 The claim's verdict is the headline update rule's; the deciding part is shown first.
 """
@@ -29,12 +30,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..verdicts import compare
+from ..verdicts import FRACTION_DIFFERENCE, compare
 from . import TEST, Claim, register
+from .chance import Floor, at_chance
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
-from .floor import (at_chance, condition_sentence, condition_verdicts, deciding_first, headline_note, no_condition,
-                    per_seed, with_note)
-from .settings import ClaimSettings, Floor, distinct, setting
+from .floor import condition_sentence, condition_verdicts
+from .panels import headline_note
+from .select import per_seed
+from .settings import ClaimSettings, distinct, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -46,7 +50,10 @@ FRAC_PREFIX = "frac_below_"
 EXACT_ZERO_BELOW = 1e-6  # weight_hist's first bin [0, 1e-6): where exact zeros land
 UPDATES = {"l1": "subgradient", "l1_prox": "prox"}
 RUN_COLUMNS = ["run_id", "study", "optimizer", "regularizer", "update", "strength", "seed", "lr", "diverged",
-               "final_train_accuracy", "near_zero", "exact_zero", "log10_large"]
+               "final_train_accuracy", "near_zero", "exact_zero", "log10_large", "layers", "large_floored"]
+# the weights' format: it cannot tell a |w| below its epsilon times the layer's largest |w| from 0
+# (such a weight adds less than a rounding unit to any sum beside the largest one's term)
+WEIGHT_FORMAT = np.finfo(np.float32)
 
 
 class Headline(ClaimSettings):
@@ -100,6 +107,28 @@ def _column(weights: pd.DataFrame, threshold: float) -> str:
     return match[0]
 
 
+def log10_resolved(weights: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """(log10 of each layer's |w| statistic `column`, whether it was floored): floored at the
+    weights' resolution at the layer's scale, eps32 × its max |w| (float32's smallest normal
+    where the whole layer is 0). An exact 0 has no logarithm; float64's tiny (−307 decades)
+    would be a number no float32 weight means, and one layer's would swamp a mean over layers."""
+    floor = np.maximum(WEIGHT_FORMAT.eps * weights.abs_max.astype(float), WEIGHT_FORMAT.smallest_normal)
+    value = weights[column].astype(float)
+    return np.log10(np.maximum(value, floor)), value < floor
+
+
+def floored_note(table: pd.DataFrame, matched: pd.DataFrame, optimizer: str, update: str, large: str) -> str:
+    """How many layers of the matched pairs' runs had their `large` statistic floored
+    (log10_resolved); '' where none."""
+    regularizer = {u: r for r, u in UPDATES.items()}[update]
+    rows = table[(table.optimizer == optimizer) & ~table.diverged]
+    used = rows[((rows.regularizer == regularizer) & rows.strength.isin(matched.l1))
+                | ((rows.regularizer == "l2") & rows.strength.isin(matched.l2))]
+    k = int(used.large_floored.sum())
+    return (f"{large} |w| exactly 0 or below float32's resolution in {k} of {int(used.layers.sum())} layers of the "
+            f"matched runs: its log10 taken at that resolution (eps × the layer's max |w|)") if k else ""
+
+
 def study_runs(tables: dict, settings: Settings) -> pd.DataFrame:
     runs = tables["runs"]
     return runs[runs.study.isin(settings.studies)] if "study" in runs else runs.iloc[0:0]
@@ -111,14 +140,16 @@ def run_table(tables: dict, settings: Settings) -> pd.DataFrame:
     if runs.empty or weights.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
     near = per_run(weights)[_column(weights, settings.near_zero)]
-    large = np.log10(np.maximum(weights[settings.large], np.finfo(float).tiny)).groupby(weights.run_id).mean()
+    large, floored = log10_resolved(weights, settings.large)
+    large, floored = large.groupby(weights.run_id).mean(), floored.groupby(weights.run_id).sum()
     counts = hist.groupby("run_id")["count"].sum()
     zeros = hist[hist.bin_high <= EXACT_ZERO_BELOW * (1 + 1e-9)].groupby("run_id")["count"].sum()
     out = runs.assign(update=runs.regularizer.map(UPDATES).fillna(""),
                       strength=np.where(runs.regularizer == "l2", runs.l2, runs.l1),
                       diverged=runs.diverged.astype(bool) if "diverged" in runs else False,
                       near_zero=runs.run_id.map(near), log10_large=runs.run_id.map(large),
-                      exact_zero=runs.run_id.map(zeros / counts))
+                      exact_zero=runs.run_id.map(zeros / counts), large_floored=runs.run_id.map(floored),
+                      layers=runs.run_id.map(weights.groupby("run_id").size()))
     out["lr"] = out.lr if "lr" in out else math.nan
     return out[RUN_COLUMNS].sort_values(["optimizer", "regularizer", "strength", "seed"], kind="stable")
 
@@ -190,7 +221,8 @@ def rule_verdict(table: pd.DataFrame, settings: Settings, optimizer: str, update
     paired = seed_pairs(table, pairs)
     where = f"{optimizer}, L1 by {update}, at matched train accuracy"
     near = compare(per_seed(paired, "near_zero_gain"), settings.min_near_zero_gain, ">",
-                   f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero")
+                   f"fraction of |w| below {sci(settings.near_zero)}, L1 minus L2, {where}", name="near zero",
+                   bounds=FRACTION_DIFFERENCE)
     large = compare(per_seed(paired, "log10_large_ratio"), settings.min_log10_large_ratio, ">",
                     f"log10 of {settings.large} |w|, L1 over L2 (mean over layers), {where}", name="large kept")
     v = deciding_first(near, large)
@@ -203,7 +235,7 @@ def rule_verdict(table: pd.DataFrame, settings: Settings, optimizer: str, update
     else:
         note = f"matched pairs {used}"
     left_out = int(table[(table.optimizer == optimizer) & table.diverged].shape[0])
-    v = with_note(v, note)
+    v = with_note(with_note(v, note), floored_note(table, pairs[pairs.matched], optimizer, update, settings.large))
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
 

@@ -7,23 +7,16 @@ largest error against its tolerance on a log axis. Left: the claim; right: the v
 the second look where the first did not stand.
 """
 
-import math
-
 import pandas as pd
 
+from ..io import missing
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from ..lazy import lazy_import
+from .palette import INK, WASH
 
 plt = lazy_import("matplotlib.pyplot")
 
-# strong versions of the verdicts page's background colors (claims/table.py)
-INK = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#c62828", INCONCLUSIVE: "#b7950b"}
 ROW_HEIGHT = 0.42  # inches: 18 rows and a header fit a laptop screen at the report's width
-
-
-def _finite(*values) -> bool:
-    return all(v is not None and not (isinstance(v, float) and math.isnan(v)) and math.isfinite(v)
-               for v in values)
 
 
 def _limits(row) -> tuple[float, float]:
@@ -51,7 +44,7 @@ def _draw_interval(ax, row, color) -> None:
 
 def _row(ax, row) -> None:
     color = INK.get(row.verdict, "0.4")
-    if not _finite(row.value, row.threshold):
+    if missing(row.value) or missing(row.threshold):
         ax.text(0.5, 0, "no data", ha="center", va="center", transform=ax.get_yaxis_transform(), color="0.4")
         ax.set_xticks([])
     elif row.direction == "<=":
@@ -66,7 +59,7 @@ def _row(ax, row) -> None:
     second = "" if row.verdict == row.first_look else f" (first look {row.first_look})"
     ax.text(1.02, 0, f"{row.verdict}{second}", transform=ax.get_yaxis_transform(), va="center", fontsize=9,
             color=color, fontweight="bold")
-    ax.set_facecolor({REPRODUCED: "#f3faf3", NOT_REPRODUCED: "#fcf0f0"}.get(row.verdict, "#fbf8ea"))
+    ax.set_facecolor(WASH.get(row.verdict, WASH[INCONCLUSIVE]))
 
 
 def summary_figure(table: pd.DataFrame):

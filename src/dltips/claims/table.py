@@ -2,12 +2,11 @@
 summary figure of every claim's verdict that leads the report."""
 
 import html
-import math
 
 import pandas as pd
 
-from ..io import atomic_write, read_json, write_csv
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from ..io import atomic_write, missing, read_json, write_csv
+from .palette import FILL
 
 # the verdict and why first; the deciding part's numbers; the second look (dltips.robustness)
 COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "ci_low", "ci_high", "direction",
@@ -15,7 +14,6 @@ COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "c
            "seed_halves", "verdict_seeds_a", "verdict_seeds_b", "condition", "detail", "figure", "source"]
 
 
-COLORS = {REPRODUCED: "#d8f0d8", NOT_REPRODUCED: "#f6d6d6", INCONCLUSIVE: "#f2ecd0"}
 STYLE = """<style>
 body {font-family: sans-serif; font-size: 14px; margin: 1em}
 table {border-collapse: collapse} td, th {border: 1px solid #ccc; padding: 4px 8px; vertical-align: top}
@@ -24,7 +22,7 @@ th {background: #eee} td.num {text-align: right; white-space: nowrap}
 
 
 def _text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else html.escape(str(value))
+    return "" if missing(value) else html.escape(str(value))
 
 
 def _cells(r) -> list[str]:
@@ -44,7 +42,7 @@ def _cells(r) -> list[str]:
 def claims_html(table: pd.DataFrame) -> str:
     """The verdicts as a page for the report: every value escaped, verdicts colored."""
     head = ["claim", "verdict", "deciding statistic (parts)", "second look", "condition", "source"]
-    rows = [f'<tr style="background:{COLORS.get(r.verdict, "#fff")}">'
+    rows = [f'<tr style="background:{FILL.get(r.verdict, "#fff")}">'
             + "".join(f"<td>{c}</td>" for c in _cells(r)) + "</tr>" for r in table.itertuples()]
     header = "".join(f"<th>{h}</th>" for h in head)
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{STYLE}</head><body><table><tr>{header}</tr>" \

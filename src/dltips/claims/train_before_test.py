@@ -29,13 +29,15 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..verdicts import compare
+from ..verdicts import ACCURACY_DIFFERENCE, compare
 from . import DIAGNOSIS, Claim, register
+from .chance import Floor, floor_checked
+from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
-from .floor import (condition_sentence, condition_verdicts, deciding_first, floor_checked, headline_note,
-                    legend_with_n, no_condition, with_note)
+from .floor import condition_sentence, condition_verdicts
+from .panels import headline_note, legend_with_n
 from .select import runs_of
-from .settings import ClaimSettings, Floor, setting
+from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -148,20 +150,24 @@ def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings, re
     if regime == "underfitting":
         other = fx[fx.regime == "overfitting"].set_index("seed").plain_train
         drop = (other - here.set_index("seed").plain_train).dropna()
-        deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)")
+        deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)",
+                               bounds=ACCURACY_DIFFERENCE)
         train_fix = compare(here.train_fix_effect_train, gain, ">",
-                            "training-side fix's effect on train accuracy, deep net (fraction)")
+                            "training-side fix's effect on train accuracy, deep net (fraction)",
+                            bounds=ACCURACY_DIFFERENCE)
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
-                           f"{settings.margin_test_se:g} binomial SE)")
+                           f"{settings.margin_test_se:g} binomial SE)", bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
-        overfits = compare(here.plain_overfit_gap, gain, ">", "plain net's train minus test accuracy, shallow net")
+        overfits = compare(here.plain_overfit_gap, gain, ">", "plain net's train minus test accuracy, shallow net",
+                           bounds=ACCURACY_DIFFERENCE)
         test_fix = compare(here.test_fix_effect_test, gain, ">",
-                           "test-side fix's effect on test accuracy, shallow net (fraction)")
+                           "test-side fix's effect on test accuracy, shallow net (fraction)",
+                           bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(test_fix, overfits)
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 

@@ -19,11 +19,11 @@ import pandas as pd
 from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
-from .panels import GRAD_LABEL, LAYER_LABEL
-from .select import RUN_KEYS, SweepAndGrid, sweep_and_grid_layers
-from .floor import (HeadlineDepth, condition_sentence, condition_verdicts, headline_note, judge_each, legend_with_n,
-                    no_condition, per_seed, resolve_depth)
-from .settings import ClaimSettings, setting
+from .floor import condition_sentence, condition_verdicts, judge_each
+from .headlines import headline_verdict, init_depth_headline
+from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
+from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
+from .settings import setting
 from ..lazy import lazy_import
 
 plt = lazy_import("matplotlib.pyplot")
@@ -34,10 +34,7 @@ figures = lazy_import("dltips.figures")
 ID = "vanishing-gradient"
 
 
-class Headline(ClaimSettings):
-    init: str = setting("default", "the notes' plain net (default init)", registry="init")
-    depth: HeadlineDepth = setting(
-        "deepest", "a depth of the sweep, its deepest, or the deepest at which the net is not at chance")
+Headline = init_depth_headline("default", "the notes' plain net (default init)")
 
 
 class Settings(SweepAndGrid):
@@ -94,12 +91,10 @@ def conditions(tables: dict, settings: Settings) -> list[tuple[dict, object]]:
 
 
 def verdict(ev: Evidence, settings: Settings):
-    headline = settings.headline
     sweep = claimed(ev["ratios"], settings)
-    depth = resolve_depth(headline.depth, sweep[sweep.init == headline.init].depth)
-    if depth is None:
-        return no_condition(f"log10(grad norm layer 1 / last hidden layer), {settings.activation}", dict(headline))
-    return ratio_verdict(ev["ratios"], settings, headline.init, depth)
+    return headline_verdict(settings.headline, sweep[sweep.init == settings.headline.init].depth,
+                            lambda init, depth: ratio_verdict(ev["ratios"], settings, init, depth),
+                            f"log10(grad norm layer 1 / last hidden layer), {settings.activation}")
 
 
 def condition(ev: Evidence) -> str:
