@@ -44,8 +44,10 @@ def test_heatmap_draws_a_panel_per_dataset_and_regularizer():
     try:
         assert len(fig.axes) == 4
         assert "diverged runs are left out" in fig.get_suptitle()
-        assert {ax.get_title() for ax in fig.axes} == {f"{d}, regularizer: {r}" for d in ("mnist1d", "digits")
-                                                       for r in ("none", "l2")}
+        # a row of panels per dataset, a panel per regularizer
+        assert [(ax.get_ylabel(), ax.get_title()) for ax in fig.axes] == [
+            ("mnist1d: activation", "regularizer:\nnone"), ("", "regularizer:\nl2"),
+            ("digits: activation", "regularizer:\nnone"), ("", "regularizer:\nl2")]
     finally:
         plt.close(fig)
 
@@ -63,6 +65,7 @@ def test_the_learning_rate_panel_shows_each_conditions_rate_and_marks_edge_and_u
     ])
     rates = chosen_rates(runs)
     assert len(rates) == 3 and "early_stopping" not in set(rates.variant)  # it trains at none's rate
-    fig = learning_rates(runs)
-    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-    assert {"1e-1", "3e0*", "1e-2×"} <= texts
+    grid, depth = (learning_rates(runs, study) for study in ("grid", "depth"))  # a figure per study
+    texts = lambda fig: {t.get_text() for ax in fig.axes for t in ax.texts}  # noqa: E731
+    assert texts(grid) == {"1e-1"} and {"3e0*", "1e-2×"} <= texts(depth)
+    assert [ax.get_title() for ax in depth.axes] == ["mnist1d"]  # a panel per dataset

@@ -5,6 +5,7 @@ import json
 import math
 import uuid
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -269,14 +270,18 @@ def test_the_summary_figure_has_a_row_per_claim_colored_by_verdict():
     for i, (verdict, direction) in enumerate([(REPRODUCED, ">"), (NOT_REPRODUCED, "<"), (INCONCLUSIVE, "<="),
                                              (INCONCLUSIVE, ">")]):
         rows.append({"id": f"c{i}", "verdict": verdict, "first_look": verdict, "value": 0.5 if i < 3 else math.nan,
-                     "ci_low": 0.4, "ci_high": 0.6, "threshold": 0.1, "direction": direction})
+                     "ci_low": 0.4, "ci_high": 0.6, "threshold": 0.1, "direction": direction,
+                     "statistic": f"statistic {i} (fraction)"})
     fig = summary_figure(pd.DataFrame(rows))
     axes = fig.axes
-    assert [ax.get_ylabel() for ax in axes] == ["c0", "c1", "c2", "c3"]
+    texts = [t.get_text() for t in fig.texts]
+    assert [t for t in texts if t in {r["id"] for r in rows}] == ["c0", "c1", "c2", "c3"]
+    assert all(f"statistic {i} (fraction)" in texts for i in range(4))  # each row names its statistic and unit
     assert axes[2].get_xscale() == "log" and "no data" in [t.get_text() for t in axes[3].texts]
-    labels = [[t for t in ax.texts if t.get_text().startswith(r["verdict"])][0] for ax, r in zip(axes, rows)]
+    labels = [[t for t in fig.texts if t.get_text().startswith(r["verdict"])][0] for r in rows]
     assert [lab.get_color() for lab in labels] == [INK[r["verdict"]] for r in rows]
-    assert "1 reproduced, 1 not reproduced, 2 inconclusive" in fig._suptitle.get_text()
+    assert any("1 reproduced, 1 not reproduced, 2 inconclusive" in t for t in texts)
+    plt.close(fig)
 
 
 def test_the_rule_sentence_names_the_kinds_of_part_the_claim_has():

@@ -1,6 +1,7 @@
 """Shared figure style: readable defaults, seeded intervals, PNG + SVG output."""
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -133,17 +134,128 @@ def verdict_title(name: str, v, fmt: str | None = None, unit: str = "seeds", par
     return "\n".join(_wrap(line, width) for line in lines + ([note] if note else []))
 
 
+def wrap_to(text: str, inches: float, fontsize: float = TITLE_FONT) -> str:
+    """`text` wrapped to lines about `inches` wide at `fontsize` (an average glyph is 0.55 em),
+    never inside an interval or '(n = ...)'."""
+    chars = max(30, int(inches * 72 / (0.55 * fontsize)))
+    return "\n".join(_wrap(line, chars) for line in text.split("\n"))
+
+
 def _wrap(line: str, width: int) -> str:
     """A title line wrapped at `width`, never inside an interval '[a, b]' or '(n = 5 seeds)'."""
     glued = re.sub(r"\[[^\]]*\]|\(n = [^)]*\)", lambda m: m.group().replace(" ", "\u00a0"), line)
     return textwrap.fill(glued, width).replace("\u00a0", " ")
 
 
-def save(fig, png, svg) -> None:
+# What the report's viewer shows whole in a 1366 x 900 window (Snakemake's report: the image in a
+# 12 px padded box right of the side menu, scaled down to the box's width, never up; an image
+# taller than the box is centred and its top cannot be scrolled to). Measured in Chromium.
+VIEWER_PX = (1010, 876)
+DPI = 120  # the PNG's resolution where the figure fits the viewer at it
+MIN_PX = 9  # the smallest text a reader should see on screen
+
+
+def saved_inches(fig) -> tuple[float, float]:
+    """Width and height of the figure as savefig(bbox_inches="tight") writes it."""
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    pad = 2 * matplotlib.rcParams["savefig.pad_inches"]
+    return box.width + pad, box.height + pad
+
+
+def fitting_dpi(inches: tuple[float, float], viewer=VIEWER_PX, dpi: float = DPI) -> float:
+    """The PNG resolution at which the viewer shows the figure whole: DPI, or less where the
+    figure is tall for its width (a PNG no wider than the viewer is shown at its own size, so
+    a lower resolution makes it shorter on screen)."""
+    (w, h), (vw, vh) = inches, viewer
+    shown = min(dpi, vw / w)  # screen pixels per inch of figure
+    return dpi if h * shown <= vh else vh / h
+
+
+def screen_px_per_point(inches: tuple[float, float], viewer=VIEWER_PX) -> float:
+    """Screen pixels one point of the figure takes in the viewer, saved at fitting_dpi."""
+    return min(fitting_dpi(inches, viewer), viewer[0] / inches[0]) / 72
+
+
+def _texts(fig) -> list:
+    """Every text the figure draws: titles, labels, annotations, legends, and the tick labels
+    of the ticks drawn (an axis keeps label objects for ticks outside its view, never drawn)."""
+    from matplotlib.text import Text
+
+    tick_labels, drawn = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels.update((id(tick.label1), id(tick.label2)))
+            if ax.get_visible() and ax.axison and axis.get_visible():
+                # the ticks the axis draws in its view, as Axis.draw selects them
+                drawn += [label for tick in axis._update_ticks() for label in (tick.label1, tick.label2)]
+    drawn += [t for t in fig.findobj(Text) if id(t) not in tick_labels]
+    return [t for t in drawn if t.get_visible() and t.get_text().strip()]
+
+
+def overlaps(fig, texts=None) -> list[tuple[str, str]]:
+    """Pairs of upright texts whose boxes overlap by more than a pixel (tick labels, legends,
+    annotations, titles). Rotated texts are left out: their boxes are not their glyphs'."""
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in (texts if texts is not None else _texts(fig)) if t.get_rotation() % 90 == 0]
+    boxes = [t.get_window_extent(renderer).padded(-1) for t in texts]
+    out = []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if boxes[i].width > 0 and boxes[j].width > 0 and boxes[i].overlaps(boxes[j]):
+                out.append((texts[i].get_text(), texts[j].get_text()))
+    return out
+
+
+def problems(fig) -> list[str]:
+    """What a reader of the report at 1366 x 900 would miss on this figure: text under MIN_PX
+    on screen, overlapping texts."""
+    fig.canvas.draw()  # lays the figure out as savefig will
+    texts = _texts(fig)
+    scale = screen_px_per_point(saved_inches(fig))
+    out = [f"text at {t.get_fontsize() * scale:.1f} px on screen (under {MIN_PX}): {t.get_text()[:50]!r}"
+           for t in texts if t.get_fontsize() * scale < MIN_PX - 1e-6]
+    out += [f"overlapping texts: {a[:40]!r} and {b[:40]!r}" for a, b in overlaps(fig, texts)]
+    return out
+
+
+def stamp(fig, line: str, fontsize: float = TITLE_FONT) -> None:
+    """`line` in red above everything the figure draws, wrapped to its width (savefig's tight
+    bounding box then takes it in, so it covers nothing; call it after the layout)."""
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer) or Bbox.from_bounds(0, 0, *fig.get_size_inches())
+    fig.text(box.x0, box.y1 + 0.06, wrap_to(line, box.width, fontsize), transform=fig.dpi_scale_trans, ha="left",
+             va="bottom", color="#c62828", fontsize=fontsize, fontweight="bold")
+
+
+def mark(fig) -> None:
+    """Lay `fig` out, then stamp the preset's mark above it where the study is not the default
+    one (dltips.preset_mark)."""
+    from . import preset_mark
+
     if fig.get_layout_engine() is None:  # a figure that set its own layout keeps it
         fig.tight_layout()
+    fig.canvas.draw()
+    if preset_mark.text():
+        fig.set_layout_engine("none")  # the layout is done: the mark sits above it
+        stamp(fig, preset_mark.text())
+
+
+def save(fig, png, svg) -> None:
+    """PNG and SVG of `fig`, laid out and marked (mark); the PNG at a resolution the report's
+    viewer shows whole (fitting_dpi). What a reader would still miss (problems) is printed to
+    the log."""
+    mark(fig)
+    found = list(dict.fromkeys(problems(fig)))
+    for problem in found[:8]:
+        print(f"figure {Path(png).name}: {problem}", file=sys.stderr)
+    if len(found) > 8:
+        print(f"figure {Path(png).name}: and {len(found) - 8} more", file=sys.stderr)
+    dpi = fitting_dpi(saved_inches(fig))
     for path, fmt in ((png, "png"), (svg, "svg")):
-        atomic_write(Path(path), lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
+        atomic_write(Path(path), lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight"))
     plt.close(fig)
 
 

@@ -38,34 +38,44 @@ def cell_means(runs: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def heatmap(runs: pd.DataFrame):
+    """A row of panels per dataset, one panel per regularizer (activation down, optimizer across),
+    sized so that every cell's number reads at the report's width."""
     tables = cell_means(runs)
     datasets, regs = list(dict.fromkeys(d for d, _ in tables)), list(dict.fromkeys(r for _, r in tables))
-    fig, axes = plt.subplots(len(datasets), len(regs), figsize=(4.2 * len(regs), 4.2 * len(datasets)),
+    n_rows, n_cols = next(iter(tables.values())).shape if tables else (1, 1)
+    cell = min(0.6, (figures.WIDTH - 1.6) / max(1, len(regs) * n_cols))  # inches: "0.85" at 9 pt needs 0.3
+    width = min(figures.WIDTH, 1.6 + len(regs) * (n_cols * cell + 0.15))
+    fig, axes = plt.subplots(len(datasets), len(regs), figsize=(width, len(datasets) * (n_rows * 0.34 + 1.9) + 0.8),
                              sharey=True, squeeze=False)
-    for (dataset, reg), cell in tables.items():
+    for (dataset, reg), cell_table in tables.items():
         ax = axes[datasets.index(dataset)][regs.index(reg)]
-        sns.heatmap(cell, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis", cbar=False, ax=ax)
+        sns.heatmap(cell_table, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis", cbar=False, ax=ax,
+                    annot_kws={"fontsize": figures.MIN_FONT})
         ax.grid(False)  # a blank cell stays blank
-        ax.set_title(f"{dataset}, regularizer: {reg}" if len(datasets) > 1 else f"regularizer: {reg}")
-        ax.set(xlabel="optimizer", ylabel="activation" if reg == regs[0] else "")
+        ax.set_title(f"regularizer:\n{reg}", fontsize=figures.MIN_FONT + 1)
+        ax.set(xlabel="optimizer", ylabel=f"{dataset}: activation" if reg == regs[0] else "")
+        ax.tick_params(axis="x", rotation=90, labelsize=figures.MIN_FONT)
+        ax.tick_params(axis="y", rotation=0, labelsize=figures.MIN_FONT)
     grid = grid_runs(runs)
-    fig.suptitle(f"Mean final test accuracy (fraction) per cell, {figures.n_label(grid, ['dataset', *FACTORS])} "
-                 "per cell; diverged runs are left out (a blank cell: every seed diverged)")
+    fig.suptitle(figures.wrap_to(f"Mean final test accuracy (fraction) per cell, "
+                                 f"{figures.n_label(grid, ['dataset', *FACTORS])} per cell; diverged runs are left out "
+                                 "(a blank cell: every seed diverged)", width), fontsize=figures.TITLE_FONT)
     return fig
 
 
 def factor_effects(runs: pd.DataFrame):
     grid = grid_runs(runs)
     grid = grid[~grid.diverged.astype(bool)]
-    fig, axes = plt.subplots(1, len(FACTORS), figsize=(14, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, len(FACTORS), figsize=(figures.WIDTH, 4.4), sharey=True)
     for ax, factor in zip(axes, FACTORS):
         sns.pointplot(data=grid, x=factor, y="final_test_accuracy", errorbar=figures.CI, seed=figures.BOOT_SEED,
                       ax=ax, linestyle="none", capsize=0.2)
         ax.set(xlabel=factor, ylabel="final test accuracy (fraction)")
         ax.tick_params(axis="x", rotation=30)
         n = grid.groupby(factor).size()
-        ax.set_title(f"by {factor} (n = {n.min()}–{n.max()} runs per level)")
-    fig.suptitle("Factor effects: mean over all other factors and seeds, 95% bootstrap interval")
+        ax.set_title(f"by {factor}\n(n = {n.min()}–{n.max()} runs per level)", fontsize=figures.TITLE_FONT)
+    fig.suptitle("Factor effects: mean over all other factors and seeds, 95% bootstrap interval",
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
@@ -76,13 +86,15 @@ def failure_map(runs: pd.DataFrame, chance_margin: float):
     )
     failed = grid.assign(failed=grid.outcome != "trained")
     table = failed.pivot_table(index=["activation"], columns=["optimizer", "regularizer"], values="failed", aggfunc="mean")
-    fig, ax = plt.subplots(figsize=(max(8, 0.45 * table.shape[1]), 4.5))
+    fig, ax = plt.subplots(figsize=(min(figures.WIDTH, max(8, 0.4 * table.shape[1] + 2.5)), 5))
     sns.heatmap(table, vmin=0, vmax=1, cmap="Reds", cbar_kws={"label": "fraction of seeds failed"}, ax=ax,
                 linewidths=0.5, linecolor="white")
     counts = grid.outcome.value_counts()
     ax.set_title("Failure map: diverged (non-finite loss) or chance-level test accuracy "
                  f"(< {0.1 + chance_margin:.2f})\nruns: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     ax.set(xlabel="optimizer – regularizer", ylabel="activation")
+    ax.set_xticks(np.arange(table.shape[1]) + 0.5, ["–".join(map(str, c)) for c in table.columns], rotation=90,
+                  fontsize=figures.MIN_FONT)  # every column named, however many
     return fig
 
 
@@ -98,10 +110,10 @@ def chosen_rates(runs: pd.DataFrame) -> pd.DataFrame:
             .agg(lr=("lr", "first"), status=("lr_status", "first")).reset_index())
 
 
-def _rate_panel(ax, rows: pd.DataFrame, study: str) -> None:
-    varying = [a for a in RATE_AXES if rows[a].nunique() > 1]
-    down = [a for a in ("activation", "init") if a in varying] or ["activation"]
-    across = [a for a in varying if a not in down] or ["optimizer"]
+def _rate_panel(ax, rows: pd.DataFrame, title: str, across: list[str]) -> None:
+    """One study on one dataset: its conditions down (activation, init) and across (`across`),
+    each cell the rate it trained at, colored by its log10."""
+    down = [a for a in ("activation", "init") if rows[a].nunique() > 1] or ["activation"]
     label = lambda frame, axes: frame[axes].astype(str).agg(", ".join, axis=1)  # noqa: E731
     cells = rows.assign(row=label(rows, down), col=label(rows, across), log_lr=np.log10(rows.lr),
                         text=[f"{lr:.0e}{STATUS_MARK.get(s, '?')}".replace("e-0", "e-").replace("e+0", "e")
@@ -110,27 +122,45 @@ def _rate_panel(ax, rows: pd.DataFrame, study: str) -> None:
     values = cells.pivot(index="row", columns="col", values="log_lr").reindex(index=order_r, columns=order_c)
     text = cells.pivot(index="row", columns="col", values="text").reindex(index=order_r, columns=order_c)
     sns.heatmap(values, annot=text, fmt="", cmap="viridis", vmin=-5, vmax=1.5, cbar=False, ax=ax,
-                annot_kws={"fontsize": 9}, linewidths=0.5, linecolor="white")
-    ax.set_title(f"study: {study}", fontsize=11)
+                annot_kws={"fontsize": figures.MIN_FONT}, linewidths=0.5, linecolor="white")
+    ax.set_title(title, fontsize=figures.MIN_FONT + 1)
     ax.set(xlabel=" × ".join(across), ylabel=" × ".join(down))
-    ax.tick_params(axis="x", rotation=30, labelsize=9)
-    ax.tick_params(axis="y", rotation=0, labelsize=9)
+    ax.tick_params(axis="x", rotation=90, labelsize=figures.MIN_FONT)
+    ax.tick_params(axis="y", rotation=0, labelsize=figures.MIN_FONT)
 
 
-def learning_rates(runs: pd.DataFrame):
-    """The rate every condition trained at, per study: * = still on the edge of its grid after
-    extending to the bounds, × = no rate trained the net (best validation accuracy at chance)."""
+def _across(rows: pd.DataFrame) -> list[str]:
+    """The axes a study's conditions vary on besides dataset, activation and init."""
+    varying = [a for a in RATE_AXES if a not in ("dataset", "activation", "init") and rows[a].nunique() > 1]
+    return varying or ["optimizer"]
+
+
+def learning_rates(runs: pd.DataFrame, study: str | None = None):
+    """The rate every condition of `study` (default: the first) trained at, one panel per
+    dataset: * = still on the edge of its grid after extending to the bounds, × = no rate
+    trained the net (best validation accuracy at chance)."""
     rates = chosen_rates(runs)
-    studies = list(dict.fromkeys(rates.study))
-    # a panel's height follows its rows, plus room for its rotated column labels
-    heights = [rates[rates.study == s].groupby(["activation", "init"]).ngroups + 3 for s in studies]
-    fig, axes = plt.subplots(len(studies), 1, figsize=(12, 0.4 * sum(heights) + 1.5), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
-    for ax, study in zip(axes[:, 0], studies):
-        _rate_panel(ax, rates[rates.study == study], study)
+    study = study or rates.study.iloc[0]
+    rates = rates[rates.study == study]
+    datasets = list(dict.fromkeys(rates.dataset))
+    across = _across(rates)
+    n_down = max(rates[rates.dataset == d].groupby(["activation", "init"]).ngroups for d in datasets)
+    n_across = max(rates[rates.dataset == d].groupby(across).ngroups for d in datasets)
+    # a cell holds '3e-3*' at 9 pt; the column labels stand below each panel
+    width = min(figures.WIDTH, 2.5 + 0.55 * n_across)
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(width, len(datasets) * (0.34 * n_down + 2.4) + 0.9),
+                             squeeze=False)
+    for ax, dataset in zip(axes[:, 0], datasets):
+        _rate_panel(ax, rates[rates.dataset == dataset], f"{dataset}", across)
     counts = rates.status.value_counts()
-    fig.suptitle("Learning rate chosen per condition (validation split, tuning seeds apart from the reported ones)\n"
-                 "* = pick on the edge of the extended grid, × = no rate trains the net; conditions: "
-                 + ", ".join(f"{k} {v}" for k, v in counts.items()), fontsize=11)
+    fig.suptitle(figures.wrap_to(f"Learning rate chosen per condition of study {study} (validation split, tuning "
+                                 "seeds apart from the reported ones); * = pick on the edge of the extended grid, "
+                                 "× = no rate trains the net; conditions: "
+                                 + ", ".join(f"{k} {v}" for k, v in counts.items()), width), fontsize=figures.TITLE_FONT)
     fig.tight_layout()
     return fig
+
+
+def rate_studies(runs: pd.DataFrame) -> list[str]:
+    """The studies learning_rates draws, one figure each, in the order they trained."""
+    return list(dict.fromkeys(chosen_rates(runs).study))

@@ -4,6 +4,12 @@
 # made the claims most of the smoke preset's time. Adding a claim needs no rule edit here:
 # register its module and give its settings in config.yaml under claims.<id>.
 
+from dltips.preset_mark import rst_banner
+
+# Every caption of the report opens with it (Snakemake renders captions with the config): a
+# study that is not the default one says so on every page
+config["report_banner"] = rst_banner(config["preset"])
+
 
 rule judge:
     input:
@@ -35,8 +41,18 @@ rule judge:
             category="0. Verdicts",
             labels={"table": "where each claim holds"},
         ),
+        # the same as a picture per claim: its conditions on their axes, colored by verdict
+        conditions_maps=report(
+            directory(f"{RESULTS}/conditions"),
+            patterns=["{claim}.png"],
+            caption="../report/conditions_map.rst",
+            category="0. Where each claim holds",
+            labels={"claim": "{claim}"},
+        ),
     params:
         headline_dataset=config["grid"]["datasets"][0],
+        # every figure and table of a study that is not the default one carries its mark
+        preset=config["preset"],
         # every claim's settings, readable in the report, and a change reruns the judging; the
         # script reads the settings themselves from the config
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},

@@ -131,4 +131,6 @@ def get_derived_inputs(wildcards):
 
 
 def get_overview_figures():
-    return [f"{RESULTS}/overview/{name}.png" for name in ("heatmap", "factor_effects", "failure_map", "learning_rates")]
+    return [f"{RESULTS}/overview/{name}.png" for name in ("heatmap", "factor_effects", "failure_map")] + [
+        f"{RESULTS}/overview/learning_rates"  # a figure per study
+    ]

@@ -25,14 +25,18 @@ rule overview:
             category="1. Grid overview",
             labels={"panel": "failure map"},
         ),
+        # one figure per study, a panel per dataset: every study's conditions in one figure
+        # would be too small to read at the report's width
         learning_rates=report(
-            f"{RESULTS}/overview/learning_rates.png",
+            directory(f"{RESULTS}/overview/learning_rates"),
+            patterns=["{study}.png"],
             caption="../report/learning_rates.rst",
             category="1. Grid overview",
-            labels={"panel": "learning rates"},
+            labels={"panel": "learning rates: {study}"},
         ),
     params:
         chance_margin=config["report"]["chance_margin"],
+        preset=config["preset"],
     log:
         f"{RESULTS}/logs/overview.log",
     conda:

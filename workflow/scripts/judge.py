@@ -1,8 +1,11 @@
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get
+from dltips.claims.conditions_map import write_maps
 from dltips.claims.run import judge_all
 from dltips.extensions import load as load_extensions
+from dltips import preset_mark
 
 load_extensions(snakemake.config.get("extensions"))
+preset_mark.set_preset(snakemake.params.preset)  # the forked judges inherit it
 out = snakemake.output
 judge_all(
     {
@@ -20,3 +23,4 @@ judge_all(
     headline_dataset=snakemake.params.headline_dataset,
     workers=snakemake.threads,
 )
+write_maps(out.conditions_csv, out.conditions_maps)

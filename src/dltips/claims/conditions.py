@@ -123,47 +123,42 @@ def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
     return table
 
 
-from .palette import FILL as COLORS  # noqa: E402
-
-
 def _number(x) -> str:
     return "" if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x) else f"{x:.3g}"
 
 
+def _cells(table: pd.DataFrame) -> pd.DataFrame:
+    """conditions.csv as the page's table: escaped text, the verdict colored, numbers rounded."""
+    from .table import verdict_html
+
+    text = lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else html.escape(str(v))  # noqa: E731
+    return pd.DataFrame({
+        "claim": table["claim"].map(text),
+        "dataset": table["dataset"].map(text),
+        "condition": table["condition"].map(text),
+        "headline": table["headline"].map(lambda h: "headline" if bool(h) else ""),
+        "verdict": table["verdict"].map(verdict_html),
+        "statistic": table["statistic"].map(text),
+        "mean [95% interval]": [f"{_number(v)} [{_number(lo)}, {_number(hi)}]" if _number(v) else "no data"
+                                for v, lo, hi in zip(table["value"], table["ci_low"], table["ci_high"])],
+        "needs": [html.escape(f"{d} {_number(t)}") for d, t in zip(table["direction"], table["threshold"])],
+        "n": table["n"].map(_number),
+        "why": table["why"].map(text),
+    })
+
+
 def conditions_html(table: pd.DataFrame) -> str:
-    """Claims down, each claim's conditions across, one block per dataset, colored by verdict."""
-    # toy and exact checks have no dataset (NaN; an all-NaN column reads back as float)
-    dataset_of = table["dataset"].astype(object).where(table["dataset"].notna(), "").astype(str)
-    datasets = sorted(set(dataset_of)) or [""]
-    head = "".join(f"<th>{html.escape(d) or 'no dataset (toy or exact check)'}</th>" for d in datasets)
-    body = []
-    for claim, own in table.groupby("claim", sort=False):
-        cells = []
-        for dataset in datasets:
-            here = own[dataset_of[own.index] == dataset]
-            if here.empty:
-                here = own[dataset_of[own.index] == ""]  # the same for every dataset
-            boxes = []
-            for r in here.itertuples():
-                tip = html.escape(f"{r.statistic}: measured {_number(r.value)} [{_number(r.ci_low)}, "
-                                  f"{_number(r.ci_high)}], n = {_number(r.n)}; the claim needs {r.direction} "
-                                  f"{_number(r.threshold)}. {r.why if isinstance(r.why, str) else ''}")
-                mark = " <b>(headline)</b>" if bool(r.headline) else ""
-                boxes.append(f'<div class="box" style="background:{COLORS.get(r.verdict, "#fff")}" title="{tip}">'
-                             f'{html.escape(str(r.condition))}{mark}<br><small>{html.escape(str(r.verdict))} · '
-                             f'{_number(r.value)} [{_number(r.ci_low)}, {_number(r.ci_high)}], n={_number(r.n)}'
-                             f'</small></div>')
-            cells.append("<td>" + "".join(boxes) + "</td>")
-        body.append(f"<tr><th>{html.escape(str(claim))}</th>{''.join(cells)}</tr>")
-    style = ("<style>body{font-family:sans-serif;font-size:14px;margin:1em} table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}"
-             ".box{display:inline-block;margin:2px;padding:3px 6px;border:1px solid #bbb;border-radius:3px}"
-             "</style>")
-    legend = "".join(f'<span class="box" style="background:{c}">{v}</span>' for v, c in COLORS.items())
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{style}</head><body>"
-            f"<h2>Where each claim holds</h2><p>Each box is the claim's own verdict rule applied to one condition "
-            f"(value [95% interval over seeds], n seeds). {legend}</p>"
-            f"<table><tr><th>claim</th>{head}</tr>{''.join(body)}</table></body></html>")
+    """Every claim's verdict per dataset and condition, one sortable, searchable table; each
+    claim's conditions as a picture are the report's "where each claim holds" figures
+    (dltips.claims.conditions_map)."""
+    from ..html_page import interactive_table, page
+
+    intro = ("<p>Each row is one claim's own verdict rule applied to one dataset and condition: the statistic's "
+             "mean [95% interval over seeds], n seeds, against what the claim needs; <i>headline</i> marks the "
+             "condition of the claim's headline verdict. Sort by a column's header, search every cell, or filter a "
+             "column under its header. The same conditions laid out on their axes, one picture per claim: section "
+             "<i>0. Where each claim holds</i>.</p>")
+    return page("Where each claim holds", interactive_table(_cells(table), "conditions", page_length=50), intro=intro)
 
 
 def conditions_table(csv_paths, out_csv, out_html) -> pd.DataFrame:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
 from . import LayerReads, TRAINING, Claim, register
-from .chance import Floor, floor_checked, trained_depths
+from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .floor import condition_sentence, condition_verdicts

@@ -1,51 +1,109 @@
 """The figure that leads the report: every claim, its verdict, and the number that decided it.
 
-One row per claim. Statistics differ in unit and scale, so each row has its own x-axis: the
-deciding part's mean (dot) and 95% Student-t interval over seeds (bar) against the
-threshold the claim needs (dashed line), colored by the verdict; an exact check shows its
-largest error against its tolerance on a log axis. Left: the claim; right: the verdict, and
-the second look where the first did not stand.
+One row per claim: on the left the claim and the statistic that decided it, in its own words
+and unit; in the middle its own axis, with the mean (dot) and 95% Student-t interval over
+seeds (bar) against what the claim needs: a threshold (dashed line), or an equivalence margin
+(both of its sides, dashed, the band between them shaded); an exact check shows its largest
+error against its tolerance on a log axis of a few decades, an error of 0 marked "exact" at
+its left end. On the right: the verdict (and the first look where a second look overturned
+it) and what the claim needs, colored by the verdict.
 """
+
+import math
+import textwrap
 
 import pandas as pd
 
 from ..io import missing
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from ..lazy import lazy_import
+from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from .palette import INK, WASH
 
 plt = lazy_import("matplotlib.pyplot")
 
-ROW_HEIGHT = 0.42  # inches: 18 rows and a header fit a laptop screen at the report's width
+FONT = 9  # points: dltips.figures.MIN_FONT, readable at the report's width
+# inches: the figure is 11.8 wide (figures.WIDTH); each row a strip with the claim left of it
+WIDTH, LEFT, STRIP, ROW, HEAD = 11.8, 5.6, 3.7, 0.58, 0.85
+WRAP = 72  # characters of a statistic's line: 9 pt text left of the strip
+EXACT_DECADES = (8, 2)  # an exact check's axis: this many decades below and above its tolerance
 
 
-def _limits(row) -> tuple[float, float]:
-    """x-limits that show the interval and the threshold with a margin."""
-    low, high = min(row.ci_low, row.threshold), max(row.ci_high, row.threshold)
+def _finite(*values) -> bool:
+    return not any(missing(v) for v in values)
+
+
+def margin_of(row) -> float | None:
+    """The equivalence margin m of a row whose claim needs |value| < m: its direction says so
+    ('|·| <'), or its parts are the two one-sided tests (< m and > −m) of one statistic."""
+    if "|" in str(row.direction) and _finite(row.threshold):
+        return abs(float(row.threshold))
+    parts = getattr(row, "parts", None)
+    if isinstance(parts, list) and len(parts) == 2:
+        a, b = parts
+        sides = {a.get("direction"), b.get("direction")}
+        t = [a.get("threshold"), b.get("threshold")]
+        if sides == {"<", ">"} and a.get("statistic") == b.get("statistic") and _finite(*t) \
+                and math.isclose(t[0], -t[1]) and t[0] != 0:
+            return abs(float(t[0]))
+    return None
+
+
+def needs_text(row) -> str:
+    """What the claim needs, in the row's own notation: '> 0', '|value| < 0.029', 'error ≤ 1e−10'."""
+    margin = margin_of(row)
+    if margin is not None:
+        return f"needs |value| < {margin:.2g}"
+    if not _finite(row.threshold):
+        return "needs: no threshold (no data)"
+    if row.direction == "<=":
+        return f"needs error ≤ {row.threshold:.0e}".replace("e-0", "e−").replace("e-", "e−")
+    return f"needs {row.direction} {row.threshold:.3g}".replace("-", "−")
+
+
+def _limits(low: float, high: float) -> tuple[float, float]:
+    """x-limits that show [low, high] with a margin."""
     pad = 0.15 * (high - low) or 0.1 * max(abs(high), 1e-12)
     return low - pad, high + pad
 
 
 def _draw_exact(ax, row, color) -> None:
-    value, tolerance = max(float(row.value), 1e-300), float(row.threshold)
+    """Largest error against tolerance on a log axis of EXACT_DECADES around the tolerance; an
+    error below the axis (0 included) sits at its left end, labelled."""
+    tolerance = float(row.threshold)
+    below, above = EXACT_DECADES
+    left, right = tolerance / 10 ** below, tolerance * 10 ** above
     ax.set_xscale("log")
-    ax.plot([value], [0], "o", color=color, ms=7)
-    ax.axvline(tolerance, color="k", ls="--", lw=1.6)
-    low, high = min(value, tolerance), max(value, tolerance)
-    ax.set_xlim(low / 30, high * 30)
+    ax.set_xlim(left, right)
+    value = float(row.value)
+    shown = min(max(value, left), right)
+    ax.plot([shown], [0], "<" if value < left else "o", color=color, ms=8, clip_on=False)
+    if value < left:
+        ax.annotate("0: exact" if value == 0 else f"{value:.0e}".replace("-", "−"), (shown, 0), xytext=(8, 0),
+                    textcoords="offset points", va="center", fontsize=FONT, color=color)
+    ax.axvline(tolerance, color="k", ls="--", lw=1.4)
+    ax.set_xticks([left, tolerance, right])
+    ax.set_xticklabels([f"{x:.0e}".replace("-", "−") for x in (left, tolerance, right)])
+    ax.minorticks_off()
 
 
 def _draw_interval(ax, row, color) -> None:
+    margin = margin_of(row)
+    lines = [-margin, margin] if margin is not None else [float(row.threshold)]
+    if margin is not None:
+        ax.axvspan(-margin, margin, color="0.85", lw=0)
     ax.errorbar([row.value], [0], xerr=[[row.value - row.ci_low], [row.ci_high - row.value]], fmt="o",
                 color=color, ms=7, capsize=4, lw=2)
-    ax.axvline(row.threshold, color="k", ls="--", lw=1.6)
-    ax.set_xlim(*_limits(row))
+    for x in lines:
+        ax.axvline(x, color="k", ls="--", lw=1.4)
+    ax.set_xlim(*_limits(min(row.ci_low, *lines), max(row.ci_high, *lines)))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(4))
 
 
-def _row(ax, row) -> None:
+def _row(fig, ax, row, y: float) -> None:
+    """One claim: its strip `ax`, and its texts at height `y` (inches from the bottom)."""
     color = INK.get(row.verdict, "0.4")
-    if missing(row.value) or missing(row.threshold):
-        ax.text(0.5, 0, "no data", ha="center", va="center", transform=ax.get_yaxis_transform(), color="0.4")
+    if not _finite(row.value, row.threshold):
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="0.4", fontsize=FONT)
         ax.set_xticks([])
     elif row.direction == "<=":
         _draw_exact(ax, row, color)
@@ -53,24 +111,39 @@ def _row(ax, row) -> None:
         _draw_interval(ax, row, color)
     ax.set_yticks([])
     ax.set_ylim(-1, 1)
-    ax.tick_params(axis="x", labelsize=7, pad=1)
+    ax.tick_params(axis="x", labelsize=FONT, pad=1, length=3)
     ax.grid(axis="x", color="white", lw=0.8)
-    ax.set_ylabel(row.id, rotation=0, ha="right", va="center", fontsize=9)
-    second = "" if row.verdict == row.first_look else f" (first look {row.first_look})"
-    ax.text(1.02, 0, f"{row.verdict}{second}", transform=ax.get_yaxis_transform(), va="center", fontsize=9,
-            color=color, fontweight="bold")
     ax.set_facecolor(WASH.get(row.verdict, WASH[INCONCLUSIVE]))
+    inch = fig.dpi_scale_trans
+    statistic = textwrap.shorten(row.statistic, 150, placeholder=" …") if isinstance(row.statistic, str) else ""
+    fig.text(0.15, y, str(row.id), transform=inch, va="top", fontsize=FONT + 1, fontweight="bold")
+    fig.text(0.15, y - 0.19, textwrap.fill(statistic, WRAP), transform=inch, va="top", fontsize=FONT,
+             color="0.25", linespacing=1.1)
+    second = "" if row.verdict == getattr(row, "first_look", row.verdict) else \
+        f"\n(first look: {row.first_look})"
+    x = LEFT + STRIP + 0.2
+    fig.text(x, y, f"{row.verdict}{second}", transform=inch, va="top", fontsize=FONT + 1, color=color,
+             fontweight="bold", linespacing=1.1)
+    fig.text(x, y - (0.36 if second else 0.19), needs_text(row), transform=inch, va="top", fontsize=FONT,
+             color="0.25")
 
 
 def summary_figure(table: pd.DataFrame):
-    """The summary of claims.csv (claims/table.py COLUMNS), one row per claim in its order."""
-    fig, axes = plt.subplots(len(table), 1, figsize=(11, 1.2 + ROW_HEIGHT * len(table)), squeeze=False,
-                             layout="constrained")
-    for ax, row in zip(axes[:, 0], table.itertuples()):
-        _row(ax, row)
+    """The summary of claims.csv (claims/table.py COLUMNS, and each claim's `parts` where the
+    table has them: an equivalence claim's two sides), one row per claim in its order."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    height = HEAD + ROW * len(table) + 0.1
+    fig = plt.figure(figsize=(WIDTH, height))
+    fig.set_layout_engine(PlaceHolderLayoutEngine(adjust_compatible=True, colorbar_gridspec=True))  # laid out here
+    for i, row in enumerate(table.itertuples()):
+        top = height - HEAD - ROW * i
+        ax = fig.add_axes((LEFT / WIDTH, (top - 0.36) / height, STRIP / WIDTH, 0.3 / height))
+        _row(fig, ax, row, top)
     counts = table.verdict.value_counts()
-    fig.suptitle("Every claim: the deciding statistic's mean (dot) and 95% t-interval over seeds (bar) against "
-                 "the threshold it needs (dashed); exact checks: largest error vs tolerance (log axis)\n"
-                 + ", ".join(f"{counts.get(w, 0)} {w}" for w in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)),
-                 fontsize=10)
+    fig.text(0.15, height - 0.1, "Every claim: the statistic that decided it, its mean (dot) and 95% t-interval "
+             "over seeds (bar) against what the claim needs\n(dashed: its threshold, or both sides of an "
+             "equivalence margin, shaded); exact checks: largest error against tolerance (dashed), log axis.\n"
+             + ", ".join(f"{counts.get(w, 0)} {w}" for w in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)),
+             transform=fig.dpi_scale_trans, va="top", fontsize=FONT + 1, linespacing=1.2)
     return fig

@@ -14,15 +14,16 @@ COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "c
            "seed_halves", "verdict_seeds_a", "verdict_seeds_b", "condition", "detail", "figure", "source"]
 
 
-STYLE = """<style>
-body {font-family: sans-serif; font-size: 14px; margin: 1em}
-table {border-collapse: collapse} td, th {border: 1px solid #ccc; padding: 4px 8px; vertical-align: top}
-th {background: #eee} td.num {text-align: right; white-space: nowrap}
-</style>"""
+HEAD = ["claim", "verdict", "deciding statistic (parts)", "second look", "condition", "source"]
 
 
 def _text(value) -> str:
     return "" if missing(value) else html.escape(str(value))
+
+
+def verdict_html(verdict) -> str:
+    """The verdict as a colored label (the verdicts' background colors)."""
+    return f'<span class="verdict" style="background:{FILL.get(verdict, "#fff")}">{_text(verdict)}</span>'
 
 
 def _cells(r) -> list[str]:
@@ -32,7 +33,7 @@ def _cells(r) -> list[str]:
               f"({_text(r.verdict_threshold_stricter)} / {_text(r.verdict_threshold_looser)})<br>"
               f"seed halves: {_text(r.seed_halves)} ({_text(r.verdict_seeds_a)} / {_text(r.verdict_seeds_b)})")
     return [f"<b>{_text(r.id)}</b><br>{_text(r.claim)}",
-            f"<b>{_text(r.verdict)}</b>{why}",
+            f"{verdict_html(r.verdict)}{why}",
             f"{_text(r.statistic)}: {_text(r.measured)}{detail}",
             f"<small>{second}</small>",
             _text(r.condition),
@@ -40,13 +41,15 @@ def _cells(r) -> list[str]:
 
 
 def claims_html(table: pd.DataFrame) -> str:
-    """The verdicts as a page for the report: every value escaped, verdicts colored."""
-    head = ["claim", "verdict", "deciding statistic (parts)", "second look", "condition", "source"]
-    rows = [f'<tr style="background:{FILL.get(r.verdict, "#fff")}">'
-            + "".join(f"<td>{c}</td>" for c in _cells(r)) + "</tr>" for r in table.itertuples()]
-    header = "".join(f"<th>{h}</th>" for h in head)
-    return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{STYLE}</head><body><table><tr>{header}</tr>" \
-           + "".join(rows) + "</table></body></html>"
+    """The verdicts as a page for the report: one row per claim, sortable and searchable,
+    every value escaped, verdicts colored."""
+    from ..html_page import interactive_table, page
+
+    cells = pd.DataFrame([_cells(r) for r in table.itertuples()], columns=HEAD)
+    legend = " ".join(verdict_html(v) for v in FILL)
+    return page("Every claim and its verdict", interactive_table(cells, "claims"),
+                intro=f"<p>Sort by a column's header, search every cell, or filter a column under its header. "
+                      f"{legend}</p>")
 
 
 def claims_table(json_paths, figure_paths, out_csv, out_html=None, out_png=None, out_svg=None) -> pd.DataFrame:
@@ -59,5 +62,6 @@ def claims_table(json_paths, figure_paths, out_csv, out_html=None, out_png=None,
         from ..figures import save
         from .summary import summary_figure
 
-        save(summary_figure(table), out_png, out_svg)
+        # the parts too: an equivalence claim's two sides are its two one-sided parts
+        save(summary_figure(pd.DataFrame(rows).reindex(columns=[*COLUMNS, "parts"])), out_png, out_svg)
     return table
