@@ -236,6 +236,7 @@ def mark_ties(own: list[dict], pick: float, pick_score: float, unstable: set[flo
         score = scores.get(r["lr"]) if _is_search(r) else None
         against = None
         if score is not None:
+            # a pick that was not at the cut (an extension past the grid's edge) has only its final score
             halved = r["fate"].startswith("halved")
             against = pick_at_cut.get(int(r["fate"].rsplit(" ", 1)[1]), pick_score) if halved else pick_score
         runner_up = score is not None and r["lr"] != pick and r["lr"] not in unstable
