@@ -346,30 +346,37 @@ def _weight_rows(run_id, rng, near_zero_share, large_scale):
 TRAIN = {("none", 0.0): 0.95, ("l1", 1e-4): 0.9, ("l1", 1e-3): 0.7, ("l2", 1e-3): 0.9, ("l2", 1e-2): 0.7}
 
 
-def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train=None, seeds=3, adam=None):
+def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train=None, seeds=3, adam=None,
+                    plain_test=0.6, spread=0.01, grid_adam=True, by_strength=None):
     """Sweeps `sparsity` (SGD: none, l1, l1_prox, l2) and `sparsity_adam` (l1, l2), two strengths per
-    penalty; `adam` overrides keyword values for the Adam runs (e.g. {"l1_near": 0.05})."""
+    penalty, and the grid's unregularized ReLU/Adam runs (test accuracy `plain_test`, the sweeps'
+    own none runs' too); `adam` overrides keyword values for the Adam runs (e.g. {"l1_near": 0.05}),
+    `by_strength` for one strength's L1 runs ({1e-3: {"l1_large": 0.02}}); seeds' train accuracies
+    differ by `spread`."""
     rng = np.random.default_rng(0)
     runs, weights, hists = [], [], []
     train = {**TRAIN, **(train or {})}
-    for optimizer, lr, study in (("sgd", 0.1, "sparsity"), ("adam", 0.001, "sparsity_adam")):
+    studies = [("sgd", 0.1, "sparsity"), ("adam", 0.001, "sparsity_adam")] + ([("adam", 0.001, "grid")] if grid_adam
+                                                                               else [])
+    for optimizer, lr, study in studies:
         values = {"l1_near": l1_near, "l2_near": l2_near, "l1_large": l1_large, "l2_large": l2_large,
                   **((adam or {}) if optimizer == "adam" else {})}
-        arms = [("none", 0.0, 0.0, 0.1)] if optimizer == "sgd" else []
-        for strength in (1e-4, 1e-3):
+        arms = [("none", 0.0, 0.0, 0.1)] if study != "sparsity_adam" else []
+        for l1_strength in (1e-4, 1e-3) if study != "grid" else ():
+            own = {**values, **(by_strength or {}).get(l1_strength, {})}
             regs = ("l1", "l1_prox") if optimizer == "sgd" else ("l1",)
-            arms += [(reg, strength, values["l1_near"], values["l1_large"]) for reg in regs]
-            arms.append(("l2", strength * 10, values["l2_near"], values["l2_large"]))
+            arms += [(reg, l1_strength, own["l1_near"], own["l1_large"]) for reg in regs]
+            arms.append(("l2", l1_strength * 10, values["l2_near"], values["l2_large"]))
         for seed in range(seeds):
             for reg, strength, near, large in arms:
                 variant = "none" if reg == "none" else f"{reg}-strength{strength:g}"
                 run_id = f"{study}-{optimizer}/{variant}-s{seed}"
-                acc = train[("l1" if reg == "l1_prox" else reg, strength)] + 0.01 * (seed - 1)
+                acc = train[("l1" if reg == "l1_prox" else reg, strength)] + spread * (seed - 1)
                 runs.append({"run_id": run_id, "study": study, "dataset": "toy", "activation": "relu",
                              "optimizer": optimizer, "regularizer": reg, "variant": variant,
                              "l1": strength if reg.startswith("l1") else 0.0, "l2": strength if reg == "l2" else 0.0,
                              "seed": seed, "depth": 2, "width": 20, "init": "default", "lr": lr, "diverged": False,
-                             "final_train_accuracy": acc})
+                             "final_train_accuracy": acc, "final_test_accuracy": plain_test if reg == "none" else 0.5})
                 s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
                 weights += s
                 hists += h
@@ -379,20 +386,25 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
 def _sparsity(tables, **overrides):
     settings = settings_of(sparsity.ID, overrides)
     ev = sparsity.evidence(tables, settings)
-    return ev, sparsity.verdict(ev, settings)
+    return ev, verdict_of(sparsity.CLAIM, ev, settings)
 
 
-def _rule_verdicts(tables):
-    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, settings_of(sparsity.ID))}
+def _pair_verdicts(tables, **overrides):
+    """{(optimizer, update, l1, l2): verdict} of every pair judged."""
+    return {tuple(c.values()): v for c, v in per_condition(sparsity.CLAIM, tables, settings_of(sparsity.ID, overrides))}
+
+
+PAIRS = [(o, u, l1, l1 * 10) for o, u in (("adam", "subgradient"), ("sgd", "subgradient"), ("sgd", "prox"))
+         for l1 in (1e-4, 1e-3)]
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
     ev, v = _sparsity(sparsity_tables())
-    assert v.verdict == REPRODUCED and v.n == 3  # seeds, the pairs averaged within each
-    assert v.value == pytest.approx(0.55, abs=0.05)
-    assert "matched pairs L1 1e-4 ~ L2 1e-3, L1 1e-3 ~ L2 1e-2" in v.detail
-    found = _rule_verdicts(sparsity_tables())
-    assert set(found) == {("sgd", "subgradient"), ("sgd", "prox"), ("adam", "subgradient")}
+    assert v.verdict == REPRODUCED and v.n == 3  # seeds of the headline pair, L1 1e-4 ~ L2 1e-3 under SGD
+    assert v.value == pytest.approx(0.55, abs=0.05) and v.threshold == 0.01  # the smallest effect, fixed in advance
+    assert "sgd, L1 by subgradient 1e-4 vs L2 1e-3" in v.statistic
+    found = _pair_verdicts(sparsity_tables())
+    assert list(found) == PAIRS  # each matched pair a condition of its own, the subgradient first
     assert all(w.verdict == REPRODUCED for w in found.values())
 
 
@@ -405,37 +417,57 @@ def test_sparsity_not_reproduced_when_l1_also_shrinks_the_large_weights():
     assert v.verdict == NOT_REPRODUCED and v.statistic.startswith("log10 of q99")  # the deciding part first
 
 
-def test_sparsity_judges_each_update_rule_alone():
-    """Adam's L1 making no near-zeros does not move SGD's verdict, and SGD's does not rescue Adam's."""
-    found = _rule_verdicts(sparsity_tables(adam={"l1_near": 0.02, "l2_near": 0.05}))
-    assert found[("sgd", "subgradient")].verdict == REPRODUCED
-    assert found[("adam", "subgradient")].verdict == NOT_REPRODUCED
+def test_sparsity_judges_each_pair_and_update_rule_alone_never_their_average():
+    """The strong pair's L1 shrinking its large weights moves neither the weak pair's verdict nor,
+    averaged in, the headline's; Adam's L1 making no near-zeros does not move SGD's."""
+    found = _pair_verdicts(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}},
+                                           adam={"l1_near": 0.02, "l2_near": 0.05}))
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    assert found[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == NOT_REPRODUCED
+    assert _sparsity(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}}))[1].verdict == REPRODUCED
 
 
-def test_sparsity_compares_only_at_matched_train_accuracy():
-    # L1 costs far more training accuracy than any L2 strength of the path: nothing to compare
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}))
-    assert v.verdict == INCONCLUSIVE and "no L1 strength is matched in train accuracy" in v.detail
-    pairs = ev["pairs"][(ev["pairs"].optimizer == "sgd") & (ev["pairs"]["update"] == "subgradient")]
-    assert not pairs.matched.any()
-    # one strength off by 0.03 (seed SD 0.01, 3 + 3 seeds: half-width 2.78*0.01*0.82 = 0.023) drops out alone
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-3): 0.73}))
-    assert v.verdict == REPRODUCED and "matched pairs L1 1e-4 ~ L2 1e-3" in v.detail and "L1 1e-3 ~" not in v.detail
+def test_sparsity_pairs_strengths_by_theory_and_judges_only_pairs_matched_within_a_fixed_tolerance():
+    # L1 costs far more training accuracy than its L2 partner: every pair is reported, none judged
+    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}, plain_test=0.25))
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("not matched") and v.n == 3  # its numbers kept
+    assert len(ev["pairs"]) == 6 and not ev["pairs"].matched.any()
+    # 0.05 apart: outside +-0.03, however widely the seeds spread (the old t half-width grew with them)
+    found = _pair_verdicts(sparsity_tables(train={("l1", 1e-3): 0.75}, spread=0.1))
+    assert found[("sgd", "subgradient", 1e-3, 1e-2)].why.startswith("not matched")
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    assert _sparsity(sparsity_tables(train={("l1", 1e-3): 0.75}), match_tolerance=0.06)[0]["pairs"].matched.all()
+    # the partner is l2_per_l1 times the L1 strength, never the L2 strength that happens to train alike
+    ev = _sparsity(sparsity_tables(), l2_per_l1=100.0)[0]
+    assert list(ev["pairs"][["optimizer", "update", "l1", "l2"]].itertuples(index=False, name=None)) == [
+        ("adam", "subgradient", 1e-4, 1e-2), ("sgd", "subgradient", 1e-4, 1e-3),  # the headline pair, named
+        ("sgd", "subgradient", 1e-4, 1e-2), ("sgd", "prox", 1e-4, 1e-2)]
 
 
-def test_sparsity_match_half_width_is_the_t_interval_of_the_difference():
-    a = pd.Series({"mean": 0.9, "std": 0.01, "count": 5})
-    b = pd.Series({"mean": 0.9, "std": 0.02, "count": 5})
-    pooled = math.sqrt((0.01 ** 2 + 0.02 ** 2) / 2)
-    expected = stats.t.ppf(0.975, 8) * pooled * math.sqrt(2 / 5)
-    assert sparsity.match_half_width(a, b, 0.95) == pytest.approx(expected)
+def test_sparsity_reports_a_pair_with_a_crippled_net_but_does_not_judge_it():
+    # the unregularized net tests at 0.8: the strong pair's nets (train 0.7) fit worse than it generalizes
+    tables = sparsity_tables(plain_test=0.8, by_strength={1e-3: {"l1_large": 0.01}})
+    found = _pair_verdicts(tables)
+    strong = found[("sgd", "subgradient", 1e-3, 1e-2)]
+    assert strong.verdict == INCONCLUSIVE and strong.why.startswith("floor: L1 and L2 crippled")
+    assert strong.value < 0 and strong.n == 3  # its numbers kept: L1 shrank its large weights
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    path = _sparsity(tables)[0]["paths"].set_index(["optimizer", "regularizer", "strength"])
+    assert path.crippled[("sgd", "l1", 1e-3)] and not path.crippled[("sgd", "l1", 1e-4)]
+    # 0.02 below the unregularized net's test accuracy: inside the two accuracies' noise (0.04), not crippled
+    close = _pair_verdicts(sparsity_tables(plain_test=0.72, by_strength={1e-3: {"l1_large": 0.01}}))
+    assert close[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
 
 
-def test_sparsity_leaves_nets_at_chance_out():
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.1, ("l1", 1e-3): 0.1, ("l2", 1e-3): 0.1,
-                                             ("l2", 1e-2): 0.1}))
-    assert v.verdict == INCONCLUSIVE
-    assert ev["pairs"].at_chance.all()
+def test_sparsity_takes_the_unregularized_reference_of_adam_from_the_grid():
+    # the Adam sweep trains no unregularized net: the grid's ReLU/Adam runs are its reference
+    ev = _sparsity(sparsity_tables(plain_test=0.8))[0]
+    assert sparsity.references_of(ev["paths"]).to_dict() == {"adam": pytest.approx(0.8), "sgd": pytest.approx(0.8)}
+    found = _pair_verdicts(sparsity_tables(grid_adam=False))
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == INCONCLUSIVE
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].why.startswith("no unregularized net")
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
 
 
 def test_sparsity_leaves_diverged_runs_out_and_counts_them():
@@ -443,7 +475,7 @@ def test_sparsity_leaves_diverged_runs_out_and_counts_them():
     runs = tables["runs"]
     runs.loc[(runs.optimizer == "sgd") & (runs.regularizer == "l2") & (runs.seed == 0), "diverged"] = True
     v = _sparsity(tables)[1]
-    assert v.verdict == REPRODUCED and v.n == 2 and "2 diverged run(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged run(s) left out" in v.detail
 
 
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
@@ -475,19 +507,28 @@ def test_sparsity_takes_the_log_of_an_exact_zero_at_float32s_resolution_and_coun
     assert row.log10_large == pytest.approx((math.log10(eps * w.loc[zeroed, "abs_max"].item())
                                              + math.log10(w[(w.run_id == row.name) & (w.layer == 2)].q99.item())) / 2)
     assert ev["runs"].log10_large.min() > -10  # never float64's -307
-    assert "q99 |w| exactly 0 or below float32's resolution in 1 of 24 layers of the matched runs" in v.detail
+    assert "q99 |w| exactly 0 or below float32's resolution in 1 of 12 layers of the pair's runs" in v.detail
     assert "float32's resolution" not in _sparsity(sparsity_tables(), large="q99")[1].detail  # none: nothing said
 
 
 def test_sparsity_figure_and_empty_tables():
-    tables = sparsity_tables()
+    tables = sparsity_tables(plain_test=0.8)
     ev, v = _sparsity(tables)
     fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
-    assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
     ev, v = _sparsity(empty)
     assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
+
+
+def test_sparsity_headline_pair_the_study_did_not_train_has_no_numbers():
+    # the study trains L1 1e-3 ~ L2 1e-2 only: the headline pair 1e-4 ~ 1e-3 has no data, and no other pair's numbers
+    tables = sparsity_tables()
+    runs = tables["runs"]
+    tables["runs"] = runs[~((runs.l1 == 1e-4) | (runs.l2 == 1e-3))]
+    ev, v = _sparsity(tables)
+    assert v.verdict == INCONCLUSIVE and v.n == 0 and v.why.startswith("no data")
+    assert len(_pair_verdicts(tables)) == 3  # the other pairs are judged as before
 
 
 # ---- dropout-train-test -------------------------------------------------------------
@@ -888,13 +929,20 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 def stopping_verdict(runs, **overrides):
     settings = settings_of(early_stopping.ID, overrides)
     ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
-    return ev["runs"], early_stopping.verdict(ev, settings)
+    return ev["runs"], verdict_of(early_stopping.CLAIM, ev, settings)
+
+
+def stopping_conditions(runs, epochs=None):
+    """{(monitor, optimizer or activation): verdict} of every condition."""
+    tables = {"runs": runs, "epochs": stopping_epochs(runs) if epochs is None else epochs}
+    return {tuple(c.values()): v for c, v in per_condition(early_stopping.CLAIM, tables, settings_of(early_stopping.ID))}
 
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
     assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularized run is not evidence; the diverged one counted
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
+    assert v.threshold == 0.04  # the smallest effect of interest, fixed in advance
     assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
 
 
@@ -902,15 +950,36 @@ def test_early_stopping_is_judged_in_loss_not_accuracy():
     # stopping lowers test accuracy but also test loss: the monitored metric decides
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1, accuracy_gain=-0.02))
     assert v.verdict == REPRODUCED
+    assert "stopping at the validation-loss minimum: test accuracy falls by 0.02 (fraction, n = 3 seeds)" in v.detail
     ev, v = stopping_verdict(stopping_runs(loss_gain=-0.1, accuracy_gain=0.02))
     assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.1)
+    assert "test accuracy rises by 0.02 " in v.detail
 
 
-def test_early_stopping_reports_the_accuracy_monitored_rule_beside_it():
-    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
+def test_early_stopping_a_gain_inside_the_smallest_effect_is_no_difference_not_the_opposite():
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.01))  # 0.01 nats, seeds +-0.002: inside +-0.04
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+    ev, v = stopping_verdict(stopping_runs(loss_gain=-0.01))
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+
+
+def test_early_stopping_judges_stopping_on_val_accuracy_beside_it_in_test_error():
+    runs = stopping_runs(loss_gain=0.1)
+    found = stopping_conditions(runs)  # validation accuracy peaks at epoch 30, where test accuracy is 0.05 higher
+    assert found[("val_accuracy", "adam")].verdict == REPRODUCED
+    v = found[("val_accuracy", "adam")]
+    assert v.value == pytest.approx(0.05) and v.threshold == 0.015 and "test error" in v.statistic
+    assert "stopping at the validation-accuracy maximum: test loss falls by" in v.detail
+    ev, _ = stopping_verdict(runs)
     ok = ev[~ev.diverged]
     assert (ok.acc_epoch == 30).all() and ok.acc_stop_accuracy_gain.to_numpy() == pytest.approx(0.05)
-    assert "stop at the highest validation accuracy (fraction): +0.050" in v.detail
+    # a peak whose test accuracy is no better than the last epoch's: no difference, not "not reproduced"
+    flat = stopping_epochs(runs)
+    flat.loc[(flat.split == "test"), "accuracy"] = 0.6
+    assert stopping_conditions(runs, flat)[("val_accuracy", "adam")].why.startswith("no difference")
+    worse = stopping_epochs(runs)
+    worse.loc[(worse.split == "test") & (worse.epoch == 30), "accuracy"] = 0.55
+    assert stopping_conditions(runs, worse)[("val_accuracy", "adam")].verdict == NOT_REPRODUCED
 
 
 def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
@@ -919,23 +988,27 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
     assert not ev.val_turned_up.any() and v.verdict == NOT_REPRODUCED
 
 
-def test_early_stopping_is_judged_per_optimizer_and_activation():
+def test_early_stopping_is_judged_per_stopping_rule_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
-        {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
-    assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
+    found = stopping_conditions(runs)
+    assert list(found) == [("val_loss", "adam"), ("val_loss", "sgd"), ("val_accuracy", "adam"),
+                           ("val_accuracy", "sgd"), ("val_loss", "relu"), ("val_loss", "tanh"),
+                           ("val_accuracy", "relu"), ("val_accuracy", "tanh")]
+    assert found[("val_loss", "adam")].verdict == REPRODUCED and found[("val_loss", "sgd")].verdict == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
-    assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
-    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: adam
+    assert {found[("val_loss", a)].verdict for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
+    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: val loss, adam
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
+    assert stopping_verdict(runs, headline={"monitor": "val_accuracy", "optimizer": "sgd"})[1].verdict == REPRODUCED
 
 
-def test_early_stopping_headline_is_one_condition_or_every_cell():
+def test_early_stopping_headline_is_one_condition_never_every_cell_pooled():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    # every cell: adam's +0.1 and sgd's -0.1 average out within each seed
-    assert stopping_verdict(runs, headline={})[1].value == pytest.approx(0.0, abs=1e-9)
-    with pytest.raises(ValueError, match="one condition"):
-        settings_of(early_stopping.ID, {"headline": {"optimizer": "adam", "activation": "relu"}})
+    # an activation's condition holds adam's +0.1 and sgd's -0.1: the headline may name it
+    assert stopping_verdict(runs, headline={"activation": "relu"})[1].verdict == INCONCLUSIVE
+    for both_or_neither in ({"optimizer": "adam", "activation": "relu"}, {"optimizer": None}):
+        with pytest.raises(ValueError, match="one condition"):
+            settings_of(early_stopping.ID, {"headline": both_or_neither})
 
 
 def test_early_stopping_figure():
@@ -944,7 +1017,7 @@ def test_early_stopping_figure():
     epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
         ev = early_stopping.evidence(tables, settings)
-        v = early_stopping.verdict(ev, settings)
+        v = verdict_of(early_stopping.CLAIM, ev, settings)
         assert is_figure(early_stopping.figure(tables, ev, v, settings))
 
 
