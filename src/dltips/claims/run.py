@@ -16,7 +16,7 @@ import pandas as pd
 from ..io import atomic_write, finite_or_none, write_csv, write_json
 from ..lazy import lazy_import
 from ..tables import read_table
-from ..robustness import second_look
+from .looks import second_look
 from ..verdicts import measured
 from . import get, settings_of
 from .conditions import condition_rows, conditions_table, headline_tables, write_conditions
@@ -44,7 +44,7 @@ def rst_text(value) -> str:
 def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
     """How the verdict follows from the numbers, in words, for the kinds of part the rule has
     (`directions` of its parts): an interval against a threshold, an exact check's largest
-    error against a tolerance (verdicts.exact); then the second look (dltips.robustness)."""
+    error against a tolerance (verdicts.exact); then the second look (dltips.claims.looks)."""
     sentences = []
     if directions - {"<="}:
         sentences.append("A part counts as reproduced when the whole 95% interval of its statistic (Student-t "
@@ -89,7 +89,7 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
 
 def record_of(claim, look, evidence) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
-    the first look, and both second looks (dltips.robustness)."""
+    the first look, and both second looks (dltips.claims.looks)."""
     final = look.final
     flat = finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,

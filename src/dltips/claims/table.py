@@ -9,7 +9,7 @@ import pandas as pd
 from ..io import atomic_write, read_json, write_csv
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
-# the verdict and why first; the deciding part's numbers; the second look (dltips.robustness)
+# the verdict and why first; the deciding part's numbers; the second look (dltips.claims.looks)
 COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "ci_low", "ci_high", "direction",
            "threshold", "n", "first_look", "thresholds", "verdict_threshold_stricter", "verdict_threshold_looser",
            "seed_halves", "verdict_seeds_a", "verdict_seeds_b", "condition", "detail", "figure", "source"]

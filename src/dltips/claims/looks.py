@@ -19,8 +19,8 @@ look's side of its threshold; "fragile": a half decides otherwise or leans the o
 import math
 from dataclasses import dataclass, replace
 
-from .claims.evidence import Evidence, seeds_of, with_seeds
-from .verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
+from ..verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
+from .evidence import Evidence, seeds_of, with_seeds
 
 ROBUST, NOT_ROBUST = "robust", "not robust"
 STABLE, DIRECTION_STABLE, FRAGILE = "stable", "direction-stable", "fragile"

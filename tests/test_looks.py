@@ -1,4 +1,4 @@
-"""The second look (dltips.robustness): thresholds moved ±50% and each half of the seeds, and
+"""The second look (dltips.claims.looks): thresholds moved ±50% and each half of the seeds, and
 what claims.csv, captions, the verdicts page and the summary figure make of it."""
 
 import json
@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SMOKE_RESULTS
 
-from dltips import robustness as rb
+from dltips.claims import looks as rb
 from dltips.claims import CLAIM_OUTPUTS, Claim, register
 from dltips.claims.run import ClaimFailed, judge_all, run_claim
 from dltips.claims.settings import ClaimSettings
