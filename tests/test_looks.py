@@ -107,7 +107,7 @@ STEADY = [1.0, 1.05, 0.95, 1.02, 0.98]
 def look(table, minimum=0.0):
     claim, settings = gain_claim(evidence=table), GainSettings(min=minimum)
     evidence = claim.evidence({}, settings)
-    return rb.second_look(claim, evidence, settings, claim.verdict(evidence, settings))
+    return rb.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
 
 
 def test_a_verdict_both_halves_repeat_is_stable_and_stands():
@@ -149,6 +149,46 @@ def test_an_inconclusive_first_look_stays_inconclusive_with_its_own_why():
     assert result.first.verdict == INCONCLUSIVE and result.final == result.first
 
 
+def margin_rule(ev):
+    """train-before-test's shape: two parts, one of whose statistic names a margin derived from
+    the data judged (half the mean `scale`), so its words differ between subsets of the seeds."""
+    table = ev["gains"]
+    margin = 0.5 * table.scale.mean()
+    return all_of(compare(table.gain, 0.0, ">", "gain", name="gain"),
+                  compare(table.cost, margin, "<", f"cost, below +{margin:.3f}", name="cost"))
+
+
+def test_parts_are_matched_by_name_when_their_statistic_differs_between_halves():
+    gains = by_seed(STEADY, [0.3, -0.2, 0.5, -0.1, 0.4])  # half b leans the first look's way, undecided
+    evidence = {"gains": gains.assign(cost=0.0, scale=[1.0 if s % 2 == 0 else 3.0 for s in gains.seed])}
+    first = margin_rule(evidence)
+    halves = [margin_rule(half) for half in rb.seed_halves(evidence)]
+    assert first.verdict == REPRODUCED and halves[1].verdict == INCONCLUSIVE
+    assert {p.statistic for p in first.parts} != {p.statistic for p in halves[1].parts}  # "+1.000" vs "+1.500"
+    result = rb.second_look(margin_rule, evidence, first)
+    assert result.seeds == rb.DIRECTION_STABLE and result.final == first
+
+
+def test_a_part_leaning_the_other_way_is_found_by_its_name_whatever_the_order_of_parts():
+    first = all_of(compare(STEADY, 0.0, ">", "gain", name="gain"), compare(STEADY, 2.0, "<", "cost", name="cost"))
+    # all_of puts the deciding part first: here the undecided gain, then cost, whose mean crossed its threshold
+    crossed = all_of(compare([0.3, -0.2, 0.4], 0.0, ">", "gain", name="gain"),
+                     compare([2.5, 2.4, 2.6], 2.2, "<", "cost below 2.2", name="cost"))
+    assert [p.name for p in crossed.parts] == ["cost", "gain"] and crossed.verdict == NOT_REPRODUCED
+    leaning = all_of(compare([0.3, -0.2, 0.4], 0.0, ">", "gain", name="gain"),
+                     compare([1.0, 1.1, 0.9], 2.2, "<", "cost below 2.2", name="cost"))
+    assert leaning.verdict == INCONCLUSIVE and rb.stability(first, (first, leaning)) == rb.DIRECTION_STABLE
+    against = all_of(compare([0.3, -0.2, 0.4], 0.0, ">", "gain", name="gain"),
+                     compare([2.5, 1.0, 3.5], 2.2, "<", "cost below 2.2", name="cost"))
+    assert against.verdict == INCONCLUSIVE and rb.stability(first, (first, against)) == rb.FRAGILE
+
+
+def test_a_verdict_of_several_parts_without_a_name_for_each_is_refused():
+    unnamed = all_of(compare(STEADY, 0.0, ">", "gain"), compare(STEADY, 2.0, "<", "cost", name="cost"))
+    with pytest.raises(ValueError, match=r"distinct name for each part .*named \['', 'cost'\]"):
+        rb.second_look(lambda ev: unnamed, {}, unnamed)
+
+
 def test_seed_halves_deal_sorted_seeds_alternately_and_give_unseeded_rows_to_both():
     ev = {"gains": pd.DataFrame({"seed": [3, 1, 0, 2, math.nan], "gain": [1, 2, 3, 4, 5]}),
           "losses": pd.DataFrame({"seed": [0, 1, 4], "loss": [1.0, 2.0, 3.0]}),  # a seed only this table has
@@ -177,7 +217,8 @@ def test_a_rule_that_reads_no_seeded_row_is_not_split():
     claim = Claim(**{**claim.__dict__, "verdict": lambda e, s: compare(e["gains"][e["gains"].seed.isna()].gain, 0.0,
                                                                           ">", "toy")})
     evidence = claim.evidence({}, GainSettings())
-    result = rb.second_look(claim, evidence, GainSettings(), claim.verdict(evidence, GainSettings()))
+    result = rb.second_look(lambda ev: claim.verdict(ev, GainSettings()), evidence,
+                            claim.verdict(evidence, GainSettings()))
     assert result.first.verdict == REPRODUCED and result.seeds == rb.NOT_APPLICABLE
 
 
@@ -322,7 +363,7 @@ def test_every_claims_rule_runs_on_each_half_of_its_seeds(smoke):
         tables = {name: pd.read_csv(smoke / SMOKE_RESULTS / "tables" / f"{name}.csv") for name in claim.tables}
         evidence = claim.evidence(headline_tables(tables, config["grid"]["datasets"][0]), settings)
         evidence = {name: tripled_seeds(table) for name, table in evidence.items()}
-        result = rb.second_look(claim, evidence, settings, claim.verdict(evidence, settings))
+        result = rb.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
         assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE, rb.FRAGILE, rb.NOT_APPLICABLE), claim_id
         split += result.seeds != rb.NOT_APPLICABLE
     assert split >= 5  # the halves were taken, not skipped

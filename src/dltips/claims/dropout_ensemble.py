@@ -141,8 +141,8 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 def equivalent(values, margin: float, statistic: str, name: str):
     """Two one-sided tests: the interval inside (-margin, margin) -> reproduced; wholly beyond
     one side -> not reproduced. The side the mean leans to is reported first."""
-    upper = compare(values, margin, "<", statistic)
-    lower = compare(values, -margin, ">", statistic)
+    upper = compare(values, margin, "<", statistic, name="below +margin")
+    lower = compare(values, -margin, ">", statistic, name="above -margin")
     first, second = (lower, upper) if upper.value < 0 else (upper, lower)
     return replace(all_of(first, second), name=name)
 

@@ -115,11 +115,12 @@ def resolve_depth(spec, depths, trained_depths=()) -> int | None:
     return int(spec)
 
 
-def no_condition(statistic: str, headline: dict) -> Verdict:
-    """The verdict where the headline condition has no runs (a config that does not train it)."""
+def no_condition(statistic: str, headline: dict, name: str = "") -> Verdict:
+    """The verdict where the headline condition has no runs (a config that does not train it);
+    `name`: the part it stands in for, in a verdict of several parts."""
     where = ", ".join(f"{k} {v}" for k, v in headline.items())
     return Verdict(INCONCLUSIVE, statistic, math.nan, math.nan, math.nan, 0.0, ">", 0,
-                   f"{INCONCLUSIVE}: no runs in the headline condition ({where})")
+                   f"{INCONCLUSIVE}: no runs in the headline condition ({where})", name=name)
 
 
 def per_seed(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -17,6 +17,7 @@ look's side of its threshold; "fragile": a half decides otherwise or leans the o
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
@@ -76,19 +77,45 @@ def seed_halves(evidence: Evidence) -> tuple[dict, dict] | None:
     return tuple(with_seeds(evidence, seeds[i::2]) for i in (0, 1))
 
 
+def parts_by_name(v: Verdict) -> dict[str, Verdict]:
+    """`v`'s parts by name; a verdict without parts is its own one part. Never by statistic:
+    a statistic's words may carry a number derived from the data (a margin), which differs
+    between subsets of the seeds. all_of puts the deciding part first, so neither is the
+    position a part's identity."""
+    if not v.parts:
+        return {v.name: v}
+    names = [p.name for p in v.parts]
+    if "" in names or len(set(names)) < len(names):
+        raise ValueError(f"a verdict of several parts needs a distinct name for each part (compare(..., name=...)) "
+                         f"so that its second look can match them; its parts are named {names}")
+    return {p.name: p for p in v.parts}
+
+
+SIDES = {">": lambda value, threshold: value > threshold, "<": lambda value, threshold: value < threshold,
+         "<=": lambda value, threshold: value <= threshold,
+         "|·| <": lambda value, threshold: abs(value) < threshold}  # an equivalence's interval inside ±threshold
+
+
+def _same_side(part: Verdict, other: Verdict) -> bool:
+    """Whether `other`'s mean lies on the side of its threshold that `part`'s does (each of
+    its parts', by name, for a part of parts such as an equivalence)."""
+    if part.parts or other.parts:
+        mine, theirs = parts_by_name(part), parts_by_name(other)
+        return mine.keys() == theirs.keys() and all(_same_side(p, theirs[name]) for name, p in mine.items())
+    side = SIDES.get(part.direction)
+    if side is None or part.direction != other.direction or \
+            not all(math.isfinite(x) for x in (part.value, other.value, part.threshold, other.threshold)):
+        return False
+    return side(part.value, part.threshold) == side(other.value, other.threshold)
+
+
 def _leans_with(half: Verdict, first: Verdict) -> bool:
     """A half that cannot decide, whose every part's mean lies where the first look's does
-    relative to its threshold."""
+    relative to its threshold (parts matched by name)."""
     if half.verdict != INCONCLUSIVE or first.verdict == INCONCLUSIVE:
         return False
-    by_statistic = {p.statistic: p for p in (half.parts or (half,))}
-    for part in first.parts or (first,):
-        other = by_statistic.get(part.statistic)
-        if other is None or not (math.isfinite(other.value) and math.isfinite(part.value)):
-            return False
-        if (part.value > part.threshold) != (other.value > other.threshold):
-            return False
-    return True
+    theirs = parts_by_name(half)
+    return all(name in theirs and _same_side(part, theirs[name]) for name, part in parts_by_name(first).items())
 
 
 def stability(first: Verdict, halves: tuple[Verdict, Verdict]) -> str:
@@ -101,8 +128,8 @@ def stability(first: Verdict, halves: tuple[Verdict, Verdict]) -> str:
 
 def _numbers(v: Verdict) -> list[tuple]:
     """Each part's numbers, a missing one (NaN, no data) as None so that it equals itself."""
-    return [(p.statistic, p.n, *(None if math.isnan(x) else x for x in (p.value, p.ci_low, p.ci_high)))
-            for p in (v.parts or (v,))]
+    return [(name, p.n, *(None if math.isnan(x) else x for x in (p.value, p.ci_low, p.ci_high)))
+            for name, p in sorted(parts_by_name(v).items())]
 
 
 # ---- both looks together -----------------------------------------------------------------
@@ -152,14 +179,16 @@ def _failed(first: Verdict, thresholds: str, stricter: str, looser: str, seeds: 
     return "; ".join(reasons) + f" (first look: {first.verdict})"
 
 
-def second_look(claim, evidence: Evidence, settings, first: Verdict) -> SecondLook:
-    """Both looks at `claim`'s verdict `first` on `evidence` (rerunning claim.verdict on halves)."""
+def second_look(judge: Callable[[Evidence], Verdict], evidence: Evidence, first: Verdict) -> SecondLook:
+    """Both looks at the verdict `first` that `judge` (the claim's rule for its headline
+    condition) gave on `evidence`; the seed look runs `judge` again on subsets of it."""
+    parts_by_name(first)  # a verdict whose parts cannot be matched is refused whatever the data
     thresholds, stricter, looser = threshold_look(first)
     split = None if all(p.direction == "<=" for p in (first.parts or (first,))) else seed_halves(evidence)
     if split is None:
         seeds, halves, words = NOT_APPLICABLE, None, (NOT_APPLICABLE, NOT_APPLICABLE)
     else:
-        halves = tuple(claim.verdict(half, settings) for half in split)
+        halves = tuple(judge(half) for half in split)
         seeds, words = stability(first, halves), tuple(h.verdict for h in halves)
         if all(_numbers(h) == _numbers(first) for h in halves):  # the rule reads no seeded row (a toy)
             seeds, halves, words = NOT_APPLICABLE, None, (NOT_APPLICABLE, NOT_APPLICABLE)

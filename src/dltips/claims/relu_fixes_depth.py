@@ -186,7 +186,7 @@ def verdict(ev: Evidence, settings: Settings):
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
     if depth is None:
         return deciding_first(no_condition(f"final train accuracy, {settings.activation} minus "
-                                           f"{settings.baseline}", dict(headline)), linear)
+                                           f"{settings.baseline}", dict(headline), name="trains"), linear)
     return deciding_first(trains_verdict(gap, settings, headline.init, depth), linear)
 
 

@@ -109,7 +109,7 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     all_tables = {name: read(path) for name, path in table_paths.items()}
     tables = headline_tables(all_tables, headline_dataset)
     evidence = claim.evidence(tables, settings)
-    look = second_look(claim, evidence, settings, claim.verdict(evidence, settings))
+    look = second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
     fig = claim.figure(tables, evidence, look.final, settings)
     record = record_of(claim, look, evidence)
     write_csv(out["csv"], as_one_table(evidence))
