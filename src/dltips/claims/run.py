@@ -57,7 +57,7 @@ def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
         sentences.append("The claim is reproduced when every part is, not reproduced when any part is not.")
     if directions - {"<="}:
         sentences.append("It stands only if it survives a second look: every threshold moved 50% stricter and "
-                         "looser, and each half of the seeds; otherwise it is inconclusive.")
+                         "looser, and the rule again with each seed left out in turn; otherwise it is inconclusive.")
     return {"rule": " ".join(sentences)}
 
 

@@ -12,7 +12,7 @@ from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 # the verdict and why first; the deciding part's numbers; the second look (dltips.claims.looks)
 COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "ci_low", "ci_high", "direction",
            "threshold", "n", "first_look", "thresholds", "verdict_threshold_stricter", "verdict_threshold_looser",
-           "seed_halves", "verdict_seeds_a", "verdict_seeds_b", "condition", "detail", "figure", "source"]
+           "leave_one_seed_out", "verdicts_seed_left_out", "condition", "detail", "figure", "source"]
 
 
 COLORS = {REPRODUCED: "#d8f0d8", NOT_REPRODUCED: "#f6d6d6", INCONCLUSIVE: "#f2ecd0"}
@@ -32,7 +32,7 @@ def _cells(r) -> list[str]:
     detail = f"<br><small>{_text(r.detail)}</small>" if _text(r.detail) else ""
     second = (f"first look: {_text(r.first_look)}<br>thresholds ±50%: {_text(r.thresholds)} "
               f"({_text(r.verdict_threshold_stricter)} / {_text(r.verdict_threshold_looser)})<br>"
-              f"seed halves: {_text(r.seed_halves)} ({_text(r.verdict_seeds_a)} / {_text(r.verdict_seeds_b)})")
+              f"each seed left out: {_text(r.leave_one_seed_out)} ({_text(r.verdicts_seed_left_out)})")
     return [f"<b>{_text(r.id)}</b><br>{_text(r.claim)}",
             f"<b>{_text(r.verdict)}</b>{why}",
             f"{_text(r.statistic)}: {_text(r.measured)}{detail}",
