@@ -163,10 +163,32 @@ def test_a_verdict_that_flips_when_one_seed_is_left_out_is_fragile_and_becomes_i
     assert result.final.why == "fragile: without seed 4 it is not reproduced (first look: reproduced)"
 
 
+def test_one_seed_left_out_that_puts_the_rule_on_its_noise_floor_is_fragile():
+    """A floor is a branch of the rule, not a want of power: a net that trains only with one
+    seed in the mean says nothing without it."""
+    def rule(ev, settings=None):
+        v = compare(ev["gains"].gain, 0.0, ">", "gain")
+        return floor(v, "the net at chance") if ev["gains"].accuracy.mean() <= 0.12 else v
+
+    table = seeded(STEADY, accuracy=[0.5, 0.1, 0.1, 0.1, 0.1])
+    result = rb.second_look(rule, {"gains": table}, rule({"gains": table}))
+    assert result.first.verdict == REPRODUCED and result.seeds == rb.FRAGILE
+    assert result.final.why == "fragile: without seed 0 it is inconclusive, on its noise floor (first look: reproduced)"
+    kept = rb.second_look(rule, {"gains": table.assign(accuracy=0.5)}, rule({"gains": table.assign(accuracy=0.5)}))
+    assert kept.seeds == rb.STABLE and kept.final == kept.first
+
+
 def test_one_seed_left_out_leaning_the_other_way_is_fragile():
     first = compare(STEADY * 2, 0.0, ">", "gain")
     other = compare([-0.3, 0.2, -0.5, 0.1, -0.4], 0.0, ">", "gain")
     assert other.verdict == INCONCLUSIVE and rb.stability(first, (first, other)) == rb.FRAGILE
+    # leaving one value out cannot move a decisive mean so far; a margin derived from the data can
+    evidence = {"gains": seeded(STEADY, cost=[1.0, 3.0, 0.5, 3.5, 2.0], scale=[1.0, 1.0, 1.0, 1.0, 21.0])}
+    result = rb.second_look(margin_rule, evidence, margin_rule(evidence))
+    assert result.first.verdict == REPRODUCED and result.seeds == rb.FRAGILE
+    assert result.verdicts_left_out() == "without seed 0, 1, 2, 3: reproduced; without seed 4: inconclusive"
+    assert "fragile: without seed 4 it is inconclusive, a part's mean not on the first look's side of its " \
+           "threshold" in result.final.why
 
 
 def test_a_verdict_not_robust_to_its_thresholds_becomes_inconclusive_and_says_which_way():

@@ -12,10 +12,12 @@ tolerance comes from the float format, not from a judgement.
 Seeds left out: the claim's own rule (`judge`) runs again without each seed in turn (that
 seed's rows of every table; rows without a seed, e.g. an exact check's, stay): n judgements
 of n − 1 seeds, each part matched to the first look's by its name. "stable": every one gives
-the first-look verdict; "direction-stable": one that cannot decide still has every part's
-mean on the first look's side of its threshold; "fragile": one decides otherwise, or cannot
-decide and has a part's mean on the other side of its threshold (or no mean at all). A
-fragile decisive verdict becomes inconclusive. Under 3 seeds (an interval needs two): n/a.
+the first-look verdict; "direction-stable": one that cannot decide for want of power (its
+interval straddles the threshold) still has every part's mean on the first look's side of
+its threshold; "fragile": one decides otherwise, or cannot decide because it sits on a noise
+floor the first look does not (verdicts.floor: a branch of the rule, not a want of power),
+or has a part's mean on the other side of its threshold (or no mean at all). A fragile
+decisive verdict becomes inconclusive. Under 3 seeds (an interval needs two): n/a.
 
 Why one seed left out, not halves of more seeds: the look asks whether a verdict rests on
 some of the seeds rather than on all of them -- one unrepresentative seed, or a quantity the
@@ -126,10 +128,16 @@ def _same_side(part: Verdict, other: Verdict) -> bool:
     return side(part.value, part.threshold) == side(other.value, other.threshold)
 
 
+def _floored(v: Verdict) -> bool:
+    """Whether `v` or a part of it sits on its noise floor (verdicts.floor)."""
+    return v.why.startswith(FLOOR) or any(_floored(p) for p in v.parts)
+
+
 def _leans_with(other: Verdict, first: Verdict) -> bool:
-    """A verdict that cannot decide, whose every part's mean lies where the first look's does
-    relative to its threshold (parts matched by name)."""
-    if other.verdict != INCONCLUSIVE or first.verdict == INCONCLUSIVE:
+    """A verdict that cannot decide for want of power (not a floor the first look is not on),
+    whose every part's mean lies where the first look's does relative to its threshold (parts
+    matched by name)."""
+    if other.verdict != INCONCLUSIVE or first.verdict == INCONCLUSIVE or (_floored(other) and not _floored(first)):
         return False
     theirs = parts_by_name(other)
     return all(name in theirs and _same_side(part, theirs[name]) for name, part in parts_by_name(first).items())
@@ -201,6 +209,15 @@ class SecondLook:
         return f"{moved} {seeds}"
 
 
+def _how(v: Verdict, first: Verdict) -> str:
+    """Why an inconclusive judgement without a seed does not count with the first look."""
+    if v.verdict != INCONCLUSIVE:
+        return ""
+    if _floored(v) and not _floored(first):
+        return ", on its noise floor"
+    return ", a part's mean not on the first look's side of its threshold"
+
+
 def _failed(first: Verdict, thresholds: str, stricter: str, looser: str, seeds: str, left_out) -> str:
     """Why a decisive first look does not stand, in words; "" where it stands."""
     reasons = []
@@ -209,9 +226,8 @@ def _failed(first: Verdict, thresholds: str, stricter: str, looser: str, seeds: 
                  if word != first.verdict]
         reasons.append("not robust: with every threshold moved 50% " + " and ".join(moved))
     if seeds == FRAGILE:
-        against = [f"{_without([seed])} it is {v.verdict}"
-                   + (", a part's mean off the first look's side" if v.verdict == INCONCLUSIVE else "")
-                   for seed, v in left_out if not _holds(v, first)]
+        against = [f"{_without([seed])} it is {v.verdict}{_how(v, first)}" for seed, v in left_out
+                   if not _holds(v, first)]
         reasons.append("fragile: " + "; ".join(against))
     if not reasons or first.verdict == INCONCLUSIVE:
         return ""
