@@ -11,7 +11,7 @@ import pytest
 
 from conftest import SMOKE_RESULTS
 
-from dltips.claims import looks as rb
+from dltips.claims import looks
 from dltips.claims import CLAIM_OUTPUTS, Claim, register
 from dltips.claims.run import ClaimFailed, judge_all, run_claim
 from dltips.claims.settings import ClaimSettings
@@ -23,53 +23,53 @@ from conftest import ROOT
 
 # ---- thresholds moved ±50% ---------------------------------------------------------------
 @pytest.mark.parametrize("threshold, direction, way, moved", [
-    (0.02, ">", rb.STRICTER, 0.03), (0.02, ">", rb.LOOSER, 0.01),
-    (-0.3, "<", rb.STRICTER, -0.45), (-0.3, "<", rb.LOOSER, -0.15),
-    (0.15, "<", rb.STRICTER, 0.075), (-0.2, ">", rb.STRICTER, -0.1),
+    (0.02, ">", looks.STRICTER, 0.03), (0.02, ">", looks.LOOSER, 0.01),
+    (-0.3, "<", looks.STRICTER, -0.45), (-0.3, "<", looks.LOOSER, -0.15),
+    (0.15, "<", looks.STRICTER, 0.075), (-0.2, ">", looks.STRICTER, -0.1),
 ])
 def test_a_threshold_moves_half_its_size_towards_or_away_from_the_claimed_side(threshold, direction, way, moved):
     v = compare([0.1, 0.2, 0.3], threshold, direction, "x")
-    assert rb.moved_threshold(v, way) == pytest.approx(moved)
+    assert looks.moved_threshold(v, way) == pytest.approx(moved)
 
 
 def test_a_zero_threshold_moves_by_half_the_seed_to_seed_sd():
     values = [0.5, 1.0, 1.5, 2.0, 2.5]
     sd = pd.Series(values).std()
     v = compare(values, 0.0, ">", "x")
-    assert rb.moved_threshold(v, rb.STRICTER) == pytest.approx(sd / 2)
-    assert rb.moved_threshold(v, rb.LOOSER) == pytest.approx(-sd / 2)
+    assert looks.moved_threshold(v, looks.STRICTER) == pytest.approx(sd / 2)
+    assert looks.moved_threshold(v, looks.LOOSER) == pytest.approx(-sd / 2)
 
 
 def test_a_verdict_far_from_its_threshold_is_robust():
     v = compare([0.5, 0.6, 0.7], 0.02, ">", "gain")
-    assert rb.threshold_look(v) == (rb.ROBUST, REPRODUCED, REPRODUCED)
-    assert rb.threshold_look(compare([0.5, 1.0, 1.5, 2.0, 2.5], 0.0, ">", "gain"))[0] == rb.ROBUST
+    assert looks.threshold_look(v) == (looks.ROBUST, REPRODUCED, REPRODUCED)
+    assert looks.threshold_look(compare([0.5, 1.0, 1.5, 2.0, 2.5], 0.0, ">", "gain"))[0] == looks.ROBUST
 
 
 def test_a_verdict_that_just_clears_its_threshold_is_not_robust():
     v = compare([0.25, 0.30, 0.28], 0.2, ">", "gain")  # interval [0.21, 0.34]: 0.3 cuts it
     assert v.verdict == REPRODUCED
-    assert rb.threshold_look(v) == (rb.NOT_ROBUST, INCONCLUSIVE, REPRODUCED)
+    assert looks.threshold_look(v) == (looks.NOT_ROBUST, INCONCLUSIVE, REPRODUCED)
     # at 0, an effect under 1.74 seed SDs (n = 5) does not clear half an SD
-    assert rb.threshold_look(compare([0.3, 1.0, 1.5, 2.0, 2.7], 0.0, ">", "gain"))[0] == rb.NOT_ROBUST
+    assert looks.threshold_look(compare([0.3, 1.0, 1.5, 2.0, 2.7], 0.0, ">", "gain"))[0] == looks.NOT_ROBUST
 
 
 def test_parts_move_together_and_combine_like_all_of():
     close = compare([0.25, 0.30, 0.28], 0.2, ">", "close")
     far = compare([0.5, 0.6, 0.7], 0.02, ">", "far")
-    assert rb.threshold_look(all_of(far, close)) == (rb.NOT_ROBUST, INCONCLUSIVE, REPRODUCED)
-    assert rb.threshold_look(all_of(far, far)) == (rb.ROBUST, REPRODUCED, REPRODUCED)
+    assert looks.threshold_look(all_of(far, close)) == (looks.NOT_ROBUST, INCONCLUSIVE, REPRODUCED)
+    assert looks.threshold_look(all_of(far, far)) == (looks.ROBUST, REPRODUCED, REPRODUCED)
 
 
 def test_exact_checks_floors_and_too_little_data_are_not_moved():
-    assert rb.threshold_look(exact([1e-9], 1e-6, "e")) == (rb.NOT_APPLICABLE, REPRODUCED, REPRODUCED)
+    assert looks.threshold_look(exact([1e-9], 1e-6, "e")) == (looks.NOT_APPLICABLE, REPRODUCED, REPRODUCED)
     at_floor = floor(compare([0.0, 0.0, 0.0], 0.05, ">", "gap"))
-    assert rb.threshold_look(at_floor) == (rb.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
+    assert looks.threshold_look(at_floor) == (looks.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
     straddling = floor(compare([0.10, 0.11, 0.12], 0.1, ">", "gap"))  # alone: reproduced at 0.05
-    assert rb.threshold_look(straddling) == (rb.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
-    assert rb.threshold_look(floor(all_of(compare([0.5, 0.6, 0.7], 0.0, ">", "a"), exact([0], 1, "b"))))[1:] == \
+    assert looks.threshold_look(straddling) == (looks.ROBUST, INCONCLUSIVE, INCONCLUSIVE)
+    assert looks.threshold_look(floor(all_of(compare([0.5, 0.6, 0.7], 0.0, ">", "a"), exact([0], 1, "b"))))[1:] == \
         (INCONCLUSIVE, INCONCLUSIVE)
-    assert rb.threshold_look(compare([0.3], 0.2, ">", "x"))[1:] == (INCONCLUSIVE, INCONCLUSIVE)
+    assert looks.threshold_look(compare([0.3], 0.2, ">", "x"))[1:] == (INCONCLUSIVE, INCONCLUSIVE)
 
 
 # ---- each seed left out -------------------------------------------------------------------
@@ -120,19 +120,19 @@ LEANING = [0.5, 0.9, 0.1, 0.7, 0.3]  # reproduced > 0; without seed 0, 1 or 3 th
 def look(table, minimum=0.0):
     claim, settings = gain_claim(table), GainSettings(min=minimum)
     evidence = claim.evidence({}, settings)
-    return rb.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
+    return looks.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
 
 
 def test_a_verdict_every_seed_left_out_repeats_is_stable_and_stands():
     result = look(seeded(STEADY))
-    assert (result.first.verdict, result.seeds) == (REPRODUCED, rb.STABLE)
+    assert (result.first.verdict, result.seeds) == (REPRODUCED, looks.STABLE)
     assert result.left_out == tuple((seed, REPRODUCED) for seed in range(5)) and result.final == result.first
     assert result.columns()["verdicts_seed_left_out"] == "without seed 0, 1, 2, 3, 4: reproduced"
 
 
 def test_one_seed_left_out_that_cannot_decide_but_leans_the_same_way_is_direction_stable():
     result = look(seeded(LEANING))
-    assert result.first.verdict == REPRODUCED and result.seeds == rb.DIRECTION_STABLE
+    assert result.first.verdict == REPRODUCED and result.seeds == looks.DIRECTION_STABLE
     assert result.verdicts_left_out() == "without seed 0, 1, 3: inconclusive; without seed 2, 4: reproduced"
     assert "fragile" not in result.final.why  # (so close to 0 it is not robust to the thresholds moved)
 
@@ -148,7 +148,7 @@ def test_a_plain_mean_over_seeds_is_never_fragile():
             result = look(seeded(list(rng.normal(rng.choice([-1.0, 1.0]), 1.5, n))))
             if result.first.verdict != INCONCLUSIVE:
                 decided.append(result.first.verdict)
-                assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE)
+                assert result.seeds in (looks.STABLE, looks.DIRECTION_STABLE)
     # tested on decisive verdicts both ways, not only on inconclusive ones
     assert decided.count(REPRODUCED) > 20 and decided.count(NOT_REPRODUCED) > 20
 
@@ -156,8 +156,8 @@ def test_a_plain_mean_over_seeds_is_never_fragile():
 def test_a_verdict_that_flips_when_one_seed_is_left_out_is_fragile_and_becomes_inconclusive():
     # seed 4's scale carries the margin: 5.0 with it, 1.0 without, where the costs (~2) exceed it
     table = seeded(STEADY, cost=[2.0, 2.1, 1.9, 2.0, 2.05], scale=[1.0, 1.0, 1.0, 1.0, 21.0])
-    result = rb.second_look(margin_rule, {"gains": table}, margin_rule({"gains": table}))
-    assert result.first.verdict == REPRODUCED and result.seeds == rb.FRAGILE
+    result = looks.second_look(margin_rule, {"gains": table}, margin_rule({"gains": table}))
+    assert result.first.verdict == REPRODUCED and result.seeds == looks.FRAGILE
     assert result.verdicts_left_out() == "without seed 0, 1, 2, 3: reproduced; without seed 4: not reproduced"
     assert result.final.verdict == INCONCLUSIVE
     assert result.final.why == "fragile: without seed 4 it is not reproduced (first look: reproduced)"
@@ -171,21 +171,21 @@ def test_one_seed_left_out_that_puts_the_rule_on_its_noise_floor_is_fragile():
         return floor(v, "the net at chance") if ev["gains"].accuracy.mean() <= 0.12 else v
 
     table = seeded(STEADY, accuracy=[0.5, 0.1, 0.1, 0.1, 0.1])
-    result = rb.second_look(rule, {"gains": table}, rule({"gains": table}))
-    assert result.first.verdict == REPRODUCED and result.seeds == rb.FRAGILE
+    result = looks.second_look(rule, {"gains": table}, rule({"gains": table}))
+    assert result.first.verdict == REPRODUCED and result.seeds == looks.FRAGILE
     assert result.final.why == "fragile: without seed 0 it is inconclusive, on its noise floor (first look: reproduced)"
-    kept = rb.second_look(rule, {"gains": table.assign(accuracy=0.5)}, rule({"gains": table.assign(accuracy=0.5)}))
-    assert kept.seeds == rb.STABLE and kept.final == kept.first
+    kept = looks.second_look(rule, {"gains": table.assign(accuracy=0.5)}, rule({"gains": table.assign(accuracy=0.5)}))
+    assert kept.seeds == looks.STABLE and kept.final == kept.first
 
 
 def test_one_seed_left_out_leaning_the_other_way_is_fragile():
     first = compare(STEADY * 2, 0.0, ">", "gain")
     other = compare([-0.3, 0.2, -0.5, 0.1, -0.4], 0.0, ">", "gain")
-    assert other.verdict == INCONCLUSIVE and rb.stability(first, (first, other)) == rb.FRAGILE
+    assert other.verdict == INCONCLUSIVE and looks.stability(first, (first, other)) == looks.FRAGILE
     # leaving one value out cannot move a decisive mean so far; a margin derived from the data can
     evidence = {"gains": seeded(STEADY, cost=[1.0, 3.0, 0.5, 3.5, 2.0], scale=[1.0, 1.0, 1.0, 1.0, 21.0])}
-    result = rb.second_look(margin_rule, evidence, margin_rule(evidence))
-    assert result.first.verdict == REPRODUCED and result.seeds == rb.FRAGILE
+    result = looks.second_look(margin_rule, evidence, margin_rule(evidence))
+    assert result.first.verdict == REPRODUCED and result.seeds == looks.FRAGILE
     assert result.verdicts_left_out() == "without seed 0, 1, 2, 3: reproduced; without seed 4: inconclusive"
     assert "fragile: without seed 4 it is inconclusive, a part's mean not on the first look's side of its " \
            "threshold" in result.final.why
@@ -193,7 +193,7 @@ def test_one_seed_left_out_leaning_the_other_way_is_fragile():
 
 def test_a_verdict_not_robust_to_its_thresholds_becomes_inconclusive_and_says_which_way():
     result = look(seeded(STEADY + [0.9, 1.1, 1.0, 0.97, 1.03]), minimum=0.85)
-    assert result.first.verdict == REPRODUCED and result.thresholds == rb.NOT_ROBUST
+    assert result.first.verdict == REPRODUCED and result.thresholds == looks.NOT_ROBUST
     assert result.final.verdict == INCONCLUSIVE
     assert result.final.why.startswith("not robust: with every threshold moved 50% stricter it is not reproduced")
 
@@ -211,8 +211,8 @@ def test_parts_are_matched_by_name_when_their_statistic_differs_without_a_seed()
     without_0 = margin_rule({"gains": evidence["gains"][1:]})
     assert first.verdict == REPRODUCED and without_0.verdict == INCONCLUSIVE
     assert first.part("cost").statistic == "cost, below +3.000" != without_0.part("cost").statistic
-    result = rb.second_look(margin_rule, evidence, first)
-    assert result.seeds == rb.DIRECTION_STABLE and "fragile" not in result.final.why
+    result = looks.second_look(margin_rule, evidence, first)
+    assert result.seeds == looks.DIRECTION_STABLE and "fragile" not in result.final.why
 
 
 def test_a_part_leaning_the_other_way_is_found_by_its_name_whatever_the_order_of_parts():
@@ -223,23 +223,23 @@ def test_a_part_leaning_the_other_way_is_found_by_its_name_whatever_the_order_of
     assert [p.name for p in crossed.parts] == ["cost", "gain"] and crossed.verdict == NOT_REPRODUCED
     leaning = all_of(compare([0.3, -0.2, 0.4], 0.0, ">", "gain", name="gain"),
                      compare([1.0, 1.1, 0.9], 2.2, "<", "cost below 2.2", name="cost"))
-    assert leaning.verdict == INCONCLUSIVE and rb.stability(first, (first, leaning)) == rb.DIRECTION_STABLE
+    assert leaning.verdict == INCONCLUSIVE and looks.stability(first, (first, leaning)) == looks.DIRECTION_STABLE
     against = all_of(compare([0.3, -0.2, 0.4], 0.0, ">", "gain", name="gain"),
                      compare([2.5, 1.0, 3.5], 2.2, "<", "cost below 2.2", name="cost"))
-    assert against.verdict == INCONCLUSIVE and rb.stability(first, (first, against)) == rb.FRAGILE
+    assert against.verdict == INCONCLUSIVE and looks.stability(first, (first, against)) == looks.FRAGILE
 
 
 def test_a_verdict_of_several_parts_without_a_name_for_each_is_refused():
     unnamed = all_of(compare(STEADY, 0.0, ">", "gain"), compare(STEADY, 2.0, "<", "cost", name="cost"))
     with pytest.raises(ValueError, match=r"distinct name for each part .*named \['', 'cost'\]"):
-        rb.second_look(lambda ev: unnamed, {}, unnamed)
+        looks.second_look(lambda ev: unnamed, {}, unnamed)
 
 
 def test_each_seed_is_left_out_of_every_table_and_unseeded_rows_stay():
     ev = {"gains": pd.DataFrame({"seed": [3, 1, 0, 2, math.nan], "gain": [1, 2, 3, 4, 5]}),
           "losses": pd.DataFrame({"seed": [0, 1, 4], "loss": [1.0, 2.0, 3.0]}),  # a seed only this table has
           "check": pd.DataFrame({"error": [0.0]})}
-    subsets = rb.leave_one_out(ev)
+    subsets = looks.leave_one_out(ev)
     assert [seed for seed, _ in subsets] == [0, 1, 2, 3, 4]
     without_1 = dict(subsets)[1]
     assert set(without_1["gains"].seed.dropna()) == {0, 2, 3} and without_1["gains"].seed.isna().sum() == 1
@@ -248,14 +248,14 @@ def test_each_seed_is_left_out_of_every_table_and_unseeded_rows_stay():
 
 
 def test_too_few_seeds_no_seeds_or_an_exact_check_is_not_looked_at():
-    assert rb.leave_one_out({"gains": pd.DataFrame({"gain": [1.0, 2.0]})}) is None
-    assert rb.leave_one_out({"gains": pd.DataFrame({"seed": [0, 1], "gain": [1.0, 2.0]})}) is None
-    assert len(rb.leave_one_out({"gains": pd.DataFrame({"seed": [0, 1, 2], "gain": [1.0, 2.0, 3.0]})})) == 3
+    assert looks.leave_one_out({"gains": pd.DataFrame({"gain": [1.0, 2.0]})}) is None
+    assert looks.leave_one_out({"gains": pd.DataFrame({"seed": [0, 1], "gain": [1.0, 2.0]})}) is None
+    assert len(looks.leave_one_out({"gains": pd.DataFrame({"seed": [0, 1, 2], "gain": [1.0, 2.0, 3.0]})})) == 3
     result = look(seeded([1.0, 1.1]))
-    assert (result.seeds, result.left_out, result.verdicts_left_out()) == (rb.NOT_APPLICABLE, (), rb.NOT_APPLICABLE)
+    assert (result.seeds, result.left_out, result.verdicts_left_out()) == (looks.NOT_APPLICABLE, (), looks.NOT_APPLICABLE)
     assert "Each seed left out: n/a" in result.text() and "fewer than 3 seeds" in result.text()
     check = exact([0.0], 1e-6, "error")
-    assert rb.second_look(lambda ev: check, {"gains": seeded(STEADY)}, check).seeds == rb.NOT_APPLICABLE
+    assert looks.second_look(lambda ev: check, {"gains": seeded(STEADY)}, check).seeds == looks.NOT_APPLICABLE
 
 
 def test_a_rule_that_reads_no_seeded_row_is_not_looked_at():
@@ -264,9 +264,9 @@ def test_a_rule_that_reads_no_seeded_row_is_not_looked_at():
                     pd.DataFrame({"seed": range(6), "start": math.nan, "gain": 0.0})])
     claim = toy_claim(lambda e, s: compare(e["gains"][e["gains"].seed.isna()].gain, 0.0, ">", "toy"), ev)
     evidence = claim.evidence({}, GainSettings())
-    result = rb.second_look(lambda ev: claim.verdict(ev, GainSettings()), evidence,
+    result = looks.second_look(lambda ev: claim.verdict(ev, GainSettings()), evidence,
                             claim.verdict(evidence, GainSettings()))
-    assert result.first.verdict == REPRODUCED and result.seeds == rb.NOT_APPLICABLE
+    assert result.first.verdict == REPRODUCED and result.seeds == looks.NOT_APPLICABLE
 
 
 # ---- claims.csv, caption, verdicts page, summary figure ---------------------------------
@@ -414,13 +414,13 @@ def test_every_claims_rule_runs_with_each_seed_left_out(smoke):
         tables = {name: pd.read_csv(smoke / SMOKE_RESULTS / "tables" / f"{name}.csv") for name in claim.tables}
         evidence = claim.evidence(headline_tables(tables, config["grid"]["datasets"][0]), settings)
         evidence = {name: tripled_seeds(table) for name, table in evidence.items()}
-        result = rb.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
-        assert result.seeds in (rb.STABLE, rb.DIRECTION_STABLE, rb.FRAGILE, rb.NOT_APPLICABLE), claim_id
-        looked += result.seeds != rb.NOT_APPLICABLE
+        result = looks.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
+        assert result.seeds in (looks.STABLE, looks.DIRECTION_STABLE, looks.FRAGILE, looks.NOT_APPLICABLE), claim_id
+        looked += result.seeds != looks.NOT_APPLICABLE
     assert looked >= 5  # seeds were left out, not skipped
 
 
 def test_a_rule_with_no_data_is_not_looked_at_either():
     ev = pd.DataFrame({"seed": range(6), "gain": math.nan})
     result = look(ev)
-    assert result.first.n == 0 and result.seeds == rb.NOT_APPLICABLE
+    assert result.first.n == 0 and result.seeds == looks.NOT_APPLICABLE
