@@ -151,23 +151,23 @@ def regime_verdict(table: pd.DataFrame, fx: pd.DataFrame, settings: Settings, re
         other = fx[fx.regime == "overfitting"].set_index("seed").plain_train
         drop = (other - here.set_index("seed").plain_train).dropna()
         deeper_worse = compare(drop, gain, ">", "final train accuracy of the plain net, shallow minus deep (fraction)",
-                               bounds=ACCURACY_DIFFERENCE)
+                               bounds=ACCURACY_DIFFERENCE, name="deeper worse")
         train_fix = compare(here.train_fix_effect_train, gain, ">",
                             "training-side fix's effect on train accuracy, deep net (fraction)",
-                            bounds=ACCURACY_DIFFERENCE)
+                            bounds=ACCURACY_DIFFERENCE, name="training fix")
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
-                           f"{settings.margin_test_se:g} binomial SE)", bounds=ACCURACY_DIFFERENCE)
+                           f"{settings.margin_test_se:g} binomial SE)", bounds=ACCURACY_DIFFERENCE, name="test fix")
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         overfits = compare(here.plain_overfit_gap, gain, ">", "plain net's train minus test accuracy, shallow net",
-                           bounds=ACCURACY_DIFFERENCE)
+                           bounds=ACCURACY_DIFFERENCE, name="overfits")
         test_fix = compare(here.test_fix_effect_test, gain, ">",
                            "test-side fix's effect on test accuracy, shallow net (fraction)",
-                           bounds=ACCURACY_DIFFERENCE)
+                           bounds=ACCURACY_DIFFERENCE, name="test fix")
         v = deciding_first(test_fix, overfits)
     return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
 
