@@ -11,7 +11,7 @@ import pytest
 
 from conftest import SMOKE_RESULTS
 
-from dltips.claims import looks
+from dltips.claims import looks, runner
 from dltips.claims import CLAIM_OUTPUTS, Claim, register
 from dltips.claims.run import ClaimFailed, judge_all, run_claim
 from dltips.claims.settings import ClaimSettings
@@ -89,7 +89,7 @@ def toy_claim(verdict, evidence) -> Claim:
 
     table = evidence if callable(evidence) else lambda tables, settings: evidence
     return Claim(id=f"test-{uuid.uuid4().hex[:8]}", title="a gain", source="a paper", figure_text="gains -- per seed",
-                 evidence=lambda tables, settings: {"gains": table(tables, settings)}, verdict=verdict, figure=figure,
+                 evidence=lambda tables, settings: {"gains": table(tables, settings)}, rule=verdict, figure=figure,
                  settings=GainSettings)
 
 
@@ -120,7 +120,7 @@ LEANING = [0.5, 0.9, 0.1, 0.7, 0.3]  # reproduced > 0; without seed 0, 1 or 3 th
 def look(table, minimum=0.0):
     claim, settings = gain_claim(table), GainSettings(min=minimum)
     evidence = claim.evidence({}, settings)
-    return looks.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
+    return looks.second_look(lambda ev: claim.rule(ev, settings), evidence, claim.rule(evidence, settings))
 
 
 def test_a_verdict_every_seed_left_out_repeats_is_stable_and_stands():
@@ -264,8 +264,8 @@ def test_a_rule_that_reads_no_seeded_row_is_not_looked_at():
                     pd.DataFrame({"seed": range(6), "start": math.nan, "gain": 0.0})])
     claim = toy_claim(lambda e, s: compare(e["gains"][e["gains"].seed.isna()].gain, 0.0, ">", "toy"), ev)
     evidence = claim.evidence({}, GainSettings())
-    result = looks.second_look(lambda ev: claim.verdict(ev, GainSettings()), evidence,
-                            claim.verdict(evidence, GainSettings()))
+    result = looks.second_look(lambda ev: claim.rule(ev, GainSettings()), evidence,
+                            claim.rule(evidence, GainSettings()))
     assert result.first.verdict == REPRODUCED and result.seeds == looks.NOT_APPLICABLE
 
 
@@ -420,7 +420,10 @@ def test_every_claims_rule_runs_with_each_seed_left_out(smoke):
         tables = {name: pd.read_csv(smoke / SMOKE_RESULTS / "tables" / f"{name}.csv") for name in claim.tables}
         evidence = claim.evidence(headline_tables(tables, config["grid"]["datasets"][0]), settings)
         evidence = {name: tripled_seeds(table) for name, table in evidence.items()}
-        result = looks.second_look(lambda ev: claim.verdict(ev, settings), evidence, claim.verdict(evidence, settings))
+        # the headline condition named once, on all the seeds, as the runner names it
+        wanted = runner.headline_condition(claim, evidence, settings)
+        judge = lambda ev: runner.judge_headline(claim, ev, settings, wanted)  # noqa: E731
+        result = looks.second_look(judge, evidence, judge(evidence))
         assert result.seeds in (looks.STABLE, looks.DIRECTION_STABLE, looks.FRAGILE, looks.NOT_APPLICABLE), claim_id
         looked += result.seeds != looks.NOT_APPLICABLE
     assert looked >= 5  # seeds were left out, not skipped
