@@ -71,7 +71,9 @@ class TunedRate:
     tune_seeds: list
     confirm_seeds: list
     confirm_epochs: int | None
-    tie_within: float  # a runner-up this many noise units from the pick is tied with it
+    # a runner-up this many noise units from the pick is tied with it; None: a job tuned before ties
+    # were measured (its job.json has no such key), read as it was written
+    tie_within: float | None = None
 
 
 @dataclass(frozen=True)
