@@ -19,6 +19,7 @@ from claim_tables import (concave, convex, grid_runs, judge, sample,  # noqa: F4
 from dltips.activations import build as build_activation
 from dltips.claims import maxout, relu_variants, settings_of
 from dltips.claims.runner import per_condition
+from dltips.claims.runner import verdict_of
 from dltips.claims.select import paired_differences
 from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -195,7 +196,7 @@ def test_maxout_verdict_both_ways():
     ev, v = judge(maxout, {"runs": runs, "maxout_units": pd.DataFrame()}, s)
     assert v.verdict == INCONCLUSIVE  # no learned units: the construction alone cannot decide
     wrong = {**ev, "construction": ev["construction"].assign(max_abs_error=1e-6)}
-    assert maxout.verdict(wrong, s).verdict == NOT_REPRODUCED
+    assert verdict_of(maxout.CLAIM, wrong, s).verdict == NOT_REPRODUCED
     grid = ev["grid"]
     assert len(grid) == 12 and grid.difference.mean() == pytest.approx(0.01)
 

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from dltips.activations import ACTIVATIONS
 from dltips.claims import adam_rmsprop, adaptive_lr, momentum_escapes, settings_of, update_rules
+from dltips.claims.runner import verdict_of
 from dltips.penalties import Penalties
 from dltips.verdicts import NOT_REPRODUCED, REPRODUCED
 
@@ -56,7 +57,7 @@ def test_rmsprop_step_grows_on_the_flat_part_and_adagrad_step_never_grows(adapti
     assert (ada.max_stepwise_growth == 0.0).all()
     assert (rms.step_growth > ADAPTIVE.min_step_growth).all()
     assert ada.switch_step.notna().all() and rms.switch_step.notna().all()  # every run reached the flat part
-    assert adaptive_lr.verdict(adaptive_evidence, ADAPTIVE).verdict == REPRODUCED
+    assert verdict_of(adaptive_lr.CLAIM, adaptive_evidence, ADAPTIVE).verdict == REPRODUCED
 
 
 @pytest.mark.parametrize("name", list(adaptive_lr.OPTIMIZERS))
@@ -75,7 +76,7 @@ def test_an_adagrad_whose_step_grows_is_not_reproduced():
     fake = adaptive_lr.summarize(traj, ADAPTIVE)
     assert fake.max_stepwise_growth.iloc[0] == pytest.approx(4.0)
     toy_rms = adaptive_lr.summarize(adaptive_lr.trajectories(ADAPTIVE, "rmsprop"), ADAPTIVE)
-    assert adaptive_lr.verdict({"toy": pd.concat([fake, toy_rms])}, ADAPTIVE).verdict == NOT_REPRODUCED
+    assert verdict_of(adaptive_lr.CLAIM, {"toy": pd.concat([fake, toy_rms])}, ADAPTIVE).verdict == NOT_REPRODUCED
 
 
 def test_an_rmsprop_that_never_forgets_does_not_adapt_and_is_not_reproduced():
@@ -84,7 +85,7 @@ def test_an_rmsprop_that_never_forgets_does_not_adapt_and_is_not_reproduced():
     toy = pd.concat([adaptive_lr.summarize(adaptive_lr.trajectories(settings, name), settings)
                      for name in adaptive_lr.OPTIMIZERS])
     assert (toy[toy.optimizer == "rmsprop"].step_growth < settings.min_step_growth).all()
-    assert adaptive_lr.verdict({"toy": toy}, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(adaptive_lr.CLAIM, {"toy": toy}, settings).verdict == NOT_REPRODUCED
 
 
 def test_adaptive_grid_context_is_one_mean_per_optimizer_and_seed():
@@ -94,7 +95,7 @@ def test_adaptive_grid_context_is_one_mean_per_optimizer_and_seed():
     assert set(grid.index.get_level_values(0)) == {"adagrad", "rmsprop"}
     assert grid.loc[("adagrad", 1), "test_accuracy"] == pytest.approx(0.51)
     assert ("rmsprop", 2) not in grid.index  # its only runs diverged: no mean, counted in `diverged`
-    fig = adaptive_lr.figure({"runs": runs}, ev, adaptive_lr.verdict(ev, ADAPTIVE), ADAPTIVE)
+    fig = adaptive_lr.figure({"runs": runs}, ev, verdict_of(adaptive_lr.CLAIM, ev, ADAPTIVE), ADAPTIVE)
     assert isinstance(fig, Figure)
     plt.close(fig)
 
@@ -114,7 +115,7 @@ def test_momentum_escapes_where_plain_gradient_descent_stops(momentum_evidence):
     np.testing.assert_allclose(toy.end_plain, local, atol=1e-6)  # plain GD stops in the local minimum
     np.testing.assert_allclose(toy.end_momentum[toy.escaped_momentum], best, atol=1e-6)
     assert toy.escaped_momentum.any() and not toy.escaped_momentum.all()  # momentum needs speed
-    assert momentum_escapes.verdict(momentum_evidence, MOMENTUM).verdict == REPRODUCED
+    assert verdict_of(momentum_escapes.CLAIM, momentum_evidence, MOMENTUM).verdict == REPRODUCED
 
 
 def test_momentum_that_rescues_nothing_is_not_reproduced():
@@ -122,10 +123,11 @@ def test_momentum_that_rescues_nothing_is_not_reproduced():
     no_momentum = momentum_escapes.toy_outcomes(MOMENTUM.replace(momentum=1e-9))
     no_grid = pd.DataFrame()
     assert (no_momentum.rescued == 0).all()
-    assert momentum_escapes.verdict({"toy": no_momentum, "grid": no_grid}, MOMENTUM).verdict == NOT_REPRODUCED
+    v = verdict_of(momentum_escapes.CLAIM, {"toy": no_momentum, "grid": no_grid}, MOMENTUM)
+    assert v.verdict == NOT_REPRODUCED
     # both escape: momentum rescues nothing that plain descent did not reach itself
     both = no_momentum.assign(escaped_plain=True, escaped_momentum=True, rescued=0.0)
-    assert momentum_escapes.verdict({"toy": both, "grid": no_grid}, MOMENTUM).verdict == NOT_REPRODUCED
+    assert verdict_of(momentum_escapes.CLAIM, {"toy": both, "grid": no_grid}, MOMENTUM).verdict == NOT_REPRODUCED
 
 
 def test_seed_spread_is_per_cell_and_reported_as_context_only():
@@ -134,10 +136,24 @@ def test_seed_spread_is_per_cell_and_reported_as_context_only():
     assert len(cells) == 4 and (cells.seeds == 3).all()
     np.testing.assert_allclose(cells.train_loss_range, 0.02)
     toy = momentum_escapes.toy_outcomes(MOMENTUM)
-    with_grid = momentum_escapes.verdict({"toy": toy, "grid": cells}, MOMENTUM)
-    without = momentum_escapes.verdict({"toy": toy, "grid": cells.iloc[:0]}, MOMENTUM)
+    with_grid = verdict_of(momentum_escapes.CLAIM, {"toy": toy, "grid": cells}, MOMENTUM)
+    without = verdict_of(momentum_escapes.CLAIM, {"toy": toy, "grid": cells.iloc[:0]}, MOMENTUM)
     assert with_grid.verdict == without.verdict and "no grid runs" in without.detail  # context never decides
     assert "no verdict" in with_grid.detail
+
+
+def test_seed_spread_leaves_diverged_runs_out_and_counts_them():
+    # a run whose training loss exploded (2.9e10 nats): its cell and the between-cell spread read the others
+    runs = synthetic_runs({"sgd": 0.5, "adam": 0.8}, diverged={("sgd", 2)})
+    runs.loc[runs.diverged, "final_train_loss"] = 2.9e10
+    cells = momentum_escapes.seed_spread(runs, "grid").set_index(["activation", "optimizer"])
+    plain = momentum_escapes.seed_spread(runs[~runs.diverged], "grid").set_index(["activation", "optimizer"])
+    assert cells.loc[("relu", "sgd"), "seeds"] == 2 and cells.loc[("relu", "sgd"), "diverged"] == 1
+    np.testing.assert_allclose(cells.between_cell_sd, plain.between_cell_sd)
+    assert cells.train_loss_max.max() < 2
+    v = verdict_of(momentum_escapes.CLAIM, {"toy": momentum_escapes.toy_outcomes(MOMENTUM),
+                                            "grid": cells.reset_index()}, MOMENTUM)
+    assert "2 diverged run(s) left out" in v.detail
 
 
 def test_a_tilt_without_a_local_minimum_is_refused():
@@ -155,7 +171,7 @@ def adam_evidence(sample_tables):
 def test_hand_written_rmsprop_momentum_bias_correction_equals_torch_adam(adam_evidence):
     main = adam_evidence["exact"][adam_evidence["exact"].variant == adam_rmsprop.MAIN]
     assert len(main) == ADAM.steps
-    v = adam_rmsprop.verdict(adam_evidence, ADAM)
+    v = verdict_of(adam_rmsprop.CLAIM, adam_evidence, ADAM)
     assert v.verdict == REPRODUCED and v.value <= ADAM.tolerance
 
 
@@ -164,7 +180,7 @@ def test_hand_written_rmsprop_momentum_bias_correction_equals_torch_adam(adam_ev
 def test_a_wrong_adam_is_not_reproduced(adam_evidence, variant):
     exact = adam_evidence["exact"]
     wrong = exact[exact.variant == variant].assign(variant=adam_rmsprop.MAIN)
-    assert adam_rmsprop.verdict({**adam_evidence, "exact": wrong}, ADAM).verdict == NOT_REPRODUCED
+    assert verdict_of(adam_rmsprop.CLAIM, {**adam_evidence, "exact": wrong}, ADAM).verdict == NOT_REPRODUCED
 
 
 def _run_pair(make_a, make_b, steps=100):
@@ -225,7 +241,7 @@ def test_grid_ranking_reports_where_adam_ranks_and_edge_rates():
     assert ranking.loc["adam", "rank"] == 3 and ranking.loc["sgd", "rank"] == 1
     assert ranking.loc["adam", "tuned_at_grid_edge"] == 1 and ranking.loc["momentum", "tuned_at_grid_edge"] == 0
     exact_part = pd.DataFrame({"variant": adam_rmsprop.MAIN, "step": [1], "max_abs_diff": [0.0]})
-    v = adam_rmsprop.verdict({"exact": exact_part, "grid": ranking.reset_index()}, ADAM)
+    v = verdict_of(adam_rmsprop.CLAIM, {"exact": exact_part, "grid": ranking.reset_index()}, ADAM)
     assert v.verdict == REPRODUCED and "ranks 3 of 3" in v.detail  # the rank is context, not the verdict
     best = adam_rmsprop.grid_ranking(synthetic_runs({"sgd": 0.6, "adam": 0.9}), synthetic_tuning(
         {"sgd": 0.01, "adam": 0.01}), "grid").set_index("optimizer")
@@ -239,7 +255,7 @@ def test_the_pipelines_sgd_step_follows_the_penalty_update_rule(claim, settings)
     ev = claim.evidence({}, settings)
     errors = ev["errors"]
     assert len(errors) == settings.steps * len(settings.lrs) * (6 * 8 + 8 * 3)
-    v = claim.verdict(ev, settings)
+    v = verdict_of(claim, ev, settings)
     assert v.verdict == REPRODUCED and v.value <= settings.tolerance
     # the effect is far above the tolerance, so the check can see a wrong factor
     assert errors.penalty_part.abs().max() > 1000 * settings.tolerance
@@ -248,7 +264,7 @@ def test_the_pipelines_sgd_step_follows_the_penalty_update_rule(claim, settings)
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())
 def test_the_penalty_checks_run_on_every_registered_activation(activation):
     settings = L2.replace(steps=1, problem={**L2.problem.model_dump(), "activation": activation})
-    v = update_rules.L2.verdict(update_rules.L2.evidence({}, settings), settings)
+    v = verdict_of(update_rules.L2, update_rules.L2.evidence({}, settings), settings)
     assert v.verdict == REPRODUCED
 
 
@@ -280,7 +296,7 @@ def _wrong_penalty(l1_factor: float, l2_factor: float):
 def test_a_penalty_with_the_wrong_factor_is_not_reproduced(monkeypatch, claim, settings, l1_factor, l2_factor):
     monkeypatch.setattr(Penalties, "add_gradients", _wrong_penalty(l1_factor, l2_factor))
     ev = claim.evidence({}, settings)
-    assert claim.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(claim, ev, settings).verdict == NOT_REPRODUCED
 
 
 # ---- figures on the sample tables --------------------------------------------------
@@ -291,7 +307,7 @@ def test_figures_draw_from_the_sample_tables(sample_tables, adaptive_evidence, m
              (update_rules.L2, L2, None), (update_rules.L1, L1, None)]
     for claim, settings, ev in cases:
         ev = claim.evidence(sample_tables, settings) if ev is None else ev
-        v = claim.verdict(ev, settings)
+        v = verdict_of(claim, ev, settings)
         fig = claim.figure(sample_tables, ev, v, settings)
         assert isinstance(fig, Figure) and fig.get_suptitle().split("\n")[0].endswith(f"— {v.verdict}")
         plt.close(fig)

@@ -55,7 +55,7 @@ PER_INIT = Grid("runs", (Axis("init"),))
 
 
 def looks_kept(judge, evidence, first):
-    """A second look that keeps every verdict (the looks are tested in test_second_look.py)."""
+    """A second look that keeps every verdict (the looks are tested in test_looks.py)."""
     return SimpleNamespace(first=first, final=first)
 
 

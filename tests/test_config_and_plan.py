@@ -141,6 +141,7 @@ BAD = [
     ("maxout with one piece", lambda c: c["model"].update(maxout_pieces=1), ["model.maxout_pieces", ">= 2"]),
     ("unknown optimizer params", lambda c: c["optimizer_params"].update(adamw={}), ["optimizer_params", "'adamw'", "adam"]),
     ("bad lr source", lambda c: c["learning_rate"].update(source="guess"), ["learning_rate.source", "'guess'", "tune"]),
+    ("negative tie rule", lambda c: c["learning_rate"].update(tie_within=-1), ["learning_rate.tie_within", "-1", ">= 0"]),
     ("patience 0", lambda c: c["regularizer_params"]["early_stopping"].update(patience=0),
      ["regularizer_params.early_stopping.patience", ">= 1"]),
     ("validation fraction 1", lambda c: c["dataset_params"].update(validation_fraction=1.0),

@@ -38,7 +38,7 @@ def test_a_job_spec_has_the_layout_of_the_job_json_written_so_far(planned):
     assert list(spec) == ["job", "study", "dataset", "activation", "optimizer", "optimizer_params", "model", "inits",
                           "training", "learning_rate", "runs"]
     assert list(spec["learning_rate"]) == ["source", "grid", "bounds", "halving", "min_gain_over_chance",
-                                           "tune_epochs", "tune_seeds", "confirm_seeds", "confirm_epochs"]
+                                           "tune_epochs", "tune_seeds", "confirm_seeds", "confirm_epochs", "tie_within"]
     assert list(spec["runs"][0]) == ["run", "variant", "regularizer", "reg_params", "init", "seed"]
     assert spec["job"] == job.name and job.run_id(job.runs[0]) == f"{job.name}/{spec['runs'][0]['run']}"
     fixed = Job.from_dict({**spec, "learning_rate": {"source": "fixed", "value": 0.1}})
@@ -89,6 +89,14 @@ def test_one_reader_gives_the_job_record_and_each_runs_files(tmp_path):
     assert epochs.epoch.dtype == "int64" and list(epochs.loss) == [2.0, 1.0]
     assert len(runs[0].layers()) == 0 and runs[0].weights_path.read_bytes() == b"weights"
     assert [run.spec.run for run in read_runs(tmp_path, runs=["none-s1"])[1]] == ["none-s1"]
+
+
+def test_a_tuned_rate_keeps_its_tied_rates_and_a_rate_without_them_is_written_as_before():
+    tuned = ChosenRate(0.01, "interior", 0.8, tied=[0.003])
+    assert tuned.to_dict() == {"lr": 0.01, "status": "interior", "score": 0.8, "tied": [0.003]}
+    assert ChosenRate.from_dict(json.loads(json.dumps(tuned.to_dict()))) == tuned
+    before = {"lr": 0.01, "status": "interior", "score": 0.8}  # job.json's lrs before ties were marked
+    assert ChosenRate.from_dict(before).tied is None and ChosenRate.from_dict(before).to_dict() == before
 
 
 def test_run_files_refuse_columns_other_than_the_declared_ones(tmp_path):

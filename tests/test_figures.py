@@ -104,13 +104,15 @@ def test_every_claim_figure_is_at_most_12_inches_wide_with_no_text_under_9_point
     depth claims' figure tests add (the smoke preset trains neither)."""
     from claim_tables import convex, synthetic_slopes, synthetic_units
 
+    from dltips.claims.runner import verdict_of
+
     tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in get(claim_id).tables}
     tables = headline_tables(tables, smoke_config["grid"]["datasets"][0])
     synthetic = {"slopes": synthetic_slopes, "maxout_units": lambda: synthetic_units(convex)}
     tables.update({name: make() for name, make in synthetic.items() if name in tables and not len(tables[name])})
     claim, settings = get(claim_id), settings_of(claim_id, smoke_config["claims"][claim_id])
     evidence = claim.evidence(tables, settings)
-    fig = claim.figure(tables, evidence, claim.verdict(evidence, settings), settings)
+    fig = claim.figure(tables, evidence, verdict_of(claim, evidence, settings), settings)
     try:
         texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
         small = sorted({(round(t.get_fontsize(), 1), t.get_text()) for t in texts if t.get_fontsize() < MIN_FONT})

@@ -24,11 +24,12 @@ from dltips.activations import build as build_activation
 from dltips.claims.runner import per_condition, verdict_of
 from dltips.claims import settings_of
 from dltips.contract import Job, TrainedJob, write_job
-from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, sparsity
+from dltips.claims import dropout_cost, dropout_ensemble, dropout_scaling, early_stopping, ensemble, paired, sparsity
 from dltips.jobs import run_job
 from dltips.stacks import load_stack
 from dltips.model import StackedMLP
 from dltips.tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
+from dltips import verdicts
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 
 torch.set_num_threads(1)
@@ -95,8 +96,8 @@ def test_dropout_evaluation_rows_and_columns(dropout_table):
     assert set(dropout_table.run_id) == {"dropout-toy/none-s0", "dropout-toy/dropout-hidden0.5-s0",
                                          "dropout-toy/dropout-hidden0.5-s1"}
     per_run = dropout_table.groupby("run_id").apply(lambda g: sorted(zip(g.method, g.k)), include_groups=False)
-    expected = sorted([("weight_scaling", 0), ("no_scaling", 0), ("dropout_on", 1), ("mc_average", 1),
-                       ("mc_average", 4), ("mc_average", 16)])
+    expected = sorted([("weight_scaling", 0), ("no_scaling", 0), ("dropout_on", 1),
+                       *((method, k) for method in ("mc_average", "geometric_mean") for k in (1, 4, 16))])
     assert all(rows == expected for rows in per_run)
     dropped = dropout_table[dropout_table.regularizer == "dropout"]
     assert set(dropped.dropout_hidden) == {0.5} and set(dropped.dropout_input) == {0.2}
@@ -143,6 +144,66 @@ def test_dropout_evaluation_gives_width_and_the_test_sets_standard_errors(traine
         losses = torch.nn.functional.cross_entropy(model(x).double()[0], y, reduction="none")
     ws = dropout_table[(dropout_table.method == "weight_scaling") & (dropout_table.run_id == "dropout-toy/none-s0")]
     assert ws.test_loss_se.iloc[0] == pytest.approx(float(losses.std() / np.sqrt(n)), rel=1e-5)
+
+
+def _masked_passes(trained, k: int, seed: int = 0) -> torch.Tensor:
+    """k Monte-Carlo passes of the dropout job's stack, masks seeded as dropout_evaluation
+    seeds them: log-softmax [k, models, examples, classes], float64."""
+    model, _, runs = load_stack(trained["dropout"])
+    for gen, run in zip(model.generators, runs):
+        gen.manual_seed(posthoc.mask_seed(seed, run.seed))
+    model.train()
+    x = torch.from_numpy(data.load(trained["data"]).x["test"])
+    with torch.no_grad():
+        return torch.stack([torch.log_softmax(model(x).double(), -1) for _ in range(k)])
+
+
+def test_geometric_mean_is_the_normalised_geometric_mean_of_the_same_masks(trained, dropout_table):
+    y = torch.from_numpy(data.load(trained["data"]).y["test"])
+    log_p = _masked_passes(trained, 4)
+    # normalised geometric mean: prod_k p_k^(1/k), renormalised over the classes
+    geometric = torch.exp(log_p.mean(0))
+    geometric = geometric / geometric.sum(-1, keepdim=True)
+    arithmetic = log_p.exp().mean(0)
+    rows = dropout_table[dropout_table.k == 4].set_index(["method", "run_id"])
+    _, _, runs = load_stack(trained["dropout"])
+    for i, run in enumerate(runs):
+        for method, probs in (("geometric_mean", geometric[i]), ("mc_average", arithmetic[i])):
+            row = rows.loc[(method, f"dropout-toy/{run.run}")]
+            loss = float(-probs[torch.arange(len(y)), y].log().mean())
+            assert row.test_loss == pytest.approx(loss, rel=1e-9)
+            assert row.mean_top_probability == pytest.approx(float(probs.amax(-1).mean()), rel=1e-9)
+    dropped = dropout_table[dropout_table.regularizer == "dropout"]
+    geo, avg = (dropped[dropped.method == m].set_index(["run_id", "k"]).test_loss for m in ("geometric_mean",
+                                                                                          "mc_average"))
+    # one mask is its own average either way; over more the two averages part
+    assert np.allclose(geo.xs(1, level="k"), avg.xs(1, level="k"))
+    assert not np.allclose(geo.xs(16, level="k"), avg.xs(16, level="k"))
+
+
+def test_columns_against_the_weight_scaled_net_pair_each_example(trained, dropout_table):
+    n = len(data.load(trained["data"]).y["test"])
+    assert (dropout_table.n_test == n).all()
+    ws = dropout_table[dropout_table.method == "weight_scaling"].set_index("run_id")
+    gap = dropout_table.test_accuracy - dropout_table.run_id.map(ws.test_accuracy)
+    # McNemar's discordant pairs: an accuracy difference is (right here only - right there only) / N
+    np.testing.assert_allclose((dropout_table.right_where_ws_wrong - dropout_table.wrong_where_ws_right) / n, gap,
+                               atol=1e-12)
+    assert (ws.right_where_ws_wrong == 0).all() and (ws.wrong_where_ws_right == 0).all()
+    assert (ws.test_loss_paired_se == 0).all()
+    dropped = dropout_table[(dropout_table.regularizer == "dropout") & (dropout_table.method == "dropout_on")]
+    assert (dropped.right_where_ws_wrong + dropped.wrong_where_ws_right > 0).all()  # one mask: other answers
+    # the paired SE of the loss difference, recomputed from the per-example losses
+    y = torch.from_numpy(data.load(trained["data"]).y["test"])
+    model, _, runs = load_stack(trained["dropout"])
+    x = torch.from_numpy(data.load(trained["data"]).x["test"])
+    with torch.no_grad():
+        scaled = torch.nn.functional.cross_entropy(model(x).double()[1], y, reduction="none")
+    one_mask = -_masked_passes(trained, 1)[0, 1][torch.arange(len(y)), y]
+    row = dropped.set_index("run_id").loc[f"dropout-toy/{runs[1].run}"]
+    assert row.test_loss_paired_se == pytest.approx(float((one_mask - scaled).std() / np.sqrt(n)), rel=1e-6)
+    # a probability's top is at least 1/C and at most 1
+    assert dropout_table.mean_top_probability.between(1 / 3, 1).all()
 
 
 def test_unscaled_divides_each_matrix_by_the_keep_rate_of_what_it_reads(trained):
@@ -285,30 +346,37 @@ def _weight_rows(run_id, rng, near_zero_share, large_scale):
 TRAIN = {("none", 0.0): 0.95, ("l1", 1e-4): 0.9, ("l1", 1e-3): 0.7, ("l2", 1e-3): 0.9, ("l2", 1e-2): 0.7}
 
 
-def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train=None, seeds=3, adam=None):
+def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train=None, seeds=3, adam=None,
+                    plain_test=0.6, spread=0.01, grid_adam=True, by_strength=None):
     """Sweeps `sparsity` (SGD: none, l1, l1_prox, l2) and `sparsity_adam` (l1, l2), two strengths per
-    penalty; `adam` overrides keyword values for the Adam runs (e.g. {"l1_near": 0.05})."""
+    penalty, and the grid's unregularized ReLU/Adam runs (test accuracy `plain_test`, the sweeps'
+    own none runs' too); `adam` overrides keyword values for the Adam runs (e.g. {"l1_near": 0.05}),
+    `by_strength` for one strength's L1 runs ({1e-3: {"l1_large": 0.02}}); seeds' train accuracies
+    differ by `spread`."""
     rng = np.random.default_rng(0)
     runs, weights, hists = [], [], []
     train = {**TRAIN, **(train or {})}
-    for optimizer, lr, study in (("sgd", 0.1, "sparsity"), ("adam", 0.001, "sparsity_adam")):
+    studies = [("sgd", 0.1, "sparsity"), ("adam", 0.001, "sparsity_adam")] + ([("adam", 0.001, "grid")] if grid_adam
+                                                                               else [])
+    for optimizer, lr, study in studies:
         values = {"l1_near": l1_near, "l2_near": l2_near, "l1_large": l1_large, "l2_large": l2_large,
                   **((adam or {}) if optimizer == "adam" else {})}
-        arms = [("none", 0.0, 0.0, 0.1)] if optimizer == "sgd" else []
-        for strength in (1e-4, 1e-3):
+        arms = [("none", 0.0, 0.0, 0.1)] if study != "sparsity_adam" else []
+        for l1_strength in (1e-4, 1e-3) if study != "grid" else ():
+            own = {**values, **(by_strength or {}).get(l1_strength, {})}
             regs = ("l1", "l1_prox") if optimizer == "sgd" else ("l1",)
-            arms += [(reg, strength, values["l1_near"], values["l1_large"]) for reg in regs]
-            arms.append(("l2", strength * 10, values["l2_near"], values["l2_large"]))
+            arms += [(reg, l1_strength, own["l1_near"], own["l1_large"]) for reg in regs]
+            arms.append(("l2", l1_strength * 10, values["l2_near"], values["l2_large"]))
         for seed in range(seeds):
             for reg, strength, near, large in arms:
                 variant = "none" if reg == "none" else f"{reg}-strength{strength:g}"
                 run_id = f"{study}-{optimizer}/{variant}-s{seed}"
-                acc = train[("l1" if reg == "l1_prox" else reg, strength)] + 0.01 * (seed - 1)
+                acc = train[("l1" if reg == "l1_prox" else reg, strength)] + spread * (seed - 1)
                 runs.append({"run_id": run_id, "study": study, "dataset": "toy", "activation": "relu",
                              "optimizer": optimizer, "regularizer": reg, "variant": variant,
                              "l1": strength if reg.startswith("l1") else 0.0, "l2": strength if reg == "l2" else 0.0,
                              "seed": seed, "depth": 2, "width": 20, "init": "default", "lr": lr, "diverged": False,
-                             "final_train_accuracy": acc})
+                             "final_train_accuracy": acc, "final_test_accuracy": plain_test if reg == "none" else 0.5})
                 s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
                 weights += s
                 hists += h
@@ -318,20 +386,25 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
 def _sparsity(tables, **overrides):
     settings = settings_of(sparsity.ID, overrides)
     ev = sparsity.evidence(tables, settings)
-    return ev, sparsity.verdict(ev, settings)
+    return ev, verdict_of(sparsity.CLAIM, ev, settings)
 
 
-def _rule_verdicts(tables):
-    return {(c["optimizer"], c["update"]): v for c, v in sparsity.CLAIM.conditions(tables, settings_of(sparsity.ID))}
+def _pair_verdicts(tables, **overrides):
+    """{(optimizer, update, l1, l2): verdict} of every pair judged."""
+    return {tuple(c.values()): v for c, v in per_condition(sparsity.CLAIM, tables, settings_of(sparsity.ID, overrides))}
+
+
+PAIRS = [(o, u, l1, l1 * 10) for o, u in (("adam", "subgradient"), ("sgd", "subgradient"), ("sgd", "prox"))
+         for l1 in (1e-4, 1e-3)]
 
 
 def test_sparsity_reproduced_when_l1_makes_near_zeros_and_keeps_large_weights():
     ev, v = _sparsity(sparsity_tables())
-    assert v.verdict == REPRODUCED and v.n == 3  # seeds, the pairs averaged within each
-    assert v.value == pytest.approx(0.55, abs=0.05)
-    assert "matched pairs L1 1e-4 ~ L2 1e-3, L1 1e-3 ~ L2 1e-2" in v.detail
-    found = _rule_verdicts(sparsity_tables())
-    assert set(found) == {("sgd", "subgradient"), ("sgd", "prox"), ("adam", "subgradient")}
+    assert v.verdict == REPRODUCED and v.n == 3  # seeds of the headline pair, L1 1e-4 ~ L2 1e-3 under SGD
+    assert v.value == pytest.approx(0.55, abs=0.05) and v.threshold == 0.01  # the smallest effect, fixed in advance
+    assert "sgd, L1 by subgradient 1e-4 vs L2 1e-3" in v.statistic
+    found = _pair_verdicts(sparsity_tables())
+    assert list(found) == PAIRS  # each matched pair a condition of its own, the subgradient first
     assert all(w.verdict == REPRODUCED for w in found.values())
 
 
@@ -344,37 +417,57 @@ def test_sparsity_not_reproduced_when_l1_also_shrinks_the_large_weights():
     assert v.verdict == NOT_REPRODUCED and v.statistic.startswith("log10 of q99")  # the deciding part first
 
 
-def test_sparsity_judges_each_update_rule_alone():
-    """Adam's L1 making no near-zeros does not move SGD's verdict, and SGD's does not rescue Adam's."""
-    found = _rule_verdicts(sparsity_tables(adam={"l1_near": 0.02, "l2_near": 0.05}))
-    assert found[("sgd", "subgradient")].verdict == REPRODUCED
-    assert found[("adam", "subgradient")].verdict == NOT_REPRODUCED
+def test_sparsity_judges_each_pair_and_update_rule_alone_never_their_average():
+    """The strong pair's L1 shrinking its large weights moves neither the weak pair's verdict nor,
+    averaged in, the headline's; Adam's L1 making no near-zeros does not move SGD's."""
+    found = _pair_verdicts(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}},
+                                           adam={"l1_near": 0.02, "l2_near": 0.05}))
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    assert found[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == NOT_REPRODUCED
+    assert _sparsity(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}}))[1].verdict == REPRODUCED
 
 
-def test_sparsity_compares_only_at_matched_train_accuracy():
-    # L1 costs far more training accuracy than any L2 strength of the path: nothing to compare
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}))
-    assert v.verdict == INCONCLUSIVE and "no L1 strength is matched in train accuracy" in v.detail
-    pairs = ev["pairs"][(ev["pairs"].optimizer == "sgd") & (ev["pairs"]["update"] == "subgradient")]
-    assert not pairs.matched.any()
-    # one strength off by 0.03 (seed SD 0.01, 3 + 3 seeds: half-width 2.78*0.01*0.82 = 0.023) drops out alone
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-3): 0.73}))
-    assert v.verdict == REPRODUCED and "matched pairs L1 1e-4 ~ L2 1e-3" in v.detail and "L1 1e-3 ~" not in v.detail
+def test_sparsity_pairs_strengths_by_theory_and_judges_only_pairs_matched_within_a_fixed_tolerance():
+    # L1 costs far more training accuracy than its L2 partner: every pair is reported, none judged
+    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.5, ("l1", 1e-3): 0.3}, plain_test=0.25))
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("not matched") and v.n == 3  # its numbers kept
+    assert len(ev["pairs"]) == 6 and not ev["pairs"].matched.any()
+    # 0.05 apart: outside +-0.03, however widely the seeds spread (the old t half-width grew with them)
+    found = _pair_verdicts(sparsity_tables(train={("l1", 1e-3): 0.75}, spread=0.1))
+    assert found[("sgd", "subgradient", 1e-3, 1e-2)].why.startswith("not matched")
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    assert _sparsity(sparsity_tables(train={("l1", 1e-3): 0.75}), match_tolerance=0.06)[0]["pairs"].matched.all()
+    # the partner is l2_per_l1 times the L1 strength, never the L2 strength that happens to train alike
+    ev = _sparsity(sparsity_tables(), l2_per_l1=100.0)[0]
+    assert list(ev["pairs"][["optimizer", "update", "l1", "l2"]].itertuples(index=False, name=None)) == [
+        ("adam", "subgradient", 1e-4, 1e-2), ("sgd", "subgradient", 1e-4, 1e-3),  # the headline pair, named
+        ("sgd", "subgradient", 1e-4, 1e-2), ("sgd", "prox", 1e-4, 1e-2)]
 
 
-def test_sparsity_match_half_width_is_the_t_interval_of_the_difference():
-    a = pd.Series({"mean": 0.9, "std": 0.01, "count": 5})
-    b = pd.Series({"mean": 0.9, "std": 0.02, "count": 5})
-    pooled = math.sqrt((0.01 ** 2 + 0.02 ** 2) / 2)
-    expected = stats.t.ppf(0.975, 8) * pooled * math.sqrt(2 / 5)
-    assert sparsity.match_half_width(a, b, 0.95) == pytest.approx(expected)
+def test_sparsity_reports_a_pair_with_a_crippled_net_but_does_not_judge_it():
+    # the unregularized net tests at 0.8: the strong pair's nets (train 0.7) fit worse than it generalizes
+    tables = sparsity_tables(plain_test=0.8, by_strength={1e-3: {"l1_large": 0.01}})
+    found = _pair_verdicts(tables)
+    strong = found[("sgd", "subgradient", 1e-3, 1e-2)]
+    assert strong.verdict == INCONCLUSIVE and strong.why.startswith("floor: L1 and L2 crippled")
+    assert strong.value < 0 and strong.n == 3  # its numbers kept: L1 shrank its large weights
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
+    path = _sparsity(tables)[0]["paths"].set_index(["optimizer", "regularizer", "strength"])
+    assert path.crippled[("sgd", "l1", 1e-3)] and not path.crippled[("sgd", "l1", 1e-4)]
+    # 0.02 below the unregularized net's test accuracy: inside the two accuracies' noise (0.04), not crippled
+    close = _pair_verdicts(sparsity_tables(plain_test=0.72, by_strength={1e-3: {"l1_large": 0.01}}))
+    assert close[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
 
 
-def test_sparsity_leaves_nets_at_chance_out():
-    ev, v = _sparsity(sparsity_tables(train={("l1", 1e-4): 0.1, ("l1", 1e-3): 0.1, ("l2", 1e-3): 0.1,
-                                             ("l2", 1e-2): 0.1}))
-    assert v.verdict == INCONCLUSIVE
-    assert ev["pairs"].at_chance.all()
+def test_sparsity_takes_the_unregularized_reference_of_adam_from_the_grid():
+    # the Adam sweep trains no unregularized net: the grid's ReLU/Adam runs are its reference
+    ev = _sparsity(sparsity_tables(plain_test=0.8))[0]
+    assert sparsity.references_of(ev["paths"]).to_dict() == {"adam": pytest.approx(0.8), "sgd": pytest.approx(0.8)}
+    found = _pair_verdicts(sparsity_tables(grid_adam=False))
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == INCONCLUSIVE
+    assert found[("adam", "subgradient", 1e-4, 1e-3)].why.startswith("no unregularized net")
+    assert found[("sgd", "subgradient", 1e-4, 1e-3)].verdict == REPRODUCED
 
 
 def test_sparsity_leaves_diverged_runs_out_and_counts_them():
@@ -382,7 +475,7 @@ def test_sparsity_leaves_diverged_runs_out_and_counts_them():
     runs = tables["runs"]
     runs.loc[(runs.optimizer == "sgd") & (runs.regularizer == "l2") & (runs.seed == 0), "diverged"] = True
     v = _sparsity(tables)[1]
-    assert v.verdict == REPRODUCED and v.n == 2 and "2 diverged run(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged run(s) left out" in v.detail
 
 
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
@@ -414,24 +507,33 @@ def test_sparsity_takes_the_log_of_an_exact_zero_at_float32s_resolution_and_coun
     assert row.log10_large == pytest.approx((math.log10(eps * w.loc[zeroed, "abs_max"].item())
                                              + math.log10(w[(w.run_id == row.name) & (w.layer == 2)].q99.item())) / 2)
     assert ev["runs"].log10_large.min() > -10  # never float64's -307
-    assert "q99 |w| exactly 0 or below float32's resolution in 1 of 24 layers of the matched runs" in v.detail
+    assert "q99 |w| exactly 0 or below float32's resolution in 1 of 12 layers of the pair's runs" in v.detail
     assert "float32's resolution" not in _sparsity(sparsity_tables(), large="q99")[1].detail  # none: nothing said
 
 
 def test_sparsity_figure_and_empty_tables():
-    tables = sparsity_tables()
+    tables = sparsity_tables(plain_test=0.8)
     ev, v = _sparsity(tables)
     fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
-    assert "sgd subgradient: +0.5" in sparsity.condition(ev)
     empty = {name: pd.DataFrame() for name in tables}
     ev, v = _sparsity(empty)
     assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
 
 
+def test_sparsity_headline_pair_the_study_did_not_train_has_no_numbers():
+    # the study trains L1 1e-3 ~ L2 1e-2 only: the headline pair 1e-4 ~ 1e-3 has no data, and no other pair's numbers
+    tables = sparsity_tables()
+    runs = tables["runs"]
+    tables["runs"] = runs[~((runs.l1 == 1e-4) | (runs.l2 == 1e-3))]
+    ev, v = _sparsity(tables)
+    assert v.verdict == INCONCLUSIVE and v.n == 0 and v.why.startswith("no data")
+    assert len(_pair_verdicts(tables)) == 3  # the other pairs are judged as before
+
+
 # ---- dropout-train-test -------------------------------------------------------------
 
-def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width=None):
+def dropout_eval_table(accuracy: dict, rates=(0.1, 0.5), seeds=3, mc=None, width=400):
     """Synthetic dropout_eval.csv: `accuracy` method -> test accuracy of dropout nets;
     `mc` the Monte-Carlo accuracy at k=64 (default: the weight-scaled one)."""
     rng = np.random.default_rng(1)
@@ -472,7 +574,7 @@ def test_exact_check_catches_a_wrong_correspondence(monkeypatch):
 def test_dropout_scaling_reproduced_when_scaling_wins():
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
-    v = dropout_scaling.verdict(ev, settings)
+    v = verdict_of(dropout_scaling.CLAIM, ev, settings)
     # the headline rate's 3 seeds, not both rates' 6 runs pooled
     assert v.verdict == REPRODUCED and v.n == 3 and v.value == pytest.approx(0.2, abs=0.01)
 
@@ -486,8 +588,8 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
     narrow["run_id"] = narrow.run_id.str.replace("dropout-toy", "dropout-narrow")
     tables = {"dropout_eval": pd.concat([wide, narrow], ignore_index=True)}
     ev = dropout_scaling.evidence(tables, settings)
-    assert dropout_scaling.verdict(ev, settings).verdict == REPRODUCED
-    found = {(a["width"], a["dropout_hidden"]): v for a, v in dropout_scaling.conditions(tables, settings)}
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == REPRODUCED
+    found = {(a["width"], a["dropout_hidden"]): v for a, v in per_condition(dropout_scaling.CLAIM, tables, settings)}
     assert set(found) == {(400, 0.1), (400, 0.5), (100, 0.1), (100, 0.5)}
     assert {k: v.verdict for k, v in found.items() if k[0] == 100} == {(100, 0.1): NOT_REPRODUCED,
                                                                       (100, 0.5): NOT_REPRODUCED}
@@ -499,14 +601,14 @@ def test_dropout_scaling_is_judged_per_width_and_rate_never_pooled():
 def test_dropout_scaling_not_reproduced_when_another_procedure_wins(accuracy):
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(accuracy)}, settings)
-    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_not_reproduced_when_the_exact_part_fails():
     settings = settings_of(dropout_scaling.ID)
     ev = dropout_scaling.evidence({"dropout_eval": dropout_eval_table(GOOD)}, settings)
     ev["exact"]["error"] = 1e-3
-    assert dropout_scaling.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(dropout_scaling.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
@@ -514,7 +616,7 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
     for table in (dropout_table, pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_scaling.evidence(tables, settings)
-        v = dropout_scaling.verdict(ev, settings)
+        v = verdict_of(dropout_scaling.CLAIM, ev, settings)
         assert is_figure(dropout_scaling.figure(tables, ev, v, settings))
     assert v.verdict == INCONCLUSIVE  # the empty table
 
@@ -523,78 +625,159 @@ def test_dropout_scaling_figure_on_a_real_table_and_an_empty_one(dropout_table):
 
 def test_linear_net_mask_average_equals_weight_scaling_exactly():
     nets = dropout_ensemble.enumerate_masks(settings_of(dropout_ensemble.ID).exact_check)
-    linear = nets[nets.net == dropout_ensemble.LINEAR]
-    assert len(linear) == 5 * 2 and linear.error.max() < 1e-12
+    for net in (dropout_ensemble.LINEAR, dropout_ensemble.GEOMETRIC):
+        rows = nets[nets.net == net]
+        assert len(rows) == 5 * 2 and rows.error.max() < 1e-12
+    # the geometric mean's rows are probabilities: each test point's sum to 1
+    geometric = nets[nets.net == dropout_ensemble.GEOMETRIC]
+    assert np.allclose(geometric.groupby("point").mask_average.sum(), 1.0)
     # through a ReLU the average of the masks is NOT the weight-scaled net: the check can tell
     assert nets[nets.net == dropout_ensemble.RELU].error.max() > 1e-4
 
 
-def mc_table(gap_loss=0.0, gap_accuracy=0.003, widths=(100, 400), rates=(0.1, 0.5), seeds=5, se=(0.0155, 0.05)):
-    """Synthetic dropout_eval.csv of a width x rate sweep. The k-mask average converges to the
-    weight-scaled net plus `gap_*` (a number, or a function (width, rate) -> number): one
-    mask is worse by 0.3 nats / 0.05 accuracy, k masks by that over k. Seeds add +-0.002."""
+def test_mcnemar_se_is_the_standard_error_of_a_paired_difference_of_accuracies():
+    rng = np.random.default_rng(0)
+    a = rng.random(1000) < 0.7
+    b = np.where(rng.random(1000) < 0.1, ~a, a)  # disagrees with a on ~10% of the examples
+    right_only, wrong_only = int((a & ~b).sum()), int((~a & b).sum())
+    difference = a.astype(float) - b.astype(float)
+    assert paired.mcnemar_se(right_only, wrong_only, 1000) == pytest.approx(difference.std() / np.sqrt(1000))
+    # below the SE of a difference of two independent accuracies: the examples both get right cancel
+    assert paired.mcnemar_se(right_only, wrong_only, 1000) < 0.8 * np.sqrt(2 * 0.7 * 0.3 / 1000)
+
+
+def test_widened_interval_adds_the_shared_test_noise_to_the_seeds():
+    values = [0.01, 0.02, 0.015, 0.012]
+    mean, low, high, n = paired.widened_interval(values, 0.0)
+    assert (mean, low, high, n) == pytest.approx(verdicts.t_interval(values))
+    _, wide_low, wide_high, _ = paired.widened_interval(values, 0.01)
+    half = np.hypot((high - low) / 2, stats.norm.ppf(0.975) * 0.01)
+    assert (wide_low, wide_high) == pytest.approx((mean - half, mean + half))
+    # an accuracy difference stays in [-1, 1], however wide the test set's noise
+    assert paired.widened_interval([0.98, 0.99], 0.5, bounds=verdicts.ACCURACY_DIFFERENCE)[2] == 1.0
+    with pytest.raises(ValueError, match="outside the statistic's range"):
+        paired.widened_interval([1.5, 0.99], 0.01, bounds=verdicts.ACCURACY_DIFFERENCE)
+
+
+SIDES = paired.Sides("A is better", "A is worse")
+
+
+@pytest.mark.parametrize("shift, verdict, words", [(0.0, REPRODUCED, "no difference"),
+                                                    (0.05, NOT_REPRODUCED, "A is better by more than"),
+                                                    (-0.05, NOT_REPRODUCED, "A is worse by more than"),
+                                                    (0.018, INCONCLUSIVE, "undecided whether A is better")])
+def test_equivalence_names_the_direction_its_numbers_show(shift, verdict, words):
+    values = shift + np.array([-0.001, 0.0, 0.001, 0.0005])
+    v = paired.equivalence(values, 0.002, 0.02, "gap", SIDES)
+    assert v.verdict == verdict and words in (v.why or v.detail)
+    if verdict == NOT_REPRODUCED:  # the deciding side's threshold: the per-condition table tells them apart
+        assert (v.direction, v.threshold) == (("<", 0.02) if shift > 0 else (">", -0.02))
+
+
+def test_equivalence_cannot_be_shown_without_the_paired_standard_error_or_seeds():
+    assert "no paired standard error" in paired.equivalence([0.0, 0.001], math.nan, 0.02, "gap", SIDES).why
+    assert paired.equivalence([0.0], 0.001, 0.02, "gap", SIDES).verdict == INCONCLUSIVE
+
+
+def mc_table(gap_loss=0.0, gap_accuracy=0.0, widths=(100, 400), rates=(0.1, 0.5), seeds=5, discordant=30,
+             loss_paired_se=0.005, arithmetic_loss=0.1, n_test=1000):
+    """Synthetic dropout_eval.csv of a width x rate sweep. The k-mask arithmetic mean converges
+    to the weight-scaled net's accuracy plus `gap_accuracy`, with `discordant` examples on
+    which the two disagree; the geometric mean to its loss plus `gap_loss`, the arithmetic
+    mean to its loss plus `arithmetic_loss` (under-confident: its top probability is 0.1
+    lower). A gap may be a function (width, rate) -> number. One mask is worse by 0.3 nats /
+    0.05 accuracy, k masks by that over k. Seeds add +-0.002 x (seed - 2)."""
     rows = []
     for width, rate, seed in ((w, r, s) for w in widths for r in (0.0, *rates) for s in range(seeds)):
         noise = 0.002 * (seed - (seeds - 1) / 2)
+        on = rate > 0
         ws_acc, ws_loss = 0.6 + noise, 1.2 - noise
-        gap_l, gap_a = (g(width, rate) if callable(g) else g for g in (gap_loss, gap_accuracy))
+        gap_l, gap_a, arith_l = (g(width, rate) if callable(g) else g for g in (gap_loss, gap_accuracy,
+                                                                              arithmetic_loss))
         base = {"run_id": f"dropout-w{width}/{'none' if rate == 0 else f'dropout-hidden{rate}'}-s{seed}",
                 "regularizer": "none" if rate == 0 else "dropout", "width": width,
                 "dropout_input": 0.0 if rate == 0 else 0.1, "dropout_hidden": rate, "seed": seed,
-                "test_accuracy_se": se[0], "test_loss_se": se[1]}
-        rows.append({**base, "method": "weight_scaling", "k": 0, "test_accuracy": ws_acc, "test_loss": ws_loss})
+                "test_accuracy_se": 0.0155, "test_loss_se": 0.04, "n_test": n_test}
+        rows.append({**base, "method": "weight_scaling", "k": 0, "test_accuracy": ws_acc, "test_loss": ws_loss,
+                     "mean_top_probability": 0.55, "right_where_ws_wrong": 0, "wrong_where_ws_right": 0,
+                     "test_loss_paired_se": 0.0})
         for k in (1, 4, 16, 64):
-            on = rate > 0
-            rows.append({**base, "method": "mc_average", "k": k,
-                         "test_accuracy": ws_acc + on * (gap_a + noise - 0.05 / k),
-                         "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k)})
+            difference = on * (gap_a + noise - 0.05 / k)
+            disagree = on * discordant
+            rows.append({**base, "method": "mc_average", "k": k, "test_accuracy": ws_acc + difference,
+                         "test_loss": ws_loss + on * (arith_l + noise + 0.3 / k),
+                         "mean_top_probability": 0.55 - on * 0.1,
+                         "right_where_ws_wrong": (disagree + difference * n_test) / 2,
+                         "wrong_where_ws_right": (disagree - difference * n_test) / 2,
+                         "test_loss_paired_se": on * 0.02})
+            rows.append({**base, "method": "geometric_mean", "k": k, "test_accuracy": ws_acc,
+                         "test_loss": ws_loss + on * (gap_l + noise + 0.3 / k), "mean_top_probability": 0.55,
+                         "right_where_ws_wrong": disagree / 2, "wrong_where_ws_right": disagree / 2,
+                         "test_loss_paired_se": on * loss_paired_se})
     return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 
 
 def _ensemble_verdict(table, **overrides):
     settings = settings_of(dropout_ensemble.ID, overrides)
     ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
-    return ev, dropout_ensemble.verdict(ev, settings)
+    return ev, verdict_of(dropout_ensemble.CLAIM, ev, settings)
 
 
-def test_dropout_ensemble_reproduced_when_the_signed_gaps_are_within_a_standard_error():
+def test_dropout_ensemble_reproduced_when_neither_average_differs_by_the_margin():
     ev, v = _ensemble_verdict(mc_table())
     assert v.verdict == REPRODUCED and v.n == 5
-    assert "test loss" in v.statistic and "64-mask" in v.statistic
-    # the gap at k = 64 is the converged gap plus the last 0.3/64 nats of the one-mask penalty
-    assert v.value == pytest.approx(0.3 / 64, abs=1e-9)
-    assert "from k = 16 to 64" in v.detail  # the mask average's convergence, reported
+    assert "test accuracy" in v.statistic and "64-mask arithmetic mean" in v.statistic
+    # the gap at k = 64 is the converged gap minus the last 0.05/64 of the one-mask penalty
+    assert v.value == pytest.approx(-0.05 / 64, abs=1e-9)
+    loss = v.part(dropout_ensemble.LOSS)
+    assert loss.value == pytest.approx(0.3 / 64, abs=1e-9) and "geometric mean" in loss.statistic
+    assert "no difference" in loss.detail and "from k = 16 to 64" in v.detail  # convergence, reported
+    # the arithmetic mean's loss, 0.1 nats above weight scaling's, is reported beside, not judged
+    assert "arithmetic mean − weight scaling (nats, not judged): 0.105" in v.detail
+    assert "arithmetic mean 0.450 at 0.599 (under-confident)" in v.detail
 
 
-@pytest.mark.parametrize("gaps", [{"gap_accuracy": 0.04}, {"gap_accuracy": -0.04}, {"gap_loss": 0.2},
-                                  {"gap_loss": -0.2}])
-def test_dropout_ensemble_not_reproduced_when_a_signed_gap_is_beyond_the_margin(gaps):
-    # either sign: a mask average much better (or worse) than weight scaling is not approximated by it
+@pytest.mark.parametrize("gaps, words", [({"gap_accuracy": 0.04}, "average is more accurate than weight scaling"),
+                                         ({"gap_accuracy": -0.04}, "average is less accurate than weight scaling"),
+                                         ({"gap_loss": 0.1}, "geometric mean's test loss is higher"),
+                                         ({"gap_loss": -0.1}, "geometric mean's test loss is lower")])
+def test_dropout_ensemble_not_reproduced_when_a_difference_is_beyond_the_margin(gaps, words):
+    # either sign: an average much better (or worse) than weight scaling is not approximated by it;
+    # the sentence says which
     ev, v = _ensemble_verdict(mc_table(**gaps))
-    assert v.verdict == NOT_REPRODUCED
+    assert v.verdict == NOT_REPRODUCED and words in v.why
 
 
-def test_dropout_ensemble_margin_is_the_measured_standard_error():
-    table = mc_table(gap_accuracy=0.025)  # beyond one SE (0.0155), within two
-    assert _ensemble_verdict(table)[1].verdict == NOT_REPRODUCED
-    assert _ensemble_verdict(table, margin_standard_errors=2.0)[1].verdict == REPRODUCED
-    # the same gap is within the SE of this test set, and beyond that of a ten times larger one
-    assert _ensemble_verdict(mc_table(gap_accuracy=0.011))[1].verdict == REPRODUCED
-    assert _ensemble_verdict(mc_table(gap_accuracy=0.011, se=(0.005, 0.016)))[1].verdict == NOT_REPRODUCED
+def test_dropout_ensemble_judges_the_geometric_mean_in_loss_not_the_arithmetic_one():
+    # the arithmetic mean's under-confidence costs it 0.3 nats; its answers are as accurate
+    assert _ensemble_verdict(mc_table(arithmetic_loss=0.3))[1].verdict == REPRODUCED
+    assert _ensemble_verdict(mc_table(gap_loss=0.3, arithmetic_loss=0.0))[1].verdict == NOT_REPRODUCED
 
 
-def test_dropout_ensemble_is_judged_per_width_and_rate_with_the_headline_as_verdict():
-    table = mc_table(gap_accuracy=lambda width, rate: 0.04 if rate == 0.5 and width == 100 else 0.0)
-    settings = settings_of(dropout_ensemble.ID)
-    conditions = dict((tuple(a.items()), v.verdict) for a, v in dropout_ensemble.conditions(
-        {"dropout_eval": table}, settings))
-    assert conditions == {(("width", 100), ("dropout_hidden", 0.1)): REPRODUCED,
-                          (("width", 100), ("dropout_hidden", 0.5)): NOT_REPRODUCED,
-                          (("width", 400), ("dropout_hidden", 0.1)): REPRODUCED,
-                          (("width", 400), ("dropout_hidden", 0.5)): REPRODUCED}
-    assert _ensemble_verdict(table)[1].verdict == REPRODUCED  # headline: width 400, p 0.5
-    assert _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})[1].verdict == NOT_REPRODUCED
-    assert _ensemble_verdict(table, headline={"width": 800, "dropout_hidden": 0.5})[1].verdict == INCONCLUSIVE
+def test_dropout_ensemble_interval_carries_the_test_sets_paired_noise():
+    # the same gaps: resolved on examples the two answer alike, not where they disagree on 200 of 1,000
+    assert _ensemble_verdict(mc_table(discordant=30))[1].verdict == REPRODUCED
+    ev, v = _ensemble_verdict(mc_table(discordant=200))
+    assert v.verdict == INCONCLUSIVE and "undecided" in v.why
+    assert v.ci_high - v.ci_low > 2 * 1.96 * np.sqrt(200) / 1000 * 0.99
+    # a wider margin, fixed in advance, would call that no difference
+    assert _ensemble_verdict(mc_table(discordant=200), accuracy_margin=0.05)[1].verdict == REPRODUCED
+    assert _ensemble_verdict(mc_table(loss_paired_se=0.05))[1].verdict == INCONCLUSIVE
+
+
+def test_dropout_ensemble_per_condition_tells_the_two_directions_apart():
+    gap = lambda width, rate: {(100, 0.5): 0.04, (400, 0.1): -0.04}.get((width, rate), 0.0)  # noqa: E731
+    found = {(c["width"], c["dropout_hidden"]): v for c, v in per_condition(
+        dropout_ensemble.CLAIM, {"dropout_eval": mc_table(gap_accuracy=gap)}, settings_of(dropout_ensemble.ID))}
+    assert {k: v.verdict for k, v in found.items()} == {(100, 0.1): REPRODUCED, (100, 0.5): NOT_REPRODUCED,
+                                                        (400, 0.1): NOT_REPRODUCED, (400, 0.5): REPRODUCED}
+    better, worse = found[(100, 0.5)], found[(400, 0.1)]
+    assert "more accurate" in better.why and (better.direction, better.threshold) == ("<", 0.015)
+    assert "less accurate" in worse.why and (worse.direction, worse.threshold) == (">", -0.015)
+    assert _ensemble_verdict(mc_table(gap_accuracy=gap))[1].verdict == REPRODUCED  # headline: width 400, p 0.5
+    assert _ensemble_verdict(mc_table(gap_accuracy=gap), headline={"width": 100, "dropout_hidden": 0.5})[1].verdict \
+        == NOT_REPRODUCED
+    assert _ensemble_verdict(mc_table(), headline={"width": 800, "dropout_hidden": 0.5})[1].verdict == INCONCLUSIVE
 
 
 def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
@@ -605,17 +788,24 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     assert v.n == 4 and "1 diverged run(s) left out" in v.detail
     mc = ev["monte_carlo"]
     assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
-    other = dropout_ensemble.verdict(ev, settings_of(dropout_ensemble.ID, {"headline": {"width": 100,
-                                                                                         "dropout_hidden": 0.5}}))
+    _, other = _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})
     assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
+
+
+def test_dropout_ensemble_on_a_table_from_before_the_paired_columns_cannot_decide():
+    old = mc_table()
+    old = old[old.method != "geometric_mean"].drop(columns=["mean_top_probability", "n_test", "right_where_ws_wrong",
+                                                              "wrong_where_ws_right", "test_loss_paired_se"])
+    _, v = _ensemble_verdict(old)
+    assert v.verdict == INCONCLUSIVE and "no paired standard error" in v.part(dropout_ensemble.ACCURACY).why
 
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
     settings = settings_of(dropout_ensemble.ID)
     ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
     nets = ev["enumeration"]
-    nets.loc[nets.net == dropout_ensemble.LINEAR, "error"] = 1e-3
-    assert dropout_ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+    nets.loc[nets.net == dropout_ensemble.GEOMETRIC, "error"] = 1e-3
+    assert verdict_of(dropout_ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_dropout_ensemble_figure(dropout_table):
@@ -623,7 +813,7 @@ def test_dropout_ensemble_figure(dropout_table):
     for table in (dropout_table, mc_table(), pd.DataFrame()):
         tables = {"dropout_eval": table}
         ev = dropout_ensemble.evidence(tables, settings)
-        assert is_figure(dropout_ensemble.figure(tables, ev, dropout_ensemble.verdict(ev, settings), settings))
+        assert is_figure(dropout_ensemble.figure(tables, ev, verdict_of(dropout_ensemble.CLAIM, ev, settings), settings))
 
 
 # ---- dropout-costs-training ---------------------------------------------------------
@@ -739,13 +929,20 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 def stopping_verdict(runs, **overrides):
     settings = settings_of(early_stopping.ID, overrides)
     ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
-    return ev["runs"], early_stopping.verdict(ev, settings)
+    return ev["runs"], verdict_of(early_stopping.CLAIM, ev, settings)
+
+
+def stopping_conditions(runs, epochs=None):
+    """{(monitor, optimizer or activation): verdict} of every condition."""
+    tables = {"runs": runs, "epochs": stopping_epochs(runs) if epochs is None else epochs}
+    return {tuple(c.values()): v for c, v in per_condition(early_stopping.CLAIM, tables, settings_of(early_stopping.ID))}
 
 
 def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss():
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
     assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularized run is not evidence; the diverged one counted
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
+    assert v.threshold == 0.04  # the smallest effect of interest, fixed in advance
     assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
 
 
@@ -753,15 +950,36 @@ def test_early_stopping_is_judged_in_loss_not_accuracy():
     # stopping lowers test accuracy but also test loss: the monitored metric decides
     ev, v = stopping_verdict(stopping_runs(loss_gain=0.1, accuracy_gain=-0.02))
     assert v.verdict == REPRODUCED
+    assert "stopping at the validation-loss minimum: test accuracy falls by 0.02 (fraction, n = 3 seeds)" in v.detail
     ev, v = stopping_verdict(stopping_runs(loss_gain=-0.1, accuracy_gain=0.02))
     assert v.verdict == NOT_REPRODUCED and v.value == pytest.approx(-0.1)
+    assert "test accuracy rises by 0.02 " in v.detail
 
 
-def test_early_stopping_reports_the_accuracy_monitored_rule_beside_it():
-    ev, v = stopping_verdict(stopping_runs(loss_gain=0.1))
+def test_early_stopping_a_gain_inside_the_smallest_effect_is_no_difference_not_the_opposite():
+    ev, v = stopping_verdict(stopping_runs(loss_gain=0.01))  # 0.01 nats, seeds +-0.002: inside +-0.04
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+    ev, v = stopping_verdict(stopping_runs(loss_gain=-0.01))
+    assert v.verdict == INCONCLUSIVE and v.why.startswith("no difference")
+
+
+def test_early_stopping_judges_stopping_on_val_accuracy_beside_it_in_test_error():
+    runs = stopping_runs(loss_gain=0.1)
+    found = stopping_conditions(runs)  # validation accuracy peaks at epoch 30, where test accuracy is 0.05 higher
+    assert found[("val_accuracy", "adam")].verdict == REPRODUCED
+    v = found[("val_accuracy", "adam")]
+    assert v.value == pytest.approx(0.05) and v.threshold == 0.015 and "test error" in v.statistic
+    assert "stopping at the validation-accuracy maximum: test loss falls by" in v.detail
+    ev, _ = stopping_verdict(runs)
     ok = ev[~ev.diverged]
     assert (ok.acc_epoch == 30).all() and ok.acc_stop_accuracy_gain.to_numpy() == pytest.approx(0.05)
-    assert "stop at the highest validation accuracy (fraction): +0.050" in v.detail
+    # a peak whose test accuracy is no better than the last epoch's: no difference, not "not reproduced"
+    flat = stopping_epochs(runs)
+    flat.loc[(flat.split == "test"), "accuracy"] = 0.6
+    assert stopping_conditions(runs, flat)[("val_accuracy", "adam")].why.startswith("no difference")
+    worse = stopping_epochs(runs)
+    worse.loc[(worse.split == "test") & (worse.epoch == 30), "accuracy"] = 0.55
+    assert stopping_conditions(runs, worse)[("val_accuracy", "adam")].verdict == NOT_REPRODUCED
 
 
 def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
@@ -770,23 +988,27 @@ def test_early_stopping_not_reproduced_when_val_loss_never_turns_up():
     assert not ev.val_turned_up.any() and v.verdict == NOT_REPRODUCED
 
 
-def test_early_stopping_is_judged_per_optimizer_and_activation():
+def test_early_stopping_is_judged_per_stopping_rule_optimizer_and_activation():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    found = {tuple(a.items()): v.verdict for a, v in early_stopping.conditions(
-        {"runs": runs, "epochs": stopping_epochs(runs)}, settings_of(early_stopping.ID))}
-    assert found[(("optimizer", "adam"),)] == REPRODUCED and found[(("optimizer", "sgd"),)] == NOT_REPRODUCED
+    found = stopping_conditions(runs)
+    assert list(found) == [("val_loss", "adam"), ("val_loss", "sgd"), ("val_accuracy", "adam"),
+                           ("val_accuracy", "sgd"), ("val_loss", "relu"), ("val_loss", "tanh"),
+                           ("val_accuracy", "relu"), ("val_accuracy", "tanh")]
+    assert found[("val_loss", "adam")].verdict == REPRODUCED and found[("val_loss", "sgd")].verdict == NOT_REPRODUCED
     # each activation averages adam's +0.1 and sgd's -0.1 within a seed: no gain either way
-    assert {found[(("activation", a),)] for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
-    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: adam
+    assert {found[("val_loss", a)].verdict for a in ("relu", "tanh")} <= {INCONCLUSIVE, NOT_REPRODUCED}
+    assert stopping_verdict(runs)[1].verdict == REPRODUCED  # the headline: val loss, adam
     assert stopping_verdict(runs, headline={"optimizer": "sgd"})[1].verdict == NOT_REPRODUCED
+    assert stopping_verdict(runs, headline={"monitor": "val_accuracy", "optimizer": "sgd"})[1].verdict == REPRODUCED
 
 
-def test_early_stopping_headline_is_one_condition_or_every_cell():
+def test_early_stopping_headline_is_one_condition_never_every_cell_pooled():
     runs = stopping_runs(loss_gain=lambda opt: 0.1 if opt == "adam" else -0.1)
-    # every cell: adam's +0.1 and sgd's -0.1 average out within each seed
-    assert stopping_verdict(runs, headline={})[1].value == pytest.approx(0.0, abs=1e-9)
-    with pytest.raises(ValueError, match="one condition"):
-        settings_of(early_stopping.ID, {"headline": {"optimizer": "adam", "activation": "relu"}})
+    # an activation's condition holds adam's +0.1 and sgd's -0.1: the headline may name it
+    assert stopping_verdict(runs, headline={"activation": "relu"})[1].verdict == INCONCLUSIVE
+    for both_or_neither in ({"optimizer": "adam", "activation": "relu"}, {"optimizer": None}):
+        with pytest.raises(ValueError, match="one condition"):
+            settings_of(early_stopping.ID, {"headline": both_or_neither})
 
 
 def test_early_stopping_figure():
@@ -795,7 +1017,7 @@ def test_early_stopping_figure():
     epochs = stopping_epochs(runs)
     for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
         ev = early_stopping.evidence(tables, settings)
-        v = early_stopping.verdict(ev, settings)
+        v = verdict_of(early_stopping.CLAIM, ev, settings)
         assert is_figure(early_stopping.figure(tables, ev, v, settings))
 
 
@@ -814,14 +1036,14 @@ def ensemble_table(single=(0.50, 0.52, 0.48, 0.51), ensemble_accuracy=0.56):
 def test_ensemble_reproduced_when_the_average_beats_single_nets():
     settings = settings_of(ensemble.ID)
     ev = ensemble.evidence({"ensemble": ensemble_table()}, settings)
-    v = ensemble.verdict(ev, settings)
+    v = verdict_of(ensemble.CLAIM, ev, settings)
     assert v.verdict == REPRODUCED and v.n == 4 and v.value == pytest.approx(0.56 - 0.5025)
 
 
 def test_ensemble_not_reproduced_when_the_average_is_worse():
     settings = settings_of(ensemble.ID)
     ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.40)}, settings)
-    assert ensemble.verdict(ev, settings).verdict == NOT_REPRODUCED
+    assert verdict_of(ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
 
 
 def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
@@ -829,7 +1051,7 @@ def test_ensemble_figure_on_a_real_table_and_an_empty_one(trained):
     real = posthoc.ensemble_evaluation(trained["ensemble"], trained["data"])
     for table in (real, pd.DataFrame()):
         ev = ensemble.evidence({"ensemble": table}, settings)
-        v = ensemble.verdict(ev, settings)
+        v = verdict_of(ensemble.CLAIM, ev, settings)
         assert is_figure(ensemble.figure({"ensemble": table}, ev, v, settings))
     assert v.verdict == INCONCLUSIVE
 
@@ -846,9 +1068,9 @@ def test_no_verdict_word_is_spelled_in_the_claim_modules():
 def test_a_setting_missing_from_config_takes_its_declared_default():
     # settings are defaulted by design: the claim's class holds the default, config only the changes
     ev = ensemble.evidence({"ensemble": ensemble_table(ensemble_accuracy=0.51)}, settings_of(ensemble.ID))
-    assert ensemble.verdict(ev, settings_of(ensemble.ID, {})).threshold == 0.0
+    assert verdict_of(ensemble.CLAIM, ev, settings_of(ensemble.ID, {})).threshold == 0.0
     stricter = settings_of(ensemble.ID, {"min_gain": 0.01})
-    assert ensemble.verdict(ev, stricter).threshold == 0.01
+    assert verdict_of(ensemble.CLAIM, ev, stricter).threshold == 0.01
 
 
 @pytest.mark.parametrize("claim, headline, words", [

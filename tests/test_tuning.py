@@ -17,16 +17,16 @@ MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 
 
 def make_job(runs, grid=(0.001, 0.01, 0.1), bounds=(1e-4, 1.0), halving=None, epochs=3, tune_epochs=4,
-             confirm_seeds=(), confirm_epochs=None):
+             confirm_seeds=(), confirm_epochs=None, tune_seeds=(1000,), tie_within=1.0):
     return Job.from_dict({
         "job": "j", "study": "grid", "dataset": "tiny", "activation": "relu", "optimizer": "sgd",
         "optimizer_params": {}, "model": MODEL, "inits": sorted({r["init"] for r in runs}),
         "training": {"epochs": epochs, "batch_size": 16, "probe_size": 16, "stats_every": 1,
                      "train_eval_size": None},
         "learning_rate": {"source": "tune", "grid": list(grid), "bounds": list(bounds), "tune_epochs": tune_epochs,
-                          "tune_seeds": [1000], "confirm_seeds": list(confirm_seeds),
+                          "tune_seeds": list(tune_seeds), "confirm_seeds": list(confirm_seeds),
                           "confirm_epochs": confirm_epochs, "halving": halving,
-                          "min_gain_over_chance": 0.05},
+                          "min_gain_over_chance": 0.05, "tie_within": tie_within},
         "runs": runs,
     })
 
@@ -58,7 +58,8 @@ def test_an_edge_pick_extends_the_grid_by_its_own_step():
 
 @dataclass
 class Fake:
-    """A stand-in for training: each candidate's best validation accuracy is score(lr)."""
+    """A stand-in for training: each candidate's best validation accuracy is score(lr) (or
+    score(lr, seed) where it takes two arguments)."""
 
     score: object
     calls: list
@@ -66,11 +67,12 @@ class Fake:
 
     def __call__(self, cfg, members, data, device, stopping=()):
         self.calls.append(sorted({m.lr for m in members}))
-        return [SimpleNamespace(summary={"diverged": self.diverges(m.lr, m.seed), "best_val_accuracy": self.score(m.lr),
+        score = self.score if self.score.__code__.co_argcount == 2 else lambda lr, seed: self.score(lr)
+        return [SimpleNamespace(summary={"diverged": self.diverges(m.lr, m.seed), "best_val_accuracy": score(m.lr, m.seed),
                                          "epochs_run": 4}) for m in members]
 
 
-DATA = SimpleNamespace(n_classes=10)
+DATA = SimpleNamespace(n_classes=10, y={"val": [0] * 1000})  # what tuning reads of a dataset
 
 
 def test_a_pick_on_the_top_edge_extends_until_the_optimum_is_interior():
@@ -85,7 +87,7 @@ def test_a_pick_on_the_top_edge_extends_until_the_optimum_is_interior():
 def test_a_pick_that_reaches_the_bound_is_recorded_at_the_edge():
     fake = Fake(lambda lr: 0.2 + lr / 10, [])  # ever better: the bound stops the search
     chosen, _ = tune(make_job(RUNS[:1], bounds=(1e-4, 1.0)), DATA, "cpu", None, fake)
-    assert chosen["none/default"] == {"lr": 1.0, "status": EDGE, "score": pytest.approx(0.3)}
+    assert chosen["none/default"] == {"lr": 1.0, "status": EDGE, "score": pytest.approx(0.3), "tied": []}
 
 
 def test_a_net_no_rate_trains_is_untrainable_and_the_grid_is_not_extended():
@@ -102,7 +104,7 @@ EDGE_OF_STABILITY = dict(score=lambda lr: {0.001: 0.3, 0.01: 0.5, 0.1: 0.7, 1.0:
 def test_a_pick_that_diverges_on_a_confirmation_seed_gives_way_to_the_next_best_which_is_confirmed():
     fake = Fake(calls=[], **EDGE_OF_STABILITY)
     chosen, records = tune(make_job(RUNS[:1], confirm_seeds=[1001], confirm_epochs=2), DATA, "cpu", None, fake)
-    assert chosen["none/default"] == {"lr": 0.01, "status": INTERIOR, "score": pytest.approx(0.5)}
+    assert chosen["none/default"] == {"lr": 0.01, "status": INTERIOR, "score": pytest.approx(0.5), "tied": []}
     confirmations = [(r["lr"], r["seed"], r["fate"]) for r in records if r["fate"] in (CONFIRMED, UNSTABLE)]
     assert confirmations == [(0.1, 1001, UNSTABLE), (0.01, 1001, CONFIRMED)]
     assert fake.calls == [[0.001, 0.01, 0.1], [1.0], [0.1], [0.01]]  # search, edge step (diverged), two confirmations
@@ -146,27 +148,34 @@ def test_confirmation_runs_train_each_confirmation_seed_for_confirm_epochs_only(
     assert {r["epochs_trained"] for r in records if r["fate"] == "kept"} == {4}
 
 
-def test_halving_keeps_each_conditions_better_half_and_tuning_records_only_validation(tiny_dataset):
-    job = make_job([RUNS[0], RUNS[4]], grid=(1e-4, 1e-3, 0.01, 0.1, 0.5), bounds=(1e-5, 1.0),
-                   halving={"at": [2], "keep": 0.5}, tune_epochs=4)
+def test_halving_keeps_each_conditions_better_half_by_the_one_score_and_tuning_records_only_validation(
+        tiny_dataset):
+    grid = (0.003, 0.01, 0.03, 0.1, 0.3, 0.5)
+    job = make_job([RUNS[0], RUNS[4]], grid=grid, bounds=(1e-5, 1.0), halving={"at": [2], "keep": 0.5}, tune_epochs=4)
     seen = []
 
     def spy(cfg, members, data, device, stopping=()):
         results = train(cfg, members, data, device, stopping=stopping)
-        seen.append((cfg, results))
+        seen.append((cfg, results, stopping))
         return results
 
     chosen, records = tune(job, tiny_dataset, "cpu", stack_config(job, epochs=4, tuning=True), spy)
+    cfg, results, [halver] = seen[0]
     first = [r for r in records if r["round"] == 0]
+    # one score: what halving ranked each candidate by, to its last epoch, is its summary's
+    # best_val_accuracy, which the pick ranks by and tuning.csv records
+    assert [halver.score[k] for k in range(len(first))] == [r["best_val_accuracy"] for r in first]
     for condition in ("none/default", "none/he"):
         own = [r for r in first if r["condition"] == condition]
         halved = [r for r in own if r["fate"] == "halved at epoch 2"]
-        assert len(own) == 5 and len(halved) == 2  # ceil(0.5 * 5) = 3 kept
+        assert len(own) == 6 and len(halved) == 3  # ceil(0.5 * 6) = 3 kept
         assert all(r["epochs_trained"] == 2 for r in halved)
-        assert max(r["best_val_accuracy"] for r in halved) <= min(
-            r["best_val_accuracy"] for r in own if r["fate"] == "kept")
-        assert not any(r["lr"] == chosen[condition]["lr"] for r in halved)
-    cfg, results = seen[0]
+        at_cut = {lr: halver.cut_scores[(condition, lr)][2] for lr in grid}
+        assert max(at_cut[r["lr"]] for r in halved) <= min(at_cut[r["lr"]] for r in own if r["fate"] == "kept")
+        pick = chosen[condition]["lr"]
+        assert all(r["score"] == r["best_val_accuracy"] == at_cut[r["lr"]] and r["pick_score"] == at_cut[pick]
+                   for r in halved)
+        assert not any(r["lr"] == pick for r in halved)
     assert cfg.splits == ("val",) and not cfg.layer_stats
     assert all(r.layers == [] and {row["split"] for row in r.epochs} == {"val"} for r in results)
 

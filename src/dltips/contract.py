@@ -71,6 +71,9 @@ class TunedRate:
     tune_seeds: list
     confirm_seeds: list
     confirm_epochs: int | None
+    # a runner-up this many noise units from the pick is tied with it; None: a job tuned before ties
+    # were measured (its job.json has no such key), read as it was written
+    tie_within: float | None = None
 
 
 @dataclass(frozen=True)
@@ -156,10 +159,17 @@ class ChosenRate:
     lr: float
     status: str  # interior, edge, untrainable (dltips.tuning) or fixed
     score: float | None  # its tuning score; None where nothing was tuned
+    # the runner-up rates tied with it (dltips.tuning); None where nothing was tuned, and in
+    # a job.json written before ties were marked. Not written where None, so a job that tunes
+    # nothing keeps its job.json byte for byte
+    tied: list[float] | None = None
 
     @classmethod
     def from_dict(cls, chosen: dict) -> "ChosenRate":
         return cls(**chosen)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "tied" or v is not None}
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,7 @@ class TrainedJob:
                    lr_source=record["lr_source"], tuning=record["tuning"])
 
     def to_dict(self) -> dict:
-        return {**self.spec.to_dict(), "lrs": {key: asdict(c) for key, c in self.lrs.items()},
+        return {**self.spec.to_dict(), "lrs": {key: c.to_dict() for key, c in self.lrs.items()},
                 "lr_source": self.lr_source, "tuning": copy.deepcopy(self.tuning)}
 
 

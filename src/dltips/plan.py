@@ -93,7 +93,7 @@ def _job(config, study, dataset, activation, optimizer, model, inits, training, 
         lr.update({k: lr_cfg[k] for k in ("grid", "bounds", "halving", "min_gain_over_chance")},
                   tune_epochs=tune_epochs(lr_cfg, training), tune_seeds=seed_list(lr_cfg["tune_seeds"]),
                   confirm_seeds=seed_list(lr_cfg.get("confirm_seeds") or []),
-                  confirm_epochs=lr_cfg.get("confirm_epochs"))
+                  confirm_epochs=lr_cfg.get("confirm_epochs"), tie_within=lr_cfg["tie_within"])
     elif lr_cfg["source"] == "fixed":
         if optimizer not in lr_cfg["fixed"]:
             raise ConfigError(

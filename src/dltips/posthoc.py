@@ -42,10 +42,15 @@ def _test_split(dataset) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.no_grad()
-def _probabilities(model, x: torch.Tensor) -> torch.Tensor:
-    """Softmax [K, B, C] in float64 (averages of many passes stay accurate), in chunks so a
+def _logits(model, x: torch.Tensor) -> torch.Tensor:
+    """Logits [K, B, C] in float64 (averages of many passes stay accurate), in chunks so a
     large test set fits in memory; in train mode each chunk draws fresh masks."""
-    return torch.cat([F.softmax(model(x[i:i + EVAL_CHUNK]).double(), -1) for i in range(0, len(x), EVAL_CHUNK)], 1)
+    return torch.cat([model(x[i:i + EVAL_CHUNK]).double() for i in range(0, len(x), EVAL_CHUNK)], 1)
+
+
+def _probabilities(model, x: torch.Tensor) -> torch.Tensor:
+    """Softmax [K, B, C] in float64 (see _logits)."""
+    return F.softmax(_logits(model, x), -1)
 
 
 def _per_example(probs: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -63,13 +68,26 @@ def _scores(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[flo
     return correct.mean(1).tolist(), loss.mean(1).tolist()
 
 
-def _scores_with_errors(probs: torch.Tensor, y: torch.Tensor) -> tuple[list[float], ...]:
-    """_scores and their standard errors over the test set (SD of the per-example values /
-    sqrt(N); for accuracy the binomial SE): the resolution a test set this size has."""
+def _scores_with_errors(probs: torch.Tensor, y: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor]) -> dict:
+    """Per model (column -> one value per model): _scores; their standard errors over the
+    test set (SD of the per-example values / sqrt(N); for accuracy the binomial SE), the
+    resolution a test set this size has; the mean top probability (beside the accuracy: a
+    calibrated predictor's are equal); and, against `reference` (the weight-scaled net's
+    per-example correct and loss, _per_example) on the same examples, the discordant counts
+    of McNemar's test (right here and wrong there, and the reverse) and the standard error of
+    the per-example loss difference: what two predictors scored on one test set differ by
+    through the test set alone (Dietterich 1998)."""
     correct, loss = _per_example(probs, y)
-    root_n = math.sqrt(correct.shape[1])
-    return (correct.mean(1).tolist(), loss.mean(1).tolist(), (correct.std(1, correction=0) / root_n).tolist(),
-            (loss.std(1) / root_n).tolist())
+    ref_correct, ref_loss = reference
+    n = correct.shape[1]
+    root_n = math.sqrt(n)
+    return {"test_accuracy": correct.mean(1).tolist(), "test_loss": loss.mean(1).tolist(),
+            "test_accuracy_se": (correct.std(1, correction=0) / root_n).tolist(),
+            "test_loss_se": (loss.std(1) / root_n).tolist(),
+            "mean_top_probability": probs.amax(-1).mean(1).tolist(), "n_test": [n] * len(correct),
+            "right_where_ws_wrong": (correct * (1 - ref_correct)).sum(1).long().tolist(),
+            "wrong_where_ws_right": ((1 - correct) * ref_correct).sum(1).long().tolist(),
+            "test_loss_paired_se": ((loss - ref_loss).std(1) / root_n).tolist()}
 
 
 def _diverged(job_dir: Path, runs: list) -> list[bool]:
@@ -101,7 +119,7 @@ def mask_seed(seed: int, run_seed: int) -> int:
 
 def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int = 0) -> pd.DataFrame:
     """Test accuracy and loss (cross-entropy of the averaged softmax, nats) of each run of a
-    job, with its width, under four test-time procedures:
+    job, with its width, under five test-time procedures:
 
     weight_scaling  the standard evaluation: the notes' (1-p) test-time scaling, since the
                     models trained with inverted dropout (Srivastava et al. 2014, sec. 4)
@@ -109,36 +127,46 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
     dropout_on      one random mask per test input left on (the first Monte-Carlo pass)
     mc_average      the average softmax of the first k masks, for each k in `ks`
                     (Monte-Carlo model averaging, Srivastava et al. 2014, sec. 7.5)
+    geometric_mean  the normalised geometric mean of the same k masks' softmaxes (the
+                    softmax of their mean log-probabilities): what weight scaling computes
+                    exactly for a softmax over one dropout layer and approximates through
+                    more (Hinton et al. 2012; Baldi & Sadowski 2013)
 
     `k` is the number of masks averaged (0 for the deterministic methods); `*_se` are the
-    test set's standard errors of each number (binomial for accuracy). A run without
-    dropout gets the same numbers from every method; a diverged run gets NaN.
+    test set's standard errors of each number (binomial for accuracy); the columns against
+    the weight-scaled net are _scores_with_errors'. A run without dropout gets the same
+    numbers from every method; a diverged run gets NaN.
     `dataset`: a data.Dataset or the path of its .npz.
     """
     job_dir = Path(job_dir)
     x, y = _test_split(dataset)
     model, job, runs = load_stack(job_dir)
     model.eval()
-    per_method = {"weight_scaling": _scores_with_errors(_probabilities(model, x), y)}
-    per_method["no_scaling"] = _scores_with_errors(_probabilities(unscaled(model), x), y)
+    scaled = _probabilities(model, x)
+    reference = _per_example(scaled, y)
+    per_method = {"weight_scaling": _scores_with_errors(scaled, y, reference),
+                  "no_scaling": _scores_with_errors(_probabilities(unscaled(model), x), y, reference)}
 
     for gen, run in zip(model.generators, runs):
         gen.manual_seed(mask_seed(seed, run.seed))
     model.train()  # dropout on, masks from each run's generator
-    total = None
+    total = total_log = None
     ks = sorted(set(int(k) for k in ks))
     for k in range(1, max(ks) + 1):
-        probs = _probabilities(model, x)
+        logits = _logits(model, x)
+        probs, log_probs = F.softmax(logits, -1), F.log_softmax(logits, -1)
         total = probs if total is None else total + probs
+        total_log = log_probs if total_log is None else total_log + log_probs
         if k == 1:
-            per_method["dropout_on"] = _scores_with_errors(probs, y)
+            per_method["dropout_on"] = _scores_with_errors(probs, y, reference)
         if k in ks:
-            per_method[("mc_average", k)] = _scores_with_errors(total / k, y)
+            per_method[("mc_average", k)] = _scores_with_errors(total / k, y, reference)
+            per_method[("geometric_mean", k)] = _scores_with_errors(F.softmax(total_log / k, -1), y, reference)
     model.eval()
 
     diverged = _diverged(job_dir, runs)
     rows = []
-    for key, (accuracy, loss, accuracy_se, loss_se) in per_method.items():
+    for key, scores in per_method.items():
         method, k = key if isinstance(key, tuple) else (key, 1 if key == "dropout_on" else DETERMINISTIC_K)
         for i, run in enumerate(runs):
             rows.append({
@@ -150,10 +178,7 @@ def dropout_evaluation(job_dir, dataset, ks=(1, 2, 4, 8, 16, 32, 64), seed: int 
                 "seed": run.seed,
                 "method": method,
                 "k": k,
-                "test_accuracy": math.nan if diverged[i] else accuracy[i],
-                "test_loss": math.nan if diverged[i] else loss[i],
-                "test_accuracy_se": math.nan if diverged[i] else accuracy_se[i],
-                "test_loss_se": math.nan if diverged[i] else loss_se[i],
+                **{name: math.nan if diverged[i] else values[i] for name, values in scores.items()},
             })
     return pd.DataFrame(rows, columns=DROPOUT_EVAL.names)
 

@@ -79,8 +79,11 @@ RUNS = (RUN_ID + JOB_CELL
         + columns(regularizer=str, variant=str, seed=int, depth=int, width=int, init=str, lr=float, lr_source=str,
                   lr_status=str, lr_at_edge=bool)
         + REGULARIZATION + columns(epochs=int) + RUN_METRICS)
+# one per candidate and seed (dltips.tuning): its own numbers, the score its fate was decided on and
+# the pick's at that decision, the condition's noise, whether it ties with the pick
 TUNING_RECORD = columns(condition=str, round=int, lr=float, seed=int, best_val_accuracy=float, diverged=bool,
-                        epochs_trained=int, fate=str, chosen=bool)  # one per candidate (dltips.tuning)
+                        epochs_trained=int, fate=str, score=float, pick_score=float, seed_sd=float, tie_noise=float,
+                        tied_with_pick=bool, chosen=bool)
 TUNING = JOB_CELL + columns(depth=int, width=int) + TUNING_RECORD + columns(status=str)
 
 # ---- tables of trained weights (dltips.weights) -------------------------------------------
@@ -99,7 +102,8 @@ SLOPES = RUN_ID + columns(layer=int, unit=int, slope=float)
 # ---- tables computed from trained models, per job (dltips.posthoc, dltips.derived) ---------
 DROPOUT_EVAL = RUN_ID + columns(regularizer=str, width=int, dropout_input=float, dropout_hidden=float, seed=int,
                                 method=str, k=int, test_accuracy=float, test_loss=float, test_accuracy_se=float,
-                                test_loss_se=float)
+                                test_loss_se=float, mean_top_probability=float, n_test=int, right_where_ws_wrong=int,
+                                wrong_where_ws_right=int, test_loss_paired_se=float)
 ENSEMBLE = columns(job=str, k=int, draw=int, members=str, test_accuracy=float, test_loss=float)
 MAXOUT_UNITS = RUN_ID + columns(layer=int, unit=int, t=float, response=float)
 

@@ -10,9 +10,17 @@ loss surface as it is: it shares the unregularized rate.
 The search is cheap by design:
 - every candidate of every condition trains side by side in one stack, recording only the
   validation split (no test evaluation, no layer statistics);
+- one score ranks every candidate, at every decision: its validation accuracy at its epoch
+  of lowest validation loss so far (mean over the tuning seeds; a diverged candidate scores
+  0). It is what the run's summary reports as `best_val_accuracy` and what early stopping
+  would select on; the best accuracy so far, which halving once ranked by, is a maximum over
+  epochs: biased up by each epoch's noise, the more so the more a candidate's accuracy
+  jumps about, and not what the pick then read;
 - successive halving: at each epoch of `halving.at` a condition keeps only the better part
-  (`halving.keep`) of its candidates still training, ranked by best validation accuracy so
-  far (mean over tuning seeds); the others leave the stack;
+  (`halving.keep`) of its candidates still training; the others leave the stack. Candidates
+  at chance (score within `min_gain_over_chance` of it) are never told apart: when the cut
+  would fall among them, they all go on. A net is `untrainable` only when no rate trains it
+  over the whole tuning length, and a slow starter at chance at epoch 3 may still train;
 - a pick on the edge of the candidates tried is a failure of the grid, not a result: the
   grid extends by its own step beyond that edge, one step at a time, until the pick is
   interior or the next step would cross `bounds`; a pick still on an edge then is
@@ -25,12 +33,22 @@ The search is cheap by design:
   stability from a good one, and such a rate mostly blows up in the first epochs (README:
   Protocol), so many seeds for a few epochs catch it for what one more full run costs; a
   rate that diverges late is caught on the search seed itself, which trains
-  the whole length (a diverged candidate is never picked).
+  the whole length (a diverged candidate is never picked);
+- ties are marked, not broken silently: a runner-up is tied with the pick when their scores
+  differ by at most `tie_within` times the noise of the pick's score, compared at the
+  decision that separated them (the cut that halved the runner-up, else the pick). The
+  noise is the larger of the binomial standard error of the pick's validation accuracy
+  (n = the validation split) and the seed-to-seed SD of its score over the square root of
+  the tuning seeds it averages, where seeds that trained the pick the whole tuning length
+  give one (several tuning seeds; confirmation seeds when they train that long). The
+  verdicts should not rest on which of two such rates won (the one-standard-error rule:
+  Hastie, Tibshirani & Friedman 2009, 7.10).
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, replace
 
 from .contract import Job, RunSpec
@@ -88,19 +106,22 @@ def grid_step(grid: list[float]) -> float:
 
 class Halving:
     """A stopping policy (dltips.stopping): at the given epochs each condition keeps its best
-    candidates, ranked by best validation accuracy so far (mean over the tuning seeds)."""
+    candidates by the tuning score (the module's docstring), never cutting among candidates
+    at chance (score at most `at_chance`)."""
 
-    def __init__(self, candidates: list[tuple[str, float]], at: list[int], keep: float):
+    def __init__(self, candidates: list[tuple[str, float]], at: list[int], keep: float, at_chance: float):
         self.candidates = candidates  # member index -> (condition key, lr)
-        self.at, self.keep = set(at), keep
-        self.best_val_accuracy: dict[int, float] = {}  # member index -> so far
+        self.at, self.keep, self.at_chance = set(at), keep, at_chance
+        self.score: dict[int, float] = {}  # member index -> accuracy at its best epoch so far
         self.fate: dict[int, str] = {}  # member index -> why it left the stack early
+        self.cut_scores: dict[tuple[str, float], dict[int, float]] = {}  # (condition, lr) -> epoch -> score
 
     def __call__(self, view) -> list[int]:
         """Positions to stop (a view: dltips.stopping.EpochView). Sees every epoch, epoch 0
-        included, to keep each candidate's best accuracy."""
-        for k, accuracy in zip(view.members_at, view.val_accuracy):
-            self.best_val_accuracy[k] = max(self.best_val_accuracy.get(k, accuracy), accuracy)
+        included, to keep each candidate's score."""
+        for pos, k in enumerate(view.members_at):
+            if view.best_epoch[k] == view.epoch:  # epoch 0 is every member's first best
+                self.score[k] = view.val_accuracy[pos]
         if view.epoch not in self.at:
             return []
         alive: dict[str, dict[float, list[int]]] = {}  # condition -> lr -> stack positions
@@ -109,11 +130,14 @@ class Halving:
             alive.setdefault(key, {}).setdefault(lr, []).append(pos)
         stops = []
         for key, by_lr in alive.items():
-            score = {lr: sum(self.best_val_accuracy[view.members_at[p]] for p in ps) / len(ps)
-                     for lr, ps in by_lr.items()}
-            n_keep = max(1, math.ceil(self.keep * len(score)))
+            score = {lr: sum(self.score[view.members_at[p]] for p in ps) / len(ps) for lr, ps in by_lr.items()}
+            for lr, s in score.items():
+                self.cut_scores.setdefault((key, lr), {})[view.epoch] = s
             # best score first; among equals the smaller rate, as the final pick does
             ranked = sorted(score, key=lambda lr: (-score[lr], lr))
+            n_keep = max(1, math.ceil(self.keep * len(score)))
+            if score[ranked[n_keep - 1]] <= self.at_chance:
+                n_keep = len(ranked)  # the cut would fall among candidates at chance: noise would pick
             for lr in ranked[n_keep:]:
                 for pos in by_lr[lr]:
                     stops.append(pos)
@@ -122,9 +146,10 @@ class Halving:
 
 
 def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], halving, train_fn, stack_cfg,
-                      seeds=None):
-    """Train (condition, lr) candidates for every tuning seed (or `seeds`); one record per
-    candidate and seed."""
+                      seeds=None, at_chance: float = 0.0) -> tuple[list[dict], dict]:
+    """Train (condition, lr) candidates for every tuning seed (or `seeds`): one record per
+    candidate and seed, and each candidate's score at each cut of `halving` ((condition, lr)
+    -> epoch -> score; empty without halving)."""
     from .trainer import Member
 
     lr_cfg = job.learning_rate
@@ -133,7 +158,7 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
         for seed in lr_cfg.tune_seeds if seeds is None else seeds:
             members.append(Member.of(job.training, seed=seed, lr=lr, reg=cond.surface, init=cond.init))
             candidates.append((cond.key, lr))
-    halver = Halving(candidates, halving["at"], halving["keep"]) if halving else None
+    halver = Halving(candidates, halving["at"], halving["keep"], at_chance) if halving else None
     results = train_fn(stack_cfg, members, data, device, stopping=[halver] if halver else [])
     records = []
     for k, (m, r) in enumerate(zip(members, results)):
@@ -144,29 +169,80 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
             "best_val_accuracy": 0.0 if diverged else float(r.summary["best_val_accuracy"]),
             "diverged": diverged, "epochs_trained": int(r.summary["epochs_run"]), "fate": fate,
         })
-    return records
+    return records, halver.cut_scores if halver else {}
+
+
+def _is_search(record: dict) -> bool:
+    return record["fate"] not in (CONFIRMED, UNSTABLE)
+
+
+def _scores(records: list[dict]) -> dict[float, float]:
+    """lr -> score (mean over its search seeds) of every rate the search ranked: one that
+    diverged on a search seed is never ranked."""
+    diverged = {r["lr"] for r in records if r["diverged"] and _is_search(r)}
+    values: dict[float, list[float]] = {}
+    for r in records:
+        if _is_search(r) and r["lr"] not in diverged:
+            values.setdefault(r["lr"], []).append(r["best_val_accuracy"])
+    return {lr: sum(v) / len(v) for lr, v in values.items()}
 
 
 def _pick(records: list[dict], unstable: set[float] = frozenset()) -> tuple[float | None, float]:
-    """(lr, mean score) of the best search candidate that was never halved away and never
+    """(lr, score) of the best search candidate that was never halved away and never
     diverged, leaving out `unstable` rates; ties: the smaller rate. Once no such finalist is
     left, the best of the rest of the search (a rate halved away early still trained). (None,
     0.0) when every rate diverged or is unstable."""
-    scores: dict[float, list[float]] = {}
-    halved: set[float] = set()
-    diverged = {r["lr"] for r in records if r["diverged"]} | set(unstable)
-    for r in records:
-        if r["fate"] in (CONFIRMED, UNSTABLE) or r["lr"] in diverged:
-            continue
-        scores.setdefault(r["lr"], []).append(r["best_val_accuracy"])
-        if r["fate"].startswith("halved"):
-            halved.add(r["lr"])
-    means = {lr: sum(v) / len(v) for lr, v in scores.items()}
+    means = {lr: m for lr, m in _scores(records).items() if lr not in unstable}
+    halved = {r["lr"] for r in records if r["fate"].startswith("halved")}
     finalists = {lr: m for lr, m in means.items() if lr not in halved} or means
     if not finalists:
         return None, 0.0
     lr = min(finalists, key=lambda x: (-finalists[x], x))
     return lr, finalists[lr]
+
+
+def pick_noise(score: float, n_val: int, seed_sd: float | None, n_seeds: int) -> float:
+    """The noise of a pick's score: the larger of its binomial standard error on `n_val`
+    validation samples and, where known, the seed-to-seed SD over the root of the `n_seeds`
+    tuning seeds it averages (the standard error of that mean)."""
+    se = math.sqrt(score * (1.0 - score) / n_val)
+    return se if seed_sd is None else max(se, seed_sd / math.sqrt(n_seeds))
+
+
+def _seed_sd(own: list[dict], lr: float, confirmation_full_length: bool) -> float | None:
+    """The SD of the score over the seeds that trained `lr` the whole tuning length (its
+    search seeds, if it was never halved; its confirmation seeds where they train as long);
+    None below two such seeds."""
+    values = [r["best_val_accuracy"] for r in own if r["lr"] == lr and not r["diverged"] and (
+        r["fate"] == "kept" or (confirmation_full_length and r["fate"] == CONFIRMED))]
+    if any(r["lr"] == lr and r["fate"].startswith("halved") for r in own) or len(values) < 2:
+        return None
+    return statistics.stdev(values)
+
+
+def mark_ties(own: list[dict], pick: float, pick_score: float, unstable: set[float], cut_scores: dict,
+              n_val: int, tie_within: float, confirmation_full_length: bool) -> list[float]:
+    """Writes into each record of one condition (`own`) the score its fate was decided on
+    (`score`: the cut that halved it, else the pick; empty for a diverged rate and a
+    confirmation run), the pick's score at that decision (`pick_score`), the condition's
+    noise (`tie_noise`, `seed_sd`) and whether it is a runner-up tied with the pick
+    (`tied_with_pick`). Returns the tied rates."""
+    scores = _scores(own)
+    n_seeds = sum(1 for r in own if r["lr"] == pick and _is_search(r)) or 1
+    seed_sd = _seed_sd(own, pick, confirmation_full_length)
+    noise = pick_noise(pick_score, n_val, seed_sd, n_seeds)
+    pick_at_cut = cut_scores.get(pick, {})
+    for r in own:
+        score = scores.get(r["lr"]) if _is_search(r) else None
+        against = None
+        if score is not None:
+            # a pick that was not at the cut (an extension past the grid's edge) has only its final score
+            halved = r["fate"].startswith("halved")
+            against = pick_at_cut.get(int(r["fate"].rsplit(" ", 1)[1]), pick_score) if halved else pick_score
+        runner_up = score is not None and r["lr"] != pick and r["lr"] not in unstable
+        r.update(score=score, pick_score=against, seed_sd=seed_sd, tie_noise=noise,
+                 tied_with_pick=runner_up and abs(against - score) <= tie_within * noise)
+    return sorted({r["lr"] for r in own if r["tied_with_pick"]})
 
 
 def _confirm(job, data, device, conditions, records, trains_above, train_fn, stack_cfg) -> dict[str, set[float]]:
@@ -189,7 +265,7 @@ def _confirm(job, data, device, conditions, records, trains_above, train_fn, sta
         if not plan:
             break
         pending = set()
-        for r in _train_candidates(job, data, device, plan, None, train_fn, stack_cfg, seeds=seeds):
+        for r in _train_candidates(job, data, device, plan, None, train_fn, stack_cfg, seeds=seeds)[0]:
             r.update(round=round_, fate=UNSTABLE if r["diverged"] else CONFIRMED)
             if r["diverged"]:
                 unstable[r["condition"]].add(r["lr"])
@@ -200,7 +276,8 @@ def _confirm(job, data, device, conditions, records, trains_above, train_fn, sta
 
 
 def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, dict], list[dict]]:
-    """condition key -> {lr, status, score}, and the record of every candidate (tuning.csv)."""
+    """condition key -> {lr, status, score, tied (the runner-up rates tied with the pick)}, and
+    the record of every candidate (tuning.csv)."""
     lr_cfg = job.learning_rate
     conditions = conditions_of(job)
     grid = sorted(float(x) for x in lr_cfg.grid)
@@ -210,8 +287,9 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
     trains_above = chance + float(lr_cfg.min_gain_over_chance)
 
     plan = [(c, lr) for c in conditions.values() for lr in grid]
-    records = [{**r, "round": 0} for r in
-               _train_candidates(job, data, device, plan, lr_cfg.halving, train_fn, stack_cfg)]
+    first, cut_scores = _train_candidates(job, data, device, plan, lr_cfg.halving, train_fn, stack_cfg,
+                                          at_chance=trains_above)
+    records = [{**r, "round": 0} for r in first]
     tried = {key: set(grid) for key in conditions}
     pending = set(conditions)
     round_ = 0
@@ -232,12 +310,15 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
         # the extension competes with the current pick at the full tuning length; the current
         # pick's score comes from its own full run in an earlier round
         records += [{**r, "round": round_} for r in
-                    _train_candidates(job, data, device, extend, None, train_fn, stack_cfg)]
+                    _train_candidates(job, data, device, extend, None, train_fn, stack_cfg)[0]]
         for cond, lr in extend:
             tried[cond.key].add(lr)
         pending = {cond.key for cond, _ in extend}
 
     unstable = _confirm(job, data, device, conditions, records, trains_above, train_fn, stack_cfg)
+    # confirmation runs measure the pick's seed-to-seed spread only where they train as long as the search
+    confirmation_full_length = not lr_cfg.confirm_epochs or lr_cfg.confirm_epochs >= lr_cfg.tune_epochs
+    n_val = len(data.y["val"])
     chosen = {}
     for key in conditions:
         own = [r for r in records if r["condition"] == key]
@@ -246,7 +327,10 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
             lr, score = min(r["lr"] for r in own), 0.0
         at_edge = lr in (min(tried[key]), max(tried[key]))
         status = UNTRAINABLE if score <= trains_above else EDGE if at_edge else INTERIOR
-        chosen[key] = {"lr": lr, "status": status, "score": score}
+        cuts = {rate: by_epoch for (k, rate), by_epoch in cut_scores.items() if k == key}
+        tied = mark_ties(own, lr, score, unstable[key], cuts, n_val, float(lr_cfg.tie_within),
+                         confirmation_full_length)
+        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": tied}
     for r in records:
         r["chosen"] = chosen[r["condition"]]["lr"] == r["lr"]
     return chosen, records

@@ -168,7 +168,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"exact": steps, "grid": grid_ranking(tables["runs"], tables["tuning"], settings.study)}
 
 
-def verdict(ev: Evidence, settings: Settings):
+def rule(ev: Evidence, settings: Settings):
     main = ev["exact"][ev["exact"].variant == MAIN]
     ranking = ev["grid"]
     adam = ranking[ranking.optimizer == "adam"]
@@ -231,7 +231,7 @@ CLAIM = register(Claim(
     source="Kingma & Ba, 'Adam: A Method for Stochastic Optimization' (ICLR 2015), sec. 2 (Algorithm 1) and "
            "sec. 5 (relation to RMSProp with momentum); Tieleman & Hinton (2012), Coursera lecture 6e",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
     settings=Settings,
     figure_text="Top: after each update step, the largest difference between the parameters of torch.optim.Adam "

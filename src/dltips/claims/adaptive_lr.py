@@ -56,7 +56,10 @@ class Settings(ClaimSettings):
     late_after: int = setting(50, "steps past the switch at which the \"late\" step is read (5 time constants)",
                               ge=1)
     min_step_growth: float = setting(2.0, "claim: RMSProp's step late / just before the switch above this "
-                                          "(2 = at least doubled)")
+                                          "(2 = at least doubled). From theory, the contrasted effect: Adagrad's "
+                                          "step cannot grow (ratio <= 1), while RMSProp's, once its average has "
+                                          "forgotten the cliff (alpha^50 = 0.005 of it left), tends to steep / flat "
+                                          "= 100 times; 2 lies clear of the first and far below the second")
     # the statistic is clipped at 0 (a shrinking step is no growth): a negative tolerance never holds
     growth_tolerance: float = setting(0.0, "claim: Adagrad's step never grows: largest relative step-to-step "
                                            "growth <= this", ge=0)
@@ -121,7 +124,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"toy": toy, "grid": optimizer_seed_means(tables["runs"], settings.study, list(OPTIMIZERS))}
 
 
-def verdict(ev: Evidence, settings: Settings):
+def rule(ev: Evidence, settings: Settings):
     """Both parts on the toy runs; the figure finds them by name (ADAPTS, SHRINKS_ONLY)."""
     toy = ev["toy"]
     rms, ada = toy[toy.optimizer == "rmsprop"], toy[toy.optimizer == "adagrad"]
@@ -198,7 +201,7 @@ CLAIM = register(Claim(
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
            "Coursera 'Neural Networks for Machine Learning' (2012), lecture 6e",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
     settings=Settings,
     figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "

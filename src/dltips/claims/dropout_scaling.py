@@ -33,7 +33,7 @@ from ..activations import build as build_activation
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
-from .floor import judge_each
+from .grids import Axis, Grid
 from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
@@ -176,17 +176,9 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     return {"test_time": test_time(tables["dropout_eval"]), "exact": exact_check(settings.exact_check)}
 
 
-def in_condition(test: pd.DataFrame, axes: dict) -> pd.DataFrame:
-    """The runs of one (width, hidden rate); a table without widths matches any width."""
-    keep = np.isclose(test.dropout_hidden.astype(float), float(axes["dropout_hidden"]))
-    if (test.width >= 0).any():
-        keep &= np.isclose(test.width.astype(float), float(axes["width"]))
-    return test[keep]
-
-
-def judge(ev: Evidence, settings: Settings, axes: dict):
+def rule(ev: Evidence, settings: Settings):
     """The three parts in one (width, hidden rate); the figure finds them by name."""
-    test = in_condition(ev["test_time"], axes)
+    test = ev["test_time"]
     vs_raw = compare(test.gain_vs_no_scaling, settings.min_gain_vs_no_scaling, ">",
                      "test accuracy, (1-p) weight scaling minus no scaling (fraction)", name=VS_NO_SCALING,
                      bounds=ACCURACY_DIFFERENCE)
@@ -199,13 +191,8 @@ def judge(ev: Evidence, settings: Settings, axes: dict):
     return all_of(vs_raw, vs_on, same)
 
 
-def verdict(ev: Evidence, settings: Settings):
-    return judge(ev, settings, dict(settings.headline))
-
-
-def conditions(tables: dict, settings: Settings) -> list:
-    ev = evidence(tables, settings)
-    return judge_each(ev["test_time"], {"width": int, "dropout_hidden": float}, lambda c: judge(ev, settings, c))
+# every (width, hidden rate) of the sweep on its own; the exact check is the same in each
+GRID = Grid("test_time", (Axis("width", int), Axis("dropout_hidden", float)))
 
 
 def _rate_label(rows: pd.DataFrame) -> str:
@@ -279,9 +266,9 @@ CLAIM = register(Claim(
            "arXiv:1207.0580 (2012); Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 and 10 "
            "(inverted dropout: scaling at train time instead)",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
+    grids=(GRID,),
     figure=figure,
-    conditions=conditions,
     settings=Settings,
     figure_text="Top: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "

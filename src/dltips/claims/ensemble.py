@@ -53,7 +53,8 @@ def gains(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def verdict(ev: Evidence, settings: Settings):
+def rule(ev: Evidence, settings: Settings):
+    """No conditions: the rule sees the whole evidence (every job of the sweep)."""
     ev = ev["gains"]
     k = f"{int(ev.k_all.max())} nets" if len(ev) else "all nets"
     return compare(ev.gain, settings.min_gain, ">",
@@ -115,7 +116,7 @@ CLAIM = register(Claim(
            "Predictors', Machine Learning 24 (1996), sec. 4; Lakshminarayanan et al., 'Simple and Scalable "
            "Predictive Uncertainty Estimation using Deep Ensembles', NIPS (2017), sec. 2.4",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
     settings=Settings,
     figure_text="Top: test accuracy of the average softmax of k nets that differ only in their seed, one grey "

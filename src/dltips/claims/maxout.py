@@ -128,8 +128,9 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
             "units": unit_shapes(tables["maxout_units"], settings.convexity_tolerance), "grid": grid}
 
 
-def verdict(ev: Evidence, settings: Settings):
-    """Both exact parts; the figure finds them by name (SAME, CONVEX). The grid is reported only."""
+def rule(ev: Evidence, settings: Settings):
+    """No conditions: both exact parts on the whole evidence; the figure finds them by name
+    (SAME, CONVEX). The grid is reported only."""
     spec = settings.construction
     same = exact(ev["construction"].max_abs_error, spec.tolerance,
                  f"max |ReLU net - its Maxout ({spec.pieces} pieces) construction| (logits)", name=SAME)
@@ -197,7 +198,7 @@ CLAIM = register(Claim(
           "activation, of which ReLU is a special case.",
     source="Goodfellow, Warde-Farley, Mirza, Courville & Bengio, 'Maxout Networks', ICML (2013), sec. 3-4",
     evidence=evidence,
-    verdict=verdict,
+    rule=rule,
     figure=figure,
     settings=Settings,
     figure_text="Top left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU "

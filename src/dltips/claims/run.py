@@ -10,14 +10,13 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from string import Template
-from types import SimpleNamespace
 
 import pandas as pd
 
 from ..io import atomic_write, finite_or_none, write_csv, write_json
 from ..lazy import lazy_import
 from ..tables import read_table
-from ..robustness import second_look
+from .looks import second_look
 from ..verdicts import measured
 from . import get, settings_of
 from . import runner
@@ -47,7 +46,7 @@ def rst_text(value) -> str:
 def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
     """How the verdict follows from the numbers, in words, for the kinds of part the rule has
     (`directions` of its parts): an interval against a threshold, an exact check's largest
-    error against a tolerance (verdicts.exact); then the second look (dltips.robustness)."""
+    error against a tolerance (verdicts.exact); then the second look (dltips.claims.looks)."""
     sentences = []
     if directions - {"<="}:
         sentences.append("A part counts as reproduced when the whole 95% interval of its statistic (Student-t "
@@ -60,7 +59,7 @@ def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
         sentences.append("The claim is reproduced when every part is, not reproduced when any part is not.")
     if directions - {"<="}:
         sentences.append("It stands only if it survives a second look: every threshold moved 50% stricter and "
-                         "looser, and each half of the seeds; otherwise it is inconclusive.")
+                         "looser, and the rule again with each seed left out in turn; otherwise it is inconclusive.")
     return {"rule": " ".join(sentences)}
 
 
@@ -92,7 +91,7 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
 
 def record_of(claim, look, findings: str) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
-    the first look, and both second looks (dltips.robustness)."""
+    the first look, and both second looks (dltips.claims.looks)."""
     final = look.final
     flat = finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
@@ -101,15 +100,10 @@ def record_of(claim, look, findings: str) -> dict:
     return record
 
 
-def _looks(judge, evidence, first):
-    # TRANSITION: robustness.second_look still takes a claim-like object and its settings
-    return second_look(SimpleNamespace(verdict=lambda subset, _settings: judge(subset)), evidence, None, first)
-
-
 def _legacy(claim, all_tables, settings, headline_dataset) -> Judgement:
     """TRANSITION: a claim that has not yet declared a rule judges itself."""
     evidence = claim.evidence(headline_tables(all_tables, headline_dataset), settings)
-    look = _looks(lambda subset: claim.verdict(subset, settings), evidence, claim.verdict(evidence, settings))
+    look = second_look(lambda subset: claim.verdict(subset, settings), evidence, claim.verdict(evidence, settings))
     rows = legacy_condition_rows(claim, all_tables, settings, headline_dataset, look.final)
     said = claim.condition(evidence) if claim.condition else ""
     return Judgement(evidence, headline_of(settings), look.first, look, rows, said)
@@ -126,7 +120,7 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     if claim.rule is None:
         judged = _legacy(claim, all_tables, settings, headline_dataset)
     else:
-        judged = runner.judge(claim, all_tables, settings, headline_dataset, _looks)
+        judged = runner.judge(claim, all_tables, settings, headline_dataset, second_look)
     tables = headline_tables(all_tables, headline_dataset)
     fig = claim.figure(tables, judged.evidence, judged.look.final, settings)
     record = record_of(claim, judged.look, judged.findings)

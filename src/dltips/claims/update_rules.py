@@ -130,7 +130,7 @@ def evidence(settings: PenaltyRule, penalty: str) -> Evidence:
     return {"errors": step_errors(settings, penalty)}
 
 
-def verdict(evidence: Evidence, settings: PenaltyRule, penalty: str):
+def rule(evidence: Evidence, settings: PenaltyRule, penalty: str):
     ev, info = evidence["errors"], PENALTIES[penalty]
     return exact(ev.error, settings.tolerance,
                  f"max |w_after − formula| over steps and weights, {info['name']} rule {info['rule']}",
@@ -184,7 +184,7 @@ def _claim(penalty: str, settings_class: type[PenaltyRule], title: str, source: 
         title=title,
         source=source,
         evidence=lambda tables, settings: evidence(settings, penalty),
-        verdict=lambda ev, settings: verdict(ev, settings, penalty),
+        rule=lambda ev, settings: rule(ev, settings, penalty),
         figure=lambda tables, ev, v, settings: figure(ev, v, settings, penalty),
         figure_text=figure_text,
         settings=settings_class,
