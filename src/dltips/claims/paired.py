@@ -82,8 +82,9 @@ def equivalence(values: Sequence[float], shared_se: float, margin: float, statis
     interval's side."""
     mean, low, high, n = widened_interval(values, shared_se if math.isfinite(shared_se) else 0.0, bounds=bounds)
     sd = float(np.std(finite(values), ddof=1)) if n > 1 else 0.0  # the seeds' own, as compare() carries it
-    upper = _one_side(mean, low, high, n, margin, "<", statistic, sd)
-    lower = _one_side(mean, low, high, n, -margin, ">", statistic, sd)
+    # each side named, so the second look matches them inside a claim of several parts (looks.parts_by_name)
+    upper = replace(_one_side(mean, low, high, n, margin, "<", statistic, sd), name=f"{name} (upper)".lstrip())
+    lower = replace(_one_side(mean, low, high, n, -margin, ">", statistic, sd), name=f"{name} (lower)".lstrip())
     first, second = (lower, upper) if mean < 0 else (upper, lower)
     combined = replace(all_of(first, second), name=name, detail="")
     m = number(margin)

@@ -34,7 +34,9 @@ The rule per init and depth, three parts paired by seed, the deciding one shown 
              A geometric decay would show in every half, so it is read in the half away
              from the input, where a transient near the input has died out; ReLU's
              near-input and full slopes are reported beside it.
-A failed equivalence says on which side it failed (its `why`, from the interval's signs).
+Each equivalence is claims.paired's (Lakens 2017: two one-sided tests, each side a named part,
+so the second look moves both margins): one that fails says on which side, in its `why` and in
+its deciding side's direction and threshold.
 The headline is the settings' init (ReLU's signal-preserving He init) at the sweep's
 deepest depth. Saturation statistics per activation (layers.csv `saturated`) are drawn
 beside it. Evidence tables: `fits` (the claim's activation: what is judged), `contrast`
@@ -43,17 +45,19 @@ run, drawn beside).
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from ..io import missing
-from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, compare, finite, number, t_interval
+from ..verdicts import INCONCLUSIVE, Verdict, compare, number
 from . import LayerReads, TRAINING, Claim, register
-from .compose import deciding_first
+from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, resolve_depth
+from .paired import Sides, equivalence
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
 from .settings import setting
@@ -197,33 +201,16 @@ def every_fit(ev: Evidence) -> pd.DataFrame:
     return pd.concat([ev["fits"], ev["contrast"], ev["others"]], ignore_index=True)
 
 
-def equivalence(values, margin: float, statistic: str, above: str, below: str, detail: str = "",
-                name: str = "") -> Verdict:
-    """TOST-style: reproduced when the whole 95% interval lies inside (-margin, margin), not
-    reproduced when it lies wholly outside, inconclusive otherwise. `why` names the side, in
-    the words `above` (the interval beyond +margin) and `below` (beyond -margin)."""
-    mean, low, high, n = t_interval(values)
-    plus, minus = f"+{number(margin)}", number(-margin)
-    if n == 0:
-        verdict, why = INCONCLUSIVE, "no data"
-    elif n < 2:
-        verdict, why = INCONCLUSIVE, f"too little data: only {n} finite value(s), need 2"
-    elif missing(margin):
-        verdict, why = INCONCLUSIVE, "no bound to judge against: its source (a prediction, the fitted steps) is missing"
-    elif -margin < low and high < margin:
-        verdict, why = REPRODUCED, ""
-    elif low > margin:
-        verdict, why = NOT_REPRODUCED, f"the whole interval lies above {plus}: {above}"
-    elif high < -margin:
-        verdict, why = NOT_REPRODUCED, f"the whole interval lies below {minus}: {below}"
-    elif low <= -margin and high >= margin:
-        verdict, why = INCONCLUSIVE, f"the interval reaches past both {minus} and {plus}: too few seeds to tell"
-    elif high >= margin:
-        verdict, why = INCONCLUSIVE, f"the interval straddles {plus}: perhaps {above}, too few seeds to tell"
-    else:
-        verdict, why = INCONCLUSIVE, f"the interval straddles {minus}: perhaps {below}, too few seeds to tell"
-    sd = float(np.std(finite(values), ddof=1)) if n > 1 else 0.0
-    return Verdict(verdict, statistic, mean, low, high, margin, "|·| <", n, detail, why=why, name=name, sd=sd)
+def within(values, margin: float, statistic: str, sides: Sides, name: str, detail: str = "") -> Verdict:
+    """The equivalence of one value per seed with none, within ±margin (claims.paired: two
+    one-sided tests, its sentence naming the side the numbers show); each seed's value is its
+    own nets', so no noise is shared across seeds. Where the margin's source is missing (no
+    mean-field prediction, no fitted steps), inconclusive, said."""
+    v = with_note(equivalence(values, 0.0, margin, statistic, sides, name=name), detail)
+    if missing(margin) and v.n > 0:
+        return replace(v, verdict=INCONCLUSIVE, why="no margin to judge against: its source (the mean-field "
+                                                     "prediction, the fitted steps) is missing here")
+    return v
 
 
 def _where(rows: pd.DataFrame, settings: Settings) -> str:
@@ -245,13 +232,13 @@ def geometric_verdict(sig: pd.DataFrame, settings: Settings, where: str) -> Verd
     the predicted decay."""
     predicted = sig.predicted_slope.mean() if len(sig) else math.nan
     margin = settings.window_tolerance * abs(predicted)
-    return equivalence(per_seed(sig, "window_change"), margin,
-                       f"decay per layer of {settings.activation} over the near-input half minus the near-output "
-                       f"half{where} (decades; within ±{settings.window_tolerance:g} × the predicted decay"
-                       f"{f' {abs(predicted):.2f}' if not missing(predicted) else ''})",
-                       above="the decay is weaker near the input than near the output, not one factor per layer",
-                       below="the decay is stronger near the input than near the output: a transient, not one "
-                             "factor per layer", name="geometric")
+    return within(per_seed(sig, "window_change"), margin,
+                  f"decay per layer of {settings.activation} over the near-input half minus the near-output "
+                  f"half{where} (decades; within ±{settings.window_tolerance:g} × the predicted decay"
+                  f"{f' {abs(predicted):.2f}' if not missing(predicted) else ''})",
+                  Sides(f"{settings.activation}'s decay per layer is weaker near the input than near the output",
+                        f"a transient: {settings.activation}'s decay per layer is stronger near the input than near "
+                        f"the output"), name="geometric")
 
 
 def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, where: str) -> Verdict:
@@ -265,15 +252,14 @@ def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, 
     ratio = paired[b] / paired[a] if len(paired) else pd.Series(dtype=float)
     others = [f"{b}'s decay per layer over {WINDOWS[w]}: {number(per_seed(base, w).mean())}"
               for w in ("slope_near_input", "slope")] if len(base) else []
-    return equivalence(ratio, bound,
-                       f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
-                       f"±{number(settings.contrast_layers)}/{'the fitted steps' if missing(steps) else steps}: "
-                       f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
-                       f"layer(s))",
-                       above=f"{b} decays towards the input at more than {number(bound)} of {a}'s rate",
-                       below=f"{b}'s gradient grows towards the input at more than {number(bound)} of {a}'s "
-                             f"rate of decay",
-                       detail="; ".join(others), name="contrast")
+    return within(ratio, bound,
+                  f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
+                  f"±{number(settings.contrast_layers)}/{'the fitted steps' if missing(steps) else steps}: "
+                  f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
+                  f"layer(s))",
+                  Sides(f"{b} decays towards the input, as a fraction of {a}'s decay,",
+                        f"{b}'s gradient grows towards the input, as a fraction of {a}'s decay,"),
+                  name="contrast", detail="; ".join(others))
 
 
 def rule(ev: Evidence, settings: Settings) -> Verdict:
