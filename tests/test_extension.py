@@ -87,7 +87,7 @@ def evidence(tables, settings):
     return {"gains": pd.DataFrame({"seed": means.index, "gain": (means["relu"] - means["sigmoid"]).to_numpy()})}
 
 
-def verdict(ev, settings):
+def rule(ev, settings):
     return compare(ev["gains"].gain, settings.min_gain, ">", "train accuracy, relu − sigmoid (fraction)")
 
 
@@ -104,7 +104,7 @@ def figure(tables, ev, v, settings):
 
 
 register(Claim("relu-fits-better", "ReLU nets fit their training data better than sigmoid nets.",
-               "the user's own", evidence, verdict, figure, settings=Settings, tables=("runs",)))
+               "the user's own", evidence, figure, rule=rule, settings=Settings, tables=("runs",)))
 '''
 
 
