@@ -111,8 +111,6 @@ def judge(module, tables, settings):
     from dltips.claims.runner import verdict_of
 
     ev = module.evidence(tables, settings)
-    if module.CLAIM.rule is None:  # TRANSITION: a claim not yet declared for the runner
-        return ev, module.verdict(ev, settings)
     return ev, verdict_of(module.CLAIM, ev, settings)
 
 

@@ -61,7 +61,7 @@ class Claim:
     figure: Callable[[dict[str, pd.DataFrame], Evidence, Verdict, ClaimSettings], object]
     # (one condition's evidence, settings) -> its Verdict, parts named (Verdict.part); the
     # whole evidence where the claim has no grids
-    rule: Callable[[Evidence, ClaimSettings], Verdict] | None = None
+    rule: Callable[[Evidence, ClaimSettings], Verdict]
     grids: tuple[Grid, ...] = ()  # the conditions it is judged in (claims.grids); none: once per dataset
     # (evidence, settings) -> the headline condition, where it depends on the data (e.g. the
     # deepest depth that trains); None: the settings' `headline`, its unset axes left out
@@ -70,10 +70,6 @@ class Claim:
     combine: Callable | None = None
     findings: Callable[[Evidence], str] | None = None  # where it holds, if not the runner's sentence
     figure_text: str = ""  # what the figure shows, for its report caption
-    # TRANSITION (until every claim declares a rule): the old verdict and per-condition hooks
-    verdict: Callable[[Evidence, ClaimSettings], Verdict] | None = None
-    condition: Callable[[Evidence], str] | None = None
-    conditions: Callable | None = None
     settings: type[ClaimSettings] = ClaimSettings  # its typed settings: defaults, ranges, why (none by default)
     tables: tuple[str, ...] = ()  # names under results/tables/ that its evidence reads
     category: str = EXTENSIONS  # its section of the report

@@ -4,19 +4,17 @@ A claim is never judged on a pool of datasets: its headline verdict reads the he
 alone (the grid's first), and every dataset the study trains gets its own verdicts beside it.
 Tables are cut to one dataset by their `dataset` column, or through runs.csv by `run_id` or
 `job`; a table with neither (toy problems and exact checks) is the same for every dataset.
-A claim that names its own conditions (`Claim.conditions`: init, depth, optimizer, dropout
-rate, ...) is judged per condition by its own rule; one without them gets one row per dataset.
+A claim with grids of conditions (`Claim.grids`: init x depth, optimizer, dropout rate, ...)
+is judged in each by its rule (claims.runner); one without them gets one row per dataset.
 """
 
 from __future__ import annotations
 
 import html
-import math
 
 import pandas as pd
 
-from ..io import atomic_write, write_csv
-from .settings import ClaimSettings
+from ..io import atomic_write, missing, write_csv
 
 COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
            "direction", "threshold", "n", "why"]
@@ -54,69 +52,6 @@ def headline_tables(tables: dict[str, pd.DataFrame], headline_dataset: str | Non
     return restrict(tables, headline_dataset)
 
 
-def label(condition: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in condition.items()) or "all"
-
-
-def headline_of(settings) -> dict:
-    """The condition a claim's settings name as its headline: the axes its `headline` sets ({}
-    where it names none; an axis left unset, None, is no part of it)."""
-    return {k: v for k, v in dict(getattr(settings, "headline", None) or {}).items() if v is not None}
-
-
-def _is_headline(condition: dict, settings) -> bool:
-    """Whether `condition` is the one the settings name (never where they name none)."""
-    wanted = headline_of(settings)
-    return bool(wanted) and all(str(condition.get(k)) == str(v) for k, v in wanted.items())
-
-
-VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
-
-
-def _row(claim_id: str, dataset, condition: dict, verdict, headline: bool) -> dict:
-    return {"claim": claim_id, "dataset": dataset or "", "condition": label(condition), "headline": headline,
-            **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "why": getattr(verdict, "why", "") or verdict.detail}
-
-
-def _same_number(a, b) -> bool:
-    nan = lambda x: x is None or (isinstance(x, float) and math.isnan(x))  # noqa: E731
-    return (nan(a) and nan(b)) or (not nan(a) and not nan(b) and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15))
-
-
-def legacy_condition_rows(claim, tables, settings: ClaimSettings, headline_dataset: str | None, headline_verdict) -> list[dict]:
-    """One row per (dataset, condition) with the verdict of the claim's own rule there, and one
-    headline row that carries the claim's final verdict (after its second look), so this table
-    never contradicts claims.csv. The headline row is the condition the config names; where the
-    claim resolved it itself (e.g. the deepest trained depth), the condition whose numbers the
-    headline verdict reports; where the study did not train it at all, a row of its own."""
-    datasets = datasets_of(tables) or [None]
-    rows = []
-    for dataset in datasets:
-        if dataset is None or (dataset == headline_dataset and claim.conditions is None):
-            cut = tables
-        else:
-            cut = restrict(tables, dataset)
-        if claim.conditions is not None:
-            pairs = claim.conditions(cut, settings)
-        elif dataset is None or dataset == headline_dataset:
-            pairs = [({}, headline_verdict)]
-        else:
-            pairs = [({}, claim.verdict(claim.evidence(cut, settings), settings))]
-        rows += [(dataset, condition, verdict) for condition, verdict in pairs]
-
-    home = [i for i, (dataset, _, _) in enumerate(rows) if dataset in (None, headline_dataset)]
-    named = [i for i in home if _is_headline(rows[i][1], settings)]
-    same = [i for i in home if rows[i][2].statistic == headline_verdict.statistic
-            and _same_number(rows[i][2].value, headline_verdict.value)]
-    pick = (named or same or [None])[0]
-    out = [_row(claim.id, dataset, condition, headline_verdict if i == pick else verdict, i == pick)
-           for i, (dataset, condition, verdict) in enumerate(rows)]
-    if pick is None:
-        wanted = dict(headline_of(settings))
-        out.insert(0, _row(claim.id, headline_dataset if datasets != [None] else None, wanted, headline_verdict, True))
-    return out
-
-
 def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     write_csv(out_csv, table)
@@ -124,14 +59,14 @@ def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
 
 
 def _number(x) -> str:
-    return "" if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x) else f"{x:.3g}"
+    return "" if missing(x) else f"{x:.3g}"
 
 
 def _cells(table: pd.DataFrame) -> pd.DataFrame:
     """conditions.csv as the page's table: escaped text, the verdict colored, numbers rounded."""
     from .table import verdict_html
 
-    text = lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else html.escape(str(v))  # noqa: E731
+    text = lambda v: "" if missing(v) else html.escape(str(v))  # noqa: E731
     return pd.DataFrame({
         "claim": table["claim"].map(text),
         "dataset": table["dataset"].map(text),

@@ -20,8 +20,7 @@ from .looks import second_look
 from ..verdicts import measured
 from . import get, settings_of
 from . import runner
-from .conditions import conditions_table, headline_of, headline_tables, legacy_condition_rows, write_conditions
-from .runner import Judgement
+from .conditions import conditions_table, headline_tables, write_conditions
 from .evidence import as_one_table
 from .table import claims_table
 
@@ -100,15 +99,6 @@ def record_of(claim, look, findings: str) -> dict:
     return record
 
 
-def _legacy(claim, all_tables, settings, headline_dataset) -> Judgement:
-    """TRANSITION: a claim that has not yet declared a rule judges itself."""
-    evidence = claim.evidence(headline_tables(all_tables, headline_dataset), settings)
-    look = second_look(lambda subset: claim.verdict(subset, settings), evidence, claim.verdict(evidence, settings))
-    rows = legacy_condition_rows(claim, all_tables, settings, headline_dataset, look.final)
-    said = claim.condition(evidence) if claim.condition else ""
-    return Judgement(evidence, headline_of(settings), look.first, look, rows, said)
-
-
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
               headline_dataset: str | None = None, read=read_table) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
@@ -117,10 +107,7 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
-    if claim.rule is None:
-        judged = _legacy(claim, all_tables, settings, headline_dataset)
-    else:
-        judged = runner.judge(claim, all_tables, settings, headline_dataset, second_look)
+    judged = runner.judge(claim, all_tables, settings, headline_dataset, second_look)
     tables = headline_tables(all_tables, headline_dataset)
     fig = claim.figure(tables, judged.evidence, judged.look.final, settings)
     record = record_of(claim, judged.look, judged.findings)

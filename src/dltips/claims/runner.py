@@ -71,8 +71,6 @@ def judge_headline(claim, evidence: Evidence, settings, wanted: Condition) -> Ve
     return claim.combine(parts, settings) if claim.combine else all_of(*parts)
 
 
-COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
-           "direction", "threshold", "n", "why"]
 VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
 
 
