@@ -52,6 +52,12 @@ def headline_tables(tables: dict[str, pd.DataFrame], headline_dataset: str | Non
     return restrict(tables, headline_dataset)
 
 
+def headline_of(settings) -> dict:
+    """The condition a claim's settings name as its headline: the axes its `headline` sets ({}
+    where it names none; an axis left unset, None, is no part of it)."""
+    return {k: v for k, v in dict(getattr(settings, "headline", None) or {}).items() if v is not None}
+
+
 def write_conditions(rows: list[dict], out_csv) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     write_csv(out_csv, table)
