@@ -113,7 +113,8 @@ def test_one_init_and_depth_headline_with_each_claims_own_defaults():
     assert dict(early_layers.Settings().headline) == {"init": "default", "depth": "deepest_trained"}
     assert dict(relu_fixes_depth.Settings().headline) == {"init": "he", "depth": "deepest"}
     # a config that sets the depth alone keeps the claim's own init, not another claim's
-    assert dict(settings_of(relu_variants.ID, {"headline": {"depth": 7}}).headline) == {"init": "he", "depth": 7}
+    assert dict(settings_of(relu_variants.ID, {"headline": {"depth": 7}}).headline) == {"init": "he", "depth": 7,
+                                                                                         "optimizer": "sgd"}
     for bad in ("deep", 0):
         with pytest.raises(ValidationError, match="deepest_trained"):
             relu_variants.Settings().replace(headline={"depth": bad})

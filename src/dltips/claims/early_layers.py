@@ -21,8 +21,8 @@ from . import LayerReads, TRAINING, Claim, register
 from .chance import Floor, at_chance, floor_checked, trained_depths
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, resolve_depth
-from .panels import REL_LABEL, headline_note, legend_with_n, plot_rel_change, shade_chance
+from .headlines import init_depth_headline, init_depth_of
+from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
@@ -99,10 +99,8 @@ def at_chance_cells(changes: pd.DataFrame, settings: Settings) -> set[tuple[str,
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at its depth: a number, the sweep's deepest, or the deepest at which
     the net is not at chance."""
-    init, depth = settings.headline.init, settings.headline.depth
-    rows = ev["changes"][ev["changes"].init == init]
-    trained = trained_depths(rows, "final_train_accuracy", settings.floor)
-    return {"init": init, "depth": resolve_depth(depth, rows.depth, trained) or depth}
+    return init_depth_of(settings.headline, ev["changes"],
+                         lambda rows: trained_depths(rows, "final_train_accuracy", settings.floor))
 
 
 # per init and depth of the sweep
@@ -137,16 +135,10 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     off_floor = mine[[(i, int(d)) not in floor_cells for i, d in zip(mine.init, mine.depth)]]
     runs = pd.concat([mine, ev["others"]], ignore_index=True)
     shown = pd.concat([off_floor, ev["others"]], ignore_index=True)
-    sns.lineplot(data=shown, x="depth", y="log10_ratio", **figures.by_activation(shown), style="init", marker="o",
-                 errorbar=figures.seed_interval, ax=summary)
-    summary.axhline(settings.max_log10_ratio, color="k", ls="--", lw=1,
-                    label=f"threshold {settings.max_log10_ratio:g}")
-    summary.set(xlabel="hidden layers (depth)", ylabel="log10(Δ layer 1 / Δ output layer)\n(decades)",
-                title=f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
-                      f"{len(floor_cells)} condition(s) at chance left out")
-    if len(runs):
-        summary.set_xticks(sorted(runs.depth.unique()))
-    figures.legend(summary, **figures.below(summary, ncol=3))
+    depth_sweep(summary, shown, "log10_ratio", settings.max_log10_ratio, f"threshold {settings.max_log10_ratio:g}",
+                "log10(Δ layer 1 / Δ output layer)\n(decades)",
+                f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
+                f"{len(floor_cells)} condition(s) at chance left out", ticks_from=runs)
 
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)

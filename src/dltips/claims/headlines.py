@@ -56,3 +56,13 @@ class WidthAndRate(ClaimSettings):
 
     width: int = setting(400, "a width of the dropout sweep", ge=1)
     dropout_hidden: float = setting(0.5, "a hidden dropout rate of the sweep", gt=0, lt=1)
+
+
+def init_depth_of(headline, rows, trained=None) -> dict:
+    """The condition an init x depth headline names in `rows` (a sweep's evidence, with init and
+    depth columns): its init, at its depth (a number, the sweep's deepest at that init, or the
+    deepest `trained(rows of that init)` lists: where the net is not at chance)."""
+    mine = rows[rows.init == headline.init]
+    depth = resolve_depth(headline.depth, mine.depth, trained(mine) if trained else ())
+    return {"init": headline.init, "depth": depth or headline.depth}
+

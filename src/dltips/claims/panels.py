@@ -54,3 +54,18 @@ def shade_chance(ax, floor: Floor) -> None:
     """Grey from 0 to the chance ceiling on an accuracy axis: where a net is at chance."""
     ceiling = chance_ceiling(floor)
     ax.axhspan(0, ceiling, color="0.85", zorder=0, label=f"at chance (≤ {ceiling:.3f})")
+
+
+def depth_sweep(ax, shown: pd.DataFrame, y: str, threshold: float, threshold_label: str, ylabel: str, title: str,
+                ticks_from: pd.DataFrame | None = None) -> None:
+    """A statistic against depth, a line per activation and init (95% t-intervals over seeds),
+    the claim's threshold dashed, the legend under the panel; x ticks at the depths of
+    `ticks_from` (default: those shown)."""
+    sns.lineplot(data=shown, x="depth", y=y, **figures.by_activation(shown), style="init", marker="o",
+                 errorbar=figures.seed_interval, ax=ax)
+    ax.axhline(threshold, color="k", ls="--", lw=1, label=threshold_label)
+    ax.set(xlabel="hidden layers (depth)", ylabel=ylabel, title=title)
+    ticks = shown if ticks_from is None else ticks_from
+    if len(ticks):
+        ax.set_xticks(sorted(ticks.depth.unique()))
+    figures.legend(ax, **figures.below(ax, ncol=3))

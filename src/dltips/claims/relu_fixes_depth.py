@@ -30,7 +30,7 @@ from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import init_depth_headline, init_depth_of
 from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
@@ -179,10 +179,8 @@ def rule(ev: Evidence, settings: Settings):
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at a depth of the sweep, its deepest, or the deepest at which ReLU
     is not at chance."""
-    init, depth = settings.headline.init, settings.headline.depth
-    mine = ev["depth"][ev["depth"].init == init]
-    trained = trained_depths(mine, "train_accuracy", settings.floor)
-    return {"init": init, "depth": resolve_depth(depth, mine.depth, trained) or depth}
+    return init_depth_of(settings.headline, ev["depth"],
+                         lambda rows: trained_depths(rows, "train_accuracy", settings.floor))
 
 
 # per init and depth of the sweep

@@ -56,9 +56,9 @@ from . import LayerReads, TRAINING, Claim, register
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import init_depth_headline, init_depth_of
 from .paired import Sides, equivalence
-from .panels import GRAD_LABEL, LAYER_LABEL, headline_note
+from .panels import GRAD_LABEL, LAYER_LABEL, depth_sweep, headline_note
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
 from .settings import setting
 from ..lazy import lazy_import
@@ -273,9 +273,7 @@ def rule(ev: Evidence, settings: Settings) -> Verdict:
 
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at a depth of the sweep, or its deepest."""
-    init, depth = settings.headline.init, settings.headline.depth
-    rows = ev["fits"][ev["fits"].init == init]
-    return {"init": init, "depth": resolve_depth(depth, rows.depth) or depth}
+    return init_depth_of(settings.headline, ev["fits"])
 
 
 # per init and depth of the sweep where the claim's activation has enough layers
@@ -361,16 +359,10 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     plot_fits(fits_ax, lay, judged, settings, init)
 
     sweep = judged
-    sns.lineplot(data=sweep, x="depth", y="slope", **figures.by_activation(sweep), style="init", marker="o",
-                 errorbar=figures.seed_interval, ax=sweep_ax)
-    sweep_ax.axhline(settings.max_slope, color="k", ls="--", lw=1,
-                     label=f"{settings.max_slope:g} ({settings.activation} claim)")
-    sweep_ax.set(xlabel="hidden layers (depth)", ylabel="decay per layer towards the input\n(decades)",
-                 title=f"fitted slope from layer {settings.fit_from_layer} "
-                       f"({figures.n_label(sweep, ['activation', 'init', 'depth'])})")
-    if len(sweep):
-        sweep_ax.set_xticks(sorted(sweep.depth.unique()))
-    figures.legend(sweep_ax, **figures.below(sweep_ax, ncol=3))
+    depth_sweep(sweep_ax, sweep, "slope", settings.max_slope, f"{settings.max_slope:g} ({settings.activation} claim)",
+                "decay per layer towards the input\n(decades)",
+                f"fitted slope from layer {settings.fit_from_layer} "
+                f"({figures.n_label(sweep, ['activation', 'init', 'depth'])})")
 
     every = every_fit(ev)
     sat = every[every.study == settings.grid_study]

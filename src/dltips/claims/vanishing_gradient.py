@@ -21,7 +21,7 @@ from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, resolve_depth
+from .headlines import init_depth_headline, init_depth_of
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
@@ -84,9 +84,7 @@ def rule(ev: Evidence, settings: Settings):
 
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at its depth: a number, or the sweep's deepest."""
-    init, depth = settings.headline.init, settings.headline.depth
-    rows = ev["ratios"]
-    return {"init": init, "depth": resolve_depth(depth, rows[rows.init == init].depth) or depth}
+    return init_depth_of(settings.headline, ev["ratios"])
 
 
 # per init and depth of the sweep
