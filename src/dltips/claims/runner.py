@@ -43,11 +43,14 @@ def judge_condition(claim, evidence: Evidence, settings, grid: Grid, condition: 
 
 
 def no_data(claim, evidence: Evidence, settings, wanted: Condition) -> Verdict:
-    """The verdict where the study has no runs in the headline condition: the rule on none of
-    its grid's rows (so its statistic and parts are the rule's own), inconclusive."""
-    grid = claim.grids[0]
-    table = evidence.get(grid.table)
-    empty = {**evidence, grid.table: table.iloc[:0]} if table is not None else evidence
+    """The verdict where the study has no runs in the headline condition: the rule on what the
+    evidence has of that condition (every table cut to it, its grid's table to none of its
+    rows), so its statistic and parts are the rule's own; inconclusive."""
+    grid = next((g for g in claim.grids if set(wanted) <= set(g.columns)), claim.grids[0])
+    named = {k: v for k, v in wanted.items() if v is not None and k in grid.columns}
+    empty = select(evidence, grid, named)
+    if grid.table in empty:
+        empty[grid.table] = empty[grid.table].iloc[:0]
     where = ", ".join(f"{k} {v}" for k, v in wanted.items())
     return replace(claim.rule(empty, settings), verdict=INCONCLUSIVE,
                    why=f"no data: the study has no runs in the headline condition ({where})")
