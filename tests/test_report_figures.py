@@ -143,6 +143,12 @@ def test_an_equivalence_margin_is_drawn_on_both_sides():
         assert low < -margin and high > margin
     plt.close(fig)
     assert margin_of(pd.DataFrame([summary_row()]).iloc[0]) is None  # a one-sided threshold is not a margin
+    # a claim of several parts whose deciding part is an equivalence (claims.paired): its two sides, nested
+    sides = [{"statistic": "slope, relu (decades)", "direction": "<", "threshold": 0.029},
+             {"statistic": "slope, relu (decades)", "direction": ">", "threshold": -0.029}]
+    nested = summary_row(parts=[{"statistic": "slope, relu (decades)", "direction": "<", "threshold": 0.029,
+                                 "parts": sides}, {"statistic": "decay (decades)", "direction": "<", "threshold": 0}])
+    assert margin_of(pd.DataFrame([nested]).iloc[0]) == pytest.approx(0.029)
 
 
 def test_an_exact_check_shows_error_against_tolerance_on_a_few_decades_and_zero_as_exact():

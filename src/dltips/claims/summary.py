@@ -32,20 +32,29 @@ def _finite(*values) -> bool:
     return not any(missing(v) for v in values)
 
 
+def _two_sides(parts) -> float | None:
+    """m where `parts` are the two one-sided tests (< m and > -m) of one statistic."""
+    if not (isinstance(parts, list) and len(parts) == 2):
+        return None
+    a, b = parts
+    t = [a.get("threshold"), b.get("threshold")]
+    if {a.get("direction"), b.get("direction")} == {"<", ">"} and a.get("statistic") == b.get("statistic") \
+            and _finite(*t) and math.isclose(t[0], -t[1]) and t[0] != 0:
+        return abs(float(t[0]))
+    return None
+
+
 def margin_of(row) -> float | None:
     """The equivalence margin m of a row whose claim needs |value| < m: its direction says so
-    ('|·| <'), or its parts are the two one-sided tests (< m and > −m) of one statistic."""
+    ('|·| <'), or its parts are the two one-sided tests (< m and > −m) of one statistic, or
+    the deciding part (the row's own statistic) is such an equivalence of several parts."""
     if "|" in str(row.direction) and _finite(row.threshold):
         return abs(float(row.threshold))
     parts = getattr(row, "parts", None)
-    if isinstance(parts, list) and len(parts) == 2:
-        a, b = parts
-        sides = {a.get("direction"), b.get("direction")}
-        t = [a.get("threshold"), b.get("threshold")]
-        if sides == {"<", ">"} and a.get("statistic") == b.get("statistic") and _finite(*t) \
-                and math.isclose(t[0], -t[1]) and t[0] != 0:
-            return abs(float(t[0]))
-    return None
+    margin = _two_sides(parts)
+    if margin is None and isinstance(parts, list) and parts and parts[0].get("statistic") == row.statistic:
+        margin = _two_sides(parts[0].get("parts"))
+    return margin
 
 
 def needs_text(row) -> str:
