@@ -5,7 +5,7 @@ from dltips.extensions import load as load_extensions
 from dltips import preset_mark
 
 load_extensions(snakemake.config.get("extensions"))
-preset_mark.set_preset(snakemake.params.preset)  # the forked judges inherit it
+preset_mark.set_preset(snakemake.params.preset, snakemake.params.mark)  # the forked judges inherit it
 out = snakemake.output
 judge_all(
     {
@@ -22,5 +22,6 @@ judge_all(
     caption_template=snakemake.input.caption_template,
     headline_dataset=snakemake.params.headline_dataset,
     workers=snakemake.threads,
+    partial=snakemake.params.trains == "headlines",
 )
 write_maps(out.conditions_csv, out.conditions_maps)

@@ -99,11 +99,20 @@ def record_of(claim, look, findings: str) -> dict:
     return record
 
 
+# A study that trains only the runs the headline verdicts read (config trains: headlines, the
+# quick preset) judges each headline as the whole study does, but whatever a claim says beside it
+# (a rank among the grid's optimizers, a spread over the grid's cells, its other conditions) is
+# computed over that part of the grid: every claim's context line says so.
+PARTIAL_CONTEXT = ("partial context: ranks, spreads and other conditions here come from the runs the headline "
+                   "verdicts read (trains: headlines), not from the whole grid")
+
+
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
-              headline_dataset: str | None = None, read=read_table) -> dict:
+              headline_dataset: str | None = None, read=read_table, partial: bool = False) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
     conditions (the verdict per dataset and condition) paths. `read`: path -> table; by
-    default the study's tables with their declared column types (dltips.tables)."""
+    default the study's tables with their declared column types (dltips.tables). `partial`:
+    the study trains only the headlines' runs, and the context line says so (PARTIAL_CONTEXT)."""
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
@@ -111,6 +120,8 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     tables = headline_tables(all_tables, headline_dataset)
     fig = claim.figure(tables, judged.evidence, judged.look.final, settings)
     record = record_of(claim, judged.look, judged.findings)
+    if partial:
+        record["detail"] = "; ".join(filter(None, [record.get("detail"), PARTIAL_CONTEXT]))
     write_csv(out["csv"], as_one_table(judged.evidence))
     figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
@@ -135,11 +146,11 @@ def _read_once(path, read=read_table) -> pd.DataFrame:
     return _tables[str(path)].copy()  # a claim that edits its table must not edit the next one's
 
 
-def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset) -> bool:
+def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset, partial) -> bool:
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         try:
             run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
-                      headline_dataset=headline_dataset, read=_read_once)
+                      headline_dataset=headline_dataset, read=_read_once, partial=partial)
             return True
         except Exception:
             traceback.print_exc()
@@ -147,7 +158,7 @@ def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_da
 
 
 def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
-              headline_dataset: str | None = None, workers: int = 1, read=read_table) -> None:
+              headline_dataset: str | None = None, workers: int = 1, read=read_table, partial: bool = False) -> None:
     """Every claim, then the summary tables of them all, in one job.
 
     `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
@@ -156,7 +167,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for the exact and toy checks) and the tables are loaded once, then `workers` processes
     forked from this one judge the claims side by side. A claim that raises is logged with
     its traceback and the rest are still judged, so one run shows every failing claim; then
-    the step fails, naming them. `read` as run_claim's.
+    the step fails, naming them. `read` and `partial` as run_claim's.
     """
     _tables.clear()  # a table rewritten since an earlier call in this process is read anew
     # the libraries the claims import lazily, loaded before forking so every worker shares them
@@ -167,7 +178,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
         for path in job["tables"].values():
             _read_once(path, read)
     torch.set_num_threads(1)  # the workers are the parallelism
-    args = [(c, job, logs[c], caption_template, headline_dataset) for c, job in claims.items()]
+    args = [(c, job, logs[c], caption_template, headline_dataset, partial) for c, job in claims.items()]
     if workers > 1 and len(args) > 1:
         fork = multiprocessing.get_context("fork")  # the children inherit the imports and tables
         with ProcessPoolExecutor(min(workers, len(args)), mp_context=fork) as pool:
