@@ -29,6 +29,7 @@ from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
+from ..words import count
 
 plt = lazy_import("matplotlib.pyplot")
 sns = lazy_import("seaborn")
@@ -137,7 +138,7 @@ def rule(ev: Evidence, settings: Settings):
     toy, grid = ev["toy"], ev["grid"]
     context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
                f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
-               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {int(grid.diverged.sum())} diverged run(s) "
+               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {count(int(grid.diverged.sum()), 'diverged run')} "
                f"left out" if len(grid) else "no grid runs")
     return compare(toy.rescued, settings.min_rescued_fraction, ">",
                    "fraction of local-basin starts that escape with momentum but not without",

@@ -36,6 +36,7 @@ from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
+from ..words import count
 
 plt = lazy_import("matplotlib.pyplot")
 mlp = lazy_import("dltips.model")
@@ -165,7 +166,7 @@ def trains_verdict(rows: pd.DataFrame, settings: Settings):
                              settings.baseline: per_seed(used, "baseline_train_accuracy")},
                             chance_ceiling(settings.floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.astype(bool).sum())
-    return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged pair')} left out" if left_out else "")
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -237,7 +238,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
                  f"logits,\ndepth {spec.depth}: max error {v.part('linearity').value:.1e}")
     figures.legend(ax, **figures.below(ax))
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
-    fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
+    fig.suptitle(title + (f"\n{count(left_out, 'diverged run')} left out" if left_out else ""),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..io import missing
-from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare
+from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare, interval_text
 from . import TRAINING, Claim, register
 from .effects import gain
 from .evidence import Evidence
@@ -41,6 +41,7 @@ from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
+from ..words import count
 
 plt = lazy_import("matplotlib.pyplot")
 sns = lazy_import("seaborn")
@@ -125,7 +126,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     ok = mine[~mine.diverged]
     train = gain(ok.groupby("seed").train_gain.mean(), settings.min_gain,
                  f"training loss, {settings.baseline} minus {activation}, same cell (nats)",
-                 detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
+                 detail=f"{activation}: {count(int(mine.diverged.sum()), 'pair')} left out (a run diverged), "
                         f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                  name=activation)
     baseline_loss = ok.baseline_train_loss.mean()
@@ -134,7 +135,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
                         why=f"{NOTHING_TO_FIX}: {settings.baseline}'s own training loss here, "
                             f"{baseline_loss:.3f} nats, is below the smallest effect of interest, {settings.min_gain:g}")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
-    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
+    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {'no data' if test.n == 0 else interval_text(test)} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
     beside += f"; {settings.baseline}'s mean training loss here {baseline_loss:.3f} nats"
     return replace(train, detail=f"{train.detail}; {beside}")
@@ -190,7 +191,7 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) 
                 hue_order=hue_order, errorbar=figures.seed_interval, ax=ax)
     left_out = int(pairs.diverged.sum())
     ax.legend(title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
-                    f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
+                    f"{count(left_out, 'diverged pair')} left out", fontsize=9, title_fontsize=9,
               loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.axhline(0, color="k", lw=0.8)
 
@@ -209,7 +210,7 @@ def _slope_panel(ax, tables: dict) -> None:
     figures.legend(ax, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="learned PReLU slope a for x < 0 (dimensionless)",
            title=f"learned PReLU slopes per layer, box 25–75%, whiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
-                 f"{left_out} diverged run(s) left out)")
+                 f"{count(left_out, 'diverged run')} left out)")
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):

@@ -52,6 +52,7 @@ from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
 from ..lazy import lazy_import
+from ..words import count
 
 plt = lazy_import("matplotlib.pyplot")
 figures = lazy_import("dltips.figures")
@@ -344,7 +345,7 @@ def rule(ev: Evidence, settings: Settings):
     own = pair_runs(runs, pair)
     left_out = int(own.diverged.sum())
     v = with_note(with_note(with_note(v, trains), floored_note(own, settings.large)),
-                  f"{left_out} diverged run(s) left out" if left_out else "")
+                  f"{count(left_out, 'diverged run')} left out" if left_out else "")
     if crippled:
         who = " and ".join(crippled)
         return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:g} "
@@ -506,7 +507,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
         figures.legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
-        suptitle += f"\n{left_out} diverged run(s) left out"
+        suptitle += f"\n{count(left_out, 'diverged run')} left out"
     fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
     return fig
 

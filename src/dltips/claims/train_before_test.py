@@ -46,6 +46,7 @@ from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
+from ..words import count
 
 plt = lazy_import("matplotlib.pyplot")
 sns = lazy_import("seaborn")
@@ -200,7 +201,7 @@ def rule(ev: Evidence, settings: Settings):
                            f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix",
                            bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(test_fix, overfits)
-    return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged run')} left out" if left_out else "")
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
