@@ -146,7 +146,8 @@ def measured(v: Verdict, unit: str = "") -> str:
     if v.n == 0:
         return f"no data; the claim needs {needs(v)}"
     what = "largest error" if v.direction == "<=" else "measured"
-    return f"{what} {interval_text(v)} (n = {v.n}{' ' + unit if unit else ''}); the claim needs {needs(v)}"
+    n = words.count(v.n, unit.removesuffix("s"), unit) if unit else v.n  # 'n = 1 seed', 'n = 5 seeds'
+    return f"{what} {interval_text(v)} (n = {n}); the claim needs {needs(v)}"
 
 
 # ---- why: one plain sentence for a verdict that is not "reproduced" -------------------

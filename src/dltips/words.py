@@ -11,6 +11,7 @@ everywhere and a test can check them all (tests/test_words.py):
   needs        what a claim needs of its statistic: '> 0', '< −0.3', '≤ 1e−06', and an
                equivalence (direction EQUIVALENT, threshold m) 'within ±0.015', never one side
   count        '1 job', '2 jobs', '0 pairs'
+  sentence     a phrase as one sentence, ending in exactly one full stop
 """
 
 from __future__ import annotations
@@ -137,3 +138,9 @@ def listing(items: Sequence[str], conjunction: str = "and") -> str:
     """'a', 'a and b', 'a, b and c' ('or': each one alone)."""
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}" if items else ""
+
+
+def sentence(text: str) -> str:
+    """`text` as one sentence: trimmed, ending in exactly one full stop ('' stays '')."""
+    text = " ".join(str(text).split()).rstrip(" .;,")
+    return f"{text}." if text else ""

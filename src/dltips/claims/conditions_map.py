@@ -136,14 +136,16 @@ def _panel(ax, rows, names, down, cols, letters, show_needs: bool) -> None:
 
 
 def write_maps(conditions_csv, folder) -> list[Path]:
-    """Each claim's conditions map from conditions.csv, as `folder`/<claim>.png and .svg."""
+    """Each claim's conditions map from conditions.csv, as `folder`/<NN>_<claim>.png and .svg,
+    NN its place in the table (the config's order), which the report sorts by."""
     from ..figures import save
 
     table = pd.read_csv(conditions_csv)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for claim, rows in table.groupby("claim", sort=False):
-        save(claim_map(rows), folder / f"{claim}.png", folder / f"{claim}.svg")
-        written.append(folder / f"{claim}.png")
+    for i, (claim, rows) in enumerate(table.groupby("claim", sort=False), start=1):
+        name = f"{i:02d}_{claim}"
+        save(claim_map(rows), folder / f"{name}.png", folder / f"{name}.svg")
+        written.append(folder / f"{name}.png")
     return written

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
-from ..words import listing
+from ..words import count, listing
 from .evidence import Evidence, seeds_of, with_seeds
 
 ROBUST, NOT_ROBUST = "robust", "not robust"
@@ -205,7 +205,8 @@ class SecondLook:
                      f"with fewer than {MIN_SEEDS} seeds).")
         else:
             n = len(self.left_out)
-            seeds = (f"Each seed left out in turn ({n} judgements of {n - 1} seeds): {self.verdicts_left_out()} "
+            seeds = (f"Each seed left out in turn ({count(n, 'judgement')} of {count(n - 1, 'seed')}): "
+                     f"{self.verdicts_left_out()} "
                      f"({self.seeds}).")
         return f"{moved} {seeds}"
 
