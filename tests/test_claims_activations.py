@@ -123,8 +123,8 @@ def test_relu_variants_leave_diverged_pairs_out_and_count_them():
     runs["lr_at_edge"] = (runs.activation == "elu") & (runs.optimizer == "sgd")  # a rate the tuning may have cut short
     ev, v = judge(relu_variants, {"runs": runs, "slopes": pd.DataFrame()}, VARIANTS)
     assert v.verdict == REPRODUCED  # a train loss of 1e26 would have decided it, were it averaged
-    assert "prelu: 3 pair(s) left out (a run diverged)" in v.detail  # 2 of its own, 1 of relu's
-    assert "elu: 1 pair(s) left out (a run diverged), 4 kept with a tuned rate at its grid's edge" in v.detail
+    assert "prelu: 3 pairs left out (a run diverged)" in v.detail  # 2 of its own, 1 of relu's
+    assert "elu: 1 pair left out (a run diverged), 4 kept with a tuned rate at its grid's edge" in v.detail
 
 
 def test_variants_pair_only_with_relu_of_the_same_architecture_and_init():
