@@ -81,6 +81,7 @@ def test_a_threshold_gets_the_digits_that_keep_an_end_off_it():
     assert words.needs(">", 0.0094398, 0.02, 0.0094399, 0.08) == "> 0.0094398"
     assert words.interval(0.02, 0.0094399, 0.08, (0.0094398,)) == "0.02000 [0.00944, 0.08000]"  # above 0.0094398
     assert words.needs(">", 0.0094398) == "> 0.00944"
+    assert words.point(0.0299, (0.03, -0.03)) == "0.0299" and words.point(0.25, (0.02,)) == "0.25"  # not '0.030'
     assert words.needs(EQUIVALENT, -0.015) == "within ±0.015"
     assert words.needs("<=", 1e-6) == "≤ 1e−06"
     assert words.needs("<", math.nan) == "no threshold (no data)"

@@ -98,6 +98,12 @@ def interval(value: float, low: float, high: float, marks: Iterable[float] = ())
     return f"{_plain(_text(value, fmt))} [{_plain(_text(low, fmt))}, {_plain(_text(high, fmt))}]"
 
 
+def point(x: float, marks: Iterable[float] = ()) -> str:
+    """One number compared with `marks` (a threshold, a tolerance), with the digits that keep
+    it on its own side of each (interval)."""
+    return interval(x, x, x, marks)
+
+
 def marks_of(direction: str, threshold: float) -> tuple[float, ...]:
     """The numbers a statistic is compared with: its threshold, or an equivalence's ±m."""
     if missing(threshold):

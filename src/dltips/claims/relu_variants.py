@@ -41,7 +41,7 @@ from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
-from ..words import count
+from ..words import count, point
 
 plt = lazy_import("matplotlib.pyplot")
 sns = lazy_import("seaborn")
@@ -133,9 +133,11 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     if len(ok) and baseline_loss < settings.min_gain:
         train = replace(train, verdict=INCONCLUSIVE,
                         why=f"{NOTHING_TO_FIX}: {settings.baseline}'s own training loss here, "
-                            f"{baseline_loss:.3f} nats, is below the smallest effect of interest, {settings.min_gain:g}")
+                            f"{point(baseline_loss, (settings.min_gain,))} nats, is below the smallest effect of "
+                            f"interest, {settings.min_gain:g}")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
-    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {'no data' if test.n == 0 else interval_text(test)} (not judged)"
+    shown = "no data" if test.n == 0 else interval_text(test)
+    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {shown} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
     beside += f"; {settings.baseline}'s mean training loss here {baseline_loss:.3f} nats"
     return replace(train, detail=f"{train.detail}; {beside}")

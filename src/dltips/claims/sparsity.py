@@ -52,7 +52,7 @@ from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
 from ..lazy import lazy_import
-from ..words import count
+from ..words import count, point
 
 plt = lazy_import("matplotlib.pyplot")
 figures = lazy_import("dltips.figures")
@@ -338,7 +338,8 @@ def rule(ev: Evidence, settings: Settings):
     v = deciding_first(near, large)
     if pair is None:
         return v
-    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {pair.train_gap:+.3f}; "
+    tolerance = settings.match_tolerance
+    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {point(pair.train_gap, (tolerance, -tolerance))}; "
               f"matched within ±{settings.match_tolerance:g}: {'yes' if pair.matched else 'no'}); the "
               f"unregularized net's test accuracy {number(pair.reference_test_accuracy, 3)}")
     crippled = _crippled(pair)
@@ -352,7 +353,7 @@ def rule(ev: Evidence, settings: Settings):
                                  f"below the unregularized net's test accuracy {pair.reference_test_accuracy:.3f})")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
-                       why=f"not matched: the two nets' mean train accuracies differ by {abs(pair.train_gap):.3f}, "
+                       why=f"not matched: the two nets' mean train accuracies differ by {point(abs(pair.train_gap), (tolerance,))}, "
                            f"more than ±{settings.match_tolerance:g}: the penalties differ in strength, not only in "
                            f"kind")
     if crippled is None:
