@@ -228,3 +228,11 @@ def test_the_progress_lines_and_the_bimodal_counts_read(n):
     assert_reads(log.summary("job", "0.1", "tuned", results), f"summary of {n} runs")
     said = counts({"relu": [0.9] * n + [0.1], "sigmoid": [0.1] * n}, 0.12, "train", "final train accuracy")
     assert_reads(said, f"counts {n}")
+
+
+def test_every_claims_own_words_read():
+    from dltips.claims import load
+    from dltips.claims.run import figure_text
+
+    for claim_id, claim in load().items():
+        assert_reads(figure_text(claim), claim_id)

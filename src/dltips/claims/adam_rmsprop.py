@@ -241,7 +241,7 @@ CLAIM = register(Claim(
                 "RMSProp scaling, and torch.optim.RMSprop(momentum) itself; the dashed line is the tolerance. "
                 "Bottom: mean final test accuracy "
                 "of each optimizer over the grid, ranked, with 95% Student-t intervals over seeds and each optimizer's "
-                "tuned learning rate(s) -- the rank depends on that tuning.",
+                "tuned learning rates -- the rank depends on that tuning.",
     tables=("runs", "tuning"),
     category=TRAINING,
 ))

@@ -41,7 +41,7 @@ from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
-from ..words import count, point
+from ..words import count, number, point
 
 plt = lazy_import("matplotlib.pyplot")
 sns = lazy_import("seaborn")
@@ -139,7 +139,7 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     shown = "no data" if test.n == 0 else interval_text(test)
     beside = f"{settings.metric}, {activation} minus {settings.baseline}: {shown} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
-    beside += f"; {settings.baseline}'s mean training loss here {baseline_loss:.3f} nats"
+    beside += f"; {settings.baseline}'s mean training loss here {number(baseline_loss)} nats" if len(ok) else ""
     return replace(train, detail=f"{train.detail}; {beside}")
 
 
