@@ -67,7 +67,7 @@ def heatmap(runs: pd.DataFrame):
 def factor_effects(runs: pd.DataFrame):
     grid = grid_runs(runs)
     grid = grid[~grid.diverged.astype(bool)]
-    fig, axes = plt.subplots(1, len(FACTORS), figsize=(figures.WIDTH, 4.4), sharey=True)
+    fig, axes = plt.subplots(1, len(FACTORS), figsize=(figures.WIDTH, 4.4), sharey=True, layout="constrained")
     for ax, factor in zip(axes, FACTORS):
         sns.pointplot(data=grid, x=factor, y="final_test_accuracy", errorbar=figures.CI, seed=figures.BOOT_SEED,
                       ax=ax, linestyle="none", capsize=0.2)
@@ -95,7 +95,7 @@ def failure_map(runs: pd.DataFrame, chance_margin: float):
     rows, cols = list(dict.fromkeys(grid.activation)), list(dict.fromkeys(zip(grid.optimizer, grid.regularizer)))
     width = min(figures.WIDTH, max(8, 0.4 * len(cols) + 2.5))
     fig, axes = plt.subplots(len(datasets), 1, figsize=(width, 0.8 + len(datasets) * (0.3 * len(rows) + 2.6)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")  # a panel's title clear of the ticks above it
     for ax, dataset in zip(axes[:, 0], datasets):
         here = failed[failed.dataset == dataset] if dataset is not None else failed
         table = here.pivot_table(index="activation", columns=["optimizer", "regularizer"], values="failed",
