@@ -93,9 +93,10 @@ def interval(value: float, low: float, high: float, marks: Iterable[float] = ())
     if missing(value):
         return "n/a"
     fmt, _ = precision(value, low, high, marks)
-    if missing(low) or missing(high) or low == high:
-        return _plain(_text(value, fmt))
-    return f"{_plain(_text(value, fmt))} [{_plain(_text(low, fmt))}, {_plain(_text(high, fmt))}]"
+    shown = [_plain(_text(x, fmt)) for x in (value, low, high)]
+    if missing(low) or missing(high) or shown[0] == shown[1] == shown[2]:  # a point, or one to the digits shown
+        return shown[0]
+    return f"{shown[0]} [{shown[1]}, {shown[2]}]"
 
 
 def point(x: float, marks: Iterable[float] = ()) -> str:
