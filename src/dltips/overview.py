@@ -109,6 +109,7 @@ def failure_map(runs: pd.DataFrame, chance_margin: float):
         ax.set(xlabel="optimizer – regularizer", ylabel="activation")
         ax.set_xticks(np.arange(len(cols)) + 0.5, ["–".join(map(str, c)) for c in cols], rotation=90,
                       fontsize=figures.MIN_FONT)  # every column named, however many
+        ax.tick_params(axis="y", rotation=0, labelsize=figures.MIN_FONT)  # seaborn stands them up; they collide
     fig.suptitle("Failure map, a panel per dataset: diverged (non-finite loss) or chance-level test accuracy "
                  f"(< {number(0.1 + chance_margin)})", fontsize=figures.TITLE_FONT)
     return fig
