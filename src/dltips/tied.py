@@ -128,5 +128,6 @@ def run_tied(trained_dir, data_path, out_dir, device: str = "auto", threads: int
     write_job(out_dir, tied_job(trained))
     shutil.rmtree(partial, ignore_errors=True)
     rates = ", ".join(sorted({f"{condition_of(t.spec).key} {t.lr:g}" for t in runs})) or "no tied rate"
+    kept = len(runs) - len(todo)
     return progress.summary(f"{job.name} (tied)", rates, trained.lr_source, results) + \
-        f"; {len(runs) - len(todo)} runs kept from an interrupted start"
+        (f"; {kept} runs kept from an interrupted start" if kept else "")
