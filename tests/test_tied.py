@@ -15,7 +15,7 @@ from dltips.config import ConfigError, validate
 from dltips.contract import Job, read_job, read_runs
 from dltips.data import save
 from dltips.jobs import run_job
-from dltips.posthoc import ensemble_evaluation
+from dltips.posthoc import dropout_evaluation, ensemble_evaluation
 from dltips.tables import TABLES, write_table
 from dltips.tied import run_tied, tied_name
 from dltips.tuning import arm_of, condition_of
@@ -138,6 +138,9 @@ def test_the_tied_tables_have_the_studys_schemas_and_every_run_its_arm(trained, 
         assert all(m.endswith(row.job.removeprefix("j")) for m in members)
         assert row.arm == "+".join(dict.fromkeys(arms[m.split("@")[0]] for m in members))
     assert list(ensembles.columns) == list(TABLES["ensemble"].names[1:])  # less the dataset the table adds
+    # a table of models' rows keys them by the tied runs' ids
+    dropout = dropout_evaluation(trained / "tied", tiny_dataset, ks=(1,))
+    assert set(dropout.run_id) == set(tied["runs"].run_id)
 
 
 def test_a_job_that_reuses_the_grids_rate_shares_the_grid_jobs_arm():
