@@ -107,8 +107,8 @@ def run_tied(trained_dir, data_path, out_dir, device: str = "auto", threads: int
     members = members_of(job, [t.spec for t in runs], [t.lr for t in runs])
     env = versions()
     configs = [run_config(job, t.spec, m, trained.lr_source, t.status, device, env) for t, m in zip(runs, members)]
-    # a rate's stack is done when each of its runs is: a stack trains bit for bit as any other
-    # holding the same rate's models, so the rest train alone as they would have with it
+    # a rate's stack is kept from an interrupted start only where each of its runs was written
+    # whole with these very settings; the others train again, bit for bit as they would have
     done_rates = {m.lr for m in members} - {m.lr for t, m, c in zip(runs, members, configs)
                                             if not _finished(partial / t.spec.run, c)}
     todo = [i for i, m in enumerate(members) if m.lr not in done_rates]
