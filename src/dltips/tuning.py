@@ -342,7 +342,10 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
         cuts = {rate: by_epoch for (k, rate), by_epoch in cut_scores.items() if k == key}
         tied = mark_ties(own, lr, score, unstable[key], cuts, n_val, float(lr_cfg.tie_within),
                          confirmation_full_length)
-        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": tied}
+        # an untrainable condition ties every rate (all at chance) and is untrainable at each of
+        # them by definition: its runs at another rate judge nothing the pick's do not, so the
+        # rate look trains none (tuning.csv still marks the ties)
+        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": [] if status == UNTRAINABLE else tied}
     for r in records:
         r["chosen"] = chosen[r["condition"]]["lr"] == r["lr"]
     return chosen, records
