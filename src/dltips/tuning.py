@@ -168,8 +168,19 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
             "condition": candidates[k][0], "lr": m.lr, "seed": m.seed,
             "best_val_accuracy": 0.0 if diverged else float(r.summary["best_val_accuracy"]),
             "diverged": diverged, "epochs_trained": int(r.summary["epochs_run"]), "fate": fate,
+            # what the claims about training draw against the rate: the training loss and accuracy
+            # at the candidate's last epoch (a halved one's is that of a shorter run)
+            **{f"train_{m}": _train_value(r.summary, m, diverged) for m in ("loss", "accuracy")},
         })
     return records, halver.cut_scores if halver else {}
+
+
+def _train_value(summary: dict, metric: str, diverged: bool) -> float:
+    """The candidate's `metric` on the training split's evaluation subset at its last epoch;
+    NaN where it diverged (what it blew up to is no point of a curve) or where the stack did not
+    evaluate the train split."""
+    value = summary.get(f"final_train_{metric}")
+    return math.nan if diverged or value is None else float(value)
 
 
 def _is_search(record: dict) -> bool:
