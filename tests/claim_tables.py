@@ -120,11 +120,11 @@ def judge(module, tables, settings):
 RATE_GRID = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
-def synthetic_tuning(study: str, arms: dict, depth: int, init: str, optimizers=("sgd", "adam"),
-                     statistic: str = "train_loss", halved=None, diverged_above: float = 1.0) -> pd.DataFrame:
+def synthetic_tuning(study: str, arms: dict, depth: int, init: str, optimizers=("sgd", "adam"), halved=None,
+                     diverged_above: float = 1.0) -> pd.DataFrame:
     """tuning.csv of one depth and init of `study`: each arm (activation -> its best rate) has a
-    V-shaped training loss over the log grid, 0.1 at its best rate plus 0.2 a decade, or the
-    train accuracy 0.9 minus as much (`statistic`); its best rate is chosen, the rate below it
+    V-shaped training loss over the log grid, 0.1 at its best rate plus 0.2 a decade, and a
+    train accuracy of 0.9 minus as much; its best rate is chosen, the rate below it
     tied with it. `halved`: rate -> the epoch halving stopped it at (else kept, 20 epochs);
     rates above `diverged_above` diverged. A confirmation row at the pick must be left out."""
     halved = {0.0001: 3, 0.0003: 3, 0.3: 10} if halved is None else halved

@@ -8,8 +8,11 @@ init tolerates; a dropout net or a strong penalty wants another rate). So each d
 loss surface as it is: it shares the unregularized rate.
 
 The search is cheap by design:
-- every candidate of every condition trains side by side in one stack, recording only the
-  validation split (no test evaluation, no layer statistics);
+- every candidate of every condition trains side by side in one stack, recording the
+  validation split at every epoch and the train split's evaluation subset only where a
+  summary reads it (no test evaluation, no layer statistics): each candidate's training loss
+  and accuracy at its last epoch are what the claims about training draw against the rate
+  (claims.rate_curves), and they decide nothing here;
 - one score ranks every candidate, at every decision: its validation accuracy at its epoch
   of lowest validation loss so far (mean over the tuning seeds; a diverged candidate scores
   0). It is what the run's summary reports as `best_val_accuracy` and what early stopping

@@ -25,6 +25,7 @@ from ..tuning import CONFIRMED, UNSTABLE
 figures = lazy_import("dltips.figures")
 transforms = lazy_import("matplotlib.transforms")
 mlines = lazy_import("matplotlib.lines")
+legend_handler = lazy_import("matplotlib.legend_handler")
 
 STATISTICS = {"train_loss": "final training loss (nats)", "train_accuracy": "final train accuracy (fraction)"}
 FULL = "as the runs train"  # a candidate kept to the end of the search, or stopped on its plateau
@@ -55,6 +56,8 @@ def rate_curves(tuning: pd.DataFrame, statistic: str, arms: list[str], where: di
     if statistic not in STATISTICS:
         raise ValueError(f"statistic: {statistic!r} is not recorded by the rate search; recorded: {list(STATISTICS)}")
     columns = ["arm", "lr", "value", "trained", "halved_at", "diverged", "chosen", "tied", "n_seeds"]
+    if not len(tuning):  # a study whose rates were fixed or taken from the grid searched none
+        return pd.DataFrame(columns=columns)
     rows = tuning[~tuning.fate.isin([CONFIRMED, UNSTABLE]) & tuning[arm].isin(arms)]
     for key, value in where.items():
         rows = rows[rows[key] == value]
@@ -78,7 +81,8 @@ def rate_curves(tuning: pd.DataFrame, statistic: str, arms: list[str], where: di
 
 def rate_panel(ax, curves: pd.DataFrame, statistic: str, colors: dict, title: str) -> list:
     """Draws `curves` (rate_curves) on `ax`, log rate on x, a line per arm in `colors`; returns
-    the handles of the marks (how long a candidate trained, divergence, pick, tie) for a key."""
+    the (handle, label) of each mark (how long a candidate trained, divergence, pick, tie) for
+    the legend (legend_below)."""
     halving_epochs = sorted(curves.halved_at.dropna().unique().astype(int))
     marker_of = dict(zip(halving_epochs, HALVED_MARKERS))
     top = transforms.blended_transform_factory(ax.transData, ax.transAxes)
@@ -99,16 +103,27 @@ def rate_panel(ax, curves: pd.DataFrame, statistic: str, colors: dict, title: st
     if not len(curves):
         ax.text(0.5, 0.5, "no candidates of the rate search here", ha="center", transform=ax.transAxes)
     ax.set(xlabel="learning rate (log scale)", ylabel=STATISTICS[statistic], title=title)
-    # the shared grid: a tick at every rate some arm tried
+    # the shared grid: a tick at every rate some arm tried, the decades labelled
     rates = sorted(curves.lr.unique())
     if rates:
-        ax.set_xticks(rates, [f"{r:g}" for r in rates], rotation=45)
-        ax.minorticks_off()
+        decades = [r for r in rates if float(f"{r:.0e}"[0]) == 1.0] or rates
+        ax.set_xticks(decades, [f"{r:g}" for r in decades])
+        ax.set_xticks([r for r in rates if r not in decades], minor=True)
+        ax.tick_params(axis="x", which="minor", length=3)
     line = mlines.Line2D
-    return [line([], [], marker="o", color="0.3", lw=1.6, label=f"trained {FULL}"),
-            *(line([], [], marker=m, mfc="none", mec="0.3", ls="none", ms=7, mew=1.4,
-                   label=f"halved at epoch {e}: trained {e} epochs only") for e, m in marker_of.items()),
-            line([], [], marker="x", color="0.3", ls="none", ms=8, mew=1.8, label="diverged on a tuning seed"),
-            line([], [], marker="o", mfc="none", mec="k", ls="none", ms=12, mew=1.6, label="the pick"),
-            line([], [], marker="o", mfc="none", mec=TIED_GREY, ls="none", ms=12, mew=1.6,
-                 label="a runner-up tied with the pick")]
+    marks = [(line([], [], marker="o", color="0.3", lw=1.6), f"trained {FULL}")]
+    if marker_of:  # one entry for every halving epoch: a tuple of markers, drawn side by side
+        marks.append((tuple(line([], [], marker=m, mfc="none", mec="0.3", ls="none", ms=7, mew=1.4)
+                            for m in marker_of.values()),
+                      f"halved at epoch {', '.join(str(e) for e in marker_of)}"))
+    return marks + [(line([], [], marker="x", color="0.3", ls="none", ms=8, mew=1.8), "diverged (tuning seed)"),
+                    (line([], [], marker="o", mfc="none", mec="k", ls="none", ms=12, mew=1.6), "the pick"),
+                    (line([], [], marker="o", mfc="none", mec=TIED_GREY, ls="none", ms=12, mew=1.6),
+                     "tied with the pick")]
+
+
+def legend_below(ax, marks: list, **kwargs) -> None:
+    """The panel's legend under it: what it labelled (the arms, chance), then `marks`."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles + [h for h, _ in marks], labels + [text for _, text in marks],
+              handler_map={tuple: legend_handler.HandlerTuple(ndivide=None)}, **figures.below(ax, **kwargs))

@@ -20,7 +20,8 @@ loss below that same effect) has nothing for a variant to fix and is not judged.
 is the headline condition's (config `headline`: SGD at He depth 10, where a deep ReLU net's
 training is hard): every variant must improve on ReLU there (verdicts.all_of, the weakest
 variant first). Beside it (not judged), the learned PReLU slopes per layer (slopes.csv) of
-runs that did not diverge.
+runs that did not diverge, and the training loss against the learning rate of every candidate
+of the headline's rate search (claims.rate_curves).
 """
 
 import math
@@ -38,7 +39,7 @@ from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, resolve_depth
-from .rate_curves import rate_curves, rate_panel, seed_label, unregularized
+from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -229,12 +230,10 @@ def _rate_panel(ax, tuning: pd.DataFrame, ev: Evidence, settings: Settings) -> N
     if settings.regularizer != "none":  # the search names a regularized condition by its variant, not
         curves = curves.iloc[:0]       # by the regularizer the settings give: drawn for "none" only
     marks = rate_panel(ax, curves, "train_loss", colors,
-                       f"judged statistic against the rate: headline, {wanted['optimizer']}, depth "
-                       f"{wanted['depth']}, {wanted['init']} init\n(rate search, {seed_label(curves)})")
+                       f"judged statistic against the rate, headline:\n{wanted['optimizer']}, depth "
+                       f"{wanted['depth']}, {wanted['init']} init ({seed_label(curves)})")
     ax.set_ylim(bottom=0)
-    drawn = [a for a in arms if a in set(curves.arm)]
-    lines = [plt.Line2D([], [], color=colors[a], marker="o", lw=1.6, label=a) for a in drawn]
-    figures.legend(ax, handles=lines + marks, **figures.below(ax, ncol=2))
+    legend_below(ax, marks, ncol=2)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -273,8 +272,15 @@ CLAIM = register(Claim(
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
-                "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
-                "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
+                "out. Bottom left: the learned PReLU slopes of every unit per hidden layer and depth (runs that did "
+                "not diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0. Bottom right: the "
+                "judged statistic against the learning rate in the headline condition, a line per activation, from "
+                "the rate search (tuning.csv: each candidate's final training loss on the train-evaluation subset, "
+                "mean over the tuning seeds), so the reader sees whether the order of the activations holds across "
+                "the rates the search could not tell apart. The line joins the candidates that trained as the runs "
+                "do; a candidate successive halving stopped early is hollow at its own, shorter, training (its "
+                "loss is higher for that alone); x on the top edge: diverged on a tuning seed; black ring: the "
+                "pick; grey ring: a runner-up tied with it.",
     settings=Settings,
     tables=("runs", "slopes", "tuning"),
     category=TRAINING,
