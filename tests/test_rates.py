@@ -264,3 +264,32 @@ def test_claims_csv_conditions_csv_and_caption_show_the_rate_look(tmp_path):
            f"its 4 tied arms: rate-dependent." in caption
     assert "rate-dependent: not reproduced with d2-relu/none/default at lr 0.01" in caption
     assert NOT_REPRODUCED not in record["verdict"]
+
+
+# ---- the smoke study: tied tables without ties change no verdict ---------------------------
+@pytest.mark.workflow
+def test_every_smoke_verdict_is_unchanged_where_no_arm_is_tied(smoke, smoke_tables, default_config, tmp_path):
+    from dltips.claims import CLAIM_OUTPUTS, load
+    from dltips.config import apply_preset
+    from dltips.tables import read_table
+
+    config = apply_preset({**default_config, "preset": "smoke"})
+    results = smoke_tables.parent
+    written = pd.read_csv(results / "conditions.csv")
+    empty = {}
+    for name in ("runs", "epochs", "layers"):
+        table = pd.read_csv(smoke_tables / f"{name}.csv").iloc[:0]
+        empty[name] = tmp_path / f"tied_{name}.csv"
+        table.to_csv(empty[name], index=False)
+    for claim_id in config["claims"]:
+        claim = load()[claim_id]
+        out = {kind: tmp_path / f"{claim_id}.{suffix}" for kind, suffix in CLAIM_OUTPUTS.items() if kind != "rst"}
+        record = run_claim(claim_id, {n: smoke_tables / f"{n}.csv" for n in claim.tables}, config["claims"][claim_id],
+                           out, headline_dataset=config["grid"]["datasets"][0], read=read_table,
+                           rates={"tables": empty, "runs": smoke_tables / "runs.csv"})
+        before = pd.read_json(results / "claims" / f"{claim_id}.json", typ="series")
+        assert (record["verdict"], record["why"], record["tied_rates"]) == (before["verdict"], before["why"], NO_TIES)
+        mine = pd.read_csv(out["conditions"])
+        theirs = written[written.claim == claim_id].reset_index(drop=True)
+        assert set(mine.tied_rates) == {NO_TIES}
+        pd.testing.assert_frame_equal(mine.drop(columns="tied_rates"), theirs.drop(columns="tied_rates"))
