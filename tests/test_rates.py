@@ -212,6 +212,9 @@ def test_an_aggregate_row_of_an_arm_with_two_tied_rates_must_say_which():
         Ties.of(tables["runs"], {"runs": runs, "ensemble": vague})
     by_lr = Ties.of(tables["runs"], {"runs": runs, "ensemble": vague.assign(lr=0.01)})
     assert by_lr.rates[arm] == (0.001, 0.01) and list(by_lr.tied["ensemble"]._level) == [2]
+    # as dltips.posthoc writes a tied ensemble: the rate in its job, mapped back to the study's job
+    by_job = Ties.of(tables["runs"], {"runs": runs, "ensemble": vague.assign(job="d2-relu@lr=0.001")})
+    assert list(by_job.tied["ensemble"]._level) == [1] and list(by_job.tied["ensemble"].job) == ["d2-relu"]
 
 
 def test_a_table_with_tied_rows_but_no_tied_table_is_refused():

@@ -170,8 +170,12 @@ def _mapped_back(name: str, table: pd.DataFrame, run_level: dict, rates: dict) -
         return out.assign(_arm=[a for a, _ in where], _level=[lv for _, lv in where])
     if "arm" in table.columns:
         arms, levels = [], []
-        for ident, lr in zip(table["arm"], table["lr"] if "lr" in table.columns else [None] * len(table)):
+        # an aggregate of tied runs names its rate in its arm, an `lr` column, or its `job` (dltips.posthoc:
+        # a tied ensemble's job is `<job>@lr=<rate>`, as its runs' ids are)
+        jobs = table["job"] if "job" in table.columns else [None] * len(table)
+        for ident, lr, job in zip(table["arm"], table["lr"] if "lr" in table.columns else [None] * len(table), jobs):
             arm, text = split_tied(ident)
+            text = text if text is not None or job is None else split_tied(job)[1]
             if arm not in rates:
                 raise ValueError(f"tied/{name} has an arm tied/runs does not: {arm}")
             rate = float(text) if text is not None else lr
@@ -183,7 +187,8 @@ def _mapped_back(name: str, table: pd.DataFrame, run_level: dict, rates: dict) -
                 raise ValueError(f"tied/{name}: arm {arm} at lr {rate}, not one of its tied rates {rates[arm]}")
             arms.append(arm)
             levels.append(close[0] + 1)
-        return table.assign(arm=arms, _arm=arms, _level=levels)
+        out = table.assign(arm=arms, _arm=arms, _level=levels)
+        return out.assign(job=[split_tied(j)[0] for j in out["job"]]) if "job" in out.columns else out
     return table.assign(_arm=pd.Series(dtype=object), _level=pd.Series(dtype=int)).iloc[:0]
 
 
