@@ -236,3 +236,13 @@ def test_every_claims_own_words_read():
 
     for claim_id, claim in load().items():
         assert_reads(figure_text(claim), claim_id)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_rate_look_reads(n):
+    from dltips.claims import rates
+
+    assert_sentence(rates.look_text(looks.STABLE, n, n, 1), f"rate look {n}")
+    for status in (rates.NOT_APPLICABLE, rates.NO_TIES):
+        assert_sentence(rates.look_text(status, n, n, 1), status)
+    assert_reads(rates.rate_dependent_why(REPRODUCED, INCONCLUSIVE, [("relu", 0.01, 0.02)] * n, n, n + 1))
