@@ -346,7 +346,7 @@ def test_a_claim_that_fails_is_named_with_its_log_and_the_others_are_still_judge
     bad, good = gain_claim(broken), gain_claim(seeded(STEADY + STEADY))
     jobs = {c.id: judge_job(tmp_path, c, {}, {"min": 0.0}) for c in (bad, good)}
     logs = {c: tmp_path / f"{c}.log" for c in jobs}
-    with pytest.raises(ClaimFailed, match=rf"1 claim\(s\) failed: {bad.id} \(traceback in .*{bad.id}.log\)"):
+    with pytest.raises(ClaimFailed, match=rf"1 claim failed: {bad.id} \(traceback in .*{bad.id}.log\)"):
         judge_all(jobs, logs, summary_paths(tmp_path), workers=workers)
     assert "no column 'gain_v2'" in logs[bad.id].read_text()
     assert json.loads(jobs[good.id]["out"]["json"].read_text())["verdict"] == REPRODUCED
