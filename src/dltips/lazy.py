@@ -31,3 +31,18 @@ def lazy_import(name: str) -> ModuleType:
     if importlib.util.find_spec(name.partition(".")[0]) is None:
         raise ModuleNotFoundError(name)
     return _Lazy(name)
+
+
+# The heavy modules dltips loads lazily, one table, each under the one name its users give it:
+# `from dltips.lazy import plt, torch`.
+torch = lazy_import("torch")
+F = lazy_import("torch.nn.functional")
+stats = lazy_import("scipy.stats")
+plt = lazy_import("matplotlib.pyplot")
+gridspec = lazy_import("matplotlib.gridspec")
+ticker = lazy_import("matplotlib.ticker")
+sns = lazy_import("seaborn")
+figures = lazy_import("dltips.figures")
+mlp = lazy_import("dltips.model")
+training = lazy_import("dltips.trainer")
+posthoc = lazy_import("dltips.posthoc")  # torch: loaded to build a table, never to parse the Snakefile

@@ -32,12 +32,7 @@ from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, torch
 
 ID = "adam-is-rmsprop-plus-momentum"
 MAIN = "RMSProp + momentum + bias correction"

@@ -34,11 +34,7 @@ from . import TEST, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "dropout-costs-training"
 VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy

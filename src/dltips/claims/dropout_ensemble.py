@@ -46,11 +46,7 @@ from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
 from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]

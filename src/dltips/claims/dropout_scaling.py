@@ -36,14 +36,7 @@ from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import WidthAndRate
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-F = lazy_import("torch.nn.functional")
-figures = lazy_import("dltips.figures")
+from ..lazy import F, figures, mlp, plt, sns, torch
 
 ID = "dropout-train-test"
 METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",

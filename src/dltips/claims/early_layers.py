@@ -25,11 +25,7 @@ from .headlines import init_depth_headline, init_depth_of
 from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "early-layers-learn-slowly"
 

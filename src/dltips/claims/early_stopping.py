@@ -35,11 +35,7 @@ from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "early-stopping"
 AXES = ("optimizer", "activation")  # what the gain may depend on, each a condition of its own

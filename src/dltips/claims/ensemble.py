@@ -16,11 +16,7 @@ from ..verdicts import ACCURACY_DIFFERENCE, compare
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "ensemble-reduces-variance"
 COLUMNS = ["job", "member", "k_all", "single_accuracy", "ensemble_accuracy", "gain"]

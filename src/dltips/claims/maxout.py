@@ -26,13 +26,7 @@ from .evidence import Evidence
 from .nets import RandomNets, random_net
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, mlp, plt, sns, torch
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]

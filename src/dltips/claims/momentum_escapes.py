@@ -28,12 +28,7 @@ from ..verdicts import FRACTION_DIFFERENCE, compare
 from . import TRAINING, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, torch
 
 ID = "momentum-escapes"
 # 8/(3*sqrt(3)) = 1.5396...: at a larger tilt the shallow local minimum is gone

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from ..activations import build as build_activation
-from ..lazy import lazy_import
+from ..lazy import mlp, torch
 from .settings import ClaimSettings, setting
-
-torch = lazy_import("torch")
-mlp = lazy_import("dltips.model")
 
 
 class RandomNets(ClaimSettings):

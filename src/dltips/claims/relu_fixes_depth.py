@@ -35,15 +35,7 @@ from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-gridspec = lazy_import("matplotlib.gridspec")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, gridspec, mlp, plt, sns, ticker, torch
 
 ID = "relu-fixes-depth"
 

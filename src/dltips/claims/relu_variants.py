@@ -40,11 +40,7 @@ from .grids import Axis, Grid
 from .headlines import init_depth_headline, resolve_depth
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]

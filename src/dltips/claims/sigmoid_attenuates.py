@@ -61,12 +61,7 @@ from .paired import Sides, equivalence
 from .panels import GRAD_LABEL, LAYER_LABEL, depth_sweep, headline_note
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
 from .settings import setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, ticker
 
 ID = "sigmoid-attenuates"
 SIGMOID_MAX_SLOPE = math.log10(0.25)  # the derivative bound itself, drawn for reference

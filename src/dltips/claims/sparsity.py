@@ -51,10 +51,7 @@ from .grids import Axis, Grid
 from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"

@@ -45,11 +45,7 @@ from .grids import Axis, Grid
 from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")

@@ -27,15 +27,7 @@ from ..verdicts import exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-training = lazy_import("dltips.trainer")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-F = lazy_import("torch.nn.functional")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import F, figures, plt, sns, ticker, torch, training
 
 PENALTIES = {
     "l2": {"id": "l2-shrinks", "rule": "w ← (1 − η·λ)·w − η·∂L/∂w", "name": "L2"},

@@ -25,12 +25,7 @@ from .headlines import init_depth_headline, init_depth_of
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, ticker
 
 ID = "vanishing-gradient"
 
