@@ -28,7 +28,7 @@ from pydantic import Field
 
 from ..io import missing
 from ..verdicts import exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
@@ -220,15 +220,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Adam combines RMSProp's scaling with momentum.",
     source="Kingma & Ba, 'Adam: A Method for Stochastic Optimization' (ICLR 2015), sec. 2 (Algorithm 1) and "
            "sec. 5 (relation to RMSProp with momentum); Tieleman & Hinton (2012), Coursera lecture 6e",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: after each update step, the largest difference between the parameters of torch.optim.Adam "
                 "and of another update: hand-written RMSProp + momentum + bias correction (the claim), and controls "
                 "that are not Adam -- without bias correction, without momentum, with momentum applied after the "
@@ -238,4 +234,4 @@ CLAIM = register(Claim(
                 "tuned learning rate(s) -- the rank depends on that tuning.",
     tables=("runs", "tuning"),
     category=TRAINING,
-))
+)

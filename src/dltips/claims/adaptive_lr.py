@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import all_of, compare, exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
@@ -189,16 +189,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Adagrad divides the learning rate by the root of the sum of all past squared gradients; RMSProp "
           "uses an exponentially weighted average, so it adapts when the error surface changes steepness.",
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
            "Coursera 'Neural Networks for Machine Learning' (2012), lecture 6e",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "
                 "lr/(√state+ε) of Adagrad and RMSProp after every step, one line per start point (log scale); dots "
                 "mark the last step on the steep part. Top right: the positions (shaded: steep and flat parts). "
@@ -206,4 +202,4 @@ CLAIM = register(Claim(
                 "seeds. Bottom right: the key to the top panels.",
     tables=("runs",),
     category=TRAINING,
-))
+)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..activations import build as build_activation
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import WidthAndRate
@@ -185,7 +185,7 @@ def rule(ev: Evidence, settings: Settings):
 
 
 # every (width, hidden rate) of the sweep on its own; the exact check is the same in each
-GRID = Grid("test_time", (Axis("width", int), Axis("dropout_hidden", float)))
+GRIDS = (Grid("test_time", (Axis("width", int), Axis("dropout_hidden", float))),)
 
 
 def _rate_label(rows: pd.DataFrame) -> str:
@@ -251,18 +251,13 @@ def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
         ax.get_legend().remove()
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Dropout drops each unit (inputs included) with probability p at every update; at test time nothing "
           "is dropped and every weight is multiplied by (1-p).",
     source="Hinton et al., 'Improving neural networks by preventing co-adaptation of feature detectors', "
            "arXiv:1207.0580 (2012); Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 and 10 "
            "(inverted dropout: scaling at train time instead)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Top: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
                 "left on, one line style per width; bands are 95% Student-t intervals over seeds. The verdict "
@@ -272,4 +267,4 @@ CLAIM = register(Claim(
                 "difference per SGD step against the tolerance.",
     tables=("dropout_eval",),
     category=TEST,
-))
+)

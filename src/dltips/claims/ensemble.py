@@ -13,7 +13,7 @@ averaging removes.
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
@@ -105,16 +105,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Averaging many complex (low bias, high variance) models gives an accurate result.",
     source="Hansen & Salamon, 'Neural Network Ensembles', IEEE TPAMI 12 (1990); Breiman, 'Bagging "
            "Predictors', Machine Learning 24 (1996), sec. 4; Lakshminarayanan et al., 'Simple and Scalable "
            "Predictive Uncertainty Estimation using Deep Ensembles', NIPS (2017), sec. 2.4",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: test accuracy of the average softmax of k nets that differ only in their seed, one grey "
                 "dot per random subset, and the mean over subsets; the dashed line and grey band are the mean "
                 "and range of the single nets, the black bar at k = 1 their 95% Student-t interval over seeds "
@@ -122,4 +118,4 @@ CLAIM = register(Claim(
                 "test accuracy between subsets of the same size.",
     tables=("ensemble",),
     category=TEST,
-))
+)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..activations import build as build_activation
 from ..verdicts import all_of, exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .nets import RandomNets, random_net
 from .select import paired_differences
@@ -186,15 +186,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "
           "activation, of which ReLU is a special case.",
     source="Goodfellow, Warde-Farley, Mirza, Courville & Bengio, 'Maxout Networks', ICML (2013), sec. 3-4",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU "
                 "unit, the others zero), on the identity line. Top right: responses of learned first-layer Maxout "
                 "units along a random line through the data mean. Bottom: test accuracy of Maxout minus ReLU in "
@@ -202,4 +198,4 @@ CLAIM = register(Claim(
                 "Student-t interval over seeds (reported only).",
     tables=("runs", "maxout_units"),
     category=TRAINING,
-))
+)

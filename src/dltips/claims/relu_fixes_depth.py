@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
@@ -176,7 +176,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("depth", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("depth", (Axis("init"), Axis("depth", int))),)
 
 
 # ---- figure ----------------------------------------------------------------------
@@ -233,18 +233,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
            "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialization of deep ReLU nets)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
                 "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
@@ -257,4 +251,4 @@ CLAIM = register(Claim(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), (0,)),
-))
+)

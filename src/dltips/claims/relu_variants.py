@@ -33,7 +33,7 @@ import pandas as pd
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..io import missing
 from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -165,8 +165,8 @@ def combine(parts, settings: Settings):
 
 
 # per depth, init and optimizer, each variant on its own; the headline (one of each) spans the variants
-GRID = Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
-                      Axis("activation", levels=lambda s: s.variants)))
+GRIDS = (Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
+                        Axis("activation", levels=lambda s: s.variants))),)
 
 
 def _condition_label(depth, init, optimizer) -> str:
@@ -227,24 +227,17 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Leaky ReLU, Parametric ReLU (learned slope) and ELU are improvements on ReLU.",
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    combine=combine,
-    figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
                 "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
                 "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
-    settings=Settings,
     tables=("runs", "slopes"),
     category=TRAINING,
-))
+)

@@ -52,7 +52,7 @@ import pandas as pd
 
 from ..io import missing
 from ..verdicts import INCONCLUSIVE, Verdict, compare, number
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -272,7 +272,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep where the claim's activation has enough layers
-GRID = Grid("fits", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("fits", (Axis("init"), Axis("depth", int))),)
 
 
 def plot_fits(ax, lay: pd.DataFrame, judged: pd.DataFrame, settings: Settings, init: str) -> None:
@@ -380,18 +380,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
+CLAIM = declare(
+    __name__,
     title="Every sigmoid squashes its input into (0, 1) with slope at most 1/4, so each layer shrinks the "
           "gradient: its decay per layer is roughly geometric for sigmoid and not for ReLU.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 3; Hochreiter, diploma thesis (1991); "
            "Glorot & Bengio, AISTATS (2010), sec. 3-4 (saturation)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left (the decision): the measured decay per layer of log10 gradient norm at the headline depth, "
                 "per init, for sigmoid and ReLU, fitted over every layer from the first fitted one (o), over the "
                 "near-input half (<) and over the near-output half (>), beside the mean-field prediction "
@@ -405,4 +399,4 @@ CLAIM = register(Claim(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch", 0)),
-))
+)
