@@ -30,6 +30,7 @@ from ..io import missing
 from ..verdicts import exact
 from . import TRAINING, declare
 from .evidence import Evidence
+from .nets import SmallNet
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns, torch
@@ -47,14 +48,12 @@ VARIANTS = {
 Beta = Annotated[float, Field(ge=0, lt=1)]
 
 
-class Problem(ClaimSettings):
+class Problem(SmallNet):
     """The small MLP classifier and its random data, all fixed by the seed."""
 
-    seed: int = setting(0, "seeds the data and the net", ge=0)
     samples: int = setting(64, "random samples, one batch", ge=1)
     features: int = setting(10, "input features", ge=1)
     width: int = setting(16, "tanh units of the one hidden layer", ge=1)
-    classes: int = setting(3, "classes", ge=1)
 
 
 class Settings(ClaimSettings):

@@ -82,7 +82,7 @@ def output_difference(a: mlp.StackedMLP, b: mlp.StackedMLP, x: torch.Tensor) -> 
 def relu_and_inputs(spec: Construction) -> tuple[mlp.StackedMLP, torch.Tensor]:
     """The check's random ReLU nets (nets.random_net reads a mapping) and its random inputs."""
     relu = random_net(spec)
-    return relu, torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+    return relu, torch.randn(spec.n_inputs, spec.features, dtype=torch.float64,
                              generator=torch.Generator().manual_seed(spec.seed))
 
 

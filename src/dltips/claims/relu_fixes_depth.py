@@ -93,7 +93,7 @@ def decompose(model: mlp.StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]
 
 
 def random_inputs(spec: Linearity) -> torch.Tensor:
-    return torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+    return torch.randn(spec.n_inputs, spec.features, dtype=torch.float64,
                        generator=torch.Generator().manual_seed(spec.seed))
 
 
@@ -225,7 +225,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         ax.hist(error, bins=np.linspace(np.log10(zero_at), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
-           title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.n_classes} "
+           title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.classes} "
                  f"logits,\ndepth {spec.depth}: max error {v.part('linearity').value:.1e}")
     figures.legend(ax, **figures.below(ax))
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
