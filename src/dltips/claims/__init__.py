@@ -79,6 +79,10 @@ class Claim:
     # settings fields naming the studies whose every epoch of the "epochs" table it reads (train
     # and test too); elsewhere those splits are evaluated only where a run's summary reads them
     curves: tuple[str, ...] = ()
+    # (settings) -> the runs its headline verdict reads, as selectors (dltips.headline_runs): what
+    # the quick preset trains of it; () for none (toy problems, exact checks); None: undeclared,
+    # and a study that trains only the headlines' runs refuses the claim
+    reads: Callable[[ClaimSettings], tuple[dict, ...]] | None = None
 
 
 CLAIMS: Registry[Claim] = Registry("claim")
@@ -99,15 +103,17 @@ def register(claim: Claim) -> Claim:
 # A claim module's names for the parts of its Claim that `declare` reads (field: name): the
 # field's own name, in capitals for a constant and capitalised for a class.
 CONVENTIONAL_NAMES = {"id": "ID", "evidence": "evidence", "rule": "rule", "figure": "figure", "settings": "Settings",
-                      "grids": "GRIDS", "headline": "headline", "combine": "combine", "findings": "findings"}
+                      "grids": "GRIDS", "headline": "headline", "combine": "combine", "findings": "findings",
+                      "reads": "reads"}
 REQUIRED_NAMES = ("ID", "evidence", "rule", "figure")
 
 
 def declare(module: str, **fields) -> Claim:
     """Register the claim that the module named `module` (its `__name__`) declares by convention:
     its `ID`, `evidence`, `rule` and `figure`, and where it defines them its `Settings`, `GRIDS`,
-    `headline` resolver, `combine` and `findings` (CONVENTIONAL_NAMES); `fields` gives the rest
-    (title, source, figure_text, tables, category, layers, curves)."""
+    `headline` resolver, `combine`, `findings` and `reads` (CONVENTIONAL_NAMES); `fields` gives
+    the rest (title, source, figure_text, tables, category, layers, curves, a `reads` written
+    in place)."""
     namespace = vars(sys.modules[module])
     absent = [name for name in REQUIRED_NAMES if name not in namespace]
     if absent:

@@ -210,6 +210,15 @@ def findings(ev: Evidence) -> str:
                         f"test {r.test_gain:+.3f}" for c, r in means.iterrows()))
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline width's unregularized runs and its dropout runs at the headline rate (every
+    rate where the rate is chosen on validation accuracy) -- dltips.headline_runs."""
+    h = settings.headline
+    at = {"study": settings.study, "width": h.width}
+    rate = {} if h.dropout_hidden == VALIDATION else {"reg_params": {"hidden": h.dropout_hidden}}
+    return ({**at, "regularizer": "none"}, {**at, "regularizer": "dropout", **rate})
+
+
 CLAIM = declare(
     __name__,
     title="Dropout makes training performance worse while it improves test performance when the net overfits.",

@@ -275,6 +275,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The study's unregularized runs at the headline's optimizer or activation (dltips.headline_runs)."""
+    return ({"study": settings.study, "regularizer": "none", **settings.headline.cells()},)
+
+
 CLAIM = declare(
     __name__,
     title="Validation loss falls then rises while training loss keeps falling; stopping at the "

@@ -105,6 +105,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """Every net of the runs the ensemble table is built from (dltips.headline_runs)."""
+    return ({"derived": "ensemble"},)
+
+
 CLAIM = declare(
     __name__,
     title="Averaging many complex (low bias, high variance) models gives an accurate result.",

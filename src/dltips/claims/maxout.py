@@ -186,6 +186,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """Every learned Maxout unit: the runs maxout_units is built from (dltips.headline_runs)."""
+    return ({"derived": "maxout_units"},)
+
+
 CLAIM = declare(
     __name__,
     title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "

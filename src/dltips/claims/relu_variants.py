@@ -227,6 +227,13 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline init, depth and optimizer of the deep sweep: the baseline and every variant
+    (dltips.headline_runs)."""
+    return ({"study": settings.deep_study, "activation": [settings.baseline, *settings.variants],
+             "regularizer": settings.regularizer, **dict(settings.headline)},)
+
+
 CLAIM = declare(
     __name__,
     title="Leaky ReLU, Parametric ReLU (learned slope) and ELU are improvements on ReLU.",
