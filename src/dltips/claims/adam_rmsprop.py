@@ -221,7 +221,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = declare(
     __name__,
-    reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict
     title="Adam combines RMSProp's scaling with momentum.",
     source="Kingma & Ba, 'Adam: A Method for Stochastic Optimization' (ICLR 2015), sec. 2 (Algorithm 1) and "
            "sec. 5 (relation to RMSProp with momentum); Tieleman & Hinton (2012), Coursera lecture 6e",
@@ -234,4 +233,5 @@ CLAIM = declare(
                 "tuned learning rate(s) -- the rank depends on that tuning.",
     tables=("runs", "tuning"),
     category=TRAINING,
+    reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict
 )

@@ -191,7 +191,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = declare(
     __name__,
-    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
     title="Adagrad divides the learning rate by the root of the sum of all past squared gradients; RMSProp "
           "uses an exponentially weighted average, so it adapts when the error surface changes steepness.",
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
@@ -203,4 +202,5 @@ CLAIM = declare(
                 "seeds. Bottom right: the key to the top panels.",
     tables=("runs",),
     category=TRAINING,
+    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
 )

@@ -375,7 +375,6 @@ def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: dropout_eval_reads(s.headline),
     title="Dropout trains an ensemble of sub-networks that share weights; weight scaling approximates "
           "averaging them, exactly for a linear network.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 (model averaging) and sec. 7.5 "
@@ -393,4 +392,5 @@ CLAIM = declare(
                 "scale -- at rounding level for the linear net (the exact part of the claim), not through a ReLU.",
     tables=("dropout_eval",),
     category=TEST,
+    reads=lambda s: dropout_eval_reads(s.headline),
 )

@@ -251,7 +251,6 @@ def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: dropout_eval_reads(s.headline),
     title="Dropout drops each unit (inputs included) with probability p at every update; at test time nothing "
           "is dropped and every weight is multiplied by (1-p).",
     source="Hinton et al., 'Improving neural networks by preventing co-adaptation of feature detectors', "
@@ -266,4 +265,5 @@ CLAIM = declare(
                 "difference per SGD step against the tolerance.",
     tables=("dropout_eval",),
     category=TEST,
+    reads=lambda s: dropout_eval_reads(s.headline),
 )

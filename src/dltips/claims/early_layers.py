@@ -149,7 +149,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
     title="With one learning rate, layers near the output move and converge while layers near the input are "
           "still close to their random start.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 2; Glorot & Bengio, AISTATS (2010), sec. 4.2; "
@@ -163,4 +162,5 @@ CLAIM = declare(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), ("epoch",), every_epoch=True),
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
 )

@@ -105,11 +105,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-def reads(settings: Settings) -> tuple[dict, ...]:
-    """Every net of the runs the ensemble table is built from (dltips.headline_runs)."""
-    return ({"derived": "ensemble"},)
-
-
 CLAIM = declare(
     __name__,
     title="Averaging many complex (low bias, high variance) models gives an accurate result.",
@@ -123,4 +118,5 @@ CLAIM = declare(
                 "test accuracy between subsets of the same size.",
     tables=("ensemble",),
     category=TEST,
+    reads=lambda settings: ({"derived": "ensemble"},),  # every net the ensemble table is built from
 )

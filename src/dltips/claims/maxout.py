@@ -186,11 +186,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-def reads(settings: Settings) -> tuple[dict, ...]:
-    """Every learned Maxout unit: the runs maxout_units is built from (dltips.headline_runs)."""
-    return ({"derived": "maxout_units"},)
-
-
 CLAIM = declare(
     __name__,
     title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "
@@ -203,4 +198,5 @@ CLAIM = declare(
                 "Student-t interval over seeds (reported only).",
     tables=("runs", "maxout_units"),
     category=TRAINING,
+    reads=lambda settings: ({"derived": "maxout_units"},),  # every learned unit: the runs maxout_units is built from
 )

@@ -235,7 +235,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
@@ -252,4 +251,5 @@ CLAIM = declare(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), (0,)),
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
 )

@@ -382,7 +382,6 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: init_depth_reads(s.study, [s.activation, s.contrast], s.headline),
     title="Every sigmoid squashes its input into (0, 1) with slope at most 1/4, so each layer shrinks the "
           "gradient: its decay per layer is roughly geometric for sigmoid and not for ReLU.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 3; Hochreiter, diploma thesis (1991); "
@@ -400,4 +399,5 @@ CLAIM = declare(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch", 0)),
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.contrast], s.headline),
 )

@@ -151,7 +151,6 @@ FIGURE_TEXT = (
 
 CLAIM = declare(
     __name__,
-    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
     title="With sigmoid activations, gradients in layers near the input are far smaller than in layers "
           "near the output.",
     source="Hochreiter, diploma thesis (1991); Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994); "
@@ -160,4 +159,5 @@ CLAIM = declare(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch",)),
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
 )
