@@ -35,17 +35,10 @@ def lazy_import(name: str) -> ModuleType:
 
 # The heavy modules dltips loads lazily, one table, each under the one name its users give it:
 # `from dltips.lazy import plt, torch`.
-torch = lazy_import("torch")
-F = lazy_import("torch.nn.functional")
+torch, F = lazy_import("torch"), lazy_import("torch.nn.functional")
 stats = lazy_import("scipy.stats")
-plt = lazy_import("matplotlib.pyplot")
-gridspec = lazy_import("matplotlib.gridspec")
-ticker = lazy_import("matplotlib.ticker")
-transforms = lazy_import("matplotlib.transforms")
-mlines = lazy_import("matplotlib.lines")
-legend_handler = lazy_import("matplotlib.legend_handler")
 sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
-mlp = lazy_import("dltips.model")
-training = lazy_import("dltips.trainer")
-posthoc = lazy_import("dltips.posthoc")  # torch: loaded to build a table, never to parse the Snakefile
+plt, gridspec, ticker, transforms, mlines, legend_handler = (
+    lazy_import(f"matplotlib.{name}") for name in ("pyplot", "gridspec", "ticker", "transforms", "lines", "legend_handler"))
+# dltips' own: torch behind them (posthoc: loaded to build a table, never to parse the Snakefile)
+figures, mlp, training, posthoc = (lazy_import(f"dltips.{name}") for name in ("figures", "model", "trainer", "posthoc"))
