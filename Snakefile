@@ -31,9 +31,11 @@ include: "workflow/rules/claims.smk"
 include: "workflow/rules/overview.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/slurm.smk"
+include: "workflow/rules/timing.smk"
 
 
 rule all:
     input:
         get_final_outputs(),
+        rules.timing.output.csv,
     default_target: True

@@ -1,6 +1,7 @@
 """Run one job: choose its learning rate, train its stack, write one directory per run
 (layout: dltips.contract)."""
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,9 @@ from .provenance import versions
 from .regularizers import build as build_regularizer
 from .tables import EPOCH_COLUMNS, LAYER_COLUMNS
 from .trainer import Member, StackConfig, resolve_device, train
-from .tuning import EDGE, condition_of, conditions_of, tune
+from .phases import RATE_SEARCH, STARTUP, TRAINING, WRITING, PhaseClock
+from .timing_file import CONFIRMATION, REPORTED, SEARCH, write_timing
+from .tuning import CONFIRMED, EDGE, UNSTABLE, condition_of, conditions_of, tune
 
 
 def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> StackConfig:
@@ -64,12 +67,20 @@ def choose_learning_rates(job: Job, data, device: str, grid_dir: Path | None) ->
     return {k: ChosenRate.from_dict(c) for k, c in chosen.items()}, "tuned", record
 
 
-def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
-    """Returns one summary line for the console (the epochs go to stdout, the job's log)."""
-    configure_torch(threads)
-    out_dir = Path(out_dir)
-    data = datasets.load(data_path)
-    lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
+def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None,
+            started: float | None = None) -> str:
+    """Returns one summary line for the console (the epochs go to stdout, the job's log).
+    `started`: when the process started (seconds since the epoch), so its timing file counts
+    the start-up (imports) too."""
+    clock = PhaseClock()
+    with clock.phase(STARTUP):
+        configure_torch(threads)
+        out_dir = Path(out_dir)
+        data = datasets.load(data_path)
+    if started is not None:
+        clock.add(STARTUP, max(0.0, time.time() - clock.seconds[STARTUP] - started))
+    with clock.phase(RATE_SEARCH):
+        lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
     chosen = [lrs[condition_of(r).key] for r in job.runs]
     members = [Member.of(job.training, seed=r.seed, lr=c.lr, reg=build_regularizer(r.regularizer, r.reg_params),
                          init=r.init) for r, c in zip(job.runs, chosen)]
@@ -79,9 +90,21 @@ def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1
     results: list = [None] * len(members)
     for rate in sorted({m.lr for m in members}):
         which = [i for i, m in enumerate(members) if m.lr == rate]
-        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device,
-                                          observers=[progress])):
+        with clock.phase(TRAINING):
+            stack = train(stack_config(job), [members[i] for i in which], data, device, observers=[progress],
+                          clock=clock)
+        for i, result in zip(which, stack):
             results[i] = result
+    with clock.phase(WRITING):
+        _write(job, out_dir, members, results, chosen, lrs, lr_source, tuning, device)
+    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started)
+    write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
+    rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
+    return progress.summary(job.name, rates, lr_source, results)
+
+
+def _write(job, out_dir, members, results, chosen, lrs, lr_source, tuning, device) -> None:
+    """Every run's directory (job.json, the mark of a complete job, comes last)."""
     env = versions()
     spec = job.to_dict()
     shared = {k: spec[k] for k in ("job", "study", "dataset", "activation", "optimizer", "optimizer_params", "model",
@@ -101,6 +124,14 @@ def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1
         write_run(out_dir / run.run, resolved, result.summary, pd.DataFrame(result.epochs, columns=EPOCH_COLUMNS),
                   pd.DataFrame(result.layers, columns=LAYER_COLUMNS),
                   lambda tmp, s=result.state: torch.save(s, tmp))
-    write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
-    rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
-    return progress.summary(job.name, rates, lr_source, results)
+
+
+def model_epochs(results, tuning: list[dict]) -> dict[str, int]:
+    """The models' epochs a job trained: its reported runs', its rate search's and its
+    confirmations' (epoch 0, an evaluation before any update, is none)."""
+    confirming = {CONFIRMED, UNSTABLE}
+    return {
+        REPORTED: sum(int(r.summary["epochs_run"]) for r in results),
+        SEARCH: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] not in confirming),
+        CONFIRMATION: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] in confirming),
+    }

@@ -10,6 +10,8 @@ rule collect:
         **get_tables(),
     log:
         f"{RESULTS}/logs/collect.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/collect.tsv"
     conda:
         CONDA_ENV
     script:

@@ -14,6 +14,8 @@ rule provenance:
         workflow_dir=workflow.basedir,
     log:
         f"{RESULTS}/logs/provenance.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/provenance.tsv"
     conda:
         CONDA_ENV
     script:

@@ -11,6 +11,8 @@ rule weight_tables:
         slopes=f"{RESULTS}/tables/slopes.csv",
     log:
         f"{RESULTS}/logs/weight_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/weight_tables.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -31,6 +33,8 @@ rule derived_table:
         name=lambda wildcards: wildcards.derived,
     log:
         f"{RESULTS}/logs/derived/{{derived}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/derived_table/{{derived}}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

@@ -10,6 +10,8 @@ rule train:
         job=get_job,
     log:
         f"{RESULTS}/logs/train/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{job}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=2000,

@@ -4,6 +4,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dltips.contract import Job
 from dltips.extensions import load as load_extensions
 from dltips.jobs import run_job
+from dltips.phases import process_start_time
 from dltips.process import end_process
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
@@ -15,6 +16,7 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
         device=snakemake.config["training"]["device"],
         threads=snakemake.threads,
         grid_dir=snakemake.input.get("grid"),
+        started=process_start_time(),  # the start-up counts the process's imports
     )
     print(summary)
 print(summary, file=sys.stderr)  # the console: Snakemake shows a job's stderr as it runs

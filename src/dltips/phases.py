@@ -1,0 +1,54 @@
+"""Where a training process spends its time: seconds per phase, measured as it runs.
+
+A `PhaseClock` charges every second to the innermost phase open at the time, so phases never
+overlap and their seconds add up to the time spent inside them: the training phase of a job
+holds its steps, and the evaluation and layer-statistics phases opened inside it take their
+own time out of it. A training job records JOB_PHASES in its timing file (dltips.jobs), which
+dltips.study_time reads.
+"""
+
+import time
+from contextlib import contextmanager
+
+STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING = (
+    "start-up", "rate search", "training", "evaluation", "layer statistics", "writing")
+JOB_PHASES = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING)
+
+
+class PhaseClock:
+    def __init__(self, clock=time.perf_counter):
+        self.clock = clock
+        self.seconds: dict[str, float] = {}
+        self._open: list[str] = []
+        self._since = clock()
+
+    def _charge(self) -> None:
+        now = self.clock()
+        if self._open:
+            self.seconds[self._open[-1]] = self.seconds.get(self._open[-1], 0.0) + now - self._since
+        self._since = now
+
+    @contextmanager
+    def phase(self, name: str):
+        """The seconds inside go to `name`, but those of a phase opened inside it."""
+        self._charge()
+        self._open.append(name)
+        try:
+            yield
+        finally:
+            self._charge()
+            self._open.pop()
+
+    def add(self, name: str, seconds: float) -> None:
+        """Seconds measured elsewhere (a process's start-up, before the clock existed)."""
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+
+def process_start_time() -> float | None:
+    """When this process was created (seconds since the epoch), where psutil can tell (Snakemake
+    installs it); None elsewhere."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return psutil.Process().create_time()
