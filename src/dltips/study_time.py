@@ -21,7 +21,7 @@ from .phases import EVALUATION, LAYER_STATS, RATE_SEARCH, STARTUP, TRAINING, WRI
 from .timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing
 
 BENCHMARKS = "benchmarks"
-TRAIN_RULE = "train"
+TRAIN_RULE, JUDGE_RULE = "train", "judge"
 JUDGING, REPORT, IDLE, UNSPLIT = "judging", "tables and report figures", "idle cores", "training jobs, unsplit"
 # what each rule's seconds are, but the training jobs' (split by their timing files)
 RULE_PART = {
@@ -56,6 +56,8 @@ class JobRecord:
 def read_benchmarks(results) -> list[JobRecord]:
     """Every benchmark record of the study in `results`, sorted by rule and name."""
     root = Path(results) / BENCHMARKS
+    if not root.is_dir():
+        return []
     records = []
     for path in sorted(root.rglob("*.tsv")):
         relative = path.relative_to(root).with_suffix("")

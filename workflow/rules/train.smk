@@ -13,6 +13,9 @@ rule train:
     benchmark:
         f"{RESULTS}/benchmarks/train/{{job}}.tsv"
     threads: config["threads"]
+    # longest first (planned model-epochs): the last jobs to start are short, so no core waits
+    # long at the tail for the others; the order changes no result
+    priority: lambda wildcards: PLANNED_MODEL_EPOCHS[wildcards.job]
     resources:
         mem_mb=2000,
         runtime=60,  # minutes; a default-grid job takes about one

@@ -1,0 +1,185 @@
+"""The bill before the work: the model-epochs a study's plan will train and about how long it
+will take on this machine, and, while it runs, how far it is.
+
+The count is the plan's: every reported run for its full epochs, every rate candidate through
+the halving schedule as configured, every condition's pick on every confirmation seed. What
+the plan cannot know makes the study train less (early stopping, the plateau, divergence) or
+more (a pick on the grid's edge extends the grid; candidates all at chance are not cut; an
+unstable pick is confirmed again). Torch-free: the Snakefile states the bill as it starts.
+
+The time is calibrated from records (dltips.study_time): the core-seconds a training job took
+per model-epoch it trained beyond its process's start-up, the start-up per job, and what the
+judging and the report took, from the records of an earlier study in the results folder where
+there are some, else from constants measured on the machine the README names.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .contract import JOB_FILE, Job, TunedRate
+from .phases import STARTUP
+from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
+from .timing_file import CONFIRMATION, REPORTED, SEARCH
+from .tuning import conditions_of
+
+# where the Snakefile notes the cores a study runs on, for its training jobs' progress lines
+STUDY_FILE = "study.json"
+
+
+def search_epochs(n_rates: int, epochs: int, halving: dict | None) -> int:
+    """One tuning seed's model-epochs over one condition's `n_rates` candidates: all of them
+    to the first cut, the kept part (at least one, rounded up as the cut does) to the next,
+    and so on to `epochs`."""
+    total, alive, reached = 0, n_rates, 0
+    for cut in sorted((halving or {}).get("at", [])):
+        if cut >= epochs:
+            break
+        total += alive * (cut - reached)
+        alive, reached = max(1, math.ceil(halving["keep"] * alive)), cut
+    return total + alive * (epochs - reached)
+
+
+def planned_model_epochs(job: Job) -> dict[str, int]:
+    """A job's planned model-epochs: its reported runs, its rate search, its confirmations."""
+    planned = {REPORTED: len(job.runs) * job.training.epochs, SEARCH: 0, CONFIRMATION: 0}
+    lr = job.learning_rate
+    if isinstance(lr, TunedRate):
+        n = len(conditions_of(job))
+        planned[SEARCH] = n * len(lr.tune_seeds) * search_epochs(len(lr.grid), lr.tune_epochs, lr.halving)
+        planned[CONFIRMATION] = n * len(lr.confirm_seeds) * min(lr.confirm_epochs or lr.tune_epochs, lr.tune_epochs)
+    return planned
+
+
+def plan_model_epochs(jobs: dict[str, Job]) -> dict[str, int]:
+    """job name -> its planned model-epochs in all."""
+    return {name: sum(planned_model_epochs(job).values()) for name, job in jobs.items()}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a study's parts cost on one machine."""
+
+    per_model_epoch: float  # core-seconds of a training job per model-epoch it trains, its start-up apart
+    startup: float  # core-seconds of a training job's start-up (imports, data, Snakemake's set-up, exit)
+    judging: float  # wall seconds of the judging step (it holds every core)
+    report: float  # core-seconds of the data, the tables and the report's figures
+    source: str  # where these come from, for the message
+    jobs: int = 0  # the training jobs they were measured on
+
+
+# Measured on the machine the README's Performance section names (2-core Intel Xeon, AVX-512
+# kernels), from the smoke study's records; used where the results folder holds none.
+STORED = Calibration(per_model_epoch=0.0, startup=0.0, judging=0.0, report=0.0,
+                     source="constants measured on a 2-core Intel Xeon, smoke preset (README: Performance)")
+
+
+def calibrate(results) -> Calibration | None:
+    """The costs the records in `results` show, None where it has no training job with both a
+    benchmark record and a timing file."""
+    records = read_benchmarks(results)
+    timings = read_timings(results)
+    trained = [r for r in records if r.rule == TRAIN_RULE and r.name in timings]
+    if not trained:
+        return None
+    startup = working = model_epochs = 0.0
+    for r in trained:
+        timing = timings[r.name]
+        threads = int(timing.get("threads", 1))
+        measured = sum(float(s) for p, s in timing["seconds"].items() if p != STARTUP) * threads
+        working += measured
+        startup += max(0.0, r.seconds * threads - measured)
+        model_epochs += sum(timing["model_epochs"].values())
+    return Calibration(per_model_epoch=working / max(model_epochs, 1), startup=startup / len(trained),
+                       judging=sum(r.seconds for r in records if r.rule == JUDGE_RULE),
+                       report=sum(r.seconds for r in records if r.rule not in (TRAIN_RULE, JUDGE_RULE)),
+                       source=f"the records of {len(trained)} training jobs in {results}", jobs=len(trained))
+
+
+def find_calibration(results) -> Calibration:
+    """From this study's own earlier records, else from another study's in the same results
+    folder (the one with the most training jobs; `results/smoke` beside `results`), else STORED."""
+    results = Path(results)
+    own = calibrate(results)
+    if own is not None:
+        return own
+    near = {d for d in results.glob("*/")}
+    if results.parent != Path("."):
+        near |= {results.parent, *results.parent.glob("*/")}
+    found = [c for d in sorted(near - {results}) if d.is_dir() and (c := calibrate(d)) is not None]
+    return max(found, key=lambda c: c.jobs) if found else STORED
+
+
+def makespan(seconds: list[float], cores: int) -> float:
+    """Wall seconds of jobs of these lengths on `cores` cores, each started, longest first, on
+    the core that frees first (the order the train rule's priority asks Snakemake for)."""
+    free = [0.0] * max(1, cores)
+    for s in sorted(seconds, reverse=True):
+        i = free.index(min(free))
+        free[i] += s
+    return max(free)
+
+
+def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int) -> float:
+    """About how long jobs of these planned model-epochs, and the judging and report after
+    them, take on `cores` cores."""
+    jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()]
+    return makespan(jobs, cores) + calibration.judging + calibration.report / max(1, cores)
+
+
+def finished(jobs, results) -> set[str]:
+    """The jobs whose directory is complete (job.json is written last)."""
+    return {name for name in jobs if (Path(results) / "runs" / name / JOB_FILE).exists()}
+
+
+def duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None) -> list[str]:
+    """What the study will train and about how long it will take (the Snakefile's message)."""
+    parts = {REPORTED: 0, SEARCH: 0, CONFIRMATION: 0}
+    for job in jobs.values():
+        for kind, n in planned_model_epochs(job).items():
+            parts[kind] += n
+    total = sum(parts.values())
+    done = finished(jobs, results)
+    per_job = plan_model_epochs(jobs)
+    left = {name: n for name, n in per_job.items() if name not in done}
+    calibration = calibration or find_calibration(results)
+    lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts[REPORTED]:,} of "
+             f"reported runs, {parts[SEARCH]:,} of rate search, {parts[CONFIRMATION]:,} of confirmation (before "
+             "early stops; a search may extend its grid or keep candidates at chance)"]
+    if done:
+        lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
+                     f"{total:,} model-epochs")
+    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores))} on {cores} core(s) "
+                 f"(calibrated from {calibration.source})")
+    return lines
+
+
+def progress_line(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None) -> str:
+    """How far a running study is: k of n jobs, m of M model-epochs, about T left (from the
+    records of its finished jobs where there are some)."""
+    per_job = plan_model_epochs(jobs)
+    done = finished(jobs, results)
+    left = {name: n for name, n in per_job.items() if name not in done}
+    calibration = calibration or find_calibration(results)
+    return (f"{len(done)} of {len(jobs)} jobs, {sum(per_job[n] for n in done):,} of {sum(per_job.values()):,} "
+            f"model-epochs, about {duration(estimate_seconds(left, calibration, cores))} left")
+
+
+def write_study_file(results, cores: int) -> None:
+    path = Path(results) / "logs" / STUDY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cores": cores}) + "\n")
+
+
+def study_cores(results) -> int:
+    """The cores the running study was started with (1 where it did not say)."""
+    path = Path(results) / "logs" / STUDY_FILE
+    return int(json.loads(path.read_text())["cores"]) if path.exists() else 1
