@@ -24,7 +24,7 @@ class Ticks:
 
 def test_a_phase_opened_inside_another_takes_its_seconds_out_of_it():
     t = Ticks()
-    clock = PhaseClock(t)
+    clock = PhaseClock(t, t)
     with clock.phase(TRAINING):
         t.now += 3
         with clock.phase(EVALUATION):
@@ -33,7 +33,7 @@ def test_a_phase_opened_inside_another_takes_its_seconds_out_of_it():
         with clock.phase(EVALUATION):
             t.now += 0.5
     t.now += 100  # outside every phase: nobody's
-    assert clock.seconds == {TRAINING: 4, EVALUATION: 2.5}
+    assert clock.seconds == clock.cpu_seconds == {TRAINING: 4, EVALUATION: 2.5}
 
 
 def test_a_training_job_records_every_phase_and_the_model_epochs_it_trained(tiny_dataset, tmp_path):
@@ -44,7 +44,7 @@ def test_a_training_job_records_every_phase_and_the_model_epochs_it_trained(tiny
     job = make_job(RUNS, grid=(0.01, 0.1), bounds=(0.01, 0.1), tune_epochs=2)
     run_job(job, tmp_path / "tiny.npz", tmp_path / "out", started=0.0)
     timing = read_timing(tmp_path / "out")
-    assert set(timing["seconds"]) == set(JOB_PHASES)
+    assert set(timing["seconds"]) == set(timing["cpu_seconds"]) == set(JOB_PHASES)
     assert all(s >= 0 for s in timing["seconds"].values())
     assert timing["seconds"][STARTUP] > 1e6  # since the epoch: the start-up counts from `started`
     job_json = json.loads((tmp_path / "out" / "job.json").read_text())
@@ -108,8 +108,21 @@ def test_the_records_are_read_from_a_study_folder(tmp_path):
         os.utime(path, (end, end))
     write_timing(tmp_path / "runs" / "grid-a", {STARTUP: 1.0, TRAINING: 5.0, WRITING: 1.0}, {REPORTED: 30}, 1, None)
     study = study_time(tmp_path, cores=2)
+    assert study.cpu[TRAINING] is None  # the timing file has no CPU seconds: unknown, not zero
+    assert study.cpu[JUDGING] == 2.0  # the record's cpu_time
     assert study.wall == 10
     assert study.parts[TRAINING] == 5 and study.parts[STARTUP] == pytest.approx(2) and study.parts[JUDGING] == 4
     assert study.model_epochs[REPORTED] == 30
     with pytest.raises(FileNotFoundError, match="no benchmark records"):
         study_time(tmp_path / "nothing", cores=2)
+
+
+def test_the_cpu_seconds_split_the_same_way_with_no_idle_part():
+    records = [JobRecord("train", "a", 10.0, 10.0, cpu_seconds=6.0), JobRecord("judge", "", 2.0, 12.0, cpu_seconds=3.0)]
+    timings = {"a": {**timing({STARTUP: 9.0, TRAINING: 2.0, EVALUATION: 1.0}, reported=10),
+                     "cpu_seconds": {STARTUP: 1.5, TRAINING: 2.5, EVALUATION: 0.5}}}
+    study = split(records, timings, cores=2)
+    assert study.cpu[TRAINING] == 2.5 and study.cpu[EVALUATION] == 0.5
+    assert study.cpu[STARTUP] == 6.0 - 3.0  # the record's CPU seconds less its other phases'
+    assert study.cpu[JUDGING] == 3.0 and IDLE not in study.cpu
+    assert study.table()["cpu_seconds"].iloc[-1] == pytest.approx(6.0 + 3.0)

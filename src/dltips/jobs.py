@@ -77,8 +77,9 @@ def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1
         configure_torch(threads)
         out_dir = Path(out_dir)
         data = datasets.load(data_path)
-    if started is not None:
-        clock.add(STARTUP, max(0.0, time.time() - clock.seconds[STARTUP] - started))
+    if started is not None:  # the process's imports, before the clock: all its CPU time until then
+        before = time.time() - clock.seconds[STARTUP] - started
+        clock.add(STARTUP, max(0.0, before), max(0.0, time.process_time() - clock.cpu_seconds[STARTUP]))
     with clock.phase(RATE_SEARCH):
         lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
     chosen = [lrs[condition_of(r).key] for r in job.runs]
@@ -97,7 +98,7 @@ def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1
             results[i] = result
     with clock.phase(WRITING):
         _write(job, out_dir, members, results, chosen, lrs, lr_source, tuning, device)
-    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started)
+    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started, clock.cpu_seconds)
     write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
     rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
     return progress.summary(job.name, rates, lr_source, results)

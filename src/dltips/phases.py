@@ -16,16 +16,21 @@ JOB_PHASES = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING)
 
 
 class PhaseClock:
-    def __init__(self, clock=time.perf_counter):
-        self.clock = clock
+    """Wall seconds (`clock`) and this process's CPU seconds (`cpu_clock`) per phase: on a
+    machine others share, the CPU seconds are what the phase itself cost."""
+
+    def __init__(self, clock=time.perf_counter, cpu_clock=time.process_time):
+        self.clocks = (clock, cpu_clock)
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
         self._open: list[str] = []
-        self._since = clock()
+        self._since = [c() for c in self.clocks]
 
     def _charge(self) -> None:
-        now = self.clock()
+        now = [c() for c in self.clocks]
         if self._open:
-            self.seconds[self._open[-1]] = self.seconds.get(self._open[-1], 0.0) + now - self._since
+            for totals, t, since in zip((self.seconds, self.cpu_seconds), now, self._since):
+                totals[self._open[-1]] = totals.get(self._open[-1], 0.0) + t - since
         self._since = now
 
     @contextmanager
@@ -39,9 +44,10 @@ class PhaseClock:
             self._charge()
             self._open.pop()
 
-    def add(self, name: str, seconds: float) -> None:
+    def add(self, name: str, seconds: float, cpu_seconds: float = 0.0) -> None:
         """Seconds measured elsewhere (a process's start-up, before the clock existed)."""
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + cpu_seconds
 
 
 def process_start_time() -> float | None:

@@ -47,6 +47,7 @@ class JobRecord:
     name: str
     seconds: float
     ended: float
+    cpu_seconds: float | None = None  # the process tree's CPU seconds, where Snakemake measured them
 
     @property
     def started(self) -> float:
@@ -67,8 +68,15 @@ def read_benchmarks(results) -> list[JobRecord]:
         if not rows:
             raise ValueError(f"benchmark record {path}: no row under its header")
         seconds = sum(float(r["s"]) for r in rows) / len(rows)  # repeats, where a rule sets them
-        records.append(JobRecord(rule, name, seconds, path.stat().st_mtime))
+        records.append(JobRecord(rule, name, seconds, path.stat().st_mtime, _cpu(rows)))
     return records
+
+
+def _cpu(rows: list[dict]) -> float | None:
+    try:
+        return sum(float(r["cpu_time"]) for r in rows) / len(rows)
+    except (KeyError, TypeError, ValueError):  # "-" or "NA": not measured
+        return None
 
 
 def read_timings(results) -> dict[str, dict]:
@@ -97,15 +105,20 @@ class StudyTime:
     wall: float  # seconds during which some job ran
     cores: int
     parts: dict[str, float]  # part -> core-seconds; they add up to wall x cores
+    # part -> CPU seconds (no idle part; None where a record has no CPU time): what each part
+    # cost on a machine others share, where the wall seconds also count the waits for a core
+    cpu: dict[str, float | None]
     model_epochs: dict[str, int]  # reported, rate search, confirmation: what the training jobs trained
 
     def table(self) -> pd.DataFrame:
         """part, core-seconds, share of wall x cores; a last row: wall x cores itself."""
         held = self.wall * self.cores
-        rows = [{"part": p, "core_seconds": s, "share": s / held if held else float("nan")}
-                for p, s in self.parts.items()]
-        rows.append({"part": f"wall x cores ({self.wall:.1f} s x {self.cores})", "core_seconds": held, "share": 1.0})
-        return pd.DataFrame(rows, columns=["part", "core_seconds", "share"])
+        rows = [{"part": p, "core_seconds": s, "share": s / held if held else float("nan"),
+                 "cpu_seconds": self.cpu.get(p)} for p, s in self.parts.items()]
+        cpu = [v for v in self.cpu.values() if v is not None]
+        rows.append({"part": f"wall x cores ({self.wall:.1f} s x {self.cores})", "core_seconds": held, "share": 1.0,
+                     "cpu_seconds": sum(cpu) if len(cpu) == len(self.cpu) else None})
+        return pd.DataFrame(rows, columns=["part", "core_seconds", "share", "cpu_seconds"])
 
     @property
     def total_model_epochs(self) -> int:
@@ -118,25 +131,36 @@ def split(records: list[JobRecord], timings: dict[str, dict], cores: int) -> Stu
     if cores < 1:
         raise ValueError(f"cores: {cores!r}; a study holds at least one")
     parts = dict.fromkeys(PARTS, 0.0)
+    cpu: dict[str, float | None] = dict.fromkeys((p for p in PARTS if p != IDLE), 0.0)
+
+    def add_cpu(part, seconds):
+        cpu[part] = None if seconds is None or cpu[part] is None else cpu[part] + seconds
+
     model_epochs = dict.fromkeys((REPORTED, SEARCH, CONFIRMATION), 0)
     for r in records:
         if r.rule != TRAIN_RULE:
             parts[RULE_PART.get(r.rule, REPORT)] += r.seconds * (cores if r.rule in ALL_CORES else 1)
+            add_cpu(RULE_PART.get(r.rule, REPORT), r.cpu_seconds)
             continue
         timing = timings.get(r.name)
         if timing is None:
             parts[UNSPLIT] += r.seconds
+            add_cpu(UNSPLIT, r.cpu_seconds)
             continue
         threads = int(timing.get("threads", 1))
         measured = {p: float(s) * threads for p, s in timing["seconds"].items() if p != STARTUP}
         for p, s in measured.items():
             parts[p] += s
         parts[STARTUP] += max(0.0, r.seconds * threads - sum(measured.values()))
+        measured_cpu = {p: float(s) for p, s in timing.get("cpu_seconds", {}).items() if p != STARTUP}
+        for p in measured:
+            add_cpu(p, measured_cpu.get(p))
+        add_cpu(STARTUP, None if r.cpu_seconds is None else max(0.0, r.cpu_seconds - sum(measured_cpu.values())))
         for kind, n in timing["model_epochs"].items():
             model_epochs[kind] += int(n)
     wall = busy_wall_seconds(records)
     parts[IDLE] = wall * cores - sum(parts.values())
-    return StudyTime(wall=wall, cores=cores, parts=parts, model_epochs=model_epochs)
+    return StudyTime(wall=wall, cores=cores, parts=parts, cpu=cpu, model_epochs=model_epochs)
 
 
 def study_time(results, cores: int) -> StudyTime:

@@ -13,10 +13,12 @@ REPORTED, SEARCH, CONFIRMATION = "reported", "rate search", "confirmation"
 
 
 def write_timing(job_dir, seconds: dict[str, float], model_epochs: dict[str, int], threads: int,
-                 started: float | None) -> None:
-    """`started`: when the process started (seconds since the epoch), None where unknown."""
+                 started: float | None, cpu_seconds: dict[str, float] | None = None) -> None:
+    """Wall `seconds` and the process's `cpu_seconds` per phase; `started`: when the process
+    started (seconds since the epoch), None where unknown."""
     write_json(Path(job_dir) / TIMING_FILE, {
         "seconds": {phase: round(s, 4) for phase, s in seconds.items()},
+        "cpu_seconds": {phase: round(s, 4) for phase, s in (cpu_seconds or {}).items()},
         "model_epochs": model_epochs,
         "threads": threads,
         "started": started,
