@@ -123,6 +123,6 @@ def test_the_cpu_seconds_split_the_same_way_with_no_idle_part():
                      "cpu_seconds": {STARTUP: 1.5, TRAINING: 2.5, EVALUATION: 0.5}}}
     study = split(records, timings, cores=2)
     assert study.cpu[TRAINING] == 2.5 and study.cpu[EVALUATION] == 0.5
-    assert study.cpu[STARTUP] == 6.0 - 3.0  # the record's CPU seconds less its other phases'
+    assert study.cpu[STARTUP] == 1.5  # the process's own, not the record's sampled 6.0
     assert study.cpu[JUDGING] == 3.0 and IDLE not in study.cpu
-    assert study.table()["cpu_seconds"].iloc[-1] == pytest.approx(6.0 + 3.0)
+    assert study.table()["cpu_seconds"].iloc[-1] == pytest.approx(1.5 + 2.5 + 0.5 + 3.0)

@@ -8,7 +8,9 @@ a study resumed a day later is not charged for the night; Snakemake's own start,
 first job, is not in it). Multiplied by the cores it held, it splits into what the cores did:
 each job holds its threads' cores for its seconds; a training job's seconds go to its phases,
 and what its phases leave over (imports, Snakemake's job set-up, the process's exit) to its
-start-up; what no job held is idle.
+start-up; what no job held is idle. The CPU seconds split the same way, without the idle part:
+a training job's are its process's own per phase (start-up: its CPU time until its data is
+loaded), another rule's the CPU time Snakemake's record samples.
 """
 
 import csv
@@ -152,10 +154,11 @@ def split(records: list[JobRecord], timings: dict[str, dict], cores: int) -> Stu
         for p, s in measured.items():
             parts[p] += s
         parts[STARTUP] += max(0.0, r.seconds * threads - sum(measured.values()))
-        measured_cpu = {p: float(s) for p, s in timing.get("cpu_seconds", {}).items() if p != STARTUP}
-        for p in measured:
-            add_cpu(p, measured_cpu.get(p))
-        add_cpu(STARTUP, None if r.cpu_seconds is None else max(0.0, r.cpu_seconds - sum(measured_cpu.values())))
+        # the process's own CPU seconds, its imports included (Snakemake samples a job's CPU
+        # time at intervals, and misses the end of a short one)
+        cpu_seconds = timing.get("cpu_seconds", {})
+        for p in (STARTUP, *measured):
+            add_cpu(p, None if p not in cpu_seconds else float(cpu_seconds[p]) * threads)
         for kind, n in timing["model_epochs"].items():
             model_epochs[kind] += int(n)
     wall = busy_wall_seconds(records)
