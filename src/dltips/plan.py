@@ -12,6 +12,7 @@ import itertools
 
 from .claims import curve_studies, layer_schedule
 from .config import ConfigError, deep_merge
+from .headline_runs import HEADLINES, cut
 from .contract import Job
 from .regularizers import REGULARIZERS
 from .training_settings import JobTraining, TrainingConfig, TrainingSettings
@@ -175,7 +176,8 @@ def _study_jobs(config: dict, study: str, axes: dict) -> dict:
 
 
 def plan(config: dict) -> dict[str, Job]:
-    """job name -> Job, for the grid and every sweep."""
+    """job name -> Job, for the grid and every sweep; where config `trains` is `headlines`, cut to
+    the runs the claims' headline verdicts read (dltips.headline_runs)."""
     jobs = _study_jobs(config, GRID, config["grid"])
     for study, sweep in (config.get("sweeps") or {}).items():
         axes = {**{k: config["grid"][k] for k in ("datasets", "activations", "optimizers", "regularizers", "seeds")}, **sweep}
@@ -186,7 +188,7 @@ def plan(config: dict) -> dict[str, Job]:
                 f"config key '{_key_prefix(job.study)}learning_rate.source': 'grid' needs the grid to train "
                 f"{job.dataset}/{job.activation}/{job.optimizer}; add them to grid: or use tune/fixed"
             )
-    return jobs
+    return cut(jobs, config) if config.get("trains") == HEADLINES else jobs
 
 
 def datasets_used(jobs: dict[str, Job]) -> list[str]:

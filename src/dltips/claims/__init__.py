@@ -77,6 +77,10 @@ class Claim:
     # settings fields naming the studies whose every epoch of the "epochs" table it reads (train
     # and test too); elsewhere those splits are evaluated only where a run's summary reads them
     curves: tuple[str, ...] = ()
+    # (settings) -> the runs its headline verdict reads, as selectors (dltips.headline_runs): what
+    # the quick preset trains of it; () for none (toy problems, exact checks); None: undeclared,
+    # and a study that trains only the headlines' runs refuses the claim
+    reads: Callable[[ClaimSettings], tuple[dict, ...]] | None = None
 
 
 CLAIMS: Registry[Claim] = Registry("claim")

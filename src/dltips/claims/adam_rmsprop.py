@@ -227,6 +227,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict
     title="Adam combines RMSProp's scaling with momentum.",
     source="Kingma & Ba, 'Adam: A Method for Stochastic Optimization' (ICLR 2015), sec. 2 (Algorithm 1) and "
            "sec. 5 (relation to RMSProp with momentum); Tieleman & Hinton (2012), Coursera lecture 6e",

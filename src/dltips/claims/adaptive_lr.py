@@ -196,6 +196,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
     title="Adagrad divides the learning rate by the root of the sum of all past squared gradients; RMSProp "
           "uses an exponentially weighted average, so it adapts when the error surface changes steepness.",
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "

@@ -213,8 +213,18 @@ def findings(ev: Evidence) -> str:
                         f"test {r.test_gain:+.3f}" for c, r in means.iterrows()))
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline width's unregularized runs and its dropout runs at the headline rate (every
+    rate where the rate is chosen on validation accuracy) -- dltips.headline_runs."""
+    h = settings.headline
+    at = {"study": settings.study, "width": h.width}
+    rate = {} if h.dropout_hidden == VALIDATION else {"reg_params": {"hidden": h.dropout_hidden}}
+    return ({**at, "regularizer": "none"}, {**at, "regularizer": "dropout", **rate})
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="Dropout makes training performance worse while it improves test performance when the net overfits.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1, 7.3 (fig. 9: train and test error with "
            "and without dropout) and appendix A.1 (widen a layer to n/q units); Hinton et al., arXiv:1207.0580 (2012)",

@@ -44,7 +44,7 @@ from . import TEST, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
-from .headlines import WidthAndRate
+from .headlines import WidthAndRate, dropout_eval_reads
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -379,6 +379,7 @@ def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: dropout_eval_reads(s.headline),
     title="Dropout trains an ensemble of sub-networks that share weights; weight scaling approximates "
           "averaging them, exactly for a linear network.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 (model averaging) and sec. 7.5 "

@@ -34,7 +34,7 @@ from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
 from . import TEST, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import WidthAndRate
+from .headlines import WidthAndRate, dropout_eval_reads
 from .settings import ClaimSettings, setting
 from ..lazy import lazy_import
 
@@ -260,6 +260,7 @@ def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: dropout_eval_reads(s.headline),
     title="Dropout drops each unit (inputs included) with probability p at every update; at test time nothing "
           "is dropped and every weight is multiplied by (1-p).",
     source="Hinton et al., 'Improving neural networks by preventing co-adaptation of feature detectors', "

@@ -21,7 +21,7 @@ from . import LayerReads, TRAINING, Claim, register
 from .chance import Floor, at_chance, floor_checked, trained_depths
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, init_depth_of
+from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
@@ -153,6 +153,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
     title="With one learning rate, layers near the output move and converge while layers near the input are "
           "still close to their random start.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 2; Glorot & Bengio, AISTATS (2010), sec. 4.2; "

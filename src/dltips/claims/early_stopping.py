@@ -279,8 +279,14 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The study's unregularized runs at the headline's optimizer or activation (dltips.headline_runs)."""
+    return ({"study": settings.study, "regularizer": "none", **settings.headline.cells()},)
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="Validation loss falls then rises while training loss keeps falling; stopping at the "
           "validation minimum gives better test performance than training to the end.",
     source="Prechelt, 'Early Stopping — But When?' (1998), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 7.8",

@@ -109,8 +109,14 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """Every net of the runs the ensemble table is built from (dltips.headline_runs)."""
+    return ({"derived": "ensemble"},)
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="Averaging many complex (low bias, high variance) models gives an accurate result.",
     source="Hansen & Salamon, 'Neural Network Ensembles', IEEE TPAMI 12 (1990); Breiman, 'Bagging "
            "Predictors', Machine Learning 24 (1996), sec. 4; Lakshminarayanan et al., 'Simple and Scalable "

@@ -66,3 +66,17 @@ def init_depth_of(headline, rows, trained=None) -> dict:
     depth = resolve_depth(headline.depth, mine.depth, trained(mine) if trained else ())
     return {"init": headline.init, "depth": depth or headline.depth}
 
+
+
+def init_depth_reads(study: str, activations, headline) -> tuple[dict, ...]:
+    """What a claim judged at an init x depth headline of a sweep reads of it: those activations at
+    the headline's init and depth (a `deepest_trained` depth is known only once trained: every
+    depth). Selectors: dltips.headline_runs."""
+    return ({"study": study, "activation": activations, **dict(headline)},)
+
+
+def dropout_eval_reads(headline: WidthAndRate) -> tuple[dict, ...]:
+    """What a claim judged on dropout_eval at a (width, rate) headline reads: the dropout runs of
+    that width and hidden rate the table evaluates. Selectors: dltips.headline_runs."""
+    return ({"derived": "dropout_eval", "width": headline.width, "regularizer": "dropout",
+             "reg_params": {"hidden": headline.dropout_hidden}},)

@@ -192,8 +192,14 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """Every learned Maxout unit: the runs maxout_units is built from (dltips.headline_runs)."""
+    return ({"derived": "maxout_units"},)
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "
           "activation, of which ReLU is a special case.",
     source="Goodfellow, Warde-Farley, Mirza, Courville & Bengio, 'Maxout Networks', ICML (2013), sec. 3-4",

@@ -222,6 +222,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
     title="Training can stall at a local minimum, plateau or saddle; momentum can carry the parameters through. "
           "Deep nets have few bad local minima, so this is rarely the real obstacle.",
     source="Polyak, 'Some methods of speeding up the convergence of iteration methods' (1964); Sutskever, "

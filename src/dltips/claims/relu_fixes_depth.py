@@ -30,7 +30,7 @@ from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, init_depth_of
+from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
 from .select import layers_of, per_seed, runs_of
@@ -243,6 +243,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "

@@ -231,8 +231,16 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline init, depth and optimizer of the deep sweep: the baseline and every variant
+    (dltips.headline_runs)."""
+    return ({"study": settings.deep_study, "activation": [settings.baseline, *settings.variants],
+             "regularizer": settings.regularizer, **dict(settings.headline)},)
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="Leaky ReLU, Parametric ReLU (learned slope) and ELU are improvements on ReLU.",
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",

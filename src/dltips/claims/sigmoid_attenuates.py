@@ -56,7 +56,7 @@ from . import LayerReads, TRAINING, Claim, register
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, init_depth_of
+from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .paired import Sides, equivalence
 from .panels import GRAD_LABEL, LAYER_LABEL, depth_sweep, headline_note
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
@@ -387,6 +387,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.contrast], s.headline),
     title="Every sigmoid squashes its input into (0, 1) with slope at most 1/4, so each layer shrinks the "
           "gradient: its decay per layer is roughly geometric for sigmoid and not for ReLU.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 3; Hochreiter, diploma thesis (1991); "

@@ -511,8 +511,21 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline pair (L1 by its update, L2) at the headline optimizer, and the sweeps'
+    unregularized runs, the crippled nets' reference (dltips.headline_runs). A sweep without
+    them reads `unregularized_study`'s instead: not declared here, as the default's headline
+    sweep trains its own."""
+    h = settings.headline
+    at = {"study": settings.studies, "optimizer": h.optimizer}
+    return ({**at, "regularizer": "l1" if h.update == "subgradient" else "l1_prox", "reg_params": {"strength": h.l1}},
+            {**at, "regularizer": "l2", "reg_params": {"strength": h.l2}},
+            {**at, "regularizer": "none"})
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="L2 shrinks large weights fast and small ones slowly, leaving many small non-zero weights; "
           "L1 pushes many weights to (near) zero while keeping some large ones.",
     source="Tibshirani, 'Regression Shrinkage and Selection via the Lasso' (1996), sec. 2; "

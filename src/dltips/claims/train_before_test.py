@@ -240,8 +240,19 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
+def reads(settings: Settings) -> tuple[dict, ...]:
+    """The headline regime's four cells of the factorial at its depth, and the shallow plain net
+    (the underfitting regime's premise) -- dltips.headline_runs."""
+    depth = dict(settings.regimes)[settings.headline.regime]
+    s = settings
+    cells = (s.base, {**s.base, **s.train_fix}, {**s.base, **s.test_fix}, {**s.base, **s.train_fix, **s.test_fix})
+    return (*({"study": s.study, "depth": depth, **cell} for cell in cells),
+            {"study": s.study, "depth": s.regimes.overfitting, **s.base})
+
+
 CLAIM = register(Claim(
     id=ID,
+    reads=reads,
     title="A deeper network that is worse on the training set is not overfitting but a training (optimization) "
           "problem, fixed with training-side tools; only good-on-train, bad-on-test is overfitting, fixed with "
           "test-side tools.",

@@ -21,7 +21,7 @@ from ..verdicts import compare
 from . import LayerReads, TRAINING, Claim, register
 from .evidence import Evidence
 from .grids import Axis, Grid
-from .headlines import init_depth_headline, init_depth_of
+from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
@@ -156,6 +156,7 @@ FIGURE_TEXT = (
 
 CLAIM = register(Claim(
     id=ID,
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
     title="With sigmoid activations, gradients in layers near the input are far smaller than in layers "
           "near the output.",
     source="Hochreiter, diploma thesis (1991); Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994); "
