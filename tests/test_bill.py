@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from dltips.bill import (STORED, bill_lines, calibrate, estimate_seconds, find_calibration, makespan,
-                         planned_model_epochs, progress_line, search_epochs)
+from dltips.bill import STORED, bill_lines, calibrate, estimate_seconds, find_calibration, makespan, progress_line
+from dltips.plan_size import model_epochs as planned_model_epochs
 from dltips.jobs import run_job
 from dltips.phases import STARTUP, TRAINING, WRITING
 from dltips.timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing, write_timing
@@ -26,22 +26,13 @@ def test_the_plans_count_is_what_a_job_trains_when_nothing_stops_early(tiny_data
     run_job(job, tmp_path / "tiny.npz", tmp_path / "out")
     trained = read_timing(tmp_path / "out")["model_epochs"]
     planned = planned_model_epochs(job)
-    assert planned[REPORTED] == 3 * 4 and planned[SEARCH] == 3 * 2 * 3  # runs x epochs; conditions x rates x epochs
-    assert planned[REPORTED] == trained[REPORTED] and planned[SEARCH] == trained[SEARCH]
+    assert planned["runs"] == 3 * 4 and planned["search"] == 3 * 2 * 3  # runs x epochs; conditions x rates x epochs
+    assert planned["runs"] == trained[REPORTED] and planned["search"] == trained[SEARCH] + trained[CONFIRMATION]
 
 
-def test_the_halving_schedule_and_the_confirmations_are_counted_as_configured():
-    # 10 rates to epoch 3, ceil(0.34 x 10) = 4 to epoch 10, ceil(0.34 x 4) = 2 to 40
-    assert search_epochs(10, 40, {"at": [3, 10], "keep": 0.34}) == 10 * 3 + 4 * 7 + 2 * 30
-    assert search_epochs(10, 40, None) == 400
-    assert search_epochs(10, 5, {"at": [3, 10], "keep": 0.34}) == 10 * 3 + 4 * 2  # a cut after the end: none
-    job = make_job(STEADY, grid=(0.001, 0.01, 0.1), epochs=5, tune_epochs=4, tune_seeds=(1000, 1001),
-                   confirm_seeds=(7, 8), confirm_epochs=2, halving={"at": [1], "keep": 0.34})
-    assert planned_model_epochs(job) == {REPORTED: 15, SEARCH: 3 * 2 * (3 * 1 + 2 * 3), CONFIRMATION: 3 * 2 * 2}
-
-
-def write_records(folder, jobs: dict, judge_seconds: float = 0.0):
-    """Synthetic benchmark records and timing files: job -> (seconds, phases, model-epochs)."""
+def write_records(folder, jobs: dict, judge_seconds: float = 0.0, cpu: dict | None = None):
+    """Synthetic benchmark records and timing files: job -> (seconds, phases, model-epochs);
+    `cpu`: job -> (the record's CPU seconds, the phases' CPU seconds)."""
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     entries = {f"train/{name}.tsv": seconds for name, (seconds, _, _) in jobs.items()}
     if judge_seconds:
@@ -49,10 +40,12 @@ def write_records(folder, jobs: dict, judge_seconds: float = 0.0):
     for rel, seconds in entries.items():
         path = folder / "benchmarks" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + f"{seconds}\t-\t1\t1\t1\t1\t0\t0\t50\t{seconds}\n")
+        name = rel.removeprefix("train/").removesuffix(".tsv")
+        cpu_time = cpu[name][0] if cpu and name in cpu else seconds
+        path.write_text(header + f"{seconds}\t-\t1\t1\t1\t1\t0\t0\t50\t{cpu_time}\n")
         os.utime(path, (1000.0, 1000.0))
     for name, (_, phases, epochs) in jobs.items():
-        write_timing(folder / "runs" / name, phases, {REPORTED: epochs}, 1, None)
+        write_timing(folder / "runs" / name, phases, {REPORTED: epochs}, 1, None, cpu[name][1] if cpu else None)
 
 
 def test_the_estimate_is_calibrated_from_the_records_of_an_earlier_study(tmp_path):
@@ -67,6 +60,18 @@ def test_the_estimate_is_calibrated_from_the_records_of_an_earlier_study(tmp_pat
     seconds = {k: c.startup + n * c.per_model_epoch for k, n in planned.items()}
     assert estimate_seconds(planned, c, cores=2) == pytest.approx(
         max(seconds["x"] + seconds["w"], seconds["y"] + seconds["z"]) + 5.0)
+
+
+def test_the_estimate_counts_cpu_seconds_where_the_records_have_them(tmp_path):
+    # a machine shared with others: 10 wall seconds for 3 of CPU
+    write_records(tmp_path, {"a": (10.0, {STARTUP: 4.0, TRAINING: 6.0}, 100)}, judge_seconds=8.0,
+                  cpu={"a": (2.5, {STARTUP: 1.0, TRAINING: 2.0}), "judge": (6.0, None)})
+    c = calibrate(tmp_path)
+    assert "CPU seconds" in c.source
+    assert c.per_model_epoch == pytest.approx(2.0 / 100)
+    assert c.startup == 1.0  # the process's own: the record's sampled 2.5 leaves only 0.5 beside its training
+    assert c.judging == 6.0 and c.judging_on_cpu
+    assert estimate_seconds({"x": 100}, c, cores=2) == pytest.approx(1.0 + 2.0 + 6.0 / 2)
 
 
 def test_longest_first_fills_the_cores_that_free_first():
@@ -91,7 +96,7 @@ def test_the_bill_and_the_progress_line_count_the_plan_and_the_jobs_done(tmp_pat
     per = {name: sum(planned_model_epochs(job).values()) for name, job in jobs.items()}
     lines = bill_lines(jobs, tmp_path, cores=2)
     assert f"trains {sum(per.values()):,} model-epochs in 2 training jobs" in lines[0]
-    assert "constants measured" in lines[-1] and "on 2 core(s)" in lines[-1]
+    assert STORED.source in lines[-1] and "on 2 core(s)" in lines[-1]
     (tmp_path / "runs" / "j2").mkdir(parents=True)
     (tmp_path / "runs" / "j2" / "job.json").write_text("{}")
     line = progress_line(jobs, tmp_path, cores=2)

@@ -1,11 +1,9 @@
 """The bill before the work: the model-epochs a study's plan will train and about how long it
 will take on this machine, and, while it runs, how far it is.
 
-The count is the plan's: every reported run for its full epochs, every rate candidate through
-the halving schedule as configured, every condition's pick on every confirmation seed. What
-the plan cannot know makes the study train less (early stopping, the plateau, divergence) or
-more (a pick on the grid's edge extends the grid; candidates all at chance are not cut; an
-unstable pick is confirmed again). Torch-free: the Snakefile states the bill as it starts.
+The count is the plan's (dltips.plan_size): every reported run for its full epochs, every rate
+candidate through the halving schedule as configured, every condition's pick on every
+confirmation seed. Torch-free: the Snakefile states the bill as it starts.
 
 The time is calibrated from records (dltips.study_time): the core-seconds a training job took
 per model-epoch it trained beyond its process's start-up, the start-up per job, and what the
@@ -14,47 +12,22 @@ there are some, else from constants measured on the machine the README names.
 """
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .contract import JOB_FILE, Job, TunedRate
+from .contract import JOB_FILE, Job
 from .phases import STARTUP
+from .plan_size import model_epochs
+from .plan_size import total as total_model_epochs
 from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
-from .timing_file import CONFIRMATION, REPORTED, SEARCH
-from .tuning import conditions_of
 
 # where the Snakefile notes the cores a study runs on, for its training jobs' progress lines
 STUDY_FILE = "study.json"
 
 
-def search_epochs(n_rates: int, epochs: int, halving: dict | None) -> int:
-    """One tuning seed's model-epochs over one condition's `n_rates` candidates: all of them
-    to the first cut, the kept part (at least one, rounded up as the cut does) to the next,
-    and so on to `epochs`."""
-    total, alive, reached = 0, n_rates, 0
-    for cut in sorted((halving or {}).get("at", [])):
-        if cut >= epochs:
-            break
-        total += alive * (cut - reached)
-        alive, reached = max(1, math.ceil(halving["keep"] * alive)), cut
-    return total + alive * (epochs - reached)
-
-
-def planned_model_epochs(job: Job) -> dict[str, int]:
-    """A job's planned model-epochs: its reported runs, its rate search, its confirmations."""
-    planned = {REPORTED: len(job.runs) * job.training.epochs, SEARCH: 0, CONFIRMATION: 0}
-    lr = job.learning_rate
-    if isinstance(lr, TunedRate):
-        n = len(conditions_of(job))
-        planned[SEARCH] = n * len(lr.tune_seeds) * search_epochs(len(lr.grid), lr.tune_epochs, lr.halving)
-        planned[CONFIRMATION] = n * len(lr.confirm_seeds) * min(lr.confirm_epochs or lr.tune_epochs, lr.tune_epochs)
-    return planned
-
-
 def plan_model_epochs(jobs: dict[str, Job]) -> dict[str, int]:
-    """job name -> its planned model-epochs in all."""
-    return {name: sum(planned_model_epochs(job).values()) for name, job in jobs.items()}
+    """job name -> its planned model-epochs in all (dltips.plan_size)."""
+    return {name: sum(model_epochs(job).values()) for name, job in jobs.items()}
 
 
 @dataclass(frozen=True)
@@ -63,38 +36,51 @@ class Calibration:
 
     per_model_epoch: float  # core-seconds of a training job per model-epoch it trains, its start-up apart
     startup: float  # core-seconds of a training job's start-up (imports, data, Snakemake's set-up, exit)
-    judging: float  # wall seconds of the judging step (it holds every core)
+    judging: float  # seconds of the judging step (it holds every core): CPU seconds if judging_on_cpu, else wall
     report: float  # core-seconds of the data, the tables and the report's figures
     source: str  # where these come from, for the message
     jobs: int = 0  # the training jobs they were measured on
+    judging_on_cpu: bool = True  # the judge's CPU seconds, spread over the cores it forks to
 
 
-# Measured on the machine the README's Performance section names (2-core Intel Xeon, AVX-512
-# kernels), from the smoke study's records; used where the results folder holds none.
-STORED = Calibration(per_model_epoch=0.0, startup=0.0, judging=0.0, report=0.0,
-                     source="constants measured on a 2-core Intel Xeon, smoke preset (README: Performance)")
+# The CPU seconds of the smoke study's records on the machine the README's Performance section
+# names (2-core Intel Xeon, AVX-512 kernels; 18 training jobs, 1,922 model-epochs); used where
+# the results folder holds no records.
+STORED = Calibration(per_model_epoch=0.0180, startup=1.52, judging=24.2, report=13.6,
+                     source="CPU seconds measured on a 2-core Intel Xeon, smoke preset (README: Performance)")
 
 
 def calibrate(results) -> Calibration | None:
     """The costs the records in `results` show, None where it has no training job with both a
-    benchmark record and a timing file."""
+    benchmark record and a timing file. CPU seconds where the records have them: on a machine
+    others share, the wall seconds count the waits for a core, which the next study may not
+    have; the estimate is for cores the study has to itself."""
     records = read_benchmarks(results)
     timings = read_timings(results)
     trained = [r for r in records if r.rule == TRAIN_RULE and r.name in timings]
     if not trained:
         return None
     startup = working = model_epochs = 0.0
+    on_cpu = all(timings[r.name].get("cpu_seconds") for r in trained)
     for r in trained:
         timing = timings[r.name]
         threads = int(timing.get("threads", 1))
-        measured = sum(float(s) for p, s in timing["seconds"].items() if p != STARTUP) * threads
+        phases = timing["cpu_seconds"] if on_cpu else timing["seconds"]
+        measured = sum(float(s) for p, s in phases.items() if p != STARTUP) * threads
         working += measured
-        startup += max(0.0, r.seconds * threads - measured)
+        # what the job's record holds beyond its phases (Snakemake's set-up of the job, the exit);
+        # a short job's sampled CPU time can fall short of the process's own start-up
+        recorded = r.cpu_seconds if on_cpu else r.seconds
+        startup += max(float(phases.get(STARTUP, 0.0)) * threads if on_cpu else 0.0,
+                       (recorded or 0.0) * (1 if on_cpu else threads) - measured)
         model_epochs += sum(timing["model_epochs"].values())
+    others = [r for r in records if r.rule != TRAIN_RULE]
+    cost = (lambda r: r.cpu_seconds or 0.0) if on_cpu else (lambda r: r.seconds)
+    judging = sum(cost(r) for r in others if r.rule == JUDGE_RULE)
     return Calibration(per_model_epoch=working / max(model_epochs, 1), startup=startup / len(trained),
-                       judging=sum(r.seconds for r in records if r.rule == JUDGE_RULE),
-                       report=sum(r.seconds for r in records if r.rule not in (TRAIN_RULE, JUDGE_RULE)),
-                       source=f"the records of {len(trained)} training jobs in {results}", jobs=len(trained))
+                       judging=judging, report=sum(cost(r) for r in others if r.rule != JUDGE_RULE),
+                       source=f"the {'CPU' if on_cpu else 'wall'} seconds of {len(trained)} training jobs in {results}",
+                       jobs=len(trained), judging_on_cpu=on_cpu)
 
 
 def find_calibration(results) -> Calibration:
@@ -125,7 +111,8 @@ def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: i
     """About how long jobs of these planned model-epochs, and the judging and report after
     them, take on `cores` cores."""
     jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()]
-    return makespan(jobs, cores) + calibration.judging + calibration.report / max(1, cores)
+    judging = calibration.judging / max(1, cores) if calibration.judging_on_cpu else calibration.judging
+    return makespan(jobs, cores) + judging + calibration.report / max(1, cores)
 
 
 def finished(jobs, results) -> set[str]:
@@ -142,18 +129,15 @@ def duration(seconds: float) -> str:
 
 def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None) -> list[str]:
     """What the study will train and about how long it will take (the Snakefile's message)."""
-    parts = {REPORTED: 0, SEARCH: 0, CONFIRMATION: 0}
-    for job in jobs.values():
-        for kind, n in planned_model_epochs(job).items():
-            parts[kind] += n
-    total = sum(parts.values())
+    parts = total_model_epochs(jobs)
+    total = parts["all"]
     done = finished(jobs, results)
     per_job = plan_model_epochs(jobs)
     left = {name: n for name, n in per_job.items() if name not in done}
     calibration = calibration or find_calibration(results)
-    lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts[REPORTED]:,} of "
-             f"reported runs, {parts[SEARCH]:,} of rate search, {parts[CONFIRMATION]:,} of confirmation (before "
-             "early stops; a search may extend its grid or keep candidates at chance)"]
+    lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts['runs']:,} of "
+             f"reported runs, {parts['search']:,} of rate search and confirmation (before early stops; a search "
+             "may extend its grid or keep candidates at chance)"]
     if done:
         lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
                      f"{total:,} model-epochs")
