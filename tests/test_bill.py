@@ -102,3 +102,15 @@ def test_the_bill_and_the_progress_line_count_the_plan_and_the_jobs_done(tmp_pat
     line = progress_line(jobs, tmp_path, cores=2)
     assert line.startswith(f"1 of 2 jobs, {per['j2']:,} of {sum(per.values()):,} model-epochs, about ")
     assert line.endswith(" left")
+
+
+def test_the_tied_rate_jobs_are_counted_as_long_as_one_measured_else_as_a_start_up(tmp_path):
+    write_records(tmp_path, {"a": (10.0, {STARTUP: 2.0, TRAINING: 8.0}, 100)})
+    c = calibrate(tmp_path)
+    assert c.tied is None
+    assert estimate_seconds({"x": 100}, c, cores=1, tied_jobs=3) == pytest.approx(estimate_seconds({"x": 100}, c, 1)
+                                                                                  + 3 * c.startup)
+    tied = tmp_path / "benchmarks" / "train_tied" / "a.tsv"
+    tied.parent.mkdir()
+    tied.write_text("s\th:m:s\tcpu_time\n4.0\t-\t4.0\n")
+    assert calibrate(tmp_path).tied == 4.0

@@ -21,6 +21,8 @@ from .plan_size import model_epochs
 from .plan_size import total as total_model_epochs
 from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
 
+TIED_RULE = "train_tied"
+
 # where the Snakefile notes the cores a study runs on, for its training jobs' progress lines
 STUDY_FILE = "study.json"
 
@@ -40,6 +42,7 @@ class Calibration:
     report: float  # core-seconds of the data, the tables and the report's figures
     source: str  # where these come from, for the message
     jobs: int = 0  # the training jobs they were measured on
+    tied: float | None = None  # seconds of a tied-rate job (dltips.tied); None: unmeasured, its start-up
     judging_on_cpu: bool = True  # the judge's CPU seconds, spread over the cores it forks to
 
 
@@ -77,10 +80,11 @@ def calibrate(results) -> Calibration | None:
     others = [r for r in records if r.rule != TRAIN_RULE]
     cost = (lambda r: r.cpu_seconds or 0.0) if on_cpu else (lambda r: r.seconds)
     judging = sum(cost(r) for r in others if r.rule == JUDGE_RULE)
+    tied = [cost(r) for r in others if r.rule == TIED_RULE]
     return Calibration(per_model_epoch=working / max(model_epochs, 1), startup=startup / len(trained),
-                       judging=judging, report=sum(cost(r) for r in others if r.rule != JUDGE_RULE),
+                       judging=judging, report=sum(cost(r) for r in others if r.rule not in (JUDGE_RULE, TIED_RULE)),
                        source=f"the {'CPU' if on_cpu else 'wall'} seconds of {len(trained)} training jobs in {results}",
-                       jobs=len(trained), judging_on_cpu=on_cpu)
+                       jobs=len(trained), judging_on_cpu=on_cpu, tied=sum(tied) / len(tied) if tied else None)
 
 
 def find_calibration(results) -> Calibration:
@@ -107,10 +111,12 @@ def makespan(seconds: list[float], cores: int) -> float:
     return max(free)
 
 
-def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int) -> float:
-    """About how long jobs of these planned model-epochs, and the judging and report after
-    them, take on `cores` cores."""
-    jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()]
+def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int, tied_jobs: int = 0) -> float:
+    """About how long jobs of these planned model-epochs, `tied_jobs` tied-rate jobs (what they
+    train the search decides: each is counted as long as one measured, else as a start-up), and
+    the judging and report after them, take on `cores` cores."""
+    tied = calibration.startup if calibration.tied is None else calibration.tied
+    jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()] + [tied] * tied_jobs
     judging = calibration.judging / max(1, cores) if calibration.judging_on_cpu else calibration.judging
     return makespan(jobs, cores) + judging + calibration.report / max(1, cores)
 
@@ -127,8 +133,10 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None) -> list[str]:
-    """What the study will train and about how long it will take (the Snakefile's message)."""
+def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None,
+               tied: bool = False) -> list[str]:
+    """What the study will train and about how long it will take (the Snakefile's message);
+    `tied`: each job's arms are trained again at their tied rates (rule train_tied)."""
     parts = total_model_epochs(jobs)
     total = parts["all"]
     done = finished(jobs, results)
@@ -137,11 +145,13 @@ def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibrati
     calibration = calibration or find_calibration(results)
     lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts['runs']:,} of "
              f"reported runs, {parts['search']:,} of rate search and confirmation (before early stops; a search "
-             "may extend its grid or keep candidates at chance)"]
+             "may extend its grid or keep candidates at chance)"
+             + (f", then {len(jobs)} tied-rate jobs, which train what the search ties" if tied else "")]
     if done:
         lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
                      f"{total:,} model-epochs")
-    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores))} on {cores} core(s) "
+    tied_left = len(jobs) - len(finished(jobs, Path(results) / "tied")) if tied else 0
+    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied_left))} on {cores} core(s) "
                  f"(calibrated from {calibration.source})")
     return lines
 

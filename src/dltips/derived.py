@@ -75,7 +75,10 @@ def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
     loaded = {}
     frames = []
     for job_dir in sorted(map(Path, job_dirs)):
-        dataset = read_job(job_dir).spec.dataset
+        spec = read_job(job_dir).spec
+        if not spec.runs:  # a job without tied rates has no tied runs (dltips.tied)
+            continue
+        dataset = spec.dataset
         if dataset not in loaded:
             loaded[dataset] = data.load(dataset_paths[dataset])
         frame = DERIVED[name].compute(job_dir, loaded[dataset])

@@ -25,17 +25,22 @@ from .timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing
 BENCHMARKS = "benchmarks"
 TRAIN_RULE, JUDGE_RULE = "train", "judge"
 JUDGING, REPORT, IDLE, UNSPLIT = "judging", "tables and report figures", "idle cores", "training jobs, unsplit"
+TIED = "tied-rate runs"  # each arm's reported runs trained again at the rates tied with its pick (dltips.tied)
 # what each rule's seconds are, but the training jobs' (split by their timing files)
 RULE_PART = {
     "dataset": STARTUP,  # the data a study starts from
+    "train_tied": TIED,
     "judge": JUDGING,
     "collect": REPORT,
     "weight_tables": REPORT,
     "derived_table": REPORT,
+    "collect_tied": REPORT,
+    "weight_tables_tied": REPORT,
+    "derived_table_tied": REPORT,
     "overview": REPORT,
     "provenance": REPORT,
 }
-PARTS = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING, JUDGING, REPORT, UNSPLIT, IDLE)
+PARTS = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING, TIED, JUDGING, REPORT, UNSPLIT, IDLE)
 # rules holding every core the study has (threads: workflow.cores)
 ALL_CORES = {"judge"}
 

@@ -80,6 +80,19 @@ def condition_of(run: RunSpec) -> Condition:
     return Condition(run.init, surface, label)
 
 
+def arm_of(job: Job, run: RunSpec) -> str:
+    """The rate decision a run trains at: `<job>/<condition key>`, the job being the one whose
+    search chose the rate (a job that reuses the grid's rate shares the grid job's arm, so a
+    world where that pick is swapped swaps both)."""
+    return f"{job.grid_job or job.name}/{condition_of(run).key}"
+
+
+def rate_status(lr: float, score: float, tried, trains_above: float) -> str:
+    """How a rate would stand as its condition's pick: untrainable where its score is at
+    chance, on the edge of the rates tried, else interior."""
+    return UNTRAINABLE if score <= trains_above else EDGE if lr in (min(tried), max(tried)) else INTERIOR
+
+
 def conditions_of(job: Job) -> dict[str, Condition]:
     """condition key -> condition, in the order the job's runs first name them."""
     out: dict[str, Condition] = {}
@@ -325,12 +338,14 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
         lr, score = _pick(own, unstable[key])
         if lr is None:  # every rate tried diverged, on a search or a confirmation seed
             lr, score = min(r["lr"] for r in own), 0.0
-        at_edge = lr in (min(tried[key]), max(tried[key]))
-        status = UNTRAINABLE if score <= trains_above else EDGE if at_edge else INTERIOR
+        status = rate_status(lr, score, tried[key], trains_above)
         cuts = {rate: by_epoch for (k, rate), by_epoch in cut_scores.items() if k == key}
         tied = mark_ties(own, lr, score, unstable[key], cuts, n_val, float(lr_cfg.tie_within),
                          confirmation_full_length)
-        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": tied}
+        # an untrainable condition ties every rate (all at chance) and is untrainable at each of
+        # them by definition: its runs at another rate judge nothing the pick's do not, so the
+        # rate look trains none (tuning.csv still marks the ties)
+        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": [] if status == UNTRAINABLE else tied}
     for r in records:
         r["chosen"] = chosen[r["condition"]]["lr"] == r["lr"]
     return chosen, records

@@ -14,6 +14,8 @@ config["report_banner"] = rst_banner(config["preset"])
 rule judge:
     input:
         **get_judge_tables(),
+        # the tables of the runs at the rates tied with their arm's pick (dltips.tied): the rate look
+        **{f"tied_{name}": path for name, path in get_tied_tables().items()},
         # an input, not a parameter: editing the template re-renders every caption
         caption_template=workflow.source_path("../report/claim.rst"),
     output:

@@ -33,7 +33,7 @@ RESULTS = config["results"]
 PLANNED_MODEL_EPOCHS = plan_model_epochs(JOBS)
 if not (workflow.remote_exec or workflow.subprocess_exec):
     # the bill before the work: what the plan trains, and about how long it takes here
-    for line in bill_lines(JOBS, RESULTS, workflow.cores or 1):
+    for line in bill_lines(JOBS, RESULTS, workflow.cores or 1, tied=config["rate_look"]["train"]):
         logger.info(line)
     if not workflow.output_settings.dryrun:
         write_study_file(RESULTS, workflow.cores or 1)  # the training jobs' progress lines read it
@@ -75,6 +75,30 @@ def get_job_dirs(wildcards=None):
 
 def get_tables():
     return {name: f"{RESULTS}/tables/{name}.csv" for name in ("runs", "epochs", "layers", "tuning")}
+
+
+# ---- the rate look: the reported runs at the rates tied with their arm's pick (dltips.tied) ----
+TRAIN_TIED = config["rate_look"]["train"]
+TIED_RUN_TABLES = ("runs", "epochs", "layers")  # collect's tables of runs (tuning has no tied rows)
+TIED_WEIGHT_TABLES = ("weights", "weight_hist", "slopes")
+
+
+def get_tied_inputs(wildcards):
+    """The trained job, its data, and the grid job whose search chose its rates where it reuses them."""
+    return {**get_train_inputs(wildcards), "trained": f"{RESULTS}/runs/{wildcards.job}"}
+
+
+def get_tied_job_dirs(wildcards=None):
+    return [f"{RESULTS}/tied/runs/{name}" for name in JOBS]
+
+
+def get_tied_tables():
+    """Table name -> its tied rows' path: every table built from runs or models, none where
+    the rate look's training is off."""
+    if not TRAIN_TIED:
+        return {}
+    names = (*TIED_RUN_TABLES, *TIED_WEIGHT_TABLES, *DERIVED.names())
+    return {name: f"{RESULTS}/tables/tied/{name}.csv" for name in names}
 
 
 def get_final_outputs():
@@ -131,12 +155,16 @@ def claim_labels(claim_id):
     return labels
 
 
-def get_derived_inputs(wildcards):
+def get_derived_inputs(wildcards, runs=f"{RESULTS}/runs"):
     names = jobs_for(wildcards.derived, JOBS, config)
-    inputs = {"jobs": [f"{RESULTS}/runs/{name}" for name in names]}
+    inputs = {"jobs": [f"{runs}/{name}" for name in names]}
     for dataset in sorted({JOBS[name].dataset for name in names}):
         inputs[f"data_{dataset}"] = f"{RESULTS}/data/{dataset}.npz"
     return inputs
+
+
+def get_tied_derived_inputs(wildcards):
+    return get_derived_inputs(wildcards, runs=f"{RESULTS}/tied/runs")
 
 
 def get_overview_figures():
