@@ -22,7 +22,9 @@ from .tuning import CONFIRMED, EDGE, UNSTABLE, condition_of, conditions_of, tune
 
 
 def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> StackConfig:
-    """The job's stack settings; `tuning`: record only what the rate search reads (validation)."""
+    """The job's stack settings; `tuning`: record only what the rate search reads (validation)
+    and, for the claims' rate curves, each candidate's training loss and accuracy at its last
+    epoch (the train split, at the epochs a summary reads: no curves)."""
     t = job.training
     return StackConfig(
         activation=job.activation,
@@ -35,8 +37,8 @@ def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> S
         stats_epochs=t.layer_epochs,
         stats_every=t.stats_every,
         train_eval_size=t.train_eval_size,
-        splits=("val",) if tuning else SPLITS,
-        curves=t.curves,
+        splits=("train", "val") if tuning else SPLITS,
+        curves=t.curves and not tuning,
         layer_stats=t.layer_stats and not tuning,
         plateau_patience=t.plateau_patience,  # a candidate trains as its runs will
         divergence_factor=t.divergence_factor,

@@ -82,10 +82,11 @@ RUNS = (RUN_ID + ARM + JOB_CELL
                   lr_status=str, lr_at_edge=bool)
         + REGULARIZATION + columns(epochs=int) + RUN_METRICS)
 # one per candidate and seed (dltips.tuning): its own numbers, the score its fate was decided on and
-# the pick's at that decision, the condition's noise, whether it ties with the pick
+# the pick's at that decision, the condition's noise, whether it ties with the pick, and its training
+# loss and accuracy at its last epoch (the claims about training draw them against the rate)
 TUNING_RECORD = columns(condition=str, round=int, lr=float, seed=int, best_val_accuracy=float, diverged=bool,
                         epochs_trained=int, fate=str, score=float, pick_score=float, seed_sd=float, tie_noise=float,
-                        tied_with_pick=bool, chosen=bool)
+                        tied_with_pick=bool, chosen=bool, train_loss=float, train_accuracy=float)
 TUNING = JOB_CELL + columns(depth=int, width=int) + ARM + TUNING_RECORD + columns(status=str)
 
 # ---- tables of trained weights (dltips.weights) -------------------------------------------

@@ -73,8 +73,8 @@ class StackConfig:
     stats_every: int | None = DEFAULTS.stats_every
     train_eval_size: int | None = DEFAULTS.train_eval_size  # None: as many as the test split
     eval_seed: int = 0
-    # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
-    # the validation split alone and takes no layer statistics: it pays for nothing it throws away.
+    # What is recorded. Learning-rate tuning decides on validation accuracy and keeps each
+    # candidate's last training loss (jobs.stack_config): no test split, no layer statistics.
     splits: tuple[str, ...] = SPLITS
     # every split at every epoch (a claim draws the course of training); False: the splits
     # besides validation only at the epochs a run's summary can read, those where some model

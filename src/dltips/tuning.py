@@ -8,8 +8,11 @@ init tolerates; a dropout net or a strong penalty wants another rate). So each d
 loss surface as it is: it shares the unregularized rate.
 
 The search is cheap by design:
-- every candidate of every condition trains side by side in one stack, recording only the
-  validation split (no test evaluation, no layer statistics);
+- every candidate of every condition trains side by side in one stack, recording the
+  validation split at every epoch and the train split's evaluation subset only where a
+  summary reads it (no test evaluation, no layer statistics): each candidate's training loss
+  and accuracy at its last epoch are what the claims about training draw against the rate
+  (claims.rate_curves), and they decide nothing here;
 - one score ranks every candidate, at every decision: its validation accuracy at its epoch
   of lowest validation loss so far (mean over the tuning seeds; a diverged candidate scores
   0). It is what the run's summary reports as `best_val_accuracy` and what early stopping
@@ -181,8 +184,19 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
             "condition": candidates[k][0], "lr": m.lr, "seed": m.seed,
             "best_val_accuracy": 0.0 if diverged else float(r.summary["best_val_accuracy"]),
             "diverged": diverged, "epochs_trained": int(r.summary["epochs_run"]), "fate": fate,
+            # what the claims about training draw against the rate: the training loss and accuracy
+            # at the candidate's last epoch (a halved one's is that of a shorter run)
+            **{f"train_{m}": _train_value(r.summary, m, diverged) for m in ("loss", "accuracy")},
         })
     return records, halver.cut_scores if halver else {}
+
+
+def _train_value(summary: dict, metric: str, diverged: bool) -> float:
+    """The candidate's `metric` on the training split's evaluation subset at its last epoch;
+    NaN where it diverged (what it blew up to is no point of a curve) or where the stack did not
+    evaluate the train split."""
+    value = summary.get(f"final_train_{metric}")
+    return math.nan if diverged or value is None else float(value)
 
 
 def _is_search(record: dict) -> bool:

@@ -4,6 +4,8 @@ import json
 import os
 import sys
 
+from snakemake.sourcecache import LocalSourceFile
+
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
 from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, narrowed, validate
@@ -13,6 +15,14 @@ from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.bill import bill_lines, plan_model_epochs, write_study_file
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
+# USER_CATEGORY: the report's section for the report() entries of user_rules (README: A rule of your own)
+from dltips.user_rules import CATEGORY as USER_CATEGORY, files as user_rule_files, targets as user_rule_targets
+
+# the keys this workflow adds to the config for the report (report_landing below, report_banner in
+# claims.smk) are not settings: a second reading of this file (a Snakemake module's Snakefile is
+# read once per `use rule` statement, on the same config) finds them there before validating it
+for key in ("report_landing", "report_banner"):
+    config.pop(key, None)
 
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
@@ -25,6 +35,7 @@ try:
     config.update(validated)
     JOBS = plan(config)
     check_derived_tables(config, JOBS)
+    USER_RULE_FILES = user_rule_files(config["user_rules"])
 except (ConfigError, FileNotFoundError, ImportError) as error:
     sys.exit(f"dltips: {error}")  # its message alone, without Snakemake's traceback lines
 
@@ -37,6 +48,12 @@ if not (workflow.remote_exec or workflow.subprocess_exec):
         logger.info(line)
     if not workflow.output_settings.dryrun:
         write_study_file(RESULTS, workflow.cores or 1)  # the training jobs' progress lines read it
+# dltips' own folder, whose commit the provenance records: the Snakefile's, unless another folder's
+# Snakefile runs dltips as a module (README: A rule of your own), whose folder is workflow.basedir;
+# this file's, two levels up, in both (its URI where the module comes from GitHub)
+DLTIPS_ROOT = workflow.current_basedir.get_path_or_uri(secret_free=True)
+if isinstance(workflow.current_basedir, LocalSourceFile):
+    DLTIPS_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(DLTIPS_ROOT)))
 CONDA_ENV = "../../envs/dltips.yaml"  # relative to workflow/rules/
 DATASETS = datasets_used(JOBS)
 

@@ -11,7 +11,7 @@ rule provenance:
         f"{RESULTS}/provenance.json",
     params:
         study=study_facts(config, JOBS),
-        workflow_dir=workflow.basedir,
+        workflow_dir=DLTIPS_ROOT,
     log:
         f"{RESULTS}/logs/provenance.log",
     benchmark:

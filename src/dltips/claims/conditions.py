@@ -17,7 +17,7 @@ import pandas as pd
 from ..io import atomic_write, missing, write_csv
 
 COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
-           "direction", "threshold", "n", "why"]
+           "direction", "threshold", "n", "tied_rates", "why"]
 
 
 def datasets_of(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -84,6 +84,7 @@ def _cells(table: pd.DataFrame) -> pd.DataFrame:
                                 for v, lo, hi in zip(table["value"], table["ci_low"], table["ci_high"])],
         "needs": [html.escape(f"{d} {_number(t)}") for d, t in zip(table["direction"], table["threshold"])],
         "n": table["n"].map(_number),
+        "at tied rates": table["tied_rates"].map(text) if "tied_rates" in table.columns else "",
         "why": table["why"].map(text),
     })
 

@@ -20,7 +20,8 @@ loss below that same effect) has nothing for a variant to fix and is not judged.
 is the headline condition's (config `headline`: SGD at He depth 10, where a deep ReLU net's
 training is hard): every variant must improve on ReLU there (verdicts.all_of, the weakest
 variant first). Beside it (not judged), the learned PReLU slopes per layer (slopes.csv) of
-runs that did not diverge.
+runs that did not diverge, and the training loss against the learning rate of every candidate
+of the headline's rate search (claims.rate_curves).
 """
 
 import math
@@ -38,6 +39,7 @@ from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, resolve_depth
+from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import lazy_import
@@ -177,7 +179,10 @@ def _condition_label(depth, init, optimizer) -> str:
     return f"depth {int(depth)}, {init} init, {optimizer}"
 
 
-def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) -> None:
+def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings, **labels) -> None:
+    """Bars per variant and condition; `labels`: the axes' x and y labels and title, set before
+    the legend goes under them."""
+    ax.set(**labels)
     ok = pairs[~pairs.diverged]
     seeds = ok.groupby(["activation", "depth", "init", "optimizer", "seed"], as_index=False)[column].mean()
     if not len(seeds):
@@ -189,9 +194,10 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) 
     sns.barplot(data=seeds, x="activation", y=column, hue="condition", order=list(settings.variants),
                 hue_order=hue_order, errorbar=figures.seed_interval, ax=ax)
     left_out = int(pairs.diverged.sum())
-    ax.legend(title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
-                    f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
-              loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    ax.set(**labels)  # seaborn labels the axes by column
+    ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
+                                        f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
+                              ncol=2))
     ax.axhline(0, color="k", lw=0.8)
 
 
@@ -206,22 +212,42 @@ def _slope_panel(ax, tables: dict) -> None:
     for value, style, label in ((PRELU_INIT, "--", f"initial slope {PRELU_INIT:g}"),
                                 (LEAKY_SLOPE, ":", f"Leaky ReLU {LEAKY_SLOPE:g}"), (0, "-", "ReLU 0")):
         ax.axhline(value, color="k", ls=style, lw=1, label=label)
-    figures.legend(ax, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="learned PReLU slope a for x < 0 (dimensionless)",
-           title=f"learned PReLU slopes per layer, box 25–75%, whiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
+           title=f"learned PReLU slopes per layer, box 25–75%,\nwhiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
                  f"{left_out} diverged run(s) left out)")
+    figures.legend(ax, **figures.below(ax, ncol=2))
+
+
+def _rate_panel(ax, tuning: pd.DataFrame, ev: Evidence, settings: Settings) -> None:
+    """The judged statistic against the rate in the headline condition, a line per activation,
+    from the rate search of the deep study."""
+    wanted = headline(ev, settings)
+    arms = [settings.baseline, *settings.variants]
+    colors = figures.by_activation(pd.DataFrame({"activation": arms}))["palette"] or {}
+    where = {"study": settings.deep_study, "depth": wanted["depth"], "optimizer": wanted["optimizer"],
+             "condition": unregularized(wanted["init"])}
+    curves = rate_curves(tuning, "train_loss", arms, where)
+    if settings.regularizer != "none":  # the search names a regularized condition by its variant, not
+        curves = curves.iloc[:0]       # by the regularizer the settings give: drawn for "none" only
+    marks = rate_panel(ax, curves, "train_loss", colors,
+                       f"judged statistic against the rate, headline:\n{wanted['optimizer']}, depth "
+                       f"{wanted['depth']}, {wanted['init']} init ({seed_label(curves)})")
+    ax.set_ylim(bottom=0)
+    legend_below(ax, marks, ncol=2)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
-    fig, axes = plt.subplot_mosaic([["train", "test"], ["slopes", "slopes"]], figsize=(12, 10.5))
+    fig, axes = plt.subplot_mosaic([["train", "test"], ["slopes", "rate"]], figsize=(12, 10.5),
+                                   layout="constrained")  # legends under their panels
+    _rate_panel(axes["rate"], tables.get("tuning", pd.DataFrame()), ev, settings)
     pairs = ev["pairs"]
-    _difference_panel(axes["train"], pairs, "train_gain", settings)
-    axes["train"].set(xlabel="variant", ylabel=f"{settings.baseline}'s training loss − variant's (nats)",
+    _difference_panel(axes["train"], pairs, "train_gain", settings, xlabel="variant",
+                      ylabel=f"{settings.baseline}'s training loss − variant's (nats)",
                       title="judged: training loss (> 0: the variant trains better)")
-    _difference_panel(axes["test"], pairs, "test_difference", settings)
     metric = settings.metric.replace("_", " ")
-    axes["test"].set(xlabel="variant", ylabel=f"{metric}: variant − {settings.baseline} (fraction)",
-                     title="beside it: test side (not judged)")
+    _difference_panel(axes["test"], pairs, "test_difference", settings, xlabel="variant",
+                      ylabel=f"{metric}:\nvariant − {settings.baseline} (fraction)",
+                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
     where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
     per_variant = weakest_first([p for p in v.parts or (v,) if p.name in settings.variants], settings)
@@ -254,9 +280,16 @@ CLAIM = register(Claim(
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
-                "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
-                "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
+                "out. Bottom left: the learned PReLU slopes of every unit per hidden layer and depth (runs that did "
+                "not diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0. Bottom right: the "
+                "judged statistic against the learning rate in the headline condition, a line per activation, from "
+                "the rate search (tuning.csv: each candidate's final training loss on the train-evaluation subset, "
+                "mean over the tuning seeds), so the reader sees whether the order of the activations holds across "
+                "the rates the search could not tell apart. The line joins the candidates that trained as the runs "
+                "do; a candidate successive halving stopped early is hollow at its own, shorter, training (its "
+                "loss is higher for that alone); x on the top edge: diverged on a tuning seed; black ring: the "
+                "pick; grey ring: a runner-up tied with it.",
     settings=Settings,
-    tables=("runs", "slopes"),
+    tables=("runs", "slopes", "tuning"),
     category=TRAINING,
 ))

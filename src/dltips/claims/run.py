@@ -17,6 +17,7 @@ from ..io import atomic_write, finite_or_none, write_csv, write_json
 from ..lazy import lazy_import
 from ..tables import read_table
 from .looks import second_look
+from .rates import Ties, rate_look
 from ..verdicts import measured
 from . import get, settings_of
 from . import runner
@@ -45,7 +46,8 @@ def rst_text(value) -> str:
 def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
     """How the verdict follows from the numbers, in words, for the kinds of part the rule has
     (`directions` of its parts): an interval against a threshold, an exact check's largest
-    error against a tolerance (verdicts.exact); then the second look (dltips.claims.looks)."""
+    error against a tolerance (verdicts.exact); then the second look (dltips.claims.looks) and
+    the rate look (dltips.claims.rates)."""
     sentences = []
     if directions - {"<="}:
         sentences.append("A part counts as reproduced when the whole 95% interval of its statistic (Student-t "
@@ -57,8 +59,10 @@ def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
     if n_parts > 1:
         sentences.append("The claim is reproduced when every part is, not reproduced when any part is not.")
     if directions - {"<="}:
-        sentences.append("It stands only if it survives a second look: every threshold moved 50% stricter and "
-                         "looser, and the rule again with each seed left out in turn; otherwise it is inconclusive.")
+        sentences.append("It stands only if it survives a second look (every threshold moved 50% stricter and "
+                         "looser, and the rule again with each seed left out in turn) and the rate look (the rule "
+                         "again with each tied arm's runs at the rates tied with its pick); otherwise it is "
+                         "inconclusive.")
     return {"rule": " ".join(sentences)}
 
 
@@ -81,6 +85,7 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     fields = {k: rst_text(v) for k, v in record.items() if k != "parts"}
     fields["headline"] = rst_text(headline(record))
     fields["figure_text"] = rst_text(figure_text(claim))
+    fields.setdefault("rate_look", "")  # a record judged without the rate look
     fields["detail_block"] = f"**Parts and context.** {fields['detail']}" if fields.get("detail") else ""
     parts = record.get("parts") or [record]
     fields.update(rule_fields({p["direction"] for p in parts}, len(parts)))
@@ -88,29 +93,47 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     atomic_write(out_rst, lambda tmp: tmp.write_text(text))
 
 
-def record_of(claim, look, findings: str) -> dict:
+def record_of(claim, look, findings: str, rates=None, final=None) -> dict:
     """A row of claims.csv: the final verdict with the numbers of the part that decided it,
-    the first look, and both second looks (dltips.claims.looks)."""
-    final = look.final
+    the first look, both second looks (dltips.claims.looks) and the rate look (dltips.claims.rates;
+    `final`: the verdict after it, by default the second look's)."""
+    final = final or look.final
     flat = finite_or_none({k: v for k, v in final.as_dict().items() if k != "parts"})
+    rated = {**rates.columns(), "rate_look": rates.text()} if rates is not None else {}
     record = {"id": claim.id, "claim": claim.title, "source": claim.source, **flat,
-              "measured": measured(final), **look.columns(), "second_look": look.text(), "condition": findings}
+              "measured": measured(final), **look.columns(), "second_look": look.text(), **rated,
+              "condition": findings}
     record["parts"] = [finite_or_none({**p.as_dict(), "measured": measured(p)}) for p in final.parts]
     return record
 
 
+def ties_of(claim, rates: dict | None, read=read_table) -> Ties | None:
+    """The study's ties among the tables `claim` reads; `rates`: {"tables": {name: path of
+    tied/<name>}, "runs": path of runs.csv}, None or no tied runs table where the study trained
+    no tied runs (then the rate look is n/a)."""
+    tied = (rates or {}).get("tables") or {}
+    if "runs" not in tied:
+        return None
+    names = set(claim.tables) | {"runs"}
+    return Ties.of(read(rates["runs"]), {name: read(path) for name, path in tied.items() if name in names})
+
+
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
-              headline_dataset: str | None = None, read=read_table) -> dict:
+              headline_dataset: str | None = None, read=read_table, rates: dict | None = None) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
     conditions (the verdict per dataset and condition) paths. `read`: path -> table; by
-    default the study's tables with their declared column types (dltips.tables)."""
+    default the study's tables with their declared column types (dltips.tables). `rates`: the
+    rate look's tied tables and strength (ties_of; "strength", default 2)."""
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
-    judged = runner.judge(claim, all_tables, settings, headline_dataset, second_look)
+    ties = ties_of(claim, rates, read)
+    strength = (rates or {}).get("strength", 2)
+    look_at_rates = lambda *args: rate_look(*args, ties=ties, strength=strength)  # noqa: E731
+    judged = runner.judge(claim, all_tables, settings, headline_dataset, second_look, look_at_rates)
     tables = headline_tables(all_tables, headline_dataset)
-    fig = claim.figure(tables, judged.evidence, judged.look.final, settings)
-    record = record_of(claim, judged.look, judged.findings)
+    fig = claim.figure(tables, judged.evidence, judged.final, settings)
+    record = record_of(claim, judged.look, judged.findings, judged.rates, judged.final)
     write_csv(out["csv"], as_one_table(judged.evidence))
     figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
@@ -135,11 +158,11 @@ def _read_once(path, read=read_table) -> pd.DataFrame:
     return _tables[str(path)].copy()  # a claim that edits its table must not edit the next one's
 
 
-def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset) -> bool:
+def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset, rates) -> bool:
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         try:
             run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
-                      headline_dataset=headline_dataset, read=_read_once)
+                      headline_dataset=headline_dataset, read=_read_once, rates=rates)
             return True
         except Exception:
             traceback.print_exc()
@@ -147,7 +170,7 @@ def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_da
 
 
 def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
-              headline_dataset: str | None = None, workers: int = 1, read=read_table) -> None:
+              headline_dataset: str | None = None, workers: int = 1, read=read_table, rates: dict | None = None) -> None:
     """Every claim, then the summary tables of them all, in one job.
 
     `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
@@ -156,7 +179,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for the exact and toy checks) and the tables are loaded once, then `workers` processes
     forked from this one judge the claims side by side. A claim that raises is logged with
     its traceback and the rest are still judged, so one run shows every failing claim; then
-    the step fails, naming them. `read` as run_claim's.
+    the step fails, naming them. `read` and `rates` as run_claim's.
     """
     _tables.clear()  # a table rewritten since an earlier call in this process is read anew
     # the libraries the claims import lazily, loaded before forking so every worker shares them
@@ -166,8 +189,10 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for job in claims.values():
         for path in job["tables"].values():
             _read_once(path, read)
+    for path in [*((rates or {}).get("tables") or {}).values(), *([rates["runs"]] if (rates or {}).get("runs") else [])]:
+        _read_once(path, read)
     torch.set_num_threads(1)  # the workers are the parallelism
-    args = [(c, job, logs[c], caption_template, headline_dataset) for c, job in claims.items()]
+    args = [(c, job, logs[c], caption_template, headline_dataset, rates) for c, job in claims.items()]
     if workers > 1 and len(args) > 1:
         fork = multiprocessing.get_context("fork")  # the children inherit the imports and tables
         with ProcessPoolExecutor(min(workers, len(args)), mp_context=fork) as pool:
