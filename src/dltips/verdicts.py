@@ -32,9 +32,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .io import missing
-from .lazy import lazy_import
-
-stats = lazy_import("scipy.stats")
+from .lazy import stats
 
 # the ranges of bounded statistics (compare's `bounds`)
 FRACTION = (0.0, 1.0)

@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..lazy import lazy_import
+from ..lazy import plt
 from .palette import FILL
-
-plt = lazy_import("matplotlib.pyplot")
 
 FONT = 9  # points: figures.MIN_FONT
 CELL = (1.25, 0.62)  # inches: a cell holds 'b: −0.255' and '[−0.31, −0.20]' at 9 pt
