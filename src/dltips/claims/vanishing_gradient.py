@@ -25,7 +25,7 @@ from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
-from ..lazy import figures, plt, sns, ticker
+from ..lazy import figures, plt, sns
 
 ID = "vanishing-gradient"
 
