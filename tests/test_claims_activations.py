@@ -28,8 +28,8 @@ torch.set_num_threads(1)
 
 VARIANTS = settings_of(relu_variants.ID)
 # smaller random nets than the claim's: the construction is as exact, and quicker to check
-MAXOUT = settings_of(maxout.ID, {"construction": {"n_models": 2, "in_features": 12, "width": 16, "depth": 3,
-                                                  "n_classes": 5, "n_inputs": 32}})
+MAXOUT = settings_of(maxout.ID, {"construction": {"n_models": 2, "features": 12, "width": 16, "depth": 3,
+                                                  "classes": 5, "n_inputs": 32}})
 
 
 # ---- relu-variants ------------------------------------------------------------------
@@ -181,9 +181,9 @@ def test_maxout_construction_equals_relu_net_exactly(pieces):
     # than the ReLU net's, and a CPU kernel may block (so order) a wider dot product's sums
     # differently: AVX2 kernels give 5.6e-17, AVX-512 ones 0. Rounding a dot product of n terms
     # moves it by at most about n float64 epsilons of its size, and an output passes through
-    # in_features + depth * width multiply-adds, so that many epsilons of the output's scale
+    # features + depth * width multiply-adds, so that many epsilons of the output's scale
     # bound an honest construction (~3e-14 here); a wrong one is off by more than 1e-4 (next test).
-    operations = spec.in_features + spec.depth * spec.width
+    operations = spec.features + spec.depth * spec.width
     bound = operations * np.finfo(np.float64).eps * errors.output_scale
     assert (errors.max_abs_error <= bound).all() and (errors.output_scale > 1e-3).all()
     assert (bound < spec.tolerance).all()  # the verdict's own tolerance lies above the bound

@@ -28,7 +28,7 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 torch.set_num_threads(1)
 
 # relu-fixes-depth's exact check on smaller random nets than the study's, so the tests run fast
-SMALL_NETS = {"linearity": {"n_models": 2, "in_features": 12, "width": 16, "n_classes": 5, "n_inputs": 32}}
+SMALL_NETS = {"linearity": {"n_models": 2, "features": 12, "width": 16, "classes": 5, "n_inputs": 32}}
 
 
 def judge(module, tables, settings):
@@ -486,7 +486,7 @@ def test_linearity_check_fails_where_it_should():
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
     model = random_net(spec)
-    x = torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64)
+    x = torch.randn(spec.n_inputs, spec.features, dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error

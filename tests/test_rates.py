@@ -224,6 +224,16 @@ def test_a_table_with_tied_rows_but_no_tied_table_is_refused():
         ties.world(tables, {"d2-relu/none/default": 1})
 
 
+def test_the_rate_search_record_is_the_same_in_every_world_though_it_names_the_arms():
+    tables, tied = study({2: -0.1, 4: 0.1})
+    arm = "d2-relu/none/default"
+    tuning = pd.DataFrame({"arm": [arm, arm], "lr": [0.003, 0.01], "score": [0.8, 0.79]})
+    ties = Ties.of(tables["runs"], tied)
+    world = ties.world(tables | {"tuning": tuning}, {arm: 1})
+    assert world["tuning"] is tuning and set(world["runs"][world["runs"].arm == arm].lr) == {0.01}
+    assert ties.arms_in({"tuning": tuning}) is None
+
+
 # ---- bisection -----------------------------------------------------------------------------
 def test_bisection_finds_the_one_arm_that_changes_a_verdict():
     arms = [f"a{i}" for i in range(16)]

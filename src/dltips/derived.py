@@ -15,11 +15,9 @@ import pandas as pd
 from . import data
 from .config import ConfigError
 from .contract import Job, read_job
-from .lazy import lazy_import
+from .lazy import posthoc
 from .registry import Registry
 from .tables import empty, write_table
-
-posthoc = lazy_import("dltips.posthoc")  # torch: loaded to build a table, never to parse the Snakefile
 
 
 @dataclass(frozen=True)

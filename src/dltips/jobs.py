@@ -1,6 +1,7 @@
 """Run one job: choose its learning rate, train its stack, write one directory per run
 (layout: dltips.contract)."""
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,9 @@ from .provenance import versions
 from .regularizers import build as build_regularizer
 from .tables import EPOCH_COLUMNS, LAYER_COLUMNS
 from .trainer import Member, StackConfig, resolve_device, train
-from .tuning import EDGE, condition_of, conditions_of, tune
+from .phases import RATE_SEARCH, STARTUP, TRAINING, WRITING, PhaseClock
+from .timing_file import CONFIRMATION, REPORTED, SEARCH, write_timing
+from .tuning import CONFIRMED, EDGE, UNSTABLE, condition_of, conditions_of, tune
 
 
 def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> StackConfig:
@@ -72,15 +75,20 @@ def members_of(job: Job, runs, rates: list[float]) -> list[Member]:
                       init=r.init) for r, lr in zip(runs, rates)]
 
 
-def train_by_rate(job: Job, members: list[Member], data, device: str, progress, on_stack=None) -> list:
+def train_by_rate(job: Job, members: list[Member], data, device: str, progress, on_stack=None,
+                  clock: PhaseClock | None = None) -> list:
     """Every member's result, trained in one stack per rate: a model trained in a stack sharing
     its rate takes bit for bit the steps it takes alone (optimizers.PerModelLR). `on_stack(which,
-    results)` hears of each stack as it ends (`which`: its members' indices)."""
+    results)` hears of each stack as it ends (`which`: its members' indices). `clock`: where the
+    training, its evaluations and its layer statistics charge their seconds (dltips.phases)."""
+    clock = clock or PhaseClock()
     results: list = [None] * len(members)
     for rate in sorted({m.lr for m in members}):
         which = [i for i, m in enumerate(members) if m.lr == rate]
-        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device,
-                                          observers=[progress])):
+        with clock.phase(TRAINING):
+            stack = train(stack_config(job), [members[i] for i in which], data, device, observers=[progress],
+                          clock=clock)
+        for i, result in zip(which, stack):
             results[i] = result
         if on_stack:
             on_stack(which, results)
@@ -110,19 +118,41 @@ def write_result(run_dir, config: dict, result) -> None:
               pd.DataFrame(result.layers, columns=LAYER_COLUMNS), lambda tmp, s=result.state: torch.save(s, tmp))
 
 
-def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
-    """Returns one summary line for the console (the epochs go to stdout, the job's log)."""
-    configure_torch(threads)
-    out_dir = Path(out_dir)
-    data = datasets.load(data_path)
-    lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
+def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None,
+            started: float | None = None) -> str:
+    """Returns one summary line for the console (the epochs go to stdout, the job's log).
+    `started`: when the process started (seconds since the epoch), so its timing file counts
+    the start-up (imports) too."""
+    clock = PhaseClock()
+    with clock.phase(STARTUP):
+        configure_torch(threads)
+        out_dir = Path(out_dir)
+        data = datasets.load(data_path)
+    if started is not None:  # the process's imports, before the clock: all its CPU time until then
+        before = time.time() - clock.seconds[STARTUP] - started
+        clock.add(STARTUP, max(0.0, before), max(0.0, time.process_time() - clock.cpu_seconds[STARTUP]))
+    with clock.phase(RATE_SEARCH):
+        lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
     chosen = [lrs[condition_of(r).key] for r in job.runs]
     members = members_of(job, job.runs, [c.lr for c in chosen])
     progress = EpochLog("training")
-    results = train_by_rate(job, members, data, device, progress)
-    env = versions()
-    for run, member, result, lr in zip(job.runs, members, results, chosen):
-        write_result(out_dir / run.run, run_config(job, run, member, lr_source, lr.status, device, env), result)
+    results = train_by_rate(job, members, data, device, progress, clock=clock)
+    with clock.phase(WRITING):
+        env = versions()
+        for run, member, result, lr in zip(job.runs, members, results, chosen):
+            write_result(out_dir / run.run, run_config(job, run, member, lr_source, lr.status, device, env), result)
+    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started, clock.cpu_seconds)
     write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
     rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
     return progress.summary(job.name, rates, lr_source, results)
+
+
+def model_epochs(results, tuning: list[dict]) -> dict[str, int]:
+    """The models' epochs a job trained: its reported runs', its rate search's and its
+    confirmations' (epoch 0, an evaluation before any update, is none)."""
+    confirming = {CONFIRMED, UNSTABLE}
+    return {
+        REPORTED: sum(int(r.summary["epochs_run"]) for r in results),
+        SEARCH: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] not in confirming),
+        CONFIRMATION: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] in confirming),
+    }

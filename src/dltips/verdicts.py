@@ -32,10 +32,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from . import words
-from .lazy import lazy_import
+from .lazy import stats
 from .words import EQUIVALENT, number  # noqa: F401  (number: the verdicts' notation, imported from here)
-
-stats = lazy_import("scipy.stats")
 
 # the ranges of bounded statistics (compare's `bounds`)
 FRACTION = (0.0, 1.0)

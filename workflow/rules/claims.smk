@@ -61,6 +61,8 @@ rule judge:
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},
     log:
         **{claim_key(c): f"{RESULTS}/logs/claims/{c}.log" for c in CLAIM_IDS},
+    benchmark:
+        f"{RESULTS}/benchmarks/judge.tsv"
     # claims are judged side by side by processes forked from one that loaded the imports once
     threads: workflow.cores
     localrule: True

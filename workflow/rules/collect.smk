@@ -11,6 +11,8 @@ rule collect:
         **get_tables(),
     log:
         f"{RESULTS}/logs/collect.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/collect.tsv"
     conda:
         CONDA_ENV
     script:
@@ -25,6 +27,8 @@ rule collect_tied:
         **{name: f"{RESULTS}/tables/tied/{name}.csv" for name in TIED_RUN_TABLES},
     log:
         f"{RESULTS}/logs/collect_tied.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/collect_tied.tsv"
     conda:
         CONDA_ENV
     script:

@@ -12,6 +12,7 @@ from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
+from dltips.bill import bill_lines, plan_model_epochs, write_study_file
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
 # USER_CATEGORY: the report's section for the report() entries of user_rules (README: A rule of your own)
@@ -39,6 +40,14 @@ except (ConfigError, FileNotFoundError, ImportError) as error:
     sys.exit(f"dltips: {error}")  # its message alone, without Snakemake's traceback lines
 
 RESULTS = config["results"]
+# the train rule's priority: longest jobs first, so no core idles at the tail of the study
+PLANNED_MODEL_EPOCHS = plan_model_epochs(JOBS)
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    # the bill before the work: what the plan trains, and about how long it takes here
+    for line in bill_lines(JOBS, RESULTS, workflow.cores or 1, tied=config["rate_look"]["train"]):
+        logger.info(line)
+    if not workflow.output_settings.dryrun:
+        write_study_file(RESULTS, workflow.cores or 1)  # the training jobs' progress lines read it
 # dltips' own folder, whose commit the provenance records: the Snakefile's, unless another folder's
 # Snakefile runs dltips as a module (README: A rule of your own), whose folder is workflow.basedir;
 # this file's, two levels up, in both (its URI where the module comes from GitHub)

@@ -39,6 +39,8 @@ rule overview:
         preset=config["preset"],
     log:
         f"{RESULTS}/logs/overview.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/overview.tsv"
     conda:
         CONDA_ENV
     script:

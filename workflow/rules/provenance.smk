@@ -14,6 +14,8 @@ rule provenance:
         workflow_dir=DLTIPS_ROOT,
     log:
         f"{RESULTS}/logs/provenance.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/provenance.tsv"
     conda:
         CONDA_ENV
     script:

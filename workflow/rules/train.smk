@@ -10,7 +10,12 @@ rule train:
         job=get_job,
     log:
         f"{RESULTS}/logs/train/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{job}}.tsv"
     threads: config["threads"]
+    # longest first (planned model-epochs): the last jobs to start are short, so no core waits
+    # long at the tail for the others; the order changes no result
+    priority: lambda wildcards: PLANNED_MODEL_EPOCHS[wildcards.job]
     resources:
         mem_mb=2000,
         runtime=60,  # minutes; a default-grid job takes about one
@@ -29,6 +34,8 @@ rule train_tied:
         directory(f"{RESULTS}/tied/runs/{{job}}"),
     log:
         f"{RESULTS}/logs/train_tied/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_tied/{{job}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=2000,

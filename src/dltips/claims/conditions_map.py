@@ -19,10 +19,8 @@ import pandas as pd
 
 from .. import words
 from ..io import missing
-from ..lazy import lazy_import
+from ..lazy import plt
 from .palette import FILL
-
-plt = lazy_import("matplotlib.pyplot")
 
 FONT = 9  # points: figures.MIN_FONT
 CELL = (1.25, 0.62)  # inches: a cell holds 'b: −0.255' and '[−0.31, −0.20]' at 9 pt

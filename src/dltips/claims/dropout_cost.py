@@ -30,16 +30,12 @@ import pandas as pd
 from pydantic import Field
 
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "dropout-costs-training"
 VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy
@@ -135,7 +131,8 @@ def rule(ev: Evidence, settings: Settings):
 
 
 # every (width, swept rate), then per width the rate chosen on validation accuracy
-GRID = Grid("pairs", (Axis("width", int), Axis("dropout_hidden", float, flags={VALIDATION: "chosen_on_validation"})))
+GRIDS = (Grid("pairs", (Axis("width", int),
+                        Axis("dropout_hidden", float, flags={VALIDATION: "chosen_on_validation"}))),)
 
 
 def _label(width, rate) -> str:
@@ -224,23 +221,16 @@ def reads(settings: Settings) -> tuple[dict, ...]:
     return ({**at, "regularizer": "none"}, {**at, "regularizer": "dropout", **rate})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Dropout makes training performance worse while it improves test performance when the net overfits.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1, 7.3 (fig. 9: train and test error with "
            "and without dropout) and appendix A.1 (widen a layer to n/q units); Hinton et al., arXiv:1207.0580 (2012)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
     figure_text="Left: final train and test accuracy (measured without dropout) against the hidden dropout rate, "
                 "one line per width. Right: per width and rate, the change in train and test accuracy that dropout "
                 "causes, paired by seed; a star marks the rate chosen on validation accuracy, '(no overfit)' a "
                 "width whose plain net does not overfit. Error bars and bands are 95% Student-t intervals over "
                 "seeds; diverged runs are left out.",
-    findings=findings,
-    settings=Settings,
     tables=("runs",),
     category=TEST,
-))
+)

@@ -40,18 +40,14 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, t_interval
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
 from .headlines import WidthAndRate, dropout_eval_reads
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count, interval
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
@@ -283,7 +279,7 @@ def rule(ev: Evidence, settings: Settings):
 
 
 # every (width, hidden rate) of the sweep on its own
-GRID = Grid("monte_carlo", (Axis("width", int), Axis("dropout_hidden", float)))
+GRIDS = (Grid("monte_carlo", (Axis("width", int), Axis("dropout_hidden", float))),)
 
 
 def _label(width, rate) -> str:
@@ -379,20 +375,14 @@ def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
                  f"{cfg.points} test points × {cfg.outputs} outputs", fontsize=10)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: dropout_eval_reads(s.headline),
+CLAIM = declare(
+    __name__,
     title="Dropout trains an ensemble of sub-networks that share weights; weight scaling approximates "
           "averaging them, exactly for a linear network.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 (model averaging) and sec. 7.5 "
            "(Monte-Carlo model averaging vs weight scaling); Hinton et al., arXiv:1207.0580 (2012) (the "
            "geometric mean); Baldi & Sadowski, 'Understanding Dropout', NIPS (2013), sec. 3 (exact for linear "
            "networks)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Top: the signed difference to the weight-scaled net against k, the number of random dropout masks "
                 "averaged (log scale), one color per width and hidden dropout rate, the grey band the margin: left, "
                 "test loss of the masks' normalised geometric mean (solid, judged) and of their arithmetic mean "
@@ -404,4 +394,5 @@ CLAIM = register(Claim(
                 "scale -- at rounding level for the linear net (the exact part of the claim), not through a ReLU.",
     tables=("dropout_eval",),
     category=TEST,
-))
+    reads=lambda s: dropout_eval_reads(s.headline),
+)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import compare
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .chance import Floor, at_chance, floor_checked, trained_depths
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -25,12 +25,8 @@ from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "early-layers-learn-slowly"
 
@@ -105,7 +101,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("changes", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("changes", (Axis("init"), Axis("depth", int))),)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -152,19 +148,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+CLAIM = declare(
+    __name__,
     title="With one learning rate, layers near the output move and converge while layers near the input are "
           "still close to their random start.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 2; Glorot & Bengio, AISTATS (2010), sec. 4.2; "
            "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 8.2.5",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left: each layer's relative weight change from initialization at the chosen epoch for the "
                 "deepest net of each activation and init (log scale). Top right: the same for every layer of the "
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
@@ -174,4 +163,5 @@ CLAIM = register(Claim(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), ("epoch",), every_epoch=True),
-))
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+)

@@ -30,17 +30,13 @@ from pydantic import model_validator
 
 from ..io import missing
 from ..verdicts import ACCURACY_DIFFERENCE, FRACTION, all_of, compare, interval_text
-from . import TEST, Claim, register
+from . import TEST, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "early-stopping"
 AXES = ("optimizer", "activation")  # what the gain may depend on, each a condition of its own
@@ -285,16 +281,11 @@ def reads(settings: Settings) -> tuple[dict, ...]:
     return ({"study": settings.study, "regularizer": "none", **settings.headline.cells()},)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Validation loss falls then rises while training loss keeps falling; stopping at the "
           "validation minimum gives better test performance than training to the end.",
     source="Prechelt, 'Early Stopping — But When?' (1998), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 7.8",
-    evidence=evidence,
-    rule=rule,
-    grids=GRIDS,
-    figure=figure,
     figure_text="Top: one run's training and validation loss with the epoch of lowest validation loss (dashed), "
                 "and its validation and test accuracy with the epoch of highest validation accuracy (dotted). "
                 "Bottom left: stopping on validation loss, judged in test loss: test loss at the last epoch minus "
@@ -303,8 +294,7 @@ CLAIM = register(Claim(
                 "Grey bands: the smallest effect of interest (inside: no difference). Bars are means over seeds of "
                 "the activations' average, error bars the 95% Student-t interval over seeds; diverged runs are left "
                 "out.",
-    settings=Settings,
     tables=("runs", "epochs"),
     category=TEST,
     curves=("study",),
-))
+)

@@ -31,11 +31,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..lazy import lazy_import
+from ..lazy import stats
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of, decide, finite, t_interval
 from ..words import EQUIVALENT, count, threshold_text
-
-stats = lazy_import("scipy.stats")
 
 
 def mcnemar_se(right_only, wrong_only, n):

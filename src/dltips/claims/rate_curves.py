@@ -19,13 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..lazy import lazy_import
+from ..lazy import figures, legend_handler, mlines, transforms
 from ..tuning import CONFIRMED, UNSTABLE
-
-figures = lazy_import("dltips.figures")
-transforms = lazy_import("matplotlib.transforms")
-mlines = lazy_import("matplotlib.lines")
-legend_handler = lazy_import("matplotlib.legend_handler")
 
 STATISTICS = {"train_loss": "final training loss (nats)", "train_accuracy": "final train accuracy (fraction)"}
 FULL = "as the runs train"  # a candidate kept to the end of the search, or stopped on its plateau

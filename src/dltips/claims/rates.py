@@ -38,6 +38,9 @@ from .grids import label, matches, select
 
 HOLDS, RATE_DEPENDENT, NO_TIES, NOT_APPLICABLE = "holds", "rate-dependent", "no ties", "n/a"
 TIED = "@lr="  # a tied run's id: f"{run_id}@lr={lr:g}"
+# the rate search's own record: it chose the pick and found the ties, so it is the same in every
+# world (its `arm` column names the arm each candidate was searched for, not rows to swap)
+SAME_IN_EVERY_WORLD = frozenset({"tuning"})
 HEADLINE = "headline"  # the key of the headline's verdict among a dataset's conditions
 
 
@@ -128,7 +131,7 @@ class Ties:
     def arms_in(self, tables: dict[str, pd.DataFrame]) -> list[str] | None:
         """The tied arms whose rows `tables` hold, sorted; None where no table says (no table
         with a run_id or arm column has rows)."""
-        known = [self.arms_of(t) for t in tables.values() if len(t)]
+        known = [self.arms_of(t) for name, t in tables.items() if len(t) and name not in SAME_IN_EVERY_WORLD]
         known = [a for a in known if a is not None]
         return sorted(set().union(*(set(a.dropna()) for a in known))) if known else None
 
@@ -137,7 +140,7 @@ class Ties:
         its rows at that rate; each swapped run's rows where the study's were."""
         out = {}
         for name, table in tables.items():
-            arms = self.arms_of(table)
+            arms = None if name in SAME_IN_EVERY_WORLD else self.arms_of(table)
             swapped = arms.isin(list(world)).to_numpy() if arms is not None else np.zeros(len(table), bool)
             if not swapped.any():
                 out[name] = table

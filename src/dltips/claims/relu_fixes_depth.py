@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
@@ -36,16 +36,8 @@ from .panels import headline_note, legend_with_n, shade_chance
 from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import layers_of, per_seed, runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, gridspec, mlp, plt, sns, ticker, torch
 from ..words import count
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-gridspec = lazy_import("matplotlib.gridspec")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
 
 ID = "relu-fixes-depth"
 
@@ -103,7 +95,7 @@ def decompose(model: mlp.StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]
 
 
 def random_inputs(spec: Linearity) -> torch.Tensor:
-    return torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+    return torch.randn(spec.n_inputs, spec.features, dtype=torch.float64,
                        generator=torch.Generator().manual_seed(spec.seed))
 
 
@@ -186,7 +178,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("depth", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("depth", (Axis("init"), Axis("depth", int))),)
 
 
 # ---- figure ----------------------------------------------------------------------
@@ -252,7 +244,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         ax.hist(error, bins=np.linspace(np.log10(zero_at), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
-           title=f"random ReLU nets, {spec.n_models} nets x\n{spec.n_inputs} inputs x {spec.n_classes} "
+           title=f"random ReLU nets, {spec.n_models} nets x\n{spec.n_inputs} inputs x {spec.classes} "
                  f"logits, depth {spec.depth}:\nmax error {v.part('linearity').value:.1e}")
     figures.legend(ax, **figures.below(ax))
     _rate_panel(fig.add_subplot(bottom[2]), tables.get("tuning", pd.DataFrame()), ev, settings)
@@ -262,19 +254,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
+CLAIM = declare(
+    __name__,
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
            "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialization of deep ReLU nets)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
                 "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
@@ -292,4 +277,5 @@ CLAIM = register(Claim(
     tables=("runs", "layers", "tuning"),
     category=TRAINING,
     layers=LayerReads(("study",), (0,)),
-))
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
+)

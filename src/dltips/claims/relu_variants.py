@@ -34,7 +34,7 @@ import pandas as pd
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..io import missing
 from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare, interval_text
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -42,12 +42,8 @@ from .headlines import init_depth_headline, resolve_depth
 from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count, number, point
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
@@ -174,8 +170,8 @@ def combine(parts, settings: Settings):
 
 
 # per depth, init and optimizer, each variant on its own; the headline (one of each) spans the variants
-GRID = Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
-                      Axis("activation", levels=lambda s: s.variants)))
+GRIDS = (Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
+                        Axis("activation", levels=lambda s: s.variants))),)
 
 
 def _condition_label(depth, init, optimizer) -> str:
@@ -267,18 +263,11 @@ def reads(settings: Settings) -> tuple[dict, ...]:
              "regularizer": settings.regularizer, **dict(settings.headline)},)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Leaky ReLU, Parametric ReLU (learned slope) and ELU are improvements on ReLU.",
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    combine=combine,
-    figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
@@ -292,7 +281,6 @@ CLAIM = register(Claim(
                 "do; a candidate successive halving stopped early is hollow at its own, shorter, training (its "
                 "loss is higher for that alone); x on the top edge: diverged on a tuning seed; black ring: the "
                 "pick; grey ring: a runner-up tied with it.",
-    settings=Settings,
     tables=("runs", "slopes", "tuning"),
     category=TRAINING,
-))
+)

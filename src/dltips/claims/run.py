@@ -14,7 +14,7 @@ from string import Template
 import pandas as pd
 
 from ..io import atomic_write, finite_or_none, write_csv, write_json
-from ..lazy import lazy_import
+from ..lazy import figures
 from ..tables import read_table
 from .looks import second_look
 from .rates import Ties, rate_look
@@ -25,8 +25,6 @@ from . import runner
 from .conditions import conditions_table, headline_tables, write_conditions
 from .evidence import as_one_table
 from .table import claims_table
-
-figures = lazy_import("dltips.figures")
 
 
 def _fmt(value) -> str:

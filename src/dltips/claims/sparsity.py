@@ -43,7 +43,7 @@ import pandas as pd
 
 from .. import verdicts
 from ..verdicts import FRACTION_DIFFERENCE, INCONCLUSIVE, number
-from . import TEST, Claim, register
+from . import TEST, declare
 from .compose import deciding_first, with_note
 from .effects import gain
 from .evidence import Evidence
@@ -51,11 +51,8 @@ from .grids import Axis, Grid
 from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt
 from ..words import count, point
-
-plt = lazy_import("matplotlib.pyplot")
-figures = lazy_import("dltips.figures")
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -371,8 +368,8 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 
 # every pair of strengths of every update rule (optimizer; L1 by subgradient or proximal step), the subgradient first
-GRID = Grid("pairs", (Axis("optimizer"), Axis("update", levels=lambda settings: list(UPDATES.values())),
-                      Axis("l1", float), Axis("l2", float)))
+GRIDS = (Grid("pairs", (Axis("optimizer"), Axis("update", levels=lambda settings: list(UPDATES.values())),
+                        Axis("l1", float), Axis("l2", float))),)
 
 
 # ---- figure -------------------------------------------------------------------------
@@ -525,18 +522,12 @@ def reads(settings: Settings) -> tuple[dict, ...]:
             {**at, "regularizer": "none"})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="L2 shrinks large weights fast and small ones slowly, leaving many small non-zero weights; "
           "L1 pushes many weights to (near) zero while keeping some large ones.",
     source="Tibshirani, 'Regression Shrinkage and Selection via the Lasso' (1996), sec. 2; "
            "Goodfellow et al., Deep Learning (2016), sec. 7.1.2; Ng, ICML (2004); Langford, Li & Zhang, JMLR (2009)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="One row per update rule (optimizer; L1 by its subgradient or by its proximal step). Left: the "
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
                 "(labels: λ); each L1 strength λ and the L2 strength 10λ are a pair, a condition of its own; dotted "
@@ -547,4 +538,4 @@ CLAIM = register(Claim(
                 "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
     tables=("runs", "weights", "weight_hist"),
     category=TEST,
-))
+)

@@ -15,12 +15,10 @@ import textwrap
 import pandas as pd
 
 from ..io import missing
-from ..lazy import lazy_import
+from ..lazy import plt
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from ..words import EQUIVALENT, needs
 from .palette import INK, WASH
-
-plt = lazy_import("matplotlib.pyplot")
 
 FONT = 9  # points: dltips.figures.MIN_FONT, readable at the report's width
 # inches: the figure is 11.8 wide (figures.WIDTH); each row a strip with the claim left of it

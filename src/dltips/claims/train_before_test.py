@@ -37,7 +37,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare
-from . import DIAGNOSIS, Claim, register
+from . import DIAGNOSIS, declare
 from .chance import Floor, floor_checked
 from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
@@ -45,12 +45,8 @@ from .grids import Axis, Grid
 from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
+from ..lazy import figures, plt, sns
 from ..words import count, number
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -210,7 +206,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 
 # per regime, in the settings' order
-GRID = Grid("runs", (Axis("regime", levels=lambda s: list(dict(s.regimes))),))
+GRIDS = (Grid("runs", (Axis("regime", levels=lambda s: list(dict(s.regimes))),)),)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -251,19 +247,13 @@ def reads(settings: Settings) -> tuple[dict, ...]:
             {"study": s.study, "depth": s.regimes.overfitting, **s.base})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="A deeper network that is worse on the training set is not overfitting but a training (optimization) "
           "problem, fixed with training-side tools; only good-on-train, bad-on-test is overfitting, fixed with "
           "test-side tools.",
     source="He, Zhang, Ren & Sun, 'Deep Residual Learning' CVPR (2016), sec. 1 and 4.1 (the degradation problem); "
            "Glorot & Bengio, AISTATS (2010), sec. 1 and 6",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Final train and test accuracy of the four cells of the factorial (plain net, training-side fix, "
                 "test-side fix, both), in the underfitting regime (deep net, judged on the plain net) and the "
                 "overfitting regime (shallow net, judged on the cell its title names: by default the net with the "
@@ -273,4 +263,4 @@ CLAIM = register(Claim(
                 "out and counted.",
     tables=("runs",),
     category=DIAGNOSIS,
-))
+)
