@@ -148,7 +148,7 @@ def report_peers(args) -> None:
           f"{task.dims[0]} -> {task.dims[-1]}), Adam lr {args.lr:g}, seeds 0-{k - 1}, batch {batch}, "
           f"each model its own batches; an epoch: {-(-len(task.y) // batch)} steps over "
           f"{len(task.y)} training samples, then one evaluation of the {len(task.eval_y)} samples "
-          f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch(s), then "
+          f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch{'' if args.warmup == 1 else 's'}, then "
           f"{args.slots} slots round-robin")
     times, peak = peers.interleaved(variants, args.slots, args.warmup)
     flops = roofline.model_epoch_flops(task.dims, len(task.y), len(task.eval_y))

@@ -96,7 +96,7 @@ def test_the_bill_and_the_progress_line_count_the_plan_and_the_jobs_done(tmp_pat
     per = {name: sum(planned_model_epochs(job).values()) for name, job in jobs.items()}
     lines = bill_lines(jobs, tmp_path, cores=2)
     assert f"trains {sum(per.values()):,} model-epochs in 2 training jobs" in lines[0]
-    assert STORED.source in lines[-1] and "on 2 core(s)" in lines[-1]
+    assert STORED.source in lines[-1] and "on 2 cores" in lines[-1]
     (tmp_path / "runs" / "j2").mkdir(parents=True)
     (tmp_path / "runs" / "j2" / "job.json").write_text("{}")
     line = progress_line(jobs, tmp_path, cores=2)

@@ -194,7 +194,7 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
     runs.loc[runs.diverged, ["final_train_accuracy", "final_test_accuracy"]] = np.nan
     v = judge(train_before_test, {"runs": runs}, settings_of(train_before_test.ID))[1]
-    assert v.verdict == REPRODUCED and "2 diverged run(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and "2 diverged runs left out" in v.detail
 
 
 # ---- vanishing-gradient -------------------------------------------------------------
@@ -469,7 +469,7 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     v = judge(relu_fixes_depth, tables, s)[1]
-    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair left out" in v.detail
 
 
 def test_relu_net_is_linear_per_input_exactly():

@@ -20,6 +20,7 @@ from .phases import STARTUP
 from .plan_size import model_epochs
 from .plan_size import total as total_model_epochs
 from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
+from .words import count
 
 TIED_RULE = "train_tied"
 
@@ -151,7 +152,7 @@ def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibrati
         lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
                      f"{total:,} model-epochs")
     tied_left = len(jobs) - len(finished(jobs, Path(results) / "tied")) if tied else 0
-    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied_left))} on {cores} core(s) "
+    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied_left))} on {count(cores, 'core')} "
                  f"(calibrated from {calibration.source})")
     return lines
 

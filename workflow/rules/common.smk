@@ -161,13 +161,19 @@ def claim_caption(claim_id):
     return os.path.abspath(f"{RESULTS}/claims/{claim_id}.rst")
 
 
+def claim_label(claim_id):
+    """'03. sigmoid-attenuates': the report sorts a section's entries by their labels, so the
+    claim's place in config.yaml (the notes' order) leads its label."""
+    return f"{CLAIM_IDS.index(claim_id) + 1:02d}. {claim_id}"
+
+
 def claim_labels(claim_id):
     """The report's labels of a claim's figure: its verdict, read when the report is built
     (Snakemake evaluates a labels function then)."""
 
     def labels(wildcards):
         with open(f"{RESULTS}/claims/{claim_id}.json") as f:
-            return {"claim": claim_id, "verdict": json.load(f)["verdict"]}
+            return {"claim": claim_label(claim_id), "verdict": json.load(f)["verdict"]}
 
     return labels
 

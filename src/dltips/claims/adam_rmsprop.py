@@ -230,7 +230,7 @@ CLAIM = declare(
                 "RMSProp scaling, and torch.optim.RMSprop(momentum) itself; the dashed line is the tolerance. "
                 "Bottom: mean final test accuracy "
                 "of each optimizer over the grid, ranked, with 95% Student-t intervals over seeds and each optimizer's "
-                "tuned learning rate(s) -- the rank depends on that tuning.",
+                "tuned learning rates -- the rank depends on that tuning.",
     tables=("runs", "tuning"),
     category=TRAINING,
     reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict

@@ -35,6 +35,7 @@ from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "dropout-costs-training"
 VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy
@@ -117,10 +118,11 @@ def judge(ev: pd.DataFrame, settings: Settings):
     diverged = int(ev.diverged.astype(bool).sum())
     untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())
     no_plateau = int((ev.plateau == 0).sum())
-    rates = ", ".join(f"{r:g}" for r in sorted(ev.dropout_hidden.unique()))
-    return replace(combined, detail=f"{combined.detail}; rate(s) {rates or 'none'}; {diverged} pair(s) left out: a "
+    levels = sorted(ev.dropout_hidden.unique())
+    rates = f"{'rate' if len(levels) == 1 else 'rates'} {', '.join(f'{r:g}' for r in levels) or 'none'}"
+    return replace(combined, detail=f"{combined.detail}; {rates}; {count(diverged, 'pair')} left out: a "
                                     f"run diverged; {untrained} left out: plain net below "
-                                    f"{settings.min_train_accuracy:g} train accuracy; {no_plateau} pair(s) "
+                                    f"{settings.min_train_accuracy:g} train accuracy; {count(no_plateau, 'pair')} "
                                     f"stopped before validation loss plateaued")
 
 
@@ -152,7 +154,7 @@ def _levels(ax, runs: pd.DataFrame, settings: Settings) -> None:
                      errorbar=figures.seed_interval, ax=ax)
         ax.set_xticks(sorted(long.dropout_hidden.unique()))
         left_out = int(runs[runs.study == settings.study].diverged.astype(bool).sum())
-        ax.set_title(f"accuracy measured without dropout\n({left_out} diverged run(s) left out)", fontsize=10)
+        ax.set_title(f"accuracy measured without dropout\n({count(left_out, 'diverged run')} left out)", fontsize=10)
     ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
     if len(ok):  # under the x label, off the bands
         ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(ok, ['width', 'dropout_hidden'])}",

@@ -39,7 +39,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, number, t_interval
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, t_interval
 from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -47,6 +47,7 @@ from .paired import Sides, equivalence, mcnemar_se
 from .headlines import WidthAndRate, dropout_eval_reads
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
+from ..words import count, interval
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
@@ -242,8 +243,8 @@ def arithmetic_loss(mc: pd.DataFrame) -> str:
     mean, low, high, n = t_interval(last.groupby("seed").gap_loss_mc_average.mean())
     if n == 0:
         return "arithmetic mean's test loss: no runs"
-    return (f"test loss, {_masks(last)} arithmetic mean − weight scaling (nats, not judged): {number(mean, 3)} "
-            f"[{number(low, 3)}, {number(high, 3)}]")
+    return (f"test loss, {_masks(last)} arithmetic mean − weight scaling (nats, not judged): "
+            f"{interval(mean, low, high)}")
 
 
 def convergence(mc: pd.DataFrame) -> str:
@@ -272,8 +273,9 @@ def rule(ev: Evidence, settings: Settings):
     accuracy, loss = gap_parts(mc, settings)
     combined = all_of(accuracy, loss, exact_part(ev["enumeration"], settings.exact_check))
     notes = [f"{p.name}: {p.detail}" for p in (accuracy, loss) if p.detail]
+    left_out = f"{count(diverged_runs(mc), 'diverged run')} left out"
     return replace(combined, detail="; ".join([combined.detail, *notes, calibration(mc), arithmetic_loss(mc),
-                                               convergence(mc), f"{diverged_runs(mc)} diverged run(s) left out"]))
+                                               convergence(mc), left_out]))
 
 
 # every (width, hidden rate) of the sweep on its own
@@ -346,7 +348,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
                                        parts=[(v.part(ACCURACY), None, "seeds"), (v.part(LOSS), None, "seeds"),
                                               (v.part(EXACT), None, "outputs")],
-                                       note=f"{diverged_runs(ev['monte_carlo'])} diverged run(s) left out of "
+                                       note=f"{count(diverged_runs(ev['monte_carlo']), 'diverged run')} left out of "
                                             f"every panel"), fontsize=11)
     return fig
 

@@ -26,6 +26,7 @@ from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_r
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "early-layers-learn-slowly"
 
@@ -134,7 +135,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     depth_sweep(summary, shown, "log10_ratio", settings.max_log10_ratio, f"threshold {settings.max_log10_ratio:g}",
                 "log10(Δ layer 1 / Δ output layer)\n(decades)",
                 f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
-                f"{len(floor_cells)} condition(s) at chance left out", ticks_from=runs)
+                f"{count(len(floor_cells), 'condition')} at chance left out", ticks_from=runs)
 
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)

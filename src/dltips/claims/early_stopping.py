@@ -36,6 +36,7 @@ from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "early-stopping"
 AXES = ("optimizer", "activation")  # what the gain may depend on, each a condition of its own
@@ -191,7 +192,7 @@ def judge(ev: pd.DataFrame, settings: Settings):
         beside = change(-per_seed(ev, "test_loss_gain"), f"stopping at {at}: test loss", "nats")
     left_out = int(ev.diverged.astype(bool).sum())
     detail = "; ".join(d for d in (verdict.detail, f"reported beside, not judged: {beside}",
-                                   f"{left_out} diverged run(s) left out") if d)
+                                   f"{count(left_out, 'diverged run')} left out") if d)
     return replace(verdict, detail=detail)
 
 
@@ -270,7 +271,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(p, None, "seeds") for p in v.parts or (v,)],
-                                       note=f"{int(ev.diverged.sum())} diverged run(s) left out of "
+                                       note=f"{count(int(ev.diverged.sum()), 'diverged run')} left out of "
                                             f"every panel"), fontsize=11)
     return fig
 

@@ -29,6 +29,7 @@ from . import TRAINING, declare
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns, torch
+from ..words import count
 
 ID = "momentum-escapes"
 # 8/(3*sqrt(3)) = 1.5396...: at a larger tilt the shallow local minimum is gone
@@ -132,7 +133,7 @@ def rule(ev: Evidence, settings: Settings):
     toy, grid = ev["toy"], ev["grid"]
     context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
                f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
-               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {int(grid.diverged.sum())} diverged run(s) "
+               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {count(int(grid.diverged.sum()), 'diverged run')} "
                f"left out" if len(grid) else "no grid runs")
     return compare(toy.rescued, settings.min_rescued_fraction, ">",
                    "fraction of local-basin starts that escape with momentum but not without",

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import INCONCLUSIVE, Verdict
+from ..words import count
 from .conditions import datasets_of, restrict
 from .covering import check_strength, covering_array
 from .grids import label, matches, select
@@ -64,7 +65,7 @@ def changed_sentence(word: str, swaps: list[tuple[str, float, float]]) -> str:
 
 
 def rate_dependent_why(first: str, word: str, swaps, changed: int, worlds: int) -> str:
-    counted = f"another verdict in {changed} of {worlds} {'world' if worlds == 1 else 'worlds'} of tied rates"
+    counted = f"another verdict in {changed} of {count(worlds, 'world')} of tied rates"
     return f"rate-dependent: {changed_sentence(word, swaps)}; {counted} (first look: {first})"
 
 
@@ -74,10 +75,8 @@ def look_text(status: str, arms: int, worlds: int, strength: int) -> str:
         return "Tied rates: n/a (the study trained no runs at the rates tied with a pick)."
     if status == NO_TIES:
         return "Tied rates: no ties (no arm this verdict reads has a rate tied with its pick)."
-    arms_text = f"{arms} tied {'arm' if arms == 1 else 'arms'}"
-    worlds_text = f"{worlds} {'world' if worlds == 1 else 'worlds'}"
-    return (f"Tied rates: judged again in {worlds_text} covering every combination of the tied rates of any "
-            f"{strength} of its {arms_text}: {status}.")
+    return (f"Tied rates: judged again in {count(worlds, 'world')} covering every combination of the tied rates "
+            f"of any {strength} of its {count(arms, 'tied arm')}: {status}.")
 
 
 # ---- the tied runs and the worlds ----------------------------------------------------------

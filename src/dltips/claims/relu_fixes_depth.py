@@ -37,6 +37,7 @@ from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unre
 from .select import layers_of, per_seed, runs_of
 from .settings import ClaimSettings, setting
 from ..lazy import figures, gridspec, mlp, plt, sns, ticker, torch
+from ..words import count
 
 ID = "relu-fixes-depth"
 
@@ -158,7 +159,7 @@ def trains_verdict(rows: pd.DataFrame, settings: Settings):
                              settings.baseline: per_seed(used, "baseline_train_accuracy")},
                             chance_ceiling(settings.floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.astype(bool).sum())
-    return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged pair')} left out" if left_out else "")
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -248,7 +249,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     figures.legend(ax, **figures.below(ax))
     _rate_panel(fig.add_subplot(bottom[2]), tables.get("tuning", pd.DataFrame()), ev, settings)
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
-    fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
+    fig.suptitle(title + (f"\n{count(left_out, 'diverged run')} left out" if left_out else ""),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 

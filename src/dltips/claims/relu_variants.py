@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..io import missing
-from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare
+from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare, interval_text
 from . import TRAINING, declare
 from .effects import gain
 from .evidence import Evidence
@@ -43,6 +43,7 @@ from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unre
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
 from ..lazy import figures, plt, sns
+from ..words import count, number, point
 
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
@@ -123,18 +124,20 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     ok = mine[~mine.diverged]
     train = gain(ok.groupby("seed").train_gain.mean(), settings.min_gain,
                  f"training loss, {settings.baseline} minus {activation}, same cell (nats)",
-                 detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
+                 detail=f"{activation}: {count(int(mine.diverged.sum()), 'pair')} left out (a run diverged), "
                         f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                  name=activation)
     baseline_loss = ok.baseline_train_loss.mean()
     if len(ok) and baseline_loss < settings.min_gain:
         train = replace(train, verdict=INCONCLUSIVE,
                         why=f"{NOTHING_TO_FIX}: {settings.baseline}'s own training loss here, "
-                            f"{baseline_loss:.3f} nats, is below the smallest effect of interest, {settings.min_gain:g}")
+                            f"{point(baseline_loss, (settings.min_gain,))} nats, is below the smallest effect of "
+                            f"interest, {settings.min_gain:g}")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
-    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
+    shown = "no data" if test.n == 0 else interval_text(test)
+    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {shown} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
-    beside += f"; {settings.baseline}'s mean training loss here {baseline_loss:.3f} nats"
+    beside += f"; {settings.baseline}'s mean training loss here {number(baseline_loss)} nats" if len(ok) else ""
     return replace(train, detail=f"{train.detail}; {beside}")
 
 
@@ -192,7 +195,7 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings, 
     left_out = int(pairs.diverged.sum())
     ax.set(**labels)  # seaborn labels the axes by column
     ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
-                                        f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
+                                        f"{count(left_out, 'diverged pair')} left out", fontsize=9, title_fontsize=9,
                               ncol=2))
     ax.axhline(0, color="k", lw=0.8)
 
@@ -210,7 +213,7 @@ def _slope_panel(ax, tables: dict) -> None:
         ax.axhline(value, color="k", ls=style, lw=1, label=label)
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="learned PReLU slope a for x < 0 (dimensionless)",
            title=f"learned PReLU slopes per layer, box 25–75%,\nwhiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
-                 f"{left_out} diverged run(s) left out)")
+                 f"{count(left_out, 'diverged run')} left out)")
     figures.legend(ax, **figures.below(ax, ncol=2))
 
 

@@ -19,6 +19,7 @@ from ..tables import read_table
 from .looks import second_look
 from .rates import Ties, rate_look
 from ..verdicts import measured
+from ..words import count, sentence
 from . import get, settings_of
 from . import runner
 from .conditions import conditions_table, headline_tables, write_conditions
@@ -67,8 +68,8 @@ def rule_fields(directions: set[str], n_parts: int = 1) -> dict:
 def headline(record: dict) -> str:
     """The verdict in one line: the deciding statistic once, its numbers, and why where it
     is not reproduced."""
-    line = f"{record['statistic']}: {record['measured']}."
-    return f"{line} Why: {record['why']}." if record["why"] else line
+    line = sentence(f"{record['statistic']}: {record['measured']}")
+    return f"{line} {sentence('Why: ' + record['why'])}" if record["why"] else line
 
 
 def figure_text(claim) -> str:
@@ -84,7 +85,8 @@ def write_caption(template_path, record: dict, claim, out_rst) -> None:
     fields["headline"] = rst_text(headline(record))
     fields["figure_text"] = rst_text(figure_text(claim))
     fields.setdefault("rate_look", "")  # a record judged without the rate look
-    fields["detail_block"] = f"**Parts and context.** {fields['detail']}" if fields.get("detail") else ""
+    fields["detail_block"] = f"**Parts and context.** {sentence(fields['detail'])}" if fields.get("detail") else ""
+    fields["condition"] = sentence(fields.get("condition", ""))
     parts = record.get("parts") or [record]
     fields.update(rule_fields({p["direction"] for p in parts}, len(parts)))
     text = Template(Path(template_path).read_text()).safe_substitute(fields)
@@ -199,7 +201,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
         judged = [_judge_one(*a) for a in args]
     failed = [c for c, ok in zip(claims, judged) if not ok]
     if failed:
-        raise ClaimFailed(f"{len(failed)} claim(s) failed: " + "; ".join(f"{c} (traceback in {logs[c]})" for c in failed))
+        raise ClaimFailed(f"{count(len(failed), 'claim')} failed: " + "; ".join(f"{c} (traceback in {logs[c]})" for c in failed))
     outs = [job["out"] for job in claims.values()]
     claims_table([o["json"] for o in outs], [o["png"] for o in outs], summary["claims_csv"],
                  summary["claims_html"], summary["claims_png"], summary["claims_svg"])

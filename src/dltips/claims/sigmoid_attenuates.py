@@ -251,7 +251,7 @@ def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, 
                   f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
                   f"±{number(settings.contrast_layers)}/{'the fitted steps' if missing(steps) else steps}: "
                   f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
-                  f"layer(s))",
+                  f"{'layer does' if settings.contrast_layers == 1 else 'layers do'})",
                   Sides(f"{b} decays towards the input, as a fraction of {a}'s decay,",
                         f"{b}'s gradient grows towards the input, as a fraction of {a}'s decay,"),
                   name="contrast", detail="; ".join(others))

@@ -52,6 +52,7 @@ from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
 from ..lazy import figures, plt
+from ..words import count, point
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -334,21 +335,22 @@ def rule(ev: Evidence, settings: Settings):
     v = deciding_first(near, large)
     if pair is None:
         return v
-    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {pair.train_gap:+.3f}; "
+    tolerance = settings.match_tolerance
+    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {point(pair.train_gap, (tolerance, -tolerance))}; "
               f"matched within ±{settings.match_tolerance:g}: {'yes' if pair.matched else 'no'}); the "
               f"unregularized net's test accuracy {number(pair.reference_test_accuracy, 3)}")
     crippled = _crippled(pair)
     own = pair_runs(runs, pair)
     left_out = int(own.diverged.sum())
     v = with_note(with_note(with_note(v, trains), floored_note(own, settings.large)),
-                  f"{left_out} diverged run(s) left out" if left_out else "")
+                  f"{count(left_out, 'diverged run')} left out" if left_out else "")
     if crippled:
         who = " and ".join(crippled)
         return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:g} "
                                  f"below the unregularized net's test accuracy {pair.reference_test_accuracy:.3f})")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
-                       why=f"not matched: the two nets' mean train accuracies differ by {abs(pair.train_gap):.3f}, "
+                       why=f"not matched: the two nets' mean train accuracies differ by {point(abs(pair.train_gap), (tolerance,))}, "
                            f"more than ±{settings.match_tolerance:g}: the penalties differ in strength, not only in "
                            f"kind")
     if crippled is None:
@@ -503,7 +505,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
         figures.legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
-        suptitle += f"\n{left_out} diverged run(s) left out"
+        suptitle += f"\n{count(left_out, 'diverged run')} left out"
     fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
     return fig
 

@@ -46,6 +46,7 @@ from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
+from ..words import count, number
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -182,21 +183,21 @@ def rule(ev: Evidence, settings: Settings):
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
-                           f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
+                           f"test-side fix's effect on test accuracy, deep net, below {number(margin)} (fraction; "
                            f"{settings.margin_test_se:g} binomial SE)", name="test fix", bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         net, name = NETS[settings.overfitting_net], settings.overfitting_net
         least = min_overfit_gap(settings)
         overfits = compare(here[f"{net[0]}_train"] - here[f"{net[0]}_test"], least, ">",
-                           f"train minus test accuracy, shallow net ({name}), above {least:.3f} "
+                           f"train minus test accuracy, shallow net ({name}), above {number(least)} "
                            f"({settings.overfit_z:g} binomial SEs at p = 1/2, N = {settings.floor.samples}) "
                            f"(fraction)", name="overfits", bounds=ACCURACY_DIFFERENCE)
         test_fix = compare(here[f"{net[1]}_test"] - here[f"{net[0]}_test"], gain, ">",
                            f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix",
                            bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(test_fix, overfits)
-    return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged run')} left out" if left_out else "")
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
