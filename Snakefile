@@ -31,9 +31,20 @@ include: "workflow/rules/claims.smk"
 include: "workflow/rules/overview.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/slurm.smk"
+include: "workflow/rules/timing.smk"
+
+
+# Rule files of the user's own (config key user_rules; README: A rule of your own), read after
+# dltips' rules so that theirs can name dltips' outputs (rules.collect.output.runs)
+DLTIPS_RULES = {rule.name for rule in workflow.rules}
+for path in USER_RULE_FILES:
+
+    include: path
 
 
 rule all:
     input:
         get_final_outputs(),
+        rules.timing.output.csv,
+        user_rule_targets(rule for rule in workflow.rules if rule.name not in DLTIPS_RULES),
     default_target: True

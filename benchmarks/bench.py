@@ -3,6 +3,7 @@
     python benchmarks/bench.py                 # the default: one grid job (15 runs), 40 epochs
     python benchmarks/bench.py --epochs 10 --repeats 1   # quicker
     python benchmarks/bench.py --peers-only --slots 3    # (d) alone, well under a minute
+    python benchmarks/bench.py --study results/smoke     # (e) alone: a finished study, a minute or two
 
 Measures, in one run on one machine, everything with one thread and one process at a time:
   (a) naive: each run in a fresh process with a textbook PyTorch loop (nn.Sequential,
@@ -22,7 +23,10 @@ Measures, in one run on one machine, everything with one thread and one process 
       the machine hits them all; each peer's ratio to dltips is the median of its per-slot
       ratios. Prints a Markdown table for the README, with each variant against the
       arithmetic limit (the epoch's FLOPs at the single-thread matmul peak measured in the
-      same run).
+      same run);
+  (e) with --study RESULTS: a finished study's wall time per model-epoch, read from its records,
+      against this machine's arithmetic limit and the textbook loop run `--cores` processes side
+      by side, all measured in the same command, in ms per model-epoch machine-wide (study.py).
 The textbook loop does the work dltips does and no more: the penalty a run has (none
 otherwise), per epoch the three evaluations and the same per-layer statistics, and a copy of
 the best weights for early stopping. Prints medians over repeats and the ratios, and checks
@@ -53,6 +57,7 @@ from dltips.process import configure_torch  # noqa: E402
 import peers  # noqa: E402
 import pipeline  # noqa: E402
 import roofline  # noqa: E402
+import study  # noqa: E402
 from workload import MODEL, Workload, add_options, cells  # noqa: E402
 
 
@@ -143,7 +148,7 @@ def report_peers(args) -> None:
           f"{task.dims[0]} -> {task.dims[-1]}), Adam lr {args.lr:g}, seeds 0-{k - 1}, batch {batch}, "
           f"each model its own batches; an epoch: {-(-len(task.y) // batch)} steps over "
           f"{len(task.y)} training samples, then one evaluation of the {len(task.eval_y)} samples "
-          f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch(s), then "
+          f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch{'' if args.warmup == 1 else 's'}, then "
           f"{args.slots} slots round-robin")
     times, peak = peers.interleaved(variants, args.slots, args.warmup)
     flops = roofline.model_epoch_flops(task.dims, len(task.y), len(task.eval_y))
@@ -171,6 +176,8 @@ def main() -> None:
                         help="(d): add the baddbmm stack under torch.compile (compiling takes tens of seconds)")
     parser.add_argument("--peers-only", action="store_true", help="run (d) alone")
     parser.add_argument("--no-peers", action="store_true", help="skip (d)")
+    parser.add_argument("--study", default=None, help="(e) alone: a finished study's results folder (results/smoke)")
+    parser.add_argument("--cores", type=int, default=os.cpu_count(), help="(e): the cores the study ran on")
     args = parser.parse_args()
     configure_torch(threads=1)  # as every dltips job: one thread, subnormals flushed
 
@@ -178,6 +185,10 @@ def main() -> None:
         if args.data is None:
             args.data = str(Path(tmp) / "mnist1d.npz")
             datasets.save(datasets.build("mnist1d", {}, 0.2, 0), args.data, {"dataset": "mnist1d"})
+        if args.study:
+            print(machine_line())
+            study.report_study(args.study, args.cores, Workload.from_args(args))
+            return
         if not args.peers_only:
             report_pipeline(Workload.from_args(args), args.seeds, args.repeats)
         if args.peers_only or not args.no_peers:

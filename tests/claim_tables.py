@@ -1,5 +1,6 @@
 """Synthetic tables and checks shared by the claims' test files."""
 
+import itertools
 import math
 
 import numpy as np
@@ -114,3 +115,34 @@ def judge(module, tables, settings):
     return ev, verdict_of(module.CLAIM, ev, settings)
 
 
+
+
+RATE_GRID = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+def synthetic_tuning(study: str, arms: dict, depth: int, init: str, optimizers=("sgd", "adam"), halved=None,
+                     diverged_above: float = 1.0) -> pd.DataFrame:
+    """tuning.csv of one depth and init of `study`: each arm (activation -> its best rate) has a
+    V-shaped training loss over the log grid, 0.1 at its best rate plus 0.2 a decade, and a
+    train accuracy of 0.9 minus as much; its best rate is chosen, the rate below it
+    tied with it. `halved`: rate -> the epoch halving stopped it at (else kept, 20 epochs);
+    rates above `diverged_above` diverged. A confirmation row at the pick must be left out."""
+    halved = {0.0001: 3, 0.0003: 3, 0.3: 10} if halved is None else halved
+    rows = []
+    for optimizer, (act, best) in itertools.product(optimizers, arms.items()):
+        ranked = sorted(RATE_GRID, key=lambda lr: abs(np.log10(lr / best)))
+        for lr in RATE_GRID:
+            off = 0.2 * abs(np.log10(lr / best))
+            diverged = lr > diverged_above
+            fate = "diverged" if diverged else f"halved at epoch {halved[lr]}" if lr in halved else "kept"
+            loss, acc = 0.1 + off, 0.9 - off
+            rows.append({"job": f"{study}-mnist1d-{act}-{optimizer}-d{depth}-w100", "study": study,
+                         "dataset": "mnist1d", "activation": act, "optimizer": optimizer, "depth": depth,
+                         "width": 100, "condition": f"none/{init}", "round": 0, "lr": lr, "seed": 1000,
+                         "best_val_accuracy": 0.0 if diverged else acc, "diverged": diverged,
+                         "epochs_trained": halved.get(lr, 20), "fate": fate, "tied_with_pick": lr == ranked[1],
+                         "chosen": lr == best, "train_loss": np.nan if diverged else loss,
+                         "train_accuracy": np.nan if diverged else acc, "status": "interior"})
+        rows.append({**rows[-1], "lr": best, "seed": 1001, "fate": "confirmed", "round": 1, "chosen": True,
+                     "diverged": False, "train_loss": 9.0, "train_accuracy": 0.0, "tied_with_pick": False})
+    return pd.DataFrame(rows)

@@ -1,10 +1,13 @@
 """A claim's declarations: what registering checks, how its headline is read, how its named
 evidence tables are written as one CSV."""
 
+import sys
+import types
+
 import pandas as pd
 import pytest
 
-from dltips.claims import Claim, LayerReads, register
+from dltips.claims import Claim, LayerReads, declare, register
 from dltips.claims import runner
 from dltips.claims.conditions import headline_of
 from dltips.claims.grids import Axis, Grid
@@ -29,6 +32,38 @@ def test_a_claim_whose_layer_or_curve_reads_name_no_setting_is_refused():
     with pytest.raises(ValueError, match=r"\['grid_study'\]"):
         register(claim(settings=Sweep, curves=("grid_study",)))
 
+
+
+def claim_module(monkeypatch, name: str, **defined) -> str:
+    """A module named `name` defining `defined`, as a claim module would (importable by its name)."""
+    module = types.ModuleType(name)
+    vars(module).update(defined)
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def test_a_module_declares_its_claim_by_the_conventional_names_of_its_parts(monkeypatch):
+    def evidence(tables, settings): return {}
+    def rule(ev, settings): return None
+    def figure(tables, ev, v, settings): return None
+    def headline(ev, settings): return {}
+    grids = (Grid("runs", (Axis("init"),)),)
+    name = claim_module(monkeypatch, "declared_claim", ID="declared-test", evidence=evidence, rule=rule, figure=figure,
+                        Settings=Sweep, GRIDS=grids, headline=headline, helper=lambda: None)
+    c = declare(name, title="t", source="s", tables=("runs",), layers=LayerReads(("study",), ("epoch",)))
+    assert (c.id, c.evidence, c.rule, c.figure, c.settings, c.grids, c.headline) == (
+        "declared-test", evidence, rule, figure, Sweep, grids, headline)
+    # what the module does not define keeps the Claim's default
+    assert (c.combine, c.findings, c.tables) == (None, None, ("runs",))
+
+
+def test_a_module_missing_a_part_or_naming_one_twice_is_refused(monkeypatch):
+    parts = {"ID": "refused-test", "evidence": lambda t, s: {}, "figure": lambda *a: None}
+    with pytest.raises(ValueError, match=r"'no_rule' defines no rule: .* names its parts ID, evidence, rule, figure"):
+        declare(claim_module(monkeypatch, "no_rule", **parts), title="t", source="s")
+    twice = claim_module(monkeypatch, "twice", **parts, rule=lambda e, s: None)
+    with pytest.raises(ValueError, match=r"\['rule'\] given as arguments although the module defines \['rule'\]"):
+        declare(twice, title="t", source="s", rule=lambda e, s: None)
 
 class Optional(ClaimSettings):
     class Headline(ClaimSettings):

@@ -28,7 +28,7 @@ from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 torch.set_num_threads(1)
 
 # relu-fixes-depth's exact check on smaller random nets than the study's, so the tests run fast
-SMALL_NETS = {"linearity": {"n_models": 2, "in_features": 12, "width": 16, "n_classes": 5, "n_inputs": 32}}
+SMALL_NETS = {"linearity": {"n_models": 2, "features": 12, "width": 16, "classes": 5, "n_inputs": 32}}
 
 
 def judge(module, tables, settings):
@@ -194,7 +194,7 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
     runs.loc[runs.diverged, ["final_train_accuracy", "final_test_accuracy"]] = np.nan
     v = judge(train_before_test, {"runs": runs}, settings_of(train_before_test.ID))[1]
-    assert v.verdict == REPRODUCED and "2 diverged run(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and "2 diverged runs left out" in v.detail
 
 
 # ---- vanishing-gradient -------------------------------------------------------------
@@ -469,7 +469,7 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
     v = judge(relu_fixes_depth, tables, s)[1]
-    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair left out" in v.detail
 
 
 def test_relu_net_is_linear_per_input_exactly():
@@ -486,7 +486,7 @@ def test_linearity_check_fails_where_it_should():
     assert (relu_fixes_depth.linearity(spec, "elu").max_abs_error > 1e-4).all()
     # the bias path depends on x's pattern: f(0)'s own pattern is the wrong one
     model = random_net(spec)
-    x = torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64)
+    x = torch.randn(spec.n_inputs, spec.features, dtype=torch.float64)
     d = relu_fixes_depth.decompose(model, x)
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error

@@ -153,7 +153,7 @@ def test_seed_spread_leaves_diverged_runs_out_and_counts_them():
     assert cells.train_loss_max.max() < 2
     v = verdict_of(momentum_escapes.CLAIM, {"toy": momentum_escapes.toy_outcomes(MOMENTUM),
                                             "grid": cells.reset_index()}, MOMENTUM)
-    assert "2 diverged run(s) left out" in v.detail
+    assert "2 diverged runs left out" in v.detail
 
 
 def test_a_tilt_without_a_local_minimum_is_refused():

@@ -24,7 +24,7 @@ def test_conda_env_matches_the_pip_pins():
 def test_every_rule_runs_in_the_conda_env():
     import re
 
-    for rule_file in (ROOT / "workflow" / "rules").glob("*.smk"):
+    for rule_file in (ROOT / "workflow" / "rules").rglob("*.smk"):  # the example of user_rules too
         text = rule_file.read_text()
         rules = len(re.findall(r"^\s*rule\b", text, flags=re.M))
         assert text.count('conda:') >= rules - text.count("rule all"), rule_file.name

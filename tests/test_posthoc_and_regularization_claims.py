@@ -7,6 +7,7 @@ checks are tested as exact; the post-hoc functions run on tiny jobs trained here
 
 import copy
 import math
+import re
 import json
 import shutil
 from types import SimpleNamespace
@@ -31,6 +32,7 @@ from dltips.model import StackedMLP
 from dltips.tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
 from dltips import verdicts
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
+from dltips.words import EQUIVALENT
 
 torch.set_num_threads(1)
 VERDICT_ENDINGS = tuple(f"— {word}" for word in VERDICTS)
@@ -475,7 +477,7 @@ def test_sparsity_leaves_diverged_runs_out_and_counts_them():
     runs = tables["runs"]
     runs.loc[(runs.optimizer == "sgd") & (runs.regularizer == "l2") & (runs.seed == 0), "diverged"] = True
     v = _sparsity(tables)[1]
-    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged run(s) left out" in v.detail
+    assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged run left out" in v.detail
 
 
 def test_sparsity_pools_layers_by_size_and_names_missing_thresholds():
@@ -670,8 +672,9 @@ def test_equivalence_names_the_direction_its_numbers_show(shift, verdict, words)
     values = shift + np.array([-0.001, 0.0, 0.001, 0.0005])
     v = paired.equivalence(values, 0.002, 0.02, "gap", SIDES)
     assert v.verdict == verdict and words in (v.why or v.detail)
-    if verdict == NOT_REPRODUCED:  # the deciding side's threshold: the per-condition table tells them apart
-        assert (v.direction, v.threshold) == (("<", 0.02) if shift > 0 else (">", -0.02))
+    assert (v.direction, v.threshold) == (EQUIVALENT, 0.02)  # 'within ±0.02', whichever side decides
+    if verdict == NOT_REPRODUCED:  # the deciding side is the first part; the sentence names it
+        assert (v.parts[0].direction, v.parts[0].threshold) == (("<", 0.02) if shift > 0 else (">", -0.02))
 
 
 def test_equivalence_cannot_be_shown_without_the_paired_standard_error_or_seeds():
@@ -733,7 +736,8 @@ def test_dropout_ensemble_reproduced_when_neither_average_differs_by_the_margin(
     assert loss.value == pytest.approx(0.3 / 64, abs=1e-9) and "geometric mean" in loss.statistic
     assert "no difference" in loss.detail and "from k = 16 to 64" in v.detail  # convergence, reported
     # the arithmetic mean's loss, 0.1 nats above weight scaling's, is reported beside, not judged
-    assert "arithmetic mean − weight scaling (nats, not judged): 0.105" in v.detail
+    beside = re.search(r"arithmetic mean − weight scaling \(nats, not judged\): (\S+) \[", v.detail)
+    assert beside and float(beside.group(1)) == pytest.approx(0.105, abs=0.001)
     assert "arithmetic mean 0.450 at 0.599 (under-confident)" in v.detail
 
 
@@ -772,8 +776,9 @@ def test_dropout_ensemble_per_condition_tells_the_two_directions_apart():
     assert {k: v.verdict for k, v in found.items()} == {(100, 0.1): REPRODUCED, (100, 0.5): NOT_REPRODUCED,
                                                         (400, 0.1): NOT_REPRODUCED, (400, 0.5): REPRODUCED}
     better, worse = found[(100, 0.5)], found[(400, 0.1)]
-    assert "more accurate" in better.why and (better.direction, better.threshold) == ("<", 0.015)
-    assert "less accurate" in worse.why and (worse.direction, worse.threshold) == (">", -0.015)
+    # one direction and threshold in every row ('within ±0.015'); the sentence tells the sides apart
+    assert "more accurate" in better.why and (better.direction, better.threshold) == (EQUIVALENT, 0.015)
+    assert "less accurate" in worse.why and (worse.direction, worse.threshold) == (EQUIVALENT, 0.015)
     assert _ensemble_verdict(mc_table(gap_accuracy=gap))[1].verdict == REPRODUCED  # headline: width 400, p 0.5
     assert _ensemble_verdict(mc_table(gap_accuracy=gap), headline={"width": 100, "dropout_hidden": 0.5})[1].verdict \
         == NOT_REPRODUCED
@@ -785,11 +790,11 @@ def test_dropout_ensemble_leaves_diverged_runs_out_and_counts_them():
     bad = table.run_id == "dropout-w400/dropout-hidden0.5-s4"
     table.loc[bad, ["test_accuracy", "test_loss"]] = np.nan
     ev, v = _ensemble_verdict(table)
-    assert v.n == 4 and "1 diverged run(s) left out" in v.detail
+    assert v.n == 4 and "1 diverged run left out" in v.detail
     mc = ev["monte_carlo"]
     assert mc[mc.run_id == "dropout-w400/dropout-hidden0.5-s4"].diverged.all()
     _, other = _ensemble_verdict(table, headline={"width": 100, "dropout_hidden": 0.5})
-    assert other.n == 5 and "0 diverged run(s) left out" in other.detail  # counted where it happened
+    assert other.n == 5 and "0 diverged runs left out" in other.detail  # counted where it happened
 
 
 def test_dropout_ensemble_on_a_table_from_before_the_paired_columns_cannot_decide():
@@ -846,7 +851,7 @@ def _cost_verdict(runs, **overrides):
 def test_dropout_cost_reproduced_when_train_drops_and_test_rises():
     v = _cost_verdict(cost_runs())
     assert v.verdict == REPRODUCED and v.n == 3 and v.value == pytest.approx(0.15, abs=1e-9)
-    assert "rate(s) 0.3" in v.detail  # the headline's rate was chosen on validation accuracy
+    assert "rate 0.3" in v.detail  # the headline's rate was chosen on validation accuracy
 
 
 def test_dropout_cost_not_reproduced_when_dropout_hurts_test_or_spares_train():
@@ -884,8 +889,8 @@ def test_dropout_cost_leaves_diverged_pairs_out_and_counts_them():
     runs.loc[runs.run_id == "dropout-w400/0.3-s2", ["diverged", "final_train_accuracy"]] = [True, np.nan]
     runs.loc[runs.run_id == "dropout-w400/0.0-s0", "stopped_on_plateau"] = False
     v = _cost_verdict(runs)
-    assert v.n == 2 and "1 pair(s) left out: a run diverged" in v.detail
-    assert "1 pair(s) stopped before validation loss plateaued" in v.detail
+    assert v.n == 2 and "1 pair left out: a run diverged" in v.detail
+    assert "1 pair stopped before validation loss plateaued" in v.detail
 
 
 def test_dropout_cost_figure():
@@ -943,7 +948,7 @@ def test_early_stopping_reproduced_when_stopping_on_val_loss_gains_in_test_loss(
     assert len(ev) == 13 and ev.diverged.sum() == 1  # the regularized run is not evidence; the diverged one counted
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.1) and v.n == 3
     assert v.threshold == 0.04  # the smallest effect of interest, fixed in advance
-    assert "nats" in v.statistic and "1 diverged run(s) left out" in v.detail
+    assert "nats" in v.statistic and "1 diverged run left out" in v.detail
 
 
 def test_early_stopping_is_judged_in_loss_not_accuracy():

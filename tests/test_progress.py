@@ -10,7 +10,7 @@ from dltips.trainer import Member, StackConfig, train
 
 MODEL = {"depth": 2, "width": 8, "maxout_pieces": 2}
 LINE = re.compile(r"training epoch (\d+)/12: (\d+) of 2 runs still training, mean val loss (\S+) "
-                  r"\(nats, over (\d+) runs\), (\d+\.\d\d) s")
+                  r"\(nats, over (\d+) runs?\), (\d+\.\d\d) s")
 
 
 def test_one_line_per_epoch_with_the_runs_left_and_their_mean_validation_loss(tiny_dataset):
@@ -39,7 +39,7 @@ def test_one_line_per_epoch_with_the_runs_left_and_their_mean_validation_loss(ti
     (tuned,) = train(tuning_cfg, [Member(0, 0.05, build_reg("none", {}))], tiny_dataset,
                      observers=[EpochLog("tuning", write=tuning_lines.append)])
     val_loss = [r["loss"] for r in tuned.epochs if r["epoch"] == 2 and r["split"] == "val"][0]
-    assert re.fullmatch(r"tuning epoch 2/2: 1 of 1 runs still training, mean val loss (\S+) \(nats, over 1 runs\), .*",
+    assert re.fullmatch(r"tuning epoch 2/2: 1 of 1 run still training, mean val loss (\S+) \(nats, over 1 run\), .*",
                         tuning_lines[-1])
     assert float(tuning_lines[-1].split("mean val loss ")[1].split()[0]) == pytest.approx(val_loss, abs=5e-5)
     assert re.fullmatch(r"grid-x-relu-adam: 2 runs, lr 0\.05 \(tuned\), 12 epochs, 0 diverged, \d+\.\d s training",

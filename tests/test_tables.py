@@ -56,9 +56,10 @@ def test_regularization_settings_are_runs_columns_with_their_types():
 def test_read_table_restores_bool_and_int_columns(tmp_path):
     path = tmp_path / "tuning.csv"
     row = {"job": "j", "study": "grid", "dataset": "d", "activation": "relu", "optimizer": "sgd", "depth": 2,
-           "width": 8, "condition": "none/default", "round": 0, "lr": 0.1, "seed": 1000, "best_val_accuracy": 0.5,
+           "width": 8, "arm": "j/none/default", "condition": "none/default", "round": 0, "lr": 0.1, "seed": 1000, "best_val_accuracy": 0.5,
            "diverged": False, "epochs_trained": 3, "fate": "kept", "score": 0.5, "pick_score": 0.5, "seed_sd": None,
-           "tie_noise": 0.02, "tied_with_pick": False, "chosen": True, "status": "interior"}
+           "tie_noise": 0.02, "tied_with_pick": False, "chosen": True, "train_loss": 1.2, "train_accuracy": 0.6,
+           "status": "interior"}
     tables.write_table("tuning", path, pd.DataFrame([row, {**row, "chosen": None, "epochs_trained": None}]))
     raw = pd.read_csv(path)
     assert raw.chosen.dtype == object and raw.epochs_trained.dtype == float  # what CSV alone gives back

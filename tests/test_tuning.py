@@ -1,5 +1,6 @@
 """Learning rates per condition: conditions, successive halving, edge extension, 'does not train'."""
 
+import math
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
@@ -148,7 +149,7 @@ def test_confirmation_runs_train_each_confirmation_seed_for_confirm_epochs_only(
     assert {r["epochs_trained"] for r in records if r["fate"] == "kept"} == {4}
 
 
-def test_halving_keeps_each_conditions_better_half_by_the_one_score_and_tuning_records_only_validation(
+def test_halving_keeps_each_conditions_better_half_by_the_one_score_and_tuning_records_what_it_reads(
         tiny_dataset):
     grid = (0.003, 0.01, 0.03, 0.1, 0.3, 0.5)
     job = make_job([RUNS[0], RUNS[4]], grid=grid, bounds=(1e-5, 1.0), halving={"at": [2], "keep": 0.5}, tune_epochs=4)
@@ -176,8 +177,43 @@ def test_halving_keeps_each_conditions_better_half_by_the_one_score_and_tuning_r
         assert all(r["score"] == r["best_val_accuracy"] == at_cut[r["lr"]] and r["pick_score"] == at_cut[pick]
                    for r in halved)
         assert not any(r["lr"] == pick for r in halved)
-    assert cfg.splits == ("val",) and not cfg.layer_stats
-    assert all(r.layers == [] and {row["split"] for row in r.epochs} == {"val"} for r in results)
+    # validation at every epoch; the train split only where a summary reads it; no layer statistics
+    assert cfg.splits == ("train", "val") and not cfg.layer_stats and not cfg.curves
+    for r in results:
+        val = [row["epoch"] for row in r.epochs if row["split"] == "val"]
+        train_epochs = {row["epoch"] for row in r.epochs if row["split"] == "train"}
+        assert r.layers == [] and val == list(range(r.summary["epochs_run"] + 1))
+        assert {r.summary["best_epoch"], r.summary["epochs_run"]} <= train_epochs <= set(val)
+
+
+def test_each_candidate_records_its_training_loss_at_its_last_epoch_as_a_run_that_long_reports_it(tiny_dataset):
+    from dltips.regularizers import Regularization
+    from dltips.trainer import Member
+
+    grid = (0.003, 0.03, 0.3, 0.9)
+    job = make_job([RUNS[0]], grid=grid, bounds=(1e-5, 1.0), halving={"at": [2], "keep": 0.5}, tune_epochs=5)
+    _, records = tune(job, tiny_dataset, "cpu", stack_config(job, epochs=5, tuning=True), train)
+    first = [r for r in records if r["round"] == 0]
+    assert {r["epochs_trained"] for r in first} == {2, 5}  # halved ones stopped at the cut, the rest went on
+    for r in first:
+        alone = replace(stack_config(job, epochs=r["epochs_trained"]), plateau_patience=None)
+        [result] = train(alone, [Member(seed=r["seed"], lr=r["lr"], reg=Regularization())], tiny_dataset)
+        # a stack of several rates rounds its steps unlike a lone model's, in the last bits
+        assert r["train_loss"] == pytest.approx(result.summary["final_train_loss"], rel=1e-5)
+        assert r["train_accuracy"] == pytest.approx(result.summary["final_train_accuracy"], abs=1e-9)
+
+
+def test_recording_the_training_loss_changes_no_score_fate_or_pick(tiny_dataset):
+    grid = (0.003, 0.01, 0.03, 0.1, 0.3, 0.9)
+    job = make_job([RUNS[0], RUNS[4]], grid=grid, bounds=(1e-5, 1.0), halving={"at": [2], "keep": 0.5},
+                   tune_epochs=4, confirm_seeds=[1001, 1002], confirm_epochs=2)
+    cfg = stack_config(job, epochs=4, tuning=True)
+    chosen, records = tune(job, tiny_dataset, "cpu", cfg, train)
+    chosen_before, before = tune(job, tiny_dataset, "cpu", replace(cfg, splits=("val",)), train)
+    assert chosen == chosen_before
+    assert [{k: v for k, v in r.items() if not k.startswith("train_")} for r in records] == \
+        [{k: v for k, v in r.items() if not k.startswith("train_")} for r in before]
+    assert all(math.isnan(r["train_loss"]) for r in before)  # a stack without the train split records none
 
 
 def test_tuning_candidates_carry_the_jobs_per_model_features_as_its_runs_do(tiny_dataset):

@@ -118,3 +118,13 @@ def test_a_rate_that_diverged_on_a_confirmation_seed_is_never_tied_however_close
     search = [r for r in records if r["lr"] == 0.1 and r["seed"] == 1000]
     assert search[0]["score"] == pytest.approx(0.505) and not search[0]["tied_with_pick"]
     assert all(r["score"] is None and not r["tied_with_pick"] for r in records if r["seed"] == 1001)
+
+
+def test_an_untrainable_condition_marks_its_ties_but_gives_the_rate_look_no_rate_to_train():
+    # every rate at chance (DATA has 10 classes): untrainable at each of them, so another rate's
+    # runs would judge nothing the pick's do not
+    fake = Fake(scores({0.001: 0.101, 0.01: 0.102, 0.1: 0.100}), [])
+    chosen, records = tune(make_job(RUNS[:1]), DATA, "cpu", None, fake)
+    assert chosen["none/default"]["status"] == "untrainable" and chosen["none/default"]["tied"] == []
+    assert sum(r["tied_with_pick"] for r in records) == 2
+

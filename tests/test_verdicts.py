@@ -26,7 +26,7 @@ def test_a_reproduced_verdict_needs_no_why_and_every_other_verdict_has_one():
     assert compare(FAILS, 0.0, "<", "g").why == ""
     assert compare(HOLDS, 0.0, "<", "g").why.startswith("the whole interval lies above 0")
     assert "straddles 0: too few seeds or too small an effect" in compare(UNCLEAR, 0.0, ">", "g").why
-    assert compare([0.5], 0.0, ">", "g").why == "too little data: only 1 finite value(s), need 2"
+    assert compare([0.5], 0.0, ">", "g").why == "too little data: only 1 finite value, need 2"
     assert compare([], 0.0, ">", "g").why == "no data"
     assert exact([1e-3], 1e-6, "e").why == "the largest error exceeds the tolerance"
     assert exact([], 1e-6, "e").why == "no data" and exact([1e-9], 1e-6, "e").why == ""
@@ -55,7 +55,7 @@ def test_a_reproduced_claim_shows_its_primary_part_and_why_says_how_many_others_
     v = all_of(first, second)
     assert v.verdict == REPRODUCED and v.statistic == "first" and v.why == "" and v.parts == (first, second)
     two = all_of(first, compare(FAILS, 0.0, ">", "a"), compare(FAILS, 0.0, ">", "b"))
-    assert two.statistic == "a" and two.why.endswith("(so are 1 other part)")
+    assert two.statistic == "a" and two.why.endswith("(as is 1 other part)")
 
 
 def test_detail_lists_every_part_with_its_verdict_in_the_notation():

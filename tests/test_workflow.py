@@ -58,7 +58,8 @@ def test_smoke_study_judges_every_claim_and_builds_the_report(smoke):
     html = (smoke / SMOKE_RESULTS / "report.html").read_text()
     assert "Verdicts" in html and "early-stopping" in html
     verdict = claims.set_index("id").verdict["early-stopping"]
-    assert f'"labels": {{"claim": "early-stopping", "verdict": "{verdict}"}}' in html  # lists show the verdict
+    place = judged.index("early-stopping") + 1  # the config's order leads the label: the report sorts by it
+    assert f'"labels": {{"claim": "{place:02d}. early-stopping", "verdict": "{verdict}"}}' in html  # and the verdict
     assert (smoke / SMOKE_RESULTS / "claims.png").stat().st_size > 10_000  # the summary that leads the report
 
 

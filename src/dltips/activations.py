@@ -12,10 +12,8 @@ vanishing-gradient and ReLU claims.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .lazy import lazy_import
+from .lazy import torch
 from .registry import Registry
-
-torch = lazy_import("torch")
 
 LEAKY_SLOPE = 0.01  # the notes' Leaky ReLU: 0.01 x for x < 0
 PRELU_INIT = 0.25  # He et al. 2015's starting slope, as torch.nn.PReLU

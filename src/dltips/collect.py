@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import RunDir, TrainedJob, read_runs
-from .tables import TUNING, write_table
+from .tables import TUNING, empty, write_table
+from .tuning import arm_of
 
 TIMING_COLUMNS = ["seconds"]  # differ between identical runs; everything else is reproducible
 
@@ -22,6 +23,7 @@ def run_row(run: RunDir) -> dict:
     job, spec, cfg = run.job.spec, run.spec, run.config
     return {
         "run_id": run.id,
+        "arm": arm_of(job, spec),
         **_job_cell(run.job),
         "regularizer": spec.regularizer,
         "variant": spec.variant,
@@ -42,7 +44,8 @@ def run_row(run: RunDir) -> dict:
 def tuning_rows(job: TrainedJob) -> list[dict]:
     """The job's rows of table `tuning`: every rate candidate with its condition's status."""
     shape = {"depth": job.spec.model["depth"], "width": job.spec.model["width"]}
-    return [{**_job_cell(job), **shape, "status": job.lrs[row["condition"]].status, **row} for row in job.tuning]
+    return [{**_job_cell(job), **shape, "arm": f"{job.spec.name}/{row['condition']}",
+             "status": job.lrs[row["condition"]].status, **row} for row in job.tuning]
 
 
 def run_rows(job_dir: Path) -> tuple[list[dict], list[pd.DataFrame], list[pd.DataFrame], list[dict]]:
@@ -64,10 +67,13 @@ def collect(job_dirs, outputs: dict | None = None) -> dict[str, pd.DataFrame]:
         epochs += e
         layers += l
         tuning += t
+    # a tree of tied runs (dltips.tied) may hold none: its tables are empty
     tables = {
-        "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable"),
-        "epochs": pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable"),
-        "layers": pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable"),
+        "runs": pd.DataFrame(runs).sort_values("run_id", kind="stable") if runs else empty("runs"),
+        "epochs": (pd.concat(epochs, ignore_index=True).sort_values(["run_id", "epoch", "split"], kind="stable")
+                   if epochs else empty("epochs")),
+        "layers": (pd.concat(layers, ignore_index=True).sort_values(["run_id", "epoch", "layer"], kind="stable")
+                   if layers else empty("layers")),
         "tuning": pd.DataFrame(tuning, columns=TUNING.names),
     }
     for name, path in (outputs or {}).items():

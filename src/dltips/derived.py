@@ -15,11 +15,9 @@ import pandas as pd
 from . import data
 from .config import ConfigError
 from .contract import Job, read_job
-from .lazy import lazy_import
+from .lazy import posthoc
 from .registry import Registry
 from .tables import empty, write_table
-
-posthoc = lazy_import("dltips.posthoc")  # torch: loaded to build a table, never to parse the Snakefile
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,10 @@ def build(name: str, job_dirs, dataset_paths: dict, out_path) -> pd.DataFrame:
     loaded = {}
     frames = []
     for job_dir in sorted(map(Path, job_dirs)):
-        dataset = read_job(job_dir).spec.dataset
+        spec = read_job(job_dir).spec
+        if not spec.runs:  # a job without tied rates has no tied runs (dltips.tied)
+            continue
+        dataset = spec.dataset
         if dataset not in loaded:
             loaded[dataset] = data.load(dataset_paths[dataset])
         frame = DERIVED[name].compute(job_dir, loaded[dataset])

@@ -105,13 +105,6 @@ def by_init(frame: pd.DataFrame) -> dict:
     return {"hue": "init", "hue_order": present, "palette": {i: colors[i] for i in present} or None}
 
 
-def ci_text(v, fmt: str = "+.3f") -> str:
-    """'mean [low, high]' of a verdict, or 'no data' (not 'nan [nan, nan]') where n is 0."""
-    if v.n == 0:
-        return "no data"
-    return f"{v.value:{fmt}} [{v.ci_low:{fmt}}, {v.ci_high:{fmt}}]"
-
-
 def rule_text(v, fmt: str | None = None, unit: str = "seeds") -> str:
     """A rule's numbers in one line, in the verdicts' notation (verdicts.measured):
     'gain: measured +0.12 [0.09, 0.15] (n = 3 seeds); the claim needs > 0'. `fmt` is kept for

@@ -7,10 +7,8 @@ entries hand torch.nn.init the transposed view so fan-in is computed right.
 import math
 from collections.abc import Callable
 
-from .lazy import lazy_import
+from .lazy import torch
 from .registry import Registry
-
-torch = lazy_import("torch")
 
 INITS: Registry[Callable] = Registry("init")
 

@@ -1,13 +1,14 @@
 """Run one job: choose its learning rate, train its stack, write one directory per run
 (layout: dltips.contract)."""
 
+import time
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from . import data as datasets
-from .contract import ChosenRate, FixedRate, GridRate, Job, TrainedJob, read_job, write_job, write_run
+from .contract import ChosenRate, FixedRate, GridRate, Job, RunSpec, TrainedJob, read_job, write_job, write_run
 from .data import SPLITS
 from .process import configure_torch
 from .progress import EpochLog
@@ -15,11 +16,15 @@ from .provenance import versions
 from .regularizers import build as build_regularizer
 from .tables import EPOCH_COLUMNS, LAYER_COLUMNS
 from .trainer import Member, StackConfig, resolve_device, train
-from .tuning import EDGE, condition_of, conditions_of, tune
+from .phases import RATE_SEARCH, STARTUP, TRAINING, WRITING, PhaseClock
+from .timing_file import CONFIRMATION, REPORTED, SEARCH, write_timing
+from .tuning import CONFIRMED, EDGE, UNSTABLE, condition_of, conditions_of, tune
 
 
 def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> StackConfig:
-    """The job's stack settings; `tuning`: record only what the rate search reads (validation)."""
+    """The job's stack settings; `tuning`: record only what the rate search reads (validation)
+    and, for the claims' rate curves, each candidate's training loss and accuracy at its last
+    epoch (the train split, at the epochs a summary reads: no curves)."""
     t = job.training
     return StackConfig(
         activation=job.activation,
@@ -32,8 +37,8 @@ def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> S
         stats_epochs=t.layer_epochs,
         stats_every=t.stats_every,
         train_eval_size=t.train_eval_size,
-        splits=("val",) if tuning else SPLITS,
-        curves=t.curves,
+        splits=("train", "val") if tuning else SPLITS,
+        curves=t.curves and not tuning,
         layer_stats=t.layer_stats and not tuning,
         plateau_patience=t.plateau_patience,  # a candidate trains as its runs will
         divergence_factor=t.divergence_factor,
@@ -64,43 +69,90 @@ def choose_learning_rates(job: Job, data, device: str, grid_dir: Path | None) ->
     return {k: ChosenRate.from_dict(c) for k, c in chosen.items()}, "tuned", record
 
 
-def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
-    """Returns one summary line for the console (the epochs go to stdout, the job's log)."""
-    configure_torch(threads)
-    out_dir = Path(out_dir)
-    data = datasets.load(data_path)
-    lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
-    chosen = [lrs[condition_of(r).key] for r in job.runs]
-    members = [Member.of(job.training, seed=r.seed, lr=c.lr, reg=build_regularizer(r.regularizer, r.reg_params),
-                         init=r.init) for r, c in zip(job.runs, chosen)]
-    # one stack per rate: a model trained in a stack sharing its rate takes bit for bit the
-    # steps it takes alone (optimizers.PerModelLR)
-    progress = EpochLog("training")
+def members_of(job: Job, runs, rates: list[float]) -> list[Member]:
+    """The stack members of `runs`, each at its rate."""
+    return [Member.of(job.training, seed=r.seed, lr=lr, reg=build_regularizer(r.regularizer, r.reg_params),
+                      init=r.init) for r, lr in zip(runs, rates)]
+
+
+def train_by_rate(job: Job, members: list[Member], data, device: str, progress, on_stack=None,
+                  clock: PhaseClock | None = None) -> list:
+    """Every member's result, trained in one stack per rate: a model trained in a stack sharing
+    its rate takes bit for bit the steps it takes alone (optimizers.PerModelLR). `on_stack(which,
+    results)` hears of each stack as it ends (`which`: its members' indices). `clock`: where the
+    training, its evaluations and its layer statistics charge their seconds (dltips.phases)."""
+    clock = clock or PhaseClock()
     results: list = [None] * len(members)
     for rate in sorted({m.lr for m in members}):
         which = [i for i, m in enumerate(members) if m.lr == rate]
-        for i, result in zip(which, train(stack_config(job), [members[i] for i in which], data, device,
-                                          observers=[progress])):
+        with clock.phase(TRAINING):
+            stack = train(stack_config(job), [members[i] for i in which], data, device, observers=[progress],
+                          clock=clock)
+        for i, result in zip(which, stack):
             results[i] = result
-    env = versions()
+        if on_stack:
+            on_stack(which, results)
+    return results
+
+
+def run_config(job: Job, run: RunSpec, member: Member, lr_source: str, lr_status: str, device: str, env: dict) -> dict:
+    """A run's config.json (dltips.contract.RunDir.config)."""
     spec = job.to_dict()
-    shared = {k: spec[k] for k in ("job", "study", "dataset", "activation", "optimizer", "optimizer_params", "model",
-                                   "training")}
-    for run, member, result, lr in zip(job.runs, members, results, chosen):
-        resolved = {
-            **shared,
-            **run.to_dict(),
-            "regularization": member.reg.as_dict(),
-            "lr": member.lr,
-            "lr_source": lr_source,
-            "lr_status": lr.status,
-            "lr_at_edge": lr.status == EDGE,
-            "device": str(resolve_device(device)),  # what ran it: auto resolves to cuda or cpu
-            "versions": env,
-        }
-        write_run(out_dir / run.run, resolved, result.summary, pd.DataFrame(result.epochs, columns=EPOCH_COLUMNS),
-                  pd.DataFrame(result.layers, columns=LAYER_COLUMNS),
-                  lambda tmp, s=result.state: torch.save(s, tmp))
+    return {
+        **{k: spec[k] for k in ("job", "study", "dataset", "activation", "optimizer", "optimizer_params", "model",
+                                "training")},
+        **run.to_dict(),
+        "regularization": member.reg.as_dict(),
+        "lr": member.lr,
+        "lr_source": lr_source,
+        "lr_status": lr_status,
+        "lr_at_edge": lr_status == EDGE,
+        "device": str(resolve_device(device)),  # what ran it: auto resolves to cuda or cpu
+        "versions": env,
+    }
+
+
+def write_result(run_dir, config: dict, result) -> None:
+    """A trained run's directory: its config, summary, curves, layer statistics and weights."""
+    write_run(run_dir, config, result.summary, pd.DataFrame(result.epochs, columns=EPOCH_COLUMNS),
+              pd.DataFrame(result.layers, columns=LAYER_COLUMNS), lambda tmp, s=result.state: torch.save(s, tmp))
+
+
+def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None,
+            started: float | None = None) -> str:
+    """Returns one summary line for the console (the epochs go to stdout, the job's log).
+    `started`: when the process started (seconds since the epoch), so its timing file counts
+    the start-up (imports) too."""
+    clock = PhaseClock()
+    with clock.phase(STARTUP):
+        configure_torch(threads)
+        out_dir = Path(out_dir)
+        data = datasets.load(data_path)
+    if started is not None:  # the process's imports, before the clock: all its CPU time until then
+        before = time.time() - clock.seconds[STARTUP] - started
+        clock.add(STARTUP, max(0.0, before), max(0.0, time.process_time() - clock.cpu_seconds[STARTUP]))
+    with clock.phase(RATE_SEARCH):
+        lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
+    chosen = [lrs[condition_of(r).key] for r in job.runs]
+    members = members_of(job, job.runs, [c.lr for c in chosen])
+    progress = EpochLog("training")
+    results = train_by_rate(job, members, data, device, progress, clock=clock)
+    with clock.phase(WRITING):
+        env = versions()
+        for run, member, result, lr in zip(job.runs, members, results, chosen):
+            write_result(out_dir / run.run, run_config(job, run, member, lr_source, lr.status, device, env), result)
+    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started, clock.cpu_seconds)
     write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
     rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
     return progress.summary(job.name, rates, lr_source, results)
+
+
+def model_epochs(results, tuning: list[dict]) -> dict[str, int]:
+    """The models' epochs a job trained: its reported runs', its rate search's and its
+    confirmations' (epoch 0, an evaluation before any update, is none)."""
+    confirming = {CONFIRMED, UNSTABLE}
+    return {
+        REPORTED: sum(int(r.summary["epochs_run"]) for r in results),
+        SEARCH: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] not in confirming),
+        CONFIRMATION: sum(int(r["epochs_trained"]) for r in tuning if r["fate"] in confirming),
+    }

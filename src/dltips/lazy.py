@@ -31,3 +31,14 @@ def lazy_import(name: str) -> ModuleType:
     if importlib.util.find_spec(name.partition(".")[0]) is None:
         raise ModuleNotFoundError(name)
     return _Lazy(name)
+
+
+# The heavy modules dltips loads lazily, one table, each under the one name its users give it:
+# `from dltips.lazy import plt, torch`.
+torch, F = lazy_import("torch"), lazy_import("torch.nn.functional")
+stats = lazy_import("scipy.stats")
+sns = lazy_import("seaborn")
+plt, gridspec, ticker, transforms, mlines, legend_handler = (
+    lazy_import(f"matplotlib.{name}") for name in ("pyplot", "gridspec", "ticker", "transforms", "lines", "legend_handler"))
+# dltips' own: torch behind them (posthoc: loaded to build a table, never to parse the Snakefile)
+figures, mlp, training, posthoc = (lazy_import(f"dltips.{name}") for name in ("figures", "model", "trainer", "posthoc"))

@@ -9,10 +9,8 @@ import inspect
 import sys
 from dataclasses import dataclass, field
 
-from .lazy import lazy_import
+from .lazy import torch
 from .registry import Registry
-
-torch = lazy_import("torch")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pandas as pd
 import seaborn as sns
 
 from . import figures
+from .words import count, listing, number
 
 FACTORS = ("activation", "optimizer", "regularizer")
 
@@ -66,7 +67,7 @@ def heatmap(runs: pd.DataFrame):
 def factor_effects(runs: pd.DataFrame):
     grid = grid_runs(runs)
     grid = grid[~grid.diverged.astype(bool)]
-    fig, axes = plt.subplots(1, len(FACTORS), figsize=(figures.WIDTH, 4.4), sharey=True)
+    fig, axes = plt.subplots(1, len(FACTORS), figsize=(figures.WIDTH, 4.4), sharey=True, layout="constrained")
     for ax, factor in zip(axes, FACTORS):
         sns.pointplot(data=grid, x=factor, y="final_test_accuracy", errorbar=figures.CI, seed=figures.BOOT_SEED,
                       ax=ax, linestyle="none", capsize=0.2)
@@ -74,27 +75,43 @@ def factor_effects(runs: pd.DataFrame):
         ax.tick_params(axis="x", rotation=30)
         n = grid.groupby(factor).size()
         ax.set_title(f"by {factor}\n(n = {n.min()}–{n.max()} runs per level)", fontsize=figures.TITLE_FONT)
-    fig.suptitle("Factor effects: mean over all other factors and seeds, 95% bootstrap interval",
-                 fontsize=figures.TITLE_FONT)
+    datasets = list(dict.fromkeys(grid.dataset))
+    pooled = f"datasets pooled ({listing(datasets)})" if len(datasets) > 1 else f"dataset {listing(datasets)}"
+    fig.suptitle(figures.wrap_to(f"Factor effects: mean over all other factors and seeds, {pooled}, 95% bootstrap "
+                                 "interval", figures.WIDTH), fontsize=figures.TITLE_FONT)
     return fig
 
 
 def failure_map(runs: pd.DataFrame, chance_margin: float):
+    """A panel per dataset, never pooled (datasets fail differently): the fraction of seeds
+    per cell (activation down, optimizer – regularizer across) that diverged or ended at
+    chance, and the counts of each outcome in the panel's title."""
     grid = grid_runs(runs)
     grid["outcome"] = np.select(
         [grid.diverged.astype(bool), chance_level(grid, chance_margin)], ["diverged", "chance level"], "trained"
     )
     failed = grid.assign(failed=grid.outcome != "trained")
-    table = failed.pivot_table(index=["activation"], columns=["optimizer", "regularizer"], values="failed", aggfunc="mean")
-    fig, ax = plt.subplots(figsize=(min(figures.WIDTH, max(8, 0.4 * table.shape[1] + 2.5)), 5))
-    sns.heatmap(table, vmin=0, vmax=1, cmap="Reds", cbar_kws={"label": "fraction of seeds failed"}, ax=ax,
-                linewidths=0.5, linecolor="white")
-    counts = grid.outcome.value_counts()
-    ax.set_title("Failure map: diverged (non-finite loss) or chance-level test accuracy "
-                 f"(< {0.1 + chance_margin:.2f})\nruns: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    ax.set(xlabel="optimizer – regularizer", ylabel="activation")
-    ax.set_xticks(np.arange(table.shape[1]) + 0.5, ["–".join(map(str, c)) for c in table.columns], rotation=90,
-                  fontsize=figures.MIN_FONT)  # every column named, however many
+    datasets = list(dict.fromkeys(grid.dataset)) or [None]
+    rows, cols = list(dict.fromkeys(grid.activation)), list(dict.fromkeys(zip(grid.optimizer, grid.regularizer)))
+    width = min(figures.WIDTH, max(8, 0.4 * len(cols) + 2.5))
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(width, 0.8 + len(datasets) * (0.3 * len(rows) + 2.6)),
+                             squeeze=False, layout="constrained")  # a panel's title clear of the ticks above it
+    for ax, dataset in zip(axes[:, 0], datasets):
+        here = failed[failed.dataset == dataset] if dataset is not None else failed
+        table = here.pivot_table(index="activation", columns=["optimizer", "regularizer"], values="failed",
+                                 aggfunc="mean").reindex(index=rows, columns=pd.MultiIndex.from_tuples(cols))
+        sns.heatmap(table, vmin=0, vmax=1, cmap="Reds", cbar_kws={"label": "fraction of seeds failed"}, ax=ax,
+                    linewidths=0.5, linecolor="white")
+        counts = here.outcome.value_counts()
+        ax.set_title(f"{dataset if dataset is not None else 'every dataset'}, {count(len(here), 'run')}: "
+                     f"{counts.get('trained', 0)} trained, {counts.get('chance level', 0)} at chance level, "
+                     f"{counts.get('diverged', 0)} diverged", fontsize=figures.TITLE_FONT)
+        ax.set(xlabel="optimizer – regularizer", ylabel="activation")
+        ax.set_xticks(np.arange(len(cols)) + 0.5, ["–".join(map(str, c)) for c in cols], rotation=90,
+                      fontsize=figures.MIN_FONT)  # every column named, however many
+        ax.tick_params(axis="y", rotation=0, labelsize=figures.MIN_FONT)  # seaborn stands them up; they collide
+    fig.suptitle("Failure map, a panel per dataset: diverged (non-finite loss) or chance-level test accuracy "
+                 f"(< {number(0.1 + chance_margin)})", fontsize=figures.TITLE_FONT)
     return fig
 
 

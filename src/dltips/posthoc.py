@@ -28,6 +28,8 @@ from .model import StackedMLP
 from .stacks import load_stack
 from .recorder import EVAL_CHUNK
 from .tables import DROPOUT_EVAL, ENSEMBLE, MAXOUT_UNITS
+from .tied import rate_suffix
+from .tuning import arm_of
 
 DETERMINISTIC_K = 0  # `k` of the methods that sample no mask
 
@@ -198,16 +200,30 @@ def ensemble_evaluation(job_dir, dataset, ks=None, draws: int = 20, seed: int = 
 
     For each k (default 1 .. number of runs) up to `draws` distinct random subsets of the
     runs (all subsets where there are fewer; so k=1 lists every single net, and k=all is
-    one row). `members` names the runs averaged, joined by '+'. Diverged runs are left out:
-    one non-finite member makes the whole average meaningless.
+    one row). `members` names the runs averaged, joined by '+'; `arm` their arms
+    (tuning.arm_of), so the judging can swap an arm's ensembles for those at its tied rates.
+    Diverged runs are left out: one non-finite member makes the whole average meaningless.
+    A tree of tied runs (dltips.tied) holds a job's runs at several rates: the runs at each
+    rate are an ensemble of their own, its `job` `<job>@lr=<rate>` as its runs' ids are.
     (Hansen & Salamon 1990; Lakshminarayanan et al. 2017, sec. 2.4.)
     """
-    job_dir = Path(job_dir)
+    trained, runs = read_runs(job_dir)
+    by_rate: dict[str, list[str]] = {}
+    for run in runs:
+        by_rate.setdefault(rate_suffix(run.spec.run), []).append(run.spec.run)
+    frames = [_ensembles(Path(job_dir), dataset, names, trained.spec.name + suffix, ks, draws, seed)
+              for suffix, names in by_rate.items()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ENSEMBLE.names)
+
+
+def _ensembles(job_dir: Path, dataset, run_names: list[str], key: str, ks, draws: int, seed: int) -> pd.DataFrame:
+    """ensemble_evaluation's rows of the runs `run_names`, its `job` column `key`."""
     x, y = _test_split(dataset)
-    model, job, runs = load_stack(job_dir)
+    model, job, runs = load_stack(job_dir, runs=run_names)
     keep = [i for i, d in enumerate(_diverged(job_dir, runs)) if not d]
     probs = _probabilities(model, x)[keep]
     names = [runs[i].run for i in keep]
+    arms = [arm_of(job, runs[i]) for i in keep]
     n = len(keep)
     rng = np.random.default_rng(seed)
     rows = []
@@ -216,8 +232,9 @@ def ensemble_evaluation(job_dir, dataset, ks=None, draws: int = 20, seed: int = 
             raise ValueError(f"ensemble size {k} outside 1..{n} (the job's non-diverged runs)")
         for draw, members in enumerate(subsets(n, k, draws, rng)):
             (accuracy,), (loss,) = _scores(probs[list(members)].mean(0, keepdim=True), y)
-            rows.append({"job": job.name, "k": k, "draw": draw, "members": "+".join(names[m] for m in members),
-                         "test_accuracy": accuracy, "test_loss": loss})
+            rows.append({"job": key, "arm": "+".join(dict.fromkeys(arms[m] for m in members)), "k": k, "draw": draw,
+                         "members": "+".join(names[m] for m in members), "test_accuracy": accuracy,
+                         "test_loss": loss})
     return pd.DataFrame(rows, columns=ENSEMBLE.names)
 
 

@@ -2,8 +2,12 @@
 
 import os
 import sys
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 
 import torch
+
+from .extensions import load as load_extensions
 
 
 def configure_torch(threads: int) -> None:
@@ -22,3 +26,15 @@ def end_process() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def run_training_job(log_path: str, extensions: list[str] | None, train: Callable[[], str]) -> None:
+    """A training job's script around `train` (which returns its summary line): the extensions
+    loaded and everything printed in the job's log, the summary in the log and on the console
+    (Snakemake shows a job's stderr as it runs), then end_process."""
+    with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
+        load_extensions(extensions)
+        summary = train()
+        print(summary)
+    print(summary, file=sys.stderr)
+    end_process()

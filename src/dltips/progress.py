@@ -8,6 +8,8 @@ the Trainer knowing about logs.
 import math
 import time
 
+from .words import count
+
 
 class EpochLog:
     def __init__(self, stage: str, write=None, clock=time.perf_counter):
@@ -25,13 +27,14 @@ class EpochLog:
         finite = [v for v in losses if math.isfinite(v)]
         mean = f"{sum(finite) / len(finite):.4f}" if finite else "n/a"
         left = int(trainer.state.active.sum())
-        self.write(f"{self.stage} epoch {epoch}/{trainer.cfg.epochs}: {left} of {len(trainer.members)} runs "
-                   f"still training, mean {split} loss {mean} (nats, over {len(finite)} runs), {now - self.last:.2f} s")
+        self.write(f"{self.stage} epoch {epoch}/{trainer.cfg.epochs}: {left} of {count(len(trainer.members), 'run')} "
+                   f"still training, mean {split} loss {mean} (nats, over {count(len(finite), 'run')}), "
+                   f"{now - self.last:.2f} s")
         self.last = now
 
     def summary(self, job: str, rates: str, lr_source: str, results) -> str:
         """One line: what the job trained, at which rate, how many diverged, how long it took."""
         diverged = sum(bool(r.summary["diverged"]) for r in results)
         epochs = max((r.summary["epochs_run"] for r in results), default=0)
-        return (f"{job}: {len(results)} runs, lr {rates} ({lr_source}), {epochs} epochs, "
+        return (f"{job}: {count(len(results), 'run')}, lr {rates} ({lr_source}), {count(epochs, 'epoch')}, "
                 f"{diverged} diverged, {self.clock() - self.start:.1f} s training")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .contract import Job, first_run_config
 from .extensions import registered
+from .words import count
 
 PACKAGES = ("dltips", "torch", "numpy", "pandas", "mnist1d", "scikit-learn", "mlxtend", "snakemake")
 MACHINE_KEYS = ("cpu", "cpu_capability", "cores")
@@ -120,7 +121,7 @@ def _environment_line(env: dict) -> str:
     machine_text = (f"{env.get('cpu', 'CPU not recorded')}, torch CPU kernels: {env.get('cpu_capability', 'not recorded')}, "
                     f"{env.get('cores', '?')} cores")
     libraries = ", ".join(f"{name} {env[name]}" for name in ("python",) + PACKAGES if env.get(name))
-    return f"{env['jobs']} training job(s) on {machine_text}; {libraries}"
+    return f"{count(env['jobs'], 'training job')} on {machine_text}; {libraries}"
 
 
 def landing_facts(path) -> list[tuple[str, str]]:
@@ -141,8 +142,8 @@ def landing_facts(path) -> list[tuple[str, str]]:
         facts.append((f"Extension {_rst(extension)}", _rst(what)))
     for name, s in study["studies"].items():
         epochs = ", ".join(map(str, s["epochs"]))
-        facts.append((f"Study {_rst(name)}", f"{s['runs']} runs in {s['jobs']} jobs, seeds {_rst(s['seeds'])}, "
-                                             f"{epochs} epochs"))
+        facts.append((f"Study {_rst(name)}", f"{count(s['runs'], 'run')} in {count(s['jobs'], 'job')}, seeds {_rst(s['seeds'])}, "
+                                             f"{epochs} {'epoch' if s['epochs'] == [1] else 'epochs'}"))
     envs = rec["environments"]
     if not envs:
         facts.append(("Machine and libraries", "no trained run recorded them"))

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from .model import StackedMLP
+from .phases import EVALUATION, LAYER_STATS, PhaseClock
 from .stack_state import ModelWeights, StackState
 
 # Samples per evaluation forward. Small enough that a stack's activations stay in the CPU's
@@ -57,7 +58,9 @@ class Recorder:
     """Evaluates a stack on the fixed evaluation sets and keeps every member's rows."""
 
     def __init__(self, cfg, x: dict[str, torch.Tensor], y: dict[str, torch.Tensor], n_members: int,
-                 device: torch.device):
+                 device: torch.device, clock: PhaseClock | None = None):
+        # evaluation and layer statistics take their seconds out of the caller's phase
+        self.clock = clock or PhaseClock()
         if "val" not in cfg.splits:
             raise ValueError(f"StackConfig.splits must include 'val' (stopping reads it), got {cfg.splits}")
         self.cfg, self.device = cfg, device
@@ -85,11 +88,15 @@ class Recorder:
         self.layer_rows: list[list[dict]] = [[] for _ in range(n_members)]
 
     # ---- measurements -------------------------------------------------------------
-    @torch.no_grad()
     def evaluate(self, model: StackedMLP, splits: Sequence[str] | None = None, more: bool = False) -> dict:
         """split -> (loss [K], accuracy [K]) in eval mode (no dropout), for `splits` (default:
         every evaluated split). `more`: add splits to this epoch's evaluation so far, computing
         only the chunks it has not."""
+        with self.clock.phase(EVALUATION):
+            return self._evaluate(model, splits, more)
+
+    @torch.no_grad()
+    def _evaluate(self, model: StackedMLP, splits: Sequence[str] | None, more: bool) -> dict:
         model.eval()
         splits = tuple(self.eval_slices) if splits is None else tuple(splits)
         k = model.n_models
@@ -159,8 +166,9 @@ class Recorder:
         due = epoch in (0, self.cfg.epochs, *self.cfg.stats_epochs) or bool(every and epoch % every == 0)
         with_stats = list(positions) if due else [pos for pos in positions if not active[pos]]
         if with_stats:
-            stats = [{name: v.tolist() for name, v in row.items()}
-                     for row in self.layer_statistics(state.model, state.initial)]
+            with self.clock.phase(LAYER_STATS):
+                stats = [{name: v.tolist() for name, v in row.items()}
+                         for row in self.layer_statistics(state.model, state.initial)]
             for pos in with_stats:
                 for layer, row in enumerate(stats, start=1):
                     self.layer_rows[state.members_at[pos]].append(

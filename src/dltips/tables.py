@@ -75,16 +75,19 @@ REGULARIZATION = _sorted(Columns({f.name: _field_type(f.type) for f in fields(Re
 JOB_CELL = columns(job=str, study=str, dataset=str, activation=str, optimizer=str)
 
 # ---- tables gathered from run directories (dltips.collect) --------------------------------
-RUNS = (RUN_ID + JOB_CELL
+# the rate decision a run trains at (tuning.arm_of): the judging swaps an arm's rows for its tied runs
+ARM = columns(arm=str)
+RUNS = (RUN_ID + ARM + JOB_CELL
         + columns(regularizer=str, variant=str, seed=int, depth=int, width=int, init=str, lr=float, lr_source=str,
                   lr_status=str, lr_at_edge=bool)
         + REGULARIZATION + columns(epochs=int) + RUN_METRICS)
 # one per candidate and seed (dltips.tuning): its own numbers, the score its fate was decided on and
-# the pick's at that decision, the condition's noise, whether it ties with the pick
+# the pick's at that decision, the condition's noise, whether it ties with the pick, and its training
+# loss and accuracy at its last epoch (the claims about training draw them against the rate)
 TUNING_RECORD = columns(condition=str, round=int, lr=float, seed=int, best_val_accuracy=float, diverged=bool,
                         epochs_trained=int, fate=str, score=float, pick_score=float, seed_sd=float, tie_noise=float,
-                        tied_with_pick=bool, chosen=bool)
-TUNING = JOB_CELL + columns(depth=int, width=int) + TUNING_RECORD + columns(status=str)
+                        tied_with_pick=bool, chosen=bool, train_loss=float, train_accuracy=float)
+TUNING = JOB_CELL + columns(depth=int, width=int) + ARM + TUNING_RECORD + columns(status=str)
 
 # ---- tables of trained weights (dltips.weights) -------------------------------------------
 NEAR_ZERO = (1e-2, 1e-3, 1e-4)  # "near zero" at three honest scales
@@ -104,7 +107,7 @@ DROPOUT_EVAL = RUN_ID + columns(regularizer=str, width=int, dropout_input=float,
                                 method=str, k=int, test_accuracy=float, test_loss=float, test_accuracy_se=float,
                                 test_loss_se=float, mean_top_probability=float, n_test=int, right_where_ws_wrong=int,
                                 wrong_where_ws_right=int, test_loss_paired_se=float)
-ENSEMBLE = columns(job=str, k=int, draw=int, members=str, test_accuracy=float, test_loss=float)
+ENSEMBLE = columns(job=str) + ARM + columns(k=int, draw=int, members=str, test_accuracy=float, test_loss=float)
 MAXOUT_UNITS = RUN_ID + columns(layer=int, unit=int, t=float, response=float)
 
 TABLES: dict[str, Columns] = {

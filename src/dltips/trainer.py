@@ -20,6 +20,7 @@ import torch
 
 from .clipping import clip_gradient_norms_, max_norms
 from .data import SPLITS, Dataset
+from .phases import PhaseClock
 from .recorder import Recorder, RunResult
 from .recorder import per_model_ce as _per_model_ce
 from .regularizers import Regularization
@@ -72,8 +73,8 @@ class StackConfig:
     stats_every: int | None = DEFAULTS.stats_every
     train_eval_size: int | None = DEFAULTS.train_eval_size  # None: as many as the test split
     eval_seed: int = 0
-    # What is recorded. Learning-rate tuning reads only validation accuracy, so it evaluates
-    # the validation split alone and takes no layer statistics: it pays for nothing it throws away.
+    # What is recorded. Learning-rate tuning decides on validation accuracy and keeps each
+    # candidate's last training loss (jobs.stack_config): no test split, no layer statistics.
     splits: tuple[str, ...] = SPLITS
     # every split at every epoch (a claim draws the course of training); False: the splits
     # besides validation only at the epochs a run's summary can read, those where some model
@@ -102,15 +103,17 @@ class Trainer:
     """Trains `members` side by side. `observers` see the trainer after every epoch's records,
     as observer(trainer, epoch), before the models that stopped in it leave the stack; they
     change nothing. `stopping`: policies that stop models besides early stopping and the
-    plateau (dltips.stopping)."""
+    plateau (dltips.stopping). `clock`: where evaluation and layer statistics charge their
+    seconds (dltips.phases); it changes nothing either."""
 
     def __init__(self, cfg: StackConfig, members: Sequence[Member], data: Dataset, device: str = "cpu",
-                 observers: Sequence[Observer] = (), stopping: Sequence[StoppingPolicy] = ()):
+                 observers: Sequence[Observer] = (), stopping: Sequence[StoppingPolicy] = (),
+                 clock: PhaseClock | None = None):
         self.cfg, self.members, self.observers = cfg, list(members), list(observers)
         self.device = resolve_device(device)
         self.x = {s: torch.from_numpy(data.x[s]).to(self.device) for s in SPLITS}
         self.y = {s: torch.from_numpy(data.y[s]).to(self.device) for s in SPLITS}
-        self.recorder = Recorder(cfg, self.x, self.y, len(self.members), self.device)
+        self.recorder = Recorder(cfg, self.x, self.y, len(self.members), self.device, clock)
         self.state = StackState.build(cfg, self.members, data.n_features, data.n_classes, self.device)
         self.stopping = Stopping(self.members, cfg.plateau_patience, stopping, cfg.divergence_factor, cfg.epochs)
         self.left: dict[int, ModelWeights] = {}  # member -> its weights, once it left the stack
@@ -193,5 +196,6 @@ class Trainer:
 
 
 def train(cfg: StackConfig, members: Sequence[Member], data: Dataset, device: str = "cpu",
-          observers: Sequence[Observer] = (), stopping: Sequence[StoppingPolicy] = ()) -> list[RunResult]:
-    return Trainer(cfg, members, data, device, observers, stopping).fit()
+          observers: Sequence[Observer] = (), stopping: Sequence[StoppingPolicy] = (),
+          clock: PhaseClock | None = None) -> list[RunResult]:
+    return Trainer(cfg, members, data, device, observers, stopping, clock).fit()

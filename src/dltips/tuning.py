@@ -8,8 +8,11 @@ init tolerates; a dropout net or a strong penalty wants another rate). So each d
 loss surface as it is: it shares the unregularized rate.
 
 The search is cheap by design:
-- every candidate of every condition trains side by side in one stack, recording only the
-  validation split (no test evaluation, no layer statistics);
+- every candidate of every condition trains side by side in one stack, recording the
+  validation split at every epoch and the train split's evaluation subset only where a
+  summary reads it (no test evaluation, no layer statistics): each candidate's training loss
+  and accuracy at its last epoch are what the claims about training draw against the rate
+  (claims.rate_curves), and they decide nothing here;
 - one score ranks every candidate, at every decision: its validation accuracy at its epoch
   of lowest validation loss so far (mean over the tuning seeds; a diverged candidate scores
   0). It is what the run's summary reports as `best_val_accuracy` and what early stopping
@@ -78,6 +81,19 @@ def condition_of(run: RunSpec) -> Condition:
     surface = replace(reg, patience=None)
     label = "none" if surface == Regularization() else run.variant
     return Condition(run.init, surface, label)
+
+
+def arm_of(job: Job, run: RunSpec) -> str:
+    """The rate decision a run trains at: `<job>/<condition key>`, the job being the one whose
+    search chose the rate (a job that reuses the grid's rate shares the grid job's arm, so a
+    world where that pick is swapped swaps both)."""
+    return f"{job.grid_job or job.name}/{condition_of(run).key}"
+
+
+def rate_status(lr: float, score: float, tried, trains_above: float) -> str:
+    """How a rate would stand as its condition's pick: untrainable where its score is at
+    chance, on the edge of the rates tried, else interior."""
+    return UNTRAINABLE if score <= trains_above else EDGE if lr in (min(tried), max(tried)) else INTERIOR
 
 
 def conditions_of(job: Job) -> dict[str, Condition]:
@@ -168,8 +184,19 @@ def _train_candidates(job, data, device, plan: list[tuple[Condition, float]], ha
             "condition": candidates[k][0], "lr": m.lr, "seed": m.seed,
             "best_val_accuracy": 0.0 if diverged else float(r.summary["best_val_accuracy"]),
             "diverged": diverged, "epochs_trained": int(r.summary["epochs_run"]), "fate": fate,
+            # what the claims about training draw against the rate: the training loss and accuracy
+            # at the candidate's last epoch (a halved one's is that of a shorter run)
+            **{f"train_{m}": _train_value(r.summary, m, diverged) for m in ("loss", "accuracy")},
         })
     return records, halver.cut_scores if halver else {}
+
+
+def _train_value(summary: dict, metric: str, diverged: bool) -> float:
+    """The candidate's `metric` on the training split's evaluation subset at its last epoch;
+    NaN where it diverged (what it blew up to is no point of a curve) or where the stack did not
+    evaluate the train split."""
+    value = summary.get(f"final_train_{metric}")
+    return math.nan if diverged or value is None else float(value)
 
 
 def _is_search(record: dict) -> bool:
@@ -325,12 +352,14 @@ def tune(job: Job, data, device: str, stack_cfg, train_fn) -> tuple[dict[str, di
         lr, score = _pick(own, unstable[key])
         if lr is None:  # every rate tried diverged, on a search or a confirmation seed
             lr, score = min(r["lr"] for r in own), 0.0
-        at_edge = lr in (min(tried[key]), max(tried[key]))
-        status = UNTRAINABLE if score <= trains_above else EDGE if at_edge else INTERIOR
+        status = rate_status(lr, score, tried[key], trains_above)
         cuts = {rate: by_epoch for (k, rate), by_epoch in cut_scores.items() if k == key}
         tied = mark_ties(own, lr, score, unstable[key], cuts, n_val, float(lr_cfg.tie_within),
                          confirmation_full_length)
-        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": tied}
+        # an untrainable condition ties every rate (all at chance) and is untrainable at each of
+        # them by definition: its runs at another rate judge nothing the pick's do not, so the
+        # rate look trains none (tuning.csv still marks the ties)
+        chosen[key] = {"lr": lr, "status": status, "score": score, "tied": [] if status == UNTRAINABLE else tied}
     for r in records:
         r["chosen"] = chosen[r["condition"]]["lr"] == r["lr"]
     return chosen, records

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .io import atomic_write
 from .verdicts import VERDICTS
+from .words import count, sentence
 
 MARKERS = ("<!-- verdict-summary:start (generated: python -m dltips.verdict_summary) -->",
            "<!-- verdict-summary:end -->")
@@ -43,16 +44,16 @@ def machine_line(provenance: dict) -> str:
 def claim_lines(claims: pd.DataFrame, conditions: pd.DataFrame) -> list[str]:
     lines = []
     for c in claims.itertuples():
-        line = f"- **{c.id}**: {c.verdict}. {c.statistic}: {c.measured}."
+        line = f"- **{c.id}**: {c.verdict}. {sentence(f'{c.statistic}: {c.measured}')}"
         if isinstance(c.why, str) and c.why:
-            line += f" Why: {c.why}."
+            line += f" {sentence('Why: ' + c.why)}"
         own = conditions[(conditions.claim == c.id) & ~conditions.headline.astype(bool)]
         for dataset, rows in own.groupby(own.dataset.fillna("").astype(str), sort=True):
             other = rows[rows.verdict != c.verdict]
             where = f" on {dataset}" if dataset else ""
             named = "; ".join(f"{r.condition}: {r.verdict}" for r in other.itertuples())
-            line += (f" Conditions{where}: {_counts(rows.verdict)}"
-                     + (f" (other than the headline's: {named})" if named else "") + ".")
+            line += " " + sentence(f"Conditions{where}: {_counts(rows.verdict)}"
+                                   + (f" (other than the headline's: {named})" if named else ""))
         lines.append(line)
     return lines
 
@@ -63,7 +64,7 @@ def summary(results: Path) -> str:
     conditions = pd.read_csv(results / "conditions.csv")
     provenance = json.loads((results / "provenance.json").read_text())
     head = (f"{machine_line(provenance)} Headline verdicts: **{_counts(claims.verdict)}** "
-            f"(of {len(claims)} claims).")
+            f"(of {count(len(claims), 'claim')}).")
     return "\n".join([MARKERS[0], "", head, "", *claim_lines(claims, conditions), "", MARKERS[1]])
 
 

@@ -31,10 +31,9 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from .io import missing
-from .lazy import lazy_import
-
-stats = lazy_import("scipy.stats")
+from . import words
+from .lazy import stats
+from .words import EQUIVALENT, number  # noqa: F401  (number: the verdicts' notation, imported from here)
 
 # the ranges of bounded statistics (compare's `bounds`)
 FRACTION = (0.0, 1.0)
@@ -124,39 +123,19 @@ def seed_sd(v: Verdict, confidence: float = 0.95) -> float:
 
 
 # ---- notation: "measured −0.039 [−0.047, −0.032] (n = 5); the claim needs > 0" ----------
-def number(x: float, decimals: int | None = None) -> str:
-    """A number as a reader writes it: a true minus sign, no '-0.000'; `decimals` fixed, else 3
-    significant digits."""
-    if missing(x):
-        return "n/a"
-    text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.3g}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", "\u2212")
-
-
-def _decimals(v: Verdict) -> int | None:
-    """Enough decimals that the interval's width shows two significant digits; None (3
-    significant digits) where that would take more than 4 or the interval is a point."""
-    width = v.ci_high - v.ci_low
-    if not math.isfinite(width) or width <= 0:
-        return None
-    decimals = max(0, 1 - math.floor(math.log10(width)))
-    return decimals if decimals <= 4 else None
-
-
 def interval_text(v: Verdict) -> str:
-    """'−0.039 [−0.047, −0.032]', or the value alone where the interval is a point."""
-    d = _decimals(v)
-    if d is None:
-        return number(v.value)
-    return f"{number(v.value, d)} [{number(v.ci_low, d)}, {number(v.ci_high, d)}]"
+    """'−0.039 [−0.047, −0.032]', or the value alone where the interval is a point; digits
+    enough that no end reads on the wrong side of the threshold or 0 (dltips.words)."""
+    return words.interval(v.value, v.ci_low, v.ci_high, words.marks_of(v.direction, v.threshold))
+
+
+def _threshold(v: Verdict) -> str:
+    return words.threshold_text(v.direction, v.threshold, v.value, v.ci_low, v.ci_high)
 
 
 def needs(v: Verdict) -> str:
-    """What the claim needs of the statistic: '> 0', '< −0.3', '≤ 1e−06'."""
-    sign = {"<=": "\u2264"}.get(v.direction, v.direction)
-    return f"{sign} {number(v.threshold)}"
+    """What the claim needs of the statistic: '> 0', '< −0.3', '≤ 1e−06', 'within ±0.015'."""
+    return words.needs(v.direction, v.threshold, v.value, v.ci_low, v.ci_high)
 
 
 def measured(v: Verdict, unit: str = "") -> str:
@@ -165,7 +144,8 @@ def measured(v: Verdict, unit: str = "") -> str:
     if v.n == 0:
         return f"no data; the claim needs {needs(v)}"
     what = "largest error" if v.direction == "<=" else "measured"
-    return f"{what} {interval_text(v)} (n = {v.n}{' ' + unit if unit else ''}); the claim needs {needs(v)}"
+    n = words.count(v.n, unit.removesuffix("s"), unit) if unit else v.n  # 'n = 1 seed', 'n = 5 seeds'
+    return f"{what} {interval_text(v)} (n = {n}); the claim needs {needs(v)}"
 
 
 # ---- why: one plain sentence for a verdict that is not "reproduced" -------------------
@@ -185,14 +165,20 @@ def _why(v: Verdict, shortfall: str = "") -> str:
         return "the largest error exceeds the tolerance"
     if v.verdict == NOT_REPRODUCED:
         side = "below" if v.direction == ">" else "above"
-        return f"the whole interval lies {side} {number(v.threshold)}, the opposite of what the claim says"
-    return f"the interval straddles {number(v.threshold)}: too few seeds or too small an effect to tell"
+        return f"the whole interval lies {side} {_threshold(v)}, the opposite of what the claim says"
+    if v.ci_low == v.ci_high == v.threshold:  # every seed gives the threshold itself: a point, on neither side
+        return ("no difference: every seed gives exactly 0" if v.threshold == 0 else
+                f"every seed gives exactly {number(v.threshold)}, the threshold itself: on neither side of it")
+    return f"the interval straddles {_threshold(v)}: too few seeds or too small an effect to tell"
 
 
 def decide(low: float, high: float, threshold: float, direction: str) -> str:
     """The verdict word of an interval against a threshold (module docstring)."""
     if direction == ">":
         return REPRODUCED if low > threshold else NOT_REPRODUCED if high < threshold else INCONCLUSIVE
+    if direction == EQUIVALENT:  # within ±threshold: both ends inside; wholly beyond one side: not
+        m = abs(threshold)
+        return REPRODUCED if -m < low and high < m else NOT_REPRODUCED if low > m or high < -m else INCONCLUSIVE
     return REPRODUCED if high < threshold else NOT_REPRODUCED if low > threshold else INCONCLUSIVE
 
 
@@ -210,7 +196,7 @@ def compare(values: Sequence[float], threshold: float, direction: str, statistic
         mean, low, high, n = t_interval(values, bounds=bounds)
     except ValueError as e:
         raise ValueError(f"{statistic}: {e}") from None
-    shortfall = f"only {n} finite value(s), need {min_n}" if n < min_n else ""
+    shortfall = f"only {words.count(n, 'finite value')}, need {min_n}" if n < min_n else ""
     verdict = INCONCLUSIVE if shortfall else decide(low, high, threshold, direction)
     if shortfall:
         detail = (detail + "; " if detail else "") + shortfall
@@ -252,7 +238,8 @@ def all_of(primary: Verdict, *others: Verdict) -> Verdict:
     why = ""
     if verdict != REPRODUCED:
         also = sum(p.verdict == verdict for p in given) - 1
-        why = deciding.why + (f" (so are {also} other part{'s' if also > 1 else ''})" if also else "")
+        why = deciding.why + (f" (as {words.verb(also, 'is', 'are')} {words.count(also, 'other part')})"
+                              if also else "")
     return Verdict(verdict, deciding.statistic, deciding.value, deciding.ci_low, deciding.ci_high,
                    deciding.threshold, deciding.direction, deciding.n, detail, parts, why, sd=deciding.sd)
 

@@ -14,6 +14,8 @@ config["report_banner"] = rst_banner(config["preset"], config["mark"])
 rule judge:
     input:
         **get_judge_tables(),
+        # the tables of the runs at the rates tied with their arm's pick (dltips.tied): the rate look
+        **{f"tied_{name}": path for name, path in get_tied_tables().items()},
         # an input, not a parameter: editing the template re-renders every caption
         caption_template=workflow.source_path("../report/claim.rst"),
     output:
@@ -24,14 +26,14 @@ rule judge:
             f"{RESULTS}/claims.png",
             caption="../report/claims_summary.rst",
             category="0. Verdicts",
-            labels={"view": "summary figure (start here)"},
+            labels={"shows": "summary figure (start here)"},
         ),
         claims_svg=f"{RESULTS}/claims.svg",
         claims_html=report(
             f"{RESULTS}/claims.html",
             caption="../report/claims_table.rst",
             category="0. Verdicts",
-            labels={"view": "table of all claims"},
+            labels={"shows": "table of all claims"},
         ),
         # where each claim holds: every claim's verdict per dataset and condition
         conditions_csv=f"{RESULTS}/conditions.csv",
@@ -39,15 +41,16 @@ rule judge:
             f"{RESULTS}/conditions.html",
             caption="../report/conditions.rst",
             category="0. Verdicts",
-            labels={"table": "where each claim holds"},
+            labels={"shows": "table of where each claim holds"},
         ),
         # the same as a picture per claim: its conditions on their axes, colored by verdict
         conditions_maps=report(
             directory(f"{RESULTS}/conditions"),
-            patterns=["{claim}.png"],
+            # named '03_sigmoid-attenuates.png' (conditions_map.write_maps): the config's order sorts first
+            patterns=["{order}_{claim}.png"],
             caption="../report/conditions_map.rst",
             category="0. Where each claim holds",
-            labels={"claim": "{claim}"},
+            labels={"claim": "{order}. {claim}"},
         ),
     params:
         headline_dataset=config["grid"]["datasets"][0],
@@ -61,6 +64,8 @@ rule judge:
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},
     log:
         **{claim_key(c): f"{RESULTS}/logs/claims/{c}.log" for c in CLAIM_IDS},
+    benchmark:
+        f"{RESULTS}/benchmarks/judge.tsv"
     # claims are judged side by side by processes forked from one that loaded the imports once
     threads: workflow.cores
     localrule: True

@@ -4,14 +4,25 @@ import json
 import os
 import sys
 
+from snakemake.sourcecache import LocalSourceFile
+
 from dltips.claims import CLAIM_OUTPUTS, claim_key, get as get_claim
 from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
+from dltips.bill import bill_lines, plan_model_epochs, write_study_file
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
+# USER_CATEGORY: the report's section for the report() entries of user_rules (README: A rule of your own)
+from dltips.user_rules import CATEGORY as USER_CATEGORY, files as user_rule_files, targets as user_rule_targets
+
+# the keys this workflow adds to the config for the report (report_landing below, report_banner in
+# claims.smk) are not settings: a second reading of this file (a Snakemake module's Snakefile is
+# read once per `use rule` statement, on the same config) finds them there before validating it
+for key in ("report_landing", "report_banner"):
+    config.pop(key, None)
 
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
@@ -24,10 +35,25 @@ try:
     config.update(validated)
     JOBS = plan(config)
     check_derived_tables(config, JOBS)
+    USER_RULE_FILES = user_rule_files(config["user_rules"])
 except (ConfigError, FileNotFoundError, ImportError) as error:
     sys.exit(f"dltips: {error}")  # its message alone, without Snakemake's traceback lines
 
 RESULTS = config["results"]
+# the train rule's priority: longest jobs first, so no core idles at the tail of the study
+PLANNED_MODEL_EPOCHS = plan_model_epochs(JOBS)
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    # the bill before the work: what the plan trains, and about how long it takes here
+    for line in bill_lines(JOBS, RESULTS, workflow.cores or 1, tied=config["rate_look"]["train"]):
+        logger.info(line)
+    if not workflow.output_settings.dryrun:
+        write_study_file(RESULTS, workflow.cores or 1)  # the training jobs' progress lines read it
+# dltips' own folder, whose commit the provenance records: the Snakefile's, unless another folder's
+# Snakefile runs dltips as a module (README: A rule of your own), whose folder is workflow.basedir;
+# this file's, two levels up, in both (its URI where the module comes from GitHub)
+DLTIPS_ROOT = workflow.current_basedir.get_path_or_uri(secret_free=True)
+if isinstance(workflow.current_basedir, LocalSourceFile):
+    DLTIPS_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(DLTIPS_ROOT)))
 CONDA_ENV = "../../envs/dltips.yaml"  # relative to workflow/rules/
 DATASETS = datasets_used(JOBS)
 
@@ -66,6 +92,30 @@ def get_job_dirs(wildcards=None):
 
 def get_tables():
     return {name: f"{RESULTS}/tables/{name}.csv" for name in ("runs", "epochs", "layers", "tuning")}
+
+
+# ---- the rate look: the reported runs at the rates tied with their arm's pick (dltips.tied) ----
+TRAIN_TIED = config["rate_look"]["train"]
+TIED_RUN_TABLES = ("runs", "epochs", "layers")  # collect's tables of runs (tuning has no tied rows)
+TIED_WEIGHT_TABLES = ("weights", "weight_hist", "slopes")
+
+
+def get_tied_inputs(wildcards):
+    """The trained job, its data, and the grid job whose search chose its rates where it reuses them."""
+    return {**get_train_inputs(wildcards), "trained": f"{RESULTS}/runs/{wildcards.job}"}
+
+
+def get_tied_job_dirs(wildcards=None):
+    return [f"{RESULTS}/tied/runs/{name}" for name in JOBS]
+
+
+def get_tied_tables():
+    """Table name -> its tied rows' path: every table built from runs or models, none where
+    the rate look's training is off."""
+    if not TRAIN_TIED:
+        return {}
+    names = (*TIED_RUN_TABLES, *TIED_WEIGHT_TABLES, *DERIVED.names())
+    return {name: f"{RESULTS}/tables/tied/{name}.csv" for name in names}
 
 
 def get_final_outputs():
@@ -111,23 +161,33 @@ def claim_caption(claim_id):
     return os.path.abspath(f"{RESULTS}/claims/{claim_id}.rst")
 
 
+def claim_label(claim_id):
+    """'03. sigmoid-attenuates': the report sorts a section's entries by their labels, so the
+    claim's place in config.yaml (the notes' order) leads its label."""
+    return f"{CLAIM_IDS.index(claim_id) + 1:02d}. {claim_id}"
+
+
 def claim_labels(claim_id):
     """The report's labels of a claim's figure: its verdict, read when the report is built
     (Snakemake evaluates a labels function then)."""
 
     def labels(wildcards):
         with open(f"{RESULTS}/claims/{claim_id}.json") as f:
-            return {"claim": claim_id, "verdict": json.load(f)["verdict"]}
+            return {"claim": claim_label(claim_id), "verdict": json.load(f)["verdict"]}
 
     return labels
 
 
-def get_derived_inputs(wildcards):
+def get_derived_inputs(wildcards, runs=f"{RESULTS}/runs"):
     names = jobs_for(wildcards.derived, JOBS, config)
-    inputs = {"jobs": [f"{RESULTS}/runs/{name}" for name in names]}
+    inputs = {"jobs": [f"{runs}/{name}" for name in names]}
     for dataset in sorted({JOBS[name].dataset for name in names}):
         inputs[f"data_{dataset}"] = f"{RESULTS}/data/{dataset}.npz"
     return inputs
+
+
+def get_tied_derived_inputs(wildcards):
+    return get_derived_inputs(wildcards, runs=f"{RESULTS}/tied/runs")
 
 
 def get_overview_figures():

@@ -8,6 +8,8 @@ rule dataset:
         spec=get_dataset_params,
     log:
         f"{RESULTS}/logs/dataset/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/dataset/{{dataset}}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

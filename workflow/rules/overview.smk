@@ -40,6 +40,8 @@ rule overview:
         mark=config["mark"],
     log:
         f"{RESULTS}/logs/overview.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/overview.tsv"
     conda:
         CONDA_ENV
     script:

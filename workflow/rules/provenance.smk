@@ -11,9 +11,11 @@ rule provenance:
         f"{RESULTS}/provenance.json",
     params:
         study=study_facts(config, JOBS),
-        workflow_dir=workflow.basedir,
+        workflow_dir=DLTIPS_ROOT,
     log:
         f"{RESULTS}/logs/provenance.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/provenance.tsv"
     conda:
         CONDA_ENV
     script:

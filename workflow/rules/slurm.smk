@@ -5,6 +5,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from dltips import slurm
+from dltips.contract import read_job
+from dltips.tied import tied_spec
 
 
 def get_orphan_outputs(since):
@@ -14,12 +16,26 @@ def get_orphan_outputs(since):
         for d in DATASETS
     }
     tables = list(rules.weight_tables.output) + expand(rules.derived_table.output[0], derived=DERIVED.names())
+    if TRAIN_TIED:
+        tables += list(rules.weight_tables_tied.output) + expand(rules.derived_table_tied.output[0],
+                                                                 derived=DERIVED.names())
     return slurm.check_outputs(
-        job_dirs={Path(f"{RESULTS}/runs/{name}"): job for name, job in JOBS.items()},
+        job_dirs={Path(f"{RESULTS}/runs/{name}"): job for name, job in JOBS.items()} | get_tied_specs(),
         datasets=datasets,
         rebuild_if_newer=tables,
         since=since,
     )
+
+
+def get_tied_specs():
+    """Each tied tree with the spec it must have: its trained job's tied runs (dltips.tied); None,
+    which nothing matches, where that job's tree is itself not one to keep."""
+    specs = {}
+    for name, job in JOBS.items():
+        trained, tied = Path(f"{RESULTS}/runs/{name}"), Path(f"{RESULTS}/tied/runs/{name}")
+        if TRAIN_TIED and tied.exists():
+            specs[tied] = tied_spec(read_job(trained)) if slurm.job_dir_matches(trained, job) else None
+    return specs
 
 
 if not (workflow.remote_exec or workflow.subprocess_exec):  # the main Snakemake, not a job

@@ -11,6 +11,8 @@ rule weight_tables:
         slopes=f"{RESULTS}/tables/slopes.csv",
     log:
         f"{RESULTS}/logs/weight_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/weight_tables.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -31,6 +33,50 @@ rule derived_table:
         name=lambda wildcards: wildcards.derived,
     log:
         f"{RESULTS}/logs/derived/{{derived}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/derived_table/{{derived}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/derived_table.py"
+
+
+rule weight_tables_tied:
+    """The weight tables of the tied runs (dltips.tied)."""
+    input:
+        get_tied_job_dirs(),
+    output:
+        **{name: f"{RESULTS}/tables/tied/{name}.csv" for name in TIED_WEIGHT_TABLES},
+    log:
+        f"{RESULTS}/logs/weight_tables_tied.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/weight_tables_tied.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/weight_tables.py"
+
+
+rule derived_table_tied:
+    """The derived tables of the tied runs (dltips.tied)."""
+    input:
+        unpack(get_tied_derived_inputs),
+    output:
+        f"{RESULTS}/tables/tied/{{derived}}.csv",
+    params:
+        name=lambda wildcards: wildcards.derived,
+    log:
+        f"{RESULTS}/logs/derived_tied/{{derived}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/derived_table_tied/{{derived}}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

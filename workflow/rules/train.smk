@@ -10,7 +10,12 @@ rule train:
         job=get_job,
     log:
         f"{RESULTS}/logs/train/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{job}}.tsv"
     threads: config["threads"]
+    # longest first (planned model-epochs): the last jobs to start are short, so no core waits
+    # long at the tail for the others; the order changes no result
+    priority: lambda wildcards: PLANNED_MODEL_EPOCHS[wildcards.job]
     resources:
         mem_mb=2000,
         runtime=60,  # minutes; a default-grid job takes about one
@@ -18,3 +23,24 @@ rule train:
         CONDA_ENV
     script:
         "../scripts/train.py"
+
+
+rule train_tied:
+    """Train one job's runs again at the rates tied with their arm's pick (dltips.tied); a job
+    without ties writes its job.json alone."""
+    input:
+        unpack(get_tied_inputs),
+    output:
+        directory(f"{RESULTS}/tied/runs/{{job}}"),
+    log:
+        f"{RESULTS}/logs/train_tied/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_tied/{{job}}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=60,  # minutes; at most the job's own training times its tied rates per arm
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/train_tied.py"

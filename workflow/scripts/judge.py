@@ -5,6 +5,9 @@ from dltips.extensions import load as load_extensions
 from dltips import preset_mark
 
 load_extensions(snakemake.config.get("extensions"))
+# the rate look's tied tables (inputs tied_<name>, from the tied runs' tree); none: the look is n/a
+TIED = "tied_"
+tied = {key[len(TIED):]: path for key, path in snakemake.input.items() if key.startswith(TIED)}
 preset_mark.set_preset(snakemake.params.preset, snakemake.params.mark)  # the forked judges inherit it
 out = snakemake.output
 judge_all(
@@ -23,5 +26,7 @@ judge_all(
     headline_dataset=snakemake.params.headline_dataset,
     workers=snakemake.threads,
     partial=snakemake.params.trains == "headlines",
+    rates={"tables": tied, "runs": snakemake.input.get("runs"),
+           "strength": snakemake.config.get("rate_look", {}).get("strength", 2)},
 )
 write_maps(out.conditions_csv, out.conditions_maps)

@@ -5,8 +5,9 @@ computation -- into evidence (named tables), a verdict (dltips.verdicts) and a f
 module is the one place it lives: its typed settings (claims.settings: defaults, ranges, why),
 the tables it reads, its report section and, where it reads layer statistics or training
 curves, which (training records them only there). Adding a claim: a module here (or a file
-listed under `extensions:` in config.yaml) with `CLAIM = register(Claim(...))`, and a block
-`claims.<id>:` in config.yaml naming what the study changes of its defaults ({} for none).
+listed under `extensions:` in config.yaml) that defines its parts under their conventional names
+and ends with `CLAIM = declare(__name__, title=..., ...)` (or registers a `Claim` it builds itself),
+and a block `claims.<id>:` in config.yaml naming what the study changes of its defaults ({} for none).
 Claim modules import the heavy libraries lazily (dltips.lazy), so the workflow can read
 every claim's declarations at parse time without loading torch.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,6 +98,34 @@ def register(claim: Claim) -> Claim:
         raise ValueError(f"claim {claim.id!r}: its layer or curve reads name {unknown}, which are not fields of its "
                          f"settings ({', '.join(claim.settings.model_fields) or 'none'})")
     return CLAIMS.register(claim.id, claim)
+
+
+# A claim module's names for the parts of its Claim that `declare` reads (field: name): the
+# field's own name, in capitals for a constant and capitalised for a class.
+CONVENTIONAL_NAMES = {"id": "ID", "evidence": "evidence", "rule": "rule", "figure": "figure", "settings": "Settings",
+                      "grids": "GRIDS", "headline": "headline", "combine": "combine", "findings": "findings",
+                      "reads": "reads"}
+REQUIRED_NAMES = ("ID", "evidence", "rule", "figure")
+
+
+def declare(module: str, **fields) -> Claim:
+    """Register the claim that the module named `module` (its `__name__`) declares by convention:
+    its `ID`, `evidence`, `rule` and `figure`, and where it defines them its `Settings`, `GRIDS`,
+    `headline` resolver, `combine`, `findings` and `reads` (CONVENTIONAL_NAMES); `fields` gives
+    the rest (title, source, figure_text, tables, category, layers, curves, a `reads` written
+    in place)."""
+    namespace = vars(sys.modules[module])
+    absent = [name for name in REQUIRED_NAMES if name not in namespace]
+    if absent:
+        raise ValueError(f"claim module {module!r} defines no {', '.join(absent)}: a claim declared by its module "
+                         f"names its parts {', '.join(REQUIRED_NAMES)} (and, where it has them, "
+                         f"{', '.join(n for n in CONVENTIONAL_NAMES.values() if n not in REQUIRED_NAMES)})")
+    conventional = {field: namespace[name] for field, name in CONVENTIONAL_NAMES.items() if name in namespace}
+    twice = sorted(set(conventional) & set(fields))
+    if twice:
+        raise ValueError(f"claim module {module!r}: {twice} given as arguments although the module defines "
+                         f"{[CONVENTIONAL_NAMES[f] for f in twice]}, which declare them")
+    return register(Claim(**conventional, **fields))
 
 
 # what judging a claim writes: results/claims/<id>.<suffix>

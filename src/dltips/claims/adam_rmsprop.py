@@ -28,16 +28,12 @@ from pydantic import Field
 
 from ..io import missing
 from ..verdicts import exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
+from .nets import SmallNet
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, torch
 
 ID = "adam-is-rmsprop-plus-momentum"
 MAIN = "RMSProp + momentum + bias correction"
@@ -52,14 +48,12 @@ VARIANTS = {
 Beta = Annotated[float, Field(ge=0, lt=1)]
 
 
-class Problem(ClaimSettings):
+class Problem(SmallNet):
     """The small MLP classifier and its random data, all fixed by the seed."""
 
-    seed: int = setting(0, "seeds the data and the net", ge=0)
     samples: int = setting(64, "random samples, one batch", ge=1)
     features: int = setting(10, "input features", ge=1)
     width: int = setting(16, "tanh units of the one hidden layer", ge=1)
-    classes: int = setting(3, "classes", ge=1)
 
 
 class Settings(ClaimSettings):
@@ -225,23 +219,19 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict
+CLAIM = declare(
+    __name__,
     title="Adam combines RMSProp's scaling with momentum.",
     source="Kingma & Ba, 'Adam: A Method for Stochastic Optimization' (ICLR 2015), sec. 2 (Algorithm 1) and "
            "sec. 5 (relation to RMSProp with momentum); Tieleman & Hinton (2012), Coursera lecture 6e",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: after each update step, the largest difference between the parameters of torch.optim.Adam "
                 "and of another update: hand-written RMSProp + momentum + bias correction (the claim), and controls "
                 "that are not Adam -- without bias correction, without momentum, with momentum applied after the "
                 "RMSProp scaling, and torch.optim.RMSprop(momentum) itself; the dashed line is the tolerance. "
                 "Bottom: mean final test accuracy "
                 "of each optimizer over the grid, ranked, with 95% Student-t intervals over seeds and each optimizer's "
-                "tuned learning rate(s) -- the rank depends on that tuning.",
+                "tuned learning rates -- the rank depends on that tuning.",
     tables=("runs", "tuning"),
     category=TRAINING,
-))
+    reads=lambda settings: (),  # an exact check: the grid's rank is context, not verdict
+)

@@ -20,16 +20,11 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import all_of, compare, exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .select import optimizer_seed_means
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, torch
 
 ID = "adaptive-lr"
 # optimizer -> (torch.optim class, its accumulator in the optimizer state)
@@ -194,17 +189,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
+CLAIM = declare(
+    __name__,
     title="Adagrad divides the learning rate by the root of the sum of all past squared gradients; RMSProp "
           "uses an exponentially weighted average, so it adapts when the error surface changes steepness.",
     source="Duchi, Hazan & Singer, 'Adaptive Subgradient Methods' (JMLR 2011), sec. 1; Tieleman & Hinton, "
            "Coursera 'Neural Networks for Machine Learning' (2012), lecture 6e",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="A 1-D error surface falls steeply, then gently. Top left: the effective step size "
                 "lr/(√state+ε) of Adagrad and RMSProp after every step, one line per start point (log scale); dots "
                 "mark the last step on the steep part. Top right: the positions (shaded: steep and flat parts). "
@@ -212,4 +202,5 @@ CLAIM = register(Claim(
                 "seeds. Bottom right: the key to the top panels.",
     tables=("runs",),
     category=TRAINING,
-))
+    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
+)

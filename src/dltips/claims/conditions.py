@@ -15,9 +15,10 @@ import html
 import pandas as pd
 
 from ..io import atomic_write, missing, write_csv
+from ..words import interval, marks_of, needs
 
 COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
-           "direction", "threshold", "n", "why"]
+           "direction", "threshold", "n", "tied_rates", "why"]
 
 
 def datasets_of(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -73,6 +74,7 @@ def _cells(table: pd.DataFrame) -> pd.DataFrame:
     from .table import verdict_html
 
     text = lambda v: "" if missing(v) else html.escape(str(v))  # noqa: E731
+    numbers = [table[c] for c in ("value", "ci_low", "ci_high", "direction", "threshold")]
     return pd.DataFrame({
         "claim": table["claim"].map(text),
         "dataset": table["dataset"].map(text),
@@ -80,10 +82,11 @@ def _cells(table: pd.DataFrame) -> pd.DataFrame:
         "headline": table["headline"].map(lambda h: "headline" if bool(h) else ""),
         "verdict": table["verdict"].map(verdict_html),
         "statistic": table["statistic"].map(text),
-        "mean [95% interval]": [f"{_number(v)} [{_number(lo)}, {_number(hi)}]" if _number(v) else "no data"
-                                for v, lo, hi in zip(table["value"], table["ci_low"], table["ci_high"])],
-        "needs": [html.escape(f"{d} {_number(t)}") for d, t in zip(table["direction"], table["threshold"])],
+        "mean [95% interval]": [interval(v, lo, hi, marks_of(d, t)) if _number(v) else "no data"
+                                for v, lo, hi, d, t in zip(*numbers)],
+        "needs": [html.escape(needs(d, t, v, lo, hi)) for v, lo, hi, d, t in zip(*numbers)],
         "n": table["n"].map(_number),
+        "at tied rates": table["tied_rates"].map(text) if "tied_rates" in table.columns else "",
         "why": table["why"].map(text),
     })
 

@@ -11,17 +11,16 @@ its own.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from pathlib import Path
 
 import pandas as pd
 
-from ..lazy import lazy_import
+from .. import words
+from ..io import missing
+from ..lazy import plt
 from .palette import FILL
-
-plt = lazy_import("matplotlib.pyplot")
 
 FONT = 9  # points: figures.MIN_FONT
 CELL = (1.25, 0.62)  # inches: a cell holds 'b: −0.255' and '[−0.31, −0.20]' at 9 pt
@@ -34,15 +33,17 @@ def axes_of(label: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in re.split(r", (?=[^,=]+=)", label))
 
 
-def _number(x) -> str:
-    return "" if x is None or not isinstance(x, (int, float)) or not math.isfinite(x) else f"{x:.3g}".replace("-", "−")
-
-
 def needs(row) -> str:
-    if "|" in str(row.direction):
-        return f"|value| < {_number(row.threshold)}"
-    sign = {"<=": "≤"}.get(row.direction, row.direction)
-    return f"{sign} {_number(row.threshold)}" if _number(row.threshold) else "no threshold"
+    """What the claim needs in a cell (dltips.words.needs: 'within ±0.015', '> 0')."""
+    return words.needs(row.direction, row.threshold, row.value, row.ci_low, row.ci_high)
+
+
+def _cell(row) -> str:
+    """'mean\n[low, high]' with the digits dltips.words.interval gives it, or 'no data'."""
+    if missing(row.value):
+        return "no data"
+    return words.interval(row.value, row.ci_low, row.ci_high, words.marks_of(row.direction, row.threshold)) \
+        .replace(" [", "\n[", 1)
 
 
 def measure(statistic, condition: dict[str, str]) -> str:
@@ -84,7 +85,7 @@ def claim_map(table: pd.DataFrame):
     shapes = [_layout(rows) for _, _, rows in panels]
     measures = list(dict.fromkeys(measure(r.statistic, axes_of(r.condition)) for r in table.itertuples()))
     letters = {m: string.ascii_lowercase[i % 26] for i, m in enumerate(measures)} if len(measures) > 1 else {}
-    thresholds = {needs(r) for r in table.itertuples()}
+    thresholds = {words.needs(r.direction, r.threshold) for r in table.itertuples()}
     width = min(11.8, max(6.5, 1.8 + CELL[0] * max(len(cols) for _, _, cols in shapes)))
     key = "\n".join(wrap_to(f"{letters[m]}: {m}" if letters else f"statistic: {m}", width - 0.3, FONT)
                      for m in measures)
@@ -119,8 +120,7 @@ def _panel(ax, rows, names, down, cols, letters, show_needs: bool) -> None:
         ax.add_patch(Rectangle((j, i), 1, 1, facecolor=FILL.get(r.verdict, "#eeeeee"),
                                edgecolor="k" if headline else "white", lw=3 if headline else 1, zorder=2 if headline else 1))
         letter = f"{letters[measure(r.statistic, cond)]}: " if letters else ""
-        text = (f"{letter}{_number(r.value)}\n[{_number(r.ci_low)}, {_number(r.ci_high)}]" if _number(r.value)
-                else f"{letter}no data")
+        text = f"{letter}{_cell(r)}"
         ax.text(j + 0.5, i + 0.5, text + (f"\nneeds {needs(r)}" if show_needs else ""), ha="center", va="center",
                 fontsize=FONT, zorder=3, linespacing=1.1)
     ax.set_xticks([j + 0.5 for j in range(len(cols))], [c.replace(", ", "\n") for c in cols], fontsize=FONT)
@@ -134,14 +134,16 @@ def _panel(ax, rows, names, down, cols, letters, show_needs: bool) -> None:
 
 
 def write_maps(conditions_csv, folder) -> list[Path]:
-    """Each claim's conditions map from conditions.csv, as `folder`/<claim>.png and .svg."""
+    """Each claim's conditions map from conditions.csv, as `folder`/<NN>_<claim>.png and .svg,
+    NN its place in the table (the config's order), which the report sorts by."""
     from ..figures import save
 
     table = pd.read_csv(conditions_csv)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for claim, rows in table.groupby("claim", sort=False):
-        save(claim_map(rows), folder / f"{claim}.png", folder / f"{claim}.svg")
-        written.append(folder / f"{claim}.png")
+    for i, (claim, rows) in enumerate(table.groupby("claim", sort=False), start=1):
+        name = f"{i:02d}_{claim}"
+        save(claim_map(rows), folder / f"{name}.png", folder / f"{name}.svg")
+        written.append(folder / f"{name}.png")
     return written

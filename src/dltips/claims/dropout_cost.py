@@ -30,15 +30,12 @@ import pandas as pd
 from pydantic import Field
 
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "dropout-costs-training"
 VALIDATION = "validation"  # the condition value for the rate chosen on validation accuracy
@@ -121,10 +118,11 @@ def judge(ev: pd.DataFrame, settings: Settings):
     diverged = int(ev.diverged.astype(bool).sum())
     untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())
     no_plateau = int((ev.plateau == 0).sum())
-    rates = ", ".join(f"{r:g}" for r in sorted(ev.dropout_hidden.unique()))
-    return replace(combined, detail=f"{combined.detail}; rate(s) {rates or 'none'}; {diverged} pair(s) left out: a "
+    levels = sorted(ev.dropout_hidden.unique())
+    rates = f"{'rate' if len(levels) == 1 else 'rates'} {', '.join(f'{r:g}' for r in levels) or 'none'}"
+    return replace(combined, detail=f"{combined.detail}; {rates}; {count(diverged, 'pair')} left out: a "
                                     f"run diverged; {untrained} left out: plain net below "
-                                    f"{settings.min_train_accuracy:g} train accuracy; {no_plateau} pair(s) "
+                                    f"{settings.min_train_accuracy:g} train accuracy; {count(no_plateau, 'pair')} "
                                     f"stopped before validation loss plateaued")
 
 
@@ -133,7 +131,8 @@ def rule(ev: Evidence, settings: Settings):
 
 
 # every (width, swept rate), then per width the rate chosen on validation accuracy
-GRID = Grid("pairs", (Axis("width", int), Axis("dropout_hidden", float, flags={VALIDATION: "chosen_on_validation"})))
+GRIDS = (Grid("pairs", (Axis("width", int),
+                        Axis("dropout_hidden", float, flags={VALIDATION: "chosen_on_validation"}))),)
 
 
 def _label(width, rate) -> str:
@@ -155,7 +154,7 @@ def _levels(ax, runs: pd.DataFrame, settings: Settings) -> None:
                      errorbar=figures.seed_interval, ax=ax)
         ax.set_xticks(sorted(long.dropout_hidden.unique()))
         left_out = int(runs[runs.study == settings.study].diverged.astype(bool).sum())
-        ax.set_title(f"accuracy measured without dropout\n({left_out} diverged run(s) left out)", fontsize=10)
+        ax.set_title(f"accuracy measured without dropout\n({count(left_out, 'diverged run')} left out)", fontsize=10)
     ax.set(xlabel="hidden dropout rate p (0 = no dropout)", ylabel="final accuracy (fraction)")
     if len(ok):  # under the x label, off the bands
         ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(ok, ['width', 'dropout_hidden'])}",
@@ -222,23 +221,16 @@ def reads(settings: Settings) -> tuple[dict, ...]:
     return ({**at, "regularizer": "none"}, {**at, "regularizer": "dropout", **rate})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Dropout makes training performance worse while it improves test performance when the net overfits.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 6.1, 7.3 (fig. 9: train and test error with "
            "and without dropout) and appendix A.1 (widen a layer to n/q units); Hinton et al., arXiv:1207.0580 (2012)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
     figure_text="Left: final train and test accuracy (measured without dropout) against the hidden dropout rate, "
                 "one line per width. Right: per width and rate, the change in train and test accuracy that dropout "
                 "causes, paired by seed; a star marks the rate chosen on validation accuracy, '(no overfit)' a "
                 "width whose plain net does not overfit. Error bars and bands are 95% Student-t intervals over "
                 "seeds; diverged runs are left out.",
-    findings=findings,
-    settings=Settings,
     tables=("runs",),
     category=TEST,
-))
+)

@@ -39,18 +39,15 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, number, t_interval
-from . import TEST, Claim, register
+from ..verdicts import ACCURACY_DIFFERENCE, all_of, exact, t_interval
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
 from .headlines import WidthAndRate, dropout_eval_reads
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count, interval
 
 ID = "dropout-is-ensemble"
 KEYS = ["run_id", "seed", "width", "dropout_input", "dropout_hidden"]
@@ -246,8 +243,8 @@ def arithmetic_loss(mc: pd.DataFrame) -> str:
     mean, low, high, n = t_interval(last.groupby("seed").gap_loss_mc_average.mean())
     if n == 0:
         return "arithmetic mean's test loss: no runs"
-    return (f"test loss, {_masks(last)} arithmetic mean − weight scaling (nats, not judged): {number(mean, 3)} "
-            f"[{number(low, 3)}, {number(high, 3)}]")
+    return (f"test loss, {_masks(last)} arithmetic mean − weight scaling (nats, not judged): "
+            f"{interval(mean, low, high)}")
 
 
 def convergence(mc: pd.DataFrame) -> str:
@@ -276,12 +273,13 @@ def rule(ev: Evidence, settings: Settings):
     accuracy, loss = gap_parts(mc, settings)
     combined = all_of(accuracy, loss, exact_part(ev["enumeration"], settings.exact_check))
     notes = [f"{p.name}: {p.detail}" for p in (accuracy, loss) if p.detail]
+    left_out = f"{count(diverged_runs(mc), 'diverged run')} left out"
     return replace(combined, detail="; ".join([combined.detail, *notes, calibration(mc), arithmetic_loss(mc),
-                                               convergence(mc), f"{diverged_runs(mc)} diverged run(s) left out"]))
+                                               convergence(mc), left_out]))
 
 
 # every (width, hidden rate) of the sweep on its own
-GRID = Grid("monte_carlo", (Axis("width", int), Axis("dropout_hidden", float)))
+GRIDS = (Grid("monte_carlo", (Axis("width", int), Axis("dropout_hidden", float))),)
 
 
 def _label(width, rate) -> str:
@@ -350,7 +348,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     fig.suptitle(figures.verdict_title(f"Dropout as an ensemble of weight-sharing sub-networks ({where})", v,
                                        parts=[(v.part(ACCURACY), None, "seeds"), (v.part(LOSS), None, "seeds"),
                                               (v.part(EXACT), None, "outputs")],
-                                       note=f"{diverged_runs(ev['monte_carlo'])} diverged run(s) left out of "
+                                       note=f"{count(diverged_runs(ev['monte_carlo']), 'diverged run')} left out of "
                                             f"every panel"), fontsize=11)
     return fig
 
@@ -377,20 +375,14 @@ def _enumeration_panel(ax, nets: pd.DataFrame, cfg: ExactCheck) -> None:
                  f"{cfg.points} test points × {cfg.outputs} outputs", fontsize=10)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: dropout_eval_reads(s.headline),
+CLAIM = declare(
+    __name__,
     title="Dropout trains an ensemble of sub-networks that share weights; weight scaling approximates "
           "averaging them, exactly for a linear network.",
     source="Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 (model averaging) and sec. 7.5 "
            "(Monte-Carlo model averaging vs weight scaling); Hinton et al., arXiv:1207.0580 (2012) (the "
            "geometric mean); Baldi & Sadowski, 'Understanding Dropout', NIPS (2013), sec. 3 (exact for linear "
            "networks)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Top: the signed difference to the weight-scaled net against k, the number of random dropout masks "
                 "averaged (log scale), one color per width and hidden dropout rate, the grey band the margin: left, "
                 "test loss of the masks' normalised geometric mean (solid, judged) and of their arithmetic mean "
@@ -402,4 +394,5 @@ CLAIM = register(Claim(
                 "scale -- at rounding level for the linear net (the exact part of the claim), not through a ReLU.",
     tables=("dropout_eval",),
     category=TEST,
-))
+    reads=lambda s: dropout_eval_reads(s.headline),
+)

@@ -31,19 +31,13 @@ import pandas as pd
 
 from ..activations import build as build_activation
 from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare, exact
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import WidthAndRate, dropout_eval_reads
+from .nets import SmallNet
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-F = lazy_import("torch.nn.functional")
-figures = lazy_import("dltips.figures")
+from ..lazy import F, figures, mlp, plt, sns, torch
 
 ID = "dropout-train-test"
 METHODS = {"weight_scaling": "× (1-p) at test (standard)", "no_scaling": "no scaling",
@@ -54,19 +48,16 @@ EXACT_COLUMNS = ["step", "quantity", "error"]
 VS_NO_SCALING, VS_DROPOUT_ON, EXACT = "vs no scaling", "vs dropout on", "exact"  # the verdict's parts
 
 
-class ExactCheck(ClaimSettings):
-    """Classic dropout (SGD lr/(1-p)^2, test x(1-p)) against inverted dropout, on the same masks."""
+class ExactCheck(SmallNet):
+    """Classic dropout (SGD lr/(1-p)^2, test x(1-p)) against inverted dropout, on the same masks;
+    the seed fixes the data, the weights and the masks."""
 
-    inputs: int = setting(6, "input features of the toy net", ge=1)
-    width: int = setting(8, "hidden units per layer", ge=1)
     depth: int = setting(2, "hidden layers", ge=1)
-    classes: int = setting(3, "outputs", ge=2)
     batch: int = setting(16, "samples per SGD step", ge=1)
     steps: int = setting(20, "SGD steps compared one by one", ge=1)
     lr: float = setting(0.1, "the inverted net's SGD rate; the classic twin uses lr/(1-p)^2", gt=0)
     p_input: float = setting(0.2, "input drop probability", gt=0, lt=1)
     p_hidden: float = setting(0.5, "hidden drop probability", gt=0, lt=1)
-    seed: int = setting(0, "data, init and masks", ge=0)
     tolerance: float = setting(1e-10, "max |difference| allowed; float64 rounding is about 1e-15", gt=0)
 
 
@@ -131,16 +122,16 @@ def exact_check(cfg: ExactCheck) -> pd.DataFrame:
     torch.manual_seed(cfg.seed)  # nothing should depend on it; pinned all the same
     p_in, p_h, depth, width = cfg.p_input, cfg.p_hidden, cfg.depth, cfg.width
     data_rng = torch.Generator().manual_seed(cfg.seed)
-    x = torch.randn(cfg.batch, cfg.inputs, generator=data_rng, dtype=torch.float64)
+    x = torch.randn(cfg.batch, cfg.features, generator=data_rng, dtype=torch.float64)
     y = torch.randint(cfg.classes, (cfg.batch,), generator=data_rng)
-    model = mlp.StackedMLP(1, cfg.inputs, width, depth, cfg.classes, build_activation("relu", {}), ["default"],
+    model = mlp.StackedMLP(1, cfg.features, width, depth, cfg.classes, build_activation("relu", {}), ["default"],
                            [torch.Generator().manual_seed(cfg.seed)], [p_in], [p_h]).double()
     replay = torch.Generator()
     replay.set_state(model.generators[0].get_state())  # the classic twin sees the same masks
     keep = [1 - p_in] + [1 - p_h] * depth  # of the units each weight matrix reads
     classic_w = [(w[0] / q).detach().clone().requires_grad_() for w, q in zip(model.weights, keep)]
     classic_b = [b[0, 0].detach().clone().requires_grad_() for b in model.biases]
-    rates, sizes = [p_in] + [p_h] * depth, [cfg.inputs] + [width] * depth
+    rates, sizes = [p_in] + [p_h] * depth, [cfg.features] + [width] * depth
     lr, rows = cfg.lr, []
     for step in range(1, cfg.steps + 1):
         model.train()
@@ -192,7 +183,7 @@ def rule(ev: Evidence, settings: Settings):
 
 
 # every (width, hidden rate) of the sweep on its own; the exact check is the same in each
-GRID = Grid("test_time", (Axis("width", int), Axis("dropout_hidden", float)))
+GRIDS = (Grid("test_time", (Axis("width", int), Axis("dropout_hidden", float))),)
 
 
 def _rate_label(rows: pd.DataFrame) -> str:
@@ -258,19 +249,13 @@ def _exact_panel(ax, check: pd.DataFrame, cfg: ExactCheck) -> None:
         ax.get_legend().remove()
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: dropout_eval_reads(s.headline),
+CLAIM = declare(
+    __name__,
     title="Dropout drops each unit (inputs included) with probability p at every update; at test time nothing "
           "is dropped and every weight is multiplied by (1-p).",
     source="Hinton et al., 'Improving neural networks by preventing co-adaptation of feature detectors', "
            "arXiv:1207.0580 (2012); Srivastava et al., 'Dropout', JMLR 15 (2014), sec. 4 and 10 "
            "(inverted dropout: scaling at train time instead)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Top: test accuracy and test loss of the dropout sweep's nets against their hidden "
                 "dropout rate, evaluated with the (1-p) weight scaling, without it, and with one random mask "
                 "left on, one line style per width; bands are 95% Student-t intervals over seeds. The verdict "
@@ -280,4 +265,5 @@ CLAIM = register(Claim(
                 "difference per SGD step against the tolerance.",
     tables=("dropout_eval",),
     category=TEST,
-))
+    reads=lambda s: dropout_eval_reads(s.headline),
+)

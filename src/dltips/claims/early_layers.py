@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import compare
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .chance import Floor, at_chance, floor_checked, trained_depths
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -25,11 +25,8 @@ from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import REL_LABEL, depth_sweep, headline_note, legend_with_n, plot_rel_change, shade_chance
 from .select import RUN_KEYS, deepest, layers_of, per_seed
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "early-layers-learn-slowly"
 
@@ -104,7 +101,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("changes", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("changes", (Axis("init"), Axis("depth", int))),)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -138,7 +135,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     depth_sweep(summary, shown, "log10_ratio", settings.max_log10_ratio, f"threshold {settings.max_log10_ratio:g}",
                 "log10(Δ layer 1 / Δ output layer)\n(decades)",
                 f"the statistic ({figures.n_label(shown, ['activation', 'init', 'depth'])});\n"
-                f"{len(floor_cells)} condition(s) at chance left out", ticks_from=runs)
+                f"{count(len(floor_cells), 'condition')} at chance left out", ticks_from=runs)
 
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
@@ -151,19 +148,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+CLAIM = declare(
+    __name__,
     title="With one learning rate, layers near the output move and converge while layers near the input are "
           "still close to their random start.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 2; Glorot & Bengio, AISTATS (2010), sec. 4.2; "
            "Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 8.2.5",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left: each layer's relative weight change from initialization at the chosen epoch for the "
                 "deepest net of each activation and init (log scale). Top right: the same for every layer of the "
                 "claim's deepest net at the headline init over training (dotted line: the chosen epoch). Bottom "
@@ -173,4 +163,5 @@ CLAIM = register(Claim(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study",), ("epoch",), every_epoch=True),
-))
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+)

@@ -30,16 +30,13 @@ from pydantic import model_validator
 
 from ..io import missing
 from ..verdicts import ACCURACY_DIFFERENCE, FRACTION, all_of, compare, interval_text
-from . import TEST, Claim, register
+from . import TEST, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count
 
 ID = "early-stopping"
 AXES = ("optimizer", "activation")  # what the gain may depend on, each a condition of its own
@@ -195,7 +192,7 @@ def judge(ev: pd.DataFrame, settings: Settings):
         beside = change(-per_seed(ev, "test_loss_gain"), f"stopping at {at}: test loss", "nats")
     left_out = int(ev.diverged.astype(bool).sum())
     detail = "; ".join(d for d in (verdict.detail, f"reported beside, not judged: {beside}",
-                                   f"{left_out} diverged run(s) left out") if d)
+                                   f"{count(left_out, 'diverged run')} left out") if d)
     return replace(verdict, detail=detail)
 
 
@@ -274,7 +271,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
     fig.suptitle(figures.verdict_title(f"Early stopping ({where})", v,
                                        parts=[(p, None, "seeds") for p in v.parts or (v,)],
-                                       note=f"{int(ev.diverged.sum())} diverged run(s) left out of "
+                                       note=f"{count(int(ev.diverged.sum()), 'diverged run')} left out of "
                                             f"every panel"), fontsize=11)
     return fig
 
@@ -284,16 +281,11 @@ def reads(settings: Settings) -> tuple[dict, ...]:
     return ({"study": settings.study, "regularizer": "none", **settings.headline.cells()},)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Validation loss falls then rises while training loss keeps falling; stopping at the "
           "validation minimum gives better test performance than training to the end.",
     source="Prechelt, 'Early Stopping — But When?' (1998), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 7.8",
-    evidence=evidence,
-    rule=rule,
-    grids=GRIDS,
-    figure=figure,
     figure_text="Top: one run's training and validation loss with the epoch of lowest validation loss (dashed), "
                 "and its validation and test accuracy with the epoch of highest validation accuracy (dotted). "
                 "Bottom left: stopping on validation loss, judged in test loss: test loss at the last epoch minus "
@@ -302,8 +294,7 @@ CLAIM = register(Claim(
                 "Grey bands: the smallest effect of interest (inside: no difference). Bars are means over seeds of "
                 "the activations' average, error bars the 95% Student-t interval over seeds; diverged runs are left "
                 "out.",
-    settings=Settings,
     tables=("runs", "epochs"),
     category=TEST,
     curves=("study",),
-))
+)

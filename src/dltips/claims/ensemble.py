@@ -13,14 +13,10 @@ averaging removes.
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare
-from . import TEST, Claim, register
+from . import TEST, declare
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "ensemble-reduces-variance"
 COLUMNS = ["job", "member", "k_all", "single_accuracy", "ensemble_accuracy", "gain"]
@@ -109,22 +105,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-def reads(settings: Settings) -> tuple[dict, ...]:
-    """Every net of the runs the ensemble table is built from (dltips.headline_runs)."""
-    return ({"derived": "ensemble"},)
-
-
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Averaging many complex (low bias, high variance) models gives an accurate result.",
     source="Hansen & Salamon, 'Neural Network Ensembles', IEEE TPAMI 12 (1990); Breiman, 'Bagging "
            "Predictors', Machine Learning 24 (1996), sec. 4; Lakshminarayanan et al., 'Simple and Scalable "
            "Predictive Uncertainty Estimation using Deep Ensembles', NIPS (2017), sec. 2.4",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: test accuracy of the average softmax of k nets that differ only in their seed, one grey "
                 "dot per random subset, and the mean over subsets; the dashed line and grey band are the mean "
                 "and range of the single nets, the black bar at k = 1 their 95% Student-t interval over seeds "
@@ -132,4 +118,5 @@ CLAIM = register(Claim(
                 "test accuracy between subsets of the same size.",
     tables=("ensemble",),
     category=TEST,
-))
+    reads=lambda settings: ({"derived": "ensemble"},),  # every net the ensemble table is built from
+)

@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..verdicts import FLOOR, INCONCLUSIVE, Verdict, combine, decide, seed_sd
+from ..words import count, listing
 from .evidence import Evidence, seeds_of, with_seeds
 
 ROBUST, NOT_ROBUST = "robust", "not robust"
@@ -165,7 +166,7 @@ def _seed(seed) -> str:
 
 
 def _without(seeds) -> str:
-    return f"without seed {', '.join(_seed(s) for s in seeds)}"
+    return f"without seed {listing([_seed(s) for s in seeds], 'or')}"  # each one left out alone
 
 
 # ---- both looks together -----------------------------------------------------------------
@@ -180,7 +181,7 @@ class SecondLook:
     left_out: tuple[tuple[object, str], ...] = ()  # (seed left out, the verdict without it); () where n/a
 
     def verdicts_left_out(self) -> str:
-        """'without seed 0, 1, 2, 4: reproduced; without seed 3: inconclusive', or n/a."""
+        """'without seed 0, 1, 2 or 4: reproduced; without seed 3: inconclusive', or n/a."""
         if not self.left_out:
             return NOT_APPLICABLE
         words = list(dict.fromkeys(word for _, word in self.left_out))
@@ -204,7 +205,8 @@ class SecondLook:
                      f"with fewer than {MIN_SEEDS} seeds).")
         else:
             n = len(self.left_out)
-            seeds = (f"Each seed left out in turn ({n} judgements of {n - 1} seeds): {self.verdicts_left_out()} "
+            seeds = (f"Each seed left out in turn ({count(n, 'judgement')} of {count(n - 1, 'seed')}): "
+                     f"{self.verdicts_left_out()} "
                      f"({self.seeds}).")
         return f"{moved} {seeds}"
 

@@ -21,18 +21,12 @@ import pandas as pd
 
 from ..activations import build as build_activation
 from ..verdicts import all_of, exact
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .nets import RandomNets, random_net
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, mlp, plt, sns, torch
 
 ID = "maxout-learns-activation"
 UNIT_COLUMNS = ["run_id", "layer", "unit", "t", "response"]
@@ -88,7 +82,7 @@ def output_difference(a: mlp.StackedMLP, b: mlp.StackedMLP, x: torch.Tensor) -> 
 def relu_and_inputs(spec: Construction) -> tuple[mlp.StackedMLP, torch.Tensor]:
     """The check's random ReLU nets (nets.random_net reads a mapping) and its random inputs."""
     relu = random_net(spec)
-    return relu, torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+    return relu, torch.randn(spec.n_inputs, spec.features, dtype=torch.float64,
                              generator=torch.Generator().manual_seed(spec.seed))
 
 
@@ -192,21 +186,11 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-def reads(settings: Settings) -> tuple[dict, ...]:
-    """Every learned Maxout unit: the runs maxout_units is built from (dltips.headline_runs)."""
-    return ({"derived": "maxout_units"},)
-
-
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Maxout outputs the maximum of each group of pre-activations: a learnable piecewise-linear convex "
           "activation, of which ReLU is a special case.",
     source="Goodfellow, Warde-Farley, Mirza, Courville & Bengio, 'Maxout Networks', ICML (2013), sec. 3-4",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left: outputs of random ReLU nets against their Maxout construction (one piece the ReLU "
                 "unit, the others zero), on the identity line. Top right: responses of learned first-layer Maxout "
                 "units along a random line through the data mean. Bottom: test accuracy of Maxout minus ReLU in "
@@ -214,4 +198,5 @@ CLAIM = register(Claim(
                 "Student-t interval over seeds (reported only).",
     tables=("runs", "maxout_units"),
     category=TRAINING,
-))
+    reads=lambda settings: ({"derived": "maxout_units"},),  # every learned unit: the runs maxout_units is built from
+)

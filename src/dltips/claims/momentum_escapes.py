@@ -25,15 +25,11 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import FRACTION_DIFFERENCE, compare
-from . import TRAINING, Claim, register
+from . import TRAINING, declare
 from .evidence import Evidence
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, torch
+from ..words import count
 
 ID = "momentum-escapes"
 # 8/(3*sqrt(3)) = 1.5396...: at a larger tilt the shallow local minimum is gone
@@ -137,7 +133,7 @@ def rule(ev: Evidence, settings: Settings):
     toy, grid = ev["toy"], ev["grid"]
     context = (f"grid context (no verdict): median seed-to-seed sd of final train loss "
                f"{grid.train_loss_sd.median():.3g} nats over {grid.train_loss_sd.notna().sum()} cells, "
-               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {int(grid.diverged.sum())} diverged run(s) "
+               f"between-cell sd {grid.between_cell_sd.max():.3g} nats; {count(int(grid.diverged.sum()), 'diverged run')} "
                f"left out" if len(grid) else "no grid runs")
     return compare(toy.rescued, settings.min_rescued_fraction, ">",
                    "fraction of local-basin starts that escape with momentum but not without",
@@ -220,19 +216,13 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
+CLAIM = declare(
+    __name__,
     title="Training can stall at a local minimum, plateau or saddle; momentum can carry the parameters through. "
           "Deep nets have few bad local minima, so this is rarely the real obstacle.",
     source="Polyak, 'Some methods of speeding up the convergence of iteration methods' (1964); Sutskever, "
            "Martens, Dahl & Hinton, 'On the importance of initialization and momentum in deep learning' "
            "(ICML 2013), sec. 2; Goodfellow et al., Deep Learning (2016), sec. 8.2.2 and 8.3.2",
-    evidence=evidence,
-    rule=rule,
-    figure=figure,
-    findings=findings,
-    settings=Settings,
     figure_text="Top left: a 1-D loss with a shallow local minimum and a deeper global one; each dot is a "
                 "start point in the local basin, colored by whether SGD with momentum ends past the barrier. Top "
                 "right: the position over the update steps from every start, plain SGD and SGD with momentum. "
@@ -241,4 +231,5 @@ CLAIM = register(Claim(
                 "key to every panel.",
     tables=("runs",),
     category=TRAINING,
-))
+    reads=lambda settings: (),  # a toy problem: the grid's runs are context, not verdict
+)

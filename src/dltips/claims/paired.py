@@ -18,9 +18,9 @@ on the same examples), so the interval errs on the wide side.
 Equivalence (two one-sided tests, Lakens 2017): "no difference" where the interval lies
 inside (-margin, +margin), "a difference" where it lies wholly beyond one side, undecided
 otherwise. The margin is the smallest effect of interest, fixed in advance. The verdict is
-the two one-sided parts combined (verdicts.all_of), the side the mean leans to first, so
-the threshold and direction it reports say which side decided, and its sentence names the
-direction the numbers show.
+the two one-sided parts combined (verdicts.all_of), the side the mean leans to first; it
+reports the direction EQUIVALENT ("within ±margin") and the margin, whichever side decided,
+and its sentence names the direction the numbers show.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..lazy import lazy_import
-from ..verdicts import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of, decide, finite, number,
-                        t_interval)
-
-stats = lazy_import("scipy.stats")
+from ..lazy import stats
+from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Verdict, all_of, decide, finite, t_interval
+from ..words import EQUIVALENT, count, threshold_text
 
 
 def mcnemar_se(right_only, wrong_only, n):
@@ -86,10 +84,11 @@ def equivalence(values: Sequence[float], shared_se: float, margin: float, statis
     upper = replace(_one_side(mean, low, high, n, margin, "<", statistic, sd), name=f"{name} (upper)".lstrip())
     lower = replace(_one_side(mean, low, high, n, -margin, ">", statistic, sd), name=f"{name} (lower)".lstrip())
     first, second = (lower, upper) if mean < 0 else (upper, lower)
-    combined = replace(all_of(first, second), name=name, detail="")
-    m = number(margin)
+    # the claim needs |value| < margin: one direction and threshold however the mean leans
+    combined = replace(all_of(first, second), name=name, detail="", direction=EQUIVALENT, threshold=margin)
+    m = threshold_text(EQUIVALENT, margin, mean, low, high)
     if n < min_n or not math.isfinite(shared_se):
-        short = "no data" if n == 0 else (f"too little data: only {n} seed(s), need {min_n}" if n < min_n else
+        short = "no data" if n == 0 else (f"too little data: only {count(n, 'seed')}, need {min_n}" if n < min_n else
                                           "no paired standard error: the table predates it (rebuild it from the "
                                           "stored weights)")
         return replace(combined, verdict=INCONCLUSIVE, why=short)

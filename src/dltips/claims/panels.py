@@ -2,13 +2,9 @@
 
 import pandas as pd
 
-from ..lazy import lazy_import
+from ..lazy import figures, sns, ticker
 from .chance import Floor, chance_ceiling
 from .conditions import headline_of
-
-sns = lazy_import("seaborn")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
 
 GRAD_LABEL = "gradient norm ‖∂L/∂W‖\n(nats per unit weight, log scale)"
 LAYER_LABEL = "hidden layer (1 = nearest the input)"

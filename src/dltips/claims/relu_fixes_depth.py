@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .chance import Floor, chance_ceiling, floor_checked, trained_depths
 from .compose import deciding_first, with_note
 from .evidence import Evidence
@@ -33,17 +33,11 @@ from .grids import Axis, Grid
 from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .nets import RandomNets, random_net
 from .panels import headline_note, legend_with_n, shade_chance
+from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import layers_of, per_seed, runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-mlp = lazy_import("dltips.model")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-gridspec = lazy_import("matplotlib.gridspec")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, gridspec, mlp, plt, sns, ticker, torch
+from ..words import count
 
 ID = "relu-fixes-depth"
 
@@ -101,7 +95,7 @@ def decompose(model: mlp.StackedMLP, x: torch.Tensor) -> dict[str, torch.Tensor]
 
 
 def random_inputs(spec: Linearity) -> torch.Tensor:
-    return torch.randn(spec.n_inputs, spec.in_features, dtype=torch.float64,
+    return torch.randn(spec.n_inputs, spec.features, dtype=torch.float64,
                        generator=torch.Generator().manual_seed(spec.seed))
 
 
@@ -165,7 +159,7 @@ def trains_verdict(rows: pd.DataFrame, settings: Settings):
                              settings.baseline: per_seed(used, "baseline_train_accuracy")},
                             chance_ceiling(settings.floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.astype(bool).sum())
-    return with_note(v, f"{left_out} diverged pair(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged pair')} left out" if left_out else "")
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -184,10 +178,26 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("depth", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("depth", (Axis("init"), Axis("depth", int))),)
 
 
 # ---- figure ----------------------------------------------------------------------
+def _rate_panel(ax, tuning: pd.DataFrame, ev: Evidence, settings: Settings) -> None:
+    """The judged statistic against the rate in the headline condition, a line per activation,
+    from the sweep's rate search."""
+    wanted = headline(ev, settings)
+    arms = [settings.activation, settings.baseline]
+    colors = figures.by_activation(pd.DataFrame({"activation": arms}))["palette"] or {}
+    where = {"study": settings.study, "depth": wanted["depth"], "condition": unregularized(wanted["init"])}
+    curves = rate_curves(tuning, "train_accuracy", arms, where)
+    shade_chance(ax, settings.floor)
+    marks = rate_panel(ax, curves, "train_accuracy", colors,
+                       f"headline: depth {wanted['depth']}, {wanted['init']} init,\n"
+                       f"against the rate ({seed_label(curves)})")
+    ax.set_ylim(0, 1.02)
+    legend_below(ax, marks, ncol=2)
+
+
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
     runs = runs_of(tables["runs"], settings.study)
     diverged = runs.diverged.astype(bool) if "diverged" in runs else pd.Series(False, index=runs.index)
@@ -195,7 +205,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     inits = sorted(runs.init.unique()) or [settings.headline.init]
     n = len(inits)
     fig = plt.figure(figsize=(figures.WIDTH, 11), layout="constrained")  # legends under their panels
-    grid = gridspec.GridSpec(2, 2 * n, figure=fig)
+    grid = gridspec.GridSpec(2, 2 * n, figure=fig, height_ratios=[1, 1.3])  # the bottom's legends are taller
     tops = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(n)]
     for ax in tops[1:]:
         ax.sharey(tops[0])
@@ -210,19 +220,20 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         legend_with_n(ax, frame, "activation", **figures.below(ax, ncol=2))
     tops[0].set_ylim(0, 1.02)
 
+    bottom = grid[1, :].subgridspec(1, 3, width_ratios=[1, 1, 1.5])
     active = ev["active"]
     active = active[active.depth == active.depth.max()].assign(
         when=lambda f: np.where(f.epoch == 0, "epoch 0", "last epoch"))
-    ax = fig.add_subplot(grid[1, :n])
+    ax = fig.add_subplot(bottom[0])
     sns.lineplot(data=active, x="layer", y="active_fraction", **figures.by_init(active), style="when", marker="o",
                  errorbar=figures.seed_interval, ax=ax)
-    ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units (fraction of unit-samples)",
-           title=f"{settings.activation}, deepest net: units with output > 0 "
+    ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="active units\n(fraction of unit-samples)",
+           title=f"{settings.activation}, deepest net, units\nwith output > 0 "
                  f"({figures.n_label(active, ['init', 'layer'])})", ylim=(0, 1))
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     figures.legend(ax, **figures.below(ax, ncol=2))
 
-    ax = fig.add_subplot(grid[1, n:])
+    ax = fig.add_subplot(bottom[1])
     spec = settings.linearity
     model = random_net(spec)
     d = {k: t.numpy().ravel() for k, t in decompose(model, random_inputs(spec)).items()}
@@ -233,27 +244,22 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         ax.hist(error, bins=np.linspace(np.log10(zero_at), 1, 85), alpha=0.75, label=label)
     ax.axvline(np.log10(spec.tolerance), color="k", ls="--", lw=1, label=f"tolerance {spec.tolerance:g}")
     ax.set(xlabel="log10 |f(x) − reconstruction|\n(logit units; 0 drawn at -20)", ylabel="logits (count)",
-           title=f"random ReLU nets, {spec.n_models} nets x {spec.n_inputs} inputs x {spec.n_classes} "
-                 f"logits,\ndepth {spec.depth}: max error {v.part('linearity').value:.1e}")
+           title=f"random ReLU nets, {spec.n_models} nets x\n{spec.n_inputs} inputs x {spec.classes} "
+                 f"logits, depth {spec.depth}:\nmax error {v.part('linearity').value:.1e}")
     figures.legend(ax, **figures.below(ax))
+    _rate_panel(fig.add_subplot(bottom[2]), tables.get("tuning", pd.DataFrame()), ev, settings)
     title = figures.verdict_title("ReLU fixes depth", v, note=headline_note(settings))
-    fig.suptitle(title + (f"\n{left_out} diverged run(s) left out" if left_out else ""), fontsize=figures.TITLE_FONT)
+    fig.suptitle(title + (f"\n{count(left_out, 'diverged run')} left out" if left_out else ""),
+                 fontsize=figures.TITLE_FONT)
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
+CLAIM = declare(
+    __name__,
     title="Deep ReLU nets train where deep sigmoid nets do not; inactive units drop out, so for each input the "
           "network is a thinner linear network.",
     source="Glorot, Bordes & Bengio, 'Deep Sparse Rectifier Neural Networks', AISTATS (2011), sec. 2-3; "
            "Nair & Hinton, ICML (2010); He et al., ICCV (2015), sec. 2.2 (initialization of deep ReLU nets)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top: final train accuracy against depth for ReLU and sigmoid, one panel per initialization "
                 "(95% Student-t intervals over seeds, n in the legend; diverged runs left out and counted; grey: "
                 "within the binomial noise of chance, where a comparison is at the floor). Bottom left: fraction of "
@@ -262,8 +268,14 @@ CLAIM = register(Claim(
                 "random ReLU nets, histograms of log10 |f(x) − reconstruction| when f(x) is rebuilt as the "
                 "linear network of x's active units (J(x)·x plus that sub-network's bias path: at rounding "
                 "error, left of the dashed tolerance) and, as a control, with the bias path of another activity "
-                "pattern (f(0): far off).",
-    tables=("runs", "layers"),
+                "pattern (f(0): far off). Bottom right: final train accuracy against the learning rate in the "
+                "headline condition, ReLU and sigmoid, from the rate search (tuning.csv: each candidate's train "
+                "accuracy on the train-evaluation subset, mean over the tuning seeds). The line joins the "
+                "candidates that trained as the runs do; one successive halving stopped early is hollow at its "
+                "own, shorter, training; x on the top edge: diverged on a tuning seed; black ring: the pick; grey "
+                "ring: a runner-up tied with it.",
+    tables=("runs", "layers", "tuning"),
     category=TRAINING,
     layers=LayerReads(("study",), (0,)),
-))
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),
+)

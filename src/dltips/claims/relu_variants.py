@@ -20,7 +20,8 @@ loss below that same effect) has nothing for a variant to fix and is not judged.
 is the headline condition's (config `headline`: SGD at He depth 10, where a deep ReLU net's
 training is hard): every variant must improve on ReLU there (verdicts.all_of, the weakest
 variant first). Beside it (not judged), the learned PReLU slopes per layer (slopes.csv) of
-runs that did not diverge.
+runs that did not diverge, and the training loss against the learning rate of every candidate
+of the headline's rate search (claims.rate_curves).
 """
 
 import math
@@ -32,19 +33,17 @@ import pandas as pd
 
 from ..activations import LEAKY_SLOPE, PRELU_INIT
 from ..io import missing
-from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare
-from . import TRAINING, Claim, register
+from ..verdicts import ACCURACY_DIFFERENCE, INCONCLUSIVE, all_of, compare, interval_text
+from . import TRAINING, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, resolve_depth
+from .rate_curves import legend_below, rate_curves, rate_panel, seed_label, unregularized
 from .select import paired_differences
 from .settings import ClaimSettings, RunMetric, distinct, registered, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count, number, point
 
 ID = "relu-variants"
 SLOPE_COLUMNS = ["run_id", "layer", "unit", "slope"]
@@ -125,18 +124,20 @@ def judge_variant(pairs: pd.DataFrame, activation: str, settings: Settings):
     ok = mine[~mine.diverged]
     train = gain(ok.groupby("seed").train_gain.mean(), settings.min_gain,
                  f"training loss, {settings.baseline} minus {activation}, same cell (nats)",
-                 detail=f"{activation}: {int(mine.diverged.sum())} pair(s) left out (a run diverged), "
+                 detail=f"{activation}: {count(int(mine.diverged.sum()), 'pair')} left out (a run diverged), "
                         f"{int(ok.lr_at_edge.sum())} kept with a tuned rate at its grid's edge",
                  name=activation)
     baseline_loss = ok.baseline_train_loss.mean()
     if len(ok) and baseline_loss < settings.min_gain:
         train = replace(train, verdict=INCONCLUSIVE,
                         why=f"{NOTHING_TO_FIX}: {settings.baseline}'s own training loss here, "
-                            f"{baseline_loss:.3f} nats, is below the smallest effect of interest, {settings.min_gain:g}")
+                            f"{point(baseline_loss, (settings.min_gain,))} nats, is below the smallest effect of "
+                            f"interest, {settings.min_gain:g}")
     test = compare(ok.groupby("seed").test_difference.mean(), 0.0, ">", settings.metric, bounds=ACCURACY_DIFFERENCE)
-    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {figures.ci_text(test)} (not judged)"
+    shown = "no data" if test.n == 0 else interval_text(test)
+    beside = f"{settings.metric}, {activation} minus {settings.baseline}: {shown} (not judged)"
     # whether the depth is trainable at all: chance level is ln(classes), 2.30 nats for 10 classes
-    beside += f"; {settings.baseline}'s mean training loss here {baseline_loss:.3f} nats"
+    beside += f"; {settings.baseline}'s mean training loss here {number(baseline_loss)} nats" if len(ok) else ""
     return replace(train, detail=f"{train.detail}; {beside}")
 
 
@@ -169,15 +170,18 @@ def combine(parts, settings: Settings):
 
 
 # per depth, init and optimizer, each variant on its own; the headline (one of each) spans the variants
-GRID = Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
-                      Axis("activation", levels=lambda s: s.variants)))
+GRIDS = (Grid("pairs", (Axis("depth", int), Axis("init"), Axis("optimizer"),
+                        Axis("activation", levels=lambda s: s.variants))),)
 
 
 def _condition_label(depth, init, optimizer) -> str:
     return f"depth {int(depth)}, {init} init, {optimizer}"
 
 
-def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) -> None:
+def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings, **labels) -> None:
+    """Bars per variant and condition; `labels`: the axes' x and y labels and title, set before
+    the legend goes under them."""
+    ax.set(**labels)
     ok = pairs[~pairs.diverged]
     seeds = ok.groupby(["activation", "depth", "init", "optimizer", "seed"], as_index=False)[column].mean()
     if not len(seeds):
@@ -189,9 +193,10 @@ def _difference_panel(ax, pairs: pd.DataFrame, column: str, settings: Settings) 
     sns.barplot(data=seeds, x="activation", y=column, hue="condition", order=list(settings.variants),
                 hue_order=hue_order, errorbar=figures.seed_interval, ax=ax)
     left_out = int(pairs.diverged.sum())
-    ax.legend(title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
-                    f"{left_out} diverged pair(s) left out", fontsize=9, title_fontsize=9,
-              loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    ax.set(**labels)  # seaborn labels the axes by column
+    ax.legend(**figures.below(ax, title=f"95% t-interval, {figures.n_label(seeds, ['activation', 'condition'])}; "
+                                        f"{count(left_out, 'diverged pair')} left out", fontsize=9, title_fontsize=9,
+                              ncol=2))
     ax.axhline(0, color="k", lw=0.8)
 
 
@@ -206,22 +211,42 @@ def _slope_panel(ax, tables: dict) -> None:
     for value, style, label in ((PRELU_INIT, "--", f"initial slope {PRELU_INIT:g}"),
                                 (LEAKY_SLOPE, ":", f"Leaky ReLU {LEAKY_SLOPE:g}"), (0, "-", "ReLU 0")):
         ax.axhline(value, color="k", ls=style, lw=1, label=label)
-    figures.legend(ax, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set(xlabel="hidden layer (1 = nearest the input)", ylabel="learned PReLU slope a for x < 0 (dimensionless)",
-           title=f"learned PReLU slopes per layer, box 25–75%, whiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
-                 f"{left_out} diverged run(s) left out)")
+           title=f"learned PReLU slopes per layer, box 25–75%,\nwhiskers 1.5 IQR ({slopes.run_id.nunique()} runs; "
+                 f"{count(left_out, 'diverged run')} left out)")
+    figures.legend(ax, **figures.below(ax, ncol=2))
+
+
+def _rate_panel(ax, tuning: pd.DataFrame, ev: Evidence, settings: Settings) -> None:
+    """The judged statistic against the rate in the headline condition, a line per activation,
+    from the rate search of the deep study."""
+    wanted = headline(ev, settings)
+    arms = [settings.baseline, *settings.variants]
+    colors = figures.by_activation(pd.DataFrame({"activation": arms}))["palette"] or {}
+    where = {"study": settings.deep_study, "depth": wanted["depth"], "optimizer": wanted["optimizer"],
+             "condition": unregularized(wanted["init"])}
+    curves = rate_curves(tuning, "train_loss", arms, where)
+    if settings.regularizer != "none":  # the search names a regularized condition by its variant, not
+        curves = curves.iloc[:0]       # by the regularizer the settings give: drawn for "none" only
+    marks = rate_panel(ax, curves, "train_loss", colors,
+                       f"judged statistic against the rate, headline:\n{wanted['optimizer']}, depth "
+                       f"{wanted['depth']}, {wanted['init']} init ({seed_label(curves)})")
+    ax.set_ylim(bottom=0)
+    legend_below(ax, marks, ncol=2)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
-    fig, axes = plt.subplot_mosaic([["train", "test"], ["slopes", "slopes"]], figsize=(12, 10.5))
+    fig, axes = plt.subplot_mosaic([["train", "test"], ["slopes", "rate"]], figsize=(12, 10.5),
+                                   layout="constrained")  # legends under their panels
+    _rate_panel(axes["rate"], tables.get("tuning", pd.DataFrame()), ev, settings)
     pairs = ev["pairs"]
-    _difference_panel(axes["train"], pairs, "train_gain", settings)
-    axes["train"].set(xlabel="variant", ylabel=f"{settings.baseline}'s training loss − variant's (nats)",
+    _difference_panel(axes["train"], pairs, "train_gain", settings, xlabel="variant",
+                      ylabel=f"{settings.baseline}'s training loss − variant's (nats)",
                       title="judged: training loss (> 0: the variant trains better)")
-    _difference_panel(axes["test"], pairs, "test_difference", settings)
     metric = settings.metric.replace("_", " ")
-    axes["test"].set(xlabel="variant", ylabel=f"{metric}: variant − {settings.baseline} (fraction)",
-                     title="beside it: test side (not judged)")
+    _difference_panel(axes["test"], pairs, "test_difference", settings, xlabel="variant",
+                      ylabel=f"{metric}:\nvariant − {settings.baseline} (fraction)",
+                      title="beside it: test side (not judged)")
     _slope_panel(axes["slopes"], tables)
     where = ", ".join(f"{k} {val}" for k, val in dict(settings.headline).items())
     per_variant = weakest_first([p for p in v.parts or (v,) if p.name in settings.variants], settings)
@@ -238,25 +263,24 @@ def reads(settings: Settings) -> tuple[dict, ...]:
              "regularizer": settings.regularizer, **dict(settings.headline)},)
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="Leaky ReLU, Parametric ReLU (learned slope) and ELU are improvements on ReLU.",
     source="Maas, Hannun & Ng, ICML workshop (2013) (leaky ReLU); He, Zhang, Ren & Sun, ICCV (2015), sec. 2 "
            "(PReLU); Clevert, Unterthiner & Hochreiter, ICLR (2016) (ELU)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    combine=combine,
-    figure=figure,
     figure_text="Top left: ReLU's final training loss minus each variant's in the same unregularized cell, each at "
                 "its own tuned learning rate, per depth and initialization (the judged statistic). Top right: each "
                 "variant's test accuracy minus ReLU's, paired the same way. Bars are means over seeds of the cells' "
                 "average, error bars the 95% Student-t interval over seeds; pairs with a diverged run are left "
-                "out. Bottom: the learned PReLU slopes of every unit per hidden layer and depth (runs that did not "
-                "diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0.",
-    settings=Settings,
-    tables=("runs", "slopes"),
+                "out. Bottom left: the learned PReLU slopes of every unit per hidden layer and depth (runs that did "
+                "not diverge), against the initial slope, Leaky ReLU's fixed slope and ReLU's 0. Bottom right: the "
+                "judged statistic against the learning rate in the headline condition, a line per activation, from "
+                "the rate search (tuning.csv: each candidate's final training loss on the train-evaluation subset, "
+                "mean over the tuning seeds), so the reader sees whether the order of the activations holds across "
+                "the rates the search could not tell apart. The line joins the candidates that trained as the runs "
+                "do; a candidate successive halving stopped early is hollow at its own, shorter, training (its "
+                "loss is higher for that alone); x on the top edge: diverged on a tuning seed; black ring: the "
+                "pick; grey ring: a runner-up tied with it.",
+    tables=("runs", "slopes", "tuning"),
     category=TRAINING,
-))
+)

@@ -12,7 +12,9 @@ the deepest depth at which a net trains). The runner
 3. takes the second look at that verdict (claims.looks: the same rule on the seed subsets);
 4. judges every condition of every dataset by the same rule, for conditions.csv, and marks
    the headline's row, which carries the final verdict so the two tables never disagree;
-5. says where the claim holds, in one sentence generated from those verdicts (unless the
+5. takes the rate look at the headline and every condition (claims.rates: the same rule with
+   tied arms' runs at their tied rates), which makes a rate-dependent verdict inconclusive;
+6. says where the claim holds, in one sentence generated from those verdicts (unless the
    claim declares findings of its own).
 
 Nothing here reads a claim's numbers to find its headline: the headline is a name.
@@ -26,6 +28,7 @@ from ..verdicts import INCONCLUSIVE, Verdict, all_of, interval_text
 from .conditions import datasets_of, headline_of, headline_tables, restrict
 from .evidence import Evidence
 from .grids import Condition, Grid, label, matches, select
+from .rates import RateLook, applied, not_applicable
 
 
 def headline_condition(claim, evidence: Evidence, settings) -> Condition:
@@ -77,9 +80,10 @@ def judge_headline(claim, evidence: Evidence, settings, wanted: Condition) -> Ve
 VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
 
 
-def _row(claim_id: str, dataset, condition: Condition, verdict: Verdict, headline: bool) -> dict:
+def _row(claim_id: str, dataset, condition: Condition, verdict: Verdict, headline: bool, tied_rates: str) -> dict:
     return {"claim": claim_id, "dataset": dataset or "", "condition": label(condition), "headline": headline,
-            **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "why": verdict.why or verdict.detail}
+            **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "tied_rates": tied_rates,
+            "why": verdict.why or verdict.detail}
 
 
 @dataclass(frozen=True)
@@ -106,18 +110,22 @@ def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None
 
 
 def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headline_dataset: str | None,
-                   final: Verdict, has_grids: bool) -> list[dict]:
-    """conditions.csv's rows: one per dataset and condition; the headline condition's row
-    carries the final verdict (after the looks). A headline spanning several conditions, or
-    one the study did not train, gets a row of its own."""
+                   final: Verdict, has_grids: bool, rates: RateLook | None = None) -> list[dict]:
+    """conditions.csv's rows: one per dataset and condition, after the rate look (`rates`);
+    the headline condition's row carries the final verdict (after every look). A headline
+    spanning several conditions, or one the study did not train, gets a row of its own."""
+    rates = rates or not_applicable()
     home = [j.dataset in (None, headline_dataset) for j in judged]
     exact = [i for i, j in enumerate(judged)
              if home[i] and (not has_grids or (set(j.condition) == set(wanted) and matches(j.condition, wanted)))]
     pick = exact[0] if exact else None
-    rows = [_row(claim_id, j.dataset, j.condition, final if i == pick else j.verdict, i == pick)
-            for i, j in enumerate(judged)]
+    rows = []
+    for i, j in enumerate(judged):
+        outcome = rates.headline if i == pick else rates.outcome(j.dataset, label(j.condition))
+        rows.append(_row(claim_id, j.dataset, j.condition, final if i == pick else applied(j.verdict, outcome),
+                         i == pick, outcome.status))
     if pick is None:  # `headline_dataset` is None where the tables name no dataset (a toy, an exact check)
-        rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True))
+        rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True, rates.headline.status))
     return rows
 
 
@@ -139,23 +147,30 @@ class Judgement:
     evidence: Evidence  # the headline dataset's
     headline: Condition
     first: Verdict  # the rule on the headline condition, all seeds
-    look: object  # claims.looks.SecondLook: its `final` is the verdict that stands
+    look: object  # claims.looks.SecondLook: its `final`, after the rate look, is `final`
+    rates: RateLook
+    final: Verdict  # the verdict that stands
     rows: list[dict]  # conditions.csv
     findings: str
 
 
-def judge(claim, tables: dict, settings, headline_dataset: str | None, second_look) -> Judgement:
-    """`second_look(judge, evidence, first)`: the looks at a verdict (claims.looks)."""
+def judge(claim, tables: dict, settings, headline_dataset: str | None, second_look, rate_look=None) -> Judgement:
+    """`second_look(judge, evidence, first)`: the looks at a verdict (claims.looks);
+    `rate_look(claim, tables, settings, headline_dataset, wanted, first, judged)`: the rate look
+    (claims.rates.rate_look with the study's ties), none where the study trained no tied runs."""
     evidence = claim.evidence(headline_tables(tables, headline_dataset), settings)
     wanted = headline_condition(claim, evidence, settings)
     first = judge_headline(claim, evidence, settings, wanted)
     look = second_look(lambda subset: judge_headline(claim, subset, settings, wanted), evidence, first)
     judged = judge_everywhere(claim, tables, settings, headline_dataset, evidence)
+    rates = rate_look(claim, tables, settings, headline_dataset, wanted, first, judged) if rate_look \
+        else not_applicable()
+    final = applied(look.final, rates.headline)
     # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
     named = headline_dataset if datasets_of(tables) else None
-    rows = condition_rows(claim.id, judged, wanted, named, look.final, bool(claim.grids))
+    rows = condition_rows(claim.id, judged, wanted, named, final, bool(claim.grids), rates)
     said = claim.findings(evidence) if claim.findings else findings(judged, headline_dataset)
-    return Judgement(evidence, wanted, first, look, rows, said)
+    return Judgement(evidence, wanted, first, look, rates, final, rows, said)
 
 
 def verdict_of(claim, evidence: Evidence, settings) -> Verdict:

@@ -52,7 +52,7 @@ import pandas as pd
 
 from ..io import missing
 from ..verdicts import INCONCLUSIVE, Verdict, compare, number
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -61,12 +61,7 @@ from .paired import Sides, equivalence
 from .panels import GRAD_LABEL, LAYER_LABEL, depth_sweep, headline_note
 from .select import RUN_KEYS, SweepAndGrid, layers_of, per_seed, sweep_and_grid_layers
 from .settings import setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns, ticker
 
 ID = "sigmoid-attenuates"
 SIGMOID_MAX_SLOPE = math.log10(0.25)  # the derivative bound itself, drawn for reference
@@ -256,7 +251,7 @@ def contrast_verdict(sig: pd.DataFrame, base: pd.DataFrame, settings: Settings, 
                   f"decay per layer over the near-output half, {b} / {a}, paired by seed{where} (within "
                   f"±{number(settings.contrast_layers)}/{'the fitted steps' if missing(steps) else steps}: "
                   f"{b}'s whole fitted net shrinks the gradient less than {number(settings.contrast_layers)} {a} "
-                  f"layer(s))",
+                  f"{'layer does' if settings.contrast_layers == 1 else 'layers do'})",
                   Sides(f"{b} decays towards the input, as a fraction of {a}'s decay,",
                         f"{b}'s gradient grows towards the input, as a fraction of {a}'s decay,"),
                   name="contrast", detail="; ".join(others))
@@ -277,7 +272,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep where the claim's activation has enough layers
-GRID = Grid("fits", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("fits", (Axis("init"), Axis("depth", int))),)
 
 
 def plot_fits(ax, lay: pd.DataFrame, judged: pd.DataFrame, settings: Settings, init: str) -> None:
@@ -385,19 +380,12 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
     return fig
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, [s.activation, s.contrast], s.headline),
+CLAIM = declare(
+    __name__,
     title="Every sigmoid squashes its input into (0, 1) with slope at most 1/4, so each layer shrinks the "
           "gradient: its decay per layer is roughly geometric for sigmoid and not for ReLU.",
     source="Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994), sec. 3; Hochreiter, diploma thesis (1991); "
            "Glorot & Bengio, AISTATS (2010), sec. 3-4 (saturation)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
-    settings=Settings,
     figure_text="Top left (the decision): the measured decay per layer of log10 gradient norm at the headline depth, "
                 "per init, for sigmoid and ReLU, fitted over every layer from the first fitted one (o), over the "
                 "near-input half (<) and over the near-output half (>), beside the mean-field prediction "
@@ -411,4 +399,5 @@ CLAIM = register(Claim(
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch", 0)),
-))
+    reads=lambda s: init_depth_reads(s.study, [s.activation, s.contrast], s.headline),
+)

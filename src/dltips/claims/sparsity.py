@@ -43,7 +43,7 @@ import pandas as pd
 
 from .. import verdicts
 from ..verdicts import FRACTION_DIFFERENCE, INCONCLUSIVE, number
-from . import TEST, Claim, register
+from . import TEST, declare
 from .compose import deciding_first, with_note
 from .effects import gain
 from .evidence import Evidence
@@ -51,10 +51,8 @@ from .grids import Axis, Grid
 from .panels import headline_note
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt
+from ..words import count, point
 
 ID = "l1-vs-l2-sparsity"
 FRAC_PREFIX = "frac_below_"
@@ -337,21 +335,22 @@ def rule(ev: Evidence, settings: Settings):
     v = deciding_first(near, large)
     if pair is None:
         return v
-    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {pair.train_gap:+.3f}; "
+    tolerance = settings.match_tolerance
+    trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {point(pair.train_gap, (tolerance, -tolerance))}; "
               f"matched within ±{settings.match_tolerance:g}: {'yes' if pair.matched else 'no'}); the "
               f"unregularized net's test accuracy {number(pair.reference_test_accuracy, 3)}")
     crippled = _crippled(pair)
     own = pair_runs(runs, pair)
     left_out = int(own.diverged.sum())
     v = with_note(with_note(with_note(v, trains), floored_note(own, settings.large)),
-                  f"{left_out} diverged run(s) left out" if left_out else "")
+                  f"{count(left_out, 'diverged run')} left out" if left_out else "")
     if crippled:
         who = " and ".join(crippled)
         return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:g} "
                                  f"below the unregularized net's test accuracy {pair.reference_test_accuracy:.3f})")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
-                       why=f"not matched: the two nets' mean train accuracies differ by {abs(pair.train_gap):.3f}, "
+                       why=f"not matched: the two nets' mean train accuracies differ by {point(abs(pair.train_gap), (tolerance,))}, "
                            f"more than ±{settings.match_tolerance:g}: the penalties differ in strength, not only in "
                            f"kind")
     if crippled is None:
@@ -369,8 +368,8 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 
 # every pair of strengths of every update rule (optimizer; L1 by subgradient or proximal step), the subgradient first
-GRID = Grid("pairs", (Axis("optimizer"), Axis("update", levels=lambda settings: list(UPDATES.values())),
-                      Axis("l1", float), Axis("l2", float)))
+GRIDS = (Grid("pairs", (Axis("optimizer"), Axis("update", levels=lambda settings: list(UPDATES.values())),
+                        Axis("l1", float), Axis("l2", float))),)
 
 
 # ---- figure -------------------------------------------------------------------------
@@ -506,7 +505,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
             hist_ax.set(xlabel="|w| (weight magnitude, log scale)", ylabel="fraction of weights")
         figures.legend(legend_source, **figures.below(legend_source, title="penalty (both left panels)"))
     if left_out:
-        suptitle += f"\n{left_out} diverged run(s) left out"
+        suptitle += f"\n{count(left_out, 'diverged run')} left out"
     fig.suptitle(suptitle, fontsize=figures.TITLE_FONT)
     return fig
 
@@ -523,18 +522,12 @@ def reads(settings: Settings) -> tuple[dict, ...]:
             {**at, "regularizer": "none"})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="L2 shrinks large weights fast and small ones slowly, leaving many small non-zero weights; "
           "L1 pushes many weights to (near) zero while keeping some large ones.",
     source="Tibshirani, 'Regression Shrinkage and Selection via the Lasso' (1996), sec. 2; "
            "Goodfellow et al., Deep Learning (2016), sec. 7.1.2; Ng, ICML (2004); Langford, Li & Zhang, JMLR (2009)",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="One row per update rule (optimizer; L1 by its subgradient or by its proximal step). Left: the "
                 "fraction of near-zero weights against final train accuracy along each penalty's path of strengths "
                 "(labels: λ); each L1 strength λ and the L2 strength 10λ are a pair, a condition of its own; dotted "
@@ -545,4 +538,4 @@ CLAIM = register(Claim(
                 "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
     tables=("runs", "weights", "weight_hist"),
     category=TEST,
-))
+)

@@ -15,11 +15,10 @@ import textwrap
 import pandas as pd
 
 from ..io import missing
-from ..lazy import lazy_import
+from ..lazy import plt
 from ..verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from ..words import EQUIVALENT, needs
 from .palette import INK, WASH
-
-plt = lazy_import("matplotlib.pyplot")
 
 FONT = 9  # points: dltips.figures.MIN_FONT, readable at the report's width
 # inches: the figure is 11.8 wide (figures.WIDTH); each row a strip with the claim left of it
@@ -58,15 +57,15 @@ def margin_of(row) -> float | None:
 
 
 def needs_text(row) -> str:
-    """What the claim needs, in the row's own notation: '> 0', '|value| < 0.029', 'error ≤ 1e−10'."""
+    """What the claim needs, in the row's own notation (dltips.words.needs): 'needs > 0', 'needs within
+    ±0.029', 'needs error ≤ 1e−10'."""
     margin = margin_of(row)
     if margin is not None:
-        return f"needs |value| < {margin:.2g}"
+        return f"needs {needs(EQUIVALENT, margin, row.value, row.ci_low, row.ci_high)}"
     if not _finite(row.threshold):
         return "needs: no threshold (no data)"
-    if row.direction == "<=":
-        return f"needs error ≤ {row.threshold:.0e}".replace("e-0", "e−").replace("e-", "e−")
-    return f"needs {row.direction} {row.threshold:.3g}".replace("-", "−")
+    what = "error " if row.direction == "<=" else ""
+    return f"needs {what}{needs(row.direction, row.threshold, row.value, row.ci_low, row.ci_high)}"
 
 
 def _limits(low: float, high: float) -> tuple[float, float]:

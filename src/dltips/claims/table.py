@@ -8,10 +8,11 @@ import pandas as pd
 from ..io import atomic_write, missing, read_json, write_csv
 from .palette import FILL
 
-# the verdict and why first; the deciding part's numbers; the second look (dltips.claims.looks)
+# the verdict and why first; the deciding part's numbers; the second look (dltips.claims.looks) and
+# the rate look (dltips.claims.rates)
 COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "ci_low", "ci_high", "direction",
            "threshold", "n", "first_look", "thresholds", "verdict_threshold_stricter", "verdict_threshold_looser",
-           "leave_one_seed_out", "verdicts_seed_left_out", "condition", "detail", "figure", "source"]
+           "leave_one_seed_out", "verdicts_seed_left_out", "tied_rates", "condition", "detail", "figure", "source"]
 
 
 HEAD = ["claim", "verdict", "deciding statistic (parts)", "second look", "condition", "source"]
@@ -31,7 +32,8 @@ def _cells(r) -> list[str]:
     detail = f"<br><small>{_text(r.detail)}</small>" if _text(r.detail) else ""
     second = (f"first look: {_text(r.first_look)}<br>thresholds ±50%: {_text(r.thresholds)} "
               f"({_text(r.verdict_threshold_stricter)} / {_text(r.verdict_threshold_looser)})<br>"
-              f"each seed left out: {_text(r.leave_one_seed_out)} ({_text(r.verdicts_seed_left_out)})")
+              f"each seed left out: {_text(r.leave_one_seed_out)} ({_text(r.verdicts_seed_left_out)})<br>"
+              f"at every tied rate: {_text(r.tied_rates)}")
     return [f"<b>{_text(r.id)}</b><br>{_text(r.claim)}",
             f"{verdict_html(r.verdict)}{why}",
             f"{_text(r.statistic)}: {_text(r.measured)}{detail}",

@@ -37,7 +37,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..verdicts import ACCURACY_DIFFERENCE, compare
-from . import DIAGNOSIS, Claim, register
+from . import DIAGNOSIS, declare
 from .chance import Floor, floor_checked
 from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
@@ -45,11 +45,8 @@ from .grids import Axis, Grid
 from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
+from ..words import count, number
 
 ID = "train-before-test"
 CELLS = ("plain", "training fix", "test fix", "both fixes")
@@ -186,21 +183,21 @@ def rule(ev: Evidence, settings: Settings):
                                   settings.floor)
         margin = _binomial_margin(here.plain_test, settings)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
-                           f"test-side fix's effect on test accuracy, deep net, below +{margin:.3f} (fraction; "
+                           f"test-side fix's effect on test accuracy, deep net, below {number(margin)} (fraction; "
                            f"{settings.margin_test_se:g} binomial SE)", name="test fix", bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         net, name = NETS[settings.overfitting_net], settings.overfitting_net
         least = min_overfit_gap(settings)
         overfits = compare(here[f"{net[0]}_train"] - here[f"{net[0]}_test"], least, ">",
-                           f"train minus test accuracy, shallow net ({name}), above {least:.3f} "
+                           f"train minus test accuracy, shallow net ({name}), above {number(least)} "
                            f"({settings.overfit_z:g} binomial SEs at p = 1/2, N = {settings.floor.samples}) "
                            f"(fraction)", name="overfits", bounds=ACCURACY_DIFFERENCE)
         test_fix = compare(here[f"{net[1]}_test"] - here[f"{net[0]}_test"], gain, ">",
                            f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix",
                            bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(test_fix, overfits)
-    return with_note(v, f"{left_out} diverged run(s) left out" if left_out else "")
+    return with_note(v, f"{count(left_out, 'diverged run')} left out" if left_out else "")
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
@@ -209,7 +206,7 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
 
 
 # per regime, in the settings' order
-GRID = Grid("runs", (Axis("regime", levels=lambda s: list(dict(s.regimes))),))
+GRIDS = (Grid("runs", (Axis("regime", levels=lambda s: list(dict(s.regimes))),)),)
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
@@ -250,19 +247,13 @@ def reads(settings: Settings) -> tuple[dict, ...]:
             {"study": s.study, "depth": s.regimes.overfitting, **s.base})
 
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=reads,
+CLAIM = declare(
+    __name__,
     title="A deeper network that is worse on the training set is not overfitting but a training (optimization) "
           "problem, fixed with training-side tools; only good-on-train, bad-on-test is overfitting, fixed with "
           "test-side tools.",
     source="He, Zhang, Ren & Sun, 'Deep Residual Learning' CVPR (2016), sec. 1 and 4.1 (the degradation problem); "
            "Glorot & Bengio, AISTATS (2010), sec. 1 and 6",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    figure=figure,
-    settings=Settings,
     figure_text="Final train and test accuracy of the four cells of the factorial (plain net, training-side fix, "
                 "test-side fix, both), in the underfitting regime (deep net, judged on the plain net) and the "
                 "overfitting regime (shallow net, judged on the cell its title names: by default the net with the "
@@ -272,4 +263,4 @@ CLAIM = register(Claim(
                 "out and counted.",
     tables=("runs",),
     category=DIAGNOSIS,
-))
+)

@@ -26,16 +26,9 @@ from ..regularizers import Regularization
 from ..verdicts import exact
 from . import TEST, Claim, register
 from .evidence import Evidence
+from .nets import SmallNet
 from .settings import ClaimSettings, setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-training = lazy_import("dltips.trainer")
-sns = lazy_import("seaborn")
-torch = lazy_import("torch")
-F = lazy_import("torch.nn.functional")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import F, figures, plt, sns, ticker, torch, training
 
 PENALTIES = {
     "l2": {"id": "l2-shrinks", "rule": "w ← (1 − η·λ)·w − η·∂L/∂w", "name": "L2"},
@@ -43,15 +36,11 @@ PENALTIES = {
 }
 
 
-class Problem(ClaimSettings):
+class Problem(SmallNet):
     """The small net and its random data set; the whole training split is one batch."""
 
-    seed: int = setting(0, "seeds the data and the net", ge=0)
     samples: int = setting(32, "samples per split, all in one batch: one train_epoch is one update", ge=1)
-    features: int = setting(6, "input features", ge=1)
-    classes: int = setting(3, "classes", ge=1)
     depth: int = setting(1, "hidden layers, as model.depth", ge=1)
-    width: int = setting(8, "units per hidden layer", ge=1)
     activation: str = setting("relu", "the rule does not depend on it; a Maxout net gets 2 pieces",
                               registry="activation")
 

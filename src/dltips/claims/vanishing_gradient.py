@@ -18,19 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import compare
-from . import LayerReads, TRAINING, Claim, register
+from . import TRAINING, LayerReads, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, init_depth_of, init_depth_reads
 from .panels import GRAD_LABEL, LAYER_LABEL, headline_note, legend_with_n
 from .select import RUN_KEYS, SweepAndGrid, per_seed, sweep_and_grid_layers
 from .settings import setting
-from ..lazy import lazy_import
-
-plt = lazy_import("matplotlib.pyplot")
-sns = lazy_import("seaborn")
-ticker = lazy_import("matplotlib.ticker")
-figures = lazy_import("dltips.figures")
+from ..lazy import figures, plt, sns
 
 ID = "vanishing-gradient"
 
@@ -88,7 +83,7 @@ def headline(ev: Evidence, settings: Settings) -> dict:
 
 
 # per init and depth of the sweep
-GRID = Grid("ratios", (Axis("init"), Axis("depth", int)))
+GRIDS = (Grid("ratios", (Axis("init"), Axis("depth", int))),)
 
 
 # ---- drawing -----------------------------------------------------------------------------
@@ -154,21 +149,15 @@ FIGURE_TEXT = (
     "Student-t intervals over seeds (n in the legends); diverged runs are left out."
 )
 
-CLAIM = register(Claim(
-    id=ID,
-    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+CLAIM = declare(
+    __name__,
     title="With sigmoid activations, gradients in layers near the input are far smaller than in layers "
           "near the output.",
     source="Hochreiter, diploma thesis (1991); Bengio, Simard & Frasconi, IEEE TNN 5(2) (1994); "
            "Glorot & Bengio, AISTATS (2010), sec. 4",
-    evidence=evidence,
-    rule=rule,
-    grids=(GRID,),
-    headline=headline,
-    figure=figure,
     figure_text=FIGURE_TEXT,
-    settings=Settings,
     tables=("runs", "layers"),
     category=TRAINING,
     layers=LayerReads(("study", "grid_study"), ("epoch",)),
-))
+    reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),
+)

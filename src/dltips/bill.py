@@ -1,0 +1,180 @@
+"""The bill before the work: the model-epochs a study's plan will train and about how long it
+will take on this machine, and, while it runs, how far it is.
+
+The count is the plan's (dltips.plan_size): every reported run for its full epochs, every rate
+candidate through the halving schedule as configured, every condition's pick on every
+confirmation seed. Torch-free: the Snakefile states the bill as it starts.
+
+The time is calibrated from records (dltips.study_time): the core-seconds a training job took
+per model-epoch it trained beyond its process's start-up, the start-up per job, and what the
+judging and the report took, from the records of an earlier study in the results folder where
+there are some, else from constants measured on the machine the README names.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .contract import JOB_FILE, Job
+from .phases import STARTUP
+from .plan_size import model_epochs
+from .plan_size import total as total_model_epochs
+from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
+from .words import count
+
+TIED_RULE = "train_tied"
+
+# where the Snakefile notes the cores a study runs on, for its training jobs' progress lines
+STUDY_FILE = "study.json"
+
+
+def plan_model_epochs(jobs: dict[str, Job]) -> dict[str, int]:
+    """job name -> its planned model-epochs in all (dltips.plan_size)."""
+    return {name: sum(model_epochs(job).values()) for name, job in jobs.items()}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a study's parts cost on one machine."""
+
+    per_model_epoch: float  # core-seconds of a training job per model-epoch it trains, its start-up apart
+    startup: float  # core-seconds of a training job's start-up (imports, data, Snakemake's set-up, exit)
+    judging: float  # seconds of the judging step (it holds every core): CPU seconds if judging_on_cpu, else wall
+    report: float  # core-seconds of the data, the tables and the report's figures
+    source: str  # where these come from, for the message
+    jobs: int = 0  # the training jobs they were measured on
+    tied: float | None = None  # seconds of a tied-rate job (dltips.tied); None: unmeasured, its start-up
+    judging_on_cpu: bool = True  # the judge's CPU seconds, spread over the cores it forks to
+
+
+# The CPU seconds of the smoke study's records on the machine the README's Performance section
+# names (2-core Intel Xeon, AVX-512 kernels; 18 training jobs, 1,922 model-epochs); used where
+# the results folder holds no records.
+STORED = Calibration(per_model_epoch=0.0180, startup=1.52, judging=24.2, report=13.6,
+                     source="CPU seconds measured on a 2-core Intel Xeon, smoke preset (README: Performance)")
+
+
+def calibrate(results) -> Calibration | None:
+    """The costs the records in `results` show, None where it has no training job with both a
+    benchmark record and a timing file. CPU seconds where the records have them: on a machine
+    others share, the wall seconds count the waits for a core, which the next study may not
+    have; the estimate is for cores the study has to itself."""
+    records = read_benchmarks(results)
+    timings = read_timings(results)
+    trained = [r for r in records if r.rule == TRAIN_RULE and r.name in timings]
+    if not trained:
+        return None
+    startup = working = model_epochs = 0.0
+    on_cpu = all(timings[r.name].get("cpu_seconds") for r in trained)
+    for r in trained:
+        timing = timings[r.name]
+        threads = int(timing.get("threads", 1))
+        phases = timing["cpu_seconds"] if on_cpu else timing["seconds"]
+        measured = sum(float(s) for p, s in phases.items() if p != STARTUP) * threads
+        working += measured
+        # what the job's record holds beyond its phases (Snakemake's set-up of the job, the exit);
+        # a short job's sampled CPU time can fall short of the process's own start-up
+        recorded = r.cpu_seconds if on_cpu else r.seconds
+        startup += max(float(phases.get(STARTUP, 0.0)) * threads if on_cpu else 0.0,
+                       (recorded or 0.0) * (1 if on_cpu else threads) - measured)
+        model_epochs += sum(timing["model_epochs"].values())
+    others = [r for r in records if r.rule != TRAIN_RULE]
+    cost = (lambda r: r.cpu_seconds or 0.0) if on_cpu else (lambda r: r.seconds)
+    judging = sum(cost(r) for r in others if r.rule == JUDGE_RULE)
+    tied = [cost(r) for r in others if r.rule == TIED_RULE]
+    return Calibration(per_model_epoch=working / max(model_epochs, 1), startup=startup / len(trained),
+                       judging=judging, report=sum(cost(r) for r in others if r.rule not in (JUDGE_RULE, TIED_RULE)),
+                       source=f"the {'CPU' if on_cpu else 'wall'} seconds of {len(trained)} training jobs in {results}",
+                       jobs=len(trained), judging_on_cpu=on_cpu, tied=sum(tied) / len(tied) if tied else None)
+
+
+def find_calibration(results) -> Calibration:
+    """From this study's own earlier records, else from another study's in the same results
+    folder (the one with the most training jobs; `results/smoke` beside `results`), else STORED."""
+    results = Path(results)
+    own = calibrate(results)
+    if own is not None:
+        return own
+    near = {d for d in results.glob("*/")}
+    if results.parent != Path("."):
+        near |= {results.parent, *results.parent.glob("*/")}
+    found = [c for d in sorted(near - {results}) if d.is_dir() and (c := calibrate(d)) is not None]
+    return max(found, key=lambda c: c.jobs) if found else STORED
+
+
+def makespan(seconds: list[float], cores: int) -> float:
+    """Wall seconds of jobs of these lengths on `cores` cores, each started, longest first, on
+    the core that frees first (the order the train rule's priority asks Snakemake for)."""
+    free = [0.0] * max(1, cores)
+    for s in sorted(seconds, reverse=True):
+        i = free.index(min(free))
+        free[i] += s
+    return max(free)
+
+
+def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int, tied_jobs: int = 0) -> float:
+    """About how long jobs of these planned model-epochs, `tied_jobs` tied-rate jobs (what they
+    train the search decides: each is counted as long as one measured, else as a start-up), and
+    the judging and report after them, take on `cores` cores."""
+    tied = calibration.startup if calibration.tied is None else calibration.tied
+    jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()] + [tied] * tied_jobs
+    judging = calibration.judging / max(1, cores) if calibration.judging_on_cpu else calibration.judging
+    return makespan(jobs, cores) + judging + calibration.report / max(1, cores)
+
+
+def finished(jobs, results) -> set[str]:
+    """The jobs whose directory is complete (job.json is written last)."""
+    return {name for name in jobs if (Path(results) / "runs" / name / JOB_FILE).exists()}
+
+
+def duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None,
+               tied: bool = False) -> list[str]:
+    """What the study will train and about how long it will take (the Snakefile's message);
+    `tied`: each job's arms are trained again at their tied rates (rule train_tied)."""
+    parts = total_model_epochs(jobs)
+    total = parts["all"]
+    done = finished(jobs, results)
+    per_job = plan_model_epochs(jobs)
+    left = {name: n for name, n in per_job.items() if name not in done}
+    calibration = calibration or find_calibration(results)
+    lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts['runs']:,} of "
+             f"reported runs, {parts['search']:,} of rate search and confirmation (before early stops; a search "
+             "may extend its grid or keep candidates at chance)"
+             + (f", then {len(jobs)} tied-rate jobs, which train what the search ties" if tied else "")]
+    if done:
+        lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
+                     f"{total:,} model-epochs")
+    tied_left = len(jobs) - len(finished(jobs, Path(results) / "tied")) if tied else 0
+    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied_left))} on {count(cores, 'core')} "
+                 f"(calibrated from {calibration.source})")
+    return lines
+
+
+def progress_line(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None) -> str:
+    """How far a running study is: k of n jobs, m of M model-epochs, about T left (from the
+    records of its finished jobs where there are some)."""
+    per_job = plan_model_epochs(jobs)
+    done = finished(jobs, results)
+    left = {name: n for name, n in per_job.items() if name not in done}
+    calibration = calibration or find_calibration(results)
+    return (f"{len(done)} of {len(jobs)} jobs, {sum(per_job[n] for n in done):,} of {sum(per_job.values()):,} "
+            f"model-epochs, about {duration(estimate_seconds(left, calibration, cores))} left")
+
+
+def write_study_file(results, cores: int) -> None:
+    path = Path(results) / "logs" / STUDY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cores": cores}) + "\n")
+
+
+def study_cores(results) -> int:
+    """The cores the running study was started with (1 where it did not say)."""
+    path = Path(results) / "logs" / STUDY_FILE
+    return int(json.loads(path.read_text())["cores"]) if path.exists() else 1
