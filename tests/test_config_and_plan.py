@@ -150,6 +150,11 @@ BAD = [
     ("divergence factor 1", lambda c: c["training"].update(divergence_factor=1),
      ["training.divergence_factor", "1", "> 1"]),  # a loss that merely stays where it started would diverge
     ("unknown preset", lambda c: c.update(preset="tiny"), ["preset", "'tiny'", "smoke"]),
+    # a preset that did not say what its numbers are would pass its figures off as the study's
+    ("preset without a mark", lambda c: c["presets"]["quick"].pop("mark"),
+     ["presets.quick", "'mark' is a required property"]),
+    ("preset with an empty mark", lambda c: c["presets"]["smoke"].update(mark=""), ["presets.smoke.mark", "''"]),
+    ("a mark on the default study", lambda c: c.update(mark="mine"), ["'mark'", "'mine'", "presets.<name>.mark"]),
     ("sweep activation", lambda c: c["sweeps"]["depth"].update(activations=["swish"]),
      ["sweeps.depth.activations[0]", "'swish'", "relu"]),
     # keys the plan and the jobs read: missing ones are named before anything runs

@@ -276,6 +276,20 @@ def run(tmp_path, claim, settings) -> dict:
     return run_claim(claim.id, {}, settings, out, caption_template=ROOT / "workflow" / "report" / "claim.rst"), out
 
 
+def test_a_study_of_the_headlines_runs_alone_labels_every_context_line_partial(tmp_path):
+    from dltips.claims.run import PARTIAL_CONTEXT
+
+    claim = register(gain_claim(seeded(STEADY)))
+    out = {k: tmp_path / f"{claim.id}.{k}" for k in ("csv", "json", "png", "svg", "rst")}
+    template = ROOT / "workflow" / "report" / "claim.rst"
+    whole = run_claim(claim.id, {}, {"min": 0.0}, out, caption_template=template)
+    assert PARTIAL_CONTEXT not in (whole["detail"] or "") and "partial context" not in out["rst"].read_text()
+    part = run_claim(claim.id, {}, {"min": 0.0}, out, caption_template=template, partial=True)
+    assert part["verdict"] == whole["verdict"] and part["value"] == whole["value"]  # the headline is the same
+    assert part["detail"].endswith(PARTIAL_CONTEXT) and "partial context: ranks" in out["rst"].read_text()
+    assert json.loads(out["json"].read_text())["detail"] == part["detail"]
+
+
 def test_claims_csv_keeps_the_first_look_and_both_second_looks(tmp_path):
     fragile_table = seeded(STEADY, cost=[2.0, 2.1, 1.9, 2.0, 2.05], scale=[1.0, 1.0, 1.0, 1.0, 21.0])
     fragile, out_a = run(tmp_path, toy_claim(margin_rule, fragile_table), {"min": 0.0})

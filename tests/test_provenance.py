@@ -85,6 +85,10 @@ def test_landing_facts_name_preset_seeds_machine_versions_and_commit(default_con
     full = validate(default_config, SCHEMA)
     path.write_text(json.dumps(record(study_facts(full, plan(full)), jobs, tmp_path)))
     assert dict(landing_facts(path))["Preset"] == "**default**"  # the study itself carries no warning
+    quick = validate({**default_config, "preset": "quick"}, SCHEMA)
+    path.write_text(json.dumps(record(study_facts(quick, plan(quick)), jobs, tmp_path)))
+    said = dict(landing_facts(path))["Preset"]  # its own mark: its headline verdicts are the study's
+    assert "**quick**" in said and "headline verdicts are the default study's" in said and "not the study's" not in said
 
 
 def test_what_an_extension_registers_is_recorded_as_its_own():

@@ -64,8 +64,11 @@ def test_a_clean_figure_has_no_problems():
     plt.close(fig)
 
 
-def saved_svg(tmp_path, preset) -> str:
-    preset_mark.set_preset(preset)
+SMOKE_MARK = "its numbers are not the study's results"
+
+
+def saved_svg(tmp_path, preset, mark=SMOKE_MARK) -> str:
+    preset_mark.set_preset(preset, mark)
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.set_title("a figure")
     figures.save(fig, tmp_path / "f.png", tmp_path / "f.svg")
@@ -73,12 +76,21 @@ def saved_svg(tmp_path, preset) -> str:
 
 
 def test_every_figure_of_a_preset_carries_its_mark_and_the_default_studys_none(tmp_path):
-    assert "SMOKE PRESET" in saved_svg(tmp_path, "smoke")  # Matplotlib keeps each text as a comment
+    assert "SMOKE PRESET — its numbers" in saved_svg(tmp_path, "smoke")  # Matplotlib keeps each text as a comment
     assert "PRESET" not in saved_svg(tmp_path, "default")
 
 
+def test_each_preset_says_its_own_mark_and_the_config_gives_every_preset_one(default_config):
+    marks = {name: preset_mark.line(name, preset["mark"]) for name, preset in default_config["presets"].items()}
+    assert "not the study's results" in marks["smoke"]
+    # quick's headline verdicts are the default study's: its mark says so, and that the rest is partial
+    assert marks["quick"].startswith("QUICK PRESET") and "not the study's results" not in marks["quick"]
+    assert "headline verdicts are the default study's" in marks["quick"] and "not the whole grid" in marks["quick"]
+    assert preset_mark.line("default", "anything") == ""
+
+
 def test_the_mark_sits_above_the_figure_and_covers_nothing(tmp_path):
-    preset_mark.set_preset("smoke")
+    preset_mark.set_preset("smoke", SMOKE_MARK)
     fig, ax = plt.subplots(figsize=(6, 3))
     fig.suptitle("the claim — reproduced")
     figures.mark(fig)
@@ -93,10 +105,11 @@ def test_pages_of_a_preset_open_with_its_banner_and_the_default_studys_without()
     from dltips.claims.table import COLUMNS, claims_html
 
     row = {c: "x" for c in COLUMNS} | {"verdict": "reproduced", "value": 0.5, "condition": None}
-    preset_mark.set_preset("smoke")
+    preset_mark.set_preset("smoke", SMOKE_MARK)
     page = claims_html(pd.DataFrame([row]))
-    assert page.index('class="preset-mark"') < page.index("<h2>")
-    assert "SMOKE PRESET" in preset_mark.rst_banner("smoke") and preset_mark.rst_banner("default") == ""
+    assert page.index('class="preset-mark"') < page.index("<h2>") and SMOKE_MARK in page.replace("&#x27;", "'")
+    assert "SMOKE PRESET" in preset_mark.rst_banner("smoke", SMOKE_MARK)
+    assert preset_mark.rst_banner("default", SMOKE_MARK) == ""
     preset_mark.set_preset("default")
     assert "preset-mark" not in claims_html(pd.DataFrame([row]))
 
@@ -165,7 +178,7 @@ def test_the_summary_of_eighteen_claims_reads_at_the_reports_width(tmp_path):
     rows = [summary_row(id=f"claim-{i}", statistic="a statistic with a long name " * 4 + "(fraction)",
                         direction=">" if i % 3 else "<=", threshold=0.0 if i % 3 else 1e-10,
                         value=0.02 if i % 3 else 1e-17) for i in range(18)]
-    preset_mark.set_preset("smoke")
+    preset_mark.set_preset("smoke", SMOKE_MARK)
     fig = summary_figure(pd.DataFrame(rows))
     figures.mark(fig)
     assert figures.problems(fig) == []

@@ -193,7 +193,15 @@ def validate(config: dict, schema_path) -> dict:
 
 
 def _problems(validator, config: dict) -> list[str]:
-    return sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _claim_rules(config)
+    return sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _mark_rule(config) + _claim_rules(config)
+
+
+def _mark_rule(config: dict) -> list[str]:
+    """The default study carries no mark: one given at the top would be shown nowhere."""
+    if config.get("preset", "default") == "default" and config.get("mark"):
+        return [f"config key 'mark': {config['mark']!r} is given to the default study, which carries no mark; "
+                "give it under presets.<name>.mark"]
+    return []
 
 
 def narrowed(config: dict) -> list[str]:

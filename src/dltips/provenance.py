@@ -86,6 +86,7 @@ def study_facts(config: dict, jobs: dict[str, Job]) -> dict:
         study["epochs"].add(job.training.epochs)
     return {
         "preset": config.get("preset", "default"),
+        "mark": config.get("mark", ""),
         "results": config["results"],
         "datasets": sorted({job.dataset for job in jobs.values()}),
         "extensions": registered(config.get("extensions")),
@@ -131,9 +132,10 @@ def landing_facts(path) -> list[tuple[str, str]]:
     rec = json.loads(path.read_text())
     study = rec["study"]
     preset = study["preset"]
+    # a record written before presets gave their marks is a smoke study's (the only preset then)
+    mark = study.get("mark", "a reduced study that checks the pipeline end to end; its numbers are not the study's results")
     facts = [("Preset", f"**{_rst(preset)}**" + ("" if preset == "default" else
-              f" — a reduced study that checks the pipeline end to end; its numbers are not the study's results "
-              f"(written to {_rst(study['results'])}/)"))]
+              f" — {_rst(mark)} (written to {_rst(study['results'])}/)"))]
     facts.append(("Datasets", _rst(", ".join(study["datasets"]))))
     for extension, kinds in study.get("extensions", {}).items():
         what = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items()) or "registered nothing"

@@ -8,7 +8,7 @@ from dltips.preset_mark import rst_banner
 
 # Every caption of the report opens with it (Snakemake renders captions with the config): a
 # study that is not the default one says so on every page
-config["report_banner"] = rst_banner(config["preset"])
+config["report_banner"] = rst_banner(config["preset"], config["mark"])
 
 
 rule judge:
@@ -56,6 +56,9 @@ rule judge:
         headline_dataset=config["grid"]["datasets"][0],
         # every figure and table of a study that is not the default one carries its mark
         preset=config["preset"],
+        mark=config["mark"],
+        # a study of the headlines' runs alone labels each claim's context as partial
+        trains=config["trains"],
         # every claim's settings, readable in the report, and a change reruns the judging; the
         # script reads the settings themselves from the config
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},

@@ -37,6 +37,7 @@ rule overview:
     params:
         chance_margin=config["report"]["chance_margin"],
         preset=config["preset"],
+        mark=config["mark"],
     log:
         f"{RESULTS}/logs/overview.log",
     benchmark:

@@ -24,6 +24,7 @@ rule timing:
         results=RESULTS,
         cores=workflow.cores,
         preset=config["preset"],
+        mark=config["mark"],
     log:
         f"{RESULTS}/logs/timing.log",
     benchmark:

@@ -8,7 +8,7 @@ load_extensions(snakemake.config.get("extensions"))
 # the rate look's tied tables (inputs tied_<name>, from the tied runs' tree); none: the look is n/a
 TIED = "tied_"
 tied = {key[len(TIED):]: path for key, path in snakemake.input.items() if key.startswith(TIED)}
-preset_mark.set_preset(snakemake.params.preset)  # the forked judges inherit it
+preset_mark.set_preset(snakemake.params.preset, snakemake.params.mark)  # the forked judges inherit it
 out = snakemake.output
 judge_all(
     {
@@ -25,6 +25,7 @@ judge_all(
     caption_template=snakemake.input.caption_template,
     headline_dataset=snakemake.params.headline_dataset,
     workers=snakemake.threads,
+    partial=snakemake.params.trains == "headlines",
     rates={"tables": tied, "runs": snakemake.input.get("runs"),
            "strength": snakemake.config.get("rate_look", {}).get("strength", 2)},
 )

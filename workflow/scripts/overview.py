@@ -10,7 +10,7 @@ from dltips.figures import save
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
     load_extensions(snakemake.config.get("extensions"))
-    preset_mark.set_preset(snakemake.params.preset)
+    preset_mark.set_preset(snakemake.params.preset, snakemake.params.mark)
     runs = pd.read_csv(snakemake.input.runs)
     panels = {
         "heatmap": overview.heatmap(runs),

@@ -9,7 +9,7 @@ from dltips import preset_mark
 from dltips.figures import MIN_FONT, save
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
-    preset_mark.set_preset(snakemake.config["preset"])
+    preset_mark.set_preset(snakemake.config["preset"], snakemake.config.get("mark", ""))
     runs = pd.read_csv(snakemake.input.runs)
     grid = runs[(runs.study == "grid") & ~runs.diverged.astype(bool)]  # a diverged run's accuracy is a frozen model's
     plot = sns.catplot(grid, x="optimizer", y="final_test_accuracy", hue="activation", col="dataset", kind="strip",

@@ -107,6 +107,14 @@ def record_of(claim, look, findings: str, rates=None, final=None) -> dict:
     return record
 
 
+# A study that trains only the runs the headline verdicts read (config trains: headlines, the
+# quick preset) judges each headline as the whole study does, but whatever a claim says beside it
+# (a rank among the grid's optimizers, a spread over the grid's cells, its other conditions) is
+# computed over that part of the grid: every claim's context line says so.
+PARTIAL_CONTEXT = ("partial context: ranks, spreads and other conditions here come from the runs the headline "
+                   "verdicts read (trains: headlines), not from the whole grid")
+
+
 def ties_of(claim, rates: dict | None, read=read_table) -> Ties | None:
     """The study's ties among the tables `claim` reads; `rates`: {"tables": {name: path of
     tied/<name>}, "runs": path of runs.csv}, None or no tied runs table where the study trained
@@ -119,11 +127,13 @@ def ties_of(claim, rates: dict | None, read=read_table) -> Ties | None:
 
 
 def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_template=None,
-              headline_dataset: str | None = None, read=read_table, rates: dict | None = None) -> dict:
+              headline_dataset: str | None = None, read=read_table, rates: dict | None = None,
+              partial: bool = False) -> dict:
     """`out` has csv, json, png, svg and, optionally, rst (with a caption template) and
     conditions (the verdict per dataset and condition) paths. `read`: path -> table; by
     default the study's tables with their declared column types (dltips.tables). `rates`: the
-    rate look's tied tables and strength (ties_of; "strength", default 2)."""
+    rate look's tied tables and strength (ties_of; "strength", default 2). `partial`: the study
+    trains only the headlines' runs, and the context line says so (PARTIAL_CONTEXT)."""
     claim = get(claim_id)
     settings = settings_of(claim_id, settings)
     all_tables = {name: read(path) for name, path in table_paths.items()}
@@ -134,6 +144,8 @@ def run_claim(claim_id: str, table_paths: dict, settings: dict, out, caption_tem
     tables = headline_tables(all_tables, headline_dataset)
     fig = claim.figure(tables, judged.evidence, judged.final, settings)
     record = record_of(claim, judged.look, judged.findings, judged.rates, judged.final)
+    if partial:
+        record["detail"] = "; ".join(filter(None, [record.get("detail"), PARTIAL_CONTEXT]))
     write_csv(out["csv"], as_one_table(judged.evidence))
     figures.save(fig, out["png"], out["svg"])
     if caption_template is not None:
@@ -158,11 +170,13 @@ def _read_once(path, read=read_table) -> pd.DataFrame:
     return _tables[str(path)].copy()  # a claim that edits its table must not edit the next one's
 
 
-def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset, rates) -> bool:
+def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_dataset, rates,
+               partial) -> bool:
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         try:
             run_claim(claim_id, job["tables"], job["settings"], job["out"], caption_template=caption_template,
-                      headline_dataset=headline_dataset, read=_read_once, rates=rates)
+                      headline_dataset=headline_dataset, read=_read_once, rates=rates,
+                      partial=partial)
             return True
         except Exception:
             traceback.print_exc()
@@ -170,7 +184,8 @@ def _judge_one(claim_id: str, job: dict, log_path, caption_template, headline_da
 
 
 def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, caption_template=None,
-              headline_dataset: str | None = None, workers: int = 1, read=read_table, rates: dict | None = None) -> None:
+              headline_dataset: str | None = None, workers: int = 1, read=read_table, rates: dict | None = None,
+              partial: bool = False) -> None:
     """Every claim, then the summary tables of them all, in one job.
 
     `claims`: claim id -> {"tables": {name: path}, "settings": ..., "out": {kind: path}};
@@ -179,7 +194,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for the exact and toy checks) and the tables are loaded once, then `workers` processes
     forked from this one judge the claims side by side. A claim that raises is logged with
     its traceback and the rest are still judged, so one run shows every failing claim; then
-    the step fails, naming them. `read` and `rates` as run_claim's.
+    the step fails, naming them. `read`, `rates` and `partial` as run_claim's.
     """
     _tables.clear()  # a table rewritten since an earlier call in this process is read anew
     # the libraries the claims import lazily, loaded before forking so every worker shares them
@@ -192,7 +207,7 @@ def judge_all(claims: dict[str, dict], logs: dict[str, str], summary: dict, capt
     for path in [*((rates or {}).get("tables") or {}).values(), *([rates["runs"]] if (rates or {}).get("runs") else [])]:
         _read_once(path, read)
     torch.set_num_threads(1)  # the workers are the parallelism
-    args = [(c, job, logs[c], caption_template, headline_dataset, rates) for c, job in claims.items()]
+    args = [(c, job, logs[c], caption_template, headline_dataset, rates, partial) for c, job in claims.items()]
     if workers > 1 and len(args) > 1:
         fork = multiprocessing.get_context("fork")  # the children inherit the imports and tables
         with ProcessPoolExecutor(min(workers, len(args)), mp_context=fork) as pool:

@@ -22,6 +22,7 @@ rule seed_spread:
         svg=f"{RESULTS}/user/seed_spread.svg",
     params:
         preset=config["preset"],  # a study that is not the default one marks its figures
+        mark=config["mark"],
     log:
         f"{RESULTS}/logs/user/seed_spread.log",
     localrule: True
