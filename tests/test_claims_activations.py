@@ -3,25 +3,19 @@ claim holds and data where it does not; exact checks are tested exactly (their f
 smoke study's tables: test_claims_depth.py)."""
 
 import itertools
-import json
-import math
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from matplotlib.figure import Figure
 
 from claim_tables import (concave, convex, grid_runs, judge, sample,  # noqa: F401 (a fixture)
                           synthetic_slopes, synthetic_units)
-from dltips.activations import build as build_activation
 from dltips.claims import maxout, relu_variants, settings_of
 from dltips.claims.runner import per_condition
 from dltips.claims.runner import verdict_of
 from dltips.claims.select import paired_differences
-from dltips.model import StackedMLP
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 torch.set_num_threads(1)

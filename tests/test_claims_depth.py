@@ -2,7 +2,6 @@
 does not; exact checks are tested exactly; every depth and activation claim's figure draws from
 the smoke study's tables."""
 
-import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -12,7 +11,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from claim_tables import (assert_same_evidence, geometric, grid_runs, sample,  # noqa: F401 (a fixture)
+from claim_tables import (assert_same_evidence, geometric, sample,  # noqa: F401 (a fixture)
                           sweep_layers, sweep_runs)
 from dltips.activations import build as build_activation
 from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, settings_of, sigmoid_attenuates,

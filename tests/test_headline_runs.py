@@ -11,7 +11,7 @@ import torch
 from dltips import claims
 from dltips.config import ConfigError, validate
 from dltips.contract import Job
-from dltips.headline_runs import cut, matching, selectors
+from dltips.headline_runs import matching, selectors
 from dltips.jobs import run_job
 from dltips.plan import plan
 from dltips.plan_size import search_epochs, total

@@ -407,7 +407,7 @@ def test_a_training_job_never_imports_torch_dynamo():
 @pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
 @pytest.mark.parametrize("lrs", [[0.05, 0.05, 0.05], [0.01, 0.1, 0.3]])  # shared rate, and one per model
 def test_the_optimizer_step_is_bit_for_bit_torch_optims_public_step(name, lrs):
-    from dltips.optimizers import OPTIMIZERS, PerModelLR
+    from dltips.optimizers import PerModelLR
 
     torch.manual_seed(0)
     start = torch.randn(3, 4, 5)

@@ -5,7 +5,6 @@ import itertools
 import math
 import uuid
 
-import numpy as np
 import pandas as pd
 import pytest
 

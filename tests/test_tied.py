@@ -3,9 +3,7 @@
 
 import copy
 import json
-import shutil
 
-import pandas as pd
 import pytest
 import torch
 
