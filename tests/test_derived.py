@@ -64,3 +64,13 @@ def test_a_table_no_job_feeds_is_written_empty_with_its_columns(tmp_path):
     derived.build("maxout_units", [], {}, out)
     table = tables.read_table(out)
     assert len(table) == 0 and list(table.columns) == list(tables.TABLES["maxout_units"].names)
+
+
+def test_an_ensemble_of_a_study_whose_jobs_train_several_rate_conditions_is_refused(default_config):
+    # the grid's jobs train every regularizer: an ensemble would pool unlike nets into one row
+    config, jobs = _smoke(default_config, lambda c: c["derived_tables"].update(ensemble=["grid"]))
+    with pytest.raises(ConfigError) as error:
+        derived.check_derived_tables(config, jobs)
+    message = str(error.value)
+    assert "config key 'derived_tables.ensemble': study 'grid' trains job grid-" in message
+    assert "rate conditions (none/default, " in message and "allowed: studies whose jobs train one" in message

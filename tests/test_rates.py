@@ -128,6 +128,13 @@ def test_a_verdict_that_flips_at_a_tied_rate_is_inconclusive_and_names_the_arm_a
     assert (row(result, 4)["verdict"], row(result, 4)["tied_rates"]) == (REPRODUCED, HOLDS)
 
 
+def test_the_sentence_of_where_the_claim_holds_gives_each_condition_its_verdict_after_the_rate_look():
+    result = judged(*study({2: 0.09, 4: -0.1}))
+    assert (row(result, 4)["verdict"], row(result, 4)["tied_rates"]) == (INCONCLUSIVE, RATE_DEPENDENT)
+    assert "depth=4: " in result.findings and "(inconclusive)" in result.findings.split("depth=4: ")[1]
+    assert "(reproduced)" in result.findings.split("depth=4: ")[0]  # depth 2 holds at every tied rate
+
+
 def test_a_verdict_the_tied_rates_do_not_change_is_kept():
     result = judged(*study({2: 0.09, 4: 0.12}))
     assert (result.final.verdict, result.rates.headline.status, result.final) == \

@@ -15,6 +15,7 @@ import pandas as pd
 from . import data
 from .config import ConfigError
 from .contract import Job, read_job
+from .tuning import conditions_of
 from .lazy import posthoc
 from .registry import Registry
 from .tables import empty, write_table
@@ -24,6 +25,9 @@ from .tables import empty, write_table
 class Derived:
     compute: Callable[[Path, data.Dataset], pd.DataFrame]  # (job_dir, dataset) -> the job's rows
     reads: Callable[[Job], bool] = lambda job: True  # of the configured studies' jobs, those it can read
+    # its rows pool a job's runs (an ensemble averages them): a job of several rate conditions
+    # would pool unlike nets, and the rate look could not swap one arm's rows alone
+    one_arm_per_job: bool = False
 
 
 def _dropout_evaluation(job_dir, dataset):
@@ -40,7 +44,7 @@ def _maxout_table(job_dir, dataset):
 
 DERIVED: Registry[Derived] = Registry("derived table")
 DERIVED.register("dropout_eval", Derived(_dropout_evaluation))
-DERIVED.register("ensemble", Derived(_ensemble_evaluation))
+DERIVED.register("ensemble", Derived(_ensemble_evaluation, one_arm_per_job=True))
 DERIVED.register("maxout_units", Derived(_maxout_table, reads=lambda job: job.activation == "maxout"))
 
 
@@ -61,6 +65,14 @@ def check_derived_tables(config: dict, jobs: dict[str, Job]) -> None:
         if unknown:
             raise ConfigError(f"config key 'derived_tables.{name}': {', '.join(map(repr, unknown))} is not a study "
                               f"the config trains; allowed values: {', '.join(studies)}")
+        if DERIVED[name].one_arm_per_job:
+            for job_name in jobs_for(name, jobs, config):
+                arms = list(conditions_of(jobs[job_name]))
+                if len(arms) > 1:
+                    raise ConfigError(f"config key 'derived_tables.{name}': study {jobs[job_name].study!r} trains "
+                                      f"job {job_name} with {len(arms)} rate conditions ({', '.join(arms)}), and a "
+                                      f"{name} row pools one job's runs; allowed: studies whose jobs train one "
+                                      f"init and one regularizer setting")
 
 
 def jobs_for(name: str, jobs: dict[str, Job], config: dict) -> list[str]:

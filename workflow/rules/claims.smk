@@ -62,6 +62,8 @@ rule judge:
         # every claim's settings, readable in the report, and a change reruns the judging; the
         # script reads the settings themselves from the config
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},
+        # the rate look's worlds: a param, so that another strength judges again
+        rate_look_strength=config["rate_look"]["strength"],
     log:
         **{claim_key(c): f"{RESULTS}/logs/claims/{c}.log" for c in CLAIM_IDS},
     benchmark:

@@ -27,6 +27,6 @@ judge_all(
     workers=snakemake.threads,
     partial=snakemake.params.trains == "headlines",
     rates={"tables": tied, "runs": snakemake.input.get("runs"),
-           "strength": snakemake.config.get("rate_look", {}).get("strength", 2)},
+           "strength": snakemake.params.rate_look_strength},
 )
 write_maps(out.conditions_csv, out.conditions_maps)

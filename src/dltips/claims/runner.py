@@ -169,7 +169,9 @@ def judge(claim, tables: dict, settings, headline_dataset: str | None, second_lo
     # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
     named = headline_dataset if datasets_of(tables) else None
     rows = condition_rows(claim.id, judged, wanted, named, final, bool(claim.grids), rates)
-    said = claim.findings(evidence) if claim.findings else findings(judged, headline_dataset)
+    # the sentence says what conditions.csv says: each condition's verdict after the rate look
+    after = [replace(j, verdict=applied(j.verdict, rates.outcome(j.dataset, label(j.condition)))) for j in judged]
+    said = claim.findings(evidence) if claim.findings else findings(after, headline_dataset)
     return Judgement(evidence, wanted, first, look, rates, final, rows, said)
 
 
