@@ -23,8 +23,8 @@ def test_workflow_helpers_do_not_load_torch():
 def test_common_smk_imports_only_those_helpers():
     text = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     imported = {line.split()[1] for line in text.splitlines() if line.startswith(("from dltips", "import dltips"))}
-    assert imported <= {"dltips.claims", "dltips.claims.settings", "dltips.config", "dltips.data", "dltips.derived", "dltips.extensions", "dltips.plan",
-                        "dltips.provenance", "dltips.user_rules"}
+    assert imported <= {"dltips.bill", "dltips.claims", "dltips.claims.settings", "dltips.config", "dltips.data",
+                        "dltips.derived", "dltips.extensions", "dltips.plan", "dltips.provenance", "dltips.user_rules"}
 
 
 # Claims that compute with torch themselves: toy optimizer runs (adaptive-lr, momentum-escapes,

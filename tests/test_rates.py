@@ -296,9 +296,10 @@ def test_every_smoke_verdict_is_unchanged_where_no_arm_is_tied(smoke, smoke_tabl
     results = smoke_tables.parent
     written = pd.read_csv(results / "conditions.csv")
     empty = {}
+    (tmp_path / "tied").mkdir()
     for name in ("runs", "epochs", "layers"):
         table = pd.read_csv(smoke_tables / f"{name}.csv").iloc[:0]
-        empty[name] = tmp_path / f"tied_{name}.csv"
+        empty[name] = tmp_path / "tied" / f"{name}.csv"  # named as the study names them: a table's name is its file's
         table.to_csv(empty[name], index=False)
     for claim_id in config["claims"]:
         claim = load()[claim_id]

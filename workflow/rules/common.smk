@@ -23,6 +23,11 @@ from dltips.user_rules import CATEGORY as USER_CATEGORY, files as user_rule_file
 # read once per `use rule` statement, on the same config) finds them there before validating it
 for key in ("report_landing", "report_banner"):
     config.pop(key, None)
+# and the mark a first reading copied from the chosen preset (presets.<name>.mark), which the check of
+# the other presets would take for a mark given to the default study
+if config.get("mark") is not None and config["mark"] == ((config.get("presets") or {}).get(
+        config.get("preset", "default")) or {}).get("mark"):
+    config.pop("mark")
 
 try:
     load_extensions(config.get("extensions"))  # before validation: they add allowed names
