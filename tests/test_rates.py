@@ -294,7 +294,8 @@ def test_every_smoke_verdict_is_unchanged_where_no_arm_is_tied(smoke, smoke_tabl
 
     config = apply_preset({**default_config, "preset": "smoke"})
     results = smoke_tables.parent
-    written = pd.read_csv(results / "conditions.csv")
+    as_written = dict(dtype=str, keep_default_na=False)  # compared as text, as the files say it
+    written = pd.read_csv(results / "conditions.csv", **as_written)
     empty = {}
     (tmp_path / "tied").mkdir()
     for name in ("runs", "epochs", "layers"):
@@ -309,7 +310,7 @@ def test_every_smoke_verdict_is_unchanged_where_no_arm_is_tied(smoke, smoke_tabl
                            rates={"tables": empty, "runs": smoke_tables / "runs.csv"})
         before = pd.read_json(results / "claims" / f"{claim_id}.json", typ="series")
         assert (record["verdict"], record["why"], record["tied_rates"]) == (before["verdict"], before["why"], NO_TIES)
-        mine = pd.read_csv(out["conditions"])
+        mine = pd.read_csv(out["conditions"], **as_written)
         theirs = written[written.claim == claim_id].reset_index(drop=True)
         assert set(mine.tied_rates) == {NO_TIES}
         pd.testing.assert_frame_equal(mine.drop(columns="tied_rates"), theirs.drop(columns="tied_rates"))
