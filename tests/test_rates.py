@@ -12,10 +12,10 @@ from dltips.claims import Claim, register, runner
 from dltips.claims.covering import covering_array
 from dltips.claims.grids import Axis, Grid
 from dltips.claims.looks import second_look
-from dltips.claims.rates import (HOLDS, NO_TIES, NOT_APPLICABLE, RATE_DEPENDENT, Ties, bisect, rate_look,
-                                 tied_run_id)
+from dltips.claims.rates import HOLDS, NO_TIES, NOT_APPLICABLE, RATE_DEPENDENT, Ties, bisect, rate_look
 from dltips.claims.run import run_claim
 from dltips.claims.settings import ClaimSettings
+from dltips.tied import tied_name
 from dltips.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, compare
 
 from conftest import ROOT
@@ -68,10 +68,10 @@ def study(gain_at_tie: dict, depths=(2, 4)):
         runs.append(row)
         tie_lr = 0.01 if activation == "relu" else 0.3
         at_tie = base + gain_at_tie[depth] if activation == "relu" else base + 0.001
-        tied.append({**row, "run_id": tied_run_id(run_id, tie_lr), "lr": tie_lr, "accuracy": at_tie})
+        tied.append({**row, "run_id": tied_name(run_id, tie_lr), "lr": tie_lr, "accuracy": at_tie})
         for epoch in range(3):
             epochs.append(dict(run_id=run_id, depth=depth, epoch=epoch, loss=1.0 - accuracy * epoch / 3))
-            tied_epochs.append(dict(run_id=tied_run_id(run_id, tie_lr), depth=depth, epoch=epoch,
+            tied_epochs.append(dict(run_id=tied_name(run_id, tie_lr), depth=depth, epoch=epoch,
                                     loss=1.0 - at_tie * epoch / 3))
     tables = {"runs": pd.DataFrame(runs), "epochs": pd.DataFrame(epochs)}
     return tables, {"runs": pd.DataFrame(tied), "epochs": pd.DataFrame(tied_epochs)}
@@ -211,7 +211,7 @@ def test_an_aggregate_row_of_an_arm_with_two_tied_rates_must_say_which():
     tables, tied = study({2: -0.1, 4: 0.1})
     arm = "d2-relu/none/default"
     second = tied["runs"][tied["runs"].arm == arm].assign(lr=0.001)
-    second["run_id"] = [tied_run_id(r.split("@")[0], 0.001) for r in second.run_id]
+    second["run_id"] = [tied_name(r.split("@")[0], 0.001) for r in second.run_id]
     runs = pd.concat([tied["runs"], second])
     vague = pd.DataFrame({"job": ["d2-relu"], "arm": [arm], "test_accuracy": [0.5]})
     with pytest.raises(ValueError, match="arm d2-relu/none/default has 2 tied rates"):

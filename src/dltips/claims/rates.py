@@ -33,19 +33,15 @@ import pandas as pd
 from ..verdicts import INCONCLUSIVE, Verdict
 from ..words import count
 from .conditions import datasets_of, restrict
+from ..tied import RATE_MARK as TIED
 from .covering import check_strength, covering_array
 from .grids import label, matches, select
 
 HOLDS, RATE_DEPENDENT, NO_TIES, NOT_APPLICABLE = "holds", "rate-dependent", "no ties", "n/a"
-TIED = "@lr="  # a tied run's id: f"{run_id}@lr={lr:g}"
 # the rate search's own record: it chose the pick and found the ties, so it is the same in every
 # world (its `arm` column names the arm each candidate was searched for, not rows to swap)
 SAME_IN_EVERY_WORLD = frozenset({"tuning"})
 HEADLINE = "headline"  # the key of the headline's verdict among a dataset's conditions
-
-
-def tied_run_id(run_id: str, lr: float) -> str:
-    return f"{run_id}{TIED}{lr:g}"
 
 
 def split_tied(ident) -> tuple[str, str | None]:
