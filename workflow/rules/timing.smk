@@ -16,7 +16,7 @@ rule timing:
         png=report(
             f"{RESULTS}/timing.png",
             caption="../report/timing.rst",
-            category="2. Where the time goes",
+            category="7. Where the time goes",  # after the claims (2.-5.) and your own rules (6.)
             labels={"figure": "cores' seconds per part"},
         ),
         svg=f"{RESULTS}/timing.svg",
