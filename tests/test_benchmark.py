@@ -132,20 +132,21 @@ def test_benchmark_peers_print_a_table_of_positive_times_and_ratios():
 
 
 def test_a_finished_study_is_read_beside_the_limit_and_the_textbook_loop(benchmark, tiny_work, tmp_path, capsys):
-    """(e) on a study of one job: its model-epochs' arithmetic is the job's, and the command
-    prints the three figures with their ratios."""
+    """(e) on a study of one job: its model-epochs' arithmetic is the job's, its tied runs'
+    included, and the command prints the three figures with their ratios."""
     from dltips.data import load
     from dltips.jobs import run_job
     from dltips.study_time import read_timings
-    from dltips.timing_file import REPORTED
+    from dltips.timing_file import REPORTED, TIED
     from test_tuning import RUNS, make_job
 
     results = tmp_path / "study"
     (results / "data").mkdir(parents=True)
     for suffix in (".npz", ".json"):
         (results / "data" / f"tiny{suffix}").write_bytes((tmp_path / f"tiny{suffix}").read_bytes())
-    job = make_job(RUNS[:2], grid=(0.01, 0.1), bounds=(0.01, 0.1), epochs=2, tune_epochs=2)
-    run_job(job, results / "data" / "tiny.npz", results / "runs" / job.name)
+    # every runner-up tied with the pick: the job trains tied runs too
+    job = make_job(RUNS[:2], grid=(0.01, 0.1), bounds=(0.01, 0.1), epochs=2, tune_epochs=2, tie_within=1e9)
+    run_job(job, results / "data" / "tiny.npz", results / "runs" / job.name, tied_dir=results / "tied" / "runs" / job.name)
     record = results / "benchmarks" / "train" / f"{job.name}.tsv"
     record.parent.mkdir(parents=True)
     record.write_text("s\th:m:s\n3.5\t0:00:03\n")
@@ -155,11 +156,12 @@ def test_a_finished_study_is_read_beside_the_limit_and_the_textbook_loop(benchma
     dims = [data.n_features] + [job.model["width"]] * job.model["depth"] + [data.n_classes]
     per = benchmark["roofline"].model_epoch_flops(dims, len(data.y["train"]), len(data.y["val"]))
     n = sum(timings[job.name]["model_epochs"].values())
-    assert n > timings[job.name]["model_epochs"][REPORTED] > 0
+    tied = timings[job.name]["model_epochs"][TIED]
+    assert n > timings[job.name]["model_epochs"][REPORTED] > 0 and tied > 0
     assert study.study_flops(results, timings) == per * n
     study.report_study(results, 1, tiny_work)
     out = capsys.readouterr().out
-    assert f"wall 3.5 s on 1 cores, {n:,} model-epochs" in out
+    assert f"wall 3.5 s on 1 cores, {n:,} model-epochs" in out and f"tied {tied:,})" in out
     assert f"the study:        {3500 / n:8.2f} ms per model-epoch" in out
     assert re.search(r"arithmetic limit: +\d+\.\d\d ms .*-> the study at \d+\.\d\dx the limit", out)
     assert re.search(r"textbook loop: +\d+\.\d\d ms .*-> \d+\.\d\dx the study's cost", out)
