@@ -151,7 +151,7 @@ def report_peers(args) -> None:
           f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch{'' if args.warmup == 1 else 's'}, then "
           f"{args.slots} slots round-robin")
     times, peak = peers.interleaved(variants, args.slots, args.warmup)
-    flops = roofline.model_epoch_flops(task.dims, len(task.y), len(task.eval_y))
+    flops = roofline.model_epoch_flops(roofline.plain_shapes(task.dims), len(task.y), len(task.eval_y))
     limit_s = flops / (peak * 1e9)
     print(f"    test accuracy after {epochs} epochs (mean of {k} models; chance 0.10): "
           + ", ".join(f"{v.name} {float(v.accuracy.mean()):.3f}" for v in variants))
@@ -178,6 +178,9 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true", help="skip (d)")
     parser.add_argument("--study", default=None, help="(e) alone: a finished study's results folder (results/smoke)")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="(e): the cores the study ran on")
+    parser.add_argument("--floor-draws", type=int, default=24,
+                        help="(e): epochs of the study's stacks to time its loop on (drawn by their arithmetic)")
+    parser.add_argument("--floor-seed", type=int, default=0, help="(e): the seed of those draws")
     args = parser.parse_args()
     configure_torch(threads=1)  # as every dltips job: one thread, subnormals flushed
 
@@ -187,7 +190,7 @@ def main() -> None:
             datasets.save(datasets.build("mnist1d", {}, 0.2, 0), args.data, {"dataset": "mnist1d"})
         if args.study:
             print(machine_line())
-            study.report_study(args.study, args.cores, Workload.from_args(args))
+            study.report_study(args.study, args.cores, Workload.from_args(args), args.floor_draws, args.floor_seed)
             return
         if not args.peers_only:
             report_pipeline(Workload.from_args(args), args.seeds, args.repeats)
