@@ -3,7 +3,7 @@
     python benchmarks/bench.py                 # the default: one grid job (15 runs), 40 epochs
     python benchmarks/bench.py --epochs 10 --repeats 1   # quicker
     python benchmarks/bench.py --peers-only --slots 3    # (d) alone, well under a minute
-    python benchmarks/bench.py --study results/smoke     # (e) alone: a finished study, a minute or two
+    python benchmarks/bench.py --study results           # (e) alone: a finished study, a minute or two
 
 Measures, in one run on one machine, everything with one thread and one process at a time:
   (a) naive: each run in a fresh process with a textbook PyTorch loop (nn.Sequential,
@@ -25,8 +25,11 @@ Measures, in one run on one machine, everything with one thread and one process 
       arithmetic limit (the epoch's FLOPs at the single-thread matmul peak measured in the
       same run);
   (e) with --study RESULTS: a finished study's wall time per model-epoch, read from its records,
-      against this machine's arithmetic limit and the textbook loop run `--cores` processes side
-      by side, all measured in the same command, in ms per model-epoch machine-wide (study.py).
+      against this machine's arithmetic limit, the study's own loop timed on a sample of its
+      stacks at their shapes and sizes (floor.py), and the textbook loop run `--cores` processes
+      side by side, all measured in the same command, in ms per model-epoch machine-wide; then
+      the study's CPU seconds per part against each part's limit, and the product of the steps
+      from the study to the limit (study.py).
 The textbook loop does the work dltips does and no more: the penalty a run has (none
 otherwise), per epoch the three evaluations and the same per-layer statistics, and a copy of
 the best weights for early stopping. Prints medians over repeats and the ratios, and checks
