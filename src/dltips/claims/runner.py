@@ -95,11 +95,20 @@ class Judged:
     verdict: Verdict
 
 
+def judged_datasets(claim, tables: dict, settings) -> list[str]:
+    """The datasets the claim's verdict is about: every dataset its tables name, none where its
+    verdict reads no run (Claim.reads is (): a toy problem, an exact check, whose runs are context;
+    judged once, not once more per dataset with the same numbers)."""
+    if claim.reads is not None and not claim.reads(settings):
+        return []
+    return datasets_of(tables)
+
+
 def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None, home: Evidence) -> list[Judged]:
     """The claim's rule in every condition of every dataset (`home`: the headline dataset's
     evidence, already built)."""
     out = []
-    for dataset in datasets_of(tables) or [None]:
+    for dataset in judged_datasets(claim, tables, settings) or [None]:
         evidence = home if dataset in (None, headline_dataset) else claim.evidence(restrict(tables, dataset), settings)
         if not claim.grids:
             out.append(Judged(dataset, {}, claim.rule(evidence, settings)))
@@ -168,7 +177,7 @@ def judge(claim, tables: dict, settings, headline_dataset: str | None, second_lo
         else not_applicable()
     final = applied(look.final, rates.headline)
     # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
-    named = headline_dataset if datasets_of(tables) else None
+    named = headline_dataset if judged_datasets(claim, tables, settings) else None
     # conditions.csv and the sentence both read each condition's verdict after the rate look
     after = [replace(j, verdict=applied(j.verdict, rates.outcome(j.dataset, label(j.condition)))) for j in judged]
     rows = condition_rows(claim.id, after, wanted, named, final, bool(claim.grids), rates)
