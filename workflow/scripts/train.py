@@ -1,12 +1,11 @@
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
-from dltips.bill import progress_line, study_cores
+from dltips.bill import running_progress
 from dltips.contract import Job
 from dltips.extensions import load as load_extensions
 from dltips.jobs import run_job
 from dltips.phases import process_start_time
-from dltips.plan import plan
 from dltips.process import end_process
 
 with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(log):
@@ -24,8 +23,7 @@ with open(snakemake.log[0], "w") as log, redirect_stdout(log), redirect_stderr(l
 # how far the study is: this job's directory is complete, so it counts as done. A record another
 # job is writing at this moment must not fail this one, whose outputs are written
 try:
-    results = snakemake.config["results"]
-    progress = progress_line(plan(snakemake.config), results, study_cores(results))
+    progress = running_progress(snakemake.config["results"], snakemake.config)
 except (OSError, ValueError, KeyError) as error:
     progress = f"progress unknown ({type(error).__name__}: {error})"
 print(f"{summary}\n{progress}", file=sys.stderr)  # the console: Snakemake shows a job's stderr as it runs
