@@ -3,7 +3,7 @@
     python benchmarks/bench.py                 # the default: one grid job (15 runs), 40 epochs
     python benchmarks/bench.py --epochs 10 --repeats 1   # quicker
     python benchmarks/bench.py --peers-only --slots 3    # (d) alone, well under a minute
-    python benchmarks/bench.py --study results/smoke     # (e) alone: a finished study, a minute or two
+    python benchmarks/bench.py --study results           # (e) alone: a finished study, a minute or two
 
 Measures, in one run on one machine, everything with one thread and one process at a time:
   (a) naive: each run in a fresh process with a textbook PyTorch loop (nn.Sequential,
@@ -25,8 +25,11 @@ Measures, in one run on one machine, everything with one thread and one process 
       arithmetic limit (the epoch's FLOPs at the single-thread matmul peak measured in the
       same run);
   (e) with --study RESULTS: a finished study's wall time per model-epoch, read from its records,
-      against this machine's arithmetic limit and the textbook loop run `--cores` processes side
-      by side, all measured in the same command, in ms per model-epoch machine-wide (study.py).
+      against this machine's arithmetic limit, the study's own loop timed on a sample of its
+      stacks at their shapes and sizes (floor.py), and the textbook loop run `--cores` processes
+      side by side, all measured in the same command, in ms per model-epoch machine-wide; then
+      the study's CPU seconds per part against each part's limit, and the product of the steps
+      from the study to the limit (study.py).
 The textbook loop does the work dltips does and no more: the penalty a run has (none
 otherwise), per epoch the three evaluations and the same per-layer statistics, and a copy of
 the best weights for early stopping. Prints medians over repeats and the ratios, and checks
@@ -151,7 +154,7 @@ def report_peers(args) -> None:
           f"dltips evaluates (train subset, val, test); {args.warmup} warm-up epoch{'' if args.warmup == 1 else 's'}, then "
           f"{args.slots} slots round-robin")
     times, peak = peers.interleaved(variants, args.slots, args.warmup)
-    flops = roofline.model_epoch_flops(task.dims, len(task.y), len(task.eval_y))
+    flops = roofline.model_epoch_flops(roofline.plain_shapes(task.dims), len(task.y), len(task.eval_y))
     limit_s = flops / (peak * 1e9)
     print(f"    test accuracy after {epochs} epochs (mean of {k} models; chance 0.10): "
           + ", ".join(f"{v.name} {float(v.accuracy.mean()):.3f}" for v in variants))
@@ -178,6 +181,9 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true", help="skip (d)")
     parser.add_argument("--study", default=None, help="(e) alone: a finished study's results folder (results/smoke)")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="(e): the cores the study ran on")
+    parser.add_argument("--floor-draws", type=int, default=24,
+                        help="(e): epochs of the study's stacks to time its loop on (drawn by their arithmetic)")
+    parser.add_argument("--floor-seed", type=int, default=0, help="(e): the seed of those draws")
     args = parser.parse_args()
     configure_torch(threads=1)  # as every dltips job: one thread, subnormals flushed
 
@@ -187,7 +193,7 @@ def main() -> None:
             datasets.save(datasets.build("mnist1d", {}, 0.2, 0), args.data, {"dataset": "mnist1d"})
         if args.study:
             print(machine_line())
-            study.report_study(args.study, args.cores, Workload.from_args(args))
+            study.report_study(args.study, args.cores, Workload.from_args(args), args.floor_draws, args.floor_seed)
             return
         if not args.peers_only:
             report_pipeline(Workload.from_args(args), args.seeds, args.repeats)

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from dltips.bill import (STORED, bill_lines, calibrate, estimate_seconds, find_calibration, makespan, progress_line,
-                         study_progress)
+from dltips.bill import (STORED, bill_lines, calibrate, estimate_seconds, find_calibration, makespan, plan_model_epochs,
+                         progress_line, running_progress, study_cores, study_planned, study_progress, write_study_file)
 from dltips.plan_size import model_epochs as planned_model_epochs
 from dltips.jobs import run_job
 from dltips.phases import STARTUP, TIED_RUNS, TRAINING, WRITING
@@ -101,9 +101,36 @@ def test_the_bill_and_the_progress_line_count_the_plan_and_the_jobs_done(tmp_pat
     assert STORED.source in lines[-1] and "on 2 cores" in lines[-1]
     (tmp_path / "runs" / "j2").mkdir(parents=True)
     (tmp_path / "runs" / "j2" / "job.json").write_text("{}")
-    line = progress_line(jobs, tmp_path, cores=2)
+    line = progress_line(plan_model_epochs(jobs), tmp_path, cores=2)
     assert line.startswith(f"1 of 2 jobs, {per['j2']:,} of {sum(per.values()):,} model-epochs, about ")
     assert line.endswith(" left")
+
+
+def test_a_training_jobs_progress_line_reads_the_plans_counts_from_the_study_file(tmp_path, default_config):
+    """The study file carries the cores and each job's planned model-epochs, so a job does not
+    make the plan again; a study file without them (written before they were) makes it again,
+    and both say the same."""
+    import json
+
+    from dltips.config import validate
+    from dltips.plan import plan
+
+    from conftest import SCHEMA
+
+    config = validate({**default_config, "preset": "smoke"}, SCHEMA)
+    planned = plan_model_epochs(plan(config))
+    results = tmp_path / "results"
+    (results / "logs").mkdir(parents=True)
+    (results / "logs" / "study.json").write_text(json.dumps({"cores": 2}) + "\n")  # as written before
+    assert study_planned(results) is None and study_cores(results) == 2
+    from_plan = running_progress(results, config)
+    write_study_file(results, 2, planned)
+    assert study_planned(results) == planned and study_cores(results) == 2
+    # the plan is not made again: a config without the grid still gives the line
+    assert running_progress(results, {"rate_look": config["rate_look"]}) == from_plan == progress_line(
+        planned, results, 2, tied=config["rate_look"]["train"])
+    assert from_plan.startswith(f"0 of {len(planned)} jobs, 0 of {sum(planned.values()):,} model-epochs, about ")
+    assert study_cores(tmp_path / "elsewhere") == 1 and study_planned(tmp_path / "elsewhere") is None
 
 
 def test_each_jobs_tied_runs_are_counted_as_long_as_the_calibrating_studys_were_else_as_none(tmp_path):

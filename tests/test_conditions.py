@@ -76,6 +76,16 @@ def test_a_claim_without_conditions_gets_its_verdict_per_dataset_and_never_a_poo
     assert [r["value"] for r in rows if r["dataset"] == "digits"] == [pytest.approx(-0.255)]
 
 
+def test_a_claim_whose_verdict_reads_no_run_is_judged_once_and_about_no_dataset():
+    """A toy problem or exact check reads the grid's runs as context only (Claim.reads is ()):
+    one row, with no dataset, where a claim reading runs gets one per dataset."""
+    toy = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, reads=lambda settings: ())
+    rows = rows_of(toy, ClaimSettings())
+    assert [(r["dataset"], r["headline"]) for r in rows] == [("", True)]
+    reading = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, reads=lambda settings: ({"study": "a"},))
+    assert sorted(r["dataset"] for r in rows_of(reading, ClaimSettings())) == ["digits", "mnist1d"]
+
+
 def test_a_claim_with_conditions_is_judged_per_condition_and_the_configured_headline_is_marked():
     claim = Claim("c", "t", "s", evidence, lambda *a: None, rule=rule, grids=(PER_INIT,))
     rows = rows_of(claim, WithHeadline(headline={"init": "he"}), looks_fail)

@@ -167,35 +167,57 @@ def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibrati
     return lines
 
 
-def progress_line(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None,
+def progress_line(planned: dict[str, int], results, cores: int, calibration: Calibration | None = None,
                   tied: bool = False) -> str:
     """How far a running study is: k of n jobs, m of M model-epochs, about T left (from the
-    records of its finished jobs where there are some; `tied`: as bill_lines)."""
-    per_job = plan_model_epochs(jobs)
-    done = finished(jobs, results)
-    left = {name: n for name, n in per_job.items() if name not in done}
+    records of its finished jobs where there are some); `planned`: job name -> its planned
+    model-epochs (plan_model_epochs); `tied`: as bill_lines."""
+    done = finished(planned, results)
+    left = {name: n for name, n in planned.items() if name not in done}
     calibration = calibration or find_calibration(results)
-    return (f"{len(done)} of {len(jobs)} jobs, {sum(per_job[n] for n in done):,} of {sum(per_job.values()):,} "
+    return (f"{len(done)} of {len(planned)} jobs, {sum(planned[n] for n in done):,} of {sum(planned.values()):,} "
             f"model-epochs, about {duration(estimate_seconds(left, calibration, cores, tied))} left")
+
+
+def write_study_file(results, cores: int, planned: dict[str, int]) -> None:
+    """What a training job's progress line needs of the study: its cores and each job's planned
+    model-epochs, written as the study starts (the plan is not made again in every job: 0.3 CPU s
+    a job, README: Performance)."""
+    path = Path(results) / "logs" / STUDY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cores": cores, "planned": planned}) + "\n")
+
+
+def _study_file(results) -> dict:
+    path = Path(results) / "logs" / STUDY_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def study_cores(results) -> int:
+    """The cores the running study was started with (1 where it did not say)."""
+    return int(_study_file(results).get("cores", 1))
+
+
+def study_planned(results) -> dict[str, int] | None:
+    """Each job's planned model-epochs as the running study was started with them; None where it
+    did not say (a study file written before they were)."""
+    planned = _study_file(results).get("planned")
+    return None if planned is None else {name: int(n) for name, n in planned.items()}
+
+
+def running_progress(results, config: dict) -> str:
+    """A training job's progress line for the study of `config` running in `results`: the plan's
+    counts from the study file, else from the plan made again."""
+    planned = study_planned(results)
+    if planned is None:
+        planned = plan_model_epochs(plan(config))
+    return progress_line(planned, results, study_cores(results), tied=config["rate_look"]["train"])
 
 
 def study_progress(config: dict) -> str:
     """The running study's progress line, as a training job that has just finished sees it; a
     record another job is writing at this moment makes it unknown, never fails that job."""
     try:
-        results = config["results"]
-        return progress_line(plan(config), results, study_cores(results), tied=config["rate_look"]["train"])
+        return running_progress(config["results"], config)
     except (OSError, ValueError, KeyError) as error:
         return f"progress unknown ({type(error).__name__}: {error})"
-
-
-def write_study_file(results, cores: int) -> None:
-    path = Path(results) / "logs" / STUDY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"cores": cores}) + "\n")
-
-
-def study_cores(results) -> int:
-    """The cores the running study was started with (1 where it did not say)."""
-    path = Path(results) / "logs" / STUDY_FILE
-    return int(json.loads(path.read_text())["cores"]) if path.exists() else 1

@@ -52,11 +52,9 @@ class PhaseClock:
         self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + cpu_seconds
 
 
-def process_start_time() -> float | None:
-    """When this process was created (seconds since the epoch), where psutil can tell (Snakemake
-    installs it); None elsewhere."""
-    try:
-        import psutil
-    except ImportError:
-        return None
+def process_start_time() -> float:
+    """When this process was created (seconds since the epoch): the start-up its imports cost
+    happened before any clock of ours existed."""
+    import psutil  # here, not at the top: only a training job's script asks
+
     return psutil.Process().create_time()

@@ -54,7 +54,8 @@ if not (workflow.remote_exec or workflow.subprocess_exec):
     for line in bill_lines(JOBS, RESULTS, workflow.cores or 1, tied=config["rate_look"]["train"]):
         logger.info(line)
     if not workflow.output_settings.dryrun:
-        write_study_file(RESULTS, workflow.cores or 1)  # the training jobs' progress lines read it
+        # the training jobs' progress lines read it
+        write_study_file(RESULTS, workflow.cores or 1, PLANNED_MODEL_EPOCHS)
 # dltips' own folder, whose commit the provenance records: the Snakefile's, unless another folder's
 # Snakefile runs dltips as a module (README: A rule of your own), whose folder is workflow.basedir;
 # this file's, two levels up, in both (its URI where the module comes from GitHub)

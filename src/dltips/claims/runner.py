@@ -95,11 +95,20 @@ class Judged:
     verdict: Verdict
 
 
+def judged_datasets(claim, tables: dict, settings) -> list[str]:
+    """The datasets the claim's verdict is about: every dataset its tables name, none where its
+    verdict reads no run (Claim.reads is (): a toy problem, an exact check, whose runs are context;
+    judged once, not once more per dataset with the same numbers)."""
+    if claim.reads is not None and not claim.reads(settings):
+        return []
+    return datasets_of(tables)
+
+
 def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None, home: Evidence) -> list[Judged]:
     """The claim's rule in every condition of every dataset (`home`: the headline dataset's
     evidence, already built)."""
     out = []
-    for dataset in datasets_of(tables) or [None]:
+    for dataset in judged_datasets(claim, tables, settings) or [None]:
         evidence = home if dataset in (None, headline_dataset) else claim.evidence(restrict(tables, dataset), settings)
         if not claim.grids:
             out.append(Judged(dataset, {}, claim.rule(evidence, settings)))
@@ -111,8 +120,9 @@ def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None
 
 def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headline_dataset: str | None,
                    final: Verdict, has_grids: bool, rates: RateLook | None = None) -> list[dict]:
-    """conditions.csv's rows: one per dataset and condition, after the rate look (`rates`);
-    the headline condition's row carries the final verdict (after every look). A headline
+    """conditions.csv's rows: one per dataset and condition of `judged` (verdicts after the rate
+    look; `rates` gives each row's look status); the headline condition's row carries the final
+    verdict (after every look). A headline
     spanning several conditions, or one the study did not train, gets a row of its own."""
     rates = rates or not_applicable()
     home = [j.dataset in (None, headline_dataset) for j in judged]
@@ -122,8 +132,8 @@ def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headl
     rows = []
     for i, j in enumerate(judged):
         outcome = rates.headline if i == pick else rates.outcome(j.dataset, label(j.condition))
-        rows.append(_row(claim_id, j.dataset, j.condition, final if i == pick else applied(j.verdict, outcome),
-                         i == pick, outcome.status))
+        rows.append(_row(claim_id, j.dataset, j.condition, final if i == pick else j.verdict, i == pick,
+                         outcome.status))
     if pick is None:  # `headline_dataset` is None where the tables name no dataset (a toy, an exact check)
         rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True, rates.headline.status))
     return rows
@@ -167,10 +177,10 @@ def judge(claim, tables: dict, settings, headline_dataset: str | None, second_lo
         else not_applicable()
     final = applied(look.final, rates.headline)
     # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
-    named = headline_dataset if datasets_of(tables) else None
-    rows = condition_rows(claim.id, judged, wanted, named, final, bool(claim.grids), rates)
-    # the sentence says what conditions.csv says: each condition's verdict after the rate look
+    named = headline_dataset if judged_datasets(claim, tables, settings) else None
+    # conditions.csv and the sentence both read each condition's verdict after the rate look
     after = [replace(j, verdict=applied(j.verdict, rates.outcome(j.dataset, label(j.condition)))) for j in judged]
+    rows = condition_rows(claim.id, after, wanted, named, final, bool(claim.grids), rates)
     said = claim.findings(evidence) if claim.findings else findings(after, headline_dataset)
     return Judgement(evidence, wanted, first, look, rates, final, rows, said)
 
