@@ -34,6 +34,11 @@ include: "workflow/rules/slurm.smk"
 include: "workflow/rules/timing.smk"
 
 
+onstart:
+    slurm_preflight()  # workflow/rules/slurm.smk: it stops a SLURM run that cannot work
+    keep_finished_training()  # workflow/rules/common.smk
+
+
 # Rule files of the user's own (config key user_rules; README: A rule of your own), read after
 # dltips' rules so that theirs can name dltips' outputs (rules.collect.output.runs)
 DLTIPS_RULES = {rule.name for rule in workflow.rules}

@@ -6,11 +6,11 @@ import os
 import pytest
 
 from dltips.bill import (STORED, bill_lines, calibrate, estimate_seconds, find_calibration, makespan, plan_model_epochs,
-                         progress_line, running_progress, study_cores, study_planned, write_study_file)
+                         progress_line, running_progress, study_cores, study_planned, study_progress, write_study_file)
 from dltips.plan_size import model_epochs as planned_model_epochs
 from dltips.jobs import run_job
-from dltips.phases import STARTUP, TRAINING, WRITING
-from dltips.timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing, write_timing
+from dltips.phases import STARTUP, TIED_RUNS, TRAINING, WRITING
+from dltips.timing_file import CONFIRMATION, REPORTED, SEARCH, TIED, read_timing, write_timing
 from test_tuning import make_job, run
 
 # no early stopping among them: each trains its full epochs
@@ -32,8 +32,8 @@ def test_the_plans_count_is_what_a_job_trains_when_nothing_stops_early(tiny_data
 
 
 def write_records(folder, jobs: dict, judge_seconds: float = 0.0, cpu: dict | None = None):
-    """Synthetic benchmark records and timing files: job -> (seconds, phases, model-epochs);
-    `cpu`: job -> (the record's CPU seconds, the phases' CPU seconds)."""
+    """Synthetic benchmark records and timing files: job -> (seconds, phases, model-epochs: of
+    reported runs, or kind -> count); `cpu`: job -> (the record's CPU seconds, the phases' CPU seconds)."""
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     entries = {f"train/{name}.tsv": seconds for name, (seconds, _, _) in jobs.items()}
     if judge_seconds:
@@ -46,7 +46,8 @@ def write_records(folder, jobs: dict, judge_seconds: float = 0.0, cpu: dict | No
         path.write_text(header + f"{seconds}\t-\t1\t1\t1\t1\t0\t0\t50\t{cpu_time}\n")
         os.utime(path, (1000.0, 1000.0))
     for name, (_, phases, epochs) in jobs.items():
-        write_timing(folder / "runs" / name, phases, {REPORTED: epochs}, 1, None, cpu[name][1] if cpu else None)
+        epochs = epochs if isinstance(epochs, dict) else {REPORTED: epochs}
+        write_timing(folder / "runs" / name, phases, epochs, 1, None, cpu[name][1] if cpu else None)
 
 
 def test_the_estimate_is_calibrated_from_the_records_of_an_earlier_study(tmp_path):
@@ -125,18 +126,46 @@ def test_a_training_jobs_progress_line_reads_the_plans_counts_from_the_study_fil
     from_plan = running_progress(results, config)
     write_study_file(results, 2, planned)
     assert study_planned(results) == planned and study_cores(results) == 2
-    assert running_progress(results, {}) == from_plan == progress_line(planned, results, 2)  # no config read
+    # the plan is not made again: a config without the grid still gives the line
+    assert running_progress(results, {"rate_look": config["rate_look"]}) == from_plan == progress_line(
+        planned, results, 2, tied=config["rate_look"]["train"])
     assert from_plan.startswith(f"0 of {len(planned)} jobs, 0 of {sum(planned.values()):,} model-epochs, about ")
     assert study_cores(tmp_path / "elsewhere") == 1 and study_planned(tmp_path / "elsewhere") is None
 
 
-def test_the_tied_rate_jobs_are_counted_as_long_as_one_measured_else_as_a_start_up(tmp_path):
+def test_each_jobs_tied_runs_are_counted_as_long_as_the_calibrating_studys_were_else_as_none(tmp_path):
     write_records(tmp_path, {"a": (10.0, {STARTUP: 2.0, TRAINING: 8.0}, 100)})
     c = calibrate(tmp_path)
     assert c.tied is None
-    assert estimate_seconds({"x": 100}, c, cores=1, tied_jobs=3) == pytest.approx(estimate_seconds({"x": 100}, c, 1)
-                                                                                  + 3 * c.startup)
-    tied = tmp_path / "benchmarks" / "train_tied" / "a.tsv"
+    assert estimate_seconds({"x": 100}, c, cores=1, tied=True) == pytest.approx(estimate_seconds({"x": 100}, c, 1))
+    # the tied runs are a phase of each training job: theirs apart from the job's own model-epochs
+    write_records(tmp_path, {"a": (14.0, {STARTUP: 2.0, TRAINING: 8.0, TIED_RUNS: 3.0}, {REPORTED: 100, TIED: 30}),
+                             "b": (7.0, {STARTUP: 2.0, TRAINING: 4.0, TIED_RUNS: 1.0}, {REPORTED: 50, TIED: 10})})
+    c = calibrate(tmp_path)
+    assert c.tied == pytest.approx(2.0) and c.per_model_epoch == pytest.approx(12.0 / 150)
+    assert c.startup == pytest.approx((14 - 11 + 7 - 5) / 2)
+    assert estimate_seconds({"x": 100}, c, cores=1, tied=True) == pytest.approx(estimate_seconds({"x": 100}, c, 1)
+                                                                                + 2.0)
+
+
+def test_an_older_studys_tied_rate_jobs_count_less_a_start_up_and_a_job_that_kept_its_runs_measures_nothing(tmp_path):
+    write_records(tmp_path, {"a": (10.0, {STARTUP: 2.0, TRAINING: 8.0}, 100)})
+    tied = tmp_path / "benchmarks" / "train_tied" / "a.tsv"  # the rule an older dltips ran them in
     tied.parent.mkdir()
     tied.write_text("s\th:m:s\tcpu_time\n4.0\t-\t4.0\n")
-    assert calibrate(tmp_path).tied == 4.0
+    assert calibrate(tmp_path).tied == pytest.approx(4.0 - 2.0)
+    kept = tmp_path / "kept"
+    write_records(kept, {"a": (2.0, {STARTUP: 2.0, TRAINING: 0.0}, {REPORTED: 0, SEARCH: 0, CONFIRMATION: 0, TIED: 0})})
+    assert calibrate(kept) is None
+
+
+def test_a_finished_jobs_progress_line_says_how_far_the_study_is_and_never_fails_the_job(default_config, tmp_path):
+    from conftest import SCHEMA
+    from dltips.config import validate
+    from dltips.plan import plan
+
+    config = {**validate(default_config, SCHEMA), "results": str(tmp_path)}
+    assert study_progress(config).startswith(f"0 of {len(plan(config))} jobs, 0 of ")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "study.json").write_text("{")  # being written as the job reads it
+    assert study_progress(config).startswith("progress unknown (JSONDecodeError: ")

@@ -77,3 +77,49 @@ def test_kill_9_then_the_same_command_finishes_with_the_tables_of_an_uninterrupt
             np.load(path).close()
     snakemake(tmp_path, "collect")  # the README's plain command, resumed
     assert_same_tables(smoke, tmp_path)
+
+
+def same_job_trees(reference, workdir, job) -> None:
+    """The job's trees (its runs, its tied runs) trained bit for bit as in the reference study."""
+    import torch
+
+    for tree in ("runs", "tied/runs"):
+        ours, theirs = workdir / SMOKE_RESULTS / tree / job, reference / SMOKE_RESULTS / tree / job
+        assert (ours / "job.json").read_text() == (theirs / "job.json").read_text()
+        runs = sorted(p.name for p in theirs.iterdir() if p.is_dir())
+        assert runs == sorted(p.name for p in ours.iterdir() if p.is_dir())
+        for run in runs:
+            a, b = ours / run, theirs / run
+            metrics = [{k: v for k, v in json.loads((d / "metrics.json").read_text()).items() if k not in TIMING_COLUMNS}
+                       for d in (a, b)]
+            assert metrics[0] == metrics[1] and (a / "epochs.csv").read_bytes() == (b / "epochs.csv").read_bytes()
+            wa, wb = (torch.load(d / "weights.pt", weights_only=True) for d in (a, b))
+            assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa), run
+
+
+def timing_counts(workdir, job) -> dict:
+    return json.loads((workdir / SMOKE_RESULTS / "runs" / job / "timing.json").read_text())["model_epochs"]
+
+
+# A job whose tree is missing runs again, and Snakemake deletes its other tree first: the study's
+# start keeps that tree (dltips.staging), so the job trains only what is missing. A job forced to
+# run again trains anew.
+@pytest.mark.workflow
+def test_a_job_run_again_trains_only_its_missing_tree_and_a_forced_one_trains_anew(smoke, tmp_path):
+    import shutil
+
+    workdir = tmp_path / "study"
+    shutil.copytree(smoke, workdir, symlinks=True)  # its results and Snakemake's records of them
+    tied = workdir / SMOKE_RESULTS / "tied" / "runs"
+    job = next(d.name for d in sorted(tied.iterdir()) if any(p.is_dir() for p in d.iterdir()))  # one with tied runs
+    shutil.rmtree(tied / job)
+    target = f"{SMOKE_RESULTS}/tied/runs/{job}"
+    done = snakemake(workdir, target)
+    assert "1 training job(s) to run again keep the trees they finished" in done.stderr
+    trained = timing_counts(workdir, job)
+    assert trained["reported"] == trained["rate search"] == trained["confirmation"] == 0 < trained["tied"]
+    same_job_trees(smoke, workdir, job)
+    assert not list((workdir / SMOKE_RESULTS).rglob("*.partial"))
+    snakemake(workdir, target, "--forcerun", "train")
+    assert timing_counts(workdir, job)["rate search"] > 0
+    same_job_trees(smoke, workdir, job)

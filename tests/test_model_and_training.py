@@ -380,14 +380,16 @@ def test_end_process_exits_cleanly_with_everything_written(tmp_path):
 
 
 
-def test_a_training_job_prints_into_its_log_and_its_summary_on_the_console_too(tmp_path):
+@pytest.mark.parametrize("progress", [None, "lambda: '1 of 2 jobs'"])
+def test_a_training_job_prints_into_its_log_and_its_summary_on_the_console_too(tmp_path, progress):
     log = tmp_path / "job.log"
     code = ("from dltips.process import run_training_job\n"
             "def train():\n    print('epoch 1')\n    return 'job: 1 run'\n"
-            f"run_training_job({str(log)!r}, [], train)\nprint('never reached')")
+            f"run_training_job({str(log)!r}, [], train, progress={progress})\nprint('never reached')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout == "" and done.stderr == "job: 1 run\n"
-    assert log.read_text() == "epoch 1\njob: 1 run\n"
+    console = "job: 1 run\n" + ("1 of 2 jobs\n" if progress else "")  # how far the study is, after the summary
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == console
+    assert log.read_text() == "epoch 1\njob: 1 run\n"  # the progress line is the console's alone
 
 def test_a_training_job_never_imports_torch_dynamo():
     """torch.optim would import it (a third of a job's start-up) only to mark methods for

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 CHECK = """
 import sys
-import dltips.claims, dltips.claims.settings, dltips.config, dltips.data, dltips.derived, dltips.extensions, dltips.plan, dltips.provenance, dltips.slurm, dltips.user_rules
+import dltips.claims, dltips.claims.settings, dltips.config, dltips.data, dltips.derived, dltips.extensions, dltips.plan, dltips.provenance, dltips.slurm, dltips.staging, dltips.tied, dltips.user_rules
 dltips.claims.load()  # the config's validation reads every claim's declarations and settings
 heavy = [m for m in ("torch._C", "matplotlib.pyplot", "seaborn", "scipy.stats") if m in sys.modules]
 print(heavy or "lazy")  # torch._C comes with a real import of torch
@@ -24,7 +24,8 @@ def test_common_smk_imports_only_those_helpers():
     text = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     imported = {line.split()[1] for line in text.splitlines() if line.startswith(("from dltips", "import dltips"))}
     assert imported <= {"dltips.bill", "dltips.claims", "dltips.claims.settings", "dltips.config", "dltips.data",
-                        "dltips.derived", "dltips.extensions", "dltips.plan", "dltips.provenance", "dltips.user_rules"}
+                        "dltips.derived", "dltips.extensions", "dltips.plan", "dltips.provenance", "dltips.staging",
+                        "dltips.tied", "dltips.user_rules"}
 
 
 # Claims that compute with torch themselves: toy optimizer runs (adaptive-lr, momentum-escapes,

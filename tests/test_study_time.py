@@ -7,9 +7,11 @@ import os
 import pytest
 
 from dltips.jobs import run_job
-from dltips.phases import EVALUATION, JOB_PHASES, LAYER_STATS, RATE_SEARCH, STARTUP, TRAINING, WRITING, PhaseClock
-from dltips.study_time import IDLE, JUDGING, REPORT, UNSPLIT, JobRecord, busy_wall_seconds, split, study_time
-from dltips.timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing, write_timing
+from dltips.phases import (EVALUATION, JOB_PHASES, LAYER_STATS, RATE_SEARCH, STARTUP, TIED_RUNS, TRAINING, WRITING,
+                           PhaseClock)
+from dltips.study_time import (IDLE, JUDGING, REPORT, TIED, UNSPLIT, JobRecord, busy_wall_seconds, read_timings, split,
+                               study_time)
+from dltips.timing_file import CONFIRMATION, REPORTED, SEARCH, TIED as TIED_EPOCHS, read_timing, write_timing
 
 
 class Ticks:
@@ -64,30 +66,33 @@ def test_the_wall_time_is_the_time_some_job_ran_not_the_gaps_between_sessions():
     assert busy_wall_seconds(records) == 19  # 0-15, then 100-104; the night between is nobody's
 
 
-def timing(phases, reported, search=0, confirmation=0, threads=1):
-    return {"seconds": phases, "model_epochs": {REPORTED: reported, SEARCH: search, CONFIRMATION: confirmation},
+def timing(phases, reported, search=0, confirmation=0, threads=1, tied=None):
+    counts = {REPORTED: reported, SEARCH: search, CONFIRMATION: confirmation}
+    return {"seconds": phases, "model_epochs": counts if tied is None else {**counts, TIED_EPOCHS: tied},
             "threads": threads}
 
 
 def test_the_split_adds_up_to_wall_times_cores_with_the_idle_cores_left_over():
-    # two cores: job a runs 0-10 and b 0-6 side by side, then the judge holds both cores 10-12
+    # two cores: job a runs 0-10 (its tied runs last) and b 0-6 side by side, then the judge holds
+    # both cores 10-12
     records = [record("dataset", "mnist1d", 0, 0.0), record("train", "a", 0, 10), record("train", "b", 0, 6),
                record("judge", "", 10, 2), record("overview", "", 12, 1)]
-    timings = {"a": timing({STARTUP: 1.0, RATE_SEARCH: 4, TRAINING: 2, EVALUATION: 1, LAYER_STATS: 0.5, WRITING: 0.5},
-                           reported=100, search=50, confirmation=10),
+    timings = {"a": timing({STARTUP: 1.0, RATE_SEARCH: 3, TRAINING: 2, EVALUATION: 1, LAYER_STATS: 0.5, WRITING: 0.5,
+                            TIED_RUNS: 1}, reported=100, search=50, confirmation=10, tied=20),
                "b": timing({STARTUP: 1.0, RATE_SEARCH: 0, TRAINING: 3, EVALUATION: 1, LAYER_STATS: 0, WRITING: 1},
                            reported=40)}
     study = split(records, timings, cores=2)
     assert study.wall == 13
     # start-up: what a job's phases leave of its seconds (a: 10 - 8, b: 6 - 5)
     assert study.parts[STARTUP] == pytest.approx(3)
-    assert study.parts[RATE_SEARCH] == 4 and study.parts[TRAINING] == 5 and study.parts[EVALUATION] == 2
+    assert study.parts[RATE_SEARCH] == 3 and study.parts[TRAINING] == 5 and study.parts[EVALUATION] == 2
+    assert study.parts[TIED] == 1
     assert study.parts[LAYER_STATS] == 0.5 and study.parts[WRITING] == 1.5
     assert study.parts[JUDGING] == 4  # it holds both cores
     assert study.parts[REPORT] == 1
     assert study.parts[IDLE] == pytest.approx(26 - 16 - 4 - 1)  # b's tail 6-10 and the overview's other core
     assert sum(study.parts.values()) == pytest.approx(study.wall * study.cores)
-    assert study.model_epochs == {REPORTED: 140, SEARCH: 50, CONFIRMATION: 10}
+    assert study.model_epochs == {REPORTED: 140, SEARCH: 50, CONFIRMATION: 10, TIED_EPOCHS: 20}
     table = study.table()
     assert table["core_seconds"].iloc[-1] == 26 and table["share"].iloc[:-1].sum() == pytest.approx(1)
 
@@ -107,6 +112,9 @@ def test_the_records_are_read_from_a_study_folder(tmp_path):
         path.write_text(header + f"{seconds}\t0:00:08\t1\t1\t1\t1\t0\t0\t50\t{seconds}\n")
         os.utime(path, (end, end))
     write_timing(tmp_path / "runs" / "grid-a", {STARTUP: 1.0, TRAINING: 5.0, WRITING: 1.0}, {REPORTED: 30}, 1, None)
+    # a job's staging folder (dltips.staging), left by a kill after its timing file was written: not a job's record
+    write_timing(tmp_path / "runs" / "grid-a.partial", {TRAINING: 50.0}, {REPORTED: 300}, 1, None)
+    assert list(read_timings(tmp_path)) == ["grid-a"]
     study = study_time(tmp_path, cores=2)
     assert study.cpu[TRAINING] is None  # the timing file has no CPU seconds: unknown, not zero
     assert study.cpu[JUDGING] == 2.0  # the record's cpu_time

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .contract import JOB_FILE, Job
-from .phases import STARTUP
+from .phases import STARTUP, TIED_RUNS
+from .plan import plan
 from .plan_size import model_epochs
 from .plan_size import total as total_model_epochs
 from .study_time import JUDGE_RULE, TRAIN_RULE, read_benchmarks, read_timings
+from .timing_file import TIED
 from .words import count
 
+# the rule of an older dltips that trained the tied runs in jobs of their own: a study it ran
+# still calibrates their cost from its records
 TIED_RULE = "train_tied"
 
 # where the Snakefile notes the cores a study runs on, for its training jobs' progress lines
@@ -43,7 +47,7 @@ class Calibration:
     report: float  # core-seconds of the data, the tables and the report's figures
     source: str  # where these come from, for the message
     jobs: int = 0  # the training jobs they were measured on
-    tied: float | None = None  # seconds of a tied-rate job (dltips.tied); None: unmeasured, its start-up
+    tied: float | None = None  # core-seconds of a training job's tied runs (dltips.tied); None: unmeasured, none
     judging_on_cpu: bool = True  # the judge's CPU seconds, spread over the cores it forks to
 
 
@@ -61,27 +65,34 @@ def calibrate(results) -> Calibration | None:
     have; the estimate is for cores the study has to itself."""
     records = read_benchmarks(results)
     timings = read_timings(results)
-    trained = [r for r in records if r.rule == TRAIN_RULE and r.name in timings]
+    # a job that kept its runs from an earlier start (dltips.staging) measured no training
+    trained = [r for r in records if r.rule == TRAIN_RULE and r.name in timings
+               and sum(n for kind, n in timings[r.name]["model_epochs"].items() if kind != TIED)]
     if not trained:
         return None
     startup = working = model_epochs = 0.0
+    tied = []
     on_cpu = all(timings[r.name].get("cpu_seconds") for r in trained)
     for r in trained:
         timing = timings[r.name]
         threads = int(timing.get("threads", 1))
         phases = timing["cpu_seconds"] if on_cpu else timing["seconds"]
-        measured = sum(float(s) for p, s in phases.items() if p != STARTUP) * threads
+        measured = sum(float(s) for p, s in phases.items() if p not in (STARTUP, TIED_RUNS)) * threads
+        tied_seconds = float(phases.get(TIED_RUNS, 0.0)) * threads
         working += measured
         # what the job's record holds beyond its phases (Snakemake's set-up of the job, the exit);
         # a short job's sampled CPU time can fall short of the process's own start-up
         recorded = r.cpu_seconds if on_cpu else r.seconds
         startup += max(float(phases.get(STARTUP, 0.0)) * threads if on_cpu else 0.0,
-                       (recorded or 0.0) * (1 if on_cpu else threads) - measured)
-        model_epochs += sum(timing["model_epochs"].values())
+                       (recorded or 0.0) * (1 if on_cpu else threads) - measured - tied_seconds)
+        model_epochs += sum(n for kind, n in timing["model_epochs"].items() if kind != TIED)
+        if TIED in timing["model_epochs"]:
+            tied.append(tied_seconds)
     others = [r for r in records if r.rule != TRAIN_RULE]
     cost = (lambda r: r.cpu_seconds or 0.0) if on_cpu else (lambda r: r.seconds)
     judging = sum(cost(r) for r in others if r.rule == JUDGE_RULE)
-    tied = [cost(r) for r in others if r.rule == TIED_RULE]
+    if not tied:  # a study of an older dltips: its tied-rate jobs' records, less a job's start-up
+        tied = [max(0.0, cost(r) - startup / len(trained)) for r in others if r.rule == TIED_RULE]
     return Calibration(per_model_epoch=working / max(model_epochs, 1), startup=startup / len(trained),
                        judging=judging, report=sum(cost(r) for r in others if r.rule not in (JUDGE_RULE, TIED_RULE)),
                        source=f"the {'CPU' if on_cpu else 'wall'} seconds of {len(trained)} training jobs in {results}",
@@ -112,12 +123,12 @@ def makespan(seconds: list[float], cores: int) -> float:
     return max(free)
 
 
-def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int, tied_jobs: int = 0) -> float:
-    """About how long jobs of these planned model-epochs, `tied_jobs` tied-rate jobs (what they
-    train the search decides: each is counted as long as one measured, else as a start-up), and
-    the judging and report after them, take on `cores` cores."""
-    tied = calibration.startup if calibration.tied is None else calibration.tied
-    jobs = [calibration.startup + n * calibration.per_model_epoch for n in planned.values()] + [tied] * tied_jobs
+def estimate_seconds(planned: dict[str, int], calibration: Calibration, cores: int, tied: bool = False) -> float:
+    """About how long jobs of these planned model-epochs (each with its tied runs where `tied`:
+    what they train the search decides, so each job's are counted as long as the calibration's
+    average), and the judging and report after them, take on `cores` cores."""
+    extra = (calibration.tied or 0.0) if tied else 0.0
+    jobs = [calibration.startup + n * calibration.per_model_epoch + extra for n in planned.values()]
     judging = calibration.judging / max(1, cores) if calibration.judging_on_cpu else calibration.judging
     return makespan(jobs, cores) + judging + calibration.report / max(1, cores)
 
@@ -137,7 +148,7 @@ def duration(seconds: float) -> str:
 def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibration | None = None,
                tied: bool = False) -> list[str]:
     """What the study will train and about how long it will take (the Snakefile's message);
-    `tied`: each job's arms are trained again at their tied rates (rule train_tied)."""
+    `tied`: each job trains its runs again at the rates tied with their arm's pick (dltips.tied)."""
     parts = total_model_epochs(jobs)
     total = parts["all"]
     done = finished(jobs, results)
@@ -147,25 +158,25 @@ def bill_lines(jobs: dict[str, Job], results, cores: int, calibration: Calibrati
     lines = [f"dltips: the plan trains {total:,} model-epochs in {len(jobs)} training jobs: {parts['runs']:,} of "
              f"reported runs, {parts['search']:,} of rate search and confirmation (before early stops; a search "
              "may extend its grid or keep candidates at chance)"
-             + (f", then {len(jobs)} tied-rate jobs, which train what the search ties" if tied else "")]
+             + (", then each job's runs again at the rates its search ties with the pick" if tied else "")]
     if done:
         lines.append(f"dltips: {len(done)} of {len(jobs)} jobs are done, {sum(per_job[n] for n in done):,} of "
                      f"{total:,} model-epochs")
-    tied_left = len(jobs) - len(finished(jobs, Path(results) / "tied")) if tied else 0
-    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied_left))} on {count(cores, 'core')} "
+    lines.append(f"dltips: about {duration(estimate_seconds(left, calibration, cores, tied))} on {count(cores, 'core')} "
                  f"(calibrated from {calibration.source})")
     return lines
 
 
-def progress_line(planned: dict[str, int], results, cores: int, calibration: Calibration | None = None) -> str:
+def progress_line(planned: dict[str, int], results, cores: int, calibration: Calibration | None = None,
+                  tied: bool = False) -> str:
     """How far a running study is: k of n jobs, m of M model-epochs, about T left (from the
     records of its finished jobs where there are some); `planned`: job name -> its planned
-    model-epochs (plan_model_epochs)."""
+    model-epochs (plan_model_epochs); `tied`: as bill_lines."""
     done = finished(planned, results)
     left = {name: n for name, n in planned.items() if name not in done}
     calibration = calibration or find_calibration(results)
     return (f"{len(done)} of {len(planned)} jobs, {sum(planned[n] for n in done):,} of {sum(planned.values()):,} "
-            f"model-epochs, about {duration(estimate_seconds(left, calibration, cores))} left")
+            f"model-epochs, about {duration(estimate_seconds(left, calibration, cores, tied))} left")
 
 
 def write_study_file(results, cores: int, planned: dict[str, int]) -> None:
@@ -199,7 +210,14 @@ def running_progress(results, config: dict) -> str:
     counts from the study file, else from the plan made again."""
     planned = study_planned(results)
     if planned is None:
-        from .plan import plan
-
         planned = plan_model_epochs(plan(config))
-    return progress_line(planned, results, study_cores(results))
+    return progress_line(planned, results, study_cores(results), tied=config["rate_look"]["train"])
+
+
+def study_progress(config: dict) -> str:
+    """The running study's progress line, as a training job that has just finished sees it; a
+    record another job is writing at this moment makes it unknown, never fails that job."""
+    try:
+        return running_progress(config["results"], config)
+    except (OSError, ValueError, KeyError) as error:
+        return f"progress unknown ({type(error).__name__}: {error})"

@@ -1,6 +1,8 @@
 """Run one job: choose its learning rate, train its stack, write one directory per run
-(layout: dltips.contract)."""
+(layout: dltips.contract); then, with the rate look on, its runs again at the rates tied with
+their arm's pick (dltips.tied), in the same process."""
 
+import shutil
 import time
 from pathlib import Path
 
@@ -8,7 +10,8 @@ import pandas as pd
 import torch
 
 from . import data as datasets
-from .contract import ChosenRate, FixedRate, GridRate, Job, RunSpec, TrainedJob, read_job, write_job, write_run
+from .contract import (JOB_FILE, ChosenRate, FixedRate, GridRate, Job, RunSpec, TrainedJob, TunedRate, read_job,
+                       write_job, write_run)
 from .data import SPLITS
 from .process import configure_torch
 from .progress import EpochLog
@@ -16,9 +19,12 @@ from .provenance import versions
 from .regularizers import build as build_regularizer
 from .tables import EPOCH_COLUMNS, LAYER_COLUMNS
 from .trainer import Member, StackConfig, resolve_device, train
-from .phases import RATE_SEARCH, STARTUP, TRAINING, WRITING, PhaseClock
-from .timing_file import CONFIRMATION, REPORTED, SEARCH, write_timing
+from .phases import RATE_SEARCH, STARTUP, TIED_RUNS, TRAINING, WRITING, PhaseClock
+from .staging import finished_run, publish, staging
+from .tied import run_tied
+from .timing_file import CONFIRMATION, REPORTED, SEARCH, TIED, write_timing
 from .tuning import CONFIRMED, EDGE, UNSTABLE, condition_of, conditions_of, tune
+from .words import count
 
 
 def stack_config(job: Job, epochs: int | None = None, tuning: bool = False) -> StackConfig:
@@ -118,33 +124,87 @@ def write_result(run_dir, config: dict, result) -> None:
               pd.DataFrame(result.layers, columns=LAYER_COLUMNS), lambda tmp, s=result.state: torch.save(s, tmp))
 
 
-def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None,
-            started: float | None = None) -> str:
-    """Returns one summary line for the console (the epochs go to stdout, the job's log).
-    `started`: when the process started (seconds since the epoch), so its timing file counts
-    the start-up (imports) too."""
-    clock = PhaseClock()
-    with clock.phase(STARTUP):
-        configure_torch(threads)
-        out_dir = Path(out_dir)
-        data = datasets.load(data_path)
-    if started is not None:  # the process's imports, before the clock: all its CPU time until then
-        before = time.time() - clock.seconds[STARTUP] - started
-        clock.add(STARTUP, max(0.0, before), max(0.0, time.process_time() - clock.cpu_seconds[STARTUP]))
+def finished_job(job: Job, tree, data_path, data, device: str, grid_dir: Path | None, env: dict) -> TrainedJob | None:
+    """The job's record in `tree` where the tree is whole, written after its data file (older:
+    the data were built again since), and each of its runs was written with the very config
+    this start would write (its rates too: a fixed or the grid's rate as they stand now), else None."""
+    try:
+        trained = read_job(tree)
+        written = (Path(tree) / JOB_FILE).stat().st_mtime
+    except (OSError, ValueError, KeyError, TypeError):  # absent, cut short, or not a job's record
+        return None
+    if trained.spec != job or written < Path(data_path).stat().st_mtime:
+        return None
+    lrs, lr_source = trained.lrs, trained.lr_source
+    if not isinstance(job.learning_rate, TunedRate):  # read, not searched: as cheap as a check
+        lrs, lr_source, _ = choose_learning_rates(job, data, device, grid_dir)
+    chosen = [lrs.get(condition_of(r).key) for r in job.runs]
+    if None in chosen:
+        return None
+    members = members_of(job, job.runs, [c.lr for c in chosen])
+    return trained if all(finished_run(Path(tree) / run.run, run_config(job, run, member, lr_source, c.status,
+                                                                        device, env))
+                          for run, member, c in zip(job.runs, members, chosen)) else None
+
+
+def train_reported(job: Job, data, out_dir: Path, device: str, grid_dir: Path | None, clock: PhaseClock,
+                   env: dict) -> tuple[TrainedJob, list, str]:
+    """The job's rates chosen and its reported runs trained and written into `out_dir`, job.json
+    last; (its record, the runs' results, the console's summary line)."""
     with clock.phase(RATE_SEARCH):
-        lrs, lr_source, tuning = choose_learning_rates(job, data, device, Path(grid_dir) if grid_dir else None)
+        lrs, lr_source, tuning = choose_learning_rates(job, data, device, grid_dir)
     chosen = [lrs[condition_of(r).key] for r in job.runs]
     members = members_of(job, job.runs, [c.lr for c in chosen])
     progress = EpochLog("training")
     results = train_by_rate(job, members, data, device, progress, clock=clock)
     with clock.phase(WRITING):
-        env = versions()
         for run, member, result, lr in zip(job.runs, members, results, chosen):
             write_result(out_dir / run.run, run_config(job, run, member, lr_source, lr.status, device, env), result)
-    write_timing(out_dir, clock.seconds, model_epochs(results, tuning), threads, started, clock.cpu_seconds)
-    write_job(out_dir, TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning))
+    trained = TrainedJob(spec=job, lrs=lrs, lr_source=lr_source, tuning=tuning)
+    write_job(out_dir, trained)
     rates = ", ".join(f"{key} {c.lr:g}" for key, c in sorted(lrs.items()))
-    return progress.summary(job.name, rates, lr_source, results)
+    return trained, results, progress.summary(job.name, rates, lr_source, results)
+
+
+def run_job(job: Job, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None,
+            started: float | None = None, tied_dir=None) -> str:
+    """Trains the job's reported runs into `out_dir` and, given `tied_dir`, its runs again at the
+    rates tied with their arm's pick into `tied_dir` (dltips.tied), in this one process; returns
+    the console's summary lines (the epochs go to stdout, the job's log).
+
+    Each tree is written in its staging folder and moved into place at the end, the tied tree
+    first (dltips.staging): a start after an interruption keeps the reported runs where their
+    tree was written whole with these settings, and the tied stacks that had finished, and
+    trains the rest. `started`: when the process started (seconds since the epoch), so its
+    timing file counts the start-up (imports) too."""
+    clock = PhaseClock()
+    with clock.phase(STARTUP):
+        configure_torch(threads)
+        out_dir, grid_dir = Path(out_dir), Path(grid_dir) if grid_dir else None
+        data = datasets.load(data_path)
+        env = versions()
+    if started is not None:  # the process's imports, before the clock: all its CPU time until then
+        before = time.time() - clock.seconds[STARTUP] - started
+        clock.add(STARTUP, max(0.0, before), max(0.0, time.process_time() - clock.cpu_seconds[STARTUP]))
+    staged = staging(out_dir)
+    trained = finished_job(job, staged, data_path, data, device, grid_dir, env)
+    if trained is None:
+        shutil.rmtree(staged, ignore_errors=True)
+        if tied_dir is not None:  # tied runs are kept only beside the reported runs they were trained with
+            shutil.rmtree(staging(tied_dir), ignore_errors=True)
+        trained, results, summary = train_reported(job, data, staged, device, grid_dir, clock, env)
+        trained_now = model_epochs(results, trained.tuning)
+    else:
+        trained_now = dict.fromkeys((REPORTED, SEARCH, CONFIRMATION), 0)
+        summary = f"{job.name}: {count(len(job.runs), 'run')} kept, written whole with these settings by an earlier start"
+    with clock.phase(TIED_RUNS):  # recorded, at zero seconds, where the rate look is off
+        if tied_dir is not None:
+            tied = run_tied(staged, data, tied_dir, device, grid_dir)
+            trained_now[TIED] = tied.model_epochs
+            summary += f"\n{tied.summary}"
+    write_timing(staged, clock.seconds, trained_now, threads, started, clock.cpu_seconds)
+    publish(staged, out_dir)
+    return summary
 
 
 def model_epochs(results, tuning: list[dict]) -> dict[str, int]:

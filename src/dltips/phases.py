@@ -12,7 +12,9 @@ from contextlib import contextmanager
 
 STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING = (
     "start-up", "rate search", "training", "evaluation", "layer statistics", "writing")
-JOB_PHASES = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING)
+# the reported runs again at the rates tied with their arm's pick (dltips.tied), all its parts in one
+TIED_RUNS = "tied-rate runs"
+JOB_PHASES = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING, TIED_RUNS)
 
 
 class PhaseClock:

@@ -28,13 +28,15 @@ def end_process() -> None:
     os._exit(0)
 
 
-def run_training_job(log_path: str, extensions: list[str] | None, train: Callable[[], str]) -> None:
-    """A training job's script around `train` (which returns its summary line): the extensions
+def run_training_job(log_path: str, extensions: list[str] | None, train: Callable[[], str],
+                     progress: Callable[[], str] | None = None) -> None:
+    """A training job's script around `train` (which returns its summary lines): the extensions
     loaded and everything printed in the job's log, the summary in the log and on the console
-    (Snakemake shows a job's stderr as it runs), then end_process."""
+    (Snakemake shows a job's stderr as it runs), with `progress()`'s line after it where given,
+    then end_process."""
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         load_extensions(extensions)
         summary = train()
         print(summary)
-    print(summary, file=sys.stderr)
+    print(summary if progress is None else f"{summary}\n{progress()}", file=sys.stderr)
     end_process()

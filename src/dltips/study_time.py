@@ -19,26 +19,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from .phases import EVALUATION, LAYER_STATS, RATE_SEARCH, STARTUP, TRAINING, WRITING
-from .timing_file import CONFIRMATION, REPORTED, SEARCH, read_timing
+from .phases import EVALUATION, LAYER_STATS, RATE_SEARCH, STARTUP, TIED_RUNS, TRAINING, WRITING
+from .staging import is_staging
+from .timing_file import CONFIRMATION, REPORTED, SEARCH, TIED as TIED_EPOCHS, read_timing
 
 BENCHMARKS = "benchmarks"
 TRAIN_RULE, JUDGE_RULE = "train", "judge"
 JUDGING, REPORT, IDLE, UNSPLIT = "judging", "tables and report figures", "idle cores", "training jobs, unsplit"
-TIED = "tied-rate runs"  # each arm's reported runs trained again at the rates tied with its pick (dltips.tied)
+TIED = TIED_RUNS  # each arm's reported runs trained again at the rates tied with its pick (dltips.tied)
 # what each rule's seconds are, but the training jobs' (split by their timing files)
 RULE_PART = {
     "dataset": STARTUP,  # the data a study starts from
-    "train_tied": TIED,
     "judge": JUDGING,
     "collect": REPORT,
     "weight_tables": REPORT,
     "derived_table": REPORT,
+    "overview": REPORT,
+    "provenance": REPORT,
+    # the rules of an older dltips, which trained the tied runs and built their tables in jobs of
+    # their own: a study it ran still holds their records
+    "train_tied": TIED,
     "collect_tied": REPORT,
     "weight_tables_tied": REPORT,
     "derived_table_tied": REPORT,
-    "overview": REPORT,
-    "provenance": REPORT,
 }
 PARTS = (STARTUP, RATE_SEARCH, TRAINING, EVALUATION, LAYER_STATS, WRITING, TIED, JUDGING, REPORT, UNSPLIT, IDLE)
 # rules holding every core the study has (threads: workflow.cores)
@@ -91,7 +94,8 @@ def read_timings(results) -> dict[str, dict]:
     runs = Path(results) / "runs"
     if not runs.is_dir():
         return {}
-    return {d.name: t for d in sorted(runs.iterdir()) if d.is_dir() and (t := read_timing(d)) is not None}
+    return {d.name: t for d in sorted(runs.iterdir())
+            if d.is_dir() and not is_staging(d) and (t := read_timing(d)) is not None}
 
 
 def busy_wall_seconds(records: list[JobRecord]) -> float:
@@ -115,7 +119,7 @@ class StudyTime:
     # part -> CPU seconds (no idle part; None where a record has no CPU time): what each part
     # cost on a machine others share, where the wall seconds also count the waits for a core
     cpu: dict[str, float | None]
-    model_epochs: dict[str, int]  # reported, rate search, confirmation: what the training jobs trained
+    model_epochs: dict[str, int]  # reported, rate search, confirmation, tied: what the training jobs trained
 
     def table(self) -> pd.DataFrame:
         """part, core-seconds, share of wall x cores; a last row: wall x cores itself."""
@@ -143,7 +147,7 @@ def split(records: list[JobRecord], timings: dict[str, dict], cores: int) -> Stu
     def add_cpu(part, seconds):
         cpu[part] = None if seconds is None or cpu[part] is None else cpu[part] + seconds
 
-    model_epochs = dict.fromkeys((REPORTED, SEARCH, CONFIRMATION), 0)
+    model_epochs = dict.fromkeys((REPORTED, SEARCH, CONFIRMATION, TIED_EPOCHS), 0)
     for r in records:
         if r.rule != TRAIN_RULE:
             parts[RULE_PART.get(r.rule, REPORT)] += r.seconds * (cores if r.rule in ALL_CORES else 1)

@@ -15,24 +15,25 @@ job trains at it too.
 
 The tied tree has the layout of a trained job's (dltips.contract): one directory per job, its
 job.json (the spec, its runs the tied ones; `lrs` the trained job's picks with their ties;
-no tuning record) written last, so a job without ties has a job.json and no runs. Runs
-are written as each stack ends into `<out>.partial/` and moved into place at the end: a job
-interrupted and started again (Snakemake removes the unfinished output first) trains only the
-stacks that had not finished.
+no tuning record) written last, so a job without ties has a job.json and no runs. The train
+job trains them after its reported runs, in the same process (dltips.jobs.run_job). Runs are
+written as each stack ends into the tree's staging folder (dltips.staging) and moved into
+place at the end: a job interrupted and started again trains only the stacks that had not
+finished.
 """
 
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import data as datasets
-from .contract import CONFIG_FILE, WEIGHTS_FILE, Job, RunSpec, TrainedJob, read_job, write_job
-from .io import read_json
+from .contract import Job, RunSpec, TrainedJob, read_job, write_job
 from .progress import EpochLog
+from .staging import finished_run, staging
 from .tuning import condition_of, rate_status
 
-PARTIAL_SUFFIX = ".partial"
 RATE_MARK = "@lr="
+# a rule's inputs and outputs of the tied runs are named `tied_<name>` beside the reported runs' `<name>`
+TIED_PREFIX = "tied_"
 
 
 def tied_name(run: str, lr: float) -> str:
@@ -43,6 +44,14 @@ def tied_name(run: str, lr: float) -> str:
 def rate_suffix(run: str) -> str:
     """`@lr=<rate>` of a tied run's name; empty for a reported run's."""
     return run[run.index(RATE_MARK):] if RATE_MARK in run else ""
+
+
+def split_tied(named) -> tuple[dict, dict]:
+    """A rule's named files (name -> path) split into the reported runs' and the tied runs'
+    (`tied_<name>`), each keyed by `<name>`."""
+    own = {k: v for k, v in named.items() if not k.startswith(TIED_PREFIX)}
+    tied = {k.removeprefix(TIED_PREFIX): v for k, v in named.items() if k.startswith(TIED_PREFIX)}
+    return own, tied
 
 
 @dataclass(frozen=True)
@@ -83,26 +92,23 @@ def tied_job(trained: TrainedJob) -> TrainedJob:
     return TrainedJob(spec=tied_spec(trained), lrs=trained.lrs, lr_source=trained.lr_source, tuning=[])
 
 
-def _finished(run_dir: Path, config: dict) -> bool:
-    """A run written whole (its weights last) by a process with this very config."""
-    try:
-        return (run_dir / WEIGHTS_FILE).exists() and read_json(run_dir / CONFIG_FILE) == config
-    except (OSError, ValueError):
-        return False
+@dataclass(frozen=True)
+class TiedPhase:
+    summary: str  # the console's line
+    model_epochs: int  # trained in this start (the runs kept from an earlier one are not)
 
 
-def run_tied(trained_dir, data_path, out_dir, device: str = "auto", threads: int = 1, grid_dir=None) -> str:
-    """Trains the tied runs of the job trained in `trained_dir` into `out_dir` (`grid_dir`: its
-    grid job's, where it reuses the grid's rates); one summary line for the console."""
+def run_tied(trained_dir, data, out_dir, device: str = "auto", grid_dir=None) -> TiedPhase:
+    """Trains the tied runs of the job trained in `trained_dir` into `out_dir` on `data` (a loaded
+    dataset; `grid_dir`: the grid job's tree, where the job reuses the grid's rates), in the
+    process's torch settings (dltips.jobs.run_job sets them)."""
     from .jobs import members_of, run_config, train_by_rate, write_result  # torch: not to check a tree's spec
-    from .process import configure_torch
     from .provenance import versions
 
-    configure_torch(threads)
-    out_dir, partial = Path(out_dir), Path(f"{out_dir}{PARTIAL_SUFFIX}")
+    out_dir = Path(out_dir)
+    partial = staging(out_dir)
     trained = read_job(trained_dir)
     job: Job = trained.spec
-    data = datasets.load(data_path)
     runs = tied_runs(trained, read_job(grid_dir) if grid_dir else trained, data.n_classes)
     members = members_of(job, [t.spec for t in runs], [t.lr for t in runs])
     env = versions()
@@ -110,7 +116,7 @@ def run_tied(trained_dir, data_path, out_dir, device: str = "auto", threads: int
     # a rate's stack is kept from an interrupted start only where each of its runs was written
     # whole with these very settings; the others train again, bit for bit as they would have
     done_rates = {m.lr for m in members} - {m.lr for t, m, c in zip(runs, members, configs)
-                                            if not _finished(partial / t.spec.run, c)}
+                                            if not finished_run(partial / t.spec.run, c)}
     todo = [i for i, m in enumerate(members) if m.lr not in done_rates]
 
     def write_stack(which, results):
@@ -129,5 +135,6 @@ def run_tied(trained_dir, data_path, out_dir, device: str = "auto", threads: int
     shutil.rmtree(partial, ignore_errors=True)
     rates = ", ".join(sorted({f"{condition_of(t.spec).key} {t.lr:g}" for t in runs})) or "no tied rate"
     kept = len(runs) - len(todo)
-    return progress.summary(f"{job.name} (tied)", rates, trained.lr_source, results) + \
+    summary = progress.summary(f"{job.name} (tied)", rates, trained.lr_source, results) + \
         (f"; {kept} runs kept from an interrupted start" if kept else "")
+    return TiedPhase(summary, sum(int(r.summary["epochs_run"]) for r in results))

@@ -8,8 +8,9 @@ from pathlib import Path
 from .io import read_json, write_json
 
 TIMING_FILE = "timing.json"
-# what a job's model-epochs trained for: its reported runs, its rate search, its confirmations
-REPORTED, SEARCH, CONFIRMATION = "reported", "rate search", "confirmation"
+# what a job's model-epochs trained for: its reported runs, its rate search, its confirmations, and
+# its runs again at the rates tied with their arm's pick (dltips.tied)
+REPORTED, SEARCH, CONFIRMATION, TIED = "reported", "rate search", "confirmation", "tied"
 
 
 def write_timing(job_dir, seconds: dict[str, float], model_epochs: dict[str, int], threads: int,
@@ -30,3 +31,4 @@ def read_timing(job_dir) -> dict | None:
     """A job's timing file, None where it has none (a job trained by an older dltips)."""
     path = Path(job_dir) / TIMING_FILE
     return read_json(path) if path.exists() else None
+

@@ -15,7 +15,7 @@ rule judge:
     input:
         **get_judge_tables(),
         # the tables of the runs at the rates tied with their arm's pick (dltips.tied): the rate look
-        **{f"tied_{name}": path for name, path in get_tied_tables().items()},
+        **get_tied_tables(),
         # an input, not a parameter: editing the template re-renders every caption
         caption_template=workflow.source_path("../report/claim.rst"),
     output:

@@ -1,34 +1,20 @@
 localrules:
     collect,
-    collect_tied,
 
 
 rule collect:
-    """Gather every run directory into tidy tables."""
+    """Gather every run directory into tidy tables; with the rate look on, the tied runs' into
+    tables/tied/ by the same code (rows of tied runs only, dltips.tied), in the same process."""
     input:
-        get_job_dirs(),
+        runs=get_job_dirs(),
+        tied=get_tied_job_dirs(),
     output:
         **get_tables(),
+        **tied_tables(TIED_RUN_TABLES),
     log:
         f"{RESULTS}/logs/collect.log",
     benchmark:
         f"{RESULTS}/benchmarks/collect.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/collect.py"
-
-
-rule collect_tied:
-    """The tied runs' tables, by the same code: rows of tied runs only (dltips.tied)."""
-    input:
-        get_tied_job_dirs(),
-    output:
-        **{name: f"{RESULTS}/tables/tied/{name}.csv" for name in TIED_RUN_TABLES},
-    log:
-        f"{RESULTS}/logs/collect_tied.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/collect_tied.tsv"
     conda:
         CONDA_ENV
     script:

@@ -15,6 +15,8 @@ from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.bill import bill_lines, plan_model_epochs, write_study_file
 from dltips.plan import datasets_used, plan
 from dltips.provenance import landing_facts, study_facts
+from dltips.staging import keep_for_rerun
+from dltips.tied import TIED_PREFIX
 # USER_CATEGORY: the report's section for the report() entries of user_rules (README: A rule of your own)
 from dltips.user_rules import CATEGORY as USER_CATEGORY, files as user_rule_files, targets as user_rule_targets
 
@@ -92,6 +94,20 @@ def get_train_inputs(wildcards):
     return inputs
 
 
+def keep_finished_training():
+    """As the study starts (onstart): each training job Snakemake is about to run again (a tree
+    missing or cut short, its rule or settings changed) keeps the trees it finished from the
+    deletion that precedes the run, in their staging folders, where it finds them
+    (dltips.staging); a job forced to run again (--forcerun train) trains anew."""
+    kept = 0
+    for job in workflow.dag.needrun_jobs():
+        if job.rule.name == "train":
+            kept += bool(keep_for_rerun(list(job.output), forced=workflow.dag.reason(job).forced))
+    if kept:
+        logger.info(f"dltips: {kept} training job(s) to run again keep the trees they finished; each trains "
+                    "only what was not written with its present settings")
+
+
 def get_job_dirs(wildcards=None):
     return [f"{RESULTS}/runs/{name}" for name in JOBS]
 
@@ -106,22 +122,27 @@ TIED_RUN_TABLES = ("runs", "epochs", "layers")  # collect's tables of runs (tuni
 TIED_WEIGHT_TABLES = ("weights", "weight_hist", "slopes")
 
 
-def get_tied_inputs(wildcards):
-    """The trained job, its data, and the grid job whose search chose its rates where it reuses them."""
-    return {**get_train_inputs(wildcards), "trained": f"{RESULTS}/runs/{wildcards.job}"}
+def get_train_outputs():
+    """The train job's trees: its reported runs and, with the rate look on, its tied runs."""
+    trees = {"runs": directory(f"{RESULTS}/runs/{{job}}")}
+    if TRAIN_TIED:
+        trees["tied"] = directory(f"{RESULTS}/tied/runs/{{job}}")
+    return trees
 
 
 def get_tied_job_dirs(wildcards=None):
-    return [f"{RESULTS}/tied/runs/{name}" for name in JOBS]
+    return [f"{RESULTS}/tied/runs/{name}" for name in JOBS] if TRAIN_TIED else []
+
+
+def tied_tables(names):
+    """`tied_<name>` -> the path of table <name>'s rows of tied runs, for each name; none where
+    the rate look's training is off."""
+    return {f"{TIED_PREFIX}{name}": f"{RESULTS}/tables/tied/{name}.csv" for name in names} if TRAIN_TIED else {}
 
 
 def get_tied_tables():
-    """Table name -> its tied rows' path: every table built from runs or models, none where
-    the rate look's training is off."""
-    if not TRAIN_TIED:
-        return {}
-    names = (*TIED_RUN_TABLES, *TIED_WEIGHT_TABLES, *DERIVED.names())
-    return {name: f"{RESULTS}/tables/tied/{name}.csv" for name in names}
+    """The tied rows of every table built from runs or models (the judging's inputs)."""
+    return tied_tables((*TIED_RUN_TABLES, *TIED_WEIGHT_TABLES, *DERIVED.names()))
 
 
 def get_final_outputs():
@@ -184,16 +205,15 @@ def claim_labels(claim_id):
     return labels
 
 
-def get_derived_inputs(wildcards, runs=f"{RESULTS}/runs"):
+def get_derived_inputs(wildcards):
+    """The jobs a derived table reads (their tied trees too, as `tied`) and their datasets."""
     names = jobs_for(wildcards.derived, JOBS, config)
-    inputs = {"jobs": [f"{runs}/{name}" for name in names]}
+    inputs = {"jobs": [f"{RESULTS}/runs/{name}" for name in names]}
+    if TRAIN_TIED:
+        inputs["tied"] = [f"{RESULTS}/tied/runs/{name}" for name in names]
     for dataset in sorted({JOBS[name].dataset for name in names}):
         inputs[f"data_{dataset}"] = f"{RESULTS}/data/{dataset}.npz"
     return inputs
-
-
-def get_tied_derived_inputs(wildcards):
-    return get_derived_inputs(wildcards, runs=f"{RESULTS}/tied/runs")
 
 
 def get_overview_figures():

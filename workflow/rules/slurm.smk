@@ -1,5 +1,6 @@
 # SLURM: resuming after a killed run (here, before the job graph is built) and the checks before
-# the first job is submitted (onstart). The logic lives in dltips.slurm.
+# the first job is submitted (slurm_preflight, which the Snakefile's onstart calls). The logic
+# lives in dltips.slurm.
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,10 +16,8 @@ def get_orphan_outputs(since):
         Path(f"{RESULTS}/data/{d}.npz"): {"dataset": d, **get_dataset_params(SimpleNamespace(dataset=d))}
         for d in DATASETS
     }
-    tables = list(rules.weight_tables.output) + expand(rules.derived_table.output[0], derived=DERIVED.names())
-    if TRAIN_TIED:
-        tables += list(rules.weight_tables_tied.output) + expand(rules.derived_table_tied.output[0],
-                                                                 derived=DERIVED.names())
+    # the tied runs' tables too, where the rate look trains them (dltips.tied)
+    tables = list(rules.weight_tables.output) + expand(list(rules.derived_table.output), derived=DERIVED.names())
     return slurm.check_outputs(
         job_dirs={Path(f"{RESULTS}/runs/{name}"): job for name, job in JOBS.items()} | get_tied_specs(),
         datasets=datasets,
@@ -45,7 +44,8 @@ if not (workflow.remote_exec or workflow.subprocess_exec):  # the main Snakemake
         sys.exit(f"dltips: {error}")
 
 
-onstart:
+def slurm_preflight():
+    """Under the SLURM executor, before the first job is submitted (onstart): dltips.slurm.preflight."""
     if workflow.executor_plugin is not None and workflow.executor_plugin.name == "slurm":
         resources = workflow.resource_settings.default_resources or {}
         raw = {name: getattr(value, "raw", value) for name, value in resources.items()}  # as written

@@ -1,14 +1,18 @@
-# Tables computed from trained weights and models (the claims read tables, never run dirs).
+# Tables computed from trained weights and models (the claims read tables, never run dirs). With
+# the rate look on, each rule writes the tied runs' tables too (tables/tied/, dltips.tied), by the
+# same code in the same process: a process of its own costs its imports again.
 
 
 rule weight_tables:
     """|w| summaries and histograms per run and layer; learned PReLU slopes."""
     input:
-        get_job_dirs(),
+        runs=get_job_dirs(),
+        tied=get_tied_job_dirs(),
     output:
         weights=f"{RESULTS}/tables/weights.csv",
         weight_hist=f"{RESULTS}/tables/weight_hist.csv",
         slopes=f"{RESULTS}/tables/slopes.csv",
+        **tied_tables(TIED_WEIGHT_TABLES),
     log:
         f"{RESULTS}/logs/weight_tables.log",
     benchmark:
@@ -28,55 +32,14 @@ rule derived_table:
     input:
         unpack(get_derived_inputs),
     output:
-        f"{RESULTS}/tables/{{derived}}.csv",
+        table=f"{RESULTS}/tables/{{derived}}.csv",
+        **({f"{TIED_PREFIX}table": f"{RESULTS}/tables/tied/{{derived}}.csv"} if TRAIN_TIED else {}),
     params:
         name=lambda wildcards: wildcards.derived,
     log:
         f"{RESULTS}/logs/derived/{{derived}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/derived_table/{{derived}}.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/derived_table.py"
-
-
-rule weight_tables_tied:
-    """The weight tables of the tied runs (dltips.tied)."""
-    input:
-        get_tied_job_dirs(),
-    output:
-        **{name: f"{RESULTS}/tables/tied/{name}.csv" for name in TIED_WEIGHT_TABLES},
-    log:
-        f"{RESULTS}/logs/weight_tables_tied.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/weight_tables_tied.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/weight_tables.py"
-
-
-rule derived_table_tied:
-    """The derived tables of the tied runs (dltips.tied)."""
-    input:
-        unpack(get_tied_derived_inputs),
-    output:
-        f"{RESULTS}/tables/tied/{{derived}}.csv",
-    params:
-        name=lambda wildcards: wildcards.derived,
-    log:
-        f"{RESULTS}/logs/derived_tied/{{derived}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/derived_table_tied/{{derived}}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

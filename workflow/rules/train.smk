@@ -1,9 +1,11 @@
 rule train:
-    """Train one job's stack of models (its runs differ in regularizer and seed)."""
+    """Train one job's stack of models (its runs differ in regularizer and seed), then, with the
+    rate look on, its runs again at the rates tied with their arm's pick (dltips.tied), in the
+    same process: its start-up is paid once."""
     input:
         unpack(get_train_inputs),
     output:
-        directory(f"{RESULTS}/runs/{{job}}"),
+        **get_train_outputs(),
     params:
         # the job spec only: where it runs (training.device) does not change what it computes, so
         # it is read from the config by the script and never triggers a rerun
@@ -18,29 +20,9 @@ rule train:
     priority: lambda wildcards: PLANNED_MODEL_EPOCHS[wildcards.job]
     resources:
         mem_mb=2000,
-        runtime=60,  # minutes; a default-grid job takes about one
+        runtime=60,  # minutes; a default-grid job takes about one, its tied runs included
     conda:
         CONDA_ENV
     script:
         "../scripts/train.py"
 
-
-rule train_tied:
-    """Train one job's runs again at the rates tied with their arm's pick (dltips.tied); a job
-    without ties writes its job.json alone."""
-    input:
-        unpack(get_tied_inputs),
-    output:
-        directory(f"{RESULTS}/tied/runs/{{job}}"),
-    log:
-        f"{RESULTS}/logs/train_tied/{{job}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/train_tied/{{job}}.tsv"
-    threads: config["threads"]
-    resources:
-        mem_mb=2000,
-        runtime=60,  # minutes; at most the job's own training times its tied rates per arm
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/train_tied.py"

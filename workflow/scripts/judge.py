@@ -3,11 +3,11 @@ from dltips.claims.conditions_map import write_maps
 from dltips.claims.run import judge_all
 from dltips.extensions import load as load_extensions
 from dltips import preset_mark
+from dltips.tied import split_tied
 
 load_extensions(snakemake.config.get("extensions"))
 # the rate look's tied tables (inputs tied_<name>, from the tied runs' tree); none: the look is n/a
-TIED = "tied_"
-tied = {key[len(TIED):]: path for key, path in snakemake.input.items() if key.startswith(TIED)}
+tied = split_tied(dict(snakemake.input.items()))[1]
 preset_mark.set_preset(snakemake.params.preset, snakemake.params.mark)  # the forked judges inherit it
 out = snakemake.output
 judge_all(
