@@ -11,6 +11,7 @@ from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
+from dltips.dataset_sizes import train_eval_sizes
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.bill import bill_lines, plan_model_epochs, write_study_file
 from dltips.plan import datasets_used, plan
