@@ -11,7 +11,8 @@ from claim_tables import dataset_sizes
 from dltips.claims.conditions import restrict
 from dltips.claims.resolution import (REFERENCE_SIZE, at_judged_test_size, at_size, judged_test_size, scaled_words,
                                       sizes_of)
-from dltips.dataset_sizes import dataset_table, train_eval_sizes, write_dataset_table
+from dltips.dataset_sizes import dataset_table, write_dataset_table
+from dltips.plan import train_eval_sizes
 from dltips.tables import read_table
 
 

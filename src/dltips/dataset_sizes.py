@@ -55,10 +55,3 @@ def write_dataset_table(checksums, train_eval_sizes, out_csv) -> pd.DataFrame:
     write_table("datasets", out_csv, table)
     return table
 
-
-def train_eval_sizes(jobs: Mapping) -> dict[str, list[int | None]]:
-    """Dataset -> the distinct training.train_eval_size of the jobs (dltips.plan) that train it."""
-    out: dict[str, set] = {}
-    for job in jobs.values():
-        out.setdefault(job.dataset, set()).add(job.training.train_eval_size)
-    return {name: sorted(sizes, key=lambda n: -1 if n is None else n) for name, sizes in sorted(out.items())}

@@ -11,10 +11,9 @@ from dltips.claims.settings import settings_text
 from dltips.config import ConfigError, narrowed, validate
 from dltips.data import source_files
 from dltips.extensions import load as load_extensions
-from dltips.dataset_sizes import train_eval_sizes
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.bill import bill_lines, plan_model_epochs, write_study_file
-from dltips.plan import datasets_used, plan
+from dltips.plan import datasets_used, plan, train_eval_sizes
 from dltips.provenance import landing_facts, study_facts
 # USER_CATEGORY: the report's section for the report() entries of user_rules (README: A rule of your own)
 from dltips.user_rules import CATEGORY as USER_CATEGORY, files as user_rule_files, targets as user_rule_targets
