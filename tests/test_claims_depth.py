@@ -255,7 +255,8 @@ def test_early_layers_both_ways():
     flat = geometric({"sigmoid": 0.0, "relu": 0.0})
 
     def tables(sigmoid_decay):
-        return {"runs": runs, "layers": sweep_layers(runs, flat, rel_decay({"sigmoid": sigmoid_decay, "relu": 0.0}))}
+        return {"runs": runs, "layers": sweep_layers(runs, flat, rel_decay({"sigmoid": sigmoid_decay, "relu": 0.0})),
+                "datasets": dataset_sizes()}
 
     ev, v = judge(early_layers, tables(-0.5), s)
     assert v.verdict == REPRODUCED
@@ -269,7 +270,8 @@ def test_early_layers_judged_where_the_net_trains():
     s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else 0.6)
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}),
-                                                   rel_decay({"sigmoid": -0.5, "relu": 0.0}))}
+                                                   rel_decay({"sigmoid": -0.5, "relu": 0.0})),
+              "datasets": dataset_sizes()}
     ev, v = judge(early_layers, tables, s)
     assert v.verdict == REPRODUCED and "depth 3" in v.statistic
     found = by_condition(early_layers, tables, s, "init", "depth")
@@ -282,7 +284,8 @@ def test_early_layers_judged_where_the_net_trains():
 def test_early_layers_reads_a_short_run_at_its_end():
     runs = sweep_runs(lambda *a: 0.5, depths=(3,))
     layers = sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}), rel_decay({"sigmoid": -0.5, "relu": 0.0}))
-    ev = early_layers.evidence({"runs": runs, "layers": layers}, settings_of(early_layers.ID, {"epoch": 40}))
+    ev = early_layers.evidence({"runs": runs, "layers": layers, "datasets": dataset_sizes()},
+                               settings_of(early_layers.ID, {"epoch": 40}))
     assert set(ev["changes"].epoch_used) == {3}
 
 
@@ -441,7 +444,8 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
             return 0.3 if depth > 1 else 0.6
         return 0.6 if init == "he" or depth == 1 else 0.1
     runs = sweep_runs(train)
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.3)
     default = s.replace(headline={"init": "default", "depth": "deepest"})
@@ -461,7 +465,8 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     """Both at chance is the floor: inconclusive, said in words, never 'ReLU does not help'."""
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else (0.9 if act == "relu" else 0.5))
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
     assert "relu 0.100, sigmoid 0.100" in v.detail
@@ -480,7 +485,8 @@ def test_relu_fixes_depth_says_how_many_seeds_train_where_they_split():
     inside [-1, 1] and the words say 4 of 5; where every seed trains, no counts are said."""
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.95 if act == "relu" else 0.09, seeds=5)
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     assert "seeds train" not in judge(relu_fixes_depth, tables, s)[1].detail
     failed = (runs.activation == "relu") & (runs.depth == 5) & (runs.init == "he") & (runs.seed == 4)
     runs.loc[failed, "final_train_accuracy"] = 0.1
@@ -493,7 +499,8 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.3)
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     v = judge(relu_fixes_depth, tables, s)[1]
     assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair left out" in v.detail
 
@@ -517,7 +524,8 @@ def test_linearity_check_fails_where_it_should():
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error
     ev = relu_fixes_depth.evidence({"runs": sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.2),
-                                    "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"])},
+                                    "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"]),
+                                    "datasets": dataset_sizes()},
                                    s)
     assert verdict_of(relu_fixes_depth.CLAIM, ev, s).verdict == REPRODUCED
     ev["linearity"]["max_abs_error"] = 1e-3

@@ -186,7 +186,7 @@ def rule(ev: Evidence, settings: Settings):
                             "training-side fix's effect on train accuracy, deep net (fraction)", name="training fix",
                             bounds=ACCURACY_DIFFERENCE)
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
-                                  settings.floor)
+                                  settings.floor.on(ev[SIZES]))
         n_test = judged_test_size(ev[SIZES])
         margin = binomial_margin(here.plain_test, settings, n_test)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
