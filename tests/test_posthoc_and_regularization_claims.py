@@ -383,7 +383,8 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
                 s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
                 weights += s
                 hists += h
-    return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists)}
+    return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists),
+            "datasets": dataset_sizes()}
 
 
 def _sparsity(tables, **overrides):
@@ -429,6 +430,19 @@ def test_sparsity_judges_each_pair_and_update_rule_alone_never_their_average():
     assert found[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
     assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == NOT_REPRODUCED
     assert _sparsity(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}}))[1].verdict == REPRODUCED
+
+
+def test_sparsity_reads_its_noise_margins_at_the_judged_dataset_s_sizes():
+    """L1 0.04 below its L2 partner in train accuracy: beyond the 0.03 two nets' paired noise on
+    1,000 evaluated training samples, within the 0.05 of 360, where the pair is judged."""
+    tables = sparsity_tables(train={("l1", 1e-4): 0.86})
+    fine = _sparsity(tables)[1]
+    coarse = _sparsity({**tables, "datasets": dataset_sizes(360, dataset="digits")})[1]
+    assert fine.verdict == INCONCLUSIVE and fine.why.startswith("not matched") and "±0.03:" in fine.why
+    assert coarse.verdict == REPRODUCED and "matched within ±0.05, N = 360 evaluated training samples" in coarse.detail
+    on_digits = sparsity.on_dataset(settings_of(sparsity.ID), dataset_sizes(360, dataset="digits"))
+    assert on_digits.crippled_margin == pytest.approx(0.04 * math.sqrt(1000 / 360))
+    assert sparsity.on_dataset(settings_of(sparsity.ID), dataset_sizes()) == settings_of(sparsity.ID)
 
 
 def test_sparsity_pairs_strengths_by_theory_and_judges_only_pairs_matched_within_a_fixed_tolerance():
@@ -519,7 +533,7 @@ def test_sparsity_figure_and_empty_tables():
     ev, v = _sparsity(tables)
     fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
-    empty = {name: pd.DataFrame() for name in tables}
+    empty = {**{name: pd.DataFrame() for name in tables}, "datasets": tables["datasets"]}
     ev, v = _sparsity(empty)
     assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
 
