@@ -90,11 +90,19 @@ def concave(t, u):
 def sample(smoke_tables):
     """The smoke study's tables (the session's one workflow run), plus synthetic slopes and
     Maxout units: the smoke preset trains neither PReLU nor Maxout."""
-    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in ("runs", "layers", "epochs")}
+    tables = {name: pd.read_csv(smoke_tables / f"{name}.csv") for name in ("runs", "layers", "epochs", "datasets")}
     tables["slopes"] = synthetic_slopes()
     tables["maxout_units"] = synthetic_units(convex)
     return tables
 
+
+
+def dataset_sizes(test: int = 1000, train_evaluated: int | None = None, dataset: str = "mnist1d") -> pd.DataFrame:
+    """tables/datasets.csv of one dataset (dltips.dataset_sizes): MNIST-1D's by default, the size
+    every resolution margin is stated at; `train_evaluated` defaults to the test size
+    (training.train_eval_size null)."""
+    return pd.DataFrame([{"dataset": dataset, "train": 3200, "val": 800, "test": test,
+                          "train_evaluated": test if train_evaluated is None else train_evaluated}])
 
 
 def assert_same_evidence(claim_ids, tables, changed, config):

@@ -8,14 +8,28 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from claim_tables import dataset_sizes
 from dltips.claims.chance import Floor, at_chance, chance_ceiling, chance_margin, floor_checked, trained_depths
 from dltips.claims.compose import deciding_first, no_condition, with_note
 from dltips.claims.headlines import headline_verdict, resolve_depth
 from dltips.claims.select import per_seed
 from dltips.verdicts import FLOOR, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, compare
 
-FLOOR_10 = Floor()  # 10 classes, 1,000 samples, z 1.96
+FLOOR_10 = Floor(samples=1000)  # 10 classes, 1,000 samples, z 1.96
 HOLDS, FAILS, UNCLEAR = [0.5, 0.6, 0.7], [-0.5, -0.6, -0.7], [-0.1, 0.1, 0.2]
+
+
+def test_the_floor_counts_the_judged_dataset_s_evaluated_training_samples():
+    """MNIST-1D evaluates 1,000 training samples, digits 360 (train_eval_size null: the test
+    set's size): guessing's noise there reaches 0.131, so a mean of 0.125 is at chance on digits
+    and not on MNIST-1D; a number in the settings is kept."""
+    on_mnist1d, on_digits = Floor().on(dataset_sizes()), Floor().on(dataset_sizes(360, dataset="digits"))
+    assert (on_mnist1d.samples, on_digits.samples) == (1000, 360)
+    assert chance_ceiling(on_digits) == pytest.approx(0.1 + 1.96 * math.sqrt(0.09 / 360))
+    assert at_chance([0.12, 0.125, 0.13], on_digits) and not at_chance([0.12, 0.125, 0.13], on_mnist1d)
+    assert Floor(samples=500).on(dataset_sizes(360)).samples == 500
+    with pytest.raises(ValueError, match="floor.samples is null"):
+        chance_margin(Floor())  # never a guessed N
 
 
 def test_the_chance_ceiling_is_z_binomial_standard_errors_above_guessing():

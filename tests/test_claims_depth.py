@@ -11,7 +11,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from claim_tables import (assert_same_evidence, geometric, sample,  # noqa: F401 (a fixture)
+from claim_tables import (assert_same_evidence, dataset_sizes, geometric, sample,  # noqa: F401 (a fixture)
                           sweep_layers, sweep_runs)
 from dltips.activations import build as build_activation
 from dltips.claims import (early_layers, maxout, relu_fixes_depth, relu_variants, settings_of, sigmoid_attenuates,
@@ -106,6 +106,12 @@ def diagnosis_runs(acc, seeds=3) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def diagnosis_tables(acc, **sizes) -> dict:
+    """The tables train-before-test reads: the diagnosis sweep's runs and the dataset's sizes
+    (MNIST-1D's unless `sizes` say otherwise: claim_tables.dataset_sizes)."""
+    return {"runs": diagnosis_runs(acc), "datasets": dataset_sizes(**sizes)}
+
+
 def textbook(opt, reg, depth):
     """The notes' picture: the deep plain net underfits and Adam lifts it, dropout does not; the
     shallow net overfits and dropout narrows its gap on the test side."""
@@ -117,7 +123,7 @@ def textbook(opt, reg, depth):
 
 def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
     s = settings_of(train_before_test.ID)
-    tables = {"runs": diagnosis_runs(textbook)}
+    tables = diagnosis_tables(textbook)
     ev, v = judge(train_before_test, tables, s)
     assert v.verdict == REPRODUCED and v.n == 3
     found = by_condition(train_before_test, tables, s, "regime")
@@ -131,7 +137,7 @@ def test_train_before_test_both_regimes_reproduced_on_the_textbook_picture():
 def test_train_before_test_not_reproduced_when_the_deep_net_trains_as_well():
     def deep_fine(opt, reg, depth):
         return (0.99 - (0.1 if reg == "dropout" else 0.0), 0.6) if depth == 7 else textbook(opt, reg, depth)
-    v = judge(train_before_test, {"runs": diagnosis_runs(deep_fine)}, settings_of(train_before_test.ID))[1]
+    v = judge(train_before_test, diagnosis_tables(deep_fine), settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "shallow minus deep" in v.statistic  # the deciding part first
 
 
@@ -139,7 +145,7 @@ def test_train_before_test_not_reproduced_when_dropout_fixes_the_deep_net():
     def dropout_helps(opt, reg, depth):
         train, test = textbook(opt, reg, depth)
         return train, test + (0.2 if reg == "dropout" and depth == 7 else 0.0)
-    v = judge(train_before_test, {"runs": diagnosis_runs(dropout_helps)}, settings_of(train_before_test.ID))[1]
+    v = judge(train_before_test, diagnosis_tables(dropout_helps), settings_of(train_before_test.ID))[1]
     assert v.verdict == NOT_REPRODUCED and "test-side fix" in v.statistic
 
 
@@ -147,9 +153,9 @@ def test_train_before_test_at_the_floor_when_no_fix_trains_the_deep_net():
     def stuck(opt, reg, depth):
         return (0.1, 0.1) if depth == 7 else textbook(opt, reg, depth)
     s = settings_of(train_before_test.ID)
-    v = judge(train_before_test, {"runs": diagnosis_runs(stuck)}, s)[1]
+    v = judge(train_before_test, diagnosis_tables(stuck), s)[1]
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
-    overfit = by_condition(train_before_test, {"runs": diagnosis_runs(stuck)}, s, "regime")
+    overfit = by_condition(train_before_test, diagnosis_tables(stuck), s, "regime")
     assert overfit["overfitting"].verdict == REPRODUCED  # the other regime is judged on its own
 
 
@@ -166,8 +172,8 @@ def sgd_does_not_train_shallow(opt, reg, depth):
 
 def test_train_before_test_overfitting_regime_is_judged_on_the_net_that_trains_and_overfits_beyond_noise():
     s = settings_of(train_before_test.ID)
-    assert train_before_test.min_overfit_gap(s) == pytest.approx(3 * math.sqrt(0.5 / 1000))  # 0.067, fixed
-    tables = {"runs": diagnosis_runs(sgd_does_not_train_shallow)}
+    assert train_before_test.min_overfit_gap(s, 1000, 1000) == pytest.approx(3 * math.sqrt(0.5 / 1000))  # 0.067
+    tables = diagnosis_tables(sgd_does_not_train_shallow)
     overfitting = by_condition(train_before_test, tables, s, "regime")["overfitting"]
     assert overfitting.verdict == REPRODUCED
     assert overfitting.part("overfits").value == pytest.approx(0.37) and "(training fix)" in overfitting.statistic
@@ -178,11 +184,32 @@ def test_train_before_test_overfitting_regime_is_judged_on_the_net_that_trains_a
     assert plain.parts[0].value == pytest.approx(0.046) and "below 0.0671" in plain.why
 
 
+def test_train_before_test_reads_its_margins_at_the_judged_dataset_sizes():
+    """The shallow net with the training fix 0.09 better on train than on test: beyond 3
+    binomial SEs on 1,000 evaluated training and test examples (0.067), inside them on 360 of
+    each (0.112), where its gap is noise the premise does not take for overfitting."""
+    def modest_gap(opt, reg, depth):
+        if depth == 2 and opt == "adam":
+            return (0.69, 0.6) if reg == "none" else (0.68, 0.62)
+        return textbook(opt, reg, depth)
+    s = settings_of(train_before_test.ID)
+    assert train_before_test.min_overfit_gap(s, 360, 360) == pytest.approx(3 * math.sqrt(0.5 / 360))
+    fine = by_condition(train_before_test, diagnosis_tables(modest_gap), s, "regime")
+    coarse = by_condition(train_before_test, diagnosis_tables(modest_gap, test=360), s, "regime")
+    assert fine["overfitting"].verdict == REPRODUCED
+    assert coarse["overfitting"].verdict == NOT_REPRODUCED and coarse["overfitting"].parts[0].name == "overfits"
+    assert "N = 360 train, 360 test examples" in coarse["overfitting"].part("overfits").statistic
+    # the underfitting regime's margin: 1 binomial SE of the plain net's test accuracy (0.28) on 360
+    under = coarse["underfitting"].part("test fix")
+    assert under.threshold == pytest.approx(math.sqrt(0.28 * 0.72 / 360), abs=1e-3) and "N = 360" in under.statistic
+    assert coarse["underfitting"].verdict == fine["underfitting"].verdict == REPRODUCED  # far from either margin
+
+
 def test_train_before_test_overfitting_regime_fails_where_the_test_side_fix_does_not_help():
     def dropout_hurts(opt, reg, depth):
         train, test = sgd_does_not_train_shallow(opt, reg, depth)
         return train, test - (0.1 if reg == "dropout" and depth == 2 else 0.0)
-    found = by_condition(train_before_test, {"runs": diagnosis_runs(dropout_hurts)}, settings_of(train_before_test.ID),
+    found = by_condition(train_before_test, diagnosis_tables(dropout_hurts), settings_of(train_before_test.ID),
                          "regime")
     assert found["overfitting"].verdict == NOT_REPRODUCED and found["overfitting"].parts[0].name == "test fix"
     assert found["overfitting"].part("overfits").verdict == REPRODUCED
@@ -192,7 +219,7 @@ def test_train_before_test_leaves_diverged_runs_out_and_counts_them():
     runs = diagnosis_runs(textbook)
     runs.loc[(runs.optimizer == "adam") & (runs.depth == 7) & (runs.seed == 0), "diverged"] = True
     runs.loc[runs.diverged, ["final_train_accuracy", "final_test_accuracy"]] = np.nan
-    v = judge(train_before_test, {"runs": runs}, settings_of(train_before_test.ID))[1]
+    v = judge(train_before_test, {"runs": runs, "datasets": dataset_sizes()}, settings_of(train_before_test.ID))[1]
     assert v.verdict == REPRODUCED and "2 diverged runs left out" in v.detail
 
 
@@ -228,7 +255,8 @@ def test_early_layers_both_ways():
     flat = geometric({"sigmoid": 0.0, "relu": 0.0})
 
     def tables(sigmoid_decay):
-        return {"runs": runs, "layers": sweep_layers(runs, flat, rel_decay({"sigmoid": sigmoid_decay, "relu": 0.0}))}
+        return {"runs": runs, "layers": sweep_layers(runs, flat, rel_decay({"sigmoid": sigmoid_decay, "relu": 0.0})),
+                "datasets": dataset_sizes()}
 
     ev, v = judge(early_layers, tables(-0.5), s)
     assert v.verdict == REPRODUCED
@@ -242,7 +270,8 @@ def test_early_layers_judged_where_the_net_trains():
     s = settings_of(early_layers.ID, {"epoch": 2})
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else 0.6)
     tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}),
-                                                   rel_decay({"sigmoid": -0.5, "relu": 0.0}))}
+                                                   rel_decay({"sigmoid": -0.5, "relu": 0.0})),
+              "datasets": dataset_sizes()}
     ev, v = judge(early_layers, tables, s)
     assert v.verdict == REPRODUCED and "depth 3" in v.statistic
     found = by_condition(early_layers, tables, s, "init", "depth")
@@ -255,7 +284,8 @@ def test_early_layers_judged_where_the_net_trains():
 def test_early_layers_reads_a_short_run_at_its_end():
     runs = sweep_runs(lambda *a: 0.5, depths=(3,))
     layers = sweep_layers(runs, geometric({"sigmoid": 0.0, "relu": 0.0}), rel_decay({"sigmoid": -0.5, "relu": 0.0}))
-    ev = early_layers.evidence({"runs": runs, "layers": layers}, settings_of(early_layers.ID, {"epoch": 40}))
+    ev = early_layers.evidence({"runs": runs, "layers": layers, "datasets": dataset_sizes()},
+                               settings_of(early_layers.ID, {"epoch": 40}))
     assert set(ev["changes"].epoch_used) == {3}
 
 
@@ -414,7 +444,8 @@ def test_relu_fixes_depth_both_ways_and_per_condition():
             return 0.3 if depth > 1 else 0.6
         return 0.6 if init == "he" or depth == 1 else 0.1
     runs = sweep_runs(train)
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == REPRODUCED and v.value == pytest.approx(0.3)
     default = s.replace(headline={"init": "default", "depth": "deepest"})
@@ -434,7 +465,8 @@ def test_relu_fixes_depth_says_when_both_nets_sit_at_chance():
     """Both at chance is the floor: inconclusive, said in words, never 'ReLU does not help'."""
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.1 if depth == 5 else (0.9 if act == "relu" else 0.5))
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     ev, v = judge(relu_fixes_depth, tables, s)
     assert v.verdict == INCONCLUSIVE and "floor: both at chance" in v.detail
     assert "relu 0.100, sigmoid 0.100" in v.detail
@@ -453,7 +485,8 @@ def test_relu_fixes_depth_says_how_many_seeds_train_where_they_split():
     inside [-1, 1] and the words say 4 of 5; where every seed trains, no counts are said."""
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.95 if act == "relu" else 0.09, seeds=5)
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     assert "seeds train" not in judge(relu_fixes_depth, tables, s)[1].detail
     failed = (runs.activation == "relu") & (runs.depth == 5) & (runs.init == "he") & (runs.seed == 4)
     runs.loc[failed, "final_train_accuracy"] = 0.1
@@ -466,7 +499,8 @@ def test_relu_fixes_depth_leaves_diverged_pairs_out():
     s = settings_of(relu_fixes_depth.ID, SMALL_NETS)
     runs = sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.3)
     runs.loc[(runs.activation == "relu") & (runs.seed == 0), "diverged"] = True
-    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)}
+    tables = {"runs": runs, "layers": sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0),
+              "datasets": dataset_sizes()}
     v = judge(relu_fixes_depth, tables, s)[1]
     assert v.verdict == REPRODUCED and v.n == 2 and "1 diverged pair left out" in v.detail
 
@@ -490,7 +524,8 @@ def test_linearity_check_fails_where_it_should():
     assert (d["output"] - d["jx"] - d["f0"]).abs().max() > 1e-4
     # and the verdict says so when the evidence carries such an error
     ev = relu_fixes_depth.evidence({"runs": sweep_runs(lambda act, depth, init: 0.6 if act == "relu" else 0.2),
-                                    "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"])},
+                                    "layers": pd.DataFrame(columns=["run_id", "epoch", "layer", "saturated"]),
+                                    "datasets": dataset_sizes()},
                                    s)
     assert verdict_of(relu_fixes_depth.CLAIM, ev, s).verdict == REPRODUCED
     ev["linearity"]["max_abs_error"] = 1e-3
@@ -526,7 +561,7 @@ def test_no_runs_means_inconclusive_not_a_crash(sample, module):
     """A config that trains neither the sweep nor the grid still gets an evidence table,
     a verdict and a figure."""
     empty = {"runs": sample["runs"].iloc[:0], "layers": sample["layers"].iloc[:0], "slopes": pd.DataFrame(),
-             "maxout_units": pd.DataFrame()}
+             "maxout_units": pd.DataFrame(), "datasets": dataset_sizes()}
     settings = settings_of(module.CLAIM.id)
     ev, v = judge(module, empty, settings)
     assert v.verdict == INCONCLUSIVE

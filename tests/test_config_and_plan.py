@@ -246,7 +246,7 @@ def test_a_claim_setting_left_out_takes_its_default(default_config):
     cfg["claims"]["early-layers-learn-slowly"] = {"floor": {"chance": 0.2}}
     cfg["claims"]["relu-variants"] = {"headline": {"depth": 7}}
     claims = valid(cfg)["claims"]
-    assert claims["early-layers-learn-slowly"]["floor"] == {"chance": 0.2, "samples": 1000, "z": 1.96}
+    assert claims["early-layers-learn-slowly"]["floor"] == {"chance": 0.2, "samples": None, "z": 1.96}
     assert claims["relu-variants"]["headline"] == {"depth": 7, "init": "he", "optimizer": "sgd"}
     assert claims["relu-variants"]["min_gain"] == 0.02
     assert settings_of("relu-fixes-depth", {}).linearity.seed == 0

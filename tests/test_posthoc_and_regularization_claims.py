@@ -20,6 +20,7 @@ import pytest
 import torch
 from scipy import stats
 
+from claim_tables import dataset_sizes
 from dltips import data, posthoc
 from dltips.activations import build as build_activation
 from dltips.claims.runner import per_condition, verdict_of
@@ -382,7 +383,8 @@ def sparsity_tables(l1_near=0.6, l2_near=0.05, l1_large=0.3, l2_large=0.1, train
                 s, h = _weight_rows(run_id, rng, near + rng.normal(0, 0.01), large)
                 weights += s
                 hists += h
-    return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists)}
+    return {"runs": pd.DataFrame(runs), "weights": pd.DataFrame(weights), "weight_hist": pd.DataFrame(hists),
+            "datasets": dataset_sizes()}
 
 
 def _sparsity(tables, **overrides):
@@ -428,6 +430,19 @@ def test_sparsity_judges_each_pair_and_update_rule_alone_never_their_average():
     assert found[("sgd", "subgradient", 1e-3, 1e-2)].verdict == NOT_REPRODUCED
     assert found[("adam", "subgradient", 1e-4, 1e-3)].verdict == NOT_REPRODUCED
     assert _sparsity(sparsity_tables(by_strength={1e-3: {"l1_large": 0.01}}))[1].verdict == REPRODUCED
+
+
+def test_sparsity_reads_its_noise_margins_at_the_judged_dataset_s_sizes():
+    """L1 0.04 below its L2 partner in train accuracy: beyond the 0.03 two nets' paired noise on
+    1,000 evaluated training samples, within the 0.05 of 360, where the pair is judged."""
+    tables = sparsity_tables(train={("l1", 1e-4): 0.86})
+    fine = _sparsity(tables)[1]
+    coarse = _sparsity({**tables, "datasets": dataset_sizes(360, dataset="digits")})[1]
+    assert fine.verdict == INCONCLUSIVE and fine.why.startswith("not matched") and "±0.03:" in fine.why
+    assert coarse.verdict == REPRODUCED and "matched within ±0.05, N = 360 evaluated training samples" in coarse.detail
+    on_digits = sparsity.on_dataset(settings_of(sparsity.ID), dataset_sizes(360, dataset="digits"))
+    assert on_digits.crippled_margin == pytest.approx(0.04 * math.sqrt(1000 / 360))
+    assert sparsity.on_dataset(settings_of(sparsity.ID), dataset_sizes()) == settings_of(sparsity.ID)
 
 
 def test_sparsity_pairs_strengths_by_theory_and_judges_only_pairs_matched_within_a_fixed_tolerance():
@@ -518,7 +533,7 @@ def test_sparsity_figure_and_empty_tables():
     ev, v = _sparsity(tables)
     fig = sparsity.figure(tables, ev, v, settings_of(sparsity.ID))
     assert is_figure(fig) and fig.get_size_inches()[0] <= 12
-    empty = {name: pd.DataFrame() for name in tables}
+    empty = {**{name: pd.DataFrame() for name in tables}, "datasets": tables["datasets"]}
     ev, v = _sparsity(empty)
     assert v.verdict == INCONCLUSIVE and is_figure(sparsity.figure(empty, ev, v, settings_of(sparsity.ID)))
 
@@ -722,7 +737,7 @@ def mc_table(gap_loss=0.0, gap_accuracy=0.0, widths=(100, 400), rates=(0.1, 0.5)
 
 def _ensemble_verdict(table, **overrides):
     settings = settings_of(dropout_ensemble.ID, overrides)
-    ev = dropout_ensemble.evidence({"dropout_eval": table}, settings)
+    ev = dropout_ensemble.evidence({"dropout_eval": table, "datasets": dataset_sizes()}, settings)
     return ev, verdict_of(dropout_ensemble.CLAIM, ev, settings)
 
 
@@ -772,7 +787,8 @@ def test_dropout_ensemble_interval_carries_the_test_sets_paired_noise():
 def test_dropout_ensemble_per_condition_tells_the_two_directions_apart():
     gap = lambda width, rate: {(100, 0.5): 0.04, (400, 0.1): -0.04}.get((width, rate), 0.0)  # noqa: E731
     found = {(c["width"], c["dropout_hidden"]): v for c, v in per_condition(
-        dropout_ensemble.CLAIM, {"dropout_eval": mc_table(gap_accuracy=gap)}, settings_of(dropout_ensemble.ID))}
+        dropout_ensemble.CLAIM, {"dropout_eval": mc_table(gap_accuracy=gap), "datasets": dataset_sizes()},
+        settings_of(dropout_ensemble.ID))}
     assert {k: v.verdict for k, v in found.items()} == {(100, 0.1): REPRODUCED, (100, 0.5): NOT_REPRODUCED,
                                                         (400, 0.1): NOT_REPRODUCED, (400, 0.5): REPRODUCED}
     better, worse = found[(100, 0.5)], found[(400, 0.1)]
@@ -807,7 +823,7 @@ def test_dropout_ensemble_on_a_table_from_before_the_paired_columns_cannot_decid
 
 def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
     settings = settings_of(dropout_ensemble.ID)
-    ev = dropout_ensemble.evidence({"dropout_eval": mc_table()}, settings)
+    ev = dropout_ensemble.evidence({"dropout_eval": mc_table(), "datasets": dataset_sizes()}, settings)
     nets = ev["enumeration"]
     nets.loc[nets.net == dropout_ensemble.GEOMETRIC, "error"] = 1e-3
     assert verdict_of(dropout_ensemble.CLAIM, ev, settings).verdict == NOT_REPRODUCED
@@ -816,7 +832,7 @@ def test_dropout_ensemble_not_reproduced_when_the_exact_part_fails():
 def test_dropout_ensemble_figure(dropout_table):
     settings = settings_of(dropout_ensemble.ID)
     for table in (dropout_table, mc_table(), pd.DataFrame()):
-        tables = {"dropout_eval": table}
+        tables = {"dropout_eval": table, "datasets": dataset_sizes()}
         ev = dropout_ensemble.evidence(tables, settings)
         assert is_figure(dropout_ensemble.figure(tables, ev, verdict_of(dropout_ensemble.CLAIM, ev, settings), settings))
 
@@ -845,7 +861,8 @@ def cost_runs(train_drop=0.15, test_gain=0.03, plain_train=0.9, plain_test=0.6, 
 
 def _cost_verdict(runs, **overrides):
     settings = settings_of(dropout_cost.ID, overrides)
-    return verdict_of(dropout_cost.CLAIM, dropout_cost.evidence({"runs": runs}, settings), settings)
+    ev = dropout_cost.evidence({"runs": runs, "datasets": dataset_sizes()}, settings)
+    return verdict_of(dropout_cost.CLAIM, ev, settings)
 
 
 def test_dropout_cost_reproduced_when_train_drops_and_test_rises():
@@ -869,7 +886,8 @@ def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
     # dropout pays only in the wide net at rates up to 0.3: each condition says so on its own
     runs = cost_runs(test_gain=lambda width, rate: 0.03 if width == 400 and rate <= 0.3 else -0.03)
     found = {(a["width"], a["dropout_hidden"]): v.verdict
-             for a, v in per_condition(dropout_cost.CLAIM, {"runs": runs}, settings_of(dropout_cost.ID))}
+             for a, v in per_condition(dropout_cost.CLAIM, {"runs": runs, "datasets": dataset_sizes()},
+                                       settings_of(dropout_cost.ID))}
     assert found == {(100, 0.1): NOT_REPRODUCED, (100, 0.3): NOT_REPRODUCED, (100, 0.5): NOT_REPRODUCED,
                      (400, 0.1): REPRODUCED, (400, 0.3): REPRODUCED, (400, 0.5): NOT_REPRODUCED,
                      (100, "validation"): NOT_REPRODUCED, (400, "validation"): REPRODUCED}
@@ -879,7 +897,7 @@ def test_dropout_cost_is_judged_per_width_and_rate_never_pooled():
 
 def test_dropout_cost_chooses_the_rate_on_validation_accuracy_per_width():
     runs = pd.concat([cost_runs(widths=(100,), best_val_rate=0.5), cost_runs(widths=(400,), best_val_rate=0.1)])
-    ev = dropout_cost.evidence({"runs": runs}, settings_of(dropout_cost.ID))["pairs"]
+    ev = dropout_cost.evidence({"runs": runs, "datasets": dataset_sizes()}, settings_of(dropout_cost.ID))["pairs"]
     chosen = ev[ev.chosen_on_validation].groupby("width").dropout_hidden.unique()
     assert chosen[100].tolist() == [0.5] and chosen[400].tolist() == [0.1]
 
@@ -896,10 +914,11 @@ def test_dropout_cost_leaves_diverged_pairs_out_and_counts_them():
 def test_dropout_cost_figure():
     settings = settings_of(dropout_cost.ID)
     for runs in (cost_runs(), pd.DataFrame()):
-        ev = dropout_cost.evidence({"runs": runs}, settings)
+        ev = dropout_cost.evidence({"runs": runs, "datasets": dataset_sizes()}, settings)
         v = verdict_of(dropout_cost.CLAIM, ev, settings)
-        assert is_figure(dropout_cost.figure({"runs": runs}, ev, v, settings))
-    assert "w400 p0.3" in dropout_cost.findings(dropout_cost.evidence({"runs": cost_runs()}, settings))
+        assert is_figure(dropout_cost.figure({"runs": runs, "datasets": dataset_sizes()}, ev, v, settings))
+    ev = dropout_cost.evidence({"runs": cost_runs(), "datasets": dataset_sizes()}, settings)
+    assert "w400 p0.3" in dropout_cost.findings(ev)
 
 
 # ---- early-stopping -----------------------------------------------------------------
@@ -933,13 +952,13 @@ def stopping_epochs(runs: pd.DataFrame, peak: int = 30) -> pd.DataFrame:
 
 def stopping_verdict(runs, **overrides):
     settings = settings_of(early_stopping.ID, overrides)
-    ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs)}, settings)
+    ev = early_stopping.evidence({"runs": runs, "epochs": stopping_epochs(runs), "datasets": dataset_sizes()}, settings)
     return ev["runs"], verdict_of(early_stopping.CLAIM, ev, settings)
 
 
 def stopping_conditions(runs, epochs=None):
     """{(monitor, optimizer or activation): verdict} of every condition."""
-    tables = {"runs": runs, "epochs": stopping_epochs(runs) if epochs is None else epochs}
+    tables = {"runs": runs, "epochs": stopping_epochs(runs) if epochs is None else epochs, "datasets": dataset_sizes()}
     return {tuple(c.values()): v for c, v in per_condition(early_stopping.CLAIM, tables, settings_of(early_stopping.ID))}
 
 
@@ -1020,10 +1039,62 @@ def test_early_stopping_figure():
     settings = settings_of(early_stopping.ID)
     runs = stopping_runs(loss_gain=0.1)
     epochs = stopping_epochs(runs)
-    for tables in ({"runs": runs, "epochs": epochs}, {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0]}):
+    for tables in ({"runs": runs, "epochs": epochs, "datasets": dataset_sizes()},
+                   {"runs": runs.iloc[0:0], "epochs": epochs.iloc[0:0], "datasets": dataset_sizes()}):
         ev = early_stopping.evidence(tables, settings)
         v = verdict_of(early_stopping.CLAIM, ev, settings)
         assert is_figure(early_stopping.figure(tables, ev, v, settings))
+
+
+def test_early_stopping_reads_its_smallest_effects_at_the_judged_test_size():
+    """A loss gain of 0.05 nats clears 0.04, the margin at MNIST-1D's 1,000 test examples, but
+    lies inside 0.04 x sqrt(1000/360) = 0.067 on a 360-example test set: no difference there."""
+    settings = settings_of(early_stopping.ID)
+    for gain_nats, fine, coarse in ((0.05, REPRODUCED, INCONCLUSIVE), (0.3, REPRODUCED, REPRODUCED)):
+        runs = stopping_runs(loss_gain=gain_nats)
+        verdicts = {}
+        for n in (1000, 360):
+            tables = {"runs": runs, "epochs": stopping_epochs(runs), "datasets": dataset_sizes(n)}
+            verdicts[n] = verdict_of(early_stopping.CLAIM, early_stopping.evidence(tables, settings), settings)
+        assert verdicts[1000].part(early_stopping.GAIN).threshold == 0.04
+        assert verdicts[360].part(early_stopping.GAIN).threshold == pytest.approx(0.04 * math.sqrt(1000 / 360))
+        assert (verdicts[1000].verdict, verdicts[360].verdict) == (fine, coarse)
+        assert "N = 360 test examples: 0.04 x sqrt(1000/360)" in verdicts[360].part(early_stopping.GAIN).statistic
+        if coarse == INCONCLUSIVE:
+            assert verdicts[360].why.startswith("no difference")
+
+
+def test_dropout_ensemble_reads_its_margins_at_the_judged_test_size():
+    """Arithmetic mean 0.02 more accurate: beyond 0.015 on 1,000 test examples, inside the 0.025
+    that 360 examples resolve (no discordant examples: the seeds' interval alone, so that only the
+    margin differs)."""
+    settings = settings_of(dropout_ensemble.ID)
+    table = mc_table(gap_accuracy=0.02 + 0.05 / 64, discordant=0, n_test=360)
+    found = {}
+    for n in (1000, 360):
+        ev = dropout_ensemble.evidence({"dropout_eval": table, "datasets": dataset_sizes(n)}, settings)
+        found[n] = verdict_of(dropout_ensemble.CLAIM, ev, settings).part(dropout_ensemble.ACCURACY)
+    assert (found[1000].threshold, found[1000].verdict) == (0.015, NOT_REPRODUCED)
+    assert found[360].threshold == pytest.approx(0.025) and found[360].verdict == REPRODUCED
+    assert "margin ±0.025 (N = 360 test examples: 0.015 x sqrt(1000/360))" in found[360].statistic
+    # the loss part, no gap at all, is reproduced at either size
+    ev = dropout_ensemble.evidence({"dropout_eval": table, "datasets": dataset_sizes(360)}, settings)
+    assert verdict_of(dropout_ensemble.CLAIM, ev, settings).part(dropout_ensemble.LOSS).verdict == REPRODUCED
+
+
+def test_dropout_cost_reads_overfitting_at_the_judged_test_size():
+    """A plain net 0.07 better on train than test overfits beyond 0.05 (1,000 test examples),
+    not beyond 0.05 x sqrt(1000/360) = 0.083: on the small test set no pair overfits, and the test
+    gain is undecided; a 0.3 gap overfits on both."""
+    settings = settings_of(dropout_cost.ID)
+    for plain_test, coarse in ((0.83, INCONCLUSIVE), (0.6, REPRODUCED)):
+        runs = cost_runs(plain_train=0.9, plain_test=plain_test)
+        found = {n: verdict_of(dropout_cost.CLAIM, dropout_cost.evidence(
+            {"runs": runs, "datasets": dataset_sizes(n)}, settings), settings) for n in (1000, 360)}
+        assert (found[1000].verdict, found[360].verdict) == (REPRODUCED, coarse)
+    assert found[360].part("test gain").n == 3
+    words = found[360].part("test gain").statistic
+    assert "train − test > 0.0833, N = 360 test examples: 0.05 x sqrt(1000/360)" in words
 
 
 # ---- ensemble-reduces-variance ------------------------------------------------------

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from claim_tables import RATE_GRID, geometric, sweep_layers, sweep_runs, synthetic_slopes, synthetic_tuning
+from claim_tables import (RATE_GRID, dataset_sizes, geometric, sweep_layers, sweep_runs, synthetic_slopes,
+                          synthetic_tuning)
 from dltips.claims import relu_fixes_depth, relu_variants, settings_of
 from dltips.claims.rate_curves import FULL, rate_curves
 from dltips.claims.runner import verdict_of
@@ -107,7 +108,7 @@ def test_relu_fixes_depth_draws_train_accuracy_against_the_rate_and_a_study_with
     layers = sweep_layers(runs, geometric({"sigmoid": -0.8, "relu": 0.0}), lambda *a: 1.0)
     tuning = synthetic_tuning("depth", {"relu": 0.01, "sigmoid": 0.3}, 5, "he", optimizers=("sgd",))
     for given, points in ((tuning, 6), (tuning.iloc[:0], 0)):
-        tables = {"runs": runs, "layers": layers, "tuning": given}
+        tables = {"runs": runs, "layers": layers, "tuning": given, "datasets": dataset_sizes()}
         ev = relu_fixes_depth.CLAIM.evidence(tables, s)
         fig = relu_fixes_depth.figure(tables, ev, verdict_of(relu_fixes_depth.CLAIM, ev, s), s)
         try:

@@ -193,3 +193,12 @@ def plan(config: dict) -> dict[str, Job]:
 
 def datasets_used(jobs: dict[str, Job]) -> list[str]:
     return sorted({job.dataset for job in jobs.values()})
+
+
+def train_eval_sizes(jobs: dict[str, Job]) -> dict[str, list[int | None]]:
+    """Dataset -> the distinct training.train_eval_size of the jobs that train it (the rows of
+    table datasets: dltips.dataset_sizes)."""
+    out: dict[str, set] = {}
+    for job in jobs.values():
+        out.setdefault(job.dataset, set()).add(job.training.train_eval_size)
+    return {name: sorted(sizes, key=lambda n: -1 if n is None else n) for name, sizes in sorted(out.items())}

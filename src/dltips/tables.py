@@ -110,6 +110,9 @@ DROPOUT_EVAL = RUN_ID + columns(regularizer=str, width=int, dropout_input=float,
 ENSEMBLE = columns(job=str) + ARM + columns(k=int, draw=int, members=str, test_accuracy=float, test_loss=float)
 MAXOUT_UNITS = RUN_ID + columns(layer=int, unit=int, t=float, response=float)
 
+# one row per dataset (dltips.dataset_sizes): its splits' sizes and the training samples a run evaluates
+DATASETS = DATASET + _named([*SPLITS, "train_evaluated"], int)
+
 TABLES: dict[str, Columns] = {
     "runs": RUNS,
     "epochs": RUN_ID + RUN_EPOCHS,
@@ -122,6 +125,7 @@ TABLES: dict[str, Columns] = {
     "dropout_eval": DATASET + DROPOUT_EVAL,
     "ensemble": DATASET + ENSEMBLE,
     "maxout_units": DATASET + MAXOUT_UNITS,
+    "datasets": DATASETS,
 }
 
 

@@ -13,7 +13,7 @@ from dltips.data import source_files
 from dltips.extensions import load as load_extensions
 from dltips.derived import DERIVED, check_derived_tables, jobs_for
 from dltips.bill import bill_lines, plan_model_epochs, write_study_file
-from dltips.plan import datasets_used, plan
+from dltips.plan import datasets_used, plan, train_eval_sizes
 from dltips.provenance import landing_facts, study_facts
 from dltips.staging import keep_for_rerun
 from dltips.tied import TIED_PREFIX

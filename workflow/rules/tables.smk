@@ -48,3 +48,23 @@ rule derived_table:
         CONDA_ENV
     script:
         "../scripts/derived_table.py"
+
+
+rule dataset_sizes:
+    """Each dataset's split sizes and the training samples a run evaluates: the N of every
+    margin a claim fixes from a test set's resolution (dltips.dataset_sizes)."""
+    input:
+        **{dataset: f"{RESULTS}/data/{dataset}.json" for dataset in DATASETS},
+    output:
+        f"{RESULTS}/tables/datasets.csv",
+    params:
+        train_eval_sizes=train_eval_sizes(JOBS),
+    log:
+        f"{RESULTS}/logs/dataset_sizes.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/dataset_sizes.tsv"
+    localrule: True
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/dataset_sizes.py"

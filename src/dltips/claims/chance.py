@@ -4,9 +4,12 @@ of it says nothing about what helps a net train.
 A net is "at chance" when its seeds' mean final train accuracy is within z binomial standard
 errors of guessing on the samples evaluated: chance + z·sqrt(chance·(1 − chance)/samples).
 Below that, the accuracy cannot be told from a net that learned nothing, on those samples.
+The samples are the judged dataset's own (table datasets, `train_evaluated`: MNIST-1D's 1,000,
+digits' 360 where training.train_eval_size is null), read by `Floor.on`.
 """
 
 import math
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -14,6 +17,7 @@ import pandas as pd
 from .. import verdicts
 from ..verdicts import INCONCLUSIVE, Verdict
 from .compose import with_note
+from .resolution import judged_train_evaluated
 from .select import per_seed
 from .settings import ClaimSettings, setting
 
@@ -24,13 +28,22 @@ class Floor(ClaimSettings):
     """When a net is at chance: its seeds' mean accuracy <= chance + z*sqrt(chance(1-chance)/samples)."""
 
     chance: float = setting(0.1, "accuracy of guessing: MNIST-1D's 10 classes", gt=0, lt=1)
-    samples: int = setting(1000, "samples the accuracy is measured on: the 1,000 training samples evaluated "
-                                 "(training.train_eval_size null = the test set's size)", ge=1)
+    samples: int | None = setting(None, "samples the accuracy is measured on; null: the judged dataset's training "
+                                        "samples evaluated (table datasets' train_evaluated: "
+                                        "training.train_eval_size, null = the test set's size)", ge=1)
     z: float = setting(1.96, "within the 95% binomial noise of guessing on those samples", ge=0)
+
+    def on(self, datasets: pd.DataFrame) -> Self:
+        """This floor on the judged dataset (its row of table datasets): `samples` read there
+        where the settings leave it null."""
+        return self if self.samples is not None else self.replace(samples=judged_train_evaluated(datasets))
 
 
 def chance_margin(floor: Floor) -> float:
     """z binomial standard errors of an accuracy at chance on `samples` evaluated samples."""
+    if floor.samples is None:
+        raise ValueError("floor.samples is null: the floor reads the judged dataset's evaluated training samples "
+                         "from table datasets first (Floor.on)")
     return floor.z * math.sqrt(floor.chance * (1 - floor.chance) / floor.samples)
 
 

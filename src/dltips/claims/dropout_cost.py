@@ -15,7 +15,8 @@ the condition's pairs within a seed, then a Student-t interval over seeds:
                (train accuracy at least `min_train_accuracy`: a net at chance has no
                training performance to lose)
   test gain    test accuracy with dropout minus without, pairs whose plain net overfits
-               (its train minus test accuracy above `min_overfit_gap`)
+               (its train minus test accuracy above `min_overfit_gap`, stated at MNIST-1D's
+               1,000 test examples and read at the judged dataset's own: claims.resolution)
 Dropout thins a layer (n units with keep probability q act like ~q*n), so the claim is read
 per width, never pooled across widths or rates. Per width, the rate with the best mean
 validation accuracy ("chosen on validation", as a practitioner picks it) is a condition of
@@ -33,6 +34,7 @@ from ..verdicts import ACCURACY_DIFFERENCE, all_of, compare
 from . import TEST, declare
 from .evidence import Evidence
 from .grids import Axis, Grid
+from .resolution import SIZES, at_size, at_judged_test_size, scaled_words, judged_test_size
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
 from ..words import count
@@ -62,16 +64,21 @@ class Settings(ClaimSettings):
                                          "per seed; 0 = the notes' \"worse\", nothing more")
     min_overfit_gap: float = setting(0.05, "a plain net \"overfits\" when its train - test accuracy is above this: "
                                            "~3 binomial SEs of its test accuracy (0.015 at 0.6, N = 1,000), a gap "
-                                           "noise does not explain")
+                                           "noise does not explain. Stated at 1,000 test examples; read at the "
+                                           "judged dataset's N as this x sqrt(1000/N), as a binomial SE scales "
+                                           "(claims.resolution)", gt=0)
     min_test_gain: float = setting(0.0, "claim part 2, overfitting pairs only: test acc(dropout) - test acc(none) "
                                         "above this, per seed; 0 = the notes' \"improves\"")
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
-    return {"pairs": pairs(tables["runs"], settings)}
+    gap = at_judged_test_size(settings.min_overfit_gap, tables["datasets"])
+    return {"pairs": pairs(tables["runs"], settings, gap), SIZES: tables["datasets"]}
 
 
-def pairs(runs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def pairs(runs: pd.DataFrame, settings: Settings, min_overfit_gap: float) -> pd.DataFrame:
+    """Every dropout run beside its plain twin; a pair overfits where the plain net's train -
+    test accuracy exceeds `min_overfit_gap` (the setting at the judged dataset's test size)."""
     if runs.empty or "study" not in runs:
         return pd.DataFrame(columns=COLUMNS)
     runs = runs[runs.study == settings.study]
@@ -89,7 +96,7 @@ def pairs(runs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out["overfit_gap"] = out.train_none - out.test_none
     out["diverged"] = out.diverged_none.astype(bool) | out.diverged_dropout.astype(bool)
     out["trained"] = ~out.diverged & (out.train_none >= settings.min_train_accuracy)
-    out["overfits"] = out.trained & (out.overfit_gap > settings.min_overfit_gap)
+    out["overfits"] = out.trained & (out.overfit_gap > min_overfit_gap)
     out["plateau"] = out.stopped_on_plateau_none.astype(float) * out.stopped_on_plateau_dropout.astype(float)
     out["chosen_on_validation"] = out.dropout_hidden == out.width.map(chosen_rates(out))
     return out.reindex(columns=COLUMNS)
@@ -104,8 +111,10 @@ def chosen_rates(pairs: pd.DataFrame) -> pd.Series:
     return means.loc[means.groupby("width").val_dropout.idxmax()].set_index("width").dropout_hidden
 
 
-def judge(ev: pd.DataFrame, settings: Settings):
-    """Both parts on these pairs; the figure finds them by name ("train drop", "test gain")."""
+def judge(ev: pd.DataFrame, settings: Settings, n_test: int):
+    """Both parts on these pairs (their `overfits` read at `n_test` test examples); the figure
+    finds them by name ("train drop", "test gain")."""
+    least = at_size(settings.min_overfit_gap, n_test)
     trained = ev[ev.trained.astype(bool)]
     drop = compare(trained.groupby("seed").train_drop.mean(), settings.min_train_drop, ">",
                    "train accuracy, none − dropout, paired by seed (fraction)", name="train drop",
@@ -113,7 +122,8 @@ def judge(ev: pd.DataFrame, settings: Settings):
     overfit = ev[ev.overfits.astype(bool)]
     gain = compare(overfit.groupby("seed").test_gain.mean(), settings.min_test_gain, ">",
                    f"test accuracy, dropout − none, plain net overfitting (train − test > "
-                   f"{settings.min_overfit_gap:g}) (fraction)", name="test gain", bounds=ACCURACY_DIFFERENCE)
+                   f"{least:.3g}, {scaled_words(least, settings.min_overfit_gap, n_test)}) (fraction)",
+                   name="test gain", bounds=ACCURACY_DIFFERENCE)
     combined = all_of(drop, gain)
     diverged = int(ev.diverged.astype(bool).sum())
     untrained = int((~ev.diverged.astype(bool) & ~ev.trained.astype(bool)).sum())
@@ -127,7 +137,7 @@ def judge(ev: pd.DataFrame, settings: Settings):
 
 
 def rule(ev: Evidence, settings: Settings):
-    return judge(ev["pairs"], settings)
+    return judge(ev["pairs"], settings, judged_test_size(ev[SIZES]))
 
 
 # every (width, swept rate), then per width the rate chosen on validation accuracy
@@ -231,6 +241,6 @@ CLAIM = declare(
                 "causes, paired by seed; a star marks the rate chosen on validation accuracy, '(no overfit)' a "
                 "width whose plain net does not overfit. Error bars and bands are 95% Student-t intervals over "
                 "seeds; diverged runs are left out.",
-    tables=("runs",),
+    tables=("runs", "datasets"),
     category=TEST,
 )

@@ -16,7 +16,9 @@ show the averages converging with k; Srivastava et al. 2014, sec. 7.5: k ~ 50):
 "Approximates" is an equivalence: per seed the signed difference at the largest k, its
 Student-t interval over seeds widened by the paired standard error of two predictors scored
 on the one test set (claims.paired: McNemar's for accuracy, Dietterich 1998), against a
-smallest effect of interest fixed in advance (Settings: `accuracy_margin`, `loss_margin`).
+smallest effect of interest fixed in advance (Settings: `accuracy_margin`, `loss_margin`, each
+stated at MNIST-1D's 1,000 test examples and read at the judged dataset's own test size:
+claims.resolution).
 Inside +-margin: no difference (the part is reproduced); wholly beyond one side: a
 difference, in the direction the sentence names (not reproduced); otherwise undecided.
 
@@ -45,6 +47,7 @@ from .evidence import Evidence
 from .grids import Axis, Grid
 from .paired import Sides, equivalence, mcnemar_se
 from .headlines import WidthAndRate, dropout_eval_reads
+from .resolution import REFERENCE_SIZE, SIZES, at_size, scaled_words, judged_test_size
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
 from ..words import count, interval
@@ -85,7 +88,9 @@ class Settings(ClaimSettings):
                "arithmetic mean minus weight scaling's, its interval (seeds, widened by the paired McNemar SE) "
                "inside +-this (fraction). The smallest effect of interest, fixed in advance from the test set's "
                "resolution: one binomial SE of a single accuracy near 0.7 on MNIST-1D's 1,000 test examples "
-               "(sqrt(0.7 x 0.3 / 1000) = 0.0145): a reader of two accuracies, each +-0.015, sees no smaller one",
+               "(sqrt(0.7 x 0.3 / 1000) = 0.0145): a reader of two accuracies, each +-0.015, sees no smaller one. "
+               "Stated at 1,000 test examples; read at the judged dataset's N as this x sqrt(1000/N), as a "
+               "binomial SE scales (claims.resolution)",
         gt=0, lt=1)
     loss_margin: float = setting(
         0.04, "claim part 2 (an equivalence), weight scaling approximates the masks' normalised geometric mean: "
@@ -93,7 +98,8 @@ class Settings(ClaimSettings):
               "from the test set's resolution: one SE of a single net's test loss on MNIST-1D's 1,000 test "
               "examples (per-example cross-entropy SD 1.25 nats, the smoke study's plain nets near accuracy 0.5: "
               "1.25 / sqrt(1000) = 0.04); put otherwise, the true class's geometric-mean probability within a "
-              "factor e^0.04 = 1.04", gt=0)
+              "factor e^0.04 = 1.04. Stated at 1,000 test examples; read at the judged dataset's N as this x "
+              "sqrt(1000/N), as a mean's SE scales (claims.resolution)", gt=0)
     exact_check: ExactCheck = setting(ExactCheck(), "every mask of a 2-layer linear net enumerated")
 
 
@@ -178,7 +184,14 @@ def enumerate_masks(cfg: ExactCheck) -> pd.DataFrame:
 
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
-    return {"monte_carlo": monte_carlo(tables["dropout_eval"]), "enumeration": enumerate_masks(settings.exact_check)}
+    return {"monte_carlo": monte_carlo(tables["dropout_eval"]), "enumeration": enumerate_masks(settings.exact_check),
+            SIZES: tables["datasets"]}
+
+
+def margins(settings: Settings, n_test: int) -> dict[str, float]:
+    """Each margin's setting -> the margin at `n_test` test examples (stated at REFERENCE_SIZE)."""
+    return {field: at_size(getattr(settings, field), n_test, REFERENCE_SIZE)
+            for field in ("accuracy_margin", "loss_margin")}
 
 
 def _largest_k(mc: pd.DataFrame) -> pd.DataFrame:
@@ -199,18 +212,21 @@ JUDGED = {ACCURACY: ("accuracy", "arithmetic mean", "fraction", ACCURACY_DIFFERE
                   "the {k} geometric mean's test loss is lower than weight scaling's"))}
 
 
-def gap_parts(mc: pd.DataFrame, settings: Settings) -> list:
-    """The two equivalence parts at the largest k, one difference per seed (claims.paired)."""
+def gap_parts(mc: pd.DataFrame, settings: Settings, n_test: int) -> list:
+    """The two equivalence parts at the largest k, one difference per seed (claims.paired),
+    each against its margin at `n_test` test examples."""
     last = _largest_k(trained(mc))
     per_seed = last.groupby("seed")[["gap_accuracy", "se_gap_accuracy", "gap_loss", "se_gap_loss"]].mean()
     k = _masks(last)
     out = []
+    at_n = margins(settings, n_test)
     for name, (metric, average, unit, bounds, margin_field, (positive, negative)) in JUDGED.items():
-        margin = getattr(settings, margin_field)
+        margin = at_n[margin_field]
+        read = scaled_words(margin, getattr(settings, margin_field), n_test)
         out.append(equivalence(per_seed[f"gap_{metric}"], float(per_seed[f"se_gap_{metric}"].mean()), margin,
                                f"{name}, {k} {average} − weight scaling ({unit}; seeds and paired test SE), "
-                               f"margin ±{margin:g}", Sides(positive.format(k=k), negative.format(k=k)), name=name,
-                               bounds=bounds))
+                               f"margin ±{margin:.3g} ({read})", Sides(positive.format(k=k), negative.format(k=k)),
+                               name=name, bounds=bounds))
     return out
 
 
@@ -270,7 +286,7 @@ def exact_part(nets: pd.DataFrame, cfg: ExactCheck):
 def rule(ev: Evidence, settings: Settings):
     """The claim's parts in one (width, hidden rate); the enumeration is the same in each."""
     mc = ev["monte_carlo"]
-    accuracy, loss = gap_parts(mc, settings)
+    accuracy, loss = gap_parts(mc, settings, judged_test_size(ev[SIZES]))
     combined = all_of(accuracy, loss, exact_part(ev["enumeration"], settings.exact_check))
     notes = [f"{p.name}: {p.detail}" for p in (accuracy, loss) if p.detail]
     left_out = f"{count(diverged_runs(mc), 'diverged run')} left out"
@@ -286,13 +302,13 @@ def _label(width, rate) -> str:
     return f"p = {rate:g}" if width < 0 else f"width {int(width)}, p = {rate:g}"
 
 
-def _curve_panels(gap_loss, gap_acc, mc: pd.DataFrame, settings: Settings, order: list, colors: dict) -> None:
+def _curve_panels(gap_loss, gap_acc, mc: pd.DataFrame, at_n: dict, order: list, colors: dict) -> None:
     """Signed differences to the weight-scaled net against k: test loss of both averages
     (the geometric one judged), test accuracy of the arithmetic one (judged); one color per
-    (width, rate), bands = the seeds' t-interval, grey = the margin."""
-    for ax, half, lines in ((gap_loss, settings.loss_margin, (("gap_loss", "-", "o"),
-                                                              ("gap_loss_mc_average", "--", "X"))),
-                            (gap_acc, settings.accuracy_margin, (("gap_accuracy", "-", "o"),))):
+    (width, rate), bands = the seeds' t-interval, grey = the margin (`at_n`: margins())."""
+    for ax, half, lines in ((gap_loss, at_n["loss_margin"], (("gap_loss", "-", "o"),
+                                                             ("gap_loss_mc_average", "--", "X"))),
+                            (gap_acc, at_n["accuracy_margin"], (("gap_accuracy", "-", "o"),))):
         ax.axhspan(-half, half, color="0.85", zorder=0)
         ax.axhline(0, color="k", lw=0.8)
         for y, dashes, marker in lines:
@@ -304,10 +320,10 @@ def _curve_panels(gap_loss, gap_acc, mc: pd.DataFrame, settings: Settings, order
         ax.set_xlabel("k, masks averaged (log scale)")
     gap_loss.set(ylabel="k-mask mean − weight-scaled\n(test loss, nats)",
                  title=f"test loss: geometric mean (solid, judged), arithmetic (dashed)\n"
-                       f"(grey: margin ±{settings.loss_margin:g})")
+                       f"(grey: margin ±{at_n['loss_margin']:.3g})")
     gap_acc.set(ylabel="arithmetic mean − weight-scaled\n(test accuracy, fraction)",
                 title=f"test accuracy: arithmetic mean, the averaged answer\n"
-                      f"(judged; grey: margin ±{settings.accuracy_margin:g})")
+                      f"(judged; grey: margin ±{at_n['accuracy_margin']:.3g})")
 
 
 def _calibration_panel(ax, mc: pd.DataFrame, order: list) -> None:
@@ -332,7 +348,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         order = [_label(w, p) for w, p in mc[["width", "dropout_hidden"]].drop_duplicates()
                  .sort_values(["width", "dropout_hidden"]).itertuples(index=False)]
         colors = dict(zip(order, sns.color_palette(figures.PALETTE, len(order))))
-        _curve_panels(axes[0, 0], axes[0, 1], mc, settings, order, colors)
+        _curve_panels(axes[0, 0], axes[0, 1], mc, margins(settings, judged_test_size(ev[SIZES])), order, colors)
         _calibration_panel(axes[1, 0], mc, order)
         handles = [plt.Line2D([], [], color=colors[c], marker="o", label=c) for c in order]
         fig.legend(handles=handles, title=f"hidden dropout ({figures.n_label(mc, ['condition'])}; bands: 95% "
@@ -392,7 +408,7 @@ CLAIM = declare(
                 "left out. Bottom right: every mask of a tiny net enumerated; the difference between the "
                 "probability-weighted average (and the softmaxes' geometric mean) and the weight-scaled net, log "
                 "scale -- at rounding level for the linear net (the exact part of the claim), not through a ReLU.",
-    tables=("dropout_eval",),
+    tables=("dropout_eval", "datasets"),
     category=TEST,
     reads=lambda s: dropout_eval_reads(s.headline),
 )

@@ -19,6 +19,7 @@ import pandas as pd
 from ..verdicts import compare
 from . import TRAINING, LayerReads, declare
 from .chance import Floor, at_chance, floor_checked, trained_depths
+from .resolution import SIZES
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .headlines import init_depth_headline, init_depth_of, init_depth_reads
@@ -73,7 +74,7 @@ def changes(tables: dict, settings: Settings) -> pd.DataFrame:
 def evidence(tables: dict, settings: Settings) -> Evidence:
     table = changes(tables, settings)
     mine = table.activation == settings.activation
-    return {"changes": table[mine], "others": table[~mine]}
+    return {"changes": table[mine], "others": table[~mine], SIZES: tables["datasets"]}
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -84,20 +85,21 @@ def rule(ev: Evidence, settings: Settings):
     v = compare(per_seed(rows, "log10_ratio"), settings.max_log10_ratio, "<",
                 f"log10(weight change of layer 1 / output layer), {settings.activation}{where}, epoch {epochs} "
                 f"(decades)")
-    return floor_checked(v, {settings.activation: rows.final_train_accuracy}, settings.floor)
+    return floor_checked(v, {settings.activation: rows.final_train_accuracy}, settings.floor.on(ev[SIZES]))
 
 
-def at_chance_cells(changes: pd.DataFrame, settings: Settings) -> set[tuple[str, int]]:
+def at_chance_cells(changes: pd.DataFrame, floor: Floor) -> set[tuple[str, int]]:
     """(init, depth) where the claim's net is at chance: the floor."""
     return {(init, int(depth)) for (init, depth), g in changes.groupby(["init", "depth"])
-            if at_chance(per_seed(g, "final_train_accuracy"), settings.floor)}
+            if at_chance(per_seed(g, "final_train_accuracy"), floor)}
 
 
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at its depth: a number, the sweep's deepest, or the deepest at which
     the net is not at chance."""
+    floor = settings.floor.on(ev[SIZES])
     return init_depth_of(settings.headline, ev["changes"],
-                         lambda rows: trained_depths(rows, "final_train_accuracy", settings.floor))
+                         lambda rows: trained_depths(rows, "final_train_accuracy", floor))
 
 
 # per init and depth of the sweep
@@ -128,7 +130,8 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         curves.axvline(epoch, color="k", ls=":", lw=1)
 
     mine = ev["changes"]
-    floor_cells = at_chance_cells(mine, settings)
+    floor = settings.floor.on(ev[SIZES])
+    floor_cells = at_chance_cells(mine, floor)
     off_floor = mine[[(i, int(d)) not in floor_cells for i, d in zip(mine.init, mine.depth)]]
     runs = pd.concat([mine, ev["others"]], ignore_index=True)
     shown = pd.concat([off_floor, ev["others"]], ignore_index=True)
@@ -139,7 +142,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
 
     sns.lineplot(data=mine, x="depth", y="final_train_accuracy", **figures.by_init(mine), marker="o",
                  errorbar=figures.seed_interval, ax=trained)
-    shade_chance(trained, settings.floor)
+    shade_chance(trained, floor)
     trained.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", ylim=(0, 1.02),
                 title=f"{settings.activation}: where the net trains")
     legend_with_n(trained, mine, "init", **figures.below(trained, ncol=2))
@@ -160,7 +163,7 @@ CLAIM = declare(
                 "left: the statistic against depth, conditions where the net is at chance left out. Bottom right: "
                 "final train accuracy of the claim's activation against depth (grey: within the binomial noise of "
                 "chance). Bands: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
-    tables=("runs", "layers"),
+    tables=("runs", "layers", "datasets"),
     category=TRAINING,
     layers=LayerReads(("study",), ("epoch",), every_epoch=True),
     reads=lambda s: init_depth_reads(s.study, s.activation, s.headline),

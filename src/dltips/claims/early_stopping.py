@@ -15,7 +15,8 @@ scored in the metric it monitors (Prechelt 1998: monitor and score the same metr
 Each rule's change in the other metric is reported beside it, not judged: validation loss can
 turn up from over-confidence while accuracy still rises (Guo et al. 2017), so stopping on it
 may cost accuracy while it gains in loss. A gain is judged against the smallest effect of
-interest fixed in advance (claims.effects: inside it, "no difference"). Every statistic is a
+interest fixed in advance (claims.effects: inside it, "no difference"), stated at MNIST-1D's 1,000
+test examples and read at the judged dataset's own test size (claims.resolution). Every statistic is a
 mean over the condition's cells within a seed, then a Student-t interval over seeds.
 Conditions: each stopping rule per optimizer and per activation; the headline is a setting
 (Settings.headline): the val-loss rule, at one optimizer or one activation.
@@ -34,6 +35,7 @@ from . import TEST, declare
 from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
+from .resolution import REFERENCE_SIZE, SIZES, at_size, scaled_words, judged_test_size
 from .settings import ClaimSettings, setting
 from ..lazy import figures, plt, sns
 from ..words import count
@@ -84,14 +86,18 @@ class Settings(ClaimSettings):
         0.04, "val-loss rule, claim part 1: test LOSS at the end minus at the stop above this (nats). The smallest "
               "effect of interest, from the test set's resolution: one standard error of a net's mean test loss on "
               "MNIST-1D's 1,000 test examples (per-example cross-entropy SD ~1.25 nats near accuracy 0.5: 1.25 / "
-              "sqrt(1000) = 0.04, dropout_eval's test_loss_se); inside +-this: no difference", ge=0)
+              "sqrt(1000) = 0.04, dropout_eval's test_loss_se); inside +-this: no difference. Stated at 1,000 test "
+              "examples; read at the judged dataset's N as this x sqrt(1000/N), as a mean's SE scales "
+              "(claims.resolution)", ge=0)
     min_fraction_turned_up: float = setting(0.5, "val-loss rule, claim part 2: more than this fraction of runs (per "
                                                  "seed) have val loss rising after its minimum while train loss "
                                                  "falls: the notes' curve is the typical one", ge=0, le=1)
     min_error_gain: float = setting(
         0.015, "val-accuracy rule, claim: test ERROR at the end minus at the stop above this (fraction). The smallest "
                "effect of interest, from the test set's resolution: one binomial SE of an accuracy near 0.7 on "
-               "MNIST-1D's 1,000 test examples (sqrt(0.7 x 0.3 / 1000) = 0.0145); inside +-this: no difference",
+               "MNIST-1D's 1,000 test examples (sqrt(0.7 x 0.3 / 1000) = 0.0145); inside +-this: no difference. "
+               "Stated at 1,000 test examples; read at the judged dataset's N as this x sqrt(1000/N), as a "
+               "binomial SE scales (claims.resolution)",
         ge=0, le=1)
     example: Example = setting(Example(), "the cell whose loss curves the figure shows")
 
@@ -117,7 +123,13 @@ def evidence(tables: dict, settings: Settings) -> Evidence:
     """runs: one row per run, both stopping points side by side (the figure's); stops: one row
     per run and stopping rule (the conditions')."""
     runs = stopping(tables, settings.study)
-    return {"runs": runs, "stops": stops(runs)}
+    return {"runs": runs, "stops": stops(runs), SIZES: tables["datasets"]}
+
+
+def margins(settings: Settings, n_test: int) -> dict[str, float]:
+    """Each smallest effect's setting -> its value at `n_test` test examples (stated at REFERENCE_SIZE)."""
+    return {field: at_size(getattr(settings, field), n_test, REFERENCE_SIZE)
+            for field in ("min_test_gain", "min_error_gain")}
 
 
 def stopping(tables: dict, study: str) -> pd.DataFrame:
@@ -171,15 +183,18 @@ def change(values: pd.Series, metric: str, unit: str, bounds: tuple[float, float
     return f"{metric} changes by {interval_text(v)} ({unit}, n = {v.n} seeds), an interval of both signs"
 
 
-def judge(ev: pd.DataFrame, settings: Settings):
-    """The rule of the condition's stopping rule (its rows' `monitor`) on these rows; its
-    parts are named (GAIN, SHAPE; ERROR_GAIN)."""
+def judge(ev: pd.DataFrame, settings: Settings, n_test: int):
+    """The rule of the condition's stopping rule (its rows' `monitor`) on these rows, the
+    smallest effects at `n_test` test examples; its parts are named (GAIN, SHAPE; ERROR_GAIN)."""
+    at_n = margins(settings, n_test)
+    smallest = {field: f"smallest effect of interest {at_n[field]:.3g}, "
+                       f"{scaled_words(at_n[field], getattr(settings, field), n_test)}" for field in at_n}
     monitors = ev.monitor.dropna().unique()
     monitor = monitors[0] if len(monitors) else VAL_LOSS
     at = "the validation-loss minimum" if monitor == VAL_LOSS else "the validation-accuracy maximum"
     if monitor == VAL_LOSS:
-        loss = gain(per_seed(ev, "test_loss_gain"), settings.min_test_gain,
-                    f"test loss, last epoch minus at {at} (nats)", name=GAIN)
+        loss = gain(per_seed(ev, "test_loss_gain"), at_n["min_test_gain"],
+                    f"test loss, last epoch minus at {at} (nats; {smallest['min_test_gain']})", name=GAIN)
         shape = compare(per_seed(ev, "val_turned_up"), settings.min_fraction_turned_up, ">",
                         "fraction of runs whose validation loss rose after its minimum while training loss fell",
                         name=SHAPE, bounds=FRACTION)
@@ -187,8 +202,9 @@ def judge(ev: pd.DataFrame, settings: Settings):
         beside = change(per_seed(ev, "test_error_gain"), f"stopping at {at}: test accuracy", "fraction",
                         bounds=ACCURACY_DIFFERENCE)
     else:
-        verdict = gain(per_seed(ev, "test_error_gain"), settings.min_error_gain,
-                       f"test error, last epoch minus at {at} (fraction)", name=ERROR_GAIN, bounds=ACCURACY_DIFFERENCE)
+        verdict = gain(per_seed(ev, "test_error_gain"), at_n["min_error_gain"],
+                       f"test error, last epoch minus at {at} (fraction; {smallest['min_error_gain']})",
+                       name=ERROR_GAIN, bounds=ACCURACY_DIFFERENCE)
         beside = change(-per_seed(ev, "test_loss_gain"), f"stopping at {at}: test loss", "nats")
     left_out = int(ev.diverged.astype(bool).sum())
     detail = "; ".join(d for d in (verdict.detail, f"reported beside, not judged: {beside}",
@@ -197,7 +213,7 @@ def judge(ev: pd.DataFrame, settings: Settings):
 
 
 def rule(ev: Evidence, settings: Settings):
-    return judge(ev["stops"], settings)
+    return judge(ev["stops"], settings, judged_test_size(ev[SIZES]))
 
 
 def _monitor_levels(settings: Settings) -> list[str]:
@@ -231,14 +247,15 @@ def _curves(ax_loss, ax_acc, tables: dict, ev: pd.DataFrame, example: Example) -
         ax.set_title(f"{name}: {value}", fontsize=10)
 
 
-def _gains(ax_loss, ax_acc, ev: pd.DataFrame, settings: Settings) -> None:
+def _gains(ax_loss, ax_acc, ev: pd.DataFrame, at_n: dict) -> None:
+    """The gains per optimizer against the smallest effects `at_n` (margins())."""
     seeds = ev[~ev.diverged].groupby(["optimizer", "seed"], as_index=False)[
         ["test_loss_gain", "loss_stop_accuracy_gain", "acc_stop_accuracy_gain"]].mean()
     n = figures.n_label(seeds, ["optimizer"])
     order = sorted(seeds.optimizer.unique())
     # the smallest effect of interest: inside the band, no difference
-    for ax, smallest in ((ax_loss, settings.min_test_gain), (ax_acc, settings.min_error_gain)):
-        ax.axhspan(-smallest, smallest, color="0.9", zorder=0, label=f"no difference (±{smallest:g})")
+    for ax, smallest in ((ax_loss, at_n["min_test_gain"]), (ax_acc, at_n["min_error_gain"])):
+        ax.axhspan(-smallest, smallest, color="0.9", zorder=0, label=f"no difference (±{smallest:.3g})")
     if len(seeds):
         sns.barplot(data=seeds, x="optimizer", y="test_loss_gain", order=order, errorbar=figures.seed_interval,
                     color=sns.color_palette(figures.PALETTE)[0], ax=ax_loss, label=f"mean, 95% t-interval ({n})")
@@ -262,10 +279,11 @@ def _gains(ax_loss, ax_acc, ev: pd.DataFrame, settings: Settings) -> None:
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    at_n = margins(settings, judged_test_size(ev[SIZES]))
     ev = ev["runs"]
     fig, axes = plt.subplots(2, 2, figsize=(12, 10))
     _curves(axes[0, 0], axes[0, 1], tables, ev, settings.example)
-    _gains(axes[1, 0], axes[1, 1], ev, settings)
+    _gains(axes[1, 0], axes[1, 1], ev, at_n)
     headline = settings.headline
     where = ", ".join([RULES[headline.monitor], *(f"{k} {val}" for k, val in headline.cells().items())])
     # 11 pt: the rule's longest line fits the 12-in figure, read at 900 px
@@ -294,7 +312,7 @@ CLAIM = declare(
                 "Grey bands: the smallest effect of interest (inside: no difference). Bars are means over seeds of "
                 "the activations' average, error bars the 95% Student-t interval over seeds; diverged runs are left "
                 "out.",
-    tables=("runs", "epochs"),
+    tables=("runs", "epochs", "datasets"),
     category=TEST,
     curves=("study",),
 )

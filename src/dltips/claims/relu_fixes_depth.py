@@ -27,6 +27,7 @@ import pandas as pd
 from ..verdicts import ACCURACY_DIFFERENCE, compare, counts, exact
 from . import TRAINING, LayerReads, declare
 from .chance import Floor, chance_ceiling, floor_checked, trained_depths
+from .resolution import SIZES
 from .compose import deciding_first, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
@@ -141,11 +142,13 @@ def active_units(tables: dict, settings: Settings) -> pd.DataFrame:
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
     gap = depth_gap(tables["runs"], settings)
-    return {"depth": gap, "linearity": linearity(settings.linearity), "active": active_units(tables, settings)}
+    return {"depth": gap, "linearity": linearity(settings.linearity), "active": active_units(tables, settings),
+            SIZES: tables["datasets"]}
 
 
-def trains_verdict(rows: pd.DataFrame, settings: Settings):
+def trains_verdict(rows: pd.DataFrame, settings: Settings, floor: Floor):
     """The paired difference per seed, > min_train_gain; both nets at chance is the floor
+    (`floor`: settings.floor on the judged dataset)
     (inconclusive, said); where some seeds of a net train and others do not (above or within
     chance's noise), how many of each (verdicts.counts); diverged pairs left out and counted."""
     used = rows[~rows.diverged.astype(bool)]
@@ -154,10 +157,10 @@ def trains_verdict(rows: pd.DataFrame, settings: Settings):
                 f"final train accuracy, {settings.activation} minus {settings.baseline}{where} (fraction)",
                 name="trains", bounds=ACCURACY_DIFFERENCE)
     v = floor_checked(v, {settings.activation: used.train_accuracy,
-                          settings.baseline: used.baseline_train_accuracy}, settings.floor)
+                          settings.baseline: used.baseline_train_accuracy}, floor)
     v = with_note(v, counts({settings.activation: per_seed(used, "train_accuracy"),
                              settings.baseline: per_seed(used, "baseline_train_accuracy")},
-                            chance_ceiling(settings.floor), "train", "final train accuracy"))
+                            chance_ceiling(floor), "train", "final train accuracy"))
     left_out = int(rows.diverged.astype(bool).sum())
     return with_note(v, f"{count(left_out, 'diverged pair')} left out" if left_out else "")
 
@@ -167,14 +170,14 @@ def rule(ev: Evidence, settings: Settings):
     "linearity")."""
     linear = exact(ev["linearity"].max_abs_error, settings.linearity.tolerance,
                    "max |f(x) - J(x)x - bias path| of random ReLU nets", name="linearity")
-    return deciding_first(trains_verdict(ev["depth"], settings), linear)
+    return deciding_first(trains_verdict(ev["depth"], settings, settings.floor.on(ev[SIZES])), linear)
 
 
 def headline(ev: Evidence, settings: Settings) -> dict:
     """The settings' init at a depth of the sweep, its deepest, or the deepest at which ReLU
     is not at chance."""
-    return init_depth_of(settings.headline, ev["depth"],
-                         lambda rows: trained_depths(rows, "train_accuracy", settings.floor))
+    floor = settings.floor.on(ev[SIZES])
+    return init_depth_of(settings.headline, ev["depth"], lambda rows: trained_depths(rows, "train_accuracy", floor))
 
 
 # per init and depth of the sweep
@@ -190,7 +193,7 @@ def _rate_panel(ax, tuning: pd.DataFrame, ev: Evidence, settings: Settings) -> N
     colors = figures.by_activation(pd.DataFrame({"activation": arms}))["palette"] or {}
     where = {"study": settings.study, "depth": wanted["depth"], "condition": unregularized(wanted["init"])}
     curves = rate_curves(tuning, "train_accuracy", arms, where)
-    shade_chance(ax, settings.floor)
+    shade_chance(ax, settings.floor.on(ev[SIZES]))
     marks = rate_panel(ax, curves, "train_accuracy", colors,
                        f"headline: depth {wanted['depth']}, {wanted['init']} init,\n"
                        f"against the rate ({seed_label(curves)})")
@@ -213,7 +216,7 @@ def figure(tables: dict, ev: Evidence, v, settings: Settings):
         frame = runs[runs.init == init]
         sns.lineplot(data=frame, x="depth", y="final_train_accuracy", **figures.by_activation(frame), marker="o",
                      errorbar=figures.seed_interval, ax=ax)
-        shade_chance(ax, settings.floor)
+        shade_chance(ax, settings.floor.on(ev[SIZES]))
         ax.set(xlabel="hidden layers (depth)", ylabel="final train accuracy (fraction)", title=f"{init} init")
         if len(frame):
             ax.set_xticks(sorted(frame.depth.unique()))
@@ -274,7 +277,7 @@ CLAIM = declare(
                 "candidates that trained as the runs do; one successive halving stopped early is hollow at its "
                 "own, shorter, training; x on the top edge: diverged on a tuning seed; black ring: the pick; grey "
                 "ring: a runner-up tied with it.",
-    tables=("runs", "layers", "tuning"),
+    tables=("runs", "layers", "tuning", "datasets"),
     category=TRAINING,
     layers=LayerReads(("study",), (0,)),
     reads=lambda s: init_depth_reads(s.study, [s.activation, s.baseline], s.headline),

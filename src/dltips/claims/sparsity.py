@@ -24,6 +24,11 @@ overfitting the penalty is there to remove: its weights show the penalty overwhe
 data, not the trade-off the claim describes. A pair with a crippled net is reported, its
 numbers kept, but not judged (inconclusive, a floor).
 
+Both margins are the accuracies' sampling noise, stated at 1,000 evaluated training and test
+samples (MNIST-1D's) and read on the judged dataset (table datasets) as x sqrt(1000/N), N its
+evaluated training samples (for `crippled_margin`, the fewer of those and its test examples):
+claims.resolution, `on_dataset`.
+
 Two parts per pair, paired by seed (verdicts.all_of, the deciding part first), each judged
 against its smallest effect of interest (claims.effects: inside it, no difference):
   near zero    fraction of |w| below `near_zero` (pooled over layers, weighted by size),
@@ -49,6 +54,7 @@ from .effects import gain
 from .evidence import Evidence
 from .grids import Axis, Grid
 from .panels import headline_note
+from .resolution import SIZES, at_size, judged_test_size, judged_train_evaluated
 from .select import per_seed
 from .settings import ClaimSettings, distinct, setting
 from ..lazy import figures, plt
@@ -106,14 +112,17 @@ class Settings(ClaimSettings):
               "(fraction), the paired noise of two nets scored on the same 1,000 evaluated training samples "
               "(training.train_eval_size = the test set's size): McNemar's SE sqrt(b + c)/N, at most a quarter of "
               "the samples discordant (two nets near 0.85 that err apart): sqrt(250)/1000 = 0.016; 1.96 x 0.016 = "
-              "0.03, a gap those samples cannot tell from none", gt=0, lt=1)
+              "0.03, a gap those samples cannot tell from none. Stated at 1,000; read at the judged dataset's N "
+              "evaluated training samples (table datasets) as this x sqrt(1000/N) (claims.resolution)", gt=0, lt=1)
     crippled_margin: float = setting(
         0.04, "a net is crippled when its mean train accuracy falls below the unregularized net's mean test accuracy "
               "by more than this (fraction): its penalty costs more fit of the training data than the overfitting "
               "it is there to remove, so its weights show the penalty overwhelming the data (a pair with one is "
               "reported, not judged). The margin: two accuracies read on different 1,000-sample sets (the evaluated "
               "training samples, the test set) differ by binomial noise of SE sqrt(0.85 x 0.15/1000 + 0.66 x "
-              "0.34/1000) = 0.019; 1.96 x 0.019 = 0.037", ge=0, lt=1)
+              "0.34/1000) = 0.019; 1.96 x 0.019 = 0.037. Stated at 1,000 of each; read at the judged dataset's "
+              "(table datasets) as this x sqrt(1000/N), N the fewer of its evaluated training samples and its test "
+              "examples (claims.resolution)", ge=0, lt=1)
     headline: Headline = setting(Headline(), "the notes' own update (l1-subtracts: η·λ·sgn(w) under SGD) at the "
                                              "grid's own strengths")
 
@@ -319,9 +328,18 @@ def _crippled(pair) -> list[str]:
     return [name for name, flag in flags.items() if flag]
 
 
+def on_dataset(settings: Settings, datasets: pd.DataFrame) -> Settings:
+    """`settings` with both noise margins read at the judged dataset's sizes (stated at 1,000)."""
+    n_train = judged_train_evaluated(datasets)
+    return settings.replace(match_tolerance=at_size(settings.match_tolerance, n_train),
+                            crippled_margin=at_size(settings.crippled_margin,
+                                                    min(n_train, judged_test_size(datasets))))
+
+
 def rule(ev: Evidence, settings: Settings):
     """Both parts on one pair (the runner cuts the evidence to it); a pair with a crippled net,
     or not matched in train accuracy, is reported but not judged."""
+    settings = on_dataset(settings, ev[SIZES])
     pair_rows, runs = ev["pairs"], ev["runs"]
     pair = pair_rows.iloc[0] if len(pair_rows) else None
     paired = of_pair(ev["seed_pairs"], pair)
@@ -337,7 +355,8 @@ def rule(ev: Evidence, settings: Settings):
         return v
     tolerance = settings.match_tolerance
     trains = (f"mean train accuracy L1 {pair.l1_train:.3f}, L2 {pair.l2_train:.3f} (gap {point(pair.train_gap, (tolerance, -tolerance))}; "
-              f"matched within ±{settings.match_tolerance:g}: {'yes' if pair.matched else 'no'}); the "
+              f"matched within ±{settings.match_tolerance:.3g}, N = {judged_train_evaluated(ev[SIZES])} "
+              f"evaluated training samples: {'yes' if pair.matched else 'no'}); the "
               f"unregularized net's test accuracy {number(pair.reference_test_accuracy, 3)}")
     crippled = _crippled(pair)
     own = pair_runs(runs, pair)
@@ -346,12 +365,12 @@ def rule(ev: Evidence, settings: Settings):
                   f"{count(left_out, 'diverged run')} left out" if left_out else "")
     if crippled:
         who = " and ".join(crippled)
-        return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:g} "
+        return verdicts.floor(v, f"{who} crippled (mean train accuracy more than {settings.crippled_margin:.3g} "
                                  f"below the unregularized net's test accuracy {pair.reference_test_accuracy:.3f})")
     if not pair.matched:
         return replace(v, verdict=INCONCLUSIVE,
                        why=f"not matched: the two nets' mean train accuracies differ by {point(abs(pair.train_gap), (tolerance,))}, "
-                           f"more than ±{settings.match_tolerance:g}: the penalties differ in strength, not only in "
+                           f"more than ±{settings.match_tolerance:.3g}: the penalties differ in strength, not only in "
                            f"kind")
     if crippled is None:
         return replace(v, verdict=INCONCLUSIVE, why="no unregularized net to tell whether a net is crippled")
@@ -361,10 +380,12 @@ def rule(ev: Evidence, settings: Settings):
 def evidence(tables: dict, settings: Settings) -> Evidence:
     """runs: one row per run; paths: per strength, its train accuracy and whether it is
     crippled; pairs: every pair of strengths (matched or not); seed_pairs: their differences per seed."""
+    settings = on_dataset(settings, tables["datasets"])
     table = run_table(tables, settings)
     path = paths(table, references(tables, settings), settings.crippled_margin)
     matched = pairs(path, settings)
-    return {"runs": table, "paths": path, "pairs": matched, "seed_pairs": seed_pairs(table, matched)}
+    return {"runs": table, "paths": path, "pairs": matched, "seed_pairs": seed_pairs(table, matched),
+            SIZES: tables["datasets"]}
 
 
 # every pair of strengths of every update rule (optimizer; L1 by subgradient or proximal step), the subgradient first
@@ -458,6 +479,7 @@ def _histogram_pair(pairs: pd.DataFrame):
 
 
 def figure(tables: dict, ev: Evidence, v, settings: Settings):
+    settings = on_dataset(settings, ev[SIZES])
     table = ev["runs"]
     found = rules(table)
     rows = max(1, len(found))
@@ -536,6 +558,6 @@ CLAIM = declare(
                 "the same for the largest weights. Right: the |w| distribution of the headline pair, or else of the "
                 "judged pair with the strongest L1 (grey band: the first bin [0, 1e-6), where exact zeros land). "
                 "Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left out.",
-    tables=("runs", "weights", "weight_hist"),
+    tables=("runs", "weights", "weight_hist", "datasets"),
     category=TEST,
 )

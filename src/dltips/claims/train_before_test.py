@@ -15,18 +15,19 @@ The rule per regime, parts paired by seed, the deciding part first:
                 accuracy (> 0; where every net of both cells is at chance, the floor,
                 inconclusive and said); the test-side fix does not raise test accuracy
                 (upper end of its interval < a margin of `margin_test_se` binomial standard
-                errors of the plain net's test accuracy on the test set).
+                errors of the plain net's test accuracy on the judged dataset's test set).
   overfitting   the regime's net (`overfitting_net`, a cell of the factorial: by default the
                 shallow net with the training-side fix, the net the notes reach once training
                 is checked first) overfits: train − test accuracy above `overfit_z` binomial
-                standard errors of that difference at its largest, sqrt(1/(2N)) with N =
-                floor.samples, a gap noise does not explain; and the test-side fix raises that
+                standard errors of that difference at its largest, sqrt(1/(4 N_train) +
+                1/(4 N_test)) with the judged dataset's evaluated training and test examples
+                (table `datasets`), a gap noise does not explain; and the test-side fix raises that
                 net's test accuracy (with − without at its level of the training-side fix > 0).
                 A plain net that does not train (sigmoid under SGD) has no gap to close.
 The claim's verdict is the headline regime's (setting `headline`). Evidence tables: `runs`
-(one row per run of the factorial) and `effects` (per regime and seed; `shallow_plain_train`
+(one row per run of the factorial), `effects` (per regime and seed; `shallow_plain_train`
 carries the overfitting regime's plain net into every regime's rows, for the underfitting
-regime's premise).
+regime's premise) and `sizes` (the judged dataset's row of `datasets`: the N of both margins).
 """
 
 import math
@@ -42,6 +43,7 @@ from .chance import Floor, floor_checked
 from .compose import deciding_first, no_condition, with_note
 from .evidence import Evidence
 from .grids import Axis, Grid
+from .resolution import SIZES, judged_test_size, judged_train_evaluated
 from .panels import headline_note, legend_with_n
 from .select import runs_of
 from .settings import ClaimSettings, setting
@@ -77,14 +79,16 @@ class Settings(ClaimSettings):
     min_gain: float = setting(0.0, "claim: each effect the notes name > this (fraction); 0 is the literal \"better\"")
     margin_test_se: float = setting(1.0, "\"the test-side fix does not help\" the deep net: its test-accuracy effect "
                                          "stays below this many binomial SEs sqrt(p(1-p)/N) of the plain net's test "
-                                         "accuracy (N = floor.samples), the test set's own noise", gt=0)
+                                         "accuracy, N the judged dataset's test examples (table datasets), "
+                                         "the test set's own noise", gt=0)
     overfitting_net: Literal["training fix", "plain"] = setting(
         "training fix", "the overfitting regime's net, a cell of the factorial: the shallow net with the "
                         "training-side fix (the notes check training first: a net still bad on train is a training "
                         "problem, not overfitting), or the plain net where it trains on its own")
     overfit_z: float = setting(3.0, "the overfitting regime's premise: its net's train - test accuracy above z x "
-                                    "sqrt(1/(2N)), the binomial SE of a difference of two accuracies each measured "
-                                    "on N = floor.samples samples, at its largest (p = 1/2); 3 SEs: a gap that "
+                                    "sqrt(1/(4 N_train) + 1/(4 N_test)), the binomial SE of a difference of two "
+                                    "accuracies, on the judged dataset's evaluated training and test examples "
+                                    "(table datasets), at its largest (p = 1/2); 3 SEs: a gap that "
                                     "sampling noise alone reaches with one-sided probability 0.0013", gt=0)
     headline: Headline = setting(Headline(), "the verdict's regime; both are reported as conditions")
     floor: Floor = setting(Floor(), "a training-side fix whose cells are all at chance says nothing: the floor")
@@ -152,14 +156,16 @@ def effects(table: pd.DataFrame) -> pd.DataFrame:
     return out.assign(shallow_plain_train=out.seed.map(shallow))
 
 
-def _binomial_margin(accuracy: pd.Series, settings: Settings) -> float:
+def binomial_margin(accuracy: pd.Series, settings: Settings, n_test: int) -> float:
+    """margin_test_se binomial SEs of the mean of `accuracy` on `n_test` test examples."""
     p = float(np.nanmean(accuracy)) if len(accuracy) else math.nan
-    return settings.margin_test_se * math.sqrt(p * (1 - p) / settings.floor.samples)
+    return settings.margin_test_se * math.sqrt(p * (1 - p) / n_test)
 
 
-def min_overfit_gap(settings: Settings) -> float:
-    """overfit_z binomial SEs of a train - test difference at its largest, p = 1/2 on both sides."""
-    return settings.overfit_z * math.sqrt(2 * 0.25 / settings.floor.samples)
+def min_overfit_gap(settings: Settings, n_train: int, n_test: int) -> float:
+    """overfit_z binomial SEs of a train - test difference at its largest, p = 1/2 on both
+    sides, the accuracies read on `n_train` evaluated training and `n_test` test examples."""
+    return settings.overfit_z * math.sqrt(0.25 / n_train + 0.25 / n_test)
 
 
 def rule(ev: Evidence, settings: Settings):
@@ -180,19 +186,22 @@ def rule(ev: Evidence, settings: Settings):
                             "training-side fix's effect on train accuracy, deep net (fraction)", name="training fix",
                             bounds=ACCURACY_DIFFERENCE)
         train_fix = floor_checked(train_fix, {c: used[used.cell == c].final_train_accuracy for c in CELLS[:2]},
-                                  settings.floor)
-        margin = _binomial_margin(here.plain_test, settings)
+                                  settings.floor.on(ev[SIZES]))
+        n_test = judged_test_size(ev[SIZES])
+        margin = binomial_margin(here.plain_test, settings, n_test)
         test_fix = compare(here.test_fix_effect_test, margin, "<",
                            f"test-side fix's effect on test accuracy, deep net, below {number(margin)} (fraction; "
-                           f"{settings.margin_test_se:g} binomial SE)", name="test fix", bounds=ACCURACY_DIFFERENCE)
+                           f"{settings.margin_test_se:g} binomial SE, N = {n_test} test examples)", name="test fix",
+                           bounds=ACCURACY_DIFFERENCE)
         v = deciding_first(train_fix, deeper_worse, test_fix)
     else:
         net, name = NETS[settings.overfitting_net], settings.overfitting_net
-        least = min_overfit_gap(settings)
+        n_train, n_test = judged_train_evaluated(ev[SIZES]), judged_test_size(ev[SIZES])
+        least = min_overfit_gap(settings, n_train, n_test)
         overfits = compare(here[f"{net[0]}_train"] - here[f"{net[0]}_test"], least, ">",
                            f"train minus test accuracy, shallow net ({name}), above {number(least)} "
-                           f"({settings.overfit_z:g} binomial SEs at p = 1/2, N = {settings.floor.samples}) "
-                           f"(fraction)", name="overfits", bounds=ACCURACY_DIFFERENCE)
+                           f"({settings.overfit_z:g} binomial SEs at p = 1/2, N = {n_train} train, {n_test} test "
+                           f"examples) (fraction)", name="overfits", bounds=ACCURACY_DIFFERENCE)
         test_fix = compare(here[f"{net[1]}_test"] - here[f"{net[0]}_test"], gain, ">",
                            f"test-side fix's effect on test accuracy, shallow net ({name}) (fraction)", name="test fix",
                            bounds=ACCURACY_DIFFERENCE)
@@ -202,7 +211,7 @@ def rule(ev: Evidence, settings: Settings):
 
 def evidence(tables: dict, settings: Settings) -> Evidence:
     table = cells(tables["runs"], settings)
-    return {"runs": table, "effects": effects(table)}
+    return {"runs": table, "effects": effects(table), SIZES: tables["datasets"]}
 
 
 # per regime, in the settings' order
@@ -261,6 +270,6 @@ CLAIM = declare(
                 "training-side fix lifts; overfitting as train far above test, a gap the test-side fix narrows on "
                 "the test side. Error bars: 95% Student-t intervals over seeds (n in the legend); diverged runs left "
                 "out and counted.",
-    tables=("runs",),
+    tables=("runs", "datasets"),
     category=DIAGNOSIS,
 )
