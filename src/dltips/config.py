@@ -193,7 +193,15 @@ def validate(config: dict, schema_path) -> dict:
 
 
 def _problems(validator, config: dict) -> list[str]:
-    return sorted({_describe(e) for e in _leaves(validator.iter_errors(config))}) or _mark_rule(config) + _claim_rules(config)
+    return (sorted({_describe(e) for e in _leaves(validator.iter_errors(config))})
+            or _mark_rule(config) + _claim_rules(config) + _machine_rule(config))
+
+
+def _machine_rule(config: dict) -> list[str]:
+    """machine_look.results names a finished, judged study other than this one."""
+    from .claims.machines import check_folder
+
+    return check_folder(config["machine_look"]["results"], config.get("results"))
 
 
 def _mark_rule(config: dict) -> list[str]:

@@ -34,7 +34,7 @@ class VerdictDiff:
     decided_differently: int  # both decided, opposite
     decided_on_one_side: int  # one decided, the other inconclusive
     only_one_side: int  # in one study's table alone
-    table: pd.DataFrame  # the rows that differ: KEY, headline, verdict_a, verdict_b, tied_rates_a, tied_rates_b
+    table: pd.DataFrame  # the rows that differ: KEY, headline, verdict_a, verdict_b, and each look's _a, _b
 
 
 def _decided(verdict: pd.Series) -> pd.Series:
@@ -47,7 +47,7 @@ def verdict_diff(a: pd.DataFrame, b: pd.DataFrame) -> VerdictDiff:
     for name, t in (("a", a), ("b", b)):
         if t.duplicated(KEY).any():
             raise ValueError(f"study {name}: conditions.csv has several rows for one {'/'.join(KEY)}")
-    keep = KEY + ["headline", "verdict"] + (["tied_rates"] if "tied_rates" in a.columns else [])
+    keep = KEY + ["headline", "verdict"] + [c for c in ("tied_rates", "machine_look") if c in a.columns]
     both = a[keep].merge(b[[c for c in keep if c in b.columns and c != "headline"]], on=KEY, how="outer",
                          suffixes=("_a", "_b"), indicator=True)
     paired = both[both._merge == "both"]

@@ -16,6 +16,8 @@ rule judge:
         **get_judge_tables(),
         # the tables of the runs at the rates tied with their arm's pick (dltips.tied): the rate look
         **get_tied_tables(),
+        # the machine look: another machine's verdicts (an input: a new verdict there judges this study again)
+        **get_machine_look_inputs(),
         # an input, not a parameter: editing the template re-renders every caption
         caption_template=workflow.source_path("../report/claim.rst"),
     output:
@@ -64,6 +66,8 @@ rule judge:
         settings={c: settings_text(config["claims"][c]) for c in CLAIM_IDS},
         # the rate look's worlds: a param, so that another strength judges again
         rate_look_strength=config["rate_look"]["strength"],
+        # the machine look's study: the folder of another machine's claims.csv, conditions.csv, provenance.json
+        machine_look=config["machine_look"]["results"],
     log:
         **{claim_key(c): f"{RESULTS}/logs/claims/{c}.log" for c in CLAIM_IDS},
     benchmark:

@@ -145,6 +145,12 @@ def get_tied_tables():
     return tied_tables((*TIED_RUN_TABLES, *TIED_WEIGHT_TABLES, *DERIVED.names()))
 
 
+def get_machine_look_inputs():
+    """The verdicts of the study of the same config on another machine (config machine_look), if given."""
+    other = config["machine_look"]["results"]
+    return {} if other is None else {f"machine_look_{name}": f"{other}/{name}.csv" for name in ("claims", "conditions")}
+
+
 def get_final_outputs():
     return (list(get_tables().values()) + [f"{RESULTS}/claims.csv", f"{RESULTS}/conditions.csv"] + get_overview_figures()
             + [f"{RESULTS}/provenance.json"])

@@ -28,5 +28,6 @@ judge_all(
     partial=snakemake.params.trains == "headlines",
     rates={"tables": tied, "runs": snakemake.input.get("runs"),
            "strength": snakemake.params.rate_look_strength},
+    other_machine=snakemake.params.machine_look,
 )
 write_maps(out.conditions_csv, out.conditions_maps)

@@ -18,7 +18,7 @@ from ..io import atomic_write, missing, write_csv
 from ..words import interval, marks_of, needs
 
 COLUMNS = ["claim", "dataset", "condition", "headline", "verdict", "statistic", "value", "ci_low", "ci_high",
-           "direction", "threshold", "n", "tied_rates", "why"]
+           "direction", "threshold", "n", "tied_rates", "verdict_this_machine", "machine_look", "why"]
 
 
 def datasets_of(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -87,6 +87,7 @@ def _cells(table: pd.DataFrame) -> pd.DataFrame:
         "needs": [html.escape(needs(d, t, v, lo, hi)) for v, lo, hi, d, t in zip(*numbers)],
         "n": table["n"].map(_number),
         "at tied rates": table["tied_rates"].map(text) if "tied_rates" in table.columns else "",
+        "on another machine": table["machine_look"].map(text) if "machine_look" in table.columns else "",
         "why": table["why"].map(text),
     })
 

@@ -14,7 +14,9 @@ the deepest depth at which a net trains). The runner
    the headline's row, which carries the final verdict so the two tables never disagree;
 5. takes the rate look at the headline and every condition (claims.rates: the same rule with
    tied arms' runs at their tied rates), which makes a rate-dependent verdict inconclusive;
-6. says where the claim holds, in one sentence generated from those verdicts (unless the
+6. takes the machine look (claims.machines: the verdicts of a study of the same config on
+   another machine, where one is given), which makes a verdict decided otherwise there inconclusive;
+7. says where the claim holds, in one sentence generated from those verdicts (unless the
    claim declares findings of its own).
 
 Nothing here reads a claim's numbers to find its headline: the headline is a name.
@@ -28,6 +30,7 @@ from ..verdicts import INCONCLUSIVE, Verdict, all_of, interval_text
 from .conditions import datasets_of, headline_of, headline_tables, restrict
 from .evidence import Evidence
 from .grids import Condition, Grid, label, matches, select
+from . import machines as machine
 from .rates import RateLook, applied, not_applicable
 
 
@@ -80,9 +83,11 @@ def judge_headline(claim, evidence: Evidence, settings, wanted: Condition) -> Ve
 VERDICT_FIELDS = ("verdict", "statistic", "value", "ci_low", "ci_high", "direction", "threshold", "n")
 
 
-def _row(claim_id: str, dataset, condition: Condition, verdict: Verdict, headline: bool, tied_rates: str) -> dict:
+def _row(claim_id: str, dataset, condition: Condition, verdict: Verdict, headline: bool, tied_rates: str,
+         mine: Verdict | None = None, machine_look: str = machine.NOT_APPLICABLE) -> dict:
     return {"claim": claim_id, "dataset": dataset or "", "condition": label(condition), "headline": headline,
             **{k: getattr(verdict, k) for k in VERDICT_FIELDS}, "tied_rates": tied_rates,
+            machine.OWN: (mine or verdict).verdict, "machine_look": machine_look,
             "why": verdict.why or verdict.detail}
 
 
@@ -118,24 +123,34 @@ def judge_everywhere(claim, tables: dict, settings, headline_dataset: str | None
     return out
 
 
+def headline_index(judged: list[Judged], wanted: Condition, headline_dataset: str | None,
+                   has_grids: bool) -> int | None:
+    """Which of `judged` is the headline condition itself (None: the headline spans several
+    conditions, or the study did not train it)."""
+    return next((i for i, j in enumerate(judged) if j.dataset in (None, headline_dataset)
+                 and (not has_grids or (set(j.condition) == set(wanted) and matches(j.condition, wanted)))), None)
+
+
 def condition_rows(claim_id: str, judged: list[Judged], wanted: Condition, headline_dataset: str | None,
-                   final: Verdict, has_grids: bool, rates: RateLook | None = None) -> list[dict]:
-    """conditions.csv's rows: one per dataset and condition of `judged` (verdicts after the rate
-    look; `rates` gives each row's look status); the headline condition's row carries the final
-    verdict (after every look). A headline
-    spanning several conditions, or one the study did not train, gets a row of its own."""
-    rates = rates or not_applicable()
-    home = [j.dataset in (None, headline_dataset) for j in judged]
-    exact = [i for i, j in enumerate(judged)
-             if home[i] and (not has_grids or (set(j.condition) == set(wanted) and matches(j.condition, wanted)))]
-    pick = exact[0] if exact else None
+                   final: Verdict, has_grids: bool, rates: RateLook | None = None,
+                   machines: machine.MachineLook | None = None, mine: tuple | None = None) -> list[dict]:
+    """conditions.csv's rows: one per dataset and condition of `judged` (verdicts after every
+    look; `rates` and `machines` give each row's look status; `mine`: (this machine's headline
+    verdict, its verdict of each of `judged`), the verdicts before the machine look, by default
+    the rows' own); the headline condition's row carries the final verdict (after every look). A
+    headline spanning several conditions, or one the study did not train, gets a row of its own."""
+    rates, machines = rates or not_applicable(), machines or machine.not_applicable()
+    mine_final, mine_rows = mine or (final, [j.verdict for j in judged])
+    pick = headline_index(judged, wanted, headline_dataset, has_grids)
     rows = []
     for i, j in enumerate(judged):
         outcome = rates.headline if i == pick else rates.outcome(j.dataset, label(j.condition))
+        other = machines.headline if i == pick else machines.outcome(j.dataset, label(j.condition))
         rows.append(_row(claim_id, j.dataset, j.condition, final if i == pick else j.verdict, i == pick,
-                         outcome.status))
+                         outcome.status, mine_final if i == pick else mine_rows[i], other.status))
     if pick is None:  # `headline_dataset` is None where the tables name no dataset (a toy, an exact check)
-        rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True, rates.headline.status))
+        rows.insert(0, _row(claim_id, headline_dataset, wanted, final, True, rates.headline.status, mine_final,
+                            machines.headline.status))
     return rows
 
 
@@ -159,15 +174,19 @@ class Judgement:
     first: Verdict  # the rule on the headline condition, all seeds
     look: object  # claims.looks.SecondLook: its `final`, after the rate look, is `final`
     rates: RateLook
+    machines: machine.MachineLook
+    mine: Verdict  # the verdict before the machine look: this machine's, which the other side reads
     final: Verdict  # the verdict that stands
     rows: list[dict]  # conditions.csv
     findings: str
 
 
-def judge(claim, tables: dict, settings, headline_dataset: str | None, second_look, rate_look=None) -> Judgement:
+def judge(claim, tables: dict, settings, headline_dataset: str | None, second_look, rate_look=None,
+          other: machine.OtherStudy | None = None) -> Judgement:
     """`second_look(judge, evidence, first)`: the looks at a verdict (claims.looks);
     `rate_look(claim, tables, settings, headline_dataset, wanted, first, judged)`: the rate look
-    (claims.rates.rate_look with the study's ties), none where the study trained no tied runs."""
+    (claims.rates.rate_look with the study's ties), none where the study trained no tied runs;
+    `other`: a study of the same config on another machine (claims.machines), none for no machine look."""
     evidence = claim.evidence(headline_tables(tables, headline_dataset), settings)
     wanted = headline_condition(claim, evidence, settings)
     first = judge_headline(claim, evidence, settings, wanted)
@@ -175,14 +194,21 @@ def judge(claim, tables: dict, settings, headline_dataset: str | None, second_lo
     judged = judge_everywhere(claim, tables, settings, headline_dataset, evidence)
     rates = rate_look(claim, tables, settings, headline_dataset, wanted, first, judged) if rate_look \
         else not_applicable()
-    final = applied(look.final, rates.headline)
+    mine = applied(look.final, rates.headline)
     # a claim with no condition in any dataset still names its headline's dataset, where the tables have one
     named = headline_dataset if judged_datasets(claim, tables, settings) else None
-    # conditions.csv and the sentence both read each condition's verdict after the rate look
-    after = [replace(j, verdict=applied(j.verdict, rates.outcome(j.dataset, label(j.condition)))) for j in judged]
-    rows = condition_rows(claim.id, after, wanted, named, final, bool(claim.grids), rates)
+    # conditions.csv and the sentence both read each condition's verdict after the rate look and the machine look
+    rated = [replace(j, verdict=applied(j.verdict, rates.outcome(j.dataset, label(j.condition)))) for j in judged]
+    # the other study's row of the headline condition carries its headline verdict: compared with this one's
+    pick = headline_index(rated, wanted, named, bool(claim.grids))
+    machines = machine.machine_look(claim.id, mine, rated, other, None if pick is None else rated[pick])
+    final = machine.applied(mine, machines.headline)
+    after = [replace(j, verdict=machine.applied(j.verdict, machines.outcome(j.dataset, label(j.condition))))
+             for j in rated]
+    rows = condition_rows(claim.id, after, wanted, named, final, bool(claim.grids), rates, machines,
+                          (mine, [j.verdict for j in rated]))
     said = claim.findings(evidence) if claim.findings else findings(after, headline_dataset)
-    return Judgement(evidence, wanted, first, look, rates, final, rows, said)
+    return Judgement(evidence, wanted, first, look, rates, machines, mine, final, rows, said)
 
 
 def verdict_of(claim, evidence: Evidence, settings) -> Verdict:

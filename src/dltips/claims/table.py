@@ -9,10 +9,11 @@ from ..io import atomic_write, missing, read_json, write_csv
 from .palette import FILL
 
 # the verdict and why first; the deciding part's numbers; the second look (dltips.claims.looks) and
-# the rate look (dltips.claims.rates)
+# the rate look (dltips.claims.rates) and the machine look (dltips.claims.machines)
 COLUMNS = ["id", "claim", "verdict", "why", "statistic", "measured", "value", "ci_low", "ci_high", "direction",
            "threshold", "n", "first_look", "thresholds", "verdict_threshold_stricter", "verdict_threshold_looser",
-           "leave_one_seed_out", "verdicts_seed_left_out", "tied_rates", "condition", "detail", "figure", "source"]
+           "leave_one_seed_out", "verdicts_seed_left_out", "tied_rates",
+           "verdict_this_machine", "machine_look", "condition", "detail", "figure", "source"]
 
 
 HEAD = ["claim", "verdict", "deciding statistic (parts)", "second look", "condition", "source"]
@@ -33,7 +34,8 @@ def _cells(r) -> list[str]:
     second = (f"first look: {_text(r.first_look)}<br>thresholds ±50%: {_text(r.thresholds)} "
               f"({_text(r.verdict_threshold_stricter)} / {_text(r.verdict_threshold_looser)})<br>"
               f"each seed left out: {_text(r.leave_one_seed_out)} ({_text(r.verdicts_seed_left_out)})<br>"
-              f"at every tied rate: {_text(r.tied_rates)}")
+              f"at every tied rate: {_text(r.tied_rates)}<br>"
+              f"on another machine: {_text(r.machine_look)}")
     return [f"<b>{_text(r.id)}</b><br>{_text(r.claim)}",
             f"{verdict_html(r.verdict)}{why}",
             f"{_text(r.statistic)}: {_text(r.measured)}{detail}",
