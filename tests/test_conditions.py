@@ -155,3 +155,19 @@ def test_a_claim_with_no_condition_in_any_dataset_still_names_its_headline_datas
     toy = runner.judge(claim, {"runs": RUNS.drop(columns="dataset")}, WithHeadline(headline={"width": 400}),
                        "mnist1d", looks_kept).rows
     assert [r["dataset"] for r in toy] == [""]
+
+
+def test_the_conditions_table_keeps_a_looks_status_n_a_as_written(tmp_path):
+    """"n/a" (no tied runs, no other machine) is a status, not a missing value: pandas' default
+    reading would turn it into an empty cell of conditions.csv."""
+    from dltips.claims.conditions import COLUMNS, conditions_table
+
+    one = tmp_path / "c.conditions.csv"
+    row = {**dict.fromkeys(COLUMNS, ""), "claim": "c", "condition": "all", "headline": True, "verdict": "reproduced",
+           "statistic": "s", "value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "direction": ">", "threshold": 0.0, "n": 5,
+           "tied_rates": "n/a", "verdict_this_machine": "reproduced", "machine_look": "n/a"}
+    pd.DataFrame([row]).to_csv(one, index=False)
+    table = conditions_table([one], tmp_path / "conditions.csv", tmp_path / "conditions.html")
+    assert (table.tied_rates[0], table.machine_look[0]) == ("n/a", "n/a")
+    written = pd.read_csv(tmp_path / "conditions.csv", dtype=str, keep_default_na=False)
+    assert (written.tied_rates[0], written.machine_look[0], written.dataset[0]) == ("n/a", "n/a", "")

@@ -107,7 +107,9 @@ def conditions_html(table: pd.DataFrame) -> str:
 
 
 def conditions_table(csv_paths, out_csv, out_html) -> pd.DataFrame:
-    frames = [pd.read_csv(p) for p in csv_paths]
+    # keep_default_na off: a look's status "n/a" is a word here, not a missing value (pandas would
+    # read it as NaN and write an empty cell); an empty cell is still missing
+    frames = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in csv_paths]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     write_csv(out_csv, table.reindex(columns=COLUMNS))
     atomic_write(out_html, lambda tmp: tmp.write_text(conditions_html(table)))
