@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .dataset_sizes import evaluated_training_samples
 from .model import StackedMLP
 from .phases import EVALUATION, LAYER_STATS, PhaseClock
 from .stack_state import ModelWeights, StackState
@@ -64,10 +65,11 @@ class Recorder:
         if "val" not in cfg.splits:
             raise ValueError(f"StackConfig.splits must include 'val' (stopping reads it), got {cfg.splits}")
         self.cfg, self.device = cfg, device
-        n_eval = cfg.train_eval_size or len(y["test"])
         fixed = torch.Generator().manual_seed(cfg.eval_seed)
         order = torch.randperm(len(y["train"]), generator=fixed)
-        train_eval_idx = order[: min(n_eval, len(order))].to(device)
+        # the one rule the margins' N is read with too (datasets.csv's train_evaluated)
+        n_eval = evaluated_training_samples(len(order), len(y["test"]), cfg.train_eval_size)
+        train_eval_idx = order[:n_eval].to(device)
         probe_idx = order[: min(cfg.probe_size, len(order))].to(device)
         self.probe_x, self.probe_y = x["train"][probe_idx], y["train"][probe_idx]
         # the evaluated sets in one tensor: one forward pass per chunk, not per split
